@@ -1,0 +1,54 @@
+#pragma once
+// NumPy arrays -> fastconv views, without copies. Takes py::array (not
+// array_t, which would silently copy arrays of another dtype or layout:
+// an out= written into such a copy would never reach the caller).
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <complex>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "fastconv/view.hpp"
+
+namespace fastconv::bindings {
+
+namespace py = pybind11;
+
+template <class T>
+View<T> view_of(const py::array& a, const char* name, bool writable) {
+  if (writable && !a.writeable())
+    throw std::invalid_argument(std::string(name) + ": array is read-only");
+  const auto item = static_cast<py::ssize_t>(sizeof(T));
+  if (a.itemsize() != item)
+    throw std::invalid_argument(std::string(name) + ": unexpected item size");
+  if (reinterpret_cast<std::uintptr_t>(a.data()) % alignof(T) != 0)
+    throw std::invalid_argument(std::string(name) + ": data is not aligned");
+  View<T> v;
+  v.data = static_cast<T*>(const_cast<void*>(a.data()));
+  for (py::ssize_t i = 0; i < a.ndim(); ++i) {
+    if (a.strides(i) % item != 0)
+      throw std::invalid_argument(std::string(name) + ": strides are not a multiple of the item size");
+    v.shape.push_back(a.shape(i));
+    v.strides.push_back(a.strides(i) / item);
+  }
+  return v;
+}
+
+// Call f(T{}) with the C++ type of a NumPy dtype the kernels compute in.
+template <class F>
+auto dispatch_dtype(const py::dtype& dt, F&& f) {
+  const char kind = dt.kind();
+  const auto size = static_cast<size_t>(dt.itemsize());
+  if (kind == 'f' && size == sizeof(float)) return f(float{});
+  if (kind == 'f' && size == sizeof(double)) return f(double{});
+  if (kind == 'f' && size == sizeof(long double)) return f((long double){});
+  if (kind == 'c' && size == sizeof(std::complex<float>)) return f(std::complex<float>{});
+  if (kind == 'c' && size == sizeof(std::complex<double>)) return f(std::complex<double>{});
+  if (kind == 'c' && size == sizeof(std::complex<long double>)) return f(std::complex<long double>{});
+  if (kind == 'i' && size == sizeof(std::int64_t)) return f(std::int64_t{});
+  throw py::type_error("unsupported dtype for the C++ core: " + std::string(py::str(dt)));
+}
+
+}  // namespace fastconv::bindings

@@ -1,0 +1,40 @@
+#pragma once
+// N-dimensional direct convolution and correlation (1-D and 2-D are the
+// fast core; more dimensions are handled plane by plane).
+//
+//   convolve:  out[i] = sum_p x~[i*s + start - p*d] * k[p]
+//   correlate: out[i] = sum_p x~[i*s + start - (ke-1) + p*d] * conj(k[p])
+//
+// per convolved axis, where x~ is the input extended by the boundary rule
+// and `start` is where the mode's output begins in the full result. The
+// correlation conjugates complex kernels, as scipy.signal.correlate does.
+//
+// Supported element types: float, double, long double and their
+// std::complex, and std::int64_t (wrapping two's-complement arithmetic, as
+// NumPy integer arrays do).
+#include <vector>
+
+#include "fastconv/options.hpp"
+#include "fastconv/view.hpp"
+
+namespace fastconv {
+
+// The shape of the result of convolving `in` with `kernel` (both of the
+// same rank). Throws std::invalid_argument naming the bad argument, also
+// when the result size would not fit in a signed pointer-sized integer.
+std::vector<index_t> output_shape(const std::vector<index_t>& in_shape,
+                                  const std::vector<index_t>& kernel_shape,
+                                  const ConvOptions& options);
+
+// Write the convolution of `in` with `kernel` into `out`, whose shape must
+// equal output_shape(in.shape, kernel.shape, options). `out` must not
+// overlap the inputs. `fillvalue` is the constant of Boundary::fill.
+template <class T>
+void convolve(View<const T> in, View<const T> kernel, View<T> out,
+              const ConvOptions& options, T fillvalue = T(0));
+
+template <class T>
+void correlate(View<const T> in, View<const T> kernel, View<T> out,
+               const ConvOptions& options, T fillvalue = T(0));
+
+}  // namespace fastconv

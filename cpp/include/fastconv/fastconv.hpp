@@ -1,0 +1,7 @@
+#pragma once
+// Everything public: #include <fastconv/fastconv.hpp>
+#include "fastconv/convolve.hpp"
+#include "fastconv/options.hpp"
+#include "fastconv/runtime.hpp"
+#include "fastconv/version.hpp"
+#include "fastconv/view.hpp"

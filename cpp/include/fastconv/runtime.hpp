@@ -1,0 +1,21 @@
+#pragma once
+#include <string>
+#include <vector>
+
+namespace fastconv {
+
+// Threads used by compute calls that do not ask for a number themselves.
+// Defaults to OpenMP's default (OMP_NUM_THREADS); set_num_threads(n < 1)
+// throws std::invalid_argument.
+void set_num_threads(int n);
+int get_num_threads();
+
+// The instruction set the kernels use ("avx512", "avx2" or "baseline"),
+// and every level this build has and this CPU runs, best first.
+std::string active_isa();
+std::vector<std::string> available_isas();
+
+// Version, ISA, threads, compiler and OpenMP runtime, one per line.
+std::string config_string();
+
+}  // namespace fastconv

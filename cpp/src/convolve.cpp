@@ -1,0 +1,306 @@
+// Argument checks and planning: turns the user-facing options into an
+// AxisPlan per axis and hands the problem to the engine.
+#include "fastconv/convolve.hpp"
+
+#include <algorithm>
+#include <complex>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "engine.hpp"
+#include "fastconv/runtime.hpp"
+#include "scalar.hpp"
+
+namespace fastconv {
+
+Mode parse_mode(const std::string& name) {
+  if (name == "full") return Mode::full;
+  if (name == "same") return Mode::same;
+  if (name == "valid") return Mode::valid;
+  throw std::invalid_argument("mode: acceptable mode flags are 'valid', 'same', or 'full', not '" +
+                              name + "'");
+}
+
+Boundary parse_boundary(const std::string& name) {
+  if (name == "fill" || name == "pad") return Boundary::fill;
+  if (name == "wrap" || name == "circular") return Boundary::wrap;
+  if (name == "symm" || name == "symmetric") return Boundary::symm;
+  if (name == "mirror") return Boundary::mirror;
+  if (name == "nearest") return Boundary::nearest;
+  if (name == "reflect")
+    throw std::invalid_argument(
+        "boundary: 'reflect' is ambiguous (libraries disagree on it); use 'symm' "
+        "(d c b a | a b c d) or 'mirror' (d c b | a b c d)");
+  throw std::invalid_argument("boundary: unknown boundary '" + name +
+                              "'; expected 'fill', 'wrap', 'symm', 'mirror' or 'nearest'");
+}
+
+namespace {
+
+index_t checked_mul(index_t a, index_t b, const char* what) {
+  index_t r;
+  if (__builtin_mul_overflow(a, b, &r))
+    throw std::invalid_argument(std::string(what) + ": result size overflows");
+  return r;
+}
+index_t checked_add(index_t a, index_t b, const char* what) {
+  index_t r;
+  if (__builtin_add_overflow(a, b, &r))
+    throw std::invalid_argument(std::string(what) + ": result size overflows");
+  return r;
+}
+
+// Per-axis parameter: empty -> 1, one value -> every convolved axis,
+// else one per convolved axis.
+std::vector<index_t> expand(const std::vector<index_t>& v, size_t naxes, const char* name) {
+  if (v.empty()) return std::vector<index_t>(naxes, 1);
+  if (v.size() == 1) return std::vector<index_t>(naxes, v[0]);
+  if (v.size() != naxes)
+    throw std::invalid_argument(std::string(name) + ": expected one value or " +
+                                std::to_string(naxes) + " (one per convolved axis), got " +
+                                std::to_string(v.size()));
+  return v;
+}
+
+// Everything the planner derives from the shapes and options.
+struct Geometry {
+  std::vector<bool> convolved;      // per axis
+  std::vector<index_t> out_shape;   // per axis
+  std::vector<index_t> start;       // per axis: first kept element of the full result
+  std::vector<index_t> stride, dilation;
+};
+
+std::string shape_str(const std::vector<index_t>& shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+// `flip_kernel` (convolution) decides where an explicit anchor tap puts
+// the start: tap*d for convolution, mirrored for correlation.
+Geometry plan_geometry(const std::vector<index_t>& in_shape,
+                       const std::vector<index_t>& k_shape, const ConvOptions& opt,
+                       bool flip_kernel) {
+  const size_t rank = in_shape.size();
+  if (rank == 0) throw std::invalid_argument("in1: must have at least one dimension");
+  if (k_shape.size() != rank)
+    throw std::invalid_argument("in1 and in2 should have the same dimensionality");
+  for (size_t a = 0; a < rank; ++a)
+    if (in_shape[a] < 0 || k_shape[a] < 0)
+      throw std::invalid_argument("in1/in2: negative extent");
+
+  Geometry g;
+  g.convolved.assign(rank, opt.axes.empty());
+  for (index_t ax : opt.axes) {
+    index_t a = ax < 0 ? ax + static_cast<index_t>(rank) : ax;
+    if (a < 0 || a >= static_cast<index_t>(rank))
+      throw std::invalid_argument("axes: axis " + std::to_string(ax) +
+                                  " exceeds dimensionality of input");
+    if (g.convolved[a]) throw std::invalid_argument("axes: all axes must be unique");
+    g.convolved[a] = true;
+  }
+  const size_t nconv = static_cast<size_t>(std::count(g.convolved.begin(), g.convolved.end(), true));
+  auto stride = expand(opt.stride, nconv, "stride");
+  auto dilation = expand(opt.dilation, nconv, "dilation");
+  std::vector<index_t> anchor;
+  if (opt.anchor_rule == AnchorRule::taps) anchor = expand(opt.anchor, nconv, "anchor");
+
+  g.out_shape.resize(rank);
+  g.start.assign(rank, 0);
+  g.stride.assign(rank, 1);
+  g.dilation.assign(rank, 1);
+  index_t total = 1;
+  size_t c = 0;
+  for (size_t a = 0; a < rank; ++a) {
+    const index_t n = in_shape[a], k = k_shape[a];
+    if (!g.convolved[a]) {
+      if (n != k && n != 1 && k != 1)
+        throw std::invalid_argument("in1 and in2: incompatible shapes along batch axis " +
+                                    std::to_string(a) + " (" + std::to_string(n) + " and " +
+                                    std::to_string(k) + ")");
+      g.out_shape[a] = (n == 0 || k == 0) ? 0 : std::max(n, k);
+      total = checked_mul(total, g.out_shape[a], "output");
+      continue;
+    }
+    const index_t s = stride[c], d = dilation[c];
+    if (s < 1) throw std::invalid_argument("stride: must be >= 1, got " + std::to_string(s));
+    if (d < 1) throw std::invalid_argument("dilation: must be >= 1, got " + std::to_string(d));
+    if (n == 0) throw std::invalid_argument("in1: empty along a convolved axis");
+    if (k == 0) throw std::invalid_argument("in2: empty along a convolved axis");
+    // ke = d*(k-1)+1, the dilated kernel extent.
+    const index_t ke = checked_add(checked_mul(d, k - 1, "dilation"), 1, "dilation");
+    index_t len = 0, start = 0;
+    switch (opt.mode) {
+      case Mode::full:
+        len = checked_add(n, ke - 1, "output");
+        break;
+      case Mode::same:
+        len = n;
+        if (opt.anchor_rule == AnchorRule::centre_low) start = (ke - 1) / 2;
+        else if (opt.anchor_rule == AnchorRule::centre_high) start = ke / 2;
+        else {
+          const index_t tap = anchor[c];
+          if (tap < 0 || tap >= k)
+            throw std::invalid_argument("anchor: tap " + std::to_string(tap) +
+                                        " outside the kernel (size " + std::to_string(k) + ")");
+          start = flip_kernel ? tap * d : ke - 1 - tap * d;
+        }
+        break;
+      case Mode::valid:
+        if (n < ke)
+          throw std::invalid_argument(
+              "in1: in 'valid' mode the input must be at least as large as the dilated kernel "
+              "along every convolved axis (" + std::to_string(n) + " < " + std::to_string(ke) + ")");
+        len = n - ke + 1;
+        start = ke - 1;
+        break;
+    }
+    g.start[a] = start;
+    g.stride[a] = s;
+    g.dilation[a] = d;
+    g.out_shape[a] = (len - 1) / s + 1;
+    total = checked_mul(total, g.out_shape[a], "output");
+    ++c;
+  }
+  (void)total;  // computed only to reject sizes that overflow
+  return g;
+}
+
+// Lowest and highest element address a view touches (for overlap checks).
+template <class T>
+std::pair<const char*, const char*> extent_of(const View<T>& v) {
+  const char* lo = reinterpret_cast<const char*>(v.data);
+  const char* hi = lo;
+  for (int a = 0; a < v.ndim(); ++a) {
+    const std::ptrdiff_t span = (v.shape[a] - 1) * v.strides[a] * static_cast<std::ptrdiff_t>(sizeof(T));
+    if (span < 0) lo += span; else hi += span;
+  }
+  return {lo, hi + sizeof(T)};
+}
+
+template <class A, class B>
+bool may_overlap(const View<A>& a, const View<B>& b) {
+  if (a.size() == 0 || b.size() == 0) return false;
+  auto ea = extent_of(a);
+  auto eb = extent_of(b);
+  return ea.first < eb.second && eb.first < ea.second;
+}
+
+template <class T>
+void check_view(const View<T>& v, const char* name) {
+  if (v.shape.size() != v.strides.size())
+    throw std::invalid_argument(std::string(name) + ": shape and strides differ in length");
+  if (v.data == nullptr && v.size() != 0)
+    throw std::invalid_argument(std::string(name) + ": null data pointer");
+}
+
+int resolve_threads(int requested, index_t work) {
+  int nt = requested > 0 ? requested : get_num_threads();
+  // Below this many multiply-adds a thread team costs more than it saves.
+  if (work < (index_t(1) << 16)) nt = 1;
+  return std::max(nt, 1);
+}
+
+template <class T>
+void run(View<const T> in, View<const T> kernel, View<T> out, const ConvOptions& opt,
+         T fill, bool flip_kernel) {
+  check_view(in, "in1");
+  check_view(kernel, "in2");
+  check_view(out, "out");
+  const Geometry g = plan_geometry(in.shape, kernel.shape, opt, flip_kernel);
+  if (out.shape != g.out_shape)
+    throw std::invalid_argument("out: has shape " + shape_str(out.shape) +
+                                ", the result has shape " + shape_str(g.out_shape));
+  if (may_overlap(out, in) || may_overlap(out, kernel))
+    throw std::invalid_argument("out: must not overlap in1 or in2");
+  if (out.size() == 0) return;
+
+  const int rank = in.ndim();
+  // Batch axes first, convolved axes last (in their order).
+  std::vector<int> order;
+  for (int a = 0; a < rank; ++a) if (!g.convolved[a]) order.push_back(a);
+  for (int a = 0; a < rank; ++a) if (g.convolved[a]) order.push_back(a);
+
+  // Pack the kernel densely in that order: flipped for convolution,
+  // conjugated for correlation.
+  std::vector<index_t> kshape(rank);
+  for (int i = 0; i < rank; ++i) kshape[i] = kernel.shape[order[i]];
+  std::vector<index_t> kstep(rank);
+  index_t ksize = 1;
+  for (int i = rank - 1; i >= 0; --i) { kstep[i] = ksize; ksize *= kshape[i]; }
+  std::vector<T> packed(static_cast<size_t>(ksize));
+  {
+    std::vector<index_t> p(rank, 0);
+    for (index_t e = 0; e < ksize; ++e) {
+      index_t src = 0;
+      for (int i = 0; i < rank; ++i) {
+        const int a = order[i];
+        const index_t pi = (flip_kernel && g.convolved[a]) ? kshape[i] - 1 - p[i] : p[i];
+        src += pi * kernel.strides[a];
+      }
+      packed[e] = flip_kernel ? kernel.data[src] : detail::conj_if_complex(kernel.data[src]);
+      for (int i = rank - 1; i >= 0; --i) {
+        if (++p[i] < kshape[i]) break;
+        p[i] = 0;
+      }
+    }
+  }
+
+  std::vector<detail::AxisPlan> axes(rank);
+  index_t taps_total = 1;
+  for (int i = 0; i < rank; ++i) {
+    const int a = order[i];
+    detail::AxisPlan& ax = axes[i];
+    ax.convolved = g.convolved[a];
+    ax.out_n = g.out_shape[a];
+    ax.in_n = in.shape[a];
+    ax.taps = kshape[i];
+    ax.stride = g.stride[a];
+    ax.dilation = g.dilation[a];
+    const index_t ke = g.dilation[a] * (kshape[i] - 1) + 1;
+    ax.origin = g.start[a] - (ke - 1);
+    ax.in_step = in.strides[a];
+    ax.k_step = kstep[i];
+    ax.out_step = out.strides[a];
+    if (ax.convolved) taps_total *= ax.taps;
+  }
+  const int threads = resolve_threads(opt.threads, out.size() * std::max<index_t>(taps_total / 4, 1));
+  detail::run_rows<T>(axes, in.data, packed.data(), out.data, opt.boundary, fill, threads);
+}
+
+}  // namespace
+
+std::vector<index_t> output_shape(const std::vector<index_t>& in_shape,
+                                  const std::vector<index_t>& kernel_shape,
+                                  const ConvOptions& options) {
+  return plan_geometry(in_shape, kernel_shape, options, true).out_shape;
+}
+
+template <class T>
+void convolve(View<const T> in, View<const T> kernel, View<T> out, const ConvOptions& options,
+              T fillvalue) {
+  run<T>(in, kernel, out, options, fillvalue, /*flip_kernel=*/true);
+}
+
+template <class T>
+void correlate(View<const T> in, View<const T> kernel, View<T> out, const ConvOptions& options,
+               T fillvalue) {
+  run<T>(in, kernel, out, options, fillvalue, /*flip_kernel=*/false);
+}
+
+#define FASTCONV_INSTANTIATE(T)                                                         \
+  template void convolve<T>(View<const T>, View<const T>, View<T>, const ConvOptions&, T); \
+  template void correlate<T>(View<const T>, View<const T>, View<T>, const ConvOptions&, T);
+
+FASTCONV_INSTANTIATE(float)
+FASTCONV_INSTANTIATE(double)
+FASTCONV_INSTANTIATE(long double)
+FASTCONV_INSTANTIATE(std::complex<float>)
+FASTCONV_INSTANTIATE(std::complex<double>)
+FASTCONV_INSTANTIATE(std::complex<long double>)
+FASTCONV_INSTANTIATE(std::int64_t)
+#undef FASTCONV_INSTANTIATE
+
+}  // namespace fastconv

@@ -1,0 +1,58 @@
+// Row-correlation kernel body. Compiled once per ISA: include it inside
+// the ISA's own namespace (see kernel_<isa>.cpp), never from a header.
+//
+// Loop order: taps outer, outputs inner (an axpy per tap), so the inner
+// loop is branch-free and vectorises along the output; every output sums
+// its taps in ascending order whatever the tiling, so results do not
+// depend on how work is split between threads.
+
+template <class T>
+static void row_correlate(const RowTask<T>& t) {
+  T* acc = t.acc - t.j0;  // index acc by absolute output position j
+  const index_t s = t.stride;
+  for (index_t q = 0; q < t.taps; ++q) {
+    const T w = t.k[q];
+    const index_t off = q * t.dilation + t.origin;  // x index of output 0
+    if (t.fill_row) {
+      for (index_t j = t.j0; j < t.j1; ++j) detail::madd(acc[j], t.fill, w);
+      continue;
+    }
+    // Outputs whose sample j*s + off lies inside [0, n).
+    index_t lo = off >= 0 ? 0 : (-off + s - 1) / s;
+    index_t hi = t.n - 1 - off >= 0 ? (t.n - 1 - off) / s + 1 : 0;
+    lo = std::min(std::max(lo, t.j0), t.j1);
+    hi = std::max(std::min(hi, t.j1), lo);
+    for (index_t j = t.j0; j < lo; ++j) {
+      const index_t i = j * s + off;
+      if (t.boundary == Boundary::fill)
+        detail::madd(acc[j], t.fill, w);
+      else
+        detail::madd(acc[j], t.x[detail::map_index(i, t.n, t.boundary) * t.x_stride], w);
+    }
+    if (t.x_stride == 1 && s == 1) {
+      const T* x = t.x + off;
+      for (index_t j = lo; j < hi; ++j) detail::madd(acc[j], x[j], w);
+    } else {
+      for (index_t j = lo; j < hi; ++j)
+        detail::madd(acc[j], t.x[(j * s + off) * t.x_stride], w);
+    }
+    for (index_t j = hi; j < t.j1; ++j) {
+      const index_t i = j * s + off;
+      if (t.boundary == Boundary::fill)
+        detail::madd(acc[j], t.fill, w);
+      else
+        detail::madd(acc[j], t.x[detail::map_index(i, t.n, t.boundary) * t.x_stride], w);
+    }
+  }
+}
+
+static const KernelTable kTable = {
+    kIsaName,
+    &row_correlate<float>,
+    &row_correlate<double>,
+    &row_correlate<long double>,
+    &row_correlate<std::complex<float>>,
+    &row_correlate<std::complex<double>>,
+    &row_correlate<std::complex<long double>>,
+    &row_correlate<std::int64_t>,
+};

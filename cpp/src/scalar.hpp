@@ -1,0 +1,34 @@
+#pragma once
+// Element-type helpers shared by the planner and the kernels.
+#include <complex>
+#include <cstdint>
+#include <type_traits>
+
+namespace fastconv::detail {
+
+template <class T> struct is_complex : std::false_type {};
+template <class R> struct is_complex<std::complex<R>> : std::true_type {};
+
+template <class T>
+inline T conj_if_complex(T v) {
+  if constexpr (is_complex<T>::value) return std::conj(v); else return v;
+}
+
+// acc += x * w. Integers wrap (two's complement, as NumPy's do) by doing
+// the arithmetic unsigned; complex uses the plain formula (no C99 Annex G
+// NaN recovery), as NumPy's multiply does.
+template <class T>
+inline void madd(T& acc, T x, T w) {
+  if constexpr (std::is_integral_v<T>) {
+    using U = std::make_unsigned_t<T>;
+    acc = static_cast<T>(static_cast<U>(acc) +
+                         static_cast<U>(x) * static_cast<U>(w));
+  } else if constexpr (is_complex<T>::value) {
+    auto xr = x.real(), xi = x.imag(), wr = w.real(), wi = w.imag();
+    acc = T(acc.real() + (xr * wr - xi * wi), acc.imag() + (xr * wi + xi * wr));
+  } else {
+    acc += x * w;
+  }
+}
+
+}  // namespace fastconv::detail

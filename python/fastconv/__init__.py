@@ -1,0 +1,21 @@
+"""fastconv: fast CPU convolution and correlation on NumPy arrays.
+
+scipy.signal-compatible functions (drop-in: same signatures, dtypes and
+values), computed by a multithreaded C++ core with the GIL released.
+
+>>> import fastconv
+>>> fastconv.convolve([1, 2, 3], [0, 1, 0.5])
+array([0. , 1. , 2.5, 4. , 1.5])
+"""
+from ._core import __version__
+from ._fft import fftconvolve
+from ._runtime import (active_isa, available_isas, get_num_threads, set_num_threads,
+                       show_config)
+from ._signal import choose_conv_method, convolve, convolve2d, correlate, correlate2d
+
+__all__ = [
+    "__version__",
+    "convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve",
+    "choose_conv_method",
+    "set_num_threads", "get_num_threads", "active_isa", "available_isas", "show_config",
+]

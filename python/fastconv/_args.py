@@ -1,0 +1,202 @@
+"""Argument checking and dtype promotion shared by the public functions.
+
+Everything here runs with the GIL held, before the C++ call; it never
+computes results itself.
+"""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+MODES = ("full", "same", "valid")
+BOUNDARIES = {
+    "fill": "fill", "pad": "fill",
+    "wrap": "wrap", "circular": "wrap",
+    "symm": "symm", "symmetric": "symm",
+    "mirror": "mirror",
+    "nearest": "nearest",
+}
+
+# Element types the C++ core computes in, natively.
+_NATIVE = {np.dtype(t) for t in (np.float32, np.float64, np.longdouble,
+                                 np.complex64, np.complex128, np.clongdouble)}
+
+
+def check_mode(mode, message="Acceptable mode flags are 'valid', 'same', or 'full'."):
+    if not isinstance(mode, str) or mode not in MODES:
+        raise ValueError(message)
+    return mode
+
+
+def check_boundary(boundary):
+    if boundary == "reflect":
+        raise ValueError(
+            "boundary='reflect' is ambiguous (libraries disagree on it): use "
+            "'symm' (d c b a | a b c d, the edge repeated) or 'mirror' "
+            "(d c b | a b c d, no edge repeat)")
+    try:
+        return BOUNDARIES[boundary]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"boundary: acceptable boundary flags are 'fill' (or 'pad'), 'wrap' "
+            f"(or 'circular'), 'symm' (or 'symmetric'), 'mirror' and 'nearest', "
+            f"not {boundary!r}") from None
+
+
+def as_input(x, name):
+    """np.asarray, refusing non-numeric dtypes with a TypeError."""
+    a = np.asarray(x)
+    if a.dtype.kind not in "biufcO":
+        raise TypeError(f"{name}: expected numeric data, got dtype {a.dtype}")
+    return a
+
+
+def is_object(*arrays):
+    return any(a.dtype.kind == "O" for a in arrays)
+
+
+def compute_dtype(result_dtype):
+    """The dtype the C++ core computes in for a given result dtype.
+
+    Integers and bool are computed in int64 with wrapping arithmetic, which
+    gives the same bits as scipy's integer arithmetic after the cast back to
+    the result type; float16 is computed in float32.
+    """
+    if result_dtype.kind in "biu":
+        return np.dtype(np.int64)
+    if result_dtype == np.float16:
+        return np.dtype(np.float32)
+    if result_dtype in _NATIVE:
+        return result_dtype
+    raise TypeError(f"unsupported dtype {result_dtype}")
+
+
+def to_compute(a, dtype):
+    """Cast to the compute dtype (native byte order), keeping the layout if
+    the C++ core can read it as it is (any strides, aligned elements)."""
+    if a.dtype.kind == "u" and dtype == np.int64 and a.dtype.itemsize == 8:
+        a = a.view(np.int64) if a.dtype.isnative else a.astype(np.int64)
+    else:
+        a = a.astype(dtype, copy=False)
+    if not a.flags.aligned or any(s % a.itemsize for s in a.strides):
+        a = np.ascontiguousarray(a)
+    return a
+
+
+def per_axis(value, name, naxes, minimum=None):
+    """An int, or a tuple with one int per convolved axis -> list of ints."""
+    items = value if isinstance(value, (tuple, list)) else (value,)
+    out = []
+    for v in items:
+        if isinstance(v, (bool, np.bool_)):
+            raise TypeError(f"{name}: expected an int or a tuple of ints, got {value!r}")
+        try:
+            out.append(operator.index(v))
+        except TypeError:
+            raise TypeError(f"{name}: expected an int or a tuple of ints, got {value!r}") from None
+    if len(out) not in (1, naxes):
+        raise ValueError(f"{name}: expected one value or {naxes} (one per convolved "
+                         f"axis), got {len(out)}")
+    if minimum is not None and any(v < minimum for v in out):
+        raise ValueError(f"{name}: must be >= {minimum}, got {value!r}")
+    return out
+
+
+def normalize_axes(axes, ndim):
+    """scipy.fft's rules for `axes` -> a list of distinct non-negative ints."""
+    if axes is None:
+        return list(range(ndim))
+    try:
+        items = [operator.index(axes)]
+    except TypeError:
+        try:
+            items = [operator.index(a) for a in axes]
+        except TypeError:
+            raise ValueError("axes must be a scalar or iterable of integers") from None
+    if not items:
+        raise ValueError("when provided, axes cannot be empty")
+    items = [a + ndim if a < 0 else a for a in items]
+    if any(a < 0 or a >= ndim for a in items):
+        raise ValueError("axes exceeds dimensionality of input")
+    if len(set(items)) != len(items):
+        raise ValueError("all axes must be unique")
+    return items
+
+
+def check_batch_shapes(s1, s2, axes):
+    for a in range(len(s1)):
+        if a not in axes and not (s1[a] == s2[a] or s1[a] == 1 or s2[a] == 1):
+            raise ValueError(f"incompatible shapes for in1 and in2: {s1} and {s2}")
+
+
+def swap_needed(mode, s1, s2, axes):
+    """scipy's rule: in 'valid' mode the larger input goes first."""
+    if mode != "valid" or not s1:
+        return False
+    ok1 = all(s1[a] >= s2[a] for a in axes)
+    ok2 = all(s2[a] >= s1[a] for a in axes)
+    if not (ok1 or ok2):
+        raise ValueError("For 'valid' mode, one must be at least as large as "
+                         "the other in every dimension")
+    return not ok1
+
+
+def fill_scalar(fillvalue, result_dtype):
+    """scipy.signal.convolve2d's rules for `fillvalue`, as a 0-d array of the
+    result dtype."""
+    fv = np.asarray(fillvalue)
+    if fv.size != 1:
+        if fv.size == 0:
+            raise ValueError("`fillvalue` cannot be empty.")
+        raise ValueError("`fillvalue` must be scalar or an array with one element.")
+    if fv.dtype.kind not in "biufc":
+        raise TypeError(f"fillvalue: expected a number, got dtype {fv.dtype}")
+    fv = fv.reshape(())
+    if result_dtype.kind != "c":
+        if fv.dtype.kind == "c" or (result_dtype.kind in "biu" and not np.isfinite(fv)):
+            raise ValueError("could not cast `fillvalue` directly to the output type")
+    with np.errstate(invalid="ignore", over="ignore"):
+        return fv.astype(result_dtype)
+
+
+def threads_arg(threads):
+    if threads is None:
+        return 0
+    if isinstance(threads, (bool, np.bool_)):
+        raise TypeError("threads: expected an int or None")
+    try:
+        n = operator.index(threads)
+    except TypeError:
+        raise TypeError(f"threads: expected an int or None, got {threads!r}") from None
+    if n < 1:
+        raise ValueError(f"threads: must be >= 1, got {n}")
+    return n
+
+
+def check_out(out, shape, dtype, inputs):
+    """Validate a user-provided `out` array (exact shape and dtype,
+    C-contiguous, writable, no overlap with an input)."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out: expected a numpy.ndarray, got {type(out).__name__}")
+    if out.dtype != dtype:
+        raise TypeError(f"out: dtype must be {dtype}, got {out.dtype}")
+    if out.shape != tuple(shape):
+        raise ValueError(f"out: shape must be {tuple(shape)}, got {out.shape}")
+    if not out.flags.c_contiguous:
+        raise ValueError("out: must be C-contiguous")
+    if not out.flags.writeable:
+        raise ValueError("out: array is read-only")
+    for a in inputs:
+        if isinstance(a, np.ndarray) and np.shares_memory(out, a):
+            raise ValueError("out: must not overlap an input")
+    return out
+
+
+def empty_result(shape, dtype, out, inputs):
+    shape = tuple(max(int(s), 0) for s in shape)
+    if out is not None:
+        check_out(out, shape, dtype, inputs)
+        out[...] = 0
+        return out
+    return np.zeros(shape, dtype)

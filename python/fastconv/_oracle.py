@@ -1,0 +1,144 @@
+"""The pure-Python oracle: the executable specification of fastconv.
+
+Plain loops written straight from the definitions in SPEC section 1, with
+no attempt at speed. The fast paths are tested against it, and object
+arrays are computed by it.
+
+For one convolved axis, input x of length n, kernel k of length K,
+dilation d (dilated length ke = d*(K-1)+1) and stride s:
+
+    full convolution   F[f] = sum_p  x~[f - p*d] * k[p],              0 <= f < n+ke-1
+    full correlation   F[f] = sum_p  x~[f - (ke-1) + p*d] * conj(k[p])
+    mode result        out[i] = F[start + i*s]
+
+where x~ is x extended past its ends by the boundary rule, and start is
+0 (full), ke-1 (valid), or the 'same' anchor's offset into F. Several axes
+combine as nested sums over every tap.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+__all__ = ["convolve", "correlate", "output_length", "extend_index"]
+
+
+def extend_index(t, n, boundary):
+    """Index into x[0..n) of the extended input x~ at position t, or None
+    where the boundary rule is a constant fill."""
+    if 0 <= t < n:
+        return t
+    if boundary in ("fill", "pad"):
+        return None
+    if boundary in ("wrap", "circular"):     # a b c d | a b c d
+        while t < 0:
+            t += n
+        while t >= n:
+            t -= n
+        return t
+    if boundary in ("symm", "symmetric"):    # d c b a | a b c d | d c b a
+        while not 0 <= t < n:
+            t = -t - 1 if t < 0 else 2 * n - 1 - t
+        return t
+    if boundary == "mirror":                  # d c b | a b c d | c b a
+        if n == 1:
+            return 0
+        while not 0 <= t < n:
+            t = -t if t < 0 else 2 * n - 2 - t
+        return t
+    if boundary == "nearest":                 # a a a | a b c d | d d d
+        return 0 if t < 0 else n - 1
+    raise ValueError(f"unknown boundary {boundary!r}")
+
+
+def output_length(n, k, mode, stride=1, dilation=1):
+    ke = dilation * (k - 1) + 1
+    length = {"full": n + ke - 1, "same": n, "valid": n - ke + 1}[mode]
+    if length <= 0:
+        return 0
+    return (length - 1) // stride + 1
+
+
+def _same_start(ke, d, anchor, flip):
+    """Offset of the 'same' output in the full result."""
+    if anchor is None or anchor == "low":     # scipy convolve / correlate / convolve2d
+        return (ke - 1) // 2
+    if anchor in ("high", "matlab"):          # scipy correlate2d, MATLAB, ndimage
+        return ke // 2
+    # An explicit tap a sits over each output sample:
+    #   convolution  out[i] = sum_p x~[i + a*d - p*d] k[p]  -> start a*d
+    #   correlation  out[i] = sum_p x~[i - a*d + p*d] k[p]  -> start ke-1-a*d
+    return anchor * d if flip else ke - 1 - anchor * d
+
+
+def _per_axis(v, ndim):
+    if isinstance(v, (tuple, list)):
+        if len(v) != ndim:
+            raise ValueError("one value per axis expected")
+        return list(v)
+    return [v] * ndim
+
+
+def _filter(x, k, mode, flip, conj, boundary, fillvalue, stride, dilation, anchor):
+    x = np.asarray(x)
+    k = np.asarray(k)
+    if x.ndim != k.ndim:
+        raise ValueError("x and k must have the same number of dimensions")
+    nd = x.ndim
+    strides = _per_axis(stride, nd)
+    dils = _per_axis(dilation, nd)
+    anchors = anchor if isinstance(anchor, (tuple, list)) else [anchor] * nd
+    kes = [d * (kn - 1) + 1 for d, kn in zip(dils, k.shape)]
+    starts = []
+    for a in range(nd):
+        if mode == "full":
+            starts.append(0)
+        elif mode == "valid":
+            starts.append(kes[a] - 1)
+        else:
+            starts.append(_same_start(kes[a], dils[a], anchors[a], flip))
+    out_shape = tuple(output_length(n, kn, mode, s, d)
+                      for n, kn, s, d in zip(x.shape, k.shape, strides, dils))
+    dtype = np.result_type(x, k) if x.dtype.kind != "O" and k.dtype.kind != "O" else object
+    out = np.empty(out_shape, dtype=dtype)
+    for i in itertools.product(*(range(m) for m in out_shape)):
+        total = 0
+        for p in itertools.product(*(range(kn) for kn in k.shape)):
+            pos = []
+            for a in range(nd):
+                f = starts[a] + i[a] * strides[a]          # index into the full result
+                if flip:
+                    pos.append(f - p[a] * dils[a])
+                else:
+                    pos.append(f - (kes[a] - 1) + p[a] * dils[a])
+            idx = tuple(extend_index(t, n, boundary) for t, n in zip(pos, x.shape))
+            xv = fillvalue if any(j is None for j in idx) else x[idx]
+            kv = k[p]
+            if conj and isinstance(kv, (complex, np.complexfloating)):
+                kv = kv.conjugate()
+            total = total + xv * kv
+        out[i] = total
+    return out
+
+
+def convolve(x, k, mode="full", *, boundary="fill", fillvalue=0, stride=1,
+             dilation=1, anchor=None):
+    """N-D convolution over every axis of x and k (equal ndim).
+
+    anchor ('same' mode): None -- scipy's centre, start (ke-1)//2;
+    "matlab" -- start ke//2; an int or per-axis tuple -- the kernel tap that
+    sits over each output sample.
+    """
+    return _filter(x, k, mode, True, False, boundary, fillvalue, stride, dilation, anchor)
+
+
+def correlate(x, k, mode="full", *, boundary="fill", fillvalue=0, stride=1,
+              dilation=1, anchor=None, conjugate=True):
+    """N-D correlation (conjugating complex k, as scipy.signal.correlate).
+
+    anchor: as for convolve; "matlab" (alias "high") gives the start ke//2
+    that scipy.signal.correlate2d uses.
+    """
+    return _filter(x, k, mode, False, conjugate, boundary, fillvalue, stride,
+                   dilation, anchor)

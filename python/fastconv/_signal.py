@@ -1,0 +1,346 @@
+"""scipy.signal-compatible convolution and correlation.
+
+Each function has its scipy namesake's positional signature, defaults,
+result dtype, values and error types; fastconv's extras are keyword-only.
+The work is done by the C++ core (fastconv._core) with the GIL released;
+this module only validates, promotes dtypes and allocates.
+"""
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+
+from . import _args, _core, _oracle
+from ._fft import fftconvolve
+
+__all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "choose_conv_method"]
+
+_METHODS = ("auto", "direct", "fft")
+
+
+def _mode_shape(s1, s2, mode, axes, strides, dilations):
+    """Result shape by the formulas of SPEC 1 (used for empty inputs)."""
+    shape, c = [], 0
+    for a in range(len(s1)):
+        if a not in axes:
+            shape.append(0 if 0 in (s1[a], s2[a]) else max(s1[a], s2[a]))
+            continue
+        ke = dilations[c] * (s2[a] - 1) + 1
+        length = {"full": s1[a] + ke - 1, "same": s1[a], "valid": s1[a] - ke + 1}[mode]
+        shape.append(0 if length <= 0 else (length - 1) // strides[c] + 1)
+        c += 1
+    return tuple(shape)
+
+
+def _oracle_filter(flip, in1, in2, mode, axes, boundary, fillvalue, strides, dilations,
+                   anchor, out):
+    """Object arrays: the exact, slow pure-Python path (scipy computes them
+    with Python arithmetic too)."""
+    nd = in1.ndim
+    batch = [a for a in range(nd) if a not in axes]
+    conv = list(axes)
+    # Move batch axes to the front and loop over them.
+    x = np.moveaxis(in1, batch + conv, list(range(nd)))
+    k = np.moveaxis(in2, batch + conv, list(range(nd)))
+    nb = len(batch)
+    bshape = np.broadcast_shapes(x.shape[:nb], k.shape[:nb])
+    x = np.broadcast_to(x, bshape + x.shape[nb:])
+    k = np.broadcast_to(k, bshape + k.shape[nb:])
+    kw = dict(boundary=boundary, fillvalue=fillvalue, stride=tuple(strides),
+              dilation=tuple(dilations), anchor=anchor)
+    fn = _oracle.convolve if flip else _oracle.correlate
+    planes = {b: fn(x[b], k[b], mode, **kw) for b in np.ndindex(*bshape)}
+    inner = next(iter(planes.values())).shape if planes else ()
+    res = np.empty(bshape + inner, dtype=object)
+    for b, plane in planes.items():
+        res[b] = plane
+    res = np.moveaxis(res, list(range(nd)), batch + conv)
+    if out is not None:
+        _args.check_out(out, res.shape, res.dtype, (in1, in2))
+        out[...] = res
+        return out
+    return res
+
+
+def _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, anchor,
+            out, threads):
+    """The direct path shared by the four functions.
+
+    kind: 'convolve' | 'correlate' | 'convolve2d' | 'correlate2d' -- decides
+    the default 'same' anchor and how scipy undoes an input swap.
+    """
+    boundary = _args.check_boundary(boundary)
+    flip = kind.startswith("convolve")
+    axes = _args.normalize_axes(axes, in1.ndim)
+    _args.check_batch_shapes(in1.shape, in2.shape, axes)
+    strides = _args.per_axis(stride, "stride", len(axes), minimum=1)
+    dilations = _args.per_axis(dilation, "dilation", len(axes), minimum=1)
+    nthreads = _args.threads_arg(threads)
+
+    if anchor is None:
+        rule, taps = ("centre_high" if kind == "correlate2d" else "centre_low"), []
+        oracle_anchor = "high" if kind == "correlate2d" else None
+    elif isinstance(anchor, str):
+        if anchor != "matlab":
+            raise ValueError(f"anchor: expected None, 'matlab', an int or a tuple of ints, "
+                             f"not {anchor!r}")
+        rule, taps, oracle_anchor = "centre_high", [], "matlab"
+    else:
+        rule, taps = "taps", _args.per_axis(anchor, "anchor", len(axes), minimum=0)
+        oracle_anchor = tuple(taps) if len(taps) == len(axes) else taps[0]
+    if anchor is not None and mode != "same":
+        raise ValueError(f"anchor: only used in 'same' mode, not {mode!r}")
+
+    # scipy swaps the inputs in 'valid' mode when in2 is the larger; only
+    # without stride and dilation, where in2 is then always the kernel.
+    plain = all(s == 1 for s in strides) and all(d == 1 for d in dilations)
+    swapped = plain and _args.swap_needed(mode, in1.shape, in2.shape, axes)
+    orig = (in1, in2)
+    if swapped:
+        in1, in2 = in2, in1
+
+    if _args.is_object(in1, in2):
+        res = _oracle_filter(flip, in1, in2, mode, axes, boundary, fillvalue, strides,
+                             dilations, oracle_anchor, None)
+        if swapped and not flip:
+            res = res[tuple(slice(None, None, -1) if a in axes else slice(None)
+                            for a in range(res.ndim))]
+            if kind == "correlate":
+                res = np.vectorize(lambda v: v.conjugate() if hasattr(v, "conjugate") else v,
+                                   otypes=[object])(res)
+        if out is not None:
+            _args.check_out(out, res.shape, res.dtype, orig)
+            out[...] = res
+            return out
+        return res
+
+    result_dtype = np.result_type(in1, in2)
+    fill = _args.fill_scalar(fillvalue, result_dtype)
+
+    if in1.size == 0 or in2.size == 0:
+        if kind in ("convolve", "correlate") and (
+                mode == "full" or in1.ndim == 1 and mode == "valid"
+                or mode == "same" and in2.size == 0 and in1.size != 0):
+            raise ValueError(f"in1 and in2 cannot be empty in {mode!r} mode")
+        shape = _mode_shape(in1.shape, in2.shape, mode, axes, strides, dilations)
+        return _args.empty_result(shape, result_dtype, out, orig)
+
+    cdtype = _args.compute_dtype(result_dtype)
+    x = _args.to_compute(in1, cdtype)
+    k = _args.to_compute(in2, cdtype)
+    shape = tuple(_core.output_shape(x.shape, k.shape, mode, axes, strides, dilations))
+    if out is not None:
+        _args.check_out(out, shape, result_dtype, orig)
+    direct = out is not None and cdtype == result_dtype and not (swapped and not flip)
+    target = out if direct else np.empty(shape, cdtype)
+    compute = _core.convolve if flip else _core.correlate
+    compute(x, k, target, fill.astype(cdtype), mode, boundary, axes, strides, dilations,
+            rule, taps, nthreads)
+    if direct:
+        return out
+
+    res = target
+    if swapped and not flip:
+        # scipy computed correlate(in2, in1) and flips it back; correlate
+        # also conjugates, correlate2d does not.
+        res = res[tuple(slice(None, None, -1) if a in axes else slice(None)
+                        for a in range(res.ndim))]
+        if kind == "correlate" and res.dtype.kind == "c":
+            res = res.conj()
+    if result_dtype != cdtype:
+        if result_dtype.kind == "u" and result_dtype.itemsize == 8:
+            res = res.view(np.uint64)
+        else:
+            res = res.astype(result_dtype)
+    if out is not None:
+        np.copyto(out, res, casting="unsafe")
+        return out
+    return np.ascontiguousarray(res)
+
+
+def _fft_method(kind, in1, in2, mode, extras):
+    """method='fft' (convolve and correlate): scipy's fftconvolve path."""
+    if any(v is not None for v in extras.values()):
+        names = ", ".join(k for k, v in extras.items() if v is not None)
+        raise NotImplementedError(f"method='fft' does not support {names} yet; "
+                                  "use method='direct'")
+    if kind == "correlate":
+        in2 = np.conj(in2[(slice(None, None, -1),) * in2.ndim]) \
+            if in2.dtype.kind == "c" else in2[(slice(None, None, -1),) * in2.ndim]
+    if _args.swap_needed(mode, in1.shape, in2.shape, range(in1.ndim)):
+        in1, in2 = in2, in1
+    res = fftconvolve(in1, in2, mode=mode)
+    result_dtype = np.result_type(in1, in2)
+    if result_dtype.kind in "biu":
+        res = np.round(res)
+    if res.size and not np.isfinite(res.flat[0]):
+        warnings.warn("Use of fft convolution on input with NAN or inf results in NAN "
+                      "or inf output. Consider using method='direct' instead.",
+                      category=RuntimeWarning, stacklevel=3)
+    return res.astype(result_dtype)
+
+
+def _n_dim_call(kind, in1, in2, mode, method, axes, stride, dilation, boundary, fillvalue,
+                anchor, out, threads):
+    in1 = _args.as_input(in1, "in1")
+    in2 = _args.as_input(in2, "in2")
+    if in1.ndim == in2.ndim == 0:
+        if kind == "correlate" and in2.dtype.kind == "c":
+            return in1 * in2.conj()
+        return in1 * in2
+    if in1.ndim != in2.ndim:
+        raise ValueError("in1 and in2 should have the same dimensionality")
+    _args.check_mode(mode)
+    if method not in _METHODS:
+        raise ValueError("Acceptable method flags are 'auto', 'direct', or 'fft'.")
+    if method == "fft":
+        extras = {"axes": axes, "out": out, "anchor": anchor,
+                  "stride": None if stride == 1 else stride,
+                  "dilation": None if dilation == 1 else dilation,
+                  "boundary": None if boundary in ("fill", "pad") else boundary}
+        return _fft_method(kind, in1, in2, mode, extras)
+    # method="auto" takes the direct path until the FFT cost model lands.
+    return _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue,
+                   anchor, out, threads)
+
+
+def convolve(in1, in2, mode="full", method="auto", *, axes=None, stride=1, dilation=1,
+             boundary="fill", fillvalue=0, anchor=None, out=None, threads=None):
+    """Convolve two N-dimensional arrays (scipy.signal.convolve).
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        Input and kernel, of equal ndim.
+    mode : {'full', 'valid', 'same'}
+        'full': every partial overlap (n + ke - 1 per axis); 'same': the size
+        of `in1`, centred on 'full' as scipy does; 'valid': complete overlaps
+        only (n - ke + 1). In 'valid' mode without stride or dilation, the
+        inputs are swapped when `in2` is the larger, as scipy does.
+    method : {'auto', 'direct', 'fft'}
+        'auto' is 'direct' for now. 'fft' uses `fftconvolve` (accurate
+        normwise only) and does not take fastconv's extra keywords.
+    axes : int or tuple of int, optional
+        Axes to convolve over (default: all); along the others the shapes
+        must be equal or 1 (broadcast).
+    stride, dilation : int or tuple of int
+        Keep every `stride`-th output (starting at the first); spread the
+        kernel taps `dilation` apart (ke = dilation*(k-1) + 1).
+    boundary : {'fill', 'wrap', 'symm', 'mirror', 'nearest'}
+        How `in1` is extended past its edges (aliases 'pad', 'circular',
+        'symmetric'); `fillvalue` is the constant for 'fill'.
+    anchor : None, 'matlab', int or tuple of int
+        'same' mode only: which kernel tap sits over each output sample.
+        'matlab' gives MATLAB conv/conv2 and scipy.ndimage results for even
+        kernel sizes.
+    out : ndarray, optional
+        C-contiguous array of the result's shape and dtype to write into.
+    threads : int, optional
+        Threads to use (default: `get_num_threads()`).
+
+    Returns
+    -------
+    ndarray
+        dtype ``numpy.result_type(in1, in2)``, as scipy.
+
+    Examples
+    --------
+    >>> import fastconv
+    >>> fastconv.convolve([1, 2, 3], [0, 1, 0.5])
+    array([0. , 1. , 2.5, 4. , 1.5])
+    """
+    return _n_dim_call("convolve", in1, in2, mode, method, axes, stride, dilation, boundary,
+                       fillvalue, anchor, out, threads)
+
+
+def correlate(in1, in2, mode="full", method="auto", *, axes=None, stride=1, dilation=1,
+              boundary="fill", fillvalue=0, anchor=None, out=None, threads=None):
+    """Cross-correlate two N-dimensional arrays (scipy.signal.correlate).
+
+    ``z[k] = sum_l in1[l + k] * conj(in2[l])`` (with the offsets of `mode`);
+    the keywords are those of `convolve`. In 'valid' mode with `in2` the
+    larger, scipy's swap is undone by reversing and conjugating.
+
+    Examples
+    --------
+    >>> import fastconv
+    >>> fastconv.correlate([1, 2, 3], [4, 5], mode="same")
+    array([ 5, 14, 23])
+    """
+    return _n_dim_call("correlate", in1, in2, mode, method, axes, stride, dilation, boundary,
+                       fillvalue, anchor, out, threads)
+
+
+def _two_d_call(kind, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out,
+                threads):
+    in1 = _args.as_input(in1, "in1")
+    in2 = _args.as_input(in2, "in2")
+    if not in1.ndim == in2.ndim == 2:
+        raise ValueError(f"{kind} inputs must both be 2-D arrays")
+    _args.check_mode(mode)
+    return _filter(kind, in1, in2, mode, None, stride, dilation, boundary, fillvalue, anchor,
+                   out, threads)
+
+
+def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, stride=1, dilation=1,
+               anchor=None, out=None, threads=None):
+    """Convolve two 2-D arrays (scipy.signal.convolve2d).
+
+    `mode`, `boundary`, `fillvalue` and the keyword-only extras are as in
+    `convolve`.
+
+    Examples
+    --------
+    >>> import numpy as np, fastconv
+    >>> fastconv.convolve2d(np.ones((2, 2)), [[1, 2], [3, 4]])
+    array([[ 1.,  3.,  2.],
+           [ 4., 10.,  6.],
+           [ 3.,  7.,  4.]])
+    """
+    return _two_d_call("convolve2d", in1, in2, mode, boundary, fillvalue, stride, dilation,
+                       anchor, out, threads)
+
+
+def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, stride=1, dilation=1,
+                anchor=None, out=None, threads=None):
+    """Cross-correlate two 2-D arrays (scipy.signal.correlate2d).
+
+    Note scipy's 'same' crop for even kernels differs from `correlate` by
+    one sample (the output starts at ke//2 of the full result, not
+    (ke-1)//2); fastconv keeps each function's convention.
+
+    Examples
+    --------
+    >>> import numpy as np, fastconv
+    >>> fastconv.correlate2d(np.ones((2, 2)), [[1, 2], [3, 4]])
+    array([[ 4.,  7.,  3.],
+           [ 6., 10.,  4.],
+           [ 2.,  3.,  1.]])
+    """
+    return _two_d_call("correlate2d", in1, in2, mode, boundary, fillvalue, stride, dilation,
+                       anchor, out, threads)
+
+
+def choose_conv_method(in1, in2, mode="full", measure=False):
+    """Which method `convolve`/`correlate` would use (scipy.signal.choose_conv_method).
+
+    Until the FFT cost model lands this answers 'direct' (what method='auto'
+    runs); with ``measure=True`` it times both methods and returns the
+    faster with the timings, as scipy does.
+    """
+    in1 = _args.as_input(in1, "in1")
+    in2 = _args.as_input(in2, "in2")
+    if measure:
+        times = {}
+        for method in ("fft", "direct"):
+            runs = []
+            for _ in range(3):
+                t0 = time.perf_counter()
+                convolve(in1, in2, mode=mode, method=method)
+                runs.append(time.perf_counter() - t0)
+            times[method] = min(runs)
+        return ("fft" if times["fft"] < times["direct"] else "direct"), times
+    _args.check_mode(mode)
+    return "direct"
