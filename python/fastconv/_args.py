@@ -85,7 +85,7 @@ def to_compute(a, dtype):
 
 
 def per_axis(value, name, naxes, minimum=None):
-    """An int, or a tuple with one int per convolved axis -> list of ints."""
+    """An int, or a tuple with one int per convolved axis -> one int per axis."""
     items = value if isinstance(value, (tuple, list)) else (value,)
     out = []
     for v in items:
@@ -100,7 +100,7 @@ def per_axis(value, name, naxes, minimum=None):
                          f"axis), got {len(out)}")
     if minimum is not None and any(v < minimum for v in out):
         raise ValueError(f"{name}: must be >= {minimum}, got {value!r}")
-    return out
+    return out * naxes if len(out) == 1 else out
 
 
 def normalize_axes(axes, ndim):

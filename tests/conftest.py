@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+
+from fastconv import _oracle
+
+FLOAT_DTYPES = [np.float32, np.float64, np.complex64, np.complex128]
+MODES = ["full", "same", "valid"]
+BOUNDARIES = ["fill", "wrap", "symm", "mirror", "nearest"]
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+def random_array(rng, shape, dtype):
+    dtype = np.dtype(dtype)
+    if dtype.kind == "c":
+        return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype)
+    if dtype.kind == "f":
+        return rng.standard_normal(shape).astype(dtype)
+    if dtype.kind == "b":
+        return rng.integers(0, 2, shape).astype(bool)
+    info = np.iinfo(dtype)
+    return rng.integers(max(info.min, -20), min(info.max, 20), shape, endpoint=True).astype(dtype)
+
+
+def eps_of(dtype):
+    dtype = np.dtype(dtype)
+    return np.finfo(dtype).eps if dtype.kind in "fc" else 0.0
+
+
+def assert_matches_oracle(result, x, k, op, dtype, **kw):
+    """Per-element bound of a direct sum of `taps` products:
+    |result - exact| <= 2 * taps * eps * (|x| (*) |k|), with the oracle
+    computed in extended precision and on absolute values for the scale."""
+    fn = _oracle.convolve if op == "convolve" else _oracle.correlate
+    wide = np.clongdouble if np.iscomplexobj(x) or np.iscomplexobj(k) else np.longdouble
+    exact = fn(np.asarray(x).astype(wide), np.asarray(k).astype(wide), **kw)
+    fill = abs(kw.get("fillvalue", 0))
+    kw_abs = dict(kw, fillvalue=fill)
+    scale = _oracle.convolve(np.abs(np.asarray(x)).astype(np.longdouble),
+                             np.abs(np.asarray(k)).astype(np.longdouble), **kw_abs) \
+        if op == "convolve" else \
+        _oracle.correlate(np.abs(np.asarray(x)).astype(np.longdouble),
+                          np.abs(np.asarray(k)).astype(np.longdouble), **kw_abs)
+    assert result.shape == exact.shape
+    taps = max(np.asarray(k).size, 1)
+    bound = 2 * taps * eps_of(dtype) * scale.astype(np.float64) + 1e-300
+    err = np.abs(result.astype(wide) - exact).astype(np.float64)
+    assert np.all(err <= bound), f"max error {err.max()} vs bound {bound.max()}"
