@@ -29,8 +29,12 @@ def pytest_report_header(config):
 
 def pytest_collection_finish(session):
     # Refuse to run if the swap did not reach the test module.
-    for item in session.items:
-        mod = item.module
+    modules = {item.module for item in session.items}
+    for mod in modules:
         for name in SWAPPED:
             if hasattr(mod, name) and getattr(mod, name) is not getattr(fastconv, name):
                 raise RuntimeError(f"{mod.__name__}.{name} is not fastconv's")
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"fastconv swap verified in {len(modules)} module(s), "
+                            f"{len(session.items)} tests")

@@ -19,3 +19,7 @@ __all__ = [
     "choose_conv_method",
     "set_num_threads", "get_num_threads", "active_isa", "available_isas", "show_config",
 ]
+
+# Choose the instruction set now, so that a refused FASTCONV_FORCE_ISA
+# fails at import with its message rather than at the first call.
+active_isa()

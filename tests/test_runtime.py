@@ -1,0 +1,117 @@
+"""Threads, instruction-set selection and configuration."""
+import multiprocessing
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import fastconv
+from conftest import random_array
+
+
+def test_threads_do_not_change_results(rng):
+    x = random_array(rng, (300, 257), np.float32)
+    h = random_array(rng, (5, 7), np.float32)
+    for fn in ("convolve2d", "correlate2d"):
+        for boundary in ("fill", "symm"):
+            one = getattr(fastconv, fn)(x, h, "same", boundary=boundary, threads=1)
+            two = getattr(fastconv, fn)(x, h, "same", boundary=boundary, threads=2)
+            three = getattr(fastconv, fn)(x, h, "same", boundary=boundary, threads=3)
+            assert one.tobytes() == two.tobytes() == three.tobytes()
+    # a long 1-D signal is split into column tiles
+    s = random_array(rng, 100_003, np.float64)
+    k = random_array(rng, 33, np.float64)
+    assert fastconv.convolve(s, k, "same", threads=1).tobytes() == \
+        fastconv.convolve(s, k, "same", threads=2).tobytes()
+
+
+def test_set_get_num_threads():
+    before = fastconv.get_num_threads()
+    try:
+        fastconv.set_num_threads(1)
+        assert fastconv.get_num_threads() == 1
+    finally:
+        fastconv.set_num_threads(before)
+    assert fastconv.get_num_threads() == before
+
+
+def _run(code, **env):
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=120)
+
+
+def test_omp_num_threads_is_honoured():
+    r = _run("import fastconv; print(fastconv.get_num_threads())", OMP_NUM_THREADS="3")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "3"
+
+
+def test_threadpoolctl_limits():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    fastconv.convolve([1.0], [1.0])  # make sure the OpenMP runtime is loaded
+    with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
+        assert fastconv.get_num_threads() == 1
+
+
+def test_isa_reporting():
+    isas = fastconv.available_isas()
+    assert "baseline" in isas
+    assert fastconv.active_isa() in isas
+    assert isas[0] == fastconv.active_isa() or os.environ.get("FASTCONV_FORCE_ISA")
+
+
+@pytest.mark.parametrize("isa", fastconv.available_isas())
+def test_every_isa_against_the_oracle(isa):
+    # The choice is cached per process: force it in a fresh one.
+    code = (
+        "import numpy as np, fastconv\n"
+        "from fastconv import _oracle\n"
+        f"assert fastconv.active_isa() == {isa!r}\n"
+        "rng = np.random.default_rng(5)\n"
+        "for dt in (np.float32, np.float64, np.complex64, np.complex128):\n"
+        "    x = rng.standard_normal((9, 70)).astype(dt); h = rng.standard_normal((3, 5)).astype(dt)\n"
+        "    for mode in ('full', 'same', 'valid'):\n"
+        "        for b in ('fill', 'wrap', 'symm', 'mirror', 'nearest'):\n"
+        "            got = fastconv.correlate2d(x, h, mode, boundary=b)\n"
+        "            ref = _oracle.correlate(x.astype(np.complex256), h.astype(np.complex256), mode,"
+        " boundary=b, anchor='high')\n"
+        "            tol = 50 * np.finfo(dt).eps * np.abs(ref).max()\n"
+        "            assert np.abs(got - ref).max() <= tol, (dt, mode, b)\n"
+        "print('ok')\n")
+    r = _run(code, FASTCONV_FORCE_ISA=isa)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "ok"
+
+
+def test_force_isa_refuses_unknown_or_unavailable():
+    r = _run("import fastconv", FASTCONV_FORCE_ISA="sse9")
+    assert r.returncode != 0 and "FASTCONV_FORCE_ISA" in r.stderr
+    missing = [i for i in ("avx2", "avx512") if i not in fastconv.available_isas()]
+    for isa in missing:
+        r = _run("import fastconv", FASTCONV_FORCE_ISA=isa)
+        assert r.returncode != 0 and "FASTCONV_FORCE_ISA" in r.stderr
+
+
+def test_show_config(capsys):
+    fastconv.show_config()
+    text = capsys.readouterr().out
+    assert fastconv.__version__ in text
+    assert "isa: " + fastconv.active_isa() in text
+    assert "threads:" in text and "openmp" in text and "compiler" in text
+
+
+def _worker(seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((200, 200))
+    return float(fastconv.convolve2d(x, np.ones((3, 3)), "same").sum())
+
+
+def test_multiprocessing_spawn():
+    # fork after an OpenMP region can hang with libgomp; spawn is safe.
+    fastconv.convolve2d(np.ones((300, 300)), np.ones((5, 5)), threads=2)
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(2) as pool:
+        results = pool.map(_worker, [1, 2])
+    assert results == [_worker(1), _worker(2)]
