@@ -12,6 +12,7 @@
 // Supported element types: float, double, long double and their
 // std::complex, and std::int64_t (wrapping two's-complement arithmetic, as
 // NumPy integer arrays do).
+#include <stdexcept>  // errors are std::invalid_argument
 #include <vector>
 
 #include "fastconv/options.hpp"

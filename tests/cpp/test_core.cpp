@@ -1,0 +1,77 @@
+// C++-only checks of the core (no Python): results for every element type
+// against a naive loop, and the exceptions of bad arguments.
+#include <fastconv/fastconv.hpp>
+
+#include <complex>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <stdexcept>
+#include <vector>
+
+namespace {
+int failures = 0;
+
+void check(bool ok, const char* what) {
+  if (!ok) { std::printf("FAIL: %s\n", what); ++failures; }
+}
+
+template <class T>
+void check_1d_valid(const char* name) {
+  std::vector<T> x = {T(1), T(2), T(3), T(4), T(5)};
+  std::vector<T> k = {T(1), T(-1), T(2)};
+  fastconv::ConvOptions opt;
+  opt.mode = fastconv::Mode::valid;
+  std::vector<T> out(3);
+  fastconv::convolve<T>(fastconv::make_view<const T>(x.data(), {5}),
+                        fastconv::make_view<const T>(k.data(), {3}),
+                        fastconv::make_view(out.data(), {3}), opt);
+  // out[i] = sum_p x[i + 2 - p] k[p]
+  bool ok = true;
+  for (int i = 0; i < 3; ++i) {
+    T ref = T(0);
+    for (int p = 0; p < 3; ++p) ref += x[i + 2 - p] * k[p];
+    ok = ok && out[i] == ref;
+  }
+  check(ok, name);
+}
+
+void expect_invalid(const std::function<void()>& f, const char* what) {
+  try {
+    f();
+    check(false, what);
+  } catch (const std::invalid_argument&) {
+  }
+}
+}  // namespace
+
+int main() {
+  check_1d_valid<float>("float");
+  check_1d_valid<double>("double");
+  check_1d_valid<long double>("long double");
+  check_1d_valid<std::complex<float>>("complex<float>");
+  check_1d_valid<std::complex<double>>("complex<double>");
+  check_1d_valid<std::int64_t>("int64");
+
+  std::vector<double> x(16, 1.0), k(9, 1.0), out(100);
+  auto in = fastconv::make_view<const double>(x.data(), {4, 4});
+  auto kv = fastconv::make_view<const double>(k.data(), {3, 3});
+  fastconv::ConvOptions opt;
+  opt.stride = {0};
+  expect_invalid([&] { fastconv::output_shape(in.shape, kv.shape, opt); }, "stride 0");
+  opt = {};
+  opt.dilation = {1, 2, 3};
+  expect_invalid([&] { fastconv::output_shape(in.shape, kv.shape, opt); }, "3 dilations for 2 axes");
+  opt = {};
+  expect_invalid([&] {
+    fastconv::convolve<double>(in, kv, fastconv::make_view(out.data(), {5, 5}), opt);
+  }, "wrong out shape");
+  expect_invalid([] { fastconv::parse_boundary("reflect"); }, "reflect is ambiguous");
+  expect_invalid([] { fastconv::parse_mode("bogus"); }, "unknown mode");
+  opt.mode = fastconv::Mode::valid;
+  opt.dilation = {3};
+  expect_invalid([&] { fastconv::output_shape(in.shape, kv.shape, opt); }, "valid needs ke <= n");
+
+  std::printf("%d failed\n", failures);
+  return failures ? 1 : 0;
+}
