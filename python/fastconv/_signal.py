@@ -64,6 +64,15 @@ def _oracle_filter(flip, in1, in2, mode, axes, boundary, fillvalue, strides, dil
     return res
 
 
+def _undo_swap(res, axes, conjugate):
+    """scipy computes a swapped 'valid' correlation as correlate(in2, in1)
+    and flips it back over the convolved axes; `correlate` also conjugates,
+    `correlate2d` does not."""
+    res = res[tuple(slice(None, None, -1) if a in axes else slice(None)
+                    for a in range(res.ndim))]
+    return np.conjugate(res) if conjugate else res
+
+
 def _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, anchor,
             out, threads):
     """The direct path shared by the four functions.
@@ -105,11 +114,7 @@ def _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, a
         res = _oracle_filter(flip, in1, in2, mode, axes, boundary, fillvalue, strides,
                              dilations, oracle_anchor, None)
         if swapped and not flip:
-            res = res[tuple(slice(None, None, -1) if a in axes else slice(None)
-                            for a in range(res.ndim))]
-            if kind == "correlate":
-                res = np.vectorize(lambda v: v.conjugate() if hasattr(v, "conjugate") else v,
-                                   otypes=[object])(res)
+            res = _undo_swap(res, axes, conjugate=kind == "correlate")
         if out is not None:
             _args.check_out(out, res.shape, res.dtype, orig)
             out[...] = res
@@ -143,12 +148,7 @@ def _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, a
 
     res = target
     if swapped and not flip:
-        # scipy computed correlate(in2, in1) and flips it back; correlate
-        # also conjugates, correlate2d does not.
-        res = res[tuple(slice(None, None, -1) if a in axes else slice(None)
-                        for a in range(res.ndim))]
-        if kind == "correlate" and res.dtype.kind == "c":
-            res = res.conj()
+        res = _undo_swap(res, axes, conjugate=kind == "correlate" and res.dtype.kind in "cO")
     if result_dtype != cdtype:
         if result_dtype.kind == "u" and result_dtype.itemsize == 8:
             res = res.view(np.uint64)
