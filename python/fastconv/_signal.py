@@ -98,7 +98,7 @@ def _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, a
         rule, taps, oracle_anchor = "centre_high", [], "matlab"
     else:
         rule, taps = "taps", _args.per_axis(anchor, "anchor", len(axes), minimum=0)
-        oracle_anchor = tuple(taps) if len(taps) == len(axes) else taps[0]
+        oracle_anchor = tuple(taps)
     if anchor is not None and mode != "same":
         raise ValueError(f"anchor: only used in 'same' mode, not {mode!r}")
 
