@@ -2,6 +2,7 @@
 #include <pybind11/stl.h>
 
 #include "fastconv/runtime.hpp"
+#include "kernels/kernels.hpp"
 
 namespace py = pybind11;
 
@@ -11,4 +12,13 @@ void register_runtime(py::module_& m) {
   m.def("active_isa", &fastconv::active_isa);
   m.def("available_isas", &fastconv::available_isas);
   m.def("config_string", &fastconv::config_string);
+  // For bench/: flops of `iterations` rounds of the active ISA's FMA probe,
+  // run on `threads` threads at once; returns (flops, seconds).
+  m.def(
+      "fma_probe",
+      [](long iterations, int threads) {
+        py::gil_scoped_release nogil;
+        return fastconv::kernels::run_fma_probe(iterations, threads);
+      },
+      py::arg("iterations"), py::arg("threads"));
 }

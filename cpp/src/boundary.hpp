@@ -3,14 +3,17 @@
 
 namespace fastconv::detail {
 
-inline index_t floor_mod(index_t a, index_t m) {
+// static: kernel files compiled with AVX flags include these too, and
+// internal linkage keeps each file's copy its own (no linker merging).
+
+static inline index_t floor_mod(index_t a, index_t m) {
   index_t r = a % m;
   return r < 0 ? r + m : r;
 }
 
 // Map an index t (possibly far outside [0, n)) to the input element that
 // the boundary rule puts there; n >= 1. Not used for Boundary::fill.
-inline index_t map_index(index_t t, index_t n, Boundary b) {
+static inline index_t map_index(index_t t, index_t n, Boundary b) {
   if (t >= 0 && t < n) return t;
   switch (b) {
     case Boundary::wrap:

@@ -267,7 +267,7 @@ void run(View<const T> in, View<const T> kernel, View<T> out, const ConvOptions&
     if (ax.convolved) taps_total *= ax.taps;
   }
   const int threads = resolve_threads(opt.threads, out.size() * std::max<index_t>(taps_total / 4, 1));
-  detail::run_rows<T>(axes, in.data, packed.data(), out.data, opt.boundary, fill, threads);
+  detail::run_engine<T>(axes, in.data, packed.data(), out.data, opt.boundary, fill, threads);
 }
 
 }  // namespace

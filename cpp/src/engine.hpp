@@ -1,9 +1,13 @@
 #pragma once
-// The engine: splits an N-D correlation into independent row tasks and
-// runs them on OpenMP threads. Every output row (and column tile) is
-// computed by exactly one thread, in a fixed order, so results are
+// The engine: splits an N-D correlation into independent tasks (blocks of
+// output rows x column tiles) and runs them on OpenMP threads. Each task's
+// interior -- where every tap lands inside the input -- goes to the ISA's
+// register-blocked tile kernel; its borders go to the row kernel with the
+// boundary rule. Every output is computed by exactly one thread, and the
+// task layout does not depend on the number of threads, so results are
 // bitwise identical for any number of threads.
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "boundary.hpp"
@@ -30,46 +34,84 @@ struct AxisPlan {
   index_t out_step;
 };
 
-// Output columns per task: the accumulator row stays in L1 while the taps
-// stream over it.
-constexpr index_t kColumnTile = 2048;
+// Task shape: output rows per block (a multiple of every kRowBlock) and
+// columns per tile. The accumulator block stays in L2.
+constexpr index_t kTaskRows = 16;
+constexpr index_t kColumnTile = 1024;
+
+// Outputs [lo, hi) of a convolved axis whose taps all land inside the input.
+inline std::pair<index_t, index_t> interior(const AxisPlan& a) {
+  const index_t first = a.origin;
+  const index_t last = a.origin + (a.taps - 1) * a.dilation;
+  index_t lo = first >= 0 ? 0 : (-first + a.stride - 1) / a.stride;
+  index_t hi = a.in_n - 1 - last >= 0 ? (a.in_n - 1 - last) / a.stride + 1 : 0;
+  lo = std::min(lo, a.out_n);
+  hi = std::max(std::min(hi, a.out_n), lo);
+  return {lo, hi};
+}
 
 template <class T>
-void run_rows(const std::vector<AxisPlan>& axes, const T* in, const T* kernel,
-              T* out, Boundary boundary, T fill, int threads) {
+void run_engine(const std::vector<AxisPlan>& axes, const T* in, const T* kernel, T* out,
+                Boundary boundary, T fill, int threads) {
   const int rank = static_cast<int>(axes.size());
-  const AxisPlan& last = axes[rank - 1];
-  index_t rows = 1;
-  for (int a = 0; a < rank - 1; ++a) rows *= axes[a].out_n;
-  const index_t tiles = (last.out_n + kColumnTile - 1) / kColumnTile;
-  const index_t tasks = rows * tiles;
+  const AxisPlan& col = axes[rank - 1];
+  // A 2-D plane when the last two axes are both convolved; else 1-D rows.
+  const bool plane = rank >= 2 && axes[rank - 2].convolved;
+  const AxisPlan row_1d{true, 1, 1, 1, 1, 1, 0, 0, 0, 0};
+  const AxisPlan& row = plane ? axes[rank - 2] : row_1d;
+  const int n_outer = plane ? rank - 2 : rank - 1;
+
+  index_t outer_count = 1;
+  std::vector<int> outer_conv;  // convolved axes before the plane
+  index_t outer_taps = 1;
+  for (int a = 0; a < n_outer; ++a) {
+    outer_count *= axes[a].out_n;
+    if (axes[a].convolved) { outer_conv.push_back(a); outer_taps *= axes[a].taps; }
+  }
+  const index_t block_rows = plane ? kTaskRows : 1;
+  const index_t row_blocks = (row.out_n + block_rows - 1) / block_rows;
+  const index_t tiles = (col.out_n + kColumnTile - 1) / kColumnTile;
+  const index_t tasks = outer_count * row_blocks * tiles;
   if (tasks == 0) return;
 
-  // Taps over the convolved axes before the last one: each tuple of them
-  // contributes one row correlation to an output row.
-  std::vector<int> outer;
-  index_t row_taps = 1;
-  for (int a = 0; a < rank - 1; ++a)
-    if (axes[a].convolved) { outer.push_back(a); row_taps *= axes[a].taps; }
+  const kernels::KernelTable& table = kernels::active_table();
+  const auto row_fn = kernels::row_kernel<T>(table);
+  const auto tile_fn = kernels::tile_kernel<T>(table);
+  const auto [ilo, ihi] = interior(row);
+  const auto [jlo, jhi] = interior(col);
+  // Input extent one task of the tile path reads, for its patch buffer.
+  const index_t patch_rows = (block_rows - 1) * row.stride + (row.taps - 1) * row.dilation + 1;
+  const index_t patch_cols = (std::min(kColumnTile, col.out_n) - 1) + (col.taps - 1) * col.dilation + 1;
+  // The tile kernel needs column stride 1; borders and non-unit input
+  // column steps go through a small boundary-extended patch, within reason.
+  const bool tile_ok = tile_fn != nullptr && col.stride == 1 &&
+                       patch_rows * patch_cols <= (index_t(1) << 22);
 
-  const auto kernel_fn = kernels::row_kernel<T>(kernels::active_table());
+  // One input plane per output (no outer convolved axes) and contiguous
+  // output rows: the tile kernel writes each output once, straight into
+  // `out`. Otherwise outputs accumulate in a per-task buffer.
+  const bool direct_out = tile_ok && outer_taps == 1 && col.out_step == 1;
 
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads) if (threads > 1)
 #endif
   {
-    std::vector<T> acc(static_cast<size_t>(std::min(kColumnTile, last.out_n)));
-    std::vector<index_t> idx(rank, 0);
+    const index_t acc_cols = std::min(kColumnTile, col.out_n);
+    std::vector<T> acc_buf(direct_out ? 0 : static_cast<size_t>(block_rows * acc_cols));
+    std::vector<T> patch(tile_ok ? static_cast<size_t>(patch_rows * patch_cols) : 0);
+    std::vector<index_t> col_map;
+    std::vector<index_t> idx(std::max(n_outer, 1), 0);
 #ifdef _OPENMP
 #pragma omp for schedule(static)
 #endif
     for (index_t task = 0; task < tasks; ++task) {
-      const index_t row = task / tiles;
       const index_t j0 = (task % tiles) * kColumnTile;
-      const index_t j1 = std::min(j0 + kColumnTile, last.out_n);
-      // Output multi-index of this row; base offsets along batch axes.
-      index_t rem = row, in_base = 0, k_base = 0, out_base = 0;
-      for (int a = rank - 2; a >= 0; --a) {
+      const index_t j1 = std::min(j0 + kColumnTile, col.out_n);
+      const index_t i0 = ((task / tiles) % row_blocks) * block_rows;
+      const index_t i1 = std::min(i0 + block_rows, row.out_n);
+      // Multi-index of the outer axes; base offsets along batch axes.
+      index_t rem = task / tiles / row_blocks, in_base = 0, k_base = 0, out_base = 0;
+      for (int a = n_outer - 1; a >= 0; --a) {
         idx[a] = rem % axes[a].out_n;
         rem /= axes[a].out_n;
         out_base += idx[a] * axes[a].out_step;
@@ -78,31 +120,123 @@ void run_rows(const std::vector<AxisPlan>& axes, const T* in, const T* kernel,
           if (axes[a].taps != 1) k_base += idx[a] * axes[a].k_step;
         }
       }
-      std::fill(acc.begin(), acc.begin() + (j1 - j0), T(0));
-      for (index_t tap = 0; tap < row_taps; ++tap) {
-        // Decode the outer tap tuple; find the input row (or the fill).
+      // The accumulator block: rows [i0, i1) x columns [j0, j1).
+      T* const acc = direct_out ? out + out_base + i0 * row.out_step + j0 : acc_buf.data();
+      const index_t acc_stride = direct_out ? row.out_step : j1 - j0;
+      if (!direct_out) std::fill(acc, acc + (i1 - i0) * acc_stride, T(0));
+
+      for (index_t tap = 0; tap < outer_taps; ++tap) {
+        // The input plane for this tuple of outer taps (or the fill).
         index_t trem = tap, in_off = in_base, k_off = k_base;
-        bool fill_row = false;
-        for (int o = static_cast<int>(outer.size()) - 1; o >= 0; --o) {
-          const AxisPlan& ax = axes[outer[o]];
+        bool fill_plane = false;
+        for (int o = static_cast<int>(outer_conv.size()) - 1; o >= 0; --o) {
+          const AxisPlan& ax = axes[outer_conv[o]];
           const index_t p = trem % ax.taps;
           trem /= ax.taps;
           k_off += p * ax.k_step;
-          index_t i = idx[outer[o]] * ax.stride + p * ax.dilation + ax.origin;
+          index_t i = idx[outer_conv[o]] * ax.stride + p * ax.dilation + ax.origin;
           if (i < 0 || i >= ax.in_n) {
-            if (boundary == Boundary::fill) { fill_row = true; continue; }
+            if (boundary == Boundary::fill) { fill_plane = true; continue; }
             i = map_index(i, ax.in_n, boundary);
           }
           in_off += i * ax.in_step;
         }
-        kernels::RowTask<T> t{in + (fill_row ? 0 : in_off), last.in_n, last.in_step,
-                              kernel + k_off, last.taps, last.stride, last.dilation,
-                              last.origin, boundary, fill, fill_row,
-                              acc.data(), j0, j1};
-        kernel_fn(t);
+        const T* xplane = in + (fill_plane ? 0 : in_off);
+        const T* kplane = kernel + k_off;
+
+        if (tile_ok) {
+          // Output rectangle [r0, r1) x [c0, c1) of this task through the
+          // tile kernel: straight from the input where every tap is inside
+          // it, else from a patch holding exactly the extended input it reads.
+          auto tile = [&](index_t r0, index_t r1, index_t c0, index_t c1) {
+            if (r0 >= r1 || c0 >= c1) return;
+            kernels::TileTask<T> t{nullptr, 0, kplane, row.taps, col.taps,
+                                   0, row.stride, row.dilation, 0, col.dilation,
+                                   r1 - r0, c1 - c0,
+                                   acc + (r0 - i0) * acc_stride + (c0 - j0), acc_stride,
+                                   /*accumulate=*/!direct_out};
+            const index_t first_row = r0 * row.stride + row.origin;
+            const index_t first_col = c0 + col.origin;
+            const bool inside = !fill_plane && col.in_step == 1 && r0 >= ilo && r1 <= ihi &&
+                                c0 >= jlo && c1 <= jhi;
+            if (inside) {
+              t.x = xplane;
+              t.x_stride = row.in_step;
+              t.row0 = first_row;
+              t.col0 = first_col;
+            } else {
+              const index_t pr = (r1 - r0 - 1) * row.stride + (row.taps - 1) * row.dilation + 1;
+              const index_t pc = (c1 - c0 - 1) + (col.taps - 1) * col.dilation + 1;
+              col_map.resize(static_cast<size_t>(pc));
+              for (index_t c = 0; c < pc; ++c) {
+                const index_t ci = first_col + c;
+                col_map[c] = (ci >= 0 && ci < col.in_n) ? ci
+                             : boundary == Boundary::fill ? -1 : map_index(ci, col.in_n, boundary);
+              }
+              for (index_t r = 0; r < pr; ++r) {
+                T* prow = patch.data() + r * pc;
+                index_t ri = first_row + r;
+                bool fill_row = fill_plane;
+                if (!fill_row && (ri < 0 || ri >= row.in_n)) {
+                  if (boundary == Boundary::fill) fill_row = true;
+                  else ri = map_index(ri, row.in_n, boundary);
+                }
+                if (fill_row) { std::fill(prow, prow + pc, fill); continue; }
+                const T* xr = xplane + ri * row.in_step;
+                for (index_t c = 0; c < pc; ++c)
+                  prow[c] = col_map[c] < 0 ? fill : xr[col_map[c] * col.in_step];
+              }
+              t.x = patch.data();
+              t.x_stride = pc;
+            }
+            tile_fn(t);
+          };
+          if (col.in_step != 1 || fill_plane) {
+            // Rows are not contiguous: the whole task goes through patches.
+            tile(i0, i1, j0, j1);
+          } else {
+            const index_t ti0 = std::min(std::max(i0, ilo), i1), ti1 = std::max(std::min(i1, ihi), ti0);
+            const index_t tj0 = std::min(std::max(j0, jlo), j1), tj1 = std::max(std::min(j1, jhi), tj0);
+            tile(ti0, ti1, tj0, tj1);  // interior
+            tile(i0, ti0, j0, j1);     // top
+            tile(ti1, i1, j0, j1);     // bottom
+            tile(ti0, ti1, j0, tj0);   // left
+            tile(ti0, ti1, tj1, j1);   // right
+          }
+          continue;
+        }
+
+        // Element types without a tile kernel, and strided columns: one
+        // kernel row at a time, with the boundary rule.
+        for (index_t i = i0; i < i1; ++i) {
+          T* arow = acc + (i - i0) * acc_stride;
+          for (index_t p = 0; p < row.taps; ++p) {
+            bool fill_row = fill_plane;
+            const T* xrow = xplane;
+            if (plane && !fill_plane) {
+              index_t r = i * row.stride + p * row.dilation + row.origin;
+              if (r < 0 || r >= row.in_n) {
+                if (boundary == Boundary::fill) fill_row = true;
+                else r = map_index(r, row.in_n, boundary);
+              }
+              if (!fill_row) xrow += r * row.in_step;
+            }
+            kernels::RowTask<T> rt{xrow, col.in_n, col.in_step, kplane + p * col.taps,
+                                   col.taps, col.stride, col.dilation, col.origin,
+                                   boundary, fill, fill_row, arow, j0, j1};
+            row_fn(rt);
+          }
+        }
       }
-      T* o = out + out_base + j0 * last.out_step;
-      for (index_t j = 0; j < j1 - j0; ++j) o[j * last.out_step] = acc[j];
+
+      if (!direct_out) {
+        for (index_t i = i0; i < i1; ++i) {
+          T* o = out + out_base + i * row.out_step + j0 * col.out_step;
+          const T* a = acc + (i - i0) * acc_stride;
+          if (col.out_step == 1) std::copy(a, a + acc_stride, o);
+          else for (index_t j = 0; j < acc_stride; ++j) o[j * col.out_step] = a[j];
+        }
+      }
     }
   }
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <mutex>
 #include <stdexcept>
@@ -10,6 +11,10 @@
 
 #include "fastconv/version.hpp"
 #include "kernels/kernels.hpp"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <cpuid.h>
+#endif
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -47,32 +52,116 @@ int get_num_threads() {
 namespace kernels {
 
 namespace {
+
+struct Isa {
+  const char* name;
+  const KernelTable* (*table)();
+  bool (*cpu_has)();
+};
+
+#if defined(__x86_64__) || defined(_M_X64)
+// CPUID says what the core implements; XGETBV says whether the OS saves the
+// wide registers on a context switch. Both are needed.
+bool cpuid(unsigned leaf, unsigned sub, unsigned r[4]) {
+  if (__get_cpuid_max(leaf & 0x80000000u, nullptr) < leaf) return false;
+  __cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
+  return true;
+}
+unsigned long long xcr0() {
+  unsigned eax, edx;
+  __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+  return (static_cast<unsigned long long>(edx) << 32) | eax;
+}
+bool os_saves_ymm() {
+  unsigned r[4];
+  if (!cpuid(1, 0, r)) return false;
+  const bool osxsave = r[2] & (1u << 27), avx = r[2] & (1u << 28);
+  return osxsave && avx && (xcr0() & 0x6) == 0x6;  // SSE and AVX state
+}
+bool cpu_has_avx2() {
+  unsigned r1[4], r7[4];
+  if (!os_saves_ymm() || !cpuid(1, 0, r1) || !cpuid(7, 0, r7)) return false;
+  const bool fma = r1[2] & (1u << 12), avx2 = r7[1] & (1u << 5);
+  return fma && avx2;
+}
+bool cpu_has_avx512() {
+  unsigned r7[4];
+  if (!cpu_has_avx2() || !cpuid(7, 0, r7)) return false;
+  const unsigned need = (1u << 16) | (1u << 17) | (1u << 30) | (1u << 31);  // F DQ BW VL
+  return (r7[1] & need) == need && (xcr0() & 0xE6) == 0xE6;  // opmask + zmm state
+}
+#endif
+
+bool always() { return true; }
+const KernelTable* baseline_table() { return &baseline::table(); }
+#ifdef FASTCONV_HAVE_AVX2
+const KernelTable* avx2_table() { return &avx2::table(); }
+#endif
+#ifdef FASTCONV_HAVE_AVX512
+const KernelTable* avx512_table() { return &avx512::table(); }
+#endif
+
+// Best first; only what this build compiled.
+const Isa kIsas[] = {
+#ifdef FASTCONV_HAVE_AVX512
+    {"avx512", avx512_table, cpu_has_avx512},
+#endif
+#ifdef FASTCONV_HAVE_AVX2
+    {"avx2", avx2_table, cpu_has_avx2},
+#endif
+    {"baseline", baseline_table, always},
+};
+
 const KernelTable* choose_table() {
   const char* forced = std::getenv("FASTCONV_FORCE_ISA");
   if (forced && *forced) {
     const std::string name(forced);
-    if (name == "baseline") return &baseline::table();
+    for (const Isa& isa : kIsas)
+      if (name == isa.name) {
+        if (!isa.cpu_has())
+          throw std::runtime_error("FASTCONV_FORCE_ISA=" + name + ": this CPU does not support it");
+        return isa.table();
+      }
     if (name == "avx2" || name == "avx512")
-      throw std::runtime_error("FASTCONV_FORCE_ISA=" + name +
-                               ": this build or this CPU does not support it");
+      throw std::runtime_error("FASTCONV_FORCE_ISA=" + name + ": this build does not include it");
     throw std::runtime_error("FASTCONV_FORCE_ISA=" + name +
                              ": unknown instruction set; expected baseline, avx2 or avx512");
   }
+  for (const Isa& isa : kIsas)
+    if (isa.cpu_has()) return isa.table();
   return &baseline::table();
 }
+
 }  // namespace
 
 const KernelTable& active_table() {
-  // Chosen once per process; a forced ISA the CPU lacks throws every time.
+  // Chosen once per process; a refused FASTCONV_FORCE_ISA throws every time.
   static const KernelTable* table = choose_table();
   return *table;
+}
+
+std::pair<double, double> run_fma_probe(long iterations, int threads) {
+  const FmaProbe probe = active_table().fma_probe;
+  double flops = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads) reduction(+ : flops) schedule(static, 1)
+#endif
+  for (int i = 0; i < threads; ++i) flops += probe(iterations);
+  const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
+  return {flops, dt.count()};
 }
 
 }  // namespace kernels
 
 std::string active_isa() { return kernels::active_table().isa; }
 
-std::vector<std::string> available_isas() { return {"baseline"}; }
+std::vector<std::string> available_isas() {
+  std::vector<std::string> names;
+  for (const auto& isa : kernels::kIsas)
+    if (isa.cpu_has()) names.push_back(isa.name);
+  return names;
+}
 
 std::string config_string() {
   std::string s;

@@ -6,11 +6,14 @@
 
 namespace fastconv::detail {
 
+// static: kernel files compiled with AVX flags include these too, and
+// internal linkage keeps each file's copy its own (no linker merging).
+
 template <class T> struct is_complex : std::false_type {};
 template <class R> struct is_complex<std::complex<R>> : std::true_type {};
 
 template <class T>
-inline T conj_if_complex(T v) {
+static inline T conj_if_complex(T v) {
   if constexpr (is_complex<T>::value) return std::conj(v); else return v;
 }
 
@@ -18,7 +21,7 @@ inline T conj_if_complex(T v) {
 // the arithmetic unsigned; complex uses the plain formula (no C99 Annex G
 // NaN recovery), as NumPy's multiply does.
 template <class T>
-inline void madd(T& acc, T x, T w) {
+static inline void madd(T& acc, T x, T w) {
   if constexpr (std::is_integral_v<T>) {
     using U = std::make_unsigned_t<T>;
     acc = static_cast<T>(static_cast<U>(acc) +

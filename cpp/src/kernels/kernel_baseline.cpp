@@ -1,6 +1,13 @@
-// Baseline kernels: compiled with the default flags of the target
-// (SSE2 on x86-64, NEON on aarch64), so they run on every CPU.
+// Baseline kernels: compiled with the target's default flags (SSE2 on
+// x86-64, NEON on aarch64), so they run on every CPU.
+//
+// Everything here lives in this ISA's namespace (an anonymous one inside
+// it for the bodies), so that no inline function compiled with these flags
+// can be merged by the linker into another ISA's path.
 #include <algorithm>
+#include <complex>
+#include <cstdint>
+#include <cstring>
 
 #include "boundary.hpp"
 #include "kernels/kernels.hpp"
@@ -9,6 +16,9 @@
 namespace fastconv::kernels::baseline {
 namespace {
 constexpr const char* kIsaName = "baseline";
+constexpr int kVecBytes = 16;
+constexpr int kRowBlock = 2;
+#include "kernels/tile_kernel-inl.hpp"
 #include "kernels/row_kernel-inl.hpp"
 }  // namespace
 

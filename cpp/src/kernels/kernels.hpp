@@ -4,6 +4,7 @@
 // N-D problem to such row tasks; each ISA provides a table of them.
 #include <complex>
 #include <cstdint>
+#include <utility>
 
 #include "fastconv/options.hpp"
 
@@ -34,8 +35,39 @@ struct RowTask {
 template <class T>
 using RowKernel = void (*)(const RowTask<T>&);
 
+// The interior of a 2-D correlation, where every tap lands inside the
+// input (no boundary handling, column stride 1, contiguous input rows):
+//   acc[r*acc_stride + c] (+)= sum_{p,q} k[p*kw + q] *
+//       x[(row0 + r*row_stride + p*row_dilation)*x_stride + col0 + c + q*col_dilation]
+// for r in [0, rows), c in [0, cols), adding to acc when `accumulate` is
+// set and overwriting it otherwise. Taps are summed p-major, q-minor, the
+// same order as the row kernel.
+template <class T>
+struct TileTask {
+  const T* x;
+  index_t x_stride;  // elements between input rows
+  const T* k;
+  index_t kh, kw;
+  index_t row0, row_stride, row_dilation;
+  index_t col0, col_dilation;
+  index_t rows, cols;
+  T* acc;
+  index_t acc_stride;
+  bool accumulate;
+};
+
+template <class T>
+using TileKernel = void (*)(const TileTask<T>&);
+
+// Peak-throughput probe for bench/: `iterations` rounds of independent
+// float32 FMAs over full vectors; returns the flops done.
+using FmaProbe = double (*)(long iterations);
+
 struct KernelTable {
   const char* isa;
+  FmaProbe fma_probe;
+  TileKernel<float> tile_f32;
+  TileKernel<double> tile_f64;
   RowKernel<float> f32;
   RowKernel<double> f64;
   RowKernel<long double> f80;
@@ -46,9 +78,19 @@ struct KernelTable {
 };
 
 namespace baseline { const KernelTable& table(); }
+namespace avx2 { const KernelTable& table(); }
+namespace avx512 { const KernelTable& table(); }
 
 // The table of the ISA chosen at start-up (see runtime.cpp).
 const KernelTable& active_table();
+
+// The active ISA's FMA probe on `threads` threads: (total flops, seconds).
+std::pair<double, double> run_fma_probe(long iterations, int threads);
+
+// The tile kernel of T, or nullptr where only the row kernel exists.
+template <class T> TileKernel<T> tile_kernel(const KernelTable&) { return nullptr; }
+template <> inline TileKernel<float> tile_kernel(const KernelTable& t) { return t.tile_f32; }
+template <> inline TileKernel<double> tile_kernel(const KernelTable& t) { return t.tile_f64; }
 
 template <class T> RowKernel<T> row_kernel(const KernelTable& t);
 template <> inline RowKernel<float> row_kernel(const KernelTable& t) { return t.f32; }

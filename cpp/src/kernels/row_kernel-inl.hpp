@@ -1,5 +1,6 @@
-// Row-correlation kernel body. Compiled once per ISA: include it inside
-// the ISA's own namespace (see kernel_<isa>.cpp), never from a header.
+// Row-correlation kernel body and the ISA's kernel table. Compiled once
+// per ISA: include it inside the ISA's own namespace, after
+// tile_kernel-inl.hpp (see kernel_<isa>.cpp), never from a header.
 //
 // Loop order: taps outer, outputs inner (an axpy per tap), so the inner
 // loop is branch-free and vectorises along the output; every output sums
@@ -46,8 +47,29 @@ static void row_correlate(const RowTask<T>& t) {
   }
 }
 
+// Twelve independent accumulator chains hide the FMA latency; the result
+// is returned through a volatile so the loop is not optimised away.
+static double fma_probe(long iterations) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(float));
+  using V = typename Lanes<float, L>::type;
+  constexpr int kChains = 12;
+  V acc[kChains];
+  V a = V{} + 1.0f, b = V{} + 0.999999f;
+  FASTCONV_UNROLL for (int i = 0; i < kChains; ++i) acc[i] = V{} + static_cast<float>(i);
+  for (long it = 0; it < iterations; ++it)
+    FASTCONV_UNROLL for (int i = 0; i < kChains; ++i) acc[i] = acc[i] * b + a;
+  V sum = V{};
+  FASTCONV_UNROLL for (int i = 0; i < kChains; ++i) sum += acc[i];
+  volatile float sink = sum[0];
+  (void)sink;
+  return 2.0 * kChains * L * static_cast<double>(iterations);
+}
+
 static const KernelTable kTable = {
     kIsaName,
+    &fma_probe,
+    &tile_correlate<float>,
+    &tile_correlate<double>,
     &row_correlate<float>,
     &row_correlate<double>,
     &row_correlate<long double>,

@@ -1,0 +1,27 @@
+// AVX2 + FMA kernels (16 vector registers). This file alone is compiled
+// with -mavx2 -mfma; it runs only where runtime.cpp found both.
+//
+// Everything here lives in this ISA's namespace (an anonymous one inside
+// it for the bodies), so that no inline function compiled with these flags
+// can be merged by the linker into another ISA's path.
+#include <algorithm>
+#include <complex>
+#include <cstdint>
+#include <cstring>
+
+#include "boundary.hpp"
+#include "kernels/kernels.hpp"
+#include "scalar.hpp"
+
+namespace fastconv::kernels::avx2 {
+namespace {
+constexpr const char* kIsaName = "avx2";
+constexpr int kVecBytes = 32;
+constexpr int kRowBlock = 2;
+#include "kernels/tile_kernel-inl.hpp"
+#include "kernels/row_kernel-inl.hpp"
+}  // namespace
+
+const KernelTable& table() { return kTable; }
+
+}  // namespace fastconv::kernels::avx2

@@ -1,0 +1,27 @@
+// AVX-512 (F/VL/DQ/BW) kernels (32 vector registers: more rows share each
+// input load). This file alone is compiled with the AVX-512 flags.
+//
+// Everything here lives in this ISA's namespace (an anonymous one inside
+// it for the bodies), so that no inline function compiled with these flags
+// can be merged by the linker into another ISA's path.
+#include <algorithm>
+#include <complex>
+#include <cstdint>
+#include <cstring>
+
+#include "boundary.hpp"
+#include "kernels/kernels.hpp"
+#include "scalar.hpp"
+
+namespace fastconv::kernels::avx512 {
+namespace {
+constexpr const char* kIsaName = "avx512";
+constexpr int kVecBytes = 64;
+constexpr int kRowBlock = 4;
+#include "kernels/tile_kernel-inl.hpp"
+#include "kernels/row_kernel-inl.hpp"
+}  // namespace
+
+const KernelTable& table() { return kTable; }
+
+}  // namespace fastconv::kernels::avx512
