@@ -1,6 +1,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,9 +59,57 @@ void compute(bool flip, const py::array& in1, const py::array& in2, const py::ar
   });
 }
 
+// The common call -- two arrays of one native dtype, default keywords --
+// with the least overhead: no option vectors to convert, the result
+// allocated here. Returns None when the call needs the general path (other
+// dtypes, unaligned data, empty inputs, scipy's 'valid' swap, bad mode...),
+// which then also gives any error message.
+py::object plain(const py::array& in1, const py::array& in2, bool flip, const std::string& mode,
+                 bool centre_high) {
+  const py::dtype dt = in1.dtype();
+  if (!in2.dtype().is(dt) || in1.ndim() != in2.ndim() || in1.ndim() < 1 || in1.ndim() > 2)
+    return py::none();
+  if (mode != "full" && mode != "same" && mode != "valid") return py::none();
+  const char kind = dt.kind();
+  const auto size = dt.itemsize();
+  if (!((kind == 'f' && (size == 4 || size == 8)) || (kind == 'c' && (size == 8 || size == 16))))
+    return py::none();
+  if (in1.size() == 0 || in2.size() == 0) return py::none();
+  for (py::ssize_t a = 0; a < in1.ndim(); ++a)
+    if (mode == "valid" && in1.shape(a) < in2.shape(a)) return py::none();
+  ConvOptions opt;
+  opt.mode = parse_mode(mode);
+  opt.anchor_rule = centre_high ? AnchorRule::centre_high : AnchorRule::centre_low;
+  return bindings::dispatch_dtype(dt, [&](auto tag) -> py::object {
+    using T = decltype(tag);
+    if (!bindings::viewable<T>(in1) || !bindings::viewable<T>(in2)) return py::none();
+    auto x = bindings::view_of<T>(in1, "in1", false);
+    auto k = bindings::view_of<T>(in2, "in2", false);
+    const std::vector<index_t> shape = fastconv::output_shape(x.shape, k.shape, opt);
+    py::array out(dt, shape);
+    auto y = bindings::view_of<T>(out, "out", true);
+    // Release the GIL only where the work is worth the round trip.
+    const bool release = y.size() * k.size() > 4096;
+    {
+      std::optional<py::gil_scoped_release> nogil;
+      if (release) nogil.emplace();
+      if (flip)
+        fastconv::convolve<T>(x, k, y, opt);
+      else
+        fastconv::correlate<T>(x, k, y, opt);
+    }
+    return std::move(out);
+  });
+}
+
 }  // namespace
 
 void register_convolve(py::module_& m) {
+  m.def("plain", &plain, py::arg("in1"), py::arg("in2"), py::arg("flip"), py::arg("mode"),
+        py::arg("centre_high"),
+        "Fast path for two arrays of one native dtype with default options; None when the "
+        "general path is needed.");
+
   m.def(
       "output_shape",
       [](std::vector<index_t> in_shape, std::vector<index_t> k_shape, const std::string& mode,

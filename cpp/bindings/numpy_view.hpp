@@ -16,6 +16,16 @@ namespace fastconv::bindings {
 
 namespace py = pybind11;
 
+// Whether view_of<T> can take `a` as it is (aligned, strides a multiple of
+// the element size).
+template <class T>
+bool viewable(const py::array& a) {
+  if (reinterpret_cast<std::uintptr_t>(a.data()) % alignof(T) != 0) return false;
+  for (py::ssize_t i = 0; i < a.ndim(); ++i)
+    if (a.strides(i) % static_cast<py::ssize_t>(sizeof(T)) != 0) return false;
+  return true;
+}
+
 template <class T>
 View<T> view_of(const py::array& a, const char* name, bool writable) {
   if (writable && !a.writeable())

@@ -12,6 +12,7 @@
 #include "engine.hpp"
 #include "fastconv/runtime.hpp"
 #include "scalar.hpp"
+#include "small_buffer.hpp"
 
 namespace fastconv {
 
@@ -230,7 +231,7 @@ void run(View<const T> in, View<const T> kernel, View<T> out, const ConvOptions&
   std::vector<index_t> kstep(rank);
   index_t ksize = 1;
   for (int i = rank - 1; i >= 0; --i) { kstep[i] = ksize; ksize *= kshape[i]; }
-  std::vector<T> packed(static_cast<size_t>(ksize));
+  detail::SmallBuffer<T, 64> packed(static_cast<size_t>(ksize));
   {
     std::vector<index_t> p(rank, 0);
     for (index_t e = 0; e < ksize; ++e) {

@@ -12,6 +12,7 @@
 
 #include "boundary.hpp"
 #include "kernels/kernels.hpp"
+#include "small_buffer.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -80,7 +81,8 @@ void run_engine(const std::vector<AxisPlan>& axes, const T* in, const T* kernel,
   const auto [ilo, ihi] = interior(row);
   const auto [jlo, jhi] = interior(col);
   // Input extent one task of the tile path reads, for its patch buffer.
-  const index_t patch_rows = (block_rows - 1) * row.stride + (row.taps - 1) * row.dilation + 1;
+  const index_t patch_rows = (std::min(block_rows, row.out_n) - 1) * row.stride +
+                             (row.taps - 1) * row.dilation + 1;
   const index_t patch_cols = (std::min(kColumnTile, col.out_n) - 1) + (col.taps - 1) * col.dilation + 1;
   // The tile kernel needs column stride 1; borders and non-unit input
   // column steps go through a small boundary-extended patch, within reason.
@@ -92,15 +94,13 @@ void run_engine(const std::vector<AxisPlan>& axes, const T* in, const T* kernel,
   // `out`. Otherwise outputs accumulate in a per-task buffer.
   const bool direct_out = tile_ok && outer_taps == 1 && col.out_step == 1;
 
-#ifdef _OPENMP
-#pragma omp parallel num_threads(threads) if (threads > 1)
-#endif
-  {
+  auto team_body = [&] {
+    // Per-thread scratch, allocated when first needed.
     const index_t acc_cols = std::min(kColumnTile, col.out_n);
-    std::vector<T> acc_buf(direct_out ? 0 : static_cast<size_t>(block_rows * acc_cols));
-    std::vector<T> patch(tile_ok ? static_cast<size_t>(patch_rows * patch_cols) : 0);
-    std::vector<index_t> col_map;
-    std::vector<index_t> idx(std::max(n_outer, 1), 0);
+    SmallBuffer<T, 256> acc_buf(direct_out ? 0 : static_cast<size_t>(block_rows * acc_cols));
+    SmallBuffer<T, 256> patch;
+    SmallBuffer<index_t, 128> col_map;
+    SmallBuffer<index_t, 16> idx(static_cast<size_t>(std::max(n_outer, 1)));
 #ifdef _OPENMP
 #pragma omp for schedule(static)
 #endif
@@ -167,6 +167,7 @@ void run_engine(const std::vector<AxisPlan>& axes, const T* in, const T* kernel,
             } else {
               const index_t pr = (r1 - r0 - 1) * row.stride + (row.taps - 1) * row.dilation + 1;
               const index_t pc = (c1 - c0 - 1) + (col.taps - 1) * col.dilation + 1;
+              patch.resize(static_cast<size_t>(pr * pc));
               col_map.resize(static_cast<size_t>(pc));
               for (index_t c = 0; c < pc; ++c) {
                 const index_t ci = first_col + c;
@@ -238,7 +239,17 @@ void run_engine(const std::vector<AxisPlan>& axes, const T* in, const T* kernel,
         }
       }
     }
+  };
+  // A one-thread team still costs a runtime call: skip it for small work.
+  // (The `omp for` above then runs as a plain loop.)
+  if (threads <= 1) {
+    team_body();
+    return;
   }
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+#endif
+  team_body();
 }
 
 }  // namespace fastconv::detail

@@ -1,0 +1,248 @@
+"""Time fastconv against every installed peer, side by side in one process.
+
+    python bench/run.py                 # all cases, 1 and 2 threads
+    python bench/run.py --cases H1 H2   # some cases
+    python bench/run.py --json bench/results/latest.json
+
+Each case computes the same result with every library (checked once
+before timing). Times are medians of at least 5 runs after warm-up.
+GFLOP/s counts 2 * outputs * taps; "% peak" is against the FMA throughput
+of this machine measured by bench/peak.py with the same thread count;
+"vs best" is (best peer's time) / (fastconv's time), so > 1 means fastconv
+is faster.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+
+# Peers must not oversubscribe the 2 cores with BLAS threads they never use.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+import fastconv  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peak import fma_peak_gflops  # noqa: E402
+
+try:
+    import scipy.ndimage as ndimage
+    import scipy.signal as signal
+except ImportError:  # pragma: no cover
+    ndimage = signal = None
+try:
+    import cv2
+except ImportError:  # pragma: no cover
+    cv2 = None
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError:  # pragma: no cover
+    torch = None
+
+
+def median_time(fn, min_runs=5, budget=1.0):
+    """Median seconds of fn() after two warm-up calls; at least min_runs
+    runs, more while the budget (seconds) allows."""
+    fn()
+    fn()
+    times = []
+    start = time.perf_counter()
+    while len(times) < min_runs or (time.perf_counter() - start < budget and len(times) < 2000):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def set_threads(n):
+    fastconv.set_num_threads(n)
+    if cv2 is not None:
+        cv2.setNumThreads(n)
+    if torch is not None:
+        torch.set_num_threads(n)
+
+
+# ---- cases: name -> (description, setup) where setup returns
+#      (flops, {label: fn}, reference check pairs)
+
+def _image_case(shape, k, dtype, with_scipy_signal=False):
+    def setup(rng):
+        x = rng.random(shape).astype(dtype)
+        h = rng.random((k, k)).astype(dtype)
+        runs = {"fastconv": lambda: fastconv.correlate2d(x, h, "same")}
+        if cv2 is not None:
+            runs["cv2.filter2D"] = lambda: cv2.filter2D(x, -1, h, borderType=cv2.BORDER_CONSTANT)
+        if ndimage is not None:
+            runs["scipy.ndimage"] = lambda: ndimage.correlate(x, h, mode="constant")
+        if torch is not None:
+            xt = torch.from_numpy(x)[None, None]
+            ht = torch.from_numpy(h)[None, None]
+            runs["torch"] = lambda: F.conv2d(xt, ht, padding=k // 2)
+        if with_scipy_signal and signal is not None:
+            runs["scipy.signal"] = lambda: signal.correlate2d(x, h, "same")
+        to_np = {"torch": lambda r: r[0, 0].numpy()}
+        return 2 * x.size * k * k, runs, to_np
+    return setup
+
+
+def _signal_case(n, k, dtype):
+    def setup(rng):
+        x = rng.random(n).astype(dtype)
+        h = rng.random(k).astype(dtype)
+        runs = {"fastconv": lambda: fastconv.correlate(x, h, "same")}
+        runs["numpy"] = lambda: np.correlate(x, h, "same")
+        if signal is not None:
+            runs["scipy.signal"] = lambda: signal.correlate(x, h, "same")
+        if ndimage is not None:
+            runs["scipy.ndimage"] = lambda: ndimage.correlate1d(x, h, mode="constant")
+        if cv2 is not None:
+            x2, h2 = x[None], h[None]
+            runs["cv2.filter2D"] = lambda: cv2.filter2D(x2, -1, h2, anchor=(k // 2, 0),
+                                                        borderType=cv2.BORDER_CONSTANT)
+        if torch is not None:
+            xt = torch.from_numpy(x)[None, None]
+            ht = torch.from_numpy(h)[None, None]
+            pad = (k // 2, (k - 1) // 2)  # the same centring as scipy's 'same'
+            runs["torch"] = lambda: F.conv1d(F.pad(xt, pad), ht)
+        to_np = {"cv2.filter2D": lambda r: r[0], "torch": lambda r: r[0, 0].numpy()}
+        return 2 * n * k, runs, to_np
+    return setup
+
+
+def _copy_floor(n, dtype):
+    def setup(rng):
+        x = rng.random(n).astype(dtype)
+        return 0, {"np.copy (floor)": lambda: np.copy(x)}, {}
+    return setup
+
+
+def _tiny_1d(rng):
+    x, h = rng.random(64), rng.random(3)
+    runs = {"fastconv": lambda: fastconv.convolve(x, h), "numpy": lambda: np.convolve(x, h)}
+    if signal is not None:
+        runs["scipy.signal"] = lambda: signal.convolve(x, h)
+    return 2 * 66 * 3, runs, {}
+
+
+def _tiny_2d(rng):
+    x, h = rng.random((8, 8)).astype(np.float32), rng.random((3, 3)).astype(np.float32)
+    runs = {"fastconv": lambda: fastconv.correlate2d(x, h, "same")}
+    if cv2 is not None:
+        runs["cv2.filter2D"] = lambda: cv2.filter2D(x, -1, h, borderType=cv2.BORDER_CONSTANT)
+    if ndimage is not None:
+        runs["scipy.ndimage"] = lambda: ndimage.correlate(x, h, mode="constant")
+    if signal is not None:
+        runs["scipy.signal"] = lambda: signal.correlate2d(x, h, "same")
+    return 2 * 64 * 9, runs, {}
+
+
+CASES = {
+    "H1": ("2-D f32 1024x1024, 3x3, same", _image_case((1024, 1024), 3, np.float32, True)),
+    "H2": ("2-D f32 1024x1024, 7x7, same", _image_case((1024, 1024), 7, np.float32, True)),
+    "H3": ("2-D f32 1024x1024, 11x11, same", _image_case((1024, 1024), 11, np.float32, True)),
+    "H5": ("2-D f32 4096x4096, 5x5, same", _image_case((4096, 4096), 5, np.float32)),
+    "H6": ("2-D f64 1024x1024, 7x7, same", _image_case((1024, 1024), 7, np.float64)),
+    "H7": ("1-D f32 N=1,000,000, K=64, same", _signal_case(1_000_000, 64, np.float32)),
+    "H9": ("1-D f64 N=1,000,000, K=3, same", _signal_case(1_000_000, 3, np.float64)),
+    "H9-floor": ("np.copy of H9's input", _copy_floor(1_000_000, np.float64)),
+    "H16-1d": ("per call: 1-D f64 N=64, K=3, full (us)", _tiny_1d),
+    "H16-2d": ("per call: 2-D f32 8x8, 3x3, same (us)", _tiny_2d),
+}
+
+
+def check_same(runs, to_np, rtol):
+    """Every peer computes what fastconv computes (else the timing is moot)."""
+    if "fastconv" not in runs:
+        return
+    ref = np.asarray(runs["fastconv"]())
+    for label, fn in runs.items():
+        res = fn()
+        res = to_np.get(label, np.asarray)(res)
+        if res.shape != ref.shape or not np.allclose(res, ref, rtol=rtol, atol=rtol * np.abs(ref).max()):
+            raise AssertionError(f"{label} disagrees with fastconv")
+
+
+def run(cases, threads_list, budget):
+    rng = np.random.default_rng(0)
+    peaks = {n: fma_peak_gflops(n) for n in threads_list}
+    results = []
+    for name in cases:
+        desc, setup = CASES[name]
+        flops, runs, to_np = setup(rng)
+        check_same(runs, to_np, rtol=1e-3)
+        for n in threads_list:
+            set_threads(n)
+            times = {label: median_time(fn, budget=budget) for label, fn in runs.items()}
+            results.append({"case": name, "description": desc, "threads": n, "flops": flops,
+                            "seconds": times, "peak_gflops": peaks[n]})
+            print(format_row(results[-1]), flush=True)
+    return {"machine": machine_info(), "peak_gflops": peaks, "results": results}
+
+
+def machine_info():
+    return {"python": platform.python_version(), "platform": platform.platform(),
+            "fastconv": fastconv.__version__, "isa": fastconv.active_isa(),
+            "numpy": np.__version__,
+            "scipy": getattr(signal, "__name__", None) and __import__("scipy").__version__,
+            "cv2": getattr(cv2, "__version__", None),
+            "torch": getattr(torch, "__version__", None),
+            "cores": os.cpu_count()}
+
+
+def _fmt_time(seconds, micro):
+    return f"{seconds * 1e6:.2f} us" if micro else f"{seconds * 1e3:.3f} ms"
+
+
+def format_row(r):
+    micro = r["case"].startswith("H16")
+    t = r["seconds"]
+    ours = t.get("fastconv")
+    peers = {k: v for k, v in t.items() if k != "fastconv"}
+    best = min(peers, key=peers.get) if peers else None
+    cells = [r["case"], r["description"], str(r["threads"])]
+    if ours is None:
+        cells += [_fmt_time(t[best], micro), "", "", f"{best} {_fmt_time(t[best], micro)}", ""]
+    else:
+        gflops = r["flops"] / ours / 1e9
+        cells += [_fmt_time(ours, micro), f"{gflops:.1f}",
+                  f"{100 * gflops / r['peak_gflops']:.0f}%",
+                  f"{best} {_fmt_time(t[best], micro)}" if best else "",
+                  f"{t[best] / ours:.2f}x" if best else ""]
+        if "scipy.signal" in peers and best != "scipy.signal" and not micro:
+            cells[-1] += f" (scipy.signal {t['scipy.signal'] / ours:.0f}x)"
+    return "| " + " | ".join(cells) + " |"
+
+
+HEADER = ("| case | what | threads | fastconv | GFLOP/s | % peak | best peer | vs best |\n"
+          "|---|---|---|---|---|---|---|---|")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", nargs="*", default=list(CASES))
+    ap.add_argument("--threads", nargs="*", type=int, default=[1, 2])
+    ap.add_argument("--budget", type=float, default=1.0, help="seconds per timing")
+    ap.add_argument("--json", default=os.path.join(os.path.dirname(__file__), "results",
+                                                   "latest.json"))
+    args = ap.parse_args(argv)
+    print(f"fastconv {fastconv.__version__}, isa {fastconv.active_isa()}; "
+          f"peers: {', '.join(k for k, v in [('scipy', signal), ('cv2', cv2), ('torch', torch)] if v)}")
+    print(HEADER)
+    out = run(args.cases, args.threads, args.budget)
+    print("\nmeasured fp32 FMA peak: " +
+          ", ".join(f"{n} thread(s) {g:.0f} GFLOP/s" for n, g in out["peak_gflops"].items()))
+    os.makedirs(os.path.dirname(args.json), exist_ok=True)
+    with open(args.json, "w") as f:
+        json.dump(out, f, indent=1)
+    print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
