@@ -35,10 +35,18 @@ struct AxisPlan {
   index_t out_step;
 };
 
-// Task shape: output rows per block (a multiple of every kRowBlock) and
-// columns per tile. The accumulator block stays in L2.
-constexpr index_t kTaskRows = 16;
+// Task shape: output rows per block and columns per tile. The rows are a
+// multiple of every ISA's kRowBlock (2, 3, 4); the input a task reads stays
+// in L2.
+constexpr index_t kTaskRows = 24;
 constexpr index_t kColumnTile = 1024;
+// Border pieces are rounded to the widest vector of any ISA (AVX-512
+// float: 16 lanes) and to a multiple of every row block (12), so that the
+// interior splits into whole register blocks.
+constexpr index_t kColGranule = 16;
+constexpr index_t kRowGranule = 12;
+
+inline index_t round_up(index_t v, index_t m) { return (v + m - 1) / m * m; }
 
 // Outputs [lo, hi) of a convolved axis whose taps all land inside the input.
 inline std::pair<index_t, index_t> interior(const AxisPlan& a) {
@@ -196,8 +204,15 @@ void run_engine(const std::vector<AxisPlan>& axes, const T* in, const T* kernel,
             // Rows are not contiguous: the whole task goes through patches.
             tile(i0, i1, j0, j1);
           } else {
-            const index_t ti0 = std::min(std::max(i0, ilo), i1), ti1 = std::max(std::min(i1, ihi), ti0);
-            const index_t tj0 = std::min(std::max(j0, jlo), j1), tj1 = std::max(std::min(j1, jhi), tj0);
+            // Border pieces are widened to whole vectors (and the top one
+            // to whole row blocks) so that no piece is left to scalar code;
+            // they just read a little more through their patch.
+            const index_t ti0 = std::min(i0 + round_up(std::max(ilo - i0, index_t(0)), kRowGranule),
+                                         std::max(std::min(i1, ihi), i0));
+            const index_t ti1 = std::max(std::min(i1, ihi), ti0);
+            const index_t tj0 = std::min(j0 + round_up(std::max(jlo - j0, index_t(0)), kColGranule),
+                                         std::max(std::min(j1, jhi), j0));
+            const index_t tj1 = std::max(tj0 + (std::min(j1, jhi) - tj0) / kColGranule * kColGranule, tj0);
             tile(ti0, ti1, tj0, tj1);  // interior
             tile(i0, ti0, j0, j1);     // top
             tile(ti1, i1, j0, j1);     // bottom

@@ -8,6 +8,8 @@
 #include <complex>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
+#include <utility>
 
 #include "boundary.hpp"
 #include "kernels/kernels.hpp"
@@ -17,7 +19,8 @@ namespace fastconv::kernels::avx2 {
 namespace {
 constexpr const char* kIsaName = "avx2";
 constexpr int kVecBytes = 32;
-constexpr int kRowBlock = 2;
+constexpr int kRowBlock = 3;
+constexpr int kColVecsMulti = 3;
 #include "kernels/tile_kernel-inl.hpp"
 #include "kernels/row_kernel-inl.hpp"
 }  // namespace

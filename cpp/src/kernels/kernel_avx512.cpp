@@ -8,6 +8,8 @@
 #include <complex>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
+#include <utility>
 
 #include "boundary.hpp"
 #include "kernels/kernels.hpp"
@@ -18,6 +20,7 @@ namespace {
 constexpr const char* kIsaName = "avx512";
 constexpr int kVecBytes = 64;
 constexpr int kRowBlock = 4;
+constexpr int kColVecsMulti = 4;
 #include "kernels/tile_kernel-inl.hpp"
 #include "kernels/row_kernel-inl.hpp"
 }  // namespace

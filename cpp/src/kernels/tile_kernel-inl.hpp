@@ -12,6 +12,19 @@ struct Lanes {
   typedef T type __attribute__((vector_size(N * sizeof(T))));
 };
 
+template <int N>
+using Int = std::integral_constant<int, N>;
+
+// f(Int<0>{}), ..., f(Int<N-1>{}): a loop unrolled at compile time.
+template <class F, int... Is>
+static inline void static_for_impl(F&& f, std::integer_sequence<int, Is...>) {
+  (f(Int<Is>{}), ...);
+}
+template <int N, class F>
+static inline void static_for(F&& f) {
+  static_for_impl(f, std::make_integer_sequence<int, N>{});
+}
+
 template <class V, class T>
 static inline V load_vec(const T* p) {
   V v;
@@ -27,8 +40,9 @@ static inline void store_vec(T* p, const V& v) {
 // Vectors of outputs per block row: R rows x U vectors of accumulators
 // must give at least ~8 independent FMA chains to hide FMA latency, and fit
 // the register file with the shared input vectors.
-constexpr int kColVecsMulti = 4;  // with kRowBlock rows
-constexpr int kColVecsSingle = 8; // one row
+
+// (kColVecsMulti, with kRowBlock rows, is set per ISA)
+constexpr int kColVecsSingle = 8;  // one row
 
 // Loops over the R x U register block must be unrolled completely, or the
 // accumulators live in memory instead of registers.
@@ -45,13 +59,41 @@ constexpr int kColVecsSingle = 8; // one row
 #define FASTCONV_IN_REGISTER(v) (void)0
 #endif
 
+// R x U vectors of accumulators, passed by value so that the compiler
+// keeps them in registers across the sweeps.
+template <class V, int R, int U>
+struct Block {
+  V v[R][U];
+  V* operator[](int i) { return v[i]; }
+};
+
+// One sweep of input row rr (relative to row r of the block) over the
+// kernel row's taps, feeding output rows ILO..IHI of the block: row i takes
+// kernel row p = rr - i.
+template <class T, int R, int U, int ILO, int IHI, class V>
+__attribute__((always_inline)) static inline Block<V, R, U> sweep(
+    Block<V, R, U> acc, const TileTask<T>& t, index_t r, index_t c, index_t rr) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  const index_t kw = t.kw, dx = t.col_dilation;
+  const T* xr = t.x + t.col0 + c + (t.row0 + r + rr) * t.x_stride;
+  const T* kr = t.k + rr * kw;  // kernel row p = rr - i starts at kr - i*kw
+  for (index_t q = 0; q < kw; ++q) {
+    FASTCONV_UNROLL for (int u = 0; u < U; ++u) {
+      V xv = load_vec<V>(xr + q * dx + u * L);
+      FASTCONV_IN_REGISTER(xv);
+      FASTCONV_UNROLL for (int i = ILO; i <= IHI; ++i) acc.v[i][u] += xv * kr[q - i * kw];
+    }
+  }
+  return acc;
+}
+
 // Output rows [r, r+R), columns [c, c + U*L). With R > 1 (row stride and
 // row dilation 1) each input row load feeds all R output rows.
 template <class T, int R, int U>
 static inline void tile_block(const TileTask<T>& t, index_t r, index_t c) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
   using V = typename Lanes<T, L>::type;
-  V acc[R][U];
+  Block<V, R, U> acc;
   FASTCONV_UNROLL for (int i = 0; i < R; ++i)
     FASTCONV_UNROLL for (int u = 0; u < U; ++u)
       acc[i][u] = t.accumulate ? load_vec<V>(t.acc + (r + i) * t.acc_stride + c + u * L) : V{};
@@ -69,39 +111,19 @@ static inline void tile_block(const TileTask<T>& t, index_t r, index_t c) {
       }
     }
   } else {
-    // Input row rr feeds output row i with kernel row p = rr - i, so each
-    // output still takes its taps in ascending (p, q) order.
-    for (index_t rr = 0; rr < t.kh + R - 1; ++rr) {
-      const T* xr = xcol + (t.row0 + r + rr) * t.x_stride;
-      if (rr >= R - 1 && rr < t.kh) {
-        // Steady state: every row of the block uses this input row.
-        const T* kr = t.k + rr * kw;
-        for (index_t q = 0; q < kw; ++q) {
-          V xv[U];
-          FASTCONV_UNROLL for (int u = 0; u < U; ++u) {
-            xv[u] = load_vec<V>(xr + q * dx + u * L);
-            FASTCONV_IN_REGISTER(xv[u]);
-          }
-          FASTCONV_UNROLL for (int i = 0; i < R; ++i) {
-            const T w = kr[q - i * kw];
-            FASTCONV_UNROLL for (int u = 0; u < U; ++u) acc[i][u] += xv[u] * w;
-          }
-        }
-      } else {
-        // First and last rows of the sweep: only some output rows.
-        for (index_t q = 0; q < kw; ++q) {
-          V xv[U];
-          FASTCONV_UNROLL for (int u = 0; u < U; ++u) xv[u] = load_vec<V>(xr + q * dx + u * L);
-          FASTCONV_UNROLL for (int i = 0; i < R; ++i) {
-            const index_t p = rr - i;
-            if (p >= 0 && p < t.kh) {
-              const T w = t.k[p * kw + q];
-              FASTCONV_UNROLL for (int u = 0; u < U; ++u) acc[i][u] += xv[u] * w;
-            }
-          }
-        }
-      }
-    }
+    // Input row rr feeds output row i with kernel row p = rr - i (rows
+    // ILO..IHI of the block are those with 0 <= p < kh), so each output
+    // still takes its taps in ascending (p, q) order. The first and last
+    // R-1 sweeps feed fewer rows; their ranges are compile-time constants so
+    // that every sweep loads each input vector once.
+    // (the caller guarantees kh >= R, so the three phases do not overlap)
+    static_for<R - 1>([&](auto rr) {
+      acc = sweep<T, R, U, 0, decltype(rr)::value>(acc, t, r, c, rr);
+    });
+    for (index_t rr = R - 1; rr < t.kh; ++rr) acc = sweep<T, R, U, 0, R - 1>(acc, t, r, c, rr);
+    static_for<R - 1>([&](auto e) {
+      acc = sweep<T, R, U, decltype(e)::value + 1, R - 1>(acc, t, r, c, t.kh + decltype(e)::value);
+    });
   }
   FASTCONV_UNROLL for (int i = 0; i < R; ++i)
     FASTCONV_UNROLL for (int u = 0; u < U; ++u)
@@ -128,14 +150,20 @@ static void tile_rows(const TileTask<T>& t, index_t r) {
   index_t c = 0;
   for (; c + U * L <= t.cols; c += U * L) tile_block<T, R, U>(t, r, c);
   for (; c + L <= t.cols; c += L) tile_block<T, R, 1>(t, r, c);
-  if (c < t.cols)
-    for (int i = 0; i < R; ++i) tile_scalar(t, r + i, c);
+  if (c == t.cols) return;
+  if (!t.accumulate && t.cols >= L) {
+    // A last vector overlapping the previous one: it rewrites those outputs
+    // with the very same values, and is much faster than scalar code.
+    tile_block<T, R, 1>(t, r, t.cols - L);
+    return;
+  }
+  for (int i = 0; i < R; ++i) tile_scalar(t, r + i, c);
 }
 
 template <class T>
 static void tile_correlate(const TileTask<T>& t) {
   index_t r = 0;
-  if (t.row_stride == 1 && t.row_dilation == 1)
+  if (t.row_stride == 1 && t.row_dilation == 1 && t.kh >= kRowBlock)
     for (; r + kRowBlock <= t.rows; r += kRowBlock) tile_rows<T, kRowBlock>(t, r);
   for (; r < t.rows; ++r) tile_rows<T, 1>(t, r);
 }
