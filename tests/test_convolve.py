@@ -307,3 +307,18 @@ def test_hypothesis_2d_complex(shape, kshape, mode, boundary, seed):
     res = fastconv.correlate2d(x, h, mode, boundary=boundary)
     assert_matches_oracle(res, x, h, "correlate", np.complex64, mode=mode, boundary=boundary,
                           anchor="high")
+
+
+@pytest.mark.parametrize("fn", ["convolve", "correlate", "convolve2d", "correlate2d"])
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("mode", MODES)
+def test_fast_path_matches_general_path(rng, fn, dtype, mode):
+    # Default keywords take the C++ fast path; threads=1 forces the general
+    # Python path. Both must give the same bits.
+    for shape, kshape in [((9, 40), (3, 4)), ((1, 5), (1, 5)), ((30, 17), (7, 2))]:
+        x = random_array(rng, shape, dtype)
+        h = random_array(rng, kshape, dtype)
+        fast = getattr(fastconv, fn)(x, h, mode)
+        general = getattr(fastconv, fn)(x, h, mode, threads=1)
+        assert fast.dtype == general.dtype and fast.shape == general.shape
+        assert fast.tobytes() == general.tobytes()

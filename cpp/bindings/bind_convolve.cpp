@@ -45,16 +45,16 @@ void compute(bool flip, const py::array& in1, const py::array& in2, const py::ar
     throw py::type_error("in1, in2, out and fillvalue must share one dtype");
   bindings::dispatch_dtype(dt, [&](auto tag) {
     using T = decltype(tag);
-    auto x = bindings::view_of<T>(in1, "in1", false);
-    auto k = bindings::view_of<T>(in2, "in2", false);
+    auto x = bindings::view_of<const T>(in1, "in1", false);
+    auto k = bindings::view_of<const T>(in2, "in2", false);
     auto y = bindings::view_of<T>(out, "out", true);
     const T fill = *static_cast<const T*>(fillvalue.data());
     // Pure C++ from here on: no Python objects are touched.
     py::gil_scoped_release nogil;
     if (flip)
-      fastconv::convolve<T>(x, k, y, opt, fill);
+      fastconv::convolve<T>(std::move(x), std::move(k), std::move(y), opt, fill);
     else
-      fastconv::correlate<T>(x, k, y, opt, fill);
+      fastconv::correlate<T>(std::move(x), std::move(k), std::move(y), opt, fill);
     return 0;
   });
 }
@@ -83,8 +83,8 @@ py::object plain(const py::array& in1, const py::array& in2, bool flip, const st
   return bindings::dispatch_dtype(dt, [&](auto tag) -> py::object {
     using T = decltype(tag);
     if (!bindings::viewable<T>(in1) || !bindings::viewable<T>(in2)) return py::none();
-    auto x = bindings::view_of<T>(in1, "in1", false);
-    auto k = bindings::view_of<T>(in2, "in2", false);
+    auto x = bindings::view_of<const T>(in1, "in1", false);
+    auto k = bindings::view_of<const T>(in2, "in2", false);
     const std::vector<index_t> shape = fastconv::output_shape(x.shape, k.shape, opt);
     py::array out(dt, shape);
     auto y = bindings::view_of<T>(out, "out", true);
@@ -94,9 +94,9 @@ py::object plain(const py::array& in1, const py::array& in2, bool flip, const st
       std::optional<py::gil_scoped_release> nogil;
       if (release) nogil.emplace();
       if (flip)
-        fastconv::convolve<T>(x, k, y, opt);
+        fastconv::convolve<T>(std::move(x), std::move(k), std::move(y), opt);
       else
-        fastconv::correlate<T>(x, k, y, opt);
+        fastconv::correlate<T>(std::move(x), std::move(k), std::move(y), opt);
     }
     return std::move(out);
   });

@@ -37,6 +37,8 @@ View<T> view_of(const py::array& a, const char* name, bool writable) {
     throw std::invalid_argument(std::string(name) + ": data is not aligned");
   View<T> v;
   v.data = static_cast<T*>(const_cast<void*>(a.data()));
+  v.shape.reserve(static_cast<size_t>(a.ndim()));
+  v.strides.reserve(static_cast<size_t>(a.ndim()));
   for (py::ssize_t i = 0; i < a.ndim(); ++i) {
     if (a.strides(i) % item != 0)
       throw std::invalid_argument(std::string(name) + ": strides are not a multiple of the item size");

@@ -3,6 +3,7 @@
 #include "fastconv/convolve.hpp"
 
 #include <algorithm>
+#include <array>
 #include <complex>
 #include <cstdint>
 #include <limits>
@@ -53,24 +54,32 @@ index_t checked_add(index_t a, index_t b, const char* what) {
   return r;
 }
 
+// NumPy's limit on dimensions; fixed-size arrays keep planning free of
+// heap allocation (tiny calls take microseconds).
+constexpr int kMaxRank = 64;
+using AxisArray = std::array<index_t, kMaxRank>;
+
 // Per-axis parameter: empty -> 1, one value -> every convolved axis,
 // else one per convolved axis.
-std::vector<index_t> expand(const std::vector<index_t>& v, size_t naxes, const char* name) {
-  if (v.empty()) return std::vector<index_t>(naxes, 1);
-  if (v.size() == 1) return std::vector<index_t>(naxes, v[0]);
-  if (v.size() != naxes)
+AxisArray expand(const std::vector<index_t>& v, size_t naxes, const char* name) {
+  AxisArray out;
+  if (!v.empty() && v.size() != 1 && v.size() != naxes)
     throw std::invalid_argument(std::string(name) + ": expected one value or " +
                                 std::to_string(naxes) + " (one per convolved axis), got " +
                                 std::to_string(v.size()));
-  return v;
+  for (size_t i = 0; i < naxes; ++i) out[i] = v.empty() ? 1 : v.size() == 1 ? v[0] : v[i];
+  return out;
 }
 
 // Everything the planner derives from the shapes and options.
 struct Geometry {
-  std::vector<bool> convolved;      // per axis
-  std::vector<index_t> out_shape;   // per axis
-  std::vector<index_t> start;       // per axis: first kept element of the full result
-  std::vector<index_t> stride, dilation;
+  int rank = 0;
+  std::array<bool, kMaxRank> convolved{};  // per axis
+  AxisArray out_shape{};                    // per axis
+  AxisArray start{};                        // per axis: first kept element of the full result
+  AxisArray stride{}, dilation{};
+
+  std::vector<index_t> shape() const { return {out_shape.begin(), out_shape.begin() + rank}; }
 };
 
 std::string shape_str(const std::vector<index_t>& shape) {
@@ -86,6 +95,8 @@ Geometry plan_geometry(const std::vector<index_t>& in_shape,
                        bool flip_kernel) {
   const size_t rank = in_shape.size();
   if (rank == 0) throw std::invalid_argument("in1: must have at least one dimension");
+  if (rank > static_cast<size_t>(kMaxRank))
+    throw std::invalid_argument("in1: more than 64 dimensions");
   if (k_shape.size() != rank)
     throw std::invalid_argument("in1 and in2 should have the same dimensionality");
   for (size_t a = 0; a < rank; ++a)
@@ -93,7 +104,8 @@ Geometry plan_geometry(const std::vector<index_t>& in_shape,
       throw std::invalid_argument("in1/in2: negative extent");
 
   Geometry g;
-  g.convolved.assign(rank, opt.axes.empty());
+  g.rank = static_cast<int>(rank);
+  g.convolved.fill(opt.axes.empty());
   for (index_t ax : opt.axes) {
     index_t a = ax < 0 ? ax + static_cast<index_t>(rank) : ax;
     if (a < 0 || a >= static_cast<index_t>(rank))
@@ -102,16 +114,13 @@ Geometry plan_geometry(const std::vector<index_t>& in_shape,
     if (g.convolved[a]) throw std::invalid_argument("axes: all axes must be unique");
     g.convolved[a] = true;
   }
-  const size_t nconv = static_cast<size_t>(std::count(g.convolved.begin(), g.convolved.end(), true));
-  auto stride = expand(opt.stride, nconv, "stride");
-  auto dilation = expand(opt.dilation, nconv, "dilation");
-  std::vector<index_t> anchor;
+  const size_t nconv = static_cast<size_t>(std::count(g.convolved.begin(), g.convolved.begin() + rank, true));
+  const AxisArray stride = expand(opt.stride, nconv, "stride");
+  const AxisArray dilation = expand(opt.dilation, nconv, "dilation");
+  AxisArray anchor{};
   if (opt.anchor_rule == AnchorRule::taps) anchor = expand(opt.anchor, nconv, "anchor");
-
-  g.out_shape.resize(rank);
-  g.start.assign(rank, 0);
-  g.stride.assign(rank, 1);
-  g.dilation.assign(rank, 1);
+  g.stride.fill(1);
+  g.dilation.fill(1);
   index_t total = 1;
   size_t c = 0;
   for (size_t a = 0; a < rank; ++a) {
@@ -211,29 +220,30 @@ void run(View<const T> in, View<const T> kernel, View<T> out, const ConvOptions&
   check_view(kernel, "in2");
   check_view(out, "out");
   const Geometry g = plan_geometry(in.shape, kernel.shape, opt, flip_kernel);
-  if (out.shape != g.out_shape)
+  if (!std::equal(out.shape.begin(), out.shape.end(), g.out_shape.begin(), g.out_shape.begin() + g.rank))
     throw std::invalid_argument("out: has shape " + shape_str(out.shape) +
-                                ", the result has shape " + shape_str(g.out_shape));
+                                ", the result has shape " + shape_str(g.shape()));
   if (may_overlap(out, in) || may_overlap(out, kernel))
     throw std::invalid_argument("out: must not overlap in1 or in2");
   if (out.size() == 0) return;
 
   const int rank = in.ndim();
   // Batch axes first, convolved axes last (in their order).
-  std::vector<int> order;
-  for (int a = 0; a < rank; ++a) if (!g.convolved[a]) order.push_back(a);
-  for (int a = 0; a < rank; ++a) if (g.convolved[a]) order.push_back(a);
+  std::array<int, kMaxRank> order{};
+  int n_order = 0;
+  for (int a = 0; a < rank; ++a) if (!g.convolved[a]) order[n_order++] = a;
+  for (int a = 0; a < rank; ++a) if (g.convolved[a]) order[n_order++] = a;
 
   // Pack the kernel densely in that order: flipped for convolution,
   // conjugated for correlation.
-  std::vector<index_t> kshape(rank);
+  AxisArray kshape{};
   for (int i = 0; i < rank; ++i) kshape[i] = kernel.shape[order[i]];
-  std::vector<index_t> kstep(rank);
+  AxisArray kstep{};
   index_t ksize = 1;
   for (int i = rank - 1; i >= 0; --i) { kstep[i] = ksize; ksize *= kshape[i]; }
   detail::SmallBuffer<T, 64> packed(static_cast<size_t>(ksize));
   {
-    std::vector<index_t> p(rank, 0);
+    AxisArray p{};
     for (index_t e = 0; e < ksize; ++e) {
       index_t src = 0;
       for (int i = 0; i < rank; ++i) {
@@ -249,7 +259,7 @@ void run(View<const T> in, View<const T> kernel, View<T> out, const ConvOptions&
     }
   }
 
-  std::vector<detail::AxisPlan> axes(rank);
+  std::array<detail::AxisPlan, kMaxRank> axes;
   index_t taps_total = 1;
   for (int i = 0; i < rank; ++i) {
     const int a = order[i];
@@ -268,7 +278,8 @@ void run(View<const T> in, View<const T> kernel, View<T> out, const ConvOptions&
     if (ax.convolved) taps_total *= ax.taps;
   }
   const int threads = resolve_threads(opt.threads, out.size() * std::max<index_t>(taps_total / 4, 1));
-  detail::run_engine<T>(axes, in.data, packed.data(), out.data, opt.boundary, fill, threads);
+  detail::run_engine<T>(axes.data(), rank, in.data, packed.data(), out.data, opt.boundary, fill,
+                        threads);
 }
 
 }  // namespace
@@ -276,7 +287,7 @@ void run(View<const T> in, View<const T> kernel, View<T> out, const ConvOptions&
 std::vector<index_t> output_shape(const std::vector<index_t>& in_shape,
                                   const std::vector<index_t>& kernel_shape,
                                   const ConvOptions& options) {
-  return plan_geometry(in_shape, kernel_shape, options, true).out_shape;
+  return plan_geometry(in_shape, kernel_shape, options, true).shape();
 }
 
 template <class T>

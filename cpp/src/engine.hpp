@@ -60,9 +60,8 @@ inline std::pair<index_t, index_t> interior(const AxisPlan& a) {
 }
 
 template <class T>
-void run_engine(const std::vector<AxisPlan>& axes, const T* in, const T* kernel, T* out,
+void run_engine(const AxisPlan* axes, int rank, const T* in, const T* kernel, T* out,
                 Boundary boundary, T fill, int threads) {
-  const int rank = static_cast<int>(axes.size());
   const AxisPlan& col = axes[rank - 1];
   // A 2-D plane when the last two axes are both convolved; else 1-D rows.
   const bool plane = rank >= 2 && axes[rank - 2].convolved;
@@ -71,11 +70,12 @@ void run_engine(const std::vector<AxisPlan>& axes, const T* in, const T* kernel,
   const int n_outer = plane ? rank - 2 : rank - 1;
 
   index_t outer_count = 1;
-  std::vector<int> outer_conv;  // convolved axes before the plane
+  int outer_conv[64];  // convolved axes before the plane
+  int n_outer_conv = 0;
   index_t outer_taps = 1;
   for (int a = 0; a < n_outer; ++a) {
     outer_count *= axes[a].out_n;
-    if (axes[a].convolved) { outer_conv.push_back(a); outer_taps *= axes[a].taps; }
+    if (axes[a].convolved) { outer_conv[n_outer_conv++] = a; outer_taps *= axes[a].taps; }
   }
   const index_t block_rows = plane ? kTaskRows : 1;
   const index_t row_blocks = (row.out_n + block_rows - 1) / block_rows;
@@ -137,7 +137,7 @@ void run_engine(const std::vector<AxisPlan>& axes, const T* in, const T* kernel,
         // The input plane for this tuple of outer taps (or the fill).
         index_t trem = tap, in_off = in_base, k_off = k_base;
         bool fill_plane = false;
-        for (int o = static_cast<int>(outer_conv.size()) - 1; o >= 0; --o) {
+        for (int o = n_outer_conv - 1; o >= 0; --o) {
           const AxisPlan& ax = axes[outer_conv[o]];
           const index_t p = trem % ax.taps;
           trem /= ax.taps;

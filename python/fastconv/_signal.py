@@ -20,14 +20,13 @@ __all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "choose_conv_me
 _METHODS = ("auto", "direct", "fft")
 
 
-def _plain(kind, in1, in2, mode, keywords_default):
-    """The fast path: two ndarrays of one native dtype and every fastconv
-    keyword at its default go straight to the C++ core (a few microseconds
-    per call). Returns None when the general path is needed."""
-    if keywords_default and type(in1) is np.ndarray and type(in2) is np.ndarray \
-            and type(mode) is str:
-        return _core.plain(in1, in2, kind.startswith("convolve"), mode, kind == "correlate2d")
-    return None
+# The fast path: two ndarrays and every fastconv keyword at its default go
+# straight to one C++ entry (a few microseconds per call). The checks are
+# identity tests against the default objects -- a cheap pre-filter: any other
+# spelling of a default, or anything the C++ side declines (other dtypes,
+# empty inputs, scipy's 'valid' swap, bad modes...), takes the general path.
+_ONE, _ZERO, _FILL, _AUTO, _DIRECT = 1, 0, "fill", "auto", "direct"
+_ndarray = np.ndarray
 
 
 def _mode_shape(s1, s2, mode, axes, strides, dilations):
@@ -261,13 +260,13 @@ def convolve(in1, in2, mode="full", method="auto", *, axes=None, stride=1, dilat
     >>> fastconv.convolve([1, 2, 3], [0, 1, 0.5])
     array([0. , 1. , 2.5, 4. , 1.5])
     """
-    res = _plain("convolve", in1, in2, mode,
-                 (method == "auto" or method == "direct") and axes is None
-                 and type(stride) is int and stride == 1 and type(dilation) is int
-                 and dilation == 1 and boundary == "fill" and type(fillvalue) is int
-                 and fillvalue == 0 and anchor is None and out is None and threads is None)
-    if res is not None:
-        return res
+    if (axes is None and anchor is None and out is None and threads is None
+            and stride is _ONE and dilation is _ONE and fillvalue is _ZERO
+            and boundary is _FILL and (method is _AUTO or method is _DIRECT)
+            and type(in1) is _ndarray and type(in2) is _ndarray and type(mode) is str):
+        res = _core.plain(in1, in2, True, mode, False)
+        if res is not None:
+            return res
     return _n_dim_call("convolve", in1, in2, mode, method, axes, stride, dilation, boundary,
                        fillvalue, anchor, out, threads)
 
@@ -286,13 +285,13 @@ def correlate(in1, in2, mode="full", method="auto", *, axes=None, stride=1, dila
     >>> fastconv.correlate([1, 2, 3], [4, 5], mode="same")
     array([ 5, 14, 23])
     """
-    res = _plain("correlate", in1, in2, mode,
-                 (method == "auto" or method == "direct") and axes is None
-                 and type(stride) is int and stride == 1 and type(dilation) is int
-                 and dilation == 1 and boundary == "fill" and type(fillvalue) is int
-                 and fillvalue == 0 and anchor is None and out is None and threads is None)
-    if res is not None:
-        return res
+    if (axes is None and anchor is None and out is None and threads is None
+            and stride is _ONE and dilation is _ONE and fillvalue is _ZERO
+            and boundary is _FILL and (method is _AUTO or method is _DIRECT)
+            and type(in1) is _ndarray and type(in2) is _ndarray and type(mode) is str):
+        res = _core.plain(in1, in2, False, mode, False)
+        if res is not None:
+            return res
     return _n_dim_call("correlate", in1, in2, mode, method, axes, stride, dilation, boundary,
                        fillvalue, anchor, out, threads)
 
@@ -323,13 +322,13 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, stride=1,
            [ 4., 10.,  6.],
            [ 3.,  7.,  4.]])
     """
-    res = _plain("convolve2d", in1, in2, mode,
-                 boundary == "fill" and type(fillvalue) is int and fillvalue == 0
-                 and type(stride) is int and stride == 1 and type(dilation) is int
-                 and dilation == 1 and anchor is None and out is None
-                 and threads is None)
-    if res is not None:
-        return res
+    if (anchor is None and out is None and threads is None and stride is _ONE
+            and dilation is _ONE and fillvalue is _ZERO and boundary is _FILL
+            and type(in1) is _ndarray and type(in2) is _ndarray and type(mode) is str
+            and in1.ndim == 2):
+        res = _core.plain(in1, in2, True, mode, False)
+        if res is not None:
+            return res
     return _two_d_call("convolve2d", in1, in2, mode, boundary, fillvalue, stride, dilation,
                        anchor, out, threads)
 
@@ -350,13 +349,13 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, stride=1
            [ 6., 10.,  4.],
            [ 2.,  3.,  1.]])
     """
-    res = _plain("correlate2d", in1, in2, mode,
-                 boundary == "fill" and type(fillvalue) is int and fillvalue == 0
-                 and type(stride) is int and stride == 1 and type(dilation) is int
-                 and dilation == 1 and anchor is None and out is None
-                 and threads is None)
-    if res is not None:
-        return res
+    if (anchor is None and out is None and threads is None and stride is _ONE
+            and dilation is _ONE and fillvalue is _ZERO and boundary is _FILL
+            and type(in1) is _ndarray and type(in2) is _ndarray and type(mode) is str
+            and in1.ndim == 2):
+        res = _core.plain(in1, in2, False, mode, True)
+        if res is not None:
+            return res
     return _two_d_call("correlate2d", in1, in2, mode, boundary, fillvalue, stride, dilation,
                        anchor, out, threads)
 
