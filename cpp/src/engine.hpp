@@ -1,11 +1,13 @@
 #pragma once
 // The engine: splits an N-D correlation into independent tasks (blocks of
-// output rows x column tiles) and runs them on OpenMP threads. Each task's
-// interior -- where every tap lands inside the input -- goes to the ISA's
-// register-blocked tile kernel; its borders go to the row kernel with the
-// boundary rule. Every output is computed by exactly one thread, and the
-// task layout does not depend on the number of threads, so results are
-// bitwise identical for any number of threads.
+// output rows x column tiles) and runs them on OpenMP threads. For float
+// and double, each task's interior -- where every tap lands inside the
+// input -- goes straight to the ISA's register-blocked tile kernel, and its
+// borders go to the same kernel on small boundary-extended patches; other
+// element types (and strided columns) use the row kernel. Every output is
+// computed by exactly one thread, and the task layout does not depend on
+// the number of threads, so results are bitwise identical for any number
+// of threads.
 #include <algorithm>
 #include <utility>
 #include <vector>

@@ -1,11 +1,13 @@
 // Register-blocked tile kernel body (see TileTask in kernels.hpp).
 // Compiled once per ISA: include it inside the ISA's own namespace, after
-// defining kVecBytes (16, 32 or 64) and kRowBlock (rows that share input
-// loads: more where the ISA has 32 vector registers).
+// defining kVecBytes (16, 32 or 64 bytes per vector), kRowBlock (output
+// rows that share each input load) and kColVecsMulti (vectors per row in
+// such a block). R x U accumulators must give at least ~8 independent FMA
+// chains to hide FMA latency and still fit the register file beside the
+// shared input vectors: 3x3 with 16 registers, 4x4 with 32.
 //
 // Vectorised along the output row with GCC/Clang vector extensions, so the
-// one body serves every width; each block keeps kRowBlock x kColVecs
-// vectors of outputs in registers over all taps.
+// one body serves every width.
 
 template <class T, int N>
 struct Lanes {
@@ -37,12 +39,9 @@ static inline void store_vec(T* p, const V& v) {
   std::memcpy(p, &v, sizeof(V));
 }
 
-// Vectors of outputs per block row: R rows x U vectors of accumulators
-// must give at least ~8 independent FMA chains to hide FMA latency, and fit
-// the register file with the shared input vectors.
-
-// (kColVecsMulti, with kRowBlock rows, is set per ISA)
-constexpr int kColVecsSingle = 8;  // one row
+// Vectors per row when rows cannot share loads (row stride or dilation,
+// or kernels shorter than kRowBlock): 8 chains from one row.
+constexpr int kColVecsSingle = 8;
 
 // Loops over the R x U register block must be unrolled completely, or the
 // accumulators live in memory instead of registers.
@@ -111,12 +110,11 @@ static inline void tile_block(const TileTask<T>& t, index_t r, index_t c) {
       }
     }
   } else {
-    // Input row rr feeds output row i with kernel row p = rr - i (rows
-    // ILO..IHI of the block are those with 0 <= p < kh), so each output
-    // still takes its taps in ascending (p, q) order. The first and last
-    // R-1 sweeps feed fewer rows; their ranges are compile-time constants so
-    // that every sweep loads each input vector once.
-    // (the caller guarantees kh >= R, so the three phases do not overlap)
+    // Input row rr feeds output row i with kernel row p = rr - i, so each
+    // output still takes its taps in ascending (p, q) order. The first and
+    // last R-1 sweeps feed fewer rows; their row ranges are compile-time
+    // constants so that every sweep loads each input vector once. The
+    // caller guarantees kh >= R, so the three phases do not overlap.
     static_for<R - 1>([&](auto rr) {
       acc = sweep<T, R, U, 0, decltype(rr)::value>(acc, t, r, c, rr);
     });
