@@ -322,3 +322,20 @@ def test_fast_path_matches_general_path(rng, fn, dtype, mode):
         general = getattr(fastconv, fn)(x, h, mode, threads=1)
         assert fast.dtype == general.dtype and fast.shape == general.shape
         assert fast.tobytes() == general.tobytes()
+
+
+def test_per_axis_parameters_pair_with_axes_order(rng):
+    x = random_array(rng, (13, 17), np.float64)
+    h = random_array(rng, (3, 2), np.float64)
+    kw = dict(boundary="symm", fillvalue=0)
+    a = fastconv.correlate(x, h, "same", axes=[1, 0], stride=(2, 1), dilation=(1, 3),
+                           anchor=(1, 2), **kw)
+    b = fastconv.correlate(x, h, "same", axes=[0, 1], stride=(1, 2), dilation=(3, 1),
+                           anchor=(2, 1), **kw)
+    np.testing.assert_array_equal(a, b)
+    assert_matches_oracle(a, x, h, "correlate", np.float64, mode="same", stride=(1, 2),
+                          dilation=(3, 1), anchor=(2, 1), **kw)
+    xo, ho = x.astype(object), h.astype(object)
+    c = fastconv.correlate(xo, ho, "full", axes=[1, 0], stride=(2, 1), dilation=(1, 2))
+    d = fastconv.correlate(x, h, "full", axes=[1, 0], stride=(2, 1), dilation=(1, 2))
+    np.testing.assert_allclose(c.astype(np.float64), d, rtol=1e-12)

@@ -106,13 +106,18 @@ Geometry plan_geometry(const std::vector<index_t>& in_shape,
   Geometry g;
   g.rank = static_cast<int>(rank);
   g.convolved.fill(opt.axes.empty());
-  for (index_t ax : opt.axes) {
-    index_t a = ax < 0 ? ax + static_cast<index_t>(rank) : ax;
+  // Per-axis parameters pair with `axes` in its order (ascending when empty).
+  std::array<size_t, kMaxRank> param{};
+  for (size_t i = 0; i < rank; ++i) param[i] = i;
+  for (size_t i = 0; i < opt.axes.size(); ++i) {
+    const index_t ax = opt.axes[i];
+    const index_t a = ax < 0 ? ax + static_cast<index_t>(rank) : ax;
     if (a < 0 || a >= static_cast<index_t>(rank))
       throw std::invalid_argument("axes: axis " + std::to_string(ax) +
                                   " exceeds dimensionality of input");
     if (g.convolved[a]) throw std::invalid_argument("axes: all axes must be unique");
     g.convolved[a] = true;
+    param[a] = i;
   }
   const size_t nconv = static_cast<size_t>(std::count(g.convolved.begin(), g.convolved.begin() + rank, true));
   const AxisArray stride = expand(opt.stride, nconv, "stride");
@@ -122,7 +127,6 @@ Geometry plan_geometry(const std::vector<index_t>& in_shape,
   g.stride.fill(1);
   g.dilation.fill(1);
   index_t total = 1;
-  size_t c = 0;
   for (size_t a = 0; a < rank; ++a) {
     const index_t n = in_shape[a], k = k_shape[a];
     if (!g.convolved[a]) {
@@ -134,6 +138,7 @@ Geometry plan_geometry(const std::vector<index_t>& in_shape,
       total = checked_mul(total, g.out_shape[a], "output");
       continue;
     }
+    const size_t c = param[a];
     const index_t s = stride[c], d = dilation[c];
     if (s < 1) throw std::invalid_argument("stride: must be >= 1, got " + std::to_string(s));
     if (d < 1) throw std::invalid_argument("dilation: must be >= 1, got " + std::to_string(d));
@@ -172,7 +177,6 @@ Geometry plan_geometry(const std::vector<index_t>& in_shape,
     g.dilation[a] = d;
     g.out_shape[a] = (len - 1) / s + 1;
     total = checked_mul(total, g.out_shape[a], "output");
-    ++c;
   }
   (void)total;  // computed only to reject sizes that overflow
   return g;

@@ -30,21 +30,22 @@ _ndarray = np.ndarray
 
 
 def _mode_shape(s1, s2, mode, axes, strides, dilations):
-    """Result shape by the formulas of SPEC 1 (used for empty inputs)."""
-    shape, c = [], 0
+    """Result shape by the formulas of SPEC 1 (used for empty inputs);
+    strides[i] and dilations[i] belong to axis axes[i]."""
+    shape = []
     for a in range(len(s1)):
         if a not in axes:
             shape.append(0 if 0 in (s1[a], s2[a]) else max(s1[a], s2[a]))
             continue
+        c = axes.index(a)
         ke = dilations[c] * (s2[a] - 1) + 1
         length = {"full": s1[a] + ke - 1, "same": s1[a], "valid": s1[a] - ke + 1}[mode]
         shape.append(0 if length <= 0 else (length - 1) // strides[c] + 1)
-        c += 1
     return tuple(shape)
 
 
 def _oracle_filter(flip, in1, in2, mode, axes, boundary, fillvalue, strides, dilations,
-                   anchor, out):
+                   anchor):
     """Object arrays: the exact, slow pure-Python path (scipy computes them
     with Python arithmetic too)."""
     nd = in1.ndim
@@ -65,12 +66,7 @@ def _oracle_filter(flip, in1, in2, mode, axes, boundary, fillvalue, strides, dil
     res = np.empty(bshape + inner, dtype=object)
     for b, plane in planes.items():
         res[b] = plane
-    res = np.moveaxis(res, list(range(nd)), batch + conv)
-    if out is not None:
-        _args.check_out(out, res.shape, res.dtype, (in1, in2))
-        out[...] = res
-        return out
-    return res
+    return np.moveaxis(res, list(range(nd)), batch + conv)
 
 
 def _undo_swap(res, axes, conjugate):
@@ -121,7 +117,7 @@ def _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, a
 
     if _args.is_object(in1, in2):
         res = _oracle_filter(flip, in1, in2, mode, axes, boundary, fillvalue, strides,
-                             dilations, oracle_anchor, None)
+                             dilations, oracle_anchor)
         if swapped and not flip:
             res = _undo_swap(res, axes, conjugate=kind == "correlate")
         if out is not None:

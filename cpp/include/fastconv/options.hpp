@@ -35,8 +35,8 @@ struct ConvOptions {
   // Axes to convolve over (negative counts from the end); empty = all.
   // The other axes are batch axes: equal sizes, or 1 in one input.
   std::vector<index_t> axes;
-  // One value for every convolved axis, or one per convolved axis;
-  // empty = 1.
+  // One value for every convolved axis, or one per convolved axis in the
+  // order of `axes` (ascending axis order when `axes` is empty); empty = 1.
   std::vector<index_t> stride;
   std::vector<index_t> dilation;
   AnchorRule anchor_rule = AnchorRule::centre_low;
