@@ -1,0 +1,15 @@
+"""The examples in the docstrings are run and must print what they show."""
+import doctest
+
+import pytest
+
+import fastconv
+import fastconv._fft
+import fastconv._signal
+
+
+@pytest.mark.parametrize("module", [fastconv, fastconv._signal, fastconv._fft])
+def test_docstring_examples(module):
+    result = doctest.testmod(module)
+    assert result.attempted > 0
+    assert result.failed == 0
