@@ -339,3 +339,29 @@ def test_per_axis_parameters_pair_with_axes_order(rng):
     c = fastconv.correlate(xo, ho, "full", axes=[1, 0], stride=(2, 1), dilation=(1, 2))
     d = fastconv.correlate(x, h, "full", axes=[1, 0], stride=(2, 1), dilation=(1, 2))
     np.testing.assert_allclose(c.astype(np.float64), d, rtol=1e-12)
+
+
+@pytest.mark.parametrize("fn", ["convolve", "correlate", "convolve2d", "correlate2d"])
+def test_default_keywords_with_odd_layouts(rng, fn):
+    # The fast path (default keywords) must decline or handle every layout:
+    # byte-swapped (both inputs sharing one dtype object), unaligned,
+    # Fortran-ordered, negative and zero strides.
+    x = random_array(rng, (12, 17), np.float64)
+    h = random_array(rng, (3, 4), np.float64)
+    ref = getattr(fastconv, fn)(x, h, "same", threads=1)
+    swapped_dt = np.dtype(">f8")
+    xs = x.astype(swapped_dt)
+    hs = h.astype(swapped_dt)
+    hs = np.ndarray(hs.shape, dtype=xs.dtype, buffer=hs.tobytes())  # same dtype object
+    buf = np.zeros(x.size * 8 + 1, np.uint8)
+    xu = np.ndarray(x.shape, dtype=np.float64, buffer=buf, offset=1)  # unaligned
+    xu[...] = x
+    for name, a, b in [("byte-swapped", xs, hs), ("unaligned", xu, h),
+                       ("fortran", np.asfortranarray(x), np.asfortranarray(h)),
+                       ("negative", x[::-1, ::-1].copy()[::-1, ::-1], h[::-1].copy()[::-1]),
+                       ("zero-stride", np.broadcast_to(x[:1], x.shape), h)]:
+        res = getattr(fastconv, fn)(a, b, "same")
+        want = ref if name != "zero-stride" else getattr(fastconv, fn)(
+            np.ascontiguousarray(a), b, "same", threads=1)
+        assert res.dtype == np.float64, name
+        np.testing.assert_array_equal(res, want, err_msg=name)

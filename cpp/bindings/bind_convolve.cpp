@@ -74,6 +74,7 @@ py::object plain(const py::array& in1, const py::array& in2, bool flip, const st
   const auto size = dt.itemsize();
   if (!((kind == 'f' && (size == 4 || size == 8)) || (kind == 'c' && (size == 8 || size == 16))))
     return py::none();
+  if (dt.byteorder() != '=' && dt.byteorder() != '|') return py::none();  // not native
   if (in1.size() == 0 || in2.size() == 0) return py::none();
   for (py::ssize_t a = 0; a < in1.ndim(); ++a)
     if (mode == "valid" && in1.shape(a) < in2.shape(a)) return py::none();

@@ -80,7 +80,7 @@ def to_compute(a, dtype):
     else:
         a = a.astype(dtype, copy=False)
     if not a.flags.aligned or any(s % a.itemsize for s in a.strides):
-        a = np.ascontiguousarray(a)
+        a = a.copy(order="C")  # fresh memory is aligned (ascontiguousarray may not copy)
     return a
 
 
