@@ -50,6 +50,15 @@ constexpr int kColVecsSingle = 8;
 // An input vector shared by several rows must be loaded once into a
 // register; left alone, GCC folds the load into every FMA that uses it,
 // and the kernel becomes load-bound. The empty asm pins it in a register.
+// (Only where the vector fits one register of this build: tests compile
+// wider vectors without the flags, split into several registers.)
+#if defined(__AVX512F__)
+constexpr int kNativeVecBytes = 64;
+#elif defined(__AVX__)
+constexpr int kNativeVecBytes = 32;
+#else
+constexpr int kNativeVecBytes = 16;
+#endif
 #if defined(__x86_64__)
 #define FASTCONV_IN_REGISTER(v) __asm__("" : "+x"(v))
 #elif defined(__aarch64__)
@@ -79,7 +88,7 @@ __attribute__((always_inline)) static inline Block<V, R, U> sweep(
   for (index_t q = 0; q < kw; ++q) {
     FASTCONV_UNROLL for (int u = 0; u < U; ++u) {
       V xv = load_vec<V>(xr + q * dx + u * L);
-      FASTCONV_IN_REGISTER(xv);
+      if constexpr (kVecBytes <= kNativeVecBytes) FASTCONV_IN_REGISTER(xv);
       FASTCONV_UNROLL for (int i = ILO; i <= IHI; ++i) acc.v[i][u] += xv * kr[q - i * kw];
     }
   }

@@ -1,0 +1,127 @@
+// The tile kernel body in every register-block configuration the ISAs
+// use -- 16-byte vectors with 3x3 blocks (SSE2), 32-byte 3x3 (AVX2) and
+// 64-byte 4x4 (AVX-512) -- compiled here with the default flags (the
+// compiler lowers wide vectors to the instructions it has), against a
+// naive loop. This runs the AVX-512 kernel's blocking logic on machines
+// without AVX-512; its instruction selection is checked only on such CPUs.
+#include <algorithm>
+#include <complex>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "boundary.hpp"
+#include "kernels/kernels.hpp"
+#include "scalar.hpp"
+
+namespace fastconv::kernels::w16 {
+namespace {
+constexpr const char* kIsaName = "w16";
+constexpr int kVecBytes = 16;
+constexpr int kRowBlock = 3;
+constexpr int kColVecsMulti = 3;
+#include "kernels/tile_kernel-inl.hpp"
+#include "kernels/row_kernel-inl.hpp"
+}  // namespace
+const KernelTable& table() { return kTable; }
+}  // namespace fastconv::kernels::w16
+
+namespace fastconv::kernels::w32 {
+namespace {
+constexpr const char* kIsaName = "w32";
+constexpr int kVecBytes = 32;
+constexpr int kRowBlock = 3;
+constexpr int kColVecsMulti = 3;
+#include "kernels/tile_kernel-inl.hpp"
+#include "kernels/row_kernel-inl.hpp"
+}  // namespace
+const KernelTable& table() { return kTable; }
+}  // namespace fastconv::kernels::w32
+
+namespace fastconv::kernels::w64 {
+namespace {
+constexpr const char* kIsaName = "w64";
+constexpr int kVecBytes = 64;
+constexpr int kRowBlock = 4;
+constexpr int kColVecsMulti = 4;
+#include "kernels/tile_kernel-inl.hpp"
+#include "kernels/row_kernel-inl.hpp"
+}  // namespace
+const KernelTable& table() { return kTable; }
+}  // namespace fastconv::kernels::w64
+
+namespace {
+
+using fastconv::index_t;
+using fastconv::kernels::KernelTable;
+using fastconv::kernels::TileTask;
+
+template <class T>
+int check(const KernelTable& table, std::mt19937& rng) {
+  std::uniform_real_distribution<double> dist(-1.0, 1.0);
+  int failures = 0, cases = 0;
+  for (index_t kh : {1, 2, 3, 4, 5, 7}) {
+    for (index_t kw : {1, 3, 6}) {
+      for (index_t rows : {1, 4, 9, 13}) {
+        for (index_t cols : {1, 7, 16, 33, 100}) {
+          for (index_t rs : {1, 2}) {
+            for (index_t dil : {1, 2}) {
+              for (bool accumulate : {false, true}) {
+                const index_t in_rows = (rows - 1) * rs + (kh - 1) * dil + 1;
+                const index_t in_cols = cols + (kw - 1) * dil + 3;
+                std::vector<T> x(in_rows * in_cols), k(kh * kw), acc(rows * (cols + 5));
+                for (auto& v : x) v = static_cast<T>(dist(rng));
+                for (auto& v : k) v = static_cast<T>(dist(rng));
+                for (auto& v : acc) v = static_cast<T>(dist(rng));
+                std::vector<T> want = acc;
+                for (index_t r = 0; r < rows; ++r)
+                  for (index_t c = 0; c < cols; ++c) {
+                    T a = accumulate ? want[r * (cols + 5) + c] : T(0);
+                    for (index_t p = 0; p < kh; ++p)
+                      for (index_t q = 0; q < kw; ++q)
+                        a += x[(r * rs + p * dil) * in_cols + 2 + c + q * dil] * k[p * kw + q];
+                    want[r * (cols + 5) + c] = a;
+                  }
+                TileTask<T> t{x.data(), in_cols, k.data(), kh, kw, 0, rs, dil, 2, dil,
+                              rows, cols, acc.data(), cols + 5, accumulate};
+                fastconv::kernels::tile_kernel<T>(table)(t);
+                ++cases;
+                for (size_t i = 0; i < acc.size(); ++i) {
+                  const double tol = 1e-4 * (kh * kw + 1);
+                  if (std::abs(double(acc[i]) - double(want[i])) > tol) {
+                    std::printf("FAIL %s kh=%ld kw=%ld rows=%ld cols=%ld rs=%ld dil=%ld acc=%d at %zu\n",
+                                table.isa, (long)kh, (long)kw, (long)rows, (long)cols, (long)rs,
+                                (long)dil, int(accumulate), i);
+                    ++failures;
+                    break;
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  std::printf("%s %s: %d cases, %d failed\n", table.isa, sizeof(T) == 4 ? "float" : "double",
+              cases, failures);
+  return failures;
+}
+
+}  // namespace
+
+int main() {
+  std::mt19937 rng(3);
+  int failures = 0;
+  for (const KernelTable* t : {&fastconv::kernels::w16::table(), &fastconv::kernels::w32::table(),
+                               &fastconv::kernels::w64::table()}) {
+    failures += check<float>(*t, rng);
+    failures += check<double>(*t, rng);
+  }
+  std::printf("%d failed\n", failures);
+  return failures ? 1 : 0;
+}
