@@ -69,9 +69,11 @@ int check(const KernelTable& table, std::mt19937& rng) {
       for (index_t rows : {1, 4, 9, 13}) {
         for (index_t cols : {1, 7, 16, 33, 100}) {
           for (index_t rs : {1, 2}) {
-            for (index_t dil : {1, 2}) {
+            for (index_t dil : {1, 2, 3}) {
+              // row dilation: dil % 2 + 1 (1, 2, 1); column dilation: dil
+              const index_t rdil = dil % 2 + 1;
               for (bool accumulate : {false, true}) {
-                const index_t in_rows = (rows - 1) * rs + (kh - 1) * dil + 1;
+                const index_t in_rows = (rows - 1) * rs + (kh - 1) * rdil + 1;
                 const index_t in_cols = cols + (kw - 1) * dil + 3;
                 std::vector<T> x(in_rows * in_cols), k(kh * kw), acc(rows * (cols + 5));
                 for (auto& v : x) v = static_cast<T>(dist(rng));
@@ -83,19 +85,19 @@ int check(const KernelTable& table, std::mt19937& rng) {
                     T a = accumulate ? want[r * (cols + 5) + c] : T(0);
                     for (index_t p = 0; p < kh; ++p)
                       for (index_t q = 0; q < kw; ++q)
-                        a += x[(r * rs + p * dil) * in_cols + 2 + c + q * dil] * k[p * kw + q];
+                        a += x[(r * rs + p * rdil) * in_cols + 2 + c + q * dil] * k[p * kw + q];
                     want[r * (cols + 5) + c] = a;
                   }
-                TileTask<T> t{x.data(), in_cols, k.data(), kh, kw, 0, rs, dil, 2, dil,
+                TileTask<T> t{x.data(), in_cols, k.data(), kh, kw, 0, rs, rdil, 2, dil,
                               rows, cols, acc.data(), cols + 5, accumulate};
                 fastconv::kernels::tile_kernel<T>(table)(t);
                 ++cases;
                 for (size_t i = 0; i < acc.size(); ++i) {
                   const double tol = 1e-4 * (kh * kw + 1);
                   if (std::abs(double(acc[i]) - double(want[i])) > tol) {
-                    std::printf("FAIL %s kh=%ld kw=%ld rows=%ld cols=%ld rs=%ld dil=%ld acc=%d at %zu\n",
+                    std::printf("FAIL %s kh=%ld kw=%ld rows=%ld cols=%ld rs=%ld dil=%ld/%ld acc=%d at %zu\n",
                                 table.isa, (long)kh, (long)kw, (long)rows, (long)cols, (long)rs,
-                                (long)dil, int(accumulate), i);
+                                (long)rdil, (long)dil, int(accumulate), i);
                     ++failures;
                     break;
                   }
