@@ -87,6 +87,20 @@ def main():
             check(x, k, "same", boundary, (1, 1, 1), (1, 1, 1))
             check(x, k, "full", boundary, (2, 1, 1), (1, 2, 1))
             cases += 2
+    # transposed convolution: strided output views through the same kernels
+    for dtype in (np.float32, np.float64):
+        for stride, dilation in [(2, 1), (3, 2)]:
+            x = rng.standard_normal((37, 45)).astype(dtype)
+            k = rng.standard_normal((4, 3)).astype(dtype)
+            got = fastconv.conv_transpose(x, k, stride=stride, dilation=dilation)
+            z = np.zeros(((37 - 1) * stride + 1, (45 - 1) * stride + 1))
+            z[::stride, ::stride] = x
+            kd = np.zeros((dilation * 3 + 1, dilation * 2 + 1))
+            kd[::dilation, ::dilation] = k
+            ref = reference_correlate(z, kd[::-1, ::-1], "full", "fill", 0.0, (1, 1), (1, 1))
+            assert got.shape == ref.shape
+            assert np.abs(got - ref).max() <= 1e-4 * np.abs(ref).max(), (dtype, stride, dilation)
+            cases += 1
     print(f"{fastconv.active_isa()}: {cases} cases ok")
 
 

@@ -6,9 +6,11 @@ import pytest
 import fastconv
 import fastconv._fft
 import fastconv._signal
+import fastconv._transpose
 
 
-@pytest.mark.parametrize("module", [fastconv, fastconv._signal, fastconv._fft])
+@pytest.mark.parametrize("module", [fastconv, fastconv._signal, fastconv._fft,
+                                    fastconv._transpose])
 def test_docstring_examples(module):
     result = doctest.testmod(module)
     assert result.attempted > 0

@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "engine.hpp"
+#include "execute.hpp"
 #include "fastconv/runtime.hpp"
 #include "scalar.hpp"
 #include "small_buffer.hpp"
@@ -40,6 +40,10 @@ Boundary parse_boundary(const std::string& name) {
 }
 
 namespace {
+
+using detail::check_view;
+using detail::may_overlap;
+using detail::shape_str;
 
 index_t checked_mul(index_t a, index_t b, const char* what) {
   index_t r;
@@ -81,12 +85,6 @@ struct Geometry {
 
   std::vector<index_t> shape() const { return {out_shape.begin(), out_shape.begin() + rank}; }
 };
-
-std::string shape_str(const std::vector<index_t>& shape) {
-  std::string s = "(";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + (shape.size() == 1 ? ",)" : ")");
-}
 
 // `flip_kernel` (convolution) decides where an explicit anchor tap puts
 // the start: tap*d for convolution, mirrored for correlation.
@@ -182,43 +180,6 @@ Geometry plan_geometry(const std::vector<index_t>& in_shape,
   return g;
 }
 
-// Lowest and highest element address a view touches (for overlap checks).
-template <class T>
-std::pair<const char*, const char*> extent_of(const View<T>& v) {
-  const char* lo = reinterpret_cast<const char*>(v.data);
-  const char* hi = lo;
-  for (int a = 0; a < v.ndim(); ++a) {
-    const std::ptrdiff_t span = (v.shape[a] - 1) * v.strides[a] * static_cast<std::ptrdiff_t>(sizeof(T));
-    if (span < 0) lo += span; else hi += span;
-  }
-  return {lo, hi + sizeof(T)};
-}
-
-template <class A, class B>
-bool may_overlap(const View<A>& a, const View<B>& b) {
-  if (a.size() == 0 || b.size() == 0) return false;
-  auto ea = extent_of(a);
-  auto eb = extent_of(b);
-  return ea.first < eb.second && eb.first < ea.second;
-}
-
-template <class T>
-void check_view(const View<T>& v, const char* name) {
-  if (v.shape.size() != v.strides.size())
-    throw std::invalid_argument(std::string(name) + ": shape and strides differ in length");
-  if (v.data == nullptr && v.size() != 0)
-    throw std::invalid_argument(std::string(name) + ": null data pointer");
-}
-
-int resolve_threads(int requested, index_t outputs, index_t taps) {
-  int nt = requested > 0 ? requested : get_num_threads();
-  // Below about 2^18 multiply-adds (~0.1 ms on one core) a thread team
-  // costs more than it saves.
-  index_t work;
-  if (!__builtin_mul_overflow(outputs, taps, &work) && work < (index_t(1) << 18)) nt = 1;
-  return std::max(nt, 1);
-}
-
 template <class T>
 void run(View<const T> in, View<const T> kernel, View<T> out, const ConvOptions& opt,
          T fill, bool flip_kernel) {
@@ -233,59 +194,15 @@ void run(View<const T> in, View<const T> kernel, View<T> out, const ConvOptions&
     throw std::invalid_argument("out: must not overlap in1 or in2");
   if (out.size() == 0) return;
 
-  const int rank = in.ndim();
-  // Batch axes first, convolved axes last (in their order).
-  std::array<int, kMaxRank> order{};
-  int n_order = 0;
-  for (int a = 0; a < rank; ++a) if (!g.convolved[a]) order[n_order++] = a;
-  for (int a = 0; a < rank; ++a) if (g.convolved[a]) order[n_order++] = a;
-
-  // Pack the kernel densely in that order: flipped for convolution,
-  // conjugated for correlation.
-  AxisArray kshape{};
-  for (int i = 0; i < rank; ++i) kshape[i] = kernel.shape[order[i]];
-  AxisArray kstep{};
-  index_t ksize = 1;
-  for (int i = rank - 1; i >= 0; --i) { kstep[i] = ksize; ksize *= kshape[i]; }
-  detail::SmallBuffer<T, 64> packed(static_cast<size_t>(ksize));
-  {
-    AxisArray p{};
-    for (index_t e = 0; e < ksize; ++e) {
-      index_t src = 0;
-      for (int i = 0; i < rank; ++i) {
-        const int a = order[i];
-        const index_t pi = (flip_kernel && g.convolved[a]) ? kshape[i] - 1 - p[i] : p[i];
-        src += pi * kernel.strides[a];
-      }
-      packed[e] = flip_kernel ? kernel.data[src] : detail::conj_if_complex(kernel.data[src]);
-      for (int i = rank - 1; i >= 0; --i) {
-        if (++p[i] < kshape[i]) break;
-        p[i] = 0;
-      }
-    }
+  std::array<detail::AxisParams, kMaxRank> params;
+  for (int a = 0; a < in.ndim(); ++a) {
+    const index_t ke = g.dilation[a] * (kernel.shape[a] - 1) + 1;
+    params[a] = {g.convolved[a], g.stride[a], g.dilation[a], g.start[a] - (ke - 1)};
   }
-
-  std::array<detail::AxisPlan, kMaxRank> axes;
-  index_t taps_total = 1;
-  for (int i = 0; i < rank; ++i) {
-    const int a = order[i];
-    detail::AxisPlan& ax = axes[i];
-    ax.convolved = g.convolved[a];
-    ax.out_n = g.out_shape[a];
-    ax.in_n = in.shape[a];
-    ax.taps = kshape[i];
-    ax.stride = g.stride[a];
-    ax.dilation = g.dilation[a];
-    const index_t ke = g.dilation[a] * (kshape[i] - 1) + 1;
-    ax.origin = g.start[a] - (ke - 1);
-    ax.in_step = in.strides[a];
-    ax.k_step = kstep[i];
-    ax.out_step = out.strides[a];
-    if (ax.convolved) taps_total *= ax.taps;
-  }
-  const int threads = resolve_threads(opt.threads, out.size(), taps_total);
-  detail::run_engine<T>(axes.data(), rank, in.data, packed.data(), out.data, opt.boundary, fill,
-                        threads);
+  // Convolution is correlation with the flipped kernel; scipy's
+  // correlation conjugates the kernel.
+  detail::execute<T>(in, kernel, out, params.data(), flip_kernel, !flip_kernel, opt.boundary,
+                     fill, opt.threads);
 }
 
 }  // namespace

@@ -12,11 +12,12 @@ from ._fft import fftconvolve
 from ._runtime import (active_isa, available_isas, get_num_threads, set_num_threads,
                        show_config)
 from ._signal import choose_conv_method, convolve, convolve2d, correlate, correlate2d
+from ._transpose import conv_transpose
 
 __all__ = [
     "__version__",
     "convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve",
-    "choose_conv_method",
+    "choose_conv_method", "conv_transpose",
     "set_num_threads", "get_num_threads", "active_isa", "available_isas", "show_config",
 ]
 

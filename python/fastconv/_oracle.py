@@ -14,6 +14,10 @@ dilation d (dilated length ke = d*(K-1)+1) and stride s:
 where x~ is x extended past its ends by the boundary rule, and start is
 0 (full), ke-1 (valid), or the 'same' anchor's offset into F. Several axes
 combine as nested sums over every tap.
+
+Transposed convolution scatters instead: out[i*s + j*d - padding] +=
+x[i] * k[j], over an output of length (n-1)*s - 2*padding + ke +
+output_padding.
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ import itertools
 
 import numpy as np
 
-__all__ = ["convolve", "correlate", "output_length", "extend_index"]
+__all__ = ["convolve", "correlate", "conv_transpose", "output_length", "extend_index"]
 
 
 def extend_index(t, n, boundary):
@@ -142,3 +146,28 @@ def correlate(x, k, mode="full", *, boundary="fill", fillvalue=0, stride=1,
     """
     return _filter(x, k, mode, False, conjugate, boundary, fillvalue, stride,
                    dilation, anchor)
+
+
+def conv_transpose(x, k, stride=1, padding=0, output_padding=0, dilation=1):
+    """Transposed convolution over every axis of x and k (equal ndim):
+    every input element scatters a copy of the kernel scaled by its value,
+    the copies placed `stride` apart and summed where they overlap."""
+    x = np.asarray(x)
+    k = np.asarray(k)
+    if x.ndim != k.ndim:
+        raise ValueError("x and k must have the same number of dimensions")
+    nd = x.ndim
+    s, p = _per_axis(stride, nd), _per_axis(padding, nd)
+    op, d = _per_axis(output_padding, nd), _per_axis(dilation, nd)
+    shape = tuple(0 if n == 0 else (n - 1) * s[a] - 2 * p[a] + d[a] * (kn - 1) + 1 + op[a]
+                  for a, (n, kn) in enumerate(zip(x.shape, k.shape)))
+    dtype = np.result_type(x, k) if x.dtype.kind != "O" and k.dtype.kind != "O" else object
+    out = np.zeros(shape, dtype=dtype)
+    if dtype == object:
+        out[...] = 0
+    for i in itertools.product(*(range(n) for n in x.shape)):
+        for j in itertools.product(*(range(kn) for kn in k.shape)):
+            o = tuple(i[a] * s[a] + j[a] * d[a] - p[a] for a in range(nd))
+            if all(0 <= o[a] < shape[a] for a in range(nd)):
+                out[o] = out[o] + x[i] * k[j]
+    return out

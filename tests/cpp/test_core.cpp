@@ -72,6 +72,21 @@ int main() {
   opt.dilation = {3};
   expect_invalid([&] { fastconv::output_shape(in.shape, kv.shape, opt); }, "valid needs ke <= n");
 
+  // Transposed convolution, 1-D: [1, 2] with [1, 1, 1] at stride 2
+  // scatters copies 2 apart: 1 1 1 . . + . . 2 2 2 = 1 1 3 2 2.
+  {
+    std::vector<double> xt = {1, 2}, kt = {1, 1, 1}, yt(5);
+    fastconv::TransposeOptions to;
+    to.stride = {2};
+    fastconv::conv_transpose<double>(fastconv::make_view<const double>(xt.data(), {2}),
+                                     fastconv::make_view<const double>(kt.data(), {3}),
+                                     fastconv::make_view(yt.data(), {5}), to);
+    check(yt == std::vector<double>({1, 1, 3, 2, 2}), "conv_transpose 1-D");
+    to.output_padding = {2};
+    expect_invalid([&] { fastconv::conv_transpose_shape({2}, {3}, to); },
+                   "output_padding >= stride");
+  }
+
   std::printf("%d failed\n", failures);
   return failures ? 1 : 0;
 }

@@ -3,5 +3,6 @@
 #include "fastconv/convolve.hpp"
 #include "fastconv/options.hpp"
 #include "fastconv/runtime.hpp"
+#include "fastconv/transpose.hpp"
 #include "fastconv/version.hpp"
 #include "fastconv/view.hpp"

@@ -1,0 +1,44 @@
+#pragma once
+// Transposed convolution ("deconvolution"): every input element scatters
+// a copy of the kernel scaled by its value, the copies placed `stride`
+// apart and summed where they overlap. Per transposed axis (input n,
+// kernel k, stride s, dilation d, padding p):
+//
+//   out[i*s + j*d - p] += in[i] * kernel[j]
+//
+// with output length (n-1)*s - 2p + d*(k-1) + 1 + output_padding. It equals
+// inserting s-1 zeros between input samples and taking the full
+// convolution, and it is the exact adjoint of the strided, dilated 'valid'
+// correlation (no conjugation of the kernel here). Computed as a gather
+// per output phase: no zero-inserted temporary, no atomics, the same bits
+// for any number of threads.
+#include <stdexcept>
+#include <vector>
+
+#include "fastconv/view.hpp"
+
+namespace fastconv {
+
+struct TransposeOptions {
+  // The axes of `in` that kernel axes 0, 1, ... pair with; empty = the
+  // last kernel.ndim() axes. The other axes of `in` are batch axes.
+  std::vector<index_t> axes;
+  // One value for every transposed axis, or one per kernel axis; empty =
+  // the default (stride and dilation 1, paddings 0).
+  std::vector<index_t> stride, padding, output_padding, dilation;
+  int threads = 0;  // 0 = the global setting
+};
+
+// The result shape; throws std::invalid_argument naming the bad argument.
+std::vector<index_t> conv_transpose_shape(const std::vector<index_t>& in_shape,
+                                          const std::vector<index_t>& kernel_shape,
+                                          const TransposeOptions& options);
+
+// Write the transposed convolution of `in` with `kernel` into `out`,
+// whose shape must equal conv_transpose_shape(...). Element types as for
+// convolve().
+template <class T>
+void conv_transpose(View<const T> in, View<const T> kernel, View<T> out,
+                    const TransposeOptions& options);
+
+}  // namespace fastconv

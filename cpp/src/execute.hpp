@@ -1,0 +1,129 @@
+#pragma once
+// Running a planned correlation: permute the axes (batch first, convolved
+// last), pack the kernel, build the engine's axis plans, pick the thread
+// count. Shared by convolve.cpp and transpose.cpp.
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine.hpp"
+#include "fastconv/runtime.hpp"
+#include "scalar.hpp"
+#include "small_buffer.hpp"
+
+namespace fastconv::detail {
+
+// One axis of a planned correlation:
+//   out[i] = sum_p x~[i*stride + p*dilation + origin] * K[p]
+// along convolved axes, where K is the kernel, flipped and/or conjugated
+// as asked; batch axes have equal extents or 1 (broadcast).
+struct AxisParams {
+  bool convolved;
+  index_t stride, dilation, origin;
+};
+
+inline std::string shape_str(const std::vector<index_t>& shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+// Lowest and highest element address a view touches (for overlap checks).
+template <class T>
+inline std::pair<const char*, const char*> extent_of(const View<T>& v) {
+  const char* lo = reinterpret_cast<const char*>(v.data);
+  const char* hi = lo;
+  for (int a = 0; a < v.ndim(); ++a) {
+    const std::ptrdiff_t span = (v.shape[a] - 1) * v.strides[a] * static_cast<std::ptrdiff_t>(sizeof(T));
+    if (span < 0) lo += span; else hi += span;
+  }
+  return {lo, hi + sizeof(T)};
+}
+
+template <class A, class B>
+inline bool may_overlap(const View<A>& a, const View<B>& b) {
+  if (a.size() == 0 || b.size() == 0) return false;
+  auto ea = extent_of(a);
+  auto eb = extent_of(b);
+  return ea.first < eb.second && eb.first < ea.second;
+}
+
+template <class T>
+inline void check_view(const View<T>& v, const char* name) {
+  if (v.shape.size() != v.strides.size())
+    throw std::invalid_argument(std::string(name) + ": shape and strides differ in length");
+  if (v.data == nullptr && v.size() != 0)
+    throw std::invalid_argument(std::string(name) + ": null data pointer");
+}
+
+inline int resolve_threads(int requested, index_t outputs, index_t taps) {
+  int nt = requested > 0 ? requested : get_num_threads();
+  // Below about 2^18 multiply-adds (~0.1 ms on one core) a thread team
+  // costs more than it saves.
+  index_t work;
+  if (!__builtin_mul_overflow(outputs, taps, &work) && work < (index_t(1) << 18)) nt = 1;
+  return std::max(nt, 1);
+}
+
+template <class T>
+void execute(const View<const T>& in, const View<const T>& kernel, const View<T>& out,
+             const AxisParams* params, bool flip_kernel, bool conj_kernel, Boundary boundary,
+             T fill, int threads_requested) {
+  constexpr int kMaxRank = 64;
+  const int rank = in.ndim();
+  // Batch axes first, convolved axes last (in their order).
+  std::array<int, kMaxRank> order{};
+  int n_order = 0;
+  for (int a = 0; a < rank; ++a) if (!params[a].convolved) order[n_order++] = a;
+  for (int a = 0; a < rank; ++a) if (params[a].convolved) order[n_order++] = a;
+
+  // Pack the kernel densely in that order, flipped along convolved axes
+  // and/or conjugated as asked.
+  std::array<index_t, kMaxRank> kshape{};
+  for (int i = 0; i < rank; ++i) kshape[i] = kernel.shape[order[i]];
+  std::array<index_t, kMaxRank> kstep{};
+  index_t ksize = 1;
+  for (int i = rank - 1; i >= 0; --i) { kstep[i] = ksize; ksize *= kshape[i]; }
+  SmallBuffer<T, 64> packed(static_cast<size_t>(ksize));
+  {
+    std::array<index_t, kMaxRank> p{};
+    for (index_t e = 0; e < ksize; ++e) {
+      index_t src = 0;
+      for (int i = 0; i < rank; ++i) {
+        const int a = order[i];
+        const index_t pi = (flip_kernel && params[a].convolved) ? kshape[i] - 1 - p[i] : p[i];
+        src += pi * kernel.strides[a];
+      }
+      packed[e] = conj_kernel ? conj_if_complex(kernel.data[src]) : kernel.data[src];
+      for (int i = rank - 1; i >= 0; --i) {
+        if (++p[i] < kshape[i]) break;
+        p[i] = 0;
+      }
+    }
+  }
+
+  std::array<AxisPlan, kMaxRank> axes;
+  index_t taps_total = 1;
+  for (int i = 0; i < rank; ++i) {
+    const int a = order[i];
+    AxisPlan& ax = axes[i];
+    ax.convolved = params[a].convolved;
+    ax.out_n = out.shape[a];
+    ax.in_n = in.shape[a];
+    ax.taps = kshape[i];
+    ax.stride = params[a].stride;
+    ax.dilation = params[a].dilation;
+    ax.origin = params[a].origin;
+    ax.in_step = in.strides[a];
+    ax.k_step = kstep[i];
+    ax.out_step = out.strides[a];
+    if (ax.convolved) taps_total *= ax.taps;
+  }
+  const int threads = resolve_threads(threads_requested, out.size(), taps_total);
+  run_engine<T>(axes.data(), rank, in.data, packed.data(), out.data, boundary, fill, threads);
+}
+
+}  // namespace fastconv::detail

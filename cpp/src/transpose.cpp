@@ -1,0 +1,203 @@
+// Transposed convolution as a gather per output phase.
+//
+// Along one axis, the outputs o = phi + m*s (phase phi) receive the taps j
+// with j*d = phi + p (mod s): those are j = j0 + t*s' (s' = s/gcd(d, s)),
+// and then in[i] with i = m + c0 - t*d' (d' = d/gcd(d, s)). So each phase
+// is an ordinary correlation of `in` with the flipped sub-kernel
+// kernel[j0::s'] at dilation d', written to the strided view out[phi::s]
+// -- the engine's SIMD and threads do the rest.
+#include "fastconv/transpose.hpp"
+
+#include <array>
+#include <complex>
+#include <cstdint>
+#include <numeric>
+#include <string>
+
+#include "execute.hpp"
+
+namespace fastconv {
+
+namespace {
+
+constexpr int kMaxRank = 64;
+
+struct TAxis {
+  int axis;  // axis of `in` (and `out`)
+  index_t n, k, s, d, pad, opad, out;
+};
+
+struct TransposePlan {
+  int rank = 0;
+  int naxes = 0;                       // transposed axes
+  std::array<TAxis, kMaxRank> t{};     // per transposed axis (kernel order)
+  std::array<index_t, kMaxRank> shape{};
+  std::array<int, kMaxRank> kernel_axis{};  // per axis of `in`: kernel axis, or -1
+};
+
+std::vector<index_t> expand(const std::vector<index_t>& v, size_t n, const char* name,
+                            index_t dflt, index_t minimum) {
+  if (!v.empty() && v.size() != 1 && v.size() != n)
+    throw std::invalid_argument(std::string(name) + ": expected one value or " +
+                                std::to_string(n) + " (one per kernel axis), got " +
+                                std::to_string(v.size()));
+  std::vector<index_t> out(n);
+  for (size_t i = 0; i < n; ++i) {
+    out[i] = v.empty() ? dflt : v.size() == 1 ? v[0] : v[i];
+    if (out[i] < minimum)
+      throw std::invalid_argument(std::string(name) + ": must be >= " + std::to_string(minimum) +
+                                  ", got " + std::to_string(out[i]));
+  }
+  return out;
+}
+
+index_t checked(bool overflow, index_t v) {
+  if (overflow) throw std::invalid_argument("conv_transpose: result size overflows");
+  return v;
+}
+
+TransposePlan plan(const std::vector<index_t>& in_shape, const std::vector<index_t>& k_shape,
+                   const TransposeOptions& o) {
+  TransposePlan p;
+  p.rank = static_cast<int>(in_shape.size());
+  p.naxes = static_cast<int>(k_shape.size());
+  if (p.naxes < 1) throw std::invalid_argument("in2: the kernel needs at least one dimension");
+  if (p.rank > kMaxRank) throw std::invalid_argument("in1: more than 64 dimensions");
+  if (p.rank < p.naxes)
+    throw std::invalid_argument("in1: has fewer dimensions than the kernel in2");
+  std::vector<index_t> axes = o.axes;
+  if (axes.empty())
+    for (int i = 0; i < p.naxes; ++i) axes.push_back(p.rank - p.naxes + i);
+  if (static_cast<int>(axes.size()) != p.naxes)
+    throw std::invalid_argument("axes: expected one axis per kernel axis");
+  const auto s = expand(o.stride, p.naxes, "stride", 1, 1);
+  const auto d = expand(o.dilation, p.naxes, "dilation", 1, 1);
+  const auto pad = expand(o.padding, p.naxes, "padding", 0, 0);
+  const auto opad = expand(o.output_padding, p.naxes, "output_padding", 0, 0);
+  p.kernel_axis.fill(-1);
+  for (int a = 0; a < p.rank; ++a) p.shape[a] = in_shape[a];
+  for (int i = 0; i < p.naxes; ++i) {
+    index_t a = axes[i] < 0 ? axes[i] + p.rank : axes[i];
+    if (a < 0 || a >= p.rank)
+      throw std::invalid_argument("axes: axis " + std::to_string(axes[i]) +
+                                  " exceeds dimensionality of input");
+    if (p.kernel_axis[a] >= 0) throw std::invalid_argument("axes: all axes must be unique");
+    p.kernel_axis[a] = i;
+    if (opad[i] >= std::max(s[i], d[i]))
+      throw std::invalid_argument("output_padding: must be smaller than stride or dilation");
+    const index_t n = in_shape[a], k = k_shape[i];
+    if (k < 1) throw std::invalid_argument("in2: empty kernel");
+    index_t len = 0;
+    if (n > 0) {
+      // (n-1)*s - 2*pad + d*(k-1) + 1 + opad, refusing sizes that overflow
+      index_t t1, t2, t3;
+      checked(__builtin_mul_overflow(n - 1, s[i], &t1), 0);
+      checked(__builtin_mul_overflow(d[i], k - 1, &t2), 0);
+      checked(__builtin_add_overflow(t1, t2, &t3), 0);
+      len = t3 + 1 + opad[i] - 2 * pad[i];
+      if (len < 1)
+        throw std::invalid_argument("padding: too large, the result would have length " +
+                                    std::to_string(len));
+    }
+    p.t[i] = {static_cast<int>(a), n, k, s[i], d[i], pad[i], opad[i], len};
+    p.shape[a] = len;
+  }
+  index_t total = 1;
+  for (int a = 0; a < p.rank; ++a) checked(__builtin_mul_overflow(total, p.shape[a], &total), 0);
+  return p;
+}
+
+}  // namespace
+
+std::vector<index_t> conv_transpose_shape(const std::vector<index_t>& in_shape,
+                                          const std::vector<index_t>& kernel_shape,
+                                          const TransposeOptions& options) {
+  const TransposePlan p = plan(in_shape, kernel_shape, options);
+  return {p.shape.begin(), p.shape.begin() + p.rank};
+}
+
+template <class T>
+void conv_transpose(View<const T> in, View<const T> kernel, View<T> out,
+                    const TransposeOptions& options) {
+  detail::check_view(in, "in1");
+  detail::check_view(kernel, "in2");
+  detail::check_view(out, "out");
+  const TransposePlan p = plan(in.shape, kernel.shape, options);
+  if (!std::equal(out.shape.begin(), out.shape.end(), p.shape.begin(), p.shape.begin() + p.rank))
+    throw std::invalid_argument("out: has shape " + detail::shape_str(out.shape) +
+                                ", the result has shape " +
+                                detail::shape_str({p.shape.begin(), p.shape.begin() + p.rank}));
+  if (detail::may_overlap(out, in) || detail::may_overlap(out, kernel))
+    throw std::invalid_argument("out: must not overlap in1 or in2");
+  if (out.size() == 0) return;
+  if (in.size() == 0) return;  // (only batch axes can be empty when out is not)
+
+  // Phases: every combination of phi_i in [0, min(s_i, out_i)).
+  std::array<index_t, kMaxRank> nphase{}, phi{};
+  index_t phases = 1;
+  for (int i = 0; i < p.naxes; ++i) {
+    nphase[i] = std::min(p.t[i].s, p.t[i].out);
+    phases *= nphase[i];
+  }
+  for (index_t ph = 0; ph < phases; ++ph) {
+    index_t rem = ph;
+    for (int i = p.naxes - 1; i >= 0; --i) { phi[i] = rem % nphase[i]; rem /= nphase[i]; }
+
+    // Views of this phase: out[phi::s] and the flipped sub-kernel.
+    View<T> o = out;
+    View<const T> kv(kernel.data, std::vector<index_t>(p.rank, 1), std::vector<index_t>(p.rank, 0));
+    std::array<detail::AxisParams, kMaxRank> params{};
+    bool empty_phase = false;
+    for (int a = 0; a < p.rank; ++a) params[a] = {false, 1, 1, 0};
+    for (int i = 0; i < p.naxes; ++i) {
+      const TAxis& t = p.t[i];
+      const index_t g = std::gcd(t.d, t.s), sp = t.s / g, dp = t.d / g;
+      const index_t c = (phi[i] + t.pad) % t.s;
+      o.data += phi[i] * out.strides[t.axis];
+      o.shape[t.axis] = (t.out - phi[i] + t.s - 1) / t.s;
+      o.strides[t.axis] = out.strides[t.axis] * t.s;
+      index_t j0 = 0;
+      while (j0 < sp && (j0 * t.d) % t.s != c) ++j0;
+      if (j0 == sp || j0 >= t.k) { empty_phase = true; continue; }
+      const index_t taps = (t.k - j0 + sp - 1) / sp;
+      const index_t c0 = (phi[i] + t.pad - j0 * t.d) / t.s;  // exact by choice of j0
+      kv.data += j0 * kernel.strides[i];
+      kv.shape[t.axis] = taps;
+      kv.strides[t.axis] = kernel.strides[i] * sp;
+      // out[m] = sum_t in[m + c0 - t*dp] k[j0 + t*sp]; as a correlation with
+      // the flipped sub-kernel K[q] = k[j0 + (taps-1-q)*sp]:
+      params[t.axis] = {true, 1, dp, c0 - (taps - 1) * dp};
+    }
+    if (empty_phase) {
+      // No tap reaches these outputs: zeros.
+      std::array<index_t, kMaxRank> idx{};
+      const index_t count = o.size();
+      for (index_t e = 0; e < count; ++e) {
+        index_t off = 0;
+        for (int a = 0; a < p.rank; ++a) off += idx[a] * o.strides[a];
+        o.data[off] = T(0);
+        for (int a = p.rank - 1; a >= 0; --a) {
+          if (++idx[a] < o.shape[a]) break;
+          idx[a] = 0;
+        }
+      }
+      continue;
+    }
+    if (o.size() == 0) continue;
+    detail::execute<T>(in, kv, o, params.data(), /*flip_kernel=*/true, /*conj_kernel=*/false,
+                       Boundary::fill, T(0), options.threads);
+  }
+}
+
+#define FASTCONV_INSTANTIATE(T) \
+  template void conv_transpose<T>(View<const T>, View<const T>, View<T>, const TransposeOptions&);
+FASTCONV_INSTANTIATE(float)
+FASTCONV_INSTANTIATE(double)
+FASTCONV_INSTANTIATE(long double)
+FASTCONV_INSTANTIATE(std::complex<float>)
+FASTCONV_INSTANTIATE(std::complex<double>)
+FASTCONV_INSTANTIATE(std::complex<long double>)
+FASTCONV_INSTANTIATE(std::int64_t)
+#undef FASTCONV_INSTANTIATE
+
+}  // namespace fastconv
