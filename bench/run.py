@@ -160,6 +160,26 @@ def _transpose_case(rng):
     return 2 * x.size * h.size, runs, {"torch": lambda r: r[0, 0].numpy()}
 
 
+def _gaussian_case(separable_call):
+    def setup(rng):
+        x = rng.random((1024, 1024)).astype(np.float32)
+        g = np.exp(-0.5 * ((np.arange(15) - 7) / 2.5) ** 2).astype(np.float32)
+        g /= g.sum()
+        k2 = np.outer(g, g)
+        if separable_call:
+            runs = {"fastconv": lambda: fastconv.convolve_separable(x, g, g, "same")}
+        else:
+            runs = {"fastconv": lambda: fastconv.convolve2d(x, k2, "same")}
+        if cv2 is not None:
+            runs["cv2.sepFilter2D"] = lambda: cv2.sepFilter2D(x, -1, g, g,
+                                                              borderType=cv2.BORDER_CONSTANT)
+        if ndimage is not None:
+            runs["scipy.ndimage"] = lambda: ndimage.correlate1d(
+                ndimage.correlate1d(x, g, axis=0, mode="constant"), g, axis=1, mode="constant")
+        return 2 * x.size * (30 if separable_call else 225), runs, {}
+    return setup
+
+
 CASES = {
     "H1": ("2-D f32 1024x1024, 3x3, same", _image_case((1024, 1024), 3, np.float32, True)),
     "H2": ("2-D f32 1024x1024, 7x7, same", _image_case((1024, 1024), 7, np.float32, True)),
@@ -168,6 +188,9 @@ CASES = {
     "H6": ("2-D f64 1024x1024, 7x7, same", _image_case((1024, 1024), 7, np.float64)),
     "H7": ("1-D f32 N=1,000,000, K=64, same", _signal_case(1_000_000, 64, np.float32)),
     "H9": ("1-D f64 N=1,000,000, K=3, same", _signal_case(1_000_000, 3, np.float64)),
+    "H10": ("15x15 Gaussian as a 2-D array, convolve2d same (no rank-1 detection yet)",
+            _gaussian_case(False)),
+    "H10-sep": ("the same via convolve_separable(x, g, g)", _gaussian_case(True)),
     "H11": ("transposed 2-D f32 512x512, 4x4, stride 2", _transpose_case),
     "H9-floor": ("np.copy of H9's input", _copy_floor(1_000_000, np.float64)),
     "H16-1d": ("per call: 1-D f64 N=64, K=3, full (us)", _tiny_1d),

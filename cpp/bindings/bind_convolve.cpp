@@ -106,6 +106,45 @@ py::object plain(const py::array& in1, const py::array& in2, bool flip, const st
 }  // namespace
 
 void register_convolve(py::module_& m) {
+  m.def(
+      "separable_output_shape",
+      [](std::vector<index_t> in_shape, index_t col_length, index_t row_length,
+         const std::string& mode, std::vector<index_t> stride) {
+        ConvOptions o = make_options(mode, "fill", {}, std::move(stride), {}, "centre_low", {}, 0);
+        return fastconv::separable_output_shape(in_shape, col_length, row_length, o);
+      },
+      py::arg("in_shape"), py::arg("col_length"), py::arg("row_length"), py::arg("mode"),
+      py::arg("stride"));
+  m.def(
+      "convolve_separable",
+      [](const py::array& in1, const py::array& col, const py::array& row, const py::array& out,
+         const py::array& fillvalue, const std::string& mode, const std::string& boundary,
+         std::vector<index_t> stride, const std::string& anchor_rule,
+         std::vector<index_t> anchor, int threads) {
+        const py::dtype dt = in1.dtype();
+        if (!col.dtype().is(dt) || !row.dtype().is(dt) || !out.dtype().is(dt) ||
+            !fillvalue.dtype().is(dt))
+          throw py::type_error("in1, col, row, out and fillvalue must share one dtype");
+        const ConvOptions o = make_options(mode, boundary, {}, std::move(stride), {},
+                                           anchor_rule, std::move(anchor), threads);
+        bindings::dispatch_dtype(dt, [&](auto tag) {
+          using T = decltype(tag);
+          auto x = bindings::view_of<const T>(in1, "in1", false);
+          auto c = bindings::view_of<const T>(col, "col", false);
+          auto r = bindings::view_of<const T>(row, "row", false);
+          auto y = bindings::view_of<T>(out, "out", true);
+          const T fill = *static_cast<const T*>(fillvalue.data());
+          py::gil_scoped_release nogil;  // pure C++ from here on
+          fastconv::convolve_separable<T>(std::move(x), std::move(c), std::move(r), std::move(y),
+                                          o, fill);
+          return 0;
+        });
+      },
+      py::arg("in1"), py::arg("col"), py::arg("row"), py::arg("out"), py::arg("fillvalue"),
+      py::arg("mode"), py::arg("boundary"), py::arg("stride"), py::arg("anchor_rule"),
+      py::arg("anchor"), py::arg("threads"),
+      "Separable convolution into out (see fastconv/convolve.hpp).");
+
   m.def("plain", &plain, py::arg("in1"), py::arg("in2"), py::arg("flip"), py::arg("mode"),
         py::arg("centre_high"),
         "Fast path for two arrays of one native dtype with default options; None when the "

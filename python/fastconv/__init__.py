@@ -11,13 +11,14 @@ from ._core import __version__
 from ._fft import fftconvolve
 from ._runtime import (active_isa, available_isas, get_num_threads, set_num_threads,
                        show_config)
-from ._signal import choose_conv_method, convolve, convolve2d, correlate, correlate2d
+from ._signal import (choose_conv_method, convolve, convolve2d, convolve_separable, correlate,
+                      correlate2d)
 from ._transpose import conv_transpose
 
 __all__ = [
     "__version__",
     "convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve",
-    "choose_conv_method", "conv_transpose",
+    "convolve_separable", "choose_conv_method", "conv_transpose",
     "set_num_threads", "get_num_threads", "active_isa", "available_isas", "show_config",
 ]
 

@@ -38,4 +38,18 @@ template <class T>
 void correlate(View<const T> in, View<const T> kernel, View<T> out,
                const ConvOptions& options, T fillvalue = T(0));
 
+// Separable convolution (MATLAB conv2(u, v, A)): convolve the columns of
+// the 2-D `in` with `col`, then the rows with `row` -- equal to convolve()
+// with the kernel col * row^T and the same options (mode, boundary,
+// stride, anchor; dilation 1), in O(k) work per output instead of O(k^2).
+// In 'valid' mode an input smaller than the kernel along an axis gives an
+// empty result along it (MATLAB's rule) instead of an error.
+std::vector<index_t> separable_output_shape(const std::vector<index_t>& in_shape,
+                                            index_t col_length, index_t row_length,
+                                            const ConvOptions& options);
+
+template <class T>
+void convolve_separable(View<const T> in, View<const T> col, View<const T> row, View<T> out,
+                        const ConvOptions& options, T fillvalue = T(0));
+
 }  // namespace fastconv

@@ -1,0 +1,116 @@
+// Separable convolution as two passes of the direct engine: the columns
+// with `col` (a kc x 1 kernel), then the rows of that intermediate with
+// `row` (a 1 x kr kernel). The boundary rule carries over: extending the
+// input along the rows and then filtering the columns equals filtering
+// and then extending, and a constant fill v becomes v * sum(col).
+#include <complex>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "execute.hpp"
+#include "fastconv/convolve.hpp"
+
+namespace fastconv {
+
+namespace {
+
+// Options of one pass: the given axis keeps its stride and anchor, the
+// other axis (kernel extent 1) gets the defaults.
+ConvOptions pass_options(const ConvOptions& o, int axis) {
+  ConvOptions p;
+  p.mode = o.mode;
+  p.boundary = o.boundary;
+  p.threads = o.threads;
+  p.anchor_rule = o.anchor_rule;
+  auto pick = [axis](const std::vector<index_t>& v, index_t other) -> std::vector<index_t> {
+    if (v.empty()) return {};
+    const index_t mine = v.size() == 1 ? v[0] : v[axis];
+    return axis == 0 ? std::vector<index_t>{mine, other} : std::vector<index_t>{other, mine};
+  };
+  if (!o.axes.empty()) throw std::invalid_argument("axes: not used by convolve_separable");
+  if (!o.dilation.empty())
+    for (index_t d : o.dilation)
+      if (d != 1) throw std::invalid_argument("dilation: not supported by convolve_separable");
+  for (const auto* v : {&o.stride, &o.anchor})
+    if (v->size() > 2)
+      throw std::invalid_argument("stride/anchor: expected one value or one per axis (2)");
+  p.stride = pick(o.stride, 1);
+  p.anchor = pick(o.anchor, 0);
+  return p;
+}
+
+}  // namespace
+
+std::vector<index_t> separable_output_shape(const std::vector<index_t>& in_shape,
+                                            index_t col_length, index_t row_length,
+                                            const ConvOptions& options) {
+  if (in_shape.size() != 2) throw std::invalid_argument("in1: must be 2-D");
+  if (col_length < 0 || row_length < 0) throw std::invalid_argument("col/row: negative length");
+  std::vector<index_t> shape(2);
+  const index_t k[2] = {col_length, row_length};
+  for (int a = 0; a < 2; ++a) {
+    const ConvOptions p = pass_options(options, a);
+    const index_t n = in_shape[a];
+    // Empty inputs, and 'valid' with an input smaller than the kernel,
+    // give an empty result along that axis.
+    if (n == 0 || k[a] == 0 || (options.mode == Mode::valid && n < k[a])) {
+      shape[a] = 0;
+      continue;
+    }
+    // The length along this axis alone: a 1-D problem with its options.
+    ConvOptions one = p;
+    if (!p.stride.empty()) one.stride = {p.stride[a]};
+    if (!p.anchor.empty()) one.anchor = {p.anchor[a]};
+    shape[a] = output_shape({n}, {k[a]}, one)[0];
+  }
+  return shape;
+}
+
+template <class T>
+void convolve_separable(View<const T> in, View<const T> col, View<const T> row, View<T> out,
+                        const ConvOptions& options, T fillvalue) {
+  detail::check_view(in, "in1");
+  detail::check_view(col, "col");
+  detail::check_view(row, "row");
+  detail::check_view(out, "out");
+  if (col.ndim() != 1 || row.ndim() != 1)
+    throw std::invalid_argument("col/row: must be 1-D");
+  const auto shape = separable_output_shape(in.shape, col.shape[0], row.shape[0], options);
+  if (out.shape != shape)
+    throw std::invalid_argument("out: has shape " + detail::shape_str(out.shape) +
+                                ", the result has shape " + detail::shape_str(shape));
+  if (detail::may_overlap(out, in) || detail::may_overlap(out, col) ||
+      detail::may_overlap(out, row))
+    throw std::invalid_argument("out: must not overlap in1, col or row");
+  if (out.size() == 0) return;
+
+  // Pass 1: the columns. col as a kc x 1 kernel.
+  const View<const T> kcol(col.data, {col.shape[0], 1}, {col.strides[0], 0});
+  const ConvOptions o1 = pass_options(options, 0);
+  const auto mid_shape = output_shape(in.shape, kcol.shape, o1);
+  std::vector<T> mid(static_cast<size_t>(mid_shape[0] * mid_shape[1]));
+  convolve<T>(in, kcol, make_view(mid.data(), mid_shape), o1, fillvalue);
+
+  // Pass 2: the rows of the intermediate. Outside the input, the filled
+  // columns have become fillvalue * sum(col).
+  T col_sum = T(0);
+  for (index_t p = 0; p < col.shape[0]; ++p) col_sum += col.data[p * col.strides[0]];
+  const View<const T> krow(row.data, {1, row.shape[0]}, {0, row.strides[0]});
+  convolve<T>(make_view<const T>(mid.data(), mid_shape), krow, out, pass_options(options, 1),
+              fillvalue * col_sum);
+}
+
+#define FASTCONV_INSTANTIATE(T)                                                          \
+  template void convolve_separable<T>(View<const T>, View<const T>, View<const T>, View<T>, \
+                                      const ConvOptions&, T);
+FASTCONV_INSTANTIATE(float)
+FASTCONV_INSTANTIATE(double)
+FASTCONV_INSTANTIATE(long double)
+FASTCONV_INSTANTIATE(std::complex<float>)
+FASTCONV_INSTANTIATE(std::complex<double>)
+FASTCONV_INSTANTIATE(std::complex<long double>)
+FASTCONV_INSTANTIATE(std::int64_t)
+#undef FASTCONV_INSTANTIATE
+
+}  // namespace fastconv

@@ -1,0 +1,101 @@
+"""convolve_separable: MATLAB's conv2(u, v, A), checked against convolve2d
+with the outer-product kernel, the oracle and MATLAB's crop rules."""
+import numpy as np
+import pytest
+
+import fastconv
+from fastconv import _oracle
+from conftest import BOUNDARIES, random_array
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128,
+                                   np.longdouble])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+@pytest.mark.parametrize("stride", [1, (2, 3)])
+def test_equals_convolve2d_with_the_outer_product(rng, dtype, mode, boundary, stride):
+    x = random_array(rng, (23, 41), dtype)
+    col = random_array(rng, 5, dtype)
+    row = random_array(rng, 4, dtype)
+    ours = fastconv.convolve_separable(x, col, row, mode, boundary=boundary, fillvalue=0.5,
+                                       stride=stride)
+    ref = fastconv.convolve2d(x, np.outer(col, row), mode, boundary, 0.5, stride=stride)
+    assert ours.dtype == ref.dtype and ours.shape == ref.shape
+    eps = np.finfo(dtype).eps
+    scale = fastconv.convolve2d(np.abs(x), np.outer(np.abs(col), np.abs(row)), mode, boundary,
+                                0.5, stride=stride)
+    assert np.all(np.abs(ours - ref) <= 40 * eps * (scale + 1))
+
+
+@pytest.mark.parametrize("anchor", ["matlab", (0, 0), (4, 1), 2])
+def test_same_anchors(rng, anchor):
+    x = random_array(rng, (9, 10), np.float64)
+    col, row = random_array(rng, 6, np.float64), random_array(rng, 4, np.float64)
+    ours = fastconv.convolve_separable(x, col, row, "same", anchor=anchor, boundary="symm")
+    ref = _oracle.convolve(x, np.outer(col, row), "same", boundary="symm",
+                           anchor=anchor if not isinstance(anchor, tuple) else anchor)
+    np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-12)
+
+
+def test_matlab_crop_for_even_kernels(rng):
+    # MATLAB conv2(u, v, A, 'same') keeps the central part starting at
+    # ke//2 of the full result; scipy's crop starts one sample earlier.
+    x = random_array(rng, (7, 8), np.float64)
+    col, row = np.array([1.0, 2.0]), np.array([1.0, -1.0, 3.0, 0.5])
+    full = fastconv.convolve_separable(x, col, row, "full")
+    matlab = fastconv.convolve_separable(x, col, row, "same", anchor="matlab")
+    np.testing.assert_allclose(matlab, full[1:8, 2:10], rtol=1e-12)
+    scipy_crop = fastconv.convolve_separable(x, col, row, "same")
+    np.testing.assert_allclose(scipy_crop, full[0:7, 1:9], rtol=1e-12)
+
+
+def test_valid_never_swaps():
+    x = np.ones((3, 10))
+    res = fastconv.convolve_separable(x, np.ones(5), np.ones(3), "valid")
+    assert res.shape == (0, 8)
+    assert fastconv.convolve_separable(np.ones((0, 4)), [1.0], [1.0]).shape == (0, 4)
+
+
+def test_integer_and_object_inputs(rng):
+    x = random_array(rng, (6, 7), np.int16)
+    col, row = np.array([1, -2, 3], np.int16), np.array([2, 1], np.int16)
+    res = fastconv.convolve_separable(x, col, row, "same", boundary="wrap")
+    np.testing.assert_array_equal(res, fastconv.convolve2d(x, np.outer(col, row), "same",
+                                                           boundary="wrap"))
+    assert res.dtype == np.int16
+    from fractions import Fraction
+    xo = np.array([[Fraction(1, 3), 1], [2, 3]], dtype=object)
+    reso = fastconv.convolve_separable(xo, np.array([1, Fraction(1, 2)], dtype=object),
+                                       np.array([3], dtype=object))
+    assert reso.tolist() == _oracle.convolve(xo, np.outer([1, Fraction(1, 2)], [3])).tolist()
+
+
+def test_threads_and_out(rng):
+    x = random_array(rng, (400, 300), np.float32)
+    col, row = random_array(rng, 15, np.float32), random_array(rng, 15, np.float32)
+    a = fastconv.convolve_separable(x, col, row, "same", threads=1)
+    b = fastconv.convolve_separable(x, col, row, "same", threads=2)
+    assert a.tobytes() == b.tobytes()
+    out = np.empty_like(a)
+    assert fastconv.convolve_separable(x, col, row, "same", out=out) is out
+    np.testing.assert_array_equal(out, a)
+
+
+def test_bad_arguments():
+    x = np.ones((4, 4))
+    with pytest.raises(ValueError, match="in1"):
+        fastconv.convolve_separable(np.ones(4), [1.0], [1.0])
+    with pytest.raises(ValueError, match="col and row"):
+        fastconv.convolve_separable(x, np.ones((2, 2)), [1.0])
+    with pytest.raises(ValueError, match="mode"):
+        fastconv.convolve_separable(x, [1.0], [1.0], "bogus")
+    with pytest.raises(ValueError, match="stride"):
+        fastconv.convolve_separable(x, [1.0], [1.0], stride=0)
+    with pytest.raises(ValueError, match="anchor"):
+        fastconv.convolve_separable(x, [1.0, 2.0], [1.0], "same", anchor=(2, 0))
+    with pytest.raises(ValueError, match="anchor"):
+        fastconv.convolve_separable(x, [1.0], [1.0], "full", anchor=0)
+    with pytest.raises(ValueError, match="boundary"):
+        fastconv.convolve_separable(x, [1.0], [1.0], boundary="reflect")
+    with pytest.raises(TypeError, match="out"):
+        fastconv.convolve_separable(x, [1.0], [1.0], out=np.empty((4, 4), np.float32))
