@@ -99,3 +99,87 @@ def test_bad_arguments():
         fastconv.convolve_separable(x, [1.0], [1.0], boundary="reflect")
     with pytest.raises(TypeError, match="out"):
         fastconv.convolve_separable(x, [1.0], [1.0], out=np.empty((4, 4), np.float32))
+
+
+# ---- method="auto": rank-one 2-D kernels take the separable path ----
+
+def _gaussian(n, sigma, dtype=np.float64):
+    g = np.exp(-0.5 * ((np.arange(n) - (n - 1) / 2) / sigma) ** 2).astype(dtype)
+    return g / g.sum()
+
+
+@pytest.mark.parametrize("fn", ["convolve", "correlate", "convolve2d", "correlate2d"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+def test_auto_takes_the_separable_path_for_rank_one_kernels(rng, fn, dtype):
+    from fastconv import _signal
+    x = random_array(rng, (40, 37), dtype)
+    a, b = random_array(rng, 7, dtype), random_array(rng, 6, dtype)
+    k = np.outer(a, b)
+    col, row = _signal._rank_one_factors(k)
+    assert np.abs(np.outer(col, row) - k).max() <= 4 * np.finfo(dtype).eps * np.abs(k).max()
+    for mode in ("full", "same", "valid"):
+        for boundary in ("fill", "symm"):
+            res = getattr(fastconv, fn)(x, k, mode, boundary=boundary)
+            # per-element accuracy of the direct path, against the oracle
+            op = "convolve" if fn.startswith("convolve") else "correlate"
+            anchor = "high" if fn == "correlate2d" else None
+            ref_fn = _oracle.convolve if op == "convolve" else _oracle.correlate
+            if mode != "valid" or dtype != np.complex128:  # keep the oracle's work small
+                xs = x[:12, :11]
+                res_s = getattr(fastconv, fn)(xs, k, mode, boundary=boundary)
+                wide = np.clongdouble if np.iscomplexobj(k) else np.longdouble
+                exact = ref_fn(xs.astype(wide), k.astype(wide), mode, boundary=boundary,
+                               anchor=anchor)
+                scale = _oracle.convolve(np.abs(xs).astype(np.longdouble),
+                                         np.abs(k).astype(np.longdouble), mode,
+                                         boundary=boundary)
+                bound = 2 * k.size * np.finfo(dtype).eps * scale.astype(np.float64) + 1e-300
+                if anchor is None or mode != "same":
+                    assert np.all(np.abs(res_s - exact).astype(np.float64) <= bound)
+            # and it is the separable path: the same bits as convolve_separable
+            if fn.startswith("correlate"):
+                sep_col, sep_row = np.conj(col[::-1]), np.conj(row[::-1])
+                sep_anchor = "matlab" if (fn == "correlate2d" and mode == "same") else None
+            else:
+                sep_col, sep_row, sep_anchor = col, row, None
+            sep = fastconv.convolve_separable(x, sep_col, sep_row, mode, boundary=boundary,
+                                              anchor=sep_anchor)
+            assert res.tobytes() == sep.tobytes()
+
+
+def test_nearly_rank_one_kernels_keep_the_direct_path(rng):
+    from fastconv import _signal
+    x = random_array(rng, (30, 30), np.float64)
+    g = _gaussian(9, 2.0)
+    k = np.outer(g, g)
+    k_near = k.copy()
+    k_near[3, 4] += 1e-9 * np.abs(k).max()   # far above rounding, far below visibility
+    assert _signal._rank_one_factors(k) is not None
+    assert _signal._rank_one_factors(k_near) is None
+    direct = fastconv.convolve(x, k_near, "same", method="direct")
+    auto = fastconv.convolve2d(x, k_near, "same")
+    assert auto.tobytes() == fastconv.convolve2d(x, k_near, "same", threads=1).tobytes()
+    np.testing.assert_array_equal(auto, direct)
+    # small kernels, integer kernels and NaN stay direct too
+    assert _signal._rank_one_factors(np.ones((3, 3))) is None
+    assert _signal._rank_one_factors(np.ones((5, 5), np.int64)) is None
+    k_nan = k.copy()
+    k_nan[0, 0] = np.nan
+    assert _signal._rank_one_factors(k_nan) is None
+
+
+def test_separable_path_keeps_scipy_semantics(rng):
+    signal = pytest.importorskip("scipy.signal")
+    x = random_array(rng, (25, 31), np.float64)
+    g = _gaussian(7, 1.5)
+    k = np.outer(g, g[::-1] + 0.1)
+    for fn in ("convolve2d", "correlate2d"):
+        for mode in ("full", "same", "valid"):
+            for boundary in ("fill", "wrap", "symm"):
+                ours = getattr(fastconv, fn)(x, k, mode, boundary, 0.5)
+                theirs = getattr(signal, fn)(x, k, mode, boundary, 0.5)
+                np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+    # scipy's 'valid' swap still goes the direct way
+    small = random_array(rng, (5, 6), np.float64)
+    np.testing.assert_allclose(fastconv.convolve2d(small, x, "valid"),
+                               signal.convolve2d(small, x, "valid"), rtol=1e-12)

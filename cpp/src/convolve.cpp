@@ -144,32 +144,17 @@ Geometry plan_geometry(const std::vector<index_t>& in_shape,
     if (k == 0) throw std::invalid_argument("in2: empty along a convolved axis");
     // ke = d*(k-1)+1, the dilated kernel extent.
     const index_t ke = checked_add(checked_mul(d, k - 1, "dilation"), 1, "dilation");
-    index_t len = 0, start = 0;
-    switch (opt.mode) {
-      case Mode::full:
-        len = checked_add(n, ke - 1, "output");
-        break;
-      case Mode::same:
-        len = n;
-        if (opt.anchor_rule == AnchorRule::centre_low) start = (ke - 1) / 2;
-        else if (opt.anchor_rule == AnchorRule::centre_high) start = ke / 2;
-        else {
-          const index_t tap = anchor[c];
-          if (tap < 0 || tap >= k)
-            throw std::invalid_argument("anchor: tap " + std::to_string(tap) +
-                                        " outside the kernel (size " + std::to_string(k) + ")");
-          start = flip_kernel ? tap * d : ke - 1 - tap * d;
-        }
-        break;
-      case Mode::valid:
-        if (n < ke)
-          throw std::invalid_argument(
-              "in1: in 'valid' mode the input must be at least as large as the dilated kernel "
-              "along every convolved axis (" + std::to_string(n) + " < " + std::to_string(ke) + ")");
-        len = n - ke + 1;
-        start = ke - 1;
-        break;
-    }
+    if (opt.anchor_rule == AnchorRule::taps && opt.mode == Mode::same &&
+        (anchor[c] < 0 || anchor[c] >= k))
+      throw std::invalid_argument("anchor: tap " + std::to_string(anchor[c]) +
+                                  " outside the kernel (size " + std::to_string(k) + ")");
+    if (opt.mode == Mode::valid && n < ke)
+      throw std::invalid_argument(
+          "in1: in 'valid' mode the input must be at least as large as the dilated kernel "
+          "along every convolved axis (" + std::to_string(n) + " < " + std::to_string(ke) + ")");
+    const index_t len = opt.mode == Mode::full ? checked_add(n, ke - 1, "output")
+                        : opt.mode == Mode::same ? n : n - ke + 1;
+    const index_t start = detail::mode_start(opt.mode, opt.anchor_rule, anchor[c], ke, d, flip_kernel);
     g.start[a] = start;
     g.stride[a] = s;
     g.dilation[a] = d;

@@ -104,17 +104,17 @@ void run_engine(const AxisPlan* axes, int rank, const T* in, const T* kernel, T*
   // `out`. Otherwise outputs accumulate in a per-task buffer.
   const bool direct_out = tile_ok && outer_taps == 1 && col.out_step == 1;
 
-  auto team_body = [&] {
+  // `shared`: called by every thread of an OpenMP team, which split the
+  // tasks; otherwise one caller runs them all (never an orphaned `omp for`,
+  // which would bind to whatever team the caller is in).
+  auto team_body = [&](bool shared) {
     // Per-thread scratch, allocated when first needed.
     const index_t acc_cols = std::min(kColumnTile, col.out_n);
     SmallBuffer<T, 256> acc_buf(direct_out ? 0 : static_cast<size_t>(block_rows * acc_cols));
     SmallBuffer<T, 256> patch;
     SmallBuffer<index_t, 128> col_map;
     SmallBuffer<index_t, 16> idx(static_cast<size_t>(std::max(n_outer, 1)));
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-    for (index_t task = 0; task < tasks; ++task) {
+    auto run_task = [&](index_t task) {
       const index_t j0 = (task % tiles) * kColumnTile;
       const index_t j1 = std::min(j0 + kColumnTile, col.out_n);
       const index_t i0 = ((task / tiles) % row_blocks) * block_rows;
@@ -255,18 +255,25 @@ void run_engine(const AxisPlan* axes, int rank, const T* in, const T* kernel, T*
           else for (index_t j = 0; j < acc_stride; ++j) o[j * col.out_step] = a[j];
         }
       }
+    };
+    if (shared) {
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+      for (index_t task = 0; task < tasks; ++task) run_task(task);
+    } else {
+      for (index_t task = 0; task < tasks; ++task) run_task(task);
     }
   };
   // A one-thread team still costs a runtime call: skip it for small work.
-  // (The `omp for` above then runs as a plain loop.)
   if (threads <= 1) {
-    team_body();
+    team_body(false);
     return;
   }
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads)
 #endif
-  team_body();
+  team_body(true);
 }
 
 }  // namespace fastconv::detail

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine.hpp"
+#include "fastconv/options.hpp"
 #include "fastconv/runtime.hpp"
 #include "scalar.hpp"
 #include "small_buffer.hpp"
@@ -24,6 +25,25 @@ struct AxisParams {
   bool convolved;
   index_t stride, dilation, origin;
 };
+
+// Where the mode's output starts in the full result along one convolved
+// axis (dilated kernel extent ke; `tap` for AnchorRule::taps).
+inline index_t mode_start(Mode mode, AnchorRule rule, index_t tap, index_t ke, index_t dilation,
+                          bool flip_kernel) {
+  switch (mode) {
+    case Mode::full:
+      return 0;
+    case Mode::valid:
+      return ke - 1;
+    case Mode::same:
+      break;
+  }
+  if (rule == AnchorRule::centre_low) return (ke - 1) / 2;
+  if (rule == AnchorRule::centre_high) return ke / 2;
+  // the kernel tap over each output sample: tap*d into the full
+  // convolution, mirrored for correlation
+  return flip_kernel ? tap * dilation : ke - 1 - tap * dilation;
+}
 
 inline std::string shape_str(const std::vector<index_t>& shape) {
   std::string s = "(";

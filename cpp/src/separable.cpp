@@ -1,8 +1,9 @@
 // Separable convolution as two passes of the direct engine: the columns
 // with `col` (a kc x 1 kernel), then the rows of that intermediate with
-// `row` (a 1 x kr kernel). The boundary rule carries over: extending the
-// input along the rows and then filtering the columns equals filtering
-// and then extending, and a constant fill v becomes v * sum(col).
+// `row` (a 1 x kr kernel), strip by strip. The boundary rule carries over:
+// extending the input along the rows and then filtering the columns equals
+// filtering and then extending, and a constant fill v becomes v * sum(col).
+#include <algorithm>
 #include <complex>
 #include <cstdint>
 #include <string>
@@ -10,6 +11,10 @@
 
 #include "execute.hpp"
 #include "fastconv/convolve.hpp"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace fastconv {
 
@@ -85,20 +90,63 @@ void convolve_separable(View<const T> in, View<const T> col, View<const T> row, 
     throw std::invalid_argument("out: must not overlap in1, col or row");
   if (out.size() == 0) return;
 
-  // Pass 1: the columns. col as a kc x 1 kernel.
-  const View<const T> kcol(col.data, {col.shape[0], 1}, {col.strides[0], 0});
-  const ConvOptions o1 = pass_options(options, 0);
-  const auto mid_shape = output_shape(in.shape, kcol.shape, o1);
-  std::vector<T> mid(static_cast<size_t>(mid_shape[0] * mid_shape[1]));
-  convolve<T>(in, kcol, make_view(mid.data(), mid_shape), o1, fillvalue);
-
-  // Pass 2: the rows of the intermediate. Outside the input, the filled
-  // columns have become fillvalue * sum(col).
+  // Row strips of the output, each computed start to finish: the columns
+  // of the input rows the strip needs into a small intermediate (kept in
+  // cache), then the rows of that intermediate into `out`. Strips are
+  // independent, fixed in size, and split between threads.
+  const index_t kc = col.shape[0], kr = row.shape[0];
+  const ConvOptions o0 = pass_options(options, 0), o1 = pass_options(options, 1);
+  const index_t s0 = o0.stride.empty() ? 1 : o0.stride[0];
+  const index_t s1 = o1.stride.empty() ? 1 : o1.stride[1];
+  const index_t tap0 = o0.anchor.empty() ? 0 : o0.anchor[0];
+  const index_t tap1 = o1.anchor.empty() ? 0 : o1.anchor[1];
+  const index_t origin0 =
+      detail::mode_start(options.mode, options.anchor_rule, tap0, kc, 1, true) - (kc - 1);
+  const index_t origin1 =
+      detail::mode_start(options.mode, options.anchor_rule, tap1, kr, 1, true) - (kr - 1);
+  const View<const T> kcol(col.data, {kc, 1}, {col.strides[0], 0});
+  const View<const T> krow(row.data, {1, kr}, {0, row.strides[0]});
+  // Outside the input, the filled columns have become fillvalue * sum(col).
   T col_sum = T(0);
-  for (index_t p = 0; p < col.shape[0]; ++p) col_sum += col.data[p * col.strides[0]];
-  const View<const T> krow(row.data, {1, row.shape[0]}, {0, row.strides[0]});
-  convolve<T>(make_view<const T>(mid.data(), mid_shape), krow, out, pass_options(options, 1),
-              fillvalue * col_sum);
+  for (index_t p = 0; p < kc; ++p) col_sum += col.data[p * col.strides[0]];
+  const T mid_fill = fillvalue * col_sum;
+
+  const index_t width = in.shape[1];
+  constexpr index_t kStripRows = 32;
+  const index_t strips = (shape[0] + kStripRows - 1) / kStripRows;
+  const int threads = detail::resolve_threads(options.threads, out.size(), kc + kr);
+  // (shared: as in the engine, the strips are split by an `omp for` only
+  // inside our own team.)
+  auto run_strips = [&](bool shared) {
+    std::vector<T> mid(static_cast<size_t>(std::min(kStripRows, shape[0]) * width));
+    auto run_strip = [&](index_t strip) {
+      const index_t r0 = strip * kStripRows, rows = std::min(kStripRows, shape[0] - r0);
+      const View<T> mid_view = make_view(mid.data(), {rows, width});
+      const detail::AxisParams p1[2] = {{true, s0, 1, origin0 + r0 * s0}, {true, 1, 1, 0}};
+      detail::execute<T>(in, kcol, mid_view, p1, /*flip_kernel=*/true, /*conj_kernel=*/false,
+                         options.boundary, fillvalue, 1);
+      const View<T> out_rows(out.data + r0 * out.strides[0], {rows, shape[1]}, out.strides);
+      const detail::AxisParams p2[2] = {{true, 1, 1, 0}, {true, s1, 1, origin1}};
+      detail::execute<T>(mid_view, krow, out_rows, p2, /*flip_kernel=*/true,
+                         /*conj_kernel=*/false, options.boundary, mid_fill, 1);
+    };
+    if (shared) {
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+      for (index_t strip = 0; strip < strips; ++strip) run_strip(strip);
+    } else {
+      for (index_t strip = 0; strip < strips; ++strip) run_strip(strip);
+    }
+  };
+  if (threads <= 1) {
+    run_strips(false);
+    return;
+  }
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+#endif
+  run_strips(true);
 }
 
 #define FASTCONV_INSTANTIATE(T)                                                          \

@@ -22,12 +22,71 @@ _METHODS = ("auto", "direct", "fft")
 
 
 # The fast path: two ndarrays and every fastconv keyword at its default go
-# straight to one C++ entry (a few microseconds per call). The checks are
+# straight to one C++ entry (a few microseconds per call); kernels of
+# _SEPARABLE_MIN_TAPS or more take the general path, which first checks
+# whether they are rank one. The checks are
 # identity tests against the default objects -- a cheap pre-filter: any other
 # spelling of a default, or anything the C++ side declines (other dtypes,
 # empty inputs, scipy's 'valid' swap, bad modes...), takes the general path.
 _ONE, _ZERO, _FILL, _AUTO, _DIRECT = 1, 0, "fill", "auto", "direct"
 _ndarray = np.ndarray
+
+# method="auto" takes the separable path for rank-one 2-D kernels from this
+# many taps on (below it the direct kernels are as fast).
+_SEPARABLE_MIN_TAPS = 25
+
+
+def _rank_one_factors(kernel):
+    """(col, row) with kernel == outer(col, row) to within rounding, or None.
+
+    The rule: take the largest tap k[i, j] as pivot, col = k[:, j] and
+    row = k[i, :] / k[i, j]; accept only if every tap of outer(col, row)
+    is within 4 units in the last place of the largest tap. A kernel that
+    is merely nearly rank one (any larger residual) keeps the direct path,
+    so the result stays within the direct path's per-element accuracy
+    (about taps * eps * sum |x| |k|: the two passes add only len(col) +
+    len(row) roundings).
+    """
+    if (kernel.ndim != 2 or kernel.dtype.kind not in "fc" or kernel.dtype == np.float16
+            or min(kernel.shape) < 2 or kernel.size < _SEPARABLE_MIN_TAPS):
+        return None
+    mag = np.abs(kernel)
+    if not np.isfinite(mag).all():
+        return None
+    i, j = np.unravel_index(np.argmax(mag), kernel.shape)
+    if mag[i, j] == 0:
+        return None
+    col = kernel[:, j].copy()
+    row = kernel[i, :] / kernel[i, j]
+    if np.abs(np.outer(col, row) - kernel).max() > 4 * np.finfo(kernel.dtype).eps * mag[i, j]:
+        return None
+    return col, row
+
+
+def _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out,
+                     threads):
+    """The result by convolve_separable when the kernel is rank one and the
+    call allows it (2-D, no dilation, no scipy input swap), else None."""
+    if not (isinstance(in1, np.ndarray) and isinstance(in2, np.ndarray)) or in1.ndim != 2 \
+            or in2.ndim != 2 or dilation != 1 or in1.dtype.kind not in "fc" or in1.size == 0 \
+            or (mode == "valid" and (in1.shape[0] < in2.shape[0] or in1.shape[1] < in2.shape[1])):
+        return None
+    factors = _rank_one_factors(in2)
+    if factors is None:
+        return None
+    col, row = factors
+    if kind.startswith("correlate"):
+        # correlation = convolution with the flipped, conjugated kernel; a
+        # tap a over each sample becomes tap k-1-a of the flipped kernel
+        col, row = np.conj(col[::-1]), np.conj(row[::-1])
+        if anchor is None:
+            # correlate2d's 'same' crop (ke//2) is the "matlab" one
+            anchor = "matlab" if kind == "correlate2d" and mode == "same" else None
+        elif not isinstance(anchor, str):
+            taps = anchor if isinstance(anchor, (tuple, list)) else (anchor, anchor)
+            anchor = tuple(k - 1 - a for k, a in zip(in2.shape, taps))
+    return convolve_separable(in1, col, row, mode, boundary=boundary, fillvalue=fillvalue,
+                              stride=stride, anchor=anchor, out=out, threads=threads)
 
 
 def _mode_shape(s1, s2, mode, axes, strides, dilations):
@@ -207,7 +266,13 @@ def _n_dim_call(kind, in1, in2, mode, method, axes, stride, dilation, boundary, 
                   "dilation": None if dilation == 1 else dilation,
                   "boundary": None if boundary in ("fill", "pad") else boundary}
         return _fft_method(kind, in1, in2, mode, extras)
-    # method="auto" takes the direct path until the FFT cost model lands.
+    # method="auto": the separable path for rank-one 2-D kernels, else the
+    # direct path (the FFT cost model is still to come).
+    if method == "auto" and axes is None:
+        res = _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation,
+                               anchor, out, threads)
+        if res is not None:
+            return res
     return _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue,
                    anchor, out, threads)
 
@@ -260,7 +325,8 @@ def convolve(in1, in2, mode="full", method="auto", *, axes=None, stride=1, dilat
     if (axes is None and anchor is None and out is None and threads is None
             and stride is _ONE and dilation is _ONE and fillvalue is _ZERO
             and boundary is _FILL and (method is _AUTO or method is _DIRECT)
-            and type(in1) is _ndarray and type(in2) is _ndarray and type(mode) is str):
+            and type(in1) is _ndarray and type(in2) is _ndarray and type(mode) is str
+            and in2.size < _SEPARABLE_MIN_TAPS):
         res = _core.plain(in1, in2, True, mode, False)
         if res is not None:
             return res
@@ -285,7 +351,8 @@ def correlate(in1, in2, mode="full", method="auto", *, axes=None, stride=1, dila
     if (axes is None and anchor is None and out is None and threads is None
             and stride is _ONE and dilation is _ONE and fillvalue is _ZERO
             and boundary is _FILL and (method is _AUTO or method is _DIRECT)
-            and type(in1) is _ndarray and type(in2) is _ndarray and type(mode) is str):
+            and type(in1) is _ndarray and type(in2) is _ndarray and type(mode) is str
+            and in2.size < _SEPARABLE_MIN_TAPS):
         res = _core.plain(in1, in2, False, mode, False)
         if res is not None:
             return res
@@ -300,6 +367,10 @@ def _two_d_call(kind, in1, in2, mode, boundary, fillvalue, stride, dilation, anc
     if not in1.ndim == in2.ndim == 2:
         raise ValueError(f"{kind} inputs must both be 2-D arrays")
     _args.check_mode(mode)
+    res = _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor,
+                           out, threads)
+    if res is not None:
+        return res
     return _filter(kind, in1, in2, mode, None, stride, dilation, boundary, fillvalue, anchor,
                    out, threads)
 
@@ -322,7 +393,7 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, stride=1,
     if (anchor is None and out is None and threads is None and stride is _ONE
             and dilation is _ONE and fillvalue is _ZERO and boundary is _FILL
             and type(in1) is _ndarray and type(in2) is _ndarray and type(mode) is str
-            and in1.ndim == 2):
+            and in1.ndim == 2 and in2.size < _SEPARABLE_MIN_TAPS):
         res = _core.plain(in1, in2, True, mode, False)
         if res is not None:
             return res
@@ -349,7 +420,7 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, stride=1
     if (anchor is None and out is None and threads is None and stride is _ONE
             and dilation is _ONE and fillvalue is _ZERO and boundary is _FILL
             and type(in1) is _ndarray and type(in2) is _ndarray and type(mode) is str
-            and in1.ndim == 2):
+            and in1.ndim == 2 and in2.size < _SEPARABLE_MIN_TAPS):
         res = _core.plain(in1, in2, False, mode, True)
         if res is not None:
             return res

@@ -87,6 +87,33 @@ int main() {
                    "output_padding >= stride");
   }
 
+  // Called from inside the caller's own OpenMP team: every call must run
+  // on its own (no worksharing that binds to the caller's team).
+  {
+    std::vector<double> img(64 * 64), ker(5 * 5, 1.0), ref(64 * 64);
+    for (size_t i = 0; i < img.size(); ++i) img[i] = double(i % 17);
+    fastconv::ConvOptions so;
+    so.mode = fastconv::Mode::same;
+    auto I = fastconv::make_view<const double>(img.data(), {64, 64});
+    auto K = fastconv::make_view<const double>(ker.data(), {5, 5});
+    fastconv::convolve<double>(I, K, fastconv::make_view(ref.data(), {64, 64}), so);
+    int mismatches = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(2) reduction(+ : mismatches)
+#endif
+    {
+      std::vector<double> mine(64 * 64), sep(64 * 64);
+      std::vector<double> ones(5, 1.0);
+      fastconv::convolve<double>(I, K, fastconv::make_view(mine.data(), {64, 64}), so);
+      fastconv::convolve_separable<double>(I, fastconv::make_view<const double>(ones.data(), {5}),
+                                           fastconv::make_view<const double>(ones.data(), {5}),
+                                           fastconv::make_view(sep.data(), {64, 64}), so);
+      for (size_t i = 0; i < mine.size(); ++i)
+        mismatches += (mine[i] != ref[i]) + (sep[i] != ref[i]);
+    }
+    check(mismatches == 0, "calls from inside the caller's OpenMP team");
+  }
+
   std::printf("%d failed\n", failures);
   return failures ? 1 : 0;
 }
