@@ -58,22 +58,10 @@ index_t checked_add(index_t a, index_t b, const char* what) {
   return r;
 }
 
-// NumPy's limit on dimensions; fixed-size arrays keep planning free of
-// heap allocation (tiny calls take microseconds).
-constexpr int kMaxRank = 64;
+// Fixed-size arrays keep planning free of heap allocation (tiny calls take
+// microseconds).
+using detail::kMaxRank;
 using AxisArray = std::array<index_t, kMaxRank>;
-
-// Per-axis parameter: empty -> 1, one value -> every convolved axis,
-// else one per convolved axis.
-AxisArray expand(const std::vector<index_t>& v, size_t naxes, const char* name) {
-  AxisArray out;
-  if (!v.empty() && v.size() != 1 && v.size() != naxes)
-    throw std::invalid_argument(std::string(name) + ": expected one value or " +
-                                std::to_string(naxes) + " (one per convolved axis), got " +
-                                std::to_string(v.size()));
-  for (size_t i = 0; i < naxes; ++i) out[i] = v.empty() ? 1 : v.size() == 1 ? v[0] : v[i];
-  return out;
-}
 
 // Everything the planner derives from the shapes and options.
 struct Geometry {
@@ -118,10 +106,12 @@ Geometry plan_geometry(const std::vector<index_t>& in_shape,
     param[a] = i;
   }
   const size_t nconv = static_cast<size_t>(std::count(g.convolved.begin(), g.convolved.begin() + rank, true));
-  const AxisArray stride = expand(opt.stride, nconv, "stride");
-  const AxisArray dilation = expand(opt.dilation, nconv, "dilation");
+  const AxisArray stride = detail::expand_per_axis(opt.stride, nconv, "stride", 1, 1);
+  const AxisArray dilation = detail::expand_per_axis(opt.dilation, nconv, "dilation", 1, 1);
   AxisArray anchor{};
-  if (opt.anchor_rule == AnchorRule::taps) anchor = expand(opt.anchor, nconv, "anchor");
+  if (opt.anchor_rule == AnchorRule::taps)  // (range checked against the kernel below)
+    anchor = detail::expand_per_axis(opt.anchor, nconv, "anchor", 0,
+                                     std::numeric_limits<index_t>::min());
   g.stride.fill(1);
   g.dilation.fill(1);
   index_t total = 1;
@@ -138,8 +128,6 @@ Geometry plan_geometry(const std::vector<index_t>& in_shape,
     }
     const size_t c = param[a];
     const index_t s = stride[c], d = dilation[c];
-    if (s < 1) throw std::invalid_argument("stride: must be >= 1, got " + std::to_string(s));
-    if (d < 1) throw std::invalid_argument("dilation: must be >= 1, got " + std::to_string(d));
     if (n == 0) throw std::invalid_argument("in1: empty along a convolved axis");
     if (k == 0) throw std::invalid_argument("in2: empty along a convolved axis");
     // ke = d*(k-1)+1, the dilated kernel extent.
@@ -210,17 +198,10 @@ void correlate(View<const T> in, View<const T> kernel, View<T> out, const ConvOp
   run<T>(in, kernel, out, options, fillvalue, /*flip_kernel=*/false);
 }
 
-#define FASTCONV_INSTANTIATE(T)                                                         \
+#define FASTCONV_INSTANTIATE(T)                                                            \
   template void convolve<T>(View<const T>, View<const T>, View<T>, const ConvOptions&, T); \
   template void correlate<T>(View<const T>, View<const T>, View<T>, const ConvOptions&, T);
-
-FASTCONV_INSTANTIATE(float)
-FASTCONV_INSTANTIATE(double)
-FASTCONV_INSTANTIATE(long double)
-FASTCONV_INSTANTIATE(std::complex<float>)
-FASTCONV_INSTANTIATE(std::complex<double>)
-FASTCONV_INSTANTIATE(std::complex<long double>)
-FASTCONV_INSTANTIATE(std::int64_t)
+FASTCONV_FOR_EACH_ELEMENT_TYPE(FASTCONV_INSTANTIATE)
 #undef FASTCONV_INSTANTIATE
 
 }  // namespace fastconv

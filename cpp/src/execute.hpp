@@ -4,6 +4,9 @@
 // count. Shared by convolve.cpp and transpose.cpp.
 #include <algorithm>
 #include <array>
+#include <complex>
+#include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -16,6 +19,38 @@
 #include "small_buffer.hpp"
 
 namespace fastconv::detail {
+
+// The element types every public entry point is instantiated for:
+// FASTCONV_FOR_EACH_ELEMENT_TYPE(X) expands X(T) once per type.
+#define FASTCONV_FOR_EACH_ELEMENT_TYPE(X) \
+  X(float)                                \
+  X(double)                               \
+  X(long double)                          \
+  X(std::complex<float>)                  \
+  X(std::complex<double>)                 \
+  X(std::complex<long double>)            \
+  X(std::int64_t)
+
+constexpr int kMaxRank = 64;  // NumPy's limit on dimensions
+
+// A per-axis parameter: empty -> `dflt` everywhere, one value -> every
+// axis, else one value per axis (n of them); each must be >= `minimum`.
+inline std::array<index_t, kMaxRank> expand_per_axis(const std::vector<index_t>& v, size_t n,
+                                                     const char* name, index_t dflt,
+                                                     index_t minimum) {
+  if (!v.empty() && v.size() != 1 && v.size() != n)
+    throw std::invalid_argument(std::string(name) + ": expected one value or " +
+                                std::to_string(n) + " (one per axis), got " +
+                                std::to_string(v.size()));
+  std::array<index_t, kMaxRank> out{};
+  for (size_t i = 0; i < n; ++i) {
+    out[i] = v.empty() ? dflt : v.size() == 1 ? v[0] : v[i];
+    if (out[i] < minimum)
+      throw std::invalid_argument(std::string(name) + ": must be >= " +
+                                  std::to_string(minimum) + ", got " + std::to_string(out[i]));
+  }
+  return out;
+}
 
 // One axis of a planned correlation:
 //   out[i] = sum_p x~[i*stride + p*dilation + origin] * K[p]
@@ -92,7 +127,6 @@ template <class T>
 void execute(const View<const T>& in, const View<const T>& kernel, const View<T>& out,
              const AxisParams* params, bool flip_kernel, bool conj_kernel, Boundary boundary,
              T fill, int threads_requested) {
-  constexpr int kMaxRank = 64;
   const int rank = in.ndim();
   // Batch axes first, convolved axes last (in their order).
   std::array<int, kMaxRank> order{};

@@ -152,13 +152,7 @@ void convolve_separable(View<const T> in, View<const T> col, View<const T> row, 
 #define FASTCONV_INSTANTIATE(T)                                                          \
   template void convolve_separable<T>(View<const T>, View<const T>, View<const T>, View<T>, \
                                       const ConvOptions&, T);
-FASTCONV_INSTANTIATE(float)
-FASTCONV_INSTANTIATE(double)
-FASTCONV_INSTANTIATE(long double)
-FASTCONV_INSTANTIATE(std::complex<float>)
-FASTCONV_INSTANTIATE(std::complex<double>)
-FASTCONV_INSTANTIATE(std::complex<long double>)
-FASTCONV_INSTANTIATE(std::int64_t)
+FASTCONV_FOR_EACH_ELEMENT_TYPE(FASTCONV_INSTANTIATE)
 #undef FASTCONV_INSTANTIATE
 
 }  // namespace fastconv

@@ -20,7 +20,7 @@ namespace fastconv {
 
 namespace {
 
-constexpr int kMaxRank = 64;
+using detail::kMaxRank;
 
 struct TAxis {
   int axis;  // axis of `in` (and `out`)
@@ -34,22 +34,6 @@ struct TransposePlan {
   std::array<index_t, kMaxRank> shape{};
   std::array<int, kMaxRank> kernel_axis{};  // per axis of `in`: kernel axis, or -1
 };
-
-std::vector<index_t> expand(const std::vector<index_t>& v, size_t n, const char* name,
-                            index_t dflt, index_t minimum) {
-  if (!v.empty() && v.size() != 1 && v.size() != n)
-    throw std::invalid_argument(std::string(name) + ": expected one value or " +
-                                std::to_string(n) + " (one per kernel axis), got " +
-                                std::to_string(v.size()));
-  std::vector<index_t> out(n);
-  for (size_t i = 0; i < n; ++i) {
-    out[i] = v.empty() ? dflt : v.size() == 1 ? v[0] : v[i];
-    if (out[i] < minimum)
-      throw std::invalid_argument(std::string(name) + ": must be >= " + std::to_string(minimum) +
-                                  ", got " + std::to_string(out[i]));
-  }
-  return out;
-}
 
 index_t checked(bool overflow, index_t v) {
   if (overflow) throw std::invalid_argument("conv_transpose: result size overflows");
@@ -70,10 +54,10 @@ TransposePlan plan(const std::vector<index_t>& in_shape, const std::vector<index
     for (int i = 0; i < p.naxes; ++i) axes.push_back(p.rank - p.naxes + i);
   if (static_cast<int>(axes.size()) != p.naxes)
     throw std::invalid_argument("axes: expected one axis per kernel axis");
-  const auto s = expand(o.stride, p.naxes, "stride", 1, 1);
-  const auto d = expand(o.dilation, p.naxes, "dilation", 1, 1);
-  const auto pad = expand(o.padding, p.naxes, "padding", 0, 0);
-  const auto opad = expand(o.output_padding, p.naxes, "output_padding", 0, 0);
+  const auto s = detail::expand_per_axis(o.stride, p.naxes, "stride", 1, 1);
+  const auto d = detail::expand_per_axis(o.dilation, p.naxes, "dilation", 1, 1);
+  const auto pad = detail::expand_per_axis(o.padding, p.naxes, "padding", 0, 0);
+  const auto opad = detail::expand_per_axis(o.output_padding, p.naxes, "output_padding", 0, 0);
   p.kernel_axis.fill(-1);
   for (int a = 0; a < p.rank; ++a) p.shape[a] = in_shape[a];
   for (int i = 0; i < p.naxes; ++i) {
@@ -191,13 +175,7 @@ void conv_transpose(View<const T> in, View<const T> kernel, View<T> out,
 
 #define FASTCONV_INSTANTIATE(T) \
   template void conv_transpose<T>(View<const T>, View<const T>, View<T>, const TransposeOptions&);
-FASTCONV_INSTANTIATE(float)
-FASTCONV_INSTANTIATE(double)
-FASTCONV_INSTANTIATE(long double)
-FASTCONV_INSTANTIATE(std::complex<float>)
-FASTCONV_INSTANTIATE(std::complex<double>)
-FASTCONV_INSTANTIATE(std::complex<long double>)
-FASTCONV_INSTANTIATE(std::int64_t)
+FASTCONV_FOR_EACH_ELEMENT_TYPE(FASTCONV_INSTANTIATE)
 #undef FASTCONV_INSTANTIATE
 
 }  // namespace fastconv

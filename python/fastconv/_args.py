@@ -193,6 +193,54 @@ def check_out(out, shape, dtype, inputs):
     return out
 
 
+def anchor_rule(anchor, naxes, mode, default):
+    """`anchor` -> (rule, taps) for the C++ core: None -> `default`
+    ('centre_low' or 'centre_high'), 'matlab' -> 'centre_high', an int or a
+    tuple -> explicit taps (their range is checked by the core)."""
+    if anchor is None:
+        return default, []
+    if isinstance(anchor, str):
+        if anchor != "matlab":
+            raise ValueError(f"anchor: expected None, 'matlab', an int or a tuple of ints, "
+                             f"not {anchor!r}")
+        rule, taps = "centre_high", []
+    else:
+        rule, taps = "taps", per_axis(anchor, "anchor", naxes, minimum=0)
+    if mode != "same":
+        raise ValueError(f"anchor: only used in 'same' mode, not {mode!r}")
+    return rule, taps
+
+
+def compute_target(out, shape, result_dtype, compute_dtype):
+    """Where the core writes: `out` itself when it has the compute dtype,
+    else a new array (cast by `finish`)."""
+    if out is not None and compute_dtype == result_dtype:
+        return out
+    return np.empty(shape, compute_dtype)
+
+
+def finish(res, result_dtype, out):
+    """Cast the core's result to the result dtype (uint64 results were
+    computed in int64: same bits) and deliver it in `out` if given."""
+    if res is out:
+        return out
+    if res.dtype != result_dtype:
+        res = res.view(np.uint64) if result_dtype == np.uint64 else res.astype(result_dtype)
+    if out is not None:
+        np.copyto(out, res, casting="unsafe")
+        return out
+    return np.ascontiguousarray(res)
+
+
+def deliver(res, out, inputs):
+    """An already computed result (object arrays), into `out` if given."""
+    if out is None:
+        return res
+    check_out(out, res.shape, res.dtype, inputs)
+    out[...] = res
+    return out
+
+
 def empty_result(shape, dtype, out, inputs):
     shape = tuple(max(int(s), 0) for s in shape)
     if out is not None:

@@ -153,19 +153,10 @@ def _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, a
     dilations = _args.per_axis(dilation, "dilation", len(axes), minimum=1)
     nthreads = _args.threads_arg(threads)
 
-    if anchor is None:
-        rule, taps = ("centre_high" if kind == "correlate2d" else "centre_low"), []
-        oracle_anchor = "high" if kind == "correlate2d" else None
-    elif isinstance(anchor, str):
-        if anchor != "matlab":
-            raise ValueError(f"anchor: expected None, 'matlab', an int or a tuple of ints, "
-                             f"not {anchor!r}")
-        rule, taps, oracle_anchor = "centre_high", [], "matlab"
-    else:
-        rule, taps = "taps", _args.per_axis(anchor, "anchor", len(axes), minimum=0)
-        oracle_anchor = tuple(taps)
-    if anchor is not None and mode != "same":
-        raise ValueError(f"anchor: only used in 'same' mode, not {mode!r}")
+    rule, taps = _args.anchor_rule(anchor, len(axes), mode,
+                                   "centre_high" if kind == "correlate2d" else "centre_low")
+    oracle_anchor = ("high" if kind == "correlate2d" else None) if anchor is None else \
+        "matlab" if isinstance(anchor, str) else tuple(taps)
 
     # scipy swaps the inputs in 'valid' mode when in2 is the larger; only
     # without stride and dilation, where in2 is then always the kernel.
@@ -180,11 +171,7 @@ def _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, a
                              dilations, oracle_anchor)
         if swapped and not flip:
             res = _undo_swap(res, axes, conjugate=kind == "correlate")
-        if out is not None:
-            _args.check_out(out, res.shape, res.dtype, orig)
-            out[...] = res
-            return out
-        return res
+        return _args.deliver(res, out, orig)
 
     result_dtype = np.result_type(in1, in2)
     fill = _args.fill_scalar(fillvalue, result_dtype)
@@ -203,26 +190,15 @@ def _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, a
     shape = tuple(_core.output_shape(x.shape, k.shape, mode, axes, strides, dilations))
     if out is not None:
         _args.check_out(out, shape, result_dtype, orig)
-    direct = out is not None and cdtype == result_dtype and not (swapped and not flip)
-    target = out if direct else np.empty(shape, cdtype)
+    unswap = swapped and not flip
+    # (a swapped correlation is flipped back after the core, so not in `out`)
+    target = _args.compute_target(None if unswap else out, shape, result_dtype, cdtype)
     compute = _core.convolve if flip else _core.correlate
     compute(x, k, target, fill.astype(cdtype), mode, boundary, axes, strides, dilations,
             rule, taps, nthreads)
-    if direct:
-        return out
-
-    res = target
-    if swapped and not flip:
-        res = _undo_swap(res, axes, conjugate=kind == "correlate" and res.dtype.kind in "cO")
-    if result_dtype != cdtype:
-        if result_dtype.kind == "u" and result_dtype.itemsize == 8:
-            res = res.view(np.uint64)
-        else:
-            res = res.astype(result_dtype)
-    if out is not None:
-        np.copyto(out, res, casting="unsafe")
-        return out
-    return np.ascontiguousarray(res)
+    if unswap:
+        target = _undo_swap(target, axes, conjugate=kind == "correlate" and cdtype.kind == "c")
+    return _args.finish(target, result_dtype, out)
 
 
 def _fft_method(kind, in1, in2, mode, extras):
@@ -469,31 +445,14 @@ def convolve_separable(in1, col, row, mode="full", *, boundary="fill", fillvalue
     boundary = _args.check_boundary(boundary)
     strides = _args.per_axis(stride, "stride", 2, minimum=1)
     nthreads = _args.threads_arg(threads)
-    if anchor is None:
-        rule, taps = "centre_low", []
-    elif isinstance(anchor, str):
-        if anchor != "matlab":
-            raise ValueError(f"anchor: expected None, 'matlab', an int or a tuple of ints, "
-                             f"not {anchor!r}")
-        rule, taps = "centre_high", []
-    else:
-        rule, taps = "taps", _args.per_axis(anchor, "anchor", 2, minimum=0)
-        for t, k, name in zip(taps, (col.size, row.size), ("col", "row")):
-            if t >= k:
-                raise ValueError(f"anchor: tap {t} outside {name} (length {k})")
-    if anchor is not None and mode != "same":
-        raise ValueError(f"anchor: only used in 'same' mode, not {mode!r}")
+    rule, taps = _args.anchor_rule(anchor, 2, mode, "centre_low")
 
     if _args.is_object(in1, col, row):
         res = _oracle.convolve(in1, np.outer(col, row), mode, boundary=boundary,
                                fillvalue=fillvalue, stride=tuple(strides),
                                anchor=None if anchor is None else
                                anchor if isinstance(anchor, str) else tuple(taps))
-        if out is not None:
-            _args.check_out(out, res.shape, res.dtype, (in1, col, row))
-            out[...] = res
-            return out
-        return res
+        return _args.deliver(res, out, (in1, col, row))
     result_dtype = np.result_type(in1, col, row)
     fill = _args.fill_scalar(fillvalue, result_dtype)
     shape = tuple(_core.separable_output_shape(in1.shape, col.size, row.size, mode, strides))
@@ -501,18 +460,10 @@ def convolve_separable(in1, col, row, mode="full", *, boundary="fill", fillvalue
         _args.check_out(out, shape, result_dtype, (in1, col, row))
     cdtype = _args.compute_dtype(result_dtype)
     x, c, r = (_args.to_compute(a, cdtype) for a in (in1, col, row))
-    target = out if out is not None and cdtype == result_dtype else np.empty(shape, cdtype)
+    target = _args.compute_target(out, shape, result_dtype, cdtype)
     _core.convolve_separable(x, c, r, target, fill.astype(cdtype), mode, boundary, strides,
                              rule, taps, nthreads)
-    if target is out:
-        return out
-    res = target
-    if result_dtype != cdtype:
-        res = res.view(np.uint64) if result_dtype == np.uint64 else res.astype(result_dtype)
-    if out is not None:
-        np.copyto(out, res, casting="unsafe")
-        return out
-    return res
+    return _args.finish(target, result_dtype, out)
 
 
 def choose_conv_method(in1, in2, mode="full", measure=False):

@@ -81,11 +81,7 @@ def conv_transpose(in1, in2, stride=1, padding=0, output_padding=0, dilation=1, 
 
     if _args.is_object(in1, in2):
         res = _object_path(in1, in2, axes, strides, paddings, out_paddings, dilations, shape)
-        if out is not None:
-            _args.check_out(out, res.shape, res.dtype, (in1, in2))
-            out[...] = res
-            return out
-        return res
+        return _args.deliver(res, out, (in1, in2))
 
     result_dtype = np.result_type(in1, in2)
     if out is not None:
@@ -93,18 +89,10 @@ def conv_transpose(in1, in2, stride=1, padding=0, output_padding=0, dilation=1, 
     cdtype = _args.compute_dtype(result_dtype)
     x = _args.to_compute(in1, cdtype)
     k = _args.to_compute(in2, cdtype)
-    target = out if out is not None and cdtype == result_dtype else np.empty(shape, cdtype)
+    target = _args.compute_target(out, shape, result_dtype, cdtype)
     _core.conv_transpose(x, k, target, axes, strides, paddings, out_paddings, dilations,
                          nthreads)
-    if target is out:
-        return out
-    res = target
-    if result_dtype != cdtype:
-        res = res.view(np.uint64) if result_dtype == np.uint64 else res.astype(result_dtype)
-    if out is not None:
-        np.copyto(out, res, casting="unsafe")
-        return out
-    return res
+    return _args.finish(target, result_dtype, out)
 
 
 def _object_path(in1, in2, axes, strides, paddings, out_paddings, dilations, shape):
