@@ -61,6 +61,44 @@ inline std::pair<index_t, index_t> interior(const AxisPlan& a) {
   return {lo, hi};
 }
 
+// The tasks one thread runs: all of them, or -- inside our own OpenMP
+// team -- its static share (an `omp for` that every thread of the team
+// reaches). Never an orphaned `omp for` outside a team, which would bind
+// to whatever team the caller is in.
+class TaskLoop {
+ public:
+  TaskLoop(index_t tasks, bool in_team) : tasks_(tasks), in_team_(in_team) {}
+  template <class F>
+  void operator()(F&& run) const {
+    if (in_team_) {
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+      for (index_t task = 0; task < tasks_; ++task) run(task);
+    } else {
+      for (index_t task = 0; task < tasks_; ++task) run(task);
+    }
+  }
+
+ private:
+  index_t tasks_;
+  bool in_team_;
+};
+
+// per_thread(TaskLoop) once per thread (set up its scratch, then run its
+// tasks). One thread skips the OpenMP region: it costs a runtime call.
+template <class PerThread>
+void parallel_tasks(index_t tasks, int threads, PerThread per_thread) {
+  if (threads <= 1) {
+    per_thread(TaskLoop(tasks, false));
+    return;
+  }
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+#endif
+  per_thread(TaskLoop(tasks, true));
+}
+
 template <class T>
 void run_engine(const AxisPlan* axes, int rank, const T* in, const T* kernel, T* out,
                 Boundary boundary, T fill, int threads) {
@@ -104,17 +142,14 @@ void run_engine(const AxisPlan* axes, int rank, const T* in, const T* kernel, T*
   // `out`. Otherwise outputs accumulate in a per-task buffer.
   const bool direct_out = tile_ok && outer_taps == 1 && col.out_step == 1;
 
-  // `shared`: called by every thread of an OpenMP team, which split the
-  // tasks; otherwise one caller runs them all (never an orphaned `omp for`,
-  // which would bind to whatever team the caller is in).
-  auto team_body = [&](bool shared) {
+  parallel_tasks(tasks, threads, [&](const TaskLoop& for_each_task) {
     // Per-thread scratch, allocated when first needed.
     const index_t acc_cols = std::min(kColumnTile, col.out_n);
     SmallBuffer<T, 256> acc_buf(direct_out ? 0 : static_cast<size_t>(block_rows * acc_cols));
     SmallBuffer<T, 256> patch;
     SmallBuffer<index_t, 128> col_map;
     SmallBuffer<index_t, 16> idx(static_cast<size_t>(std::max(n_outer, 1)));
-    auto run_task = [&](index_t task) {
+    for_each_task([&](index_t task) {
       const index_t j0 = (task % tiles) * kColumnTile;
       const index_t j1 = std::min(j0 + kColumnTile, col.out_n);
       const index_t i0 = ((task / tiles) % row_blocks) * block_rows;
@@ -255,25 +290,8 @@ void run_engine(const AxisPlan* axes, int rank, const T* in, const T* kernel, T*
           else for (index_t j = 0; j < acc_stride; ++j) o[j * col.out_step] = a[j];
         }
       }
-    };
-    if (shared) {
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-      for (index_t task = 0; task < tasks; ++task) run_task(task);
-    } else {
-      for (index_t task = 0; task < tasks; ++task) run_task(task);
-    }
-  };
-  // A one-thread team still costs a runtime call: skip it for small work.
-  if (threads <= 1) {
-    team_body(false);
-    return;
-  }
-#ifdef _OPENMP
-#pragma omp parallel num_threads(threads)
-#endif
-  team_body(true);
+    });
+  });
 }
 
 }  // namespace fastconv::detail

@@ -12,10 +12,6 @@
 #include "execute.hpp"
 #include "fastconv/convolve.hpp"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 namespace fastconv {
 
 namespace {
@@ -115,11 +111,9 @@ void convolve_separable(View<const T> in, View<const T> col, View<const T> row, 
   constexpr index_t kStripRows = 32;
   const index_t strips = (shape[0] + kStripRows - 1) / kStripRows;
   const int threads = detail::resolve_threads(options.threads, out.size(), kc + kr);
-  // (shared: as in the engine, the strips are split by an `omp for` only
-  // inside our own team.)
-  auto run_strips = [&](bool shared) {
+  detail::parallel_tasks(strips, threads, [&](const detail::TaskLoop& for_each_strip) {
     std::vector<T> mid(static_cast<size_t>(std::min(kStripRows, shape[0]) * width));
-    auto run_strip = [&](index_t strip) {
+    for_each_strip([&](index_t strip) {
       const index_t r0 = strip * kStripRows, rows = std::min(kStripRows, shape[0] - r0);
       const View<T> mid_view = make_view(mid.data(), {rows, width});
       const detail::AxisParams p1[2] = {{true, s0, 1, origin0 + r0 * s0}, {true, 1, 1, 0}};
@@ -129,24 +123,8 @@ void convolve_separable(View<const T> in, View<const T> col, View<const T> row, 
       const detail::AxisParams p2[2] = {{true, 1, 1, 0}, {true, s1, 1, origin1}};
       detail::execute<T>(mid_view, krow, out_rows, p2, /*flip_kernel=*/true,
                          /*conj_kernel=*/false, options.boundary, mid_fill, 1);
-    };
-    if (shared) {
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-      for (index_t strip = 0; strip < strips; ++strip) run_strip(strip);
-    } else {
-      for (index_t strip = 0; strip < strips; ++strip) run_strip(strip);
-    }
-  };
-  if (threads <= 1) {
-    run_strips(false);
-    return;
-  }
-#ifdef _OPENMP
-#pragma omp parallel num_threads(threads)
-#endif
-  run_strips(true);
+    });
+  });
 }
 
 #define FASTCONV_INSTANTIATE(T)                                                          \
