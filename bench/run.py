@@ -181,6 +181,16 @@ def _gaussian_case(separable_call):
     return setup
 
 
+def _pool_case(rng):
+    x = rng.random((8, 64, 112, 112)).astype(np.float32)
+    runs = {"fastconv": lambda: fastconv.nn.max_pool2d(x, 2, 2, return_indices=True)}
+    if torch is not None:
+        xt = torch.from_numpy(x)
+        runs["torch"] = lambda: F.max_pool2d(xt, 2, 2, return_indices=True)
+    # no multiply-adds: no GFLOP/s
+    return None, runs, {"torch": lambda r: np.stack([r[0].numpy(), r[1].numpy()])}
+
+
 CASES = {
     "H1": ("2-D f32 1024x1024, 3x3, same", _image_case((1024, 1024), 3, np.float32, True)),
     "H2": ("2-D f32 1024x1024, 7x7, same", _image_case((1024, 1024), 7, np.float32, True)),
@@ -193,6 +203,7 @@ CASES = {
             _gaussian_case(False)),
     "H10-sep": ("the same via convolve_separable(x, g, g)", _gaussian_case(True)),
     "H11": ("transposed 2-D f32 512x512, 4x4, stride 2", _transpose_case),
+    "pool2d": ("max_pool2d 2x2 stride 2, (8, 64, 112, 112) f32, with indices", _pool_case),
     "H9-floor": ("np.copy of H9's input", _copy_floor(1_000_000, np.float64)),
     "H16-1d": ("per call: 1-D f64 N=64, K=3, full (us)", _tiny_1d),
     "H16-2d": ("per call: 2-D f32 8x8, 3x3, same (us)", _tiny_2d),
@@ -254,9 +265,9 @@ def format_row(r):
     if ours is None:
         cells += [_fmt_time(t[best], micro), "", "", f"{best} {_fmt_time(t[best], micro)}", ""]
     else:
-        gflops = r["flops"] / ours / 1e9
-        cells += [_fmt_time(ours, micro), f"{gflops:.1f}",
-                  f"{100 * gflops / r['peak_gflops']:.0f}%",
+        gflops = r["flops"] / ours / 1e9 if r["flops"] else None
+        cells += [_fmt_time(ours, micro), f"{gflops:.1f}" if gflops else "",
+                  f"{100 * gflops / r['peak_gflops']:.0f}%" if gflops else "",
                   f"{best} {_fmt_time(t[best], micro)}" if best else "",
                   f"{t[best] / ours:.2f}x" if best else ""]
         for label in peers:  # the headline "x times faster than scipy.signal"

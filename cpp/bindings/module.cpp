@@ -7,6 +7,7 @@ namespace py = pybind11;
 void register_convolve(py::module_& m);
 void register_runtime(py::module_& m);
 void register_transpose(py::module_& m);
+void register_pool(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "fastconv's C++ core (private; use the fastconv package)";
@@ -14,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
   register_runtime(m);
   register_convolve(m);
   register_transpose(m);
+  register_pool(m);
 }

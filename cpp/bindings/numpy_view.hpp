@@ -63,4 +63,23 @@ auto dispatch_dtype(const py::dtype& dt, F&& f) {
   throw py::type_error("unsupported dtype for the C++ core: " + std::string(py::str(dt)));
 }
 
+// Call f(T{}) with the C++ type of a real NumPy dtype pooling works in.
+template <class F>
+void dispatch_real(const py::dtype& dt, F&& f) {
+  const char kind = dt.kind();
+  const auto size = static_cast<size_t>(dt.itemsize());
+  if (kind == 'f' && size == sizeof(float)) return f(float{});
+  if (kind == 'f' && size == sizeof(double)) return f(double{});
+  if (kind == 'f' && size == sizeof(long double)) return f((long double){});
+  if (kind == 'i' && size == 1) return f(std::int8_t{});
+  if (kind == 'i' && size == 2) return f(std::int16_t{});
+  if (kind == 'i' && size == 4) return f(std::int32_t{});
+  if (kind == 'i' && size == 8) return f(std::int64_t{});
+  if (kind == 'u' && size == 1) return f(std::uint8_t{});
+  if (kind == 'u' && size == 2) return f(std::uint16_t{});
+  if (kind == 'u' && size == 4) return f(std::uint32_t{});
+  if (kind == 'u' && size == 8) return f(std::uint64_t{});
+  throw py::type_error("unsupported dtype for pooling: " + std::string(py::str(dt)));
+}
+
 }  // namespace fastconv::bindings

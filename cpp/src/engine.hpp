@@ -14,11 +14,8 @@
 
 #include "boundary.hpp"
 #include "kernels/kernels.hpp"
+#include "parallel.hpp"
 #include "small_buffer.hpp"
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 namespace fastconv::detail {
 
@@ -59,44 +56,6 @@ inline std::pair<index_t, index_t> interior(const AxisPlan& a) {
   lo = std::min(lo, a.out_n);
   hi = std::max(std::min(hi, a.out_n), lo);
   return {lo, hi};
-}
-
-// The tasks one thread runs: all of them, or -- inside our own OpenMP
-// team -- its static share (an `omp for` that every thread of the team
-// reaches). Never an orphaned `omp for` outside a team, which would bind
-// to whatever team the caller is in.
-class TaskLoop {
- public:
-  TaskLoop(index_t tasks, bool in_team) : tasks_(tasks), in_team_(in_team) {}
-  template <class F>
-  void operator()(F&& run) const {
-    if (in_team_) {
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-      for (index_t task = 0; task < tasks_; ++task) run(task);
-    } else {
-      for (index_t task = 0; task < tasks_; ++task) run(task);
-    }
-  }
-
- private:
-  index_t tasks_;
-  bool in_team_;
-};
-
-// per_thread(TaskLoop) once per thread (set up its scratch, then run its
-// tasks). One thread skips the OpenMP region: it costs a runtime call.
-template <class PerThread>
-void parallel_tasks(index_t tasks, int threads, PerThread per_thread) {
-  if (threads <= 1) {
-    per_thread(TaskLoop(tasks, false));
-    return;
-  }
-#ifdef _OPENMP
-#pragma omp parallel num_threads(threads)
-#endif
-  per_thread(TaskLoop(tasks, true));
 }
 
 template <class T>

@@ -14,11 +14,12 @@ from ._runtime import (active_isa, available_isas, get_num_threads, set_num_thre
 from ._signal import (choose_conv_method, convolve, convolve2d, convolve_separable, correlate,
                       correlate2d)
 from ._transpose import conv_transpose
+from . import nn
 
 __all__ = [
     "__version__",
     "convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve",
-    "convolve_separable", "choose_conv_method", "conv_transpose",
+    "convolve_separable", "choose_conv_method", "conv_transpose", "nn",
     "set_num_threads", "get_num_threads", "active_isa", "available_isas", "show_config",
 ]
 

@@ -18,6 +18,11 @@ combine as nested sums over every tap.
 Transposed convolution scatters instead: out[i*s + j*d - padding] +=
 x[i] * k[j], over an output of length (n-1)*s - 2*padding + ke +
 output_padding.
+
+Max-pooling takes, per output position, the largest input among the taps
+of its window that land inside the input (padding never wins), with the
+first position on ties and a NaN over any number (the last NaN, as
+torch); unpooling puts values back at their recorded flat positions.
 """
 from __future__ import annotations
 
@@ -25,7 +30,8 @@ import itertools
 
 import numpy as np
 
-__all__ = ["convolve", "correlate", "conv_transpose", "output_length", "extend_index"]
+__all__ = ["convolve", "correlate", "conv_transpose", "output_length", "extend_index",
+           "max_pool", "max_unpool"]
 
 
 def extend_index(t, n, boundary):
@@ -170,4 +176,57 @@ def conv_transpose(x, k, stride=1, padding=0, output_padding=0, dilation=1):
             o = tuple(i[a] * s[a] + j[a] * d[a] - p[a] for a in range(nd))
             if all(0 <= o[a] < shape[a] for a in range(nd)):
                 out[o] = out[o] + x[i] * k[j]
+    return out
+
+
+def _pooled_length(n, k, s, p, d, ceil_mode):
+    """torch's documented length: floor (or ceil) of
+    (n + 2p - d*(k-1) - 1) / s, plus 1; with ceil_mode the last window
+    must start inside the input or the left padding."""
+    span = n + 2 * p - d * (k - 1) - 1
+    count = (-(-span // s) if ceil_mode else span // s) + 1
+    if ceil_mode and (count - 1) * s >= n + p:
+        count -= 1
+    return count
+
+
+def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode=False):
+    """Max-pool one plane: x is 1-D or 2-D, the parameters one int per axis.
+    Returns (values, indices) with indices flat in x's plane."""
+    x = np.asarray(x)
+    shape = x.shape
+    lengths = [_pooled_length(n, k, s, p, d, ceil_mode)
+               for n, k, s, p, d in zip(shape, kernel_size, stride, padding, dilation)]
+    values = np.empty(lengths, dtype=x.dtype)
+    indices = np.empty(lengths, dtype=np.int64)
+    for o in itertools.product(*(range(n) for n in lengths)):
+        best, best_at = None, None
+        taps = [[o[a] * stride[a] - padding[a] + j * dilation[a] for j in range(kernel_size[a])]
+                for a in range(x.ndim)]
+        for pos in itertools.product(*taps):
+            if not all(0 <= t < n for t, n in zip(pos, shape)):
+                continue
+            v = x[pos]
+            if best is None or v > best or v != v:
+                best, best_at = v, np.ravel_multi_index(pos, shape)
+        if best is None:
+            # No tap inside the input (a dilated window over the padding):
+            # torch's answer, the lowest value at the first tap past the
+            # left padding.
+            first = [next(t for t in ts if t >= 0) for ts in taps]
+            best = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+            best_at = sum(t * int(np.prod(shape[a + 1:])) for a, t in enumerate(first))
+        values[o] = best
+        indices[o] = best_at
+    return values, indices
+
+
+def max_unpool(x, indices, out_shape):
+    """Unpool one plane: out.flat[indices[i]] = x[i] in row-major order of
+    x, zeros elsewhere; an index outside the plane raises ValueError."""
+    out = np.zeros(out_shape, dtype=np.asarray(x).dtype)
+    for v, at in zip(np.asarray(x).ravel(), np.asarray(indices).ravel()):
+        if not 0 <= at < out.size:
+            raise ValueError(f"index {at} outside the output plane")
+        out.flat[at] = v
     return out

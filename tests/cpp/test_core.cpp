@@ -72,6 +72,38 @@ int main() {
   opt.dilation = {3};
   expect_invalid([&] { fastconv::output_shape(in.shape, kv.shape, opt); }, "valid needs ke <= n");
 
+  // Max-pooling 2x2 at stride 2 with indices, and unpooling back.
+  {
+    std::vector<float> img = {1, 5, 2, 0,  //
+                              3, 4, 8, 8,  //
+                              0, 0, 1, 1,  //
+                              9, 0, 1, 2};
+    std::vector<float> pooled(4), restored(16);
+    std::vector<std::int64_t> where(4);
+    fastconv::PoolOptions po;
+    po.kernel_size = {2, 2};
+    check(fastconv::max_pool_shape({1, 4, 4}, po) == std::vector<fastconv::index_t>({1, 2, 2}),
+          "max_pool_shape");
+    fastconv::max_pool<float>(fastconv::make_view<const float>(img.data(), {1, 4, 4}),
+                              fastconv::make_view(pooled.data(), {1, 2, 2}),
+                              fastconv::make_view(where.data(), {1, 2, 2}), po);
+    check(pooled == std::vector<float>({5, 8, 9, 2}), "max_pool values");
+    check(where == std::vector<std::int64_t>({1, 6, 12, 15}), "max_pool indices (first tie)");
+    fastconv::max_unpool<float>(fastconv::make_view<const float>(pooled.data(), {1, 2, 2}),
+                                fastconv::make_view<const std::int64_t>(where.data(), {1, 2, 2}),
+                                fastconv::make_view(restored.data(), {1, 4, 4}), 2);
+    check(restored == std::vector<float>({0, 5, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 9, 0, 0, 2}),
+          "max_unpool");
+    where[3] = 16;
+    expect_invalid([&] {
+      fastconv::max_unpool<float>(fastconv::make_view<const float>(pooled.data(), {1, 2, 2}),
+                                  fastconv::make_view<const std::int64_t>(where.data(), {1, 2, 2}),
+                                  fastconv::make_view(restored.data(), {1, 4, 4}), 2);
+    }, "unpool index outside the plane");
+    po.padding = {2};
+    expect_invalid([&] { fastconv::max_pool_shape({1, 4, 4}, po); }, "padding > kernel/2");
+  }
+
   // Transposed convolution, 1-D: [1, 2] with [1, 1, 1] at stride 2
   // scatters copies 2 apart: 1 1 1 . . + . . 2 2 2 = 1 1 3 2 2.
   {

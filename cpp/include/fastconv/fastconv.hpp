@@ -2,6 +2,7 @@
 // Everything public: #include <fastconv/fastconv.hpp>
 #include "fastconv/convolve.hpp"
 #include "fastconv/options.hpp"
+#include "fastconv/pool.hpp"
 #include "fastconv/runtime.hpp"
 #include "fastconv/transpose.hpp"
 #include "fastconv/version.hpp"

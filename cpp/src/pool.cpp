@@ -1,0 +1,446 @@
+// Max-pooling with indices and max-unpooling (see fastconv/pool.hpp).
+#include "fastconv/pool.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "execute.hpp"
+#include "parallel.hpp"
+
+namespace fastconv {
+
+namespace {
+
+// One pooled axis; a 1-D pooling is a 2-D one with a single row.
+struct PoolAxis {
+  index_t n = 1, k = 1, s = 1, p = 0, d = 1, out = 1;
+};
+
+struct PoolPlan {
+  int rank = 0;
+  index_t planes = 1;  // product of the leading axes
+  PoolAxis row, col;
+};
+
+[[noreturn]] void overflow() { throw std::invalid_argument("input: result size overflows"); }
+
+index_t floor_div(index_t a, index_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+// torch's pooling_output_shape, with overflow checks.
+index_t pooled_length(const PoolAxis& a, bool ceil_mode, const char* axis) {
+  index_t span, twice_pad, num;
+  if (__builtin_mul_overflow(a.d, a.k - 1, &span) || __builtin_mul_overflow(a.p, 2, &twice_pad) ||
+      __builtin_add_overflow(a.n, twice_pad, &num) || __builtin_sub_overflow(num, span + 1, &num))
+    overflow();
+  if (ceil_mode && __builtin_add_overflow(num, a.s - 1, &num)) overflow();
+  index_t out = floor_div(num, a.s) + 1;
+  // The last window must start inside the input or the left padding.
+  if (ceil_mode && out > 0 && (out - 1) * a.s >= a.n + a.p) --out;
+  if (out < 1)
+    throw std::invalid_argument("input: too small for the pooling window along axis " +
+                                std::string(axis) + ": output size would be " +
+                                std::to_string(out));
+  return out;
+}
+
+// The number of pooled axes, after checking kernel_size against the input.
+int pooled_axes(const std::vector<index_t>& in_shape, const PoolOptions& o) {
+  const int naxes = static_cast<int>(o.kernel_size.size());
+  if (naxes < 1 || naxes > 2)
+    throw std::invalid_argument("kernel_size: expected 1 or 2 values (pooled axes), got " +
+                                std::to_string(naxes));
+  if (static_cast<int>(in_shape.size()) < naxes)
+    throw std::invalid_argument("input: fewer dimensions than pooled axes");
+  for (index_t k : o.kernel_size)
+    if (k < 1) throw std::invalid_argument("kernel_size: must be >= 1, got " + std::to_string(k));
+  return naxes;
+}
+
+PoolPlan plan(const std::vector<index_t>& in_shape, const PoolOptions& o) {
+  const int naxes = pooled_axes(in_shape, o);
+  PoolPlan p;
+  p.rank = static_cast<int>(in_shape.size());
+  const auto s = detail::expand_per_axis(o.stride.empty() ? o.kernel_size : o.stride, naxes,
+                                         "stride", 1, 1);
+  const auto pad = detail::expand_per_axis(o.padding, naxes, "padding", 0, 0);
+  const auto d = detail::expand_per_axis(o.dilation, naxes, "dilation", 1, 1);
+  for (int a = 0; a < p.rank - naxes; ++a) {
+    if (in_shape[a] < 0) throw std::invalid_argument("input: negative extent");
+    if (__builtin_mul_overflow(p.planes, in_shape[a], &p.planes)) overflow();
+  }
+  for (int i = 0; i < naxes; ++i) {
+    PoolAxis& a = (naxes == 2 && i == 0) ? p.row : p.col;
+    a.n = in_shape[p.rank - naxes + i];
+    a.k = o.kernel_size[i];
+    a.s = s[i];
+    a.p = pad[i];
+    a.d = d[i];
+    if (2 * a.p > a.k)
+      throw std::invalid_argument("padding: must be at most half of kernel_size, got padding=" +
+                                  std::to_string(a.p) + " and kernel_size=" + std::to_string(a.k));
+    a.out = pooled_length(a, o.ceil_mode, std::to_string(i - naxes).c_str());
+  }
+  return p;
+}
+
+// The first tap of a window starting at `first` that is not in the left
+// padding, and the end of its taps (exclusive) clipped to the input.
+struct Window {
+  index_t begin, end;
+};
+
+Window window(const PoolAxis& a, index_t o) {
+  const index_t first = o * a.s - a.p;
+  index_t begin = first;
+  if (begin < 0) begin += (-begin + a.d - 1) / a.d * a.d;
+  return {begin, std::min(first + (a.k - 1) * a.d + 1, a.n)};
+}
+
+// Offset of plane `plane` (row-major over the leading axes) in a view.
+template <class T>
+index_t plane_offset(const View<T>& v, int leading, index_t plane) {
+  index_t off = 0;
+  for (int a = leading - 1; a >= 0; --a) {
+    off += plane % v.shape[a] * v.strides[a];
+    plane /= v.shape[a];
+  }
+  return off;
+}
+
+template <class T>
+constexpr T lowest() {
+  return std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity()
+                                              : std::numeric_limits<T>::lowest();
+}
+
+// A NaN beats everything (and a later NaN an earlier one, as torch);
+// otherwise only a strictly larger value wins, so ties keep the first.
+template <class T>
+inline bool beats(T v, T best) {
+  return v > best || v != v;
+}
+
+// The outputs [lo, hi) whose windows lie wholly inside the input.
+std::pair<index_t, index_t> inside(const PoolAxis& a) {
+  const index_t lo = (a.p + a.s - 1) / a.s;
+  const index_t last = a.n - 1 - (a.k - 1) * a.d + a.p;  // o*s <= last
+  const index_t hi = last >= 0 ? std::min(last / a.s + 1, a.out) : 0;
+  return {std::min(lo, a.out), std::max(lo, hi)};
+}
+
+// GCC/Clang vector of N T's (SSE2 or NEON registers at 16 bytes).
+template <class T, int N>
+struct Lanes {
+  typedef T type __attribute__((vector_size(N * sizeof(T))));
+};
+
+// The common CNN case, 2 (or 1) rows x 2 contiguous columns at stride 2,
+// for outputs whose windows are inside; the same selects in the same
+// order as the general loop, so the same answers.
+template <class T, int Rows, bool WithIndices>
+void pool_pairs(const T* line0, const T* line1, index_t count, T* dst, std::int64_t* idx,
+                std::int64_t at0, index_t width) {
+  index_t o = 0;
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    // L outputs at a time in 16-byte vectors (SSE2 / NEON): split even
+    // and odd columns, then track the winner's code 0..3 per lane.
+    constexpr int L = 16 / sizeof(T);
+    using V = typename Lanes<T, L>::type;
+    using Code = typename Lanes<std::conditional_t<L == 4, std::int32_t, std::int64_t>, L>::type;
+    using Index = typename Lanes<std::int64_t, L>::type;
+    auto split = [](const T* p, V& even, V& odd) {
+      V lo, hi;
+      std::memcpy(&lo, p, sizeof lo);
+      std::memcpy(&hi, p + L, sizeof hi);
+      if constexpr (L == 4) {
+        even = __builtin_shufflevector(lo, hi, 0, 2, 4, 6);
+        odd = __builtin_shufflevector(lo, hi, 1, 3, 5, 7);
+      } else {
+        even = __builtin_shufflevector(lo, hi, 0, 2);
+        odd = __builtin_shufflevector(lo, hi, 1, 3);
+      }
+    };
+    Index lane{};
+    for (int i = 0; i < L; ++i) lane[i] = 2 * i;
+    for (; o + L <= count; o += L) {
+      V best, v;
+      split(line0 + 2 * o, best, v);
+      Code code{};
+      auto take = [&](V value, int c) {
+        const Code wins = (value > best) | (value != value);
+        best = wins ? value : best;
+        code = wins ? Code{} + c : code;
+      };
+      take(v, 1);
+      if constexpr (Rows == 2) {
+        V v0, v1;
+        split(line1 + 2 * o, v0, v1);
+        take(v0, 2);
+        take(v1, 3);
+      }
+      std::memcpy(dst + o, &best, sizeof best);
+      if constexpr (WithIndices) {
+        const Index c = __builtin_convertvector(code, Index);
+        const Index at = (at0 + 2 * o) + lane + (c & 1) + (c >> 1) * width;
+        std::memcpy(idx + o, &at, sizeof at);
+      }
+    }
+  }
+  for (; o < count; ++o) {
+    T best = line0[2 * o];
+    std::int64_t at = at0 + 2 * o;
+    auto take = [&](T v, std::int64_t pos) {
+      const bool wins = beats(v, best);
+      best = wins ? v : best;
+      at = wins ? pos : at;
+    };
+    take(line0[2 * o + 1], at0 + 2 * o + 1);
+    if constexpr (Rows == 2) {
+      take(line1[2 * o], at0 + width + 2 * o);
+      take(line1[2 * o + 1], at0 + width + 2 * o + 1);
+    }
+    dst[o] = best;
+    if constexpr (WithIndices) idx[o] = at;
+  }
+}
+
+template <class T, int Rows>
+void pool_pairs(const T* line0, const T* line1, index_t count, T* dst, std::int64_t* idx,
+                std::int64_t at0, index_t width) {
+  if (idx)
+    pool_pairs<T, Rows, true>(line0, line1, count, dst, idx, at0, width);
+  else
+    pool_pairs<T, Rows, false>(line0, line1, count, dst, idx, at0, width);
+}
+
+void check_shape(const std::vector<index_t>& got, const std::vector<index_t>& want,
+                 const char* name) {
+  if (got != want) throw std::invalid_argument(std::string(name) + ": wrong shape");
+}
+
+constexpr index_t kPoolRows = 8;       // output rows per task
+constexpr index_t kPoolColumns = 4096;  // output columns per task
+
+}  // namespace
+
+std::vector<index_t> max_pool_shape(const std::vector<index_t>& in_shape,
+                                    const PoolOptions& options) {
+  const PoolPlan p = plan(in_shape, options);
+  std::vector<index_t> shape(in_shape.begin(), in_shape.end() - options.kernel_size.size());
+  if (options.kernel_size.size() == 2) shape.push_back(p.row.out);
+  shape.push_back(p.col.out);
+  return shape;
+}
+
+template <class T>
+void max_pool(View<const T> in, View<T> out, View<std::int64_t> indices,
+              const PoolOptions& options) {
+  const PoolPlan p = plan(in.shape, options);
+  const std::vector<index_t> shape = max_pool_shape(in.shape, options);
+  check_shape(out.shape, shape, "out");
+  const bool with_indices = indices.data != nullptr;
+  if (with_indices) check_shape(indices.shape, shape, "indices");
+
+  const int naxes = static_cast<int>(options.kernel_size.size());
+  const int leading = p.rank - naxes;
+  const index_t in_rs = naxes == 2 ? in.strides[p.rank - 2] : 0, in_cs = in.strides[p.rank - 1];
+  const index_t out_rs = naxes == 2 ? out.strides[p.rank - 2] : 0;
+  const index_t out_cs = out.strides[p.rank - 1];
+  const index_t idx_rs = with_indices && naxes == 2 ? indices.strides[p.rank - 2] : 0;
+  const index_t idx_cs = with_indices ? indices.strides[p.rank - 1] : 0;
+  const PoolAxis row = p.row, col = p.col;
+
+  // pool_pairs' case: 2x2 (or 2) windows at stride 2, contiguous columns.
+  const bool pairs = col.k == 2 && col.s == 2 && col.d == 1 && (row.k == 1 || row.d == 1) &&
+                     row.k <= 2 && in_cs == 1 && out_cs == 1 && (!with_indices || idx_cs == 1);
+  const auto col_inside = inside(col);
+
+  const index_t row_blocks = (row.out + kPoolRows - 1) / kPoolRows;
+  const index_t col_blocks = (col.out + kPoolColumns - 1) / kPoolColumns;
+  const index_t tasks = p.planes * row_blocks * col_blocks;
+  if (tasks == 0) return;
+  const int threads = detail::resolve_threads(options.threads, p.planes * row.out * col.out,
+                                              row.k * col.k);
+  detail::parallel_tasks(tasks, threads, [&](const detail::TaskLoop& loop) {
+    loop([&](index_t task) {
+      const index_t plane = task / (row_blocks * col_blocks);
+      const index_t rb = task / col_blocks % row_blocks, cb = task % col_blocks;
+      const T* src = in.data + plane_offset(in, leading, plane);
+      T* dst = out.data + plane_offset(out, leading, plane);
+      std::int64_t* idx = with_indices ? indices.data + plane_offset(indices, leading, plane)
+                                       : nullptr;
+      auto pool_one = [&](index_t orow, const Window& rw, index_t oc) {
+        const Window cw = window(col, oc);
+        T best = lowest<T>();
+        index_t best_at = rw.begin * col.n + cw.begin;
+        for (index_t r = rw.begin; r < rw.end; r += row.d) {
+          const T* line = src + r * in_rs;
+          for (index_t c = cw.begin; c < cw.end; c += col.d) {
+            // Selects, not branches: on real data the winner is random.
+            const T v = line[c * in_cs];
+            const bool wins = beats(v, best);
+            best = wins ? v : best;
+            best_at = wins ? r * col.n + c : best_at;
+          }
+        }
+        dst[orow * out_rs + oc * out_cs] = best;
+        if (idx) idx[orow * idx_rs + oc * idx_cs] = best_at;
+      };
+      const index_t oc_begin = cb * kPoolColumns;
+      const index_t oc_end = std::min(col.out, (cb + 1) * kPoolColumns);
+      for (index_t orow = rb * kPoolRows; orow < std::min(row.out, (rb + 1) * kPoolRows);
+           ++orow) {
+        const Window rw = window(row, orow);
+        index_t lo = oc_end, hi = oc_end;  // the columns pool_pairs takes
+        if (pairs && rw.end - rw.begin == row.k) {
+          lo = std::clamp(col_inside.first, oc_begin, oc_end);
+          hi = std::clamp(col_inside.second, lo, oc_end);
+        }
+        for (index_t oc = oc_begin; oc < lo; ++oc) pool_one(orow, rw, oc);
+        if (hi > lo) {
+          const index_t c0 = lo * 2 - col.p;
+          const T* line0 = src + rw.begin * in_rs + c0;
+          T* d = dst + orow * out_rs + lo;
+          std::int64_t* ix = idx ? idx + orow * idx_rs + lo : nullptr;
+          const std::int64_t at0 = rw.begin * col.n + c0;
+          if (row.k == 2)
+            pool_pairs<T, 2>(line0, line0 + in_rs, hi - lo, d, ix, at0, col.n);
+          else
+            pool_pairs<T, 1>(line0, nullptr, hi - lo, d, ix, at0, col.n);
+        }
+        for (index_t oc = hi; oc < oc_end; ++oc) pool_one(orow, rw, oc);
+      }
+    });
+  });
+}
+
+std::vector<index_t> max_unpool_shape(const std::vector<index_t>& in_shape,
+                                      const PoolOptions& options,
+                                      const std::vector<index_t>& output_size) {
+  const int naxes = pooled_axes(in_shape, options);
+  const int rank = static_cast<int>(in_shape.size());
+  const auto s = detail::expand_per_axis(options.stride.empty() ? options.kernel_size
+                                                                : options.stride,
+                                         naxes, "stride", 1, 1);
+  const auto pad = detail::expand_per_axis(options.padding, naxes, "padding", 0, 0);
+  std::vector<index_t> shape(in_shape.begin(), in_shape.end() - naxes);
+  std::vector<index_t> wanted = output_size;
+  if (static_cast<int>(wanted.size()) == rank) {
+    if (!std::equal(shape.begin(), shape.end(), wanted.begin()))
+      throw std::invalid_argument("output_size: the leading axes must match the input's");
+    wanted.erase(wanted.begin(), wanted.begin() + (rank - naxes));
+  }
+  if (!wanted.empty() && static_cast<int>(wanted.size()) != naxes)
+    throw std::invalid_argument("output_size: expected " + std::to_string(naxes) + " or " +
+                                std::to_string(rank) + " values, got " +
+                                std::to_string(output_size.size()));
+  for (int i = 0; i < naxes; ++i) {
+    const index_t n = in_shape[rank - naxes + i];
+    // (n - 1) * s - 2p + k
+    index_t dflt, twice_pad;
+    if (n < 0 || __builtin_mul_overflow(n > 0 ? n - 1 : 0, s[i], &dflt) ||
+        __builtin_mul_overflow(pad[i], 2, &twice_pad) ||
+        __builtin_add_overflow(dflt - twice_pad, options.kernel_size[i], &dflt))
+      overflow();
+    if (n == 0) dflt = 0;
+    if (wanted.empty()) {
+      if (dflt < 0) throw std::invalid_argument("padding: too large for the input");
+      shape.push_back(dflt);
+      continue;
+    }
+    const index_t got = wanted[i];
+    if (got <= dflt - s[i] || got >= dflt + s[i] || got < 0)
+      throw std::invalid_argument("output_size: dimension " + std::to_string(i) +
+                                  " must be between " + std::to_string(dflt - s[i] + 1) +
+                                  " and " + std::to_string(dflt + s[i] - 1) + ", got " +
+                                  std::to_string(got));
+    shape.push_back(got);
+  }
+  return shape;
+}
+
+template <class T>
+void max_unpool(View<const T> in, View<const std::int64_t> indices, View<T> out,
+                int pooled_axes, int threads_requested) {
+  const int rank = in.ndim();
+  if (pooled_axes < 1 || pooled_axes > 2 || rank < pooled_axes)
+    throw std::invalid_argument("max_unpool: expected 1 or 2 pooled axes");
+  check_shape(indices.shape, in.shape, "indices");
+  if (out.ndim() != rank ||
+      !std::equal(in.shape.begin(), in.shape.end() - pooled_axes, out.shape.begin()))
+    throw std::invalid_argument("out: the leading axes must match the input's");
+  const int leading = rank - pooled_axes;
+  index_t planes = 1;
+  for (int a = 0; a < leading; ++a) planes *= in.shape[a];
+  const index_t in_rows = pooled_axes == 2 ? in.shape[rank - 2] : 1;
+  const index_t in_cols = in.shape[rank - 1];
+  const index_t out_rows = pooled_axes == 2 ? out.shape[rank - 2] : 1;
+  const index_t out_cols = out.shape[rank - 1];
+  const index_t plane_size = out_rows * out_cols;
+  auto stride = [&](const auto& v, int from_end) {
+    return pooled_axes >= from_end ? v.strides[rank - from_end] : index_t(0);
+  };
+  const index_t in_rs = stride(in, 2), in_cs = stride(in, 1);
+  const index_t ix_rs = stride(indices, 2), ix_cs = stride(indices, 1);
+  const index_t out_rs = stride(out, 2), out_cs = stride(out, 1);
+
+  // An out-of-plane index stops its plane; the first one (in row-major
+  // order over planes) is reported, whatever the number of threads.
+  std::vector<std::int64_t> bad(static_cast<size_t>(planes), -1);
+  std::vector<char> has_bad(static_cast<size_t>(planes), 0);
+  const int threads =
+      detail::resolve_threads(threads_requested, planes * (plane_size + in_rows * in_cols), 1);
+  detail::parallel_tasks(planes, threads, [&](const detail::TaskLoop& loop) {
+    loop([&](index_t plane) {
+      const T* src = in.data + plane_offset(in, leading, plane);
+      const std::int64_t* ix = indices.data + plane_offset(indices, leading, plane);
+      T* dst = out.data + plane_offset(out, leading, plane);
+      for (index_t r = 0; r < out_rows; ++r)
+        for (index_t c = 0; c < out_cols; ++c) dst[r * out_rs + c * out_cs] = T(0);
+      for (index_t r = 0; r < in_rows; ++r) {
+        for (index_t c = 0; c < in_cols; ++c) {
+          const std::int64_t at = ix[r * ix_rs + c * ix_cs];
+          if (at < 0 || at >= plane_size) {
+            bad[plane] = at;
+            has_bad[plane] = 1;
+            return;
+          }
+          dst[at / out_cols * out_rs + at % out_cols * out_cs] = src[r * in_rs + c * in_cs];
+        }
+      }
+    });
+  });
+  for (index_t plane = 0; plane < planes; ++plane)
+    if (has_bad[plane])
+      throw std::invalid_argument("indices: index " + std::to_string(bad[plane]) +
+                                  " is outside the output plane of size " +
+                                  (pooled_axes == 2 ? std::to_string(out_rows) + "x" : "") +
+                                  std::to_string(out_cols));
+}
+
+#define FASTCONV_POOL_TYPES(X) \
+  X(float)                     \
+  X(double)                    \
+  X(long double)               \
+  X(std::int8_t)               \
+  X(std::int16_t)              \
+  X(std::int32_t)              \
+  X(std::int64_t)              \
+  X(std::uint8_t)              \
+  X(std::uint16_t)             \
+  X(std::uint32_t)             \
+  X(std::uint64_t)
+
+#define FASTCONV_INSTANTIATE(T)                                                              \
+  template void max_pool<T>(View<const T>, View<T>, View<std::int64_t>, const PoolOptions&); \
+  template void max_unpool<T>(View<const T>, View<const std::int64_t>, View<T>, int, int);
+FASTCONV_POOL_TYPES(FASTCONV_INSTANTIATE)
+#undef FASTCONV_INSTANTIATE
+
+}  // namespace fastconv

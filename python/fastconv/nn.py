@@ -1,0 +1,238 @@
+"""CNN-style layers with torch.nn.functional's semantics, on NumPy arrays.
+
+Max-pooling with recorded indices and max-unpooling, for batched (N, C, L) /
+(N, C, H, W) and unbatched (C, L) / (C, H, W) arrays, computed by the C++
+core with the GIL released.
+
+>>> import numpy as np
+>>> from fastconv import nn
+>>> x = np.array([[[1.0, 5.0, 2.0, 4.0, 3.0, 0.0]]])
+>>> values, indices = nn.max_pool1d(x, 2, return_indices=True)
+>>> values, indices
+(array([[[5., 4., 3.]]]), array([[[1, 3, 4]]]))
+>>> nn.max_unpool1d(values, indices, 2)
+array([[[0., 5., 0., 4., 3., 0.]]])
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _args, _core
+
+__all__ = ["max_pool1d", "max_pool2d", "max_unpool1d", "max_unpool2d"]
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False, *, threads=None):
+    """1-D max-pooling over the last axis of an (N, C, L) or (C, L) array.
+
+    As ``torch.nn.functional.max_pool1d``: output ``o`` is the maximum of
+    ``input[..., o*stride - padding + j*dilation]`` over the taps
+    ``j < kernel_size`` inside the input (the padding never wins). A NaN
+    wins over any number; among equal maxima the first is taken. The
+    output length is ``floor((L + 2*padding - dilation*(kernel_size-1) - 1)
+    / stride) + 1`` (``ceil`` with `ceil_mode`, where the last window must
+    still start inside the input or the left padding).
+
+    Parameters
+    ----------
+    input : array_like
+        Real numbers (floats, integers or bool), shape (N, C, L) or (C, L).
+    kernel_size : int or tuple of one int
+    stride : int or tuple of one int, optional
+        Default: `kernel_size`.
+    padding : int or tuple of one int
+        At most ``kernel_size // 2``.
+    dilation : int or tuple of one int
+    ceil_mode : bool
+    return_indices : bool
+        Also return, as int64, the position of every maximum along L (the
+        flat position within each (N, C) plane), for `max_unpool1d`.
+    threads : int, optional
+        Threads to use (default: `fastconv.get_num_threads()`).
+
+    Returns
+    -------
+    ndarray, or (ndarray, ndarray of int64) with `return_indices`
+        The input's dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> nn.max_pool1d(np.array([[3, 1, 4, 1, 5, 9, 2]]), 3, stride=2)
+    array([[4, 5, 9]])
+    """
+    return _max_pool(input, 1, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices, threads, "max_pool1d")
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False, *, threads=None):
+    """2-D max-pooling over the last two axes of an (N, C, H, W) or (C, H, W) array.
+
+    As ``torch.nn.functional.max_pool2d``; every parameter is an int or a
+    tuple (rows, columns), with the rules of `max_pool1d` per axis. The
+    indices are flat positions ``row * W + column`` within each (N, C)
+    plane, as torch records them; the first maximum in row-major order
+    wins ties, and a NaN wins over any number.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> x = np.arange(16.0).reshape(1, 4, 4)
+    >>> values, indices = nn.max_pool2d(x, 2, return_indices=True)
+    >>> values
+    array([[[ 5.,  7.],
+            [13., 15.]]])
+    >>> indices
+    array([[[ 5,  7],
+            [13, 15]]])
+    """
+    return _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices, threads, "max_pool2d")
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None, *,
+                 threads=None):
+    """Inverse of `max_pool1d`: every value put back at its recorded index.
+
+    As ``torch.nn.functional.max_unpool1d``: a zero array of length
+    ``(L - 1)*stride - 2*padding + kernel_size`` per (N, C) plane (or
+    `output_size`, which must lie strictly within `stride` of that), with
+    ``out[..., indices[..., i]] = input[..., i]``. An index outside the
+    output raises ValueError; if two values share an index, the later one
+    (in order along the input) is kept.
+
+    Parameters
+    ----------
+    input : array_like
+        Shape (N, C, L) or (C, L).
+    indices : array_like of int
+        Same shape as `input`, as returned by ``max_pool1d(...,
+        return_indices=True)``.
+    kernel_size, stride, padding : int or tuple of one int
+        The pooling's parameters (stride defaults to `kernel_size`).
+    output_size : sequence of int, optional
+        (L_out,) or the whole output shape.
+    threads : int, optional
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> nn.max_unpool1d(np.array([[5.0, 4.0]]), np.array([[1, 2]]), 2, output_size=(5,))
+    array([[0., 5., 4., 0., 0.]])
+    """
+    return _max_unpool(input, indices, 1, kernel_size, stride, padding, output_size, threads,
+                       "max_unpool1d")
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None, *,
+                 threads=None):
+    """Inverse of `max_pool2d`: every value put back at its recorded index.
+
+    As ``torch.nn.functional.max_unpool2d``; the indices are flat
+    positions ``row * W_out + column`` in each (N, C) output plane of size
+    ``(H - 1)*stride - 2*padding + kernel_size`` per axis (or
+    `output_size`: (H_out, W_out) or the whole shape). Zeros elsewhere;
+    an index outside the plane raises ValueError.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> values, indices = nn.max_pool2d(x, 2, return_indices=True)
+    >>> nn.max_unpool2d(values, indices, 2)[0, 0]
+    array([[ 0.,  0.,  0.,  0.],
+           [ 0.,  5.,  0.,  7.],
+           [ 0.,  0.,  0.,  0.],
+           [ 0., 13.,  0., 15.]])
+    """
+    return _max_unpool(input, indices, 2, kernel_size, stride, padding, output_size, threads,
+                       "max_unpool2d")
+
+
+def _pooled_input(input, naxes, name, argname="input"):
+    """The array the core works on, and the dtype to give back."""
+    x = _args.as_input(input, argname)
+    if x.dtype.kind in "cO":
+        raise TypeError(f"{argname}: {name} needs real numbers, got dtype {x.dtype}")
+    if x.ndim not in (naxes + 1, naxes + 2):
+        axes = "(N, C, L) or (C, L)" if naxes == 1 else "(N, C, H, W) or (C, H, W)"
+        raise ValueError(f"{argname}: {name} expects an array of shape {axes}, "
+                         f"got shape {x.shape}")
+    if 0 in x.shape[x.ndim - naxes - 1:]:
+        raise ValueError(f"{argname}: {name} needs non-empty dimensions other than the batch "
+                         f"size, got shape {x.shape}")
+    result_dtype = x.dtype
+    if x.dtype.kind == "b":
+        x = x.view(np.uint8)  # max is logical or; unpooling copies bytes
+    elif x.dtype == np.float16:
+        x = x.astype(np.float32)  # exact both ways
+    elif not x.dtype.isnative:
+        x = x.astype(x.dtype.newbyteorder("="))
+    return x, result_dtype
+
+
+def _back(a, result_dtype):
+    if a.dtype == result_dtype:
+        return a
+    if result_dtype.kind == "b":
+        return a.view(np.bool_)
+    return a.astype(result_dtype)
+
+
+def _flag(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected a bool, got {value!r}")
+    return bool(value)
+
+
+def _max_pool(input, naxes, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
+              threads, name):
+    x, result_dtype = _pooled_input(input, naxes, name)
+    kernel = _args.per_axis(kernel_size, "kernel_size", naxes, minimum=1)
+    strides = kernel if stride is None or stride == () or stride == [] else \
+        _args.per_axis(stride, "stride", naxes, minimum=1)
+    paddings = _args.per_axis(padding, "padding", naxes, minimum=0)
+    dilations = _args.per_axis(dilation, "dilation", naxes, minimum=1)
+    ceil_mode = _flag(ceil_mode, "ceil_mode")
+    return_indices = _flag(return_indices, "return_indices")
+    nthreads = _args.threads_arg(threads)
+    shape = tuple(_core.max_pool_shape(x.shape, kernel, strides, paddings, dilations, ceil_mode))
+    values = np.empty(shape, x.dtype)
+    indices = np.empty(shape, np.int64) if return_indices else None
+    _core.max_pool(x, values, indices, kernel, strides, paddings, dilations, ceil_mode, nthreads)
+    values = _back(values, result_dtype)
+    return (values, indices) if return_indices else values
+
+
+def _max_unpool(input, indices, naxes, kernel_size, stride, padding, output_size, threads, name):
+    x, result_dtype = _pooled_input(input, naxes, name)
+    ix = np.asarray(indices)
+    if ix.dtype.kind not in "iu":
+        raise TypeError(f"indices: expected integers, got dtype {ix.dtype}")
+    if ix.shape != x.shape:
+        raise ValueError(f"indices: expected the shape of input {x.shape}, got {ix.shape}")
+    if ix.dtype != np.int64:
+        if ix.dtype.kind == "u" and ix.size and ix.max() > np.iinfo(np.int64).max:
+            raise ValueError(f"indices: index {ix.max()} is outside the output plane")
+        ix = ix.astype(np.int64)
+    kernel = _args.per_axis(kernel_size, "kernel_size", naxes, minimum=1)
+    strides = kernel if stride is None or stride == () or stride == [] else \
+        _args.per_axis(stride, "stride", naxes, minimum=1)
+    paddings = _args.per_axis(padding, "padding", naxes, minimum=0)
+    if output_size is None:
+        size = []
+    elif isinstance(output_size, (tuple, list, np.ndarray)) and len(output_size) > 0:
+        size = _args.per_axis(tuple(output_size), "output_size", len(output_size), minimum=0)
+    else:
+        raise TypeError(f"output_size: expected a sequence of ints, got {output_size!r}")
+    nthreads = _args.threads_arg(threads)
+    shape = tuple(_core.max_unpool_shape(x.shape, kernel, strides, paddings, size))
+    out = np.empty(shape, x.dtype)
+    _core.max_unpool(x, ix, out, naxes, nthreads)
+    return _back(out, result_dtype)
