@@ -9,7 +9,7 @@ import scipy.signal
 import fastconv
 
 SWAPPED = ("convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve",
-           "choose_conv_method")
+           "oaconvolve", "choose_conv_method")
 
 try:  # scipy >= 1.15 keys its array-API test marks by function object
     from scipy._lib._array_api import xp_capabilities_table as _capabilities

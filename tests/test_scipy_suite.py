@@ -1,5 +1,5 @@
 """scipy's own tests for convolve / correlate / convolve2d / correlate2d
-(and fftconvolve), run with fastconv's functions swapped in.
+(and fftconvolve, oaconvolve), run with fastconv's functions swapped in.
 
 The tests ship inside the installed scipy (scipy/signal/tests); they run
 in a subprocess with the plugin scipy_swap_plugin.py, which replaces the
@@ -19,7 +19,7 @@ pytest.importorskip("hypothesis")
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLASSES = ["TestConvolve", "TestConvolve2d", "TestCorrelateReal", "TestCorrelate",
            "TestCorrelateComplex", "TestCorrelate2d", "TestFFTConvolve",
-           "test_convolve_longdtype_input"]
+           "TestOAConvolve", "TestAllFreqConvolves", "test_convolve_longdtype_input"]
 
 
 def test_scipy_signaltools_suite_passes_with_fastconv():

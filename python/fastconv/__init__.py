@@ -8,7 +8,7 @@ values), computed by a multithreaded C++ core with the GIL released.
 array([0. , 1. , 2.5, 4. , 1.5])
 """
 from ._core import __version__
-from ._fft import fftconvolve
+from ._fft import fftconvolve, oaconvolve
 from ._runtime import (active_isa, available_isas, get_num_threads, set_num_threads,
                        show_config)
 from ._signal import (choose_conv_method, convolve, convolve2d, convolve_separable, correlate,
@@ -18,7 +18,7 @@ from . import nn
 
 __all__ = [
     "__version__",
-    "convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve",
+    "convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "oaconvolve",
     "convolve_separable", "choose_conv_method", "conv_transpose", "nn",
     "set_num_threads", "get_num_threads", "active_isa", "available_isas", "show_config",
 ]

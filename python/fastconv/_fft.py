@@ -1,13 +1,16 @@
-"""FFT convolution with scipy.signal.fftconvolve's semantics.
+"""FFT convolution with the semantics of scipy.signal.fftconvolve and
+scipy.signal.oaconvolve.
 
 No FFT of our own: scipy.fft when it is importable (it keeps float32 and
 long double), numpy.fft otherwise; both are pocketfft.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from . import _args
+from . import _args, _cost
 
 _backend = None
 
@@ -38,7 +41,7 @@ def _next_fast_len(n, real=True):
         m += 1
 
 
-__all__ = ["fftconvolve"]
+__all__ = ["fftconvolve", "oaconvolve"]
 
 
 def _centered(arr, newshape):
@@ -93,27 +96,378 @@ def fftconvolve(in1, in2, mode="full", axes=None):
         in1, in2 = in2, in1
         s1, s2 = s2, s1
     if not axes:
-        return in1 * in2
+        return _apply_mode(in1 * in2, s1, s2, mode, axes)
 
-    lib, next_fast_len = _fft_backend()
+    return _apply_mode(_full_fft(_as_float(in1), _as_float(in2), axes), s1, s2, mode, axes)
+
+
+def _as_float(a):
+    """Integers and bool are transformed as float64 (scipy's rule)."""
+    return a.astype(np.float64) if a.dtype.kind in "biu" else a
+
+
+def _transforms(complex_result, workers):
+    """(forward, inverse) N-D transforms of the backend: real-input ones
+    unless a complex input needs the full spectrum; scipy.fft gets the
+    number of threads, numpy.fft has none."""
+    lib, _ = _fft_backend()
+    fwd, inv = (lib.fftn, lib.ifftn) if complex_result else (lib.rfftn, lib.irfftn)
+    if lib is np.fft or workers is None:
+        return fwd, inv
+    return (lambda a, s, axes: fwd(a, s, axes=axes, workers=workers),
+            lambda a, s, axes: inv(a, s, axes=axes, workers=workers))
+
+
+def _full_fft(in1, in2, axes, workers=None):
+    """The full linear convolution over `axes` by one FFT of the whole
+    (padded) arrays; the other axes broadcast."""
+    _, next_fast_len = _fft_backend()
     complex_result = in1.dtype.kind == "c" or in2.dtype.kind == "c"
-    if in1.dtype.kind in "biu":
-        in1 = in1.astype(np.float64)
-    if in2.dtype.kind in "biu":
-        in2 = in2.astype(np.float64)
+    s1, s2 = in1.shape, in2.shape
     shape = [max(s1[a], s2[a]) if a not in axes else s1[a] + s2[a] - 1
              for a in range(in1.ndim)]
     fshape = [next_fast_len(shape[a], not complex_result) for a in axes]
-    if complex_result:
-        sp = lib.fftn(in1, fshape, axes=axes) * lib.fftn(in2, fshape, axes=axes)
-        ret = lib.ifftn(sp, fshape, axes=axes)
-    else:
-        sp = lib.rfftn(in1, fshape, axes=axes) * lib.rfftn(in2, fshape, axes=axes)
-        ret = lib.irfftn(sp, fshape, axes=axes)
-    ret = ret[tuple(slice(n) for n in shape)]
+    fwd, inv = _transforms(complex_result, workers)
+    ret = inv(fwd(in1, fshape, axes) * fwd(in2, fshape, axes), fshape, axes)
+    return ret[tuple(slice(n) for n in shape)]
+
+
+def _apply_mode(ret, s1, s2, mode, axes):
+    """Crop the 'full' result to `mode` (a copy, never a view).
+
+    Axes not in `axes` are broadcast axes: 'same' still crops them to
+    in1's length (scipy does), 'valid' keeps them whole.
+    """
     if mode == "same":
         ret = _centered(ret, s1)
     elif mode == "valid":
         ret = _centered(ret, [ret.shape[a] if a not in axes else s1[a] - s2[a] + 1
                               for a in range(ret.ndim)])
     return ret.copy()
+
+
+def _oa_blocks(n, k, next_fast_len, real):
+    """Overlap-add blocking of one axis: a length-n input against a
+    length-k kernel (n > k) -> (fft_len, step), or None when one plain FFT
+    of the whole axis is as cheap.
+
+    The input is cut into ceil(n/step) blocks of `step` samples; each is
+    convolved with the kernel by FFTs of fft_len = step + k - 1 (so no
+    wrap-around). The cost model is scipy's, (blocks) * N * (log2 N + 1)
+    over fast lengths N, but searched exactly instead of solved in closed
+    form, and with the fast lengths of the real or complex transform used.
+    """
+    overlap = k - 1
+    # As scipy: no blocks unless the kernel is under half the input.
+    if 2 * k >= n:
+        return None
+    # Blocks of at least `overlap` samples, so that a block's tail reaches
+    # into the next block only (see _overlap_add).
+    best, best_cost = None, float("inf")
+    fft_len = next_fast_len(max(2 * overlap, 2), real)
+    while True:
+        step = fft_len - overlap
+        nblocks = -(-n // step)
+        cost = nblocks * fft_len * (math.log2(fft_len) + 1)
+        if cost < best_cost:
+            best, best_cost = (fft_len, step, nblocks), cost
+        # A longer N' covers the n samples at least once, so costs at least
+        # n * (log2 N' + 1): stop once that exceeds the best (this also
+        # stops at the single block).
+        if nblocks == 1 or n * (math.log2(fft_len) + 1) >= best_cost:
+            break
+        fft_len = next_fast_len(fft_len + 1, real)
+    fft_len, step, nblocks = best
+    return None if nblocks == 1 else (fft_len, step)
+
+
+def _into_blocks(x, axes, plans, split):
+    """Reshape x so that each convolved axis a becomes two: (blocks,
+    samples per block). Where x is split along a (split[j] true for
+    a = axes[j], and a plan) it is zero-padded to whole blocks; elsewhere
+    it is a single block (a size-1 block axis, which broadcasts)."""
+    pad = [(0, 0)] * x.ndim
+    shape = []
+    for a, n in enumerate(x.shape):
+        if a not in axes:
+            shape.append(n)
+            continue
+        plan = plans[axes.index(a)]
+        if plan is not None and split[axes.index(a)]:
+            step = plan[1]
+            nblocks = -(-n // step)
+            pad[a] = (0, nblocks * step - n)
+            shape += [nblocks, step]
+        else:
+            shape += [1, n]
+    if any(p != (0, 0) for p in pad):
+        x = np.pad(x, pad)
+    return x.reshape(shape)
+
+
+def _overlap_add(r, axis, step, overlap, length):
+    """Merge axis `axis` (blocks, `step` apart) and axis+1 (each block's
+    result, step + overlap long) into one axis of `length` samples."""
+    r = np.moveaxis(r, (axis, axis + 1), (-2, -1))
+    nblocks = r.shape[-2]
+    # One row per block, plus one for the last block's tail; a block's
+    # tail (overlap <= step) is added to the start of the next row.
+    out = np.empty(r.shape[:-2] + (nblocks + 1, step), r.dtype)
+    out[..., :nblocks, :] = r[..., :step]
+    out[..., nblocks, :] = 0
+    out[..., 1:, :overlap] += r[..., step:step + overlap]
+    out = out.reshape(out.shape[:-2] + ((nblocks + 1) * step,))[..., :length]
+    return np.moveaxis(out, -1, axis)
+
+
+def oaconvolve(in1, in2, mode="full", axes=None):
+    """Convolve two N-D arrays by the overlap-add method
+    (scipy.signal.oaconvolve).
+
+    Along each convolved axis where one input is much longer than the
+    other, the longer one is cut into blocks, every block is convolved
+    with the shorter input by FFTs of a common short length, and the
+    block results are added where they overlap. This is faster than
+    `fftconvolve` when the inputs differ a lot in size; along axes where
+    it would not help it does what `fftconvolve` does.
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        Inputs of equal ndim.
+    mode : {'full', 'valid', 'same'}
+        Output size, as in `convolve`. In 'valid' mode the inputs are
+        swapped if in2 is the larger one along every convolved axis.
+    axes : int or sequence of int, optional
+        Axes to convolve over (default: all). Along the other axes the
+        shapes must be equal or 1 (broadcast).
+
+    Returns
+    -------
+    ndarray
+        Floating point (integer inputs give float64), complex if either
+        input is. Accurate normwise, not per element, like `fftconvolve`.
+
+    See Also
+    --------
+    fftconvolve : one FFT of the whole array.
+    convolve : direct or FFT convolution, whichever is faster.
+
+    Notes
+    -----
+    As in scipy: axes where either input has length 1 are not
+    transformed but broadcast, so if every axis is such, the result is
+    the product ``in1 * in2`` (integers stay integers); and 'same' crops
+    the broadcast axes to in1's shape too.
+
+    Examples
+    --------
+    A long signal and a short filter: the same values as `fftconvolve`.
+
+    >>> import numpy as np, fastconv
+    >>> rng = np.random.default_rng(0)
+    >>> sig = rng.standard_normal(10_000)
+    >>> taps = np.hanning(31) / np.hanning(31).sum()
+    >>> out = fastconv.oaconvolve(sig, taps, mode="same")
+    >>> out.shape
+    (10000,)
+    >>> np.allclose(out, fastconv.fftconvolve(sig, taps, mode="same"))
+    True
+
+    Along axis 1 only: the one row of in2 broadcasts against every row
+    of in1.
+
+    >>> x = rng.standard_normal((3, 500))
+    >>> h = np.array([[0.25, 0.5, 0.25]])
+    >>> out = fastconv.oaconvolve(x, h, axes=1)
+    >>> out.shape
+    (3, 502)
+    >>> all(np.allclose(out[i], np.convolve(x[i], h[0])) for i in range(3))
+    True
+    """
+    in1 = _args.as_input(in1, "in1")
+    in2 = _args.as_input(in2, "in2")
+    if in1.ndim == in2.ndim == 0:
+        return in1 * in2
+    if in1.ndim != in2.ndim:
+        raise ValueError("in1 and in2 should have the same dimensionality")
+    _args.check_mode(mode, "acceptable mode flags are 'valid', 'same', or 'full'")
+    if in1.size == 0 or in2.size == 0:
+        return np.array([])
+    if in1.shape == in2.shape:  # no axis can be split: one FFT is best
+        return fftconvolve(in1, in2, mode, axes)
+    s1, s2 = in1.shape, in2.shape
+    given = axes is not None
+    axes = _args.normalize_axes(axes, in1.ndim)
+    if given and not axes:
+        raise ValueError("when provided, axes cannot be empty")
+    # Axes where either input has length 1 are broadcast, not transformed.
+    axes = sorted(a for a in axes if s1[a] != 1 and s2[a] != 1)
+    _args.check_batch_shapes(s1, s2, axes)
+    if _args.swap_needed(mode, s1, s2, axes):
+        in1, in2 = in2, in1
+        s1, s2 = s2, s1
+    if not axes:
+        return _apply_mode(in1 * in2, s1, s2, mode, axes)
+
+    _, next_fast_len = _fft_backend()
+    real = in1.dtype.kind != "c" and in2.dtype.kind != "c"
+    # Per convolved axis: the blocking of the longer input, or None.
+    plans = [_oa_blocks(max(s1[a], s2[a]), min(s1[a], s2[a]), next_fast_len, real)
+             for a in axes]
+    if all(p is None for p in plans):
+        return fftconvolve(in1, in2, mode, axes)
+
+    return _apply_mode(_full_oa(_as_float(in1), _as_float(in2), axes, plans), s1, s2, mode,
+                       axes)
+
+
+def _full_oa(in1, in2, axes, plans, workers=None):
+    """The full linear convolution over `axes` by overlap-add, with the
+    blocking `plans` (per axis: (fft_len, step), or None for one FFT
+    along that axis)."""
+    _, next_fast_len = _fft_backend()
+    complex_result = in1.dtype.kind == "c" or in2.dtype.kind == "c"
+    real = not complex_result
+    s1, s2 = in1.shape, in2.shape
+    full = [s1[a] + s2[a] - 1 for a in axes]
+    b1 = _into_blocks(in1, axes, plans, [s1[a] > s2[a] for a in axes])
+    b2 = _into_blocks(in2, axes, plans, [s2[a] > s1[a] for a in axes])
+    # The j-th convolved axis a became (blocks, samples) at (a+j, a+j+1).
+    fft_axes = [a + j + 1 for j, a in enumerate(axes)]
+    fshape = [next_fast_len(n, real) if p is None else p[0] for n, p in zip(full, plans)]
+    # Both inputs are transformed once, all their blocks in one call; the
+    # product broadcasts every block of one against the other.
+    fwd, inv = _transforms(complex_result, workers)
+    ret = inv(fwd(b1, fshape, fft_axes) * fwd(b2, fshape, fft_axes), fshape, fft_axes)
+    # Last axis first, so the earlier axes' positions stay put.
+    for j in reversed(range(len(axes))):
+        a, plan = axes[j], plans[j]
+        if plan is None:
+            index = [slice(None)] * ret.ndim
+            index[a + j], index[a + j + 1] = 0, slice(full[j])
+            ret = ret[tuple(index)]
+        else:
+            step = plan[1]
+            ret = _overlap_add(ret, a + j, step, min(s1[a], s2[a]) - 1, full[j])
+    return ret
+
+
+# -- the FFT path of convolve / correlate (method="fft" or chosen by "auto") --
+
+def _fft_plan(s1, s2, axes, dtype):
+    """How to compute the full convolution of arrays of shapes s1 and s2
+    over `axes`: (plans, predicted seconds), plans as for _full_oa (all
+    None: one FFT of the whole arrays), whichever the cost model says is
+    cheaper."""
+    _, next_fast_len = _fft_backend()
+    real = dtype.kind != "c"
+    batch = math.prod(max(s1[a], s2[a]) for a in range(len(s1)) if a not in axes)
+
+    def cost(plans):
+        big = small = 1  # points of the blocked input's and the other one's transforms
+        fft_size = 1
+        for a, plan in zip(axes, plans):
+            if plan is None:
+                n = next_fast_len(s1[a] + s2[a] - 1, real)
+                big, small = big * n, small * n
+            else:
+                n = plan[0]
+                big *= -(-max(s1[a], s2[a]) // plan[1]) * n
+                small *= n
+            fft_size *= n
+        points = batch * (2 * big + small)
+        single_line = batch == 1 and len(axes) == 1 and plans[0] is None
+        return _cost.fft_seconds(points, points * math.log2(max(fft_size, 2)), single_line,
+                                 dtype)
+
+    plain = [None] * len(axes)
+    blocked = [_oa_blocks(max(s1[a], s2[a]), min(s1[a], s2[a]), next_fast_len, real)
+               for a in axes]
+    options = [(cost(plain), plain)]
+    if any(p is not None for p in blocked):
+        options.append((cost(blocked), blocked))
+    seconds, plans = min(options, key=lambda o: o[0])
+    return plans, seconds
+
+
+def _extension(k_shape, axes, dilations, boundary, fill):
+    """Samples the FFT path adds on each side of every convolved axis: none
+    for a zero fill (the full convolution pads with zeros by itself), else
+    the dilated kernel's reach, filled by the boundary rule."""
+    if boundary == "fill" and fill == 0:
+        return [0] * len(axes)
+    return [d * (k_shape[a] - 1) for a, d in zip(axes, dilations)]
+
+
+def fft_path_seconds(x_shape, k_shape, axes, dilations, boundary, fill, dtype):
+    """Predicted time of filter_fft for these shapes (for method="auto")."""
+    ext = _extension(k_shape, axes, dilations, boundary, fill)
+    s1, s2 = list(x_shape), list(k_shape)
+    for a, d, e in zip(axes, dilations, ext):
+        s1[a] += 2 * e
+        s2[a] = d * (k_shape[a] - 1) + 1
+    return _fft_plan(s1, s2, axes, dtype)[1]
+
+
+# np.pad's names for fastconv's boundary rules
+_NP_PAD = {"wrap": "wrap", "symm": "symmetric", "mirror": "reflect", "nearest": "edge"}
+
+
+def _mode_start(mode, rule, tap, ke, dilation, flip):
+    """Where the mode's output starts in the full result along one axis:
+    the Python twin of mode_start in cpp/src/execute.hpp."""
+    if mode == "full":
+        return 0
+    if mode == "valid":
+        return ke - 1
+    if rule == "centre_low":
+        return (ke - 1) // 2
+    if rule == "centre_high":
+        return ke // 2
+    return tap * dilation if flip else ke - 1 - tap * dilation
+
+
+def filter_fft(flip, x, k, mode, axes, strides, dilations, boundary, fill, rule, taps, shape,
+               threads):
+    """What the direct path computes (same mode, boundary, stride, dilation
+    and anchor), computed with FFTs: the input extended by the boundary
+    rule, its full convolution with the dilated kernel (flipped and
+    conjugated for a correlation), then the mode's window and every
+    stride-th sample. Accurate normwise, not per element. Returns an array
+    of `shape` in x's dtype (integers are rounded: exact up to 2**52)."""
+    if not flip:
+        k = k[tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(k.ndim))]
+        if k.dtype.kind == "c":
+            k = np.conj(k)
+    for a, d in zip(axes, dilations):
+        if d > 1 and k.shape[a] > 1:
+            spread = np.zeros(k.shape[:a] + (d * (k.shape[a] - 1) + 1,) + k.shape[a + 1:],
+                              k.dtype)
+            spread[(slice(None),) * a + (slice(None, None, d),)] = k
+            k = spread
+    integer = x.dtype.kind in "biu"
+    xf, kf = (_as_float(x), _as_float(k)) if integer else (x, k)
+    ext = _extension(k.shape, axes, [1] * len(axes), boundary, fill)
+    if any(ext):
+        pad = [(0, 0)] * x.ndim
+        for a, e in zip(axes, ext):
+            pad[a] = (e, e)
+        if boundary == "fill":
+            xf = np.pad(xf, pad, mode="constant", constant_values=fill)
+        else:
+            xf = np.pad(xf, pad, mode=_NP_PAD[boundary])
+    plans, _ = _fft_plan(xf.shape, kf.shape, axes, np.result_type(xf, kf))
+    if all(p is None for p in plans):
+        full = _full_fft(xf, kf, axes, threads)
+    else:
+        full = _full_oa(xf, kf, axes, plans, threads)
+    index = [slice(None)] * x.ndim
+    for j, a in enumerate(axes):
+        start = ext[j] + _mode_start(mode, rule, taps[j] if taps else 0, k.shape[a],
+                                     dilations[j], flip)
+        index[a] = slice(start, start + (shape[a] - 1) * strides[j] + 1, strides[j])
+    res = full[tuple(index)]
+    if integer:
+        res = np.round(res)
+    return res

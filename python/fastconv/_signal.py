@@ -7,13 +7,14 @@ this module only validates, promotes dtypes and allocates.
 """
 from __future__ import annotations
 
+import math
 import time
 import warnings
 
 import numpy as np
 
-from . import _args, _core, _oracle
-from ._fft import fftconvolve
+from . import _args, _core, _cost, _fft, _oracle
+from ._runtime import active_isa, get_num_threads
 
 __all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "convolve_separable",
            "choose_conv_method"]
@@ -34,6 +35,10 @@ _ndarray = np.ndarray
 # method="auto" takes the separable path for rank-one 2-D kernels from this
 # many taps on (below it the direct kernels are as fast).
 _SEPARABLE_MIN_TAPS = 25
+
+# method="auto" considers the FFT only from this many kernel taps on (the
+# cost model never prefers it below; this spares small calls its cost).
+_FFT_MIN_TAPS = 32
 
 
 def _rank_one_factors(kernel):
@@ -64,9 +69,11 @@ def _rank_one_factors(kernel):
 
 
 def _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out,
-                     threads):
+                     threads, consider_fft=False):
     """The result by convolve_separable when the kernel is rank one and the
-    call allows it (2-D, no dilation, no scipy input swap), else None."""
+    call allows it (2-D, no dilation, no scipy input swap), else None; with
+    `consider_fft`, also None when the FFT path is predicted faster (and
+    allowed: finite inputs)."""
     if not (isinstance(in1, np.ndarray) and isinstance(in2, np.ndarray)) or in1.ndim != 2 \
             or in2.ndim != 2 or dilation != 1 or in1.dtype.kind not in "fc" or in1.size == 0 \
             or (mode == "valid" and (in1.shape[0] < in2.shape[0] or in1.shape[1] < in2.shape[1])):
@@ -75,6 +82,15 @@ def _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation
     if factors is None:
         return None
     col, row = factors
+    if consider_fft:
+        dtype = _args.compute_dtype(np.result_type(in1, in2))
+        boundary_name = _args.check_boundary(boundary)
+        fill = _args.fill_scalar(fillvalue, dtype)
+        separable = _cost.direct_seconds(in1.size, col.size + row.size, dtype, active_isa())
+        fft = _fft.fft_path_seconds(in1.shape, in2.shape, [0, 1], [1, 1], boundary_name, fill,
+                                    dtype)
+        if fft < separable and np.isfinite(in1).all() and np.isfinite(in2).all():
+            return None
     if kind.startswith("correlate"):
         # correlation = convolution with the flipped, conjugated kernel; a
         # tap a over each sample becomes tap k-1-a of the flipped kernel
@@ -87,6 +103,28 @@ def _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation
             anchor = tuple(k - 1 - a for k, a in zip(in2.shape, taps))
     return convolve_separable(in1, col, row, mode, boundary=boundary, fillvalue=fillvalue,
                               stride=stride, anchor=anchor, out=out, threads=threads)
+
+
+def _fft_pays(x, k, shape, axes, dilations, boundary, fill):
+    """method="auto": whether the FFT path is predicted faster than the
+    direct one -- and allowed: never for inputs holding NaN or Inf (an FFT
+    spreads one over the whole result), for long double (the FFT would lose
+    its precision), or for integers whose exact result could exceed 2**52
+    (scipy's rule: max|x| * max|k| * min(sizes))."""
+    taps = math.prod(k.shape[a] for a in axes)
+    # (an FFT costs tens of operations per output: short kernels never pay)
+    if taps < _FFT_MIN_TAPS or x.dtype.kind not in "fciu" or x.dtype == np.longdouble \
+            or x.size == 0:
+        return False
+    direct = _cost.direct_seconds(math.prod(shape), taps, x.dtype, active_isa())
+    fft = _fft.fft_path_seconds(x.shape, k.shape, axes, dilations, boundary, fill,
+                                np.dtype(np.float64) if x.dtype.kind in "iu" else x.dtype)
+    if fft >= direct:
+        return False
+    if x.dtype.kind in "iu":
+        bound = int(np.abs(x).max()) * int(np.abs(k).max()) * min(x.size, k.size)
+        return bound <= 2**52 - 1
+    return bool(np.isfinite(x).all() and np.isfinite(k).all())
 
 
 def _mode_shape(s1, s2, mode, axes, strides, dilations):
@@ -139,8 +177,9 @@ def _undo_swap(res, axes, conjugate):
 
 
 def _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, anchor,
-            out, threads):
-    """The direct path shared by the four functions.
+            out, threads, method="direct"):
+    """The path shared by the four functions: the direct core, or the FFT
+    (method 'fft', or 'auto' when the cost model prefers it).
 
     kind: 'convolve' | 'correlate' | 'convolve2d' | 'correlate2d' -- decides
     the default 'same' anchor and how scipy undoes an input swap.
@@ -193,34 +232,23 @@ def _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, a
     unswap = swapped and not flip
     # (a swapped correlation is flipped back after the core, so not in `out`)
     target = _args.compute_target(None if unswap else out, shape, result_dtype, cdtype)
-    compute = _core.convolve if flip else _core.correlate
-    compute(x, k, target, fill.astype(cdtype), mode, boundary, axes, strides, dilations,
-            rule, taps, nthreads)
+    fill = fill.astype(cdtype)
+    if method == "fft" or method == "auto" and _fft_pays(x, k, shape, axes, dilations, boundary,
+                                                         fill):
+        res = _fft.filter_fft(flip, x, k, mode, axes, strides, dilations, boundary, fill, rule,
+                              taps, shape, nthreads or get_num_threads())
+        if method == "fft" and res.size and not np.isfinite(res.flat[0]):
+            warnings.warn("Use of fft convolution on input with NAN or inf results in NAN "
+                          "or inf output. Consider using method='direct' instead.",
+                          category=RuntimeWarning, stacklevel=4)
+        np.copyto(target, res, casting="unsafe")
+    else:
+        compute = _core.convolve if flip else _core.correlate
+        compute(x, k, target, fill, mode, boundary, axes, strides, dilations, rule, taps,
+                nthreads)
     if unswap:
         target = _undo_swap(target, axes, conjugate=kind == "correlate" and cdtype.kind == "c")
     return _args.finish(target, result_dtype, out)
-
-
-def _fft_method(kind, in1, in2, mode, extras):
-    """method='fft' (convolve and correlate): scipy's fftconvolve path."""
-    if any(v is not None for v in extras.values()):
-        names = ", ".join(k for k, v in extras.items() if v is not None)
-        raise NotImplementedError(f"method='fft' does not support {names} yet; "
-                                  "use method='direct'")
-    if kind == "correlate":
-        in2 = np.conj(in2[(slice(None, None, -1),) * in2.ndim]) \
-            if in2.dtype.kind == "c" else in2[(slice(None, None, -1),) * in2.ndim]
-    if _args.swap_needed(mode, in1.shape, in2.shape, range(in1.ndim)):
-        in1, in2 = in2, in1
-    res = fftconvolve(in1, in2, mode=mode)
-    result_dtype = np.result_type(in1, in2)
-    if result_dtype.kind in "biu":
-        res = np.round(res)
-    if res.size and not np.isfinite(res.flat[0]):
-        warnings.warn("Use of fft convolution on input with NAN or inf results in NAN "
-                      "or inf output. Consider using method='direct' instead.",
-                      category=RuntimeWarning, stacklevel=3)
-    return res.astype(result_dtype)
 
 
 def _n_dim_call(kind, in1, in2, mode, method, axes, stride, dilation, boundary, fillvalue,
@@ -236,21 +264,15 @@ def _n_dim_call(kind, in1, in2, mode, method, axes, stride, dilation, boundary, 
     _args.check_mode(mode)
     if method not in _METHODS:
         raise ValueError("Acceptable method flags are 'auto', 'direct', or 'fft'.")
-    if method == "fft":
-        extras = {"axes": axes, "out": out, "anchor": anchor,
-                  "stride": None if stride == 1 else stride,
-                  "dilation": None if dilation == 1 else dilation,
-                  "boundary": None if boundary in ("fill", "pad") else boundary}
-        return _fft_method(kind, in1, in2, mode, extras)
-    # method="auto": the separable path for rank-one 2-D kernels, else the
-    # direct path (the FFT cost model is still to come).
+    # method="auto": the separable path for rank-one 2-D kernels when it is
+    # the cheapest, else whichever of direct and FFT the cost model prefers.
     if method == "auto" and axes is None:
         res = _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation,
-                               anchor, out, threads)
+                               anchor, out, threads, consider_fft=True)
         if res is not None:
             return res
     return _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue,
-                   anchor, out, threads)
+                   anchor, out, threads, method)
 
 
 def convolve(in1, in2, mode="full", method="auto", *, axes=None, stride=1, dilation=1,
@@ -267,8 +289,13 @@ def convolve(in1, in2, mode="full", method="auto", *, axes=None, stride=1, dilat
         only (n - ke + 1). In 'valid' mode without stride or dilation, the
         inputs are swapped when `in2` is the larger, as scipy does.
     method : {'auto', 'direct', 'fft'}
-        'auto' is 'direct' for now. 'fft' uses `fftconvolve` (accurate
-        normwise only) and does not take fastconv's extra keywords.
+        'direct' sums the products (accurate per element); 'fft' computes
+        the same result with FFTs (accurate normwise only: small outputs
+        next to large ones lose relative accuracy); 'auto' takes whichever
+        of direct, separable (rank-one 2-D kernels) and FFT the cost model
+        predicts fastest, never the FFT for inputs holding NaN or Inf, long
+        double, or integers whose result could exceed 2**52. Every keyword
+        works with every method.
     axes : int or tuple of int, optional
         Axes to convolve over (default: all); along the others the shapes
         must be equal or 1 (broadcast).
