@@ -117,6 +117,40 @@ def _signal_case(n, k, dtype):
     return setup
 
 
+def _large_kernel_case(shape, k):
+    """convolve(..., "same") with method="auto" (the FFT path by the cost
+    model) against the FFT-based and direct peers; GFLOP/s counts the
+    direct-equivalent 2 * outputs * taps."""
+    def setup(rng):
+        x = rng.random(shape).astype(np.float32)
+        h = rng.random(k).astype(np.float32)
+        flipped = np.ascontiguousarray(h[(slice(None, None, -1),) * h.ndim])
+        runs = {"fastconv": lambda: fastconv.convolve(x, h, "same")}
+        if signal is not None:
+            runs["scipy.signal.fftconvolve"] = lambda: signal.fftconvolve(x, h, "same")
+            runs["scipy.signal.oaconvolve"] = lambda: signal.oaconvolve(x, h, "same")
+        # 'same' starts at (k-1)//2 of the full convolution: as a correlation
+        # with the flipped kernel, its anchor (left padding) is k-1 - that
+        lead = [n - 1 - (n - 1) // 2 for n in h.shape]
+        if cv2 is not None:
+            x2, f2 = (x, flipped) if x.ndim == 2 else (x[None], flipped[None])
+            anchor = (lead[-1], lead[0] if x.ndim == 2 else 0)
+            runs["cv2.filter2D"] = lambda: cv2.filter2D(x2, -1, f2, anchor=anchor,
+                                                        borderType=cv2.BORDER_CONSTANT)
+        if torch is not None:
+            xt = torch.from_numpy(x)[None, None]
+            ft = torch.from_numpy(flipped)[None, None]
+            pad = []
+            for n, first in zip(reversed(h.shape), reversed(lead)):
+                pad += [first, n - 1 - first]
+            conv = F.conv2d if x.ndim == 2 else F.conv1d
+            runs["torch"] = lambda: conv(F.pad(xt, pad), ft)
+        squeeze = (lambda r: r) if len(shape) == 2 else (lambda r: r[0])
+        to_np = {"cv2.filter2D": squeeze, "torch": lambda r: r[0, 0].numpy()}
+        return 2 * x.size * h.size, runs, to_np
+    return setup
+
+
 def _copy_floor(n, dtype):
     def setup(rng):
         x = rng.random(n).astype(dtype)
@@ -195,9 +229,13 @@ CASES = {
     "H1": ("2-D f32 1024x1024, 3x3, same", _image_case((1024, 1024), 3, np.float32, True)),
     "H2": ("2-D f32 1024x1024, 7x7, same", _image_case((1024, 1024), 7, np.float32, True)),
     "H3": ("2-D f32 1024x1024, 11x11, same", _image_case((1024, 1024), 11, np.float32, True)),
+    "H4": ("2-D f32 1024x1024, 31x31, same, method auto",
+           _large_kernel_case((1024, 1024), (31, 31))),
     "H5": ("2-D f32 4096x4096, 5x5, same", _image_case((4096, 4096), 5, np.float32)),
     "H6": ("2-D f64 1024x1024, 7x7, same", _image_case((1024, 1024), 7, np.float64)),
     "H7": ("1-D f32 N=1,000,000, K=64, same", _signal_case(1_000_000, 64, np.float32)),
+    "H8": ("1-D f32 N=1,000,000, K=1024, same, method auto",
+           _large_kernel_case((1_000_000,), (1024,))),
     "H9": ("1-D f64 N=1,000,000, K=3, same", _signal_case(1_000_000, 3, np.float64)),
     "H10": ("15x15 Gaussian as a 2-D array, convolve2d same",
             _gaussian_case(False)),

@@ -19,7 +19,8 @@ pytest.importorskip("hypothesis")
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLASSES = ["TestConvolve", "TestConvolve2d", "TestCorrelateReal", "TestCorrelate",
            "TestCorrelateComplex", "TestCorrelate2d", "TestFFTConvolve",
-           "TestOAConvolve", "TestAllFreqConvolves", "test_convolve_longdtype_input"]
+           "TestOAConvolve", "TestAllFreqConvolves", "test_convolve_longdtype_input",
+           "test_choose_conv_method"]
 
 
 def test_scipy_signaltools_suite_passes_with_fastconv():

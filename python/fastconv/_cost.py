@@ -10,55 +10,59 @@ alike with threads, so the comparison is made per thread.
 """
 from __future__ import annotations
 
-import math
-
-# Direct path: multiply-adds per second on one thread for long kernels, by
-# ISA and element kind, and the kernel length at which the rate is half
-# that (short kernels pay per-output overhead and more loads per tap).
+# Direct path: multiply-adds per second on one thread for long 2-D kernels,
+# by ISA and element kind (i8: integers, computed in int64), the kernel
+# size at which the rate is half that (short kernels pay per-output
+# overhead and more loads per tap), and the rate of 1-D kernels relative
+# to 2-D ones.
 _DIRECT_RATE = {
-    "avx2": {"f4": 34e9, "f8": 18e9, "c8": 1.5e9, "c16": 1.0e9},
-    "baseline": {"f4": 15e9, "f8": 7.7e9, "c8": 1.5e9, "c16": 1.0e9},
+    "avx2": {"f4": 36e9, "f8": 18e9, "c8": 2.0e9, "c16": 2.4e9, "i8": 2.7e9},
+    "baseline": {"f4": 15e9, "f8": 7.7e9, "c8": 1.5e9, "c16": 1.0e9, "i8": 2.7e9},
 }
 _DIRECT_RATE["avx512"] = {k: v * (1.6 if k[0] == "f" else 1.0)
                           for k, v in _DIRECT_RATE["avx2"].items()}
-_HALF_RATE_TAPS = {"f4": 20, "f8": 20, "c8": 2, "c16": 2}
+_HALF_RATE_TAPS = {"f4": 12, "f8": 12, "c8": 2, "c16": 2, "i8": 2}
+_ONE_D = 0.8
+
 
 # FFT path: seconds per N*log2(N) of one transform of N real points (a
 # complex transform costs twice), for transforms pocketfft vectorises
-# across lines (multi-dimensional, or batched blocks); a single long 1-D
-# transform runs scalar, _SCALAR_1D times slower. Plus seconds per point
-# for the element-wise work (padding, spectrum product, overlap-add, crop).
-_FFT_PER_NLOGN = {"f4": 0.19e-9, "f8": 0.30e-9}
-_SCALAR_1D = 2.0
-_FFT_PER_POINT = {"f4": 1.5e-9, "f8": 2.5e-9}
+# across lines (multi-dimensional, or batched blocks), the element-wise work
+# (padding, spectrum product, crop) folded in; a single long 1-D transform
+# runs scalar, _SCALAR_1D times slower; overlap-add's blocking and adding
+# back cost more per N*log2(N): _OVERLAP_ADD[kind][0] along one axis,
+# [1] along several (more reshaping per point).
+_FFT_PER_NLOGN = {"f4": 0.24e-9, "f8": 0.36e-9}
+_SCALAR_1D = 2.3
+_OVERLAP_ADD = {"f4": (1.4, 2.7), "f8": (1.8, 2.2)}
 
 
 def _kind(dtype):
+    if dtype.kind in "biu":
+        return "i8"
     if dtype.kind == "c":
         return "c8" if dtype.itemsize <= 8 else "c16"
     return "f4" if dtype.itemsize <= 4 else "f8"
 
 
-def direct_seconds(outputs, taps, dtype, isa):
+def direct_seconds(outputs, taps, dtype, isa, one_d=False):
     """Predicted time of the direct path: `outputs` results of `taps`
-    multiply-adds each."""
+    multiply-adds each (`one_d`: along one axis)."""
     kind = _kind(dtype)
     rate = _DIRECT_RATE.get(isa, _DIRECT_RATE["baseline"])[kind]
-    rate *= taps / (taps + _HALF_RATE_TAPS[kind])
+    rate *= taps / (taps + _HALF_RATE_TAPS[kind]) * (_ONE_D if one_d else 1.0)
     return outputs * taps / rate
 
 
-def fft_seconds(transform_points, nlogn, lines_1d, dtype):
-    """Predicted time of an FFT convolution that transforms
-    `transform_points` points in total (both inputs and the inverse) with
-    `nlogn` = sum of N*log2(N) over them; `lines_1d` says whether they are
-    single long 1-D transforms (no vectorisation across lines)."""
-    kind = "f8" if dtype.itemsize > 4 and dtype.kind == "f" or dtype.itemsize > 8 else "f4"
+def fft_seconds(nlogn, single_line, dtype, overlap_add, axes=1):
+    """Predicted time of an FFT convolution whose transforms (both inputs
+    and the inverse) add up to `nlogn` = sum of N*log2(N); `single_line`:
+    one long 1-D transform (no vectorisation across lines);
+    `overlap_add`: cut into blocks and added back along `axes` axes."""
+    kind = "f4" if dtype.itemsize <= 4 or dtype.kind == "c" and dtype.itemsize <= 8 else "f8"
     per = _FFT_PER_NLOGN[kind] * (2 if dtype.kind == "c" else 1)
-    if lines_1d:
+    if single_line:
         per *= _SCALAR_1D
-    return per * nlogn + _FFT_PER_POINT[kind] * transform_points
-
-
-def nlogn(n):
-    return n * math.log2(max(n, 2))
+    if overlap_add:
+        per *= _OVERLAP_ADD[kind][0 if axes == 1 else 1]
+    return per * nlogn

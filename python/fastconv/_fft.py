@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from . import _args, _cost
+from ._runtime import get_num_threads
 
 _backend = None
 
@@ -75,6 +76,18 @@ def fftconvolve(in1, in2, mode="full", axes=None):
     ...             [0.0, 1.0, 2.5, 4.0, 1.5])
     True
     """
+    prepared = _prepare(in1, in2, mode, axes)
+    if not isinstance(prepared, tuple):
+        return prepared
+    in1, in2, s1, s2, axes = prepared
+    res = _full_fft(_as_float(in1), _as_float(in2), axes, get_num_threads())
+    return _apply_mode(res, s1, s2, mode, axes)
+
+
+def _prepare(in1, in2, mode, axes):
+    """scipy's checks and conventions shared by fftconvolve and oaconvolve:
+    (in1, in2, shape1, shape2, transformed axes), in1 the larger in 'valid'
+    mode -- or the finished result when nothing is left to transform."""
     in1 = _args.as_input(in1, "in1")
     in2 = _args.as_input(in2, "in2")
     if in1.ndim == in2.ndim == 0:
@@ -90,15 +103,14 @@ def fftconvolve(in1, in2, mode="full", axes=None):
     if given and not axes:
         raise ValueError("when provided, axes cannot be empty")
     # Axes where either input has length 1 are broadcast, not transformed.
-    axes = [a for a in axes if s1[a] != 1 and s2[a] != 1]
+    axes = sorted(a for a in axes if s1[a] != 1 and s2[a] != 1)
     _args.check_batch_shapes(s1, s2, axes)
     if _args.swap_needed(mode, s1, s2, axes):
         in1, in2 = in2, in1
         s1, s2 = s2, s1
     if not axes:
         return _apply_mode(in1 * in2, s1, s2, mode, axes)
-
-    return _apply_mode(_full_fft(_as_float(in1), _as_float(in2), axes), s1, s2, mode, axes)
+    return in1, in2, s1, s2, axes
 
 
 def _as_float(a):
@@ -118,18 +130,56 @@ def _transforms(complex_result, workers):
             lambda a, s, axes: inv(a, s, axes=axes, workers=workers))
 
 
-def _full_fft(in1, in2, axes, workers=None):
+def _fft_options(workers):
+    lib, _ = _fft_backend()
+    if lib is np.fft:
+        return lib, {}
+    return lib, {"workers": workers, "overwrite_x": True}
+
+
+def _forward(a, fshape, axes, workers):
+    """The N-D transform (real-input unless a is complex), one axis at a
+    time, the last first: lines that are all zero padding are never
+    transformed, so a small kernel padded to the image's size costs
+    about half a transform of the image."""
+    lib, opts = _fft_options(workers)
+    first = lib.fft if a.dtype.kind == "c" else lib.rfft
+    spec = first(a, fshape[-1], axis=axes[-1], **{k: v for k, v in opts.items()
+                                                  if k == "workers"})
+    for ax, n in zip(axes[:-1], fshape[:-1]):
+        spec = lib.fft(spec, n, axis=ax, **opts)
+    return spec
+
+
+def _inverse(spec, fshape, axes, real, keep, workers):
+    """The inverse of _forward, keeping only the index ranges `keep` (per
+    axis, (start, stop)) -- cropped as soon as each axis is done, so the
+    later axes transform fewer lines."""
+    lib, opts = _fft_options(workers)
+    for ax, n, (lo, hi) in zip(axes[:-1], fshape[:-1], keep[:-1]):
+        spec = lib.ifft(spec, n, axis=ax, **opts)
+        spec = spec[(slice(None),) * ax + (slice(lo, hi),)]
+    last = (lib.irfft if real else lib.ifft)(spec, fshape[-1], axis=axes[-1], **opts)
+    return last[(slice(None),) * axes[-1] + (slice(*keep[-1]),)]
+
+
+def _full_fft(in1, in2, axes, workers=None, keep=None):
     """The full linear convolution over `axes` by one FFT of the whole
-    (padded) arrays; the other axes broadcast."""
+    (padded) arrays; the other axes broadcast. `keep`: the (start, stop)
+    range wanted along each axis of `axes` (default: all of it)."""
     _, next_fast_len = _fft_backend()
     complex_result = in1.dtype.kind == "c" or in2.dtype.kind == "c"
     s1, s2 = in1.shape, in2.shape
-    shape = [max(s1[a], s2[a]) if a not in axes else s1[a] + s2[a] - 1
-             for a in range(in1.ndim)]
-    fshape = [next_fast_len(shape[a], not complex_result) for a in axes]
-    fwd, inv = _transforms(complex_result, workers)
-    ret = inv(fwd(in1, fshape, axes) * fwd(in2, fshape, axes), fshape, axes)
-    return ret[tuple(slice(n) for n in shape)]
+    full = [s1[a] + s2[a] - 1 for a in axes]
+    fshape = [next_fast_len(n, not complex_result) for n in full]
+    spec = _forward(in1, fshape, axes, workers)
+    other = _forward(in2, fshape, axes, workers)
+    if spec.shape == np.broadcast_shapes(spec.shape, other.shape):
+        spec *= other
+    else:
+        spec = spec * other
+    return _inverse(spec, fshape, axes, not complex_result,
+                    keep or [(0, n) for n in full], workers)
 
 
 def _apply_mode(ret, s1, s2, mode, axes):
@@ -285,31 +335,12 @@ def oaconvolve(in1, in2, mode="full", axes=None):
     >>> all(np.allclose(out[i], np.convolve(x[i], h[0])) for i in range(3))
     True
     """
-    in1 = _args.as_input(in1, "in1")
-    in2 = _args.as_input(in2, "in2")
-    if in1.ndim == in2.ndim == 0:
-        return in1 * in2
-    if in1.ndim != in2.ndim:
-        raise ValueError("in1 and in2 should have the same dimensionality")
-    _args.check_mode(mode, "acceptable mode flags are 'valid', 'same', or 'full'")
-    if in1.size == 0 or in2.size == 0:
-        return np.array([])
-    if in1.shape == in2.shape:  # no axis can be split: one FFT is best
+    if np.shape(in1) == np.shape(in2):  # no axis can be split: one FFT is best
         return fftconvolve(in1, in2, mode, axes)
-    s1, s2 = in1.shape, in2.shape
-    given = axes is not None
-    axes = _args.normalize_axes(axes, in1.ndim)
-    if given and not axes:
-        raise ValueError("when provided, axes cannot be empty")
-    # Axes where either input has length 1 are broadcast, not transformed.
-    axes = sorted(a for a in axes if s1[a] != 1 and s2[a] != 1)
-    _args.check_batch_shapes(s1, s2, axes)
-    if _args.swap_needed(mode, s1, s2, axes):
-        in1, in2 = in2, in1
-        s1, s2 = s2, s1
-    if not axes:
-        return _apply_mode(in1 * in2, s1, s2, mode, axes)
-
+    prepared = _prepare(in1, in2, mode, axes)
+    if not isinstance(prepared, tuple):
+        return prepared
+    in1, in2, s1, s2, axes = prepared
     _, next_fast_len = _fft_backend()
     real = in1.dtype.kind != "c" and in2.dtype.kind != "c"
     # Per convolved axis: the blocking of the longer input, or None.
@@ -318,8 +349,8 @@ def oaconvolve(in1, in2, mode="full", axes=None):
     if all(p is None for p in plans):
         return fftconvolve(in1, in2, mode, axes)
 
-    return _apply_mode(_full_oa(_as_float(in1), _as_float(in2), axes, plans), s1, s2, mode,
-                       axes)
+    res = _full_oa(_as_float(in1), _as_float(in2), axes, plans, get_num_threads())
+    return _apply_mode(res, s1, s2, mode, axes)
 
 
 def _full_oa(in1, in2, axes, plans, workers=None):
@@ -355,6 +386,29 @@ def _full_oa(in1, in2, axes, plans, workers=None):
 
 # -- the FFT path of convolve / correlate (method="fft" or chosen by "auto") --
 
+def _fft_work(s1, s2, axes, plans, dtype):
+    """(sum of N*log2(N) over the transforms, single long 1-D transform?)
+    of the full convolution of shapes s1 and s2 with the blocking `plans`
+    (both inputs' transforms and the inverse)."""
+    _, next_fast_len = _fft_backend()
+    real = dtype.kind != "c"
+    batch = math.prod(max(s1[a], s2[a]) for a in range(len(s1)) if a not in axes)
+    big = small = 1  # points of the blocked input's and the other one's transforms
+    fft_size = 1
+    for a, plan in zip(axes, plans):
+        if plan is None:
+            n = next_fast_len(s1[a] + s2[a] - 1, real)
+            big, small = big * n, small * n
+        else:
+            n = plan[0]
+            big *= -(-max(s1[a], s2[a]) // plan[1]) * n
+            small *= n
+        fft_size *= n
+    points = batch * (2 * big + small)
+    single_line = batch == 1 and len(axes) == 1 and plans[0] is None
+    return points * math.log2(max(fft_size, 2)), single_line
+
+
 def _fft_plan(s1, s2, axes, dtype):
     """How to compute the full convolution of arrays of shapes s1 and s2
     over `axes`: (plans, predicted seconds), plans as for _full_oa (all
@@ -362,31 +416,14 @@ def _fft_plan(s1, s2, axes, dtype):
     cheaper."""
     _, next_fast_len = _fft_backend()
     real = dtype.kind != "c"
-    batch = math.prod(max(s1[a], s2[a]) for a in range(len(s1)) if a not in axes)
-
-    def cost(plans):
-        big = small = 1  # points of the blocked input's and the other one's transforms
-        fft_size = 1
-        for a, plan in zip(axes, plans):
-            if plan is None:
-                n = next_fast_len(s1[a] + s2[a] - 1, real)
-                big, small = big * n, small * n
-            else:
-                n = plan[0]
-                big *= -(-max(s1[a], s2[a]) // plan[1]) * n
-                small *= n
-            fft_size *= n
-        points = batch * (2 * big + small)
-        single_line = batch == 1 and len(axes) == 1 and plans[0] is None
-        return _cost.fft_seconds(points, points * math.log2(max(fft_size, 2)), single_line,
-                                 dtype)
-
     plain = [None] * len(axes)
+    options = [(_cost.fft_seconds(*_fft_work(s1, s2, axes, plain, dtype), dtype, False), plain)]
     blocked = [_oa_blocks(max(s1[a], s2[a]), min(s1[a], s2[a]), next_fast_len, real)
                for a in axes]
-    options = [(cost(plain), plain)]
     if any(p is not None for p in blocked):
-        options.append((cost(blocked), blocked))
+        work = _fft_work(s1, s2, axes, blocked, dtype)
+        split = sum(p is not None for p in blocked)
+        options.append((_cost.fft_seconds(*work, dtype, True, split), blocked))
     seconds, plans = min(options, key=lambda o: o[0])
     return plans, seconds
 
@@ -457,16 +494,22 @@ def filter_fft(flip, x, k, mode, axes, strides, dilations, boundary, fill, rule,
             xf = np.pad(xf, pad, mode="constant", constant_values=fill)
         else:
             xf = np.pad(xf, pad, mode=_NP_PAD[boundary])
-    plans, _ = _fft_plan(xf.shape, kf.shape, axes, np.result_type(xf, kf))
-    if all(p is None for p in plans):
-        full = _full_fft(xf, kf, axes, threads)
-    else:
-        full = _full_oa(xf, kf, axes, plans, threads)
-    index = [slice(None)] * x.ndim
+    # The window of the full convolution the mode keeps, per axis.
+    window = []
     for j, a in enumerate(axes):
         start = ext[j] + _mode_start(mode, rule, taps[j] if taps else 0, k.shape[a],
                                      dilations[j], flip)
-        index[a] = slice(start, start + (shape[a] - 1) * strides[j] + 1, strides[j])
+        window.append((start, start + (shape[a] - 1) * strides[j] + 1))
+    plans, _ = _fft_plan(xf.shape, kf.shape, axes, np.result_type(xf, kf))
+    index = [slice(None)] * x.ndim
+    if all(p is None for p in plans):
+        full = _full_fft(xf, kf, axes, threads, keep=window)
+        for j, a in enumerate(axes):
+            index[a] = slice(None, None, strides[j])
+    else:
+        full = _full_oa(xf, kf, axes, plans, threads)
+        for j, a in enumerate(axes):
+            index[a] = slice(window[j][0], window[j][1], strides[j])
     res = full[tuple(index)]
     if integer:
         res = np.round(res)

@@ -68,6 +68,17 @@ def _rank_one_factors(kernel):
     return col, row
 
 
+def _fft_beats_separable(in1, in2, boundary="fill", fillvalue=0):
+    """Whether the FFT path is predicted faster than the separable one for
+    a rank-one 2-D kernel in2 (and allowed: finite inputs)."""
+    dtype = _args.compute_dtype(np.result_type(in1, in2))
+    fill = _args.fill_scalar(fillvalue, dtype)
+    separable = _cost.direct_seconds(in1.size, sum(in2.shape), dtype, active_isa(), one_d=True)
+    fft = _fft.fft_path_seconds(in1.shape, in2.shape, [0, 1], [1, 1],
+                                _args.check_boundary(boundary), fill, dtype)
+    return bool(fft < separable and np.isfinite(in1).all() and np.isfinite(in2).all())
+
+
 def _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out,
                      threads, consider_fft=False):
     """The result by convolve_separable when the kernel is rank one and the
@@ -82,15 +93,8 @@ def _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation
     if factors is None:
         return None
     col, row = factors
-    if consider_fft:
-        dtype = _args.compute_dtype(np.result_type(in1, in2))
-        boundary_name = _args.check_boundary(boundary)
-        fill = _args.fill_scalar(fillvalue, dtype)
-        separable = _cost.direct_seconds(in1.size, col.size + row.size, dtype, active_isa())
-        fft = _fft.fft_path_seconds(in1.shape, in2.shape, [0, 1], [1, 1], boundary_name, fill,
-                                    dtype)
-        if fft < separable and np.isfinite(in1).all() and np.isfinite(in2).all():
-            return None
+    if consider_fft and _fft_beats_separable(in1, in2, boundary, fillvalue):
+        return None
     if kind.startswith("correlate"):
         # correlation = convolution with the flipped, conjugated kernel; a
         # tap a over each sample becomes tap k-1-a of the flipped kernel
@@ -113,10 +117,11 @@ def _fft_pays(x, k, shape, axes, dilations, boundary, fill):
     (scipy's rule: max|x| * max|k| * min(sizes))."""
     taps = math.prod(k.shape[a] for a in axes)
     # (an FFT costs tens of operations per output: short kernels never pay)
-    if taps < _FFT_MIN_TAPS or x.dtype.kind not in "fciu" or x.dtype == np.longdouble \
-            or x.size == 0:
+    if taps < _FFT_MIN_TAPS or x.dtype.kind not in "fciu" or x.size == 0 \
+            or x.dtype in (np.longdouble, np.clongdouble):
         return False
-    direct = _cost.direct_seconds(math.prod(shape), taps, x.dtype, active_isa())
+    one_d = sum(k.shape[a] > 1 for a in axes) == 1
+    direct = _cost.direct_seconds(math.prod(shape), taps, x.dtype, active_isa(), one_d)
     fft = _fft.fft_path_seconds(x.shape, k.shape, axes, dilations, boundary, fill,
                                 np.dtype(np.float64) if x.dtype.kind in "iu" else x.dtype)
     if fft >= direct:
@@ -494,11 +499,23 @@ def convolve_separable(in1, col, row, mode="full", *, boundary="fill", fillvalue
 
 
 def choose_conv_method(in1, in2, mode="full", measure=False):
-    """Which method `convolve`/`correlate` would use (scipy.signal.choose_conv_method).
+    """The method `convolve`/`correlate` with method='auto' would use
+    (scipy.signal.choose_conv_method).
 
-    Until the FFT cost model lands this answers 'direct' (what method='auto'
-    runs); with ``measure=True`` it times both methods and returns the
-    faster with the timings, as scipy does.
+    Returns 'fft' when fastconv's cost model predicts the FFT path faster
+    and it is allowed (finite inputs; no long double; for integers, a
+    result that cannot exceed 2**52), else 'direct' (which includes the
+    separable path for rank-one 2-D kernels). With ``measure=True``, times
+    both methods and returns ``(faster, {'fft': seconds, 'direct':
+    seconds})``, as scipy does.
+
+    Examples
+    --------
+    >>> import numpy as np, fastconv
+    >>> fastconv.choose_conv_method(np.ones(1000), np.ones(5))
+    'direct'
+    >>> fastconv.choose_conv_method(np.ones(100_000), np.ones(5000))
+    'fft'
     """
     in1 = _args.as_input(in1, "in1")
     in2 = _args.as_input(in2, "in2")
@@ -513,4 +530,19 @@ def choose_conv_method(in1, in2, mode="full", measure=False):
             times[method] = min(runs)
         return ("fft" if times["fft"] < times["direct"] else "direct"), times
     _args.check_mode(mode)
-    return "direct"
+    if in1.ndim != in2.ndim:
+        raise ValueError("in1 and in2 should have the same dimensionality")
+    if (in1.size == 0 or in2.size == 0 or in1.ndim == 0 or _args.is_object(in1, in2)
+            or in1.dtype.kind == in2.dtype.kind == "b"):
+        return "direct"
+    axes = list(range(in1.ndim))
+    if _args.swap_needed(mode, in1.shape, in2.shape, axes):
+        in1, in2 = in2, in1
+    if _rank_one_factors(in2) is not None and not _fft_beats_separable(in1, in2):
+        return "direct"
+    cdtype = _args.compute_dtype(np.result_type(in1, in2))
+    x, k = _args.to_compute(in1, cdtype), _args.to_compute(in2, cdtype)
+    ones = [1] * len(axes)
+    shape = tuple(_core.output_shape(x.shape, k.shape, mode, axes, ones, ones))
+    fill = np.zeros((), cdtype)
+    return "fft" if _fft_pays(x, k, shape, axes, ones, "fill", fill) else "direct"
