@@ -94,19 +94,22 @@ def fit_fft(rng):
               f"overlap-add {', '.join(cells)}")
 
 
-def check(rng):
-    print("model vs measurement, 1 thread (ms)")
+def check(rng, threads):
+    print(f"model vs measurement, {threads} thread(s) (ms)")
     print("  case                 direct pred/meas    fft pred/meas    auto picks")
-    for shape, k in [((1024, 1024), (15, 15)), ((1024, 1024), (31, 31)),
-                     ((512, 512), (63, 63)), ((1_000_000,), (128,)),
+    for shape, k in [((256, 256), (31, 31)), ((1024, 1024), (15, 15)),
+                     ((1024, 1024), (31, 31)), ((512, 512), (63, 63)), ((10_000,), (1023,)),
+                     ((1_000_000,), (128,)), ((1_000_000,), (255,)),
                      ((1_000_000,), (1024,)), ((100_000,), (4096,))]:
         x = rng.random(shape).astype(np.float32)
         h = rng.random(k).astype(np.float32)
-        td = best_time(lambda: fastconv.convolve(x, h, "same", method="direct", threads=1))
-        tf = best_time(lambda: fastconv.convolve(x, h, "same", method="fft", threads=1))
-        pd = _cost.direct_seconds(x.size, h.size, x.dtype, fastconv.active_isa(), x.ndim == 1)
+        td = best_time(lambda: fastconv.convolve(x, h, "same", method="direct",
+                                                 threads=threads))
+        tf = best_time(lambda: fastconv.convolve(x, h, "same", method="fft", threads=threads))
+        pd = _cost.direct_seconds(x.size, h.size, x.dtype, fastconv.active_isa(), x.ndim == 1,
+                                  threads)
         pf = _fft.fft_path_seconds(x.shape, h.shape, list(range(x.ndim)), [1] * x.ndim,
-                                   "fill", 0, x.dtype)
+                                   "fill", 0, x.dtype, threads)
         print(f"  {str(shape) + ' ' + str(k):20s} {pd * 1e3:7.2f} / {td * 1e3:7.2f}   "
               f"{pf * 1e3:7.2f} / {tf * 1e3:7.2f}    {'fft' if pf < pd else 'direct'}"
               f" (best {'fft' if tf < td else 'direct'})")
@@ -121,7 +124,8 @@ def main():
     if "fft" in what:
         fit_fft(rng)
     if "check" in what:
-        check(rng)
+        check(rng, 1)
+        check(rng, 2)
 
 
 if __name__ == "__main__":

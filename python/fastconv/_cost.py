@@ -23,6 +23,9 @@ _DIRECT_RATE["avx512"] = {k: v * (1.6 if k[0] == "f" else 1.0)
                           for k, v in _DIRECT_RATE["avx2"].items()}
 _HALF_RATE_TAPS = {"f4": 12, "f8": 12, "c8": 2, "c16": 2, "i8": 2}
 _ONE_D = 0.8
+# Each thread past the first adds this fraction of one thread's speed
+# (outputs split evenly, bounded by memory and the VM's cores).
+_DIRECT_THREAD_GAIN = 0.85
 
 
 # FFT path: seconds per N*log2(N) of one transform of N real points (a
@@ -35,6 +38,11 @@ _ONE_D = 0.8
 _FFT_PER_NLOGN = {"f4": 0.24e-9, "f8": 0.36e-9}
 _SCALAR_1D = 2.3
 _OVERLAP_ADD = {"f4": (1.4, 2.7), "f8": (1.8, 2.2)}
+# pocketfft's workers split the lines of a transform: each worker past the
+# first adds this fraction (a single long line does not split at all).
+_FFT_THREAD_GAIN = 0.5
+# The Python around the transforms: padding, planning, a few numpy calls.
+FFT_CALL = 0.3e-3
 
 
 def _kind(dtype):
@@ -45,24 +53,26 @@ def _kind(dtype):
     return "f4" if dtype.itemsize <= 4 else "f8"
 
 
-def direct_seconds(outputs, taps, dtype, isa, one_d=False):
+def direct_seconds(outputs, taps, dtype, isa, one_d=False, threads=1):
     """Predicted time of the direct path: `outputs` results of `taps`
-    multiply-adds each (`one_d`: along one axis)."""
+    multiply-adds each (`one_d`: along one axis) on `threads` threads."""
     kind = _kind(dtype)
     rate = _DIRECT_RATE.get(isa, _DIRECT_RATE["baseline"])[kind]
     rate *= taps / (taps + _HALF_RATE_TAPS[kind]) * (_ONE_D if one_d else 1.0)
-    return outputs * taps / rate
+    return outputs * taps / rate / (1 + _DIRECT_THREAD_GAIN * (threads - 1))
 
 
-def fft_seconds(nlogn, single_line, dtype, overlap_add, axes=1):
+def fft_seconds(nlogn, single_line, dtype, overlap_add, axes=1, threads=1):
     """Predicted time of an FFT convolution whose transforms (both inputs
     and the inverse) add up to `nlogn` = sum of N*log2(N); `single_line`:
     one long 1-D transform (no vectorisation across lines);
-    `overlap_add`: cut into blocks and added back along `axes` axes."""
+    `overlap_add`: cut into blocks and added back along `axes` axes;
+    `threads` FFT workers."""
     kind = "f4" if dtype.itemsize <= 4 or dtype.kind == "c" and dtype.itemsize <= 8 else "f8"
     per = _FFT_PER_NLOGN[kind] * (2 if dtype.kind == "c" else 1)
     if single_line:
         per *= _SCALAR_1D
     if overlap_add:
         per *= _OVERLAP_ADD[kind][0 if axes == 1 else 1]
-    return per * nlogn
+    speedup = 1 if single_line else 1 + _FFT_THREAD_GAIN * (threads - 1)
+    return FFT_CALL + per * nlogn / speedup

@@ -130,44 +130,28 @@ def _transforms(complex_result, workers):
             lambda a, s, axes: inv(a, s, axes=axes, workers=workers))
 
 
-def _fft_options(workers):
-    lib, _ = _fft_backend()
-    if lib is np.fft:
-        return lib, {}
-    return lib, {"workers": workers, "overwrite_x": True}
-
-
 def _forward(a, fshape, axes, workers):
-    """The N-D transform (real-input unless a is complex), one axis at a
-    time, the last first: lines that are all zero padding are never
-    transformed, so a small kernel padded to the image's size costs
-    about half a transform of the image."""
-    lib, opts = _fft_options(workers)
-    first = lib.fft if a.dtype.kind == "c" else lib.rfft
-    spec = first(a, fshape[-1], axis=axes[-1], **{k: v for k, v in opts.items()
-                                                  if k == "workers"})
+    """The N-D transform of `a` zero-padded to `fshape` (real-input unless
+    a is complex). An array much shorter than fshape along the leading axes
+    (a kernel padded to the image's size) is transformed one axis at a
+    time, the last first, so that its all-zero lines are never transformed:
+    about half the cost. Otherwise pocketfft's N-D transform, which is
+    faster per line."""
+    lib, _ = _fft_backend()
+    opts = {} if lib is np.fft else {"workers": workers}
+    real = a.dtype.kind != "c"
+    if len(axes) == 1 or all(2 * a.shape[ax] > n for ax, n in zip(axes[:-1], fshape[:-1])):
+        return (lib.rfftn if real else lib.fftn)(a, fshape, axes=axes, **opts)
+    spec = (lib.rfft if real else lib.fft)(a, fshape[-1], axis=axes[-1], **opts)
     for ax, n in zip(axes[:-1], fshape[:-1]):
         spec = lib.fft(spec, n, axis=ax, **opts)
     return spec
 
 
-def _inverse(spec, fshape, axes, real, keep, workers):
-    """The inverse of _forward, keeping only the index ranges `keep` (per
-    axis, (start, stop)) -- cropped as soon as each axis is done, so the
-    later axes transform fewer lines."""
-    lib, opts = _fft_options(workers)
-    for ax, n, (lo, hi) in zip(axes[:-1], fshape[:-1], keep[:-1]):
-        spec = lib.ifft(spec, n, axis=ax, **opts)
-        spec = spec[(slice(None),) * ax + (slice(lo, hi),)]
-    last = (lib.irfft if real else lib.ifft)(spec, fshape[-1], axis=axes[-1], **opts)
-    return last[(slice(None),) * axes[-1] + (slice(*keep[-1]),)]
-
-
-def _full_fft(in1, in2, axes, workers=None, keep=None):
+def _full_fft(in1, in2, axes, workers=None):
     """The full linear convolution over `axes` by one FFT of the whole
-    (padded) arrays; the other axes broadcast. `keep`: the (start, stop)
-    range wanted along each axis of `axes` (default: all of it)."""
-    _, next_fast_len = _fft_backend()
+    (padded) arrays; the other axes broadcast."""
+    lib, next_fast_len = _fft_backend()
     complex_result = in1.dtype.kind == "c" or in2.dtype.kind == "c"
     s1, s2 = in1.shape, in2.shape
     full = [s1[a] + s2[a] - 1 for a in axes]
@@ -175,11 +159,15 @@ def _full_fft(in1, in2, axes, workers=None, keep=None):
     spec = _forward(in1, fshape, axes, workers)
     other = _forward(in2, fshape, axes, workers)
     if spec.shape == np.broadcast_shapes(spec.shape, other.shape):
-        spec *= other
+        spec *= other  # in place: no second spectrum-sized allocation
     else:
         spec = spec * other
-    return _inverse(spec, fshape, axes, not complex_result,
-                    keep or [(0, n) for n in full], workers)
+    opts = {} if lib is np.fft else {"workers": workers, "overwrite_x": True}
+    ret = (lib.ifftn if complex_result else lib.irfftn)(spec, fshape, axes=axes, **opts)
+    index = [slice(None)] * ret.ndim
+    for a, n in zip(axes, full):
+        index[a] = slice(n)
+    return ret[tuple(index)]
 
 
 def _apply_mode(ret, s1, s2, mode, axes):
@@ -409,7 +397,10 @@ def _fft_work(s1, s2, axes, plans, dtype):
     return points * math.log2(max(fft_size, 2)), single_line
 
 
-def _fft_plan(s1, s2, axes, dtype):
+_MIN_BLOCK = 256
+
+
+def _fft_plan(s1, s2, axes, dtype, threads=1):
     """How to compute the full convolution of arrays of shapes s1 and s2
     over `axes`: (plans, predicted seconds), plans as for _full_oa (all
     None: one FFT of the whole arrays), whichever the cost model says is
@@ -417,13 +408,17 @@ def _fft_plan(s1, s2, axes, dtype):
     _, next_fast_len = _fft_backend()
     real = dtype.kind != "c"
     plain = [None] * len(axes)
-    options = [(_cost.fft_seconds(*_fft_work(s1, s2, axes, plain, dtype), dtype, False), plain)]
+    options = [(_cost.fft_seconds(*_fft_work(s1, s2, axes, plain, dtype), dtype, False,
+                                  threads=threads), plain)]
     blocked = [_oa_blocks(max(s1[a], s2[a]), min(s1[a], s2[a]), next_fast_len, real)
                for a in axes]
-    if any(p is not None for p in blocked):
+    # (blocks under _MIN_BLOCK points cost more in per-block overhead than
+    # they save in log N)
+    if any(p is not None for p in blocked) and \
+            all(p is None or p[0] >= _MIN_BLOCK for p in blocked):
         work = _fft_work(s1, s2, axes, blocked, dtype)
         split = sum(p is not None for p in blocked)
-        options.append((_cost.fft_seconds(*work, dtype, True, split), blocked))
+        options.append((_cost.fft_seconds(*work, dtype, True, split, threads), blocked))
     seconds, plans = min(options, key=lambda o: o[0])
     return plans, seconds
 
@@ -437,14 +432,14 @@ def _extension(k_shape, axes, dilations, boundary, fill):
     return [d * (k_shape[a] - 1) for a, d in zip(axes, dilations)]
 
 
-def fft_path_seconds(x_shape, k_shape, axes, dilations, boundary, fill, dtype):
+def fft_path_seconds(x_shape, k_shape, axes, dilations, boundary, fill, dtype, threads=1):
     """Predicted time of filter_fft for these shapes (for method="auto")."""
     ext = _extension(k_shape, axes, dilations, boundary, fill)
     s1, s2 = list(x_shape), list(k_shape)
     for a, d, e in zip(axes, dilations, ext):
         s1[a] += 2 * e
         s2[a] = d * (k_shape[a] - 1) + 1
-    return _fft_plan(s1, s2, axes, dtype)[1]
+    return _fft_plan(s1, s2, axes, dtype, threads)[1]
 
 
 # np.pad's names for fastconv's boundary rules
@@ -500,16 +495,14 @@ def filter_fft(flip, x, k, mode, axes, strides, dilations, boundary, fill, rule,
         start = ext[j] + _mode_start(mode, rule, taps[j] if taps else 0, k.shape[a],
                                      dilations[j], flip)
         window.append((start, start + (shape[a] - 1) * strides[j] + 1))
-    plans, _ = _fft_plan(xf.shape, kf.shape, axes, np.result_type(xf, kf))
-    index = [slice(None)] * x.ndim
+    plans, _ = _fft_plan(xf.shape, kf.shape, axes, np.result_type(xf, kf), threads)
     if all(p is None for p in plans):
-        full = _full_fft(xf, kf, axes, threads, keep=window)
-        for j, a in enumerate(axes):
-            index[a] = slice(None, None, strides[j])
+        full = _full_fft(xf, kf, axes, threads)
     else:
         full = _full_oa(xf, kf, axes, plans, threads)
-        for j, a in enumerate(axes):
-            index[a] = slice(window[j][0], window[j][1], strides[j])
+    index = [slice(None)] * x.ndim
+    for j, a in enumerate(axes):
+        index[a] = slice(window[j][0], window[j][1], strides[j])
     res = full[tuple(index)]
     if integer:
         res = np.round(res)

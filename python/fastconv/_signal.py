@@ -35,6 +35,9 @@ _ndarray = np.ndarray
 # method="auto" takes the separable path for rank-one 2-D kernels from this
 # many taps on (below it the direct kernels are as fast).
 _SEPARABLE_MIN_TAPS = 25
+# ... and for images large enough that the direct path takes longer than
+# the rank-one check itself (about 2**20 multiply-adds, tens of microseconds).
+_SEPARABLE_MIN_WORK = 2**20
 
 # method="auto" considers the FFT only from this many kernel taps on (the
 # cost model never prefers it below; this spares small calls its cost).
@@ -68,14 +71,16 @@ def _rank_one_factors(kernel):
     return col, row
 
 
-def _fft_beats_separable(in1, in2, boundary="fill", fillvalue=0):
+def _fft_beats_separable(in1, in2, boundary="fill", fillvalue=0, threads=None):
     """Whether the FFT path is predicted faster than the separable one for
     a rank-one 2-D kernel in2 (and allowed: finite inputs)."""
     dtype = _args.compute_dtype(np.result_type(in1, in2))
     fill = _args.fill_scalar(fillvalue, dtype)
-    separable = _cost.direct_seconds(in1.size, sum(in2.shape), dtype, active_isa(), one_d=True)
+    nthreads = _args.threads_arg(threads) or get_num_threads()
+    separable = _cost.direct_seconds(in1.size, sum(in2.shape), dtype, active_isa(), True,
+                                     nthreads)
     fft = _fft.fft_path_seconds(in1.shape, in2.shape, [0, 1], [1, 1],
-                                _args.check_boundary(boundary), fill, dtype)
+                                _args.check_boundary(boundary), fill, dtype, nthreads)
     return bool(fft < separable and np.isfinite(in1).all() and np.isfinite(in2).all())
 
 
@@ -86,14 +91,15 @@ def _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation
     `consider_fft`, also None when the FFT path is predicted faster (and
     allowed: finite inputs)."""
     if not (isinstance(in1, np.ndarray) and isinstance(in2, np.ndarray)) or in1.ndim != 2 \
-            or in2.ndim != 2 or dilation != 1 or in1.dtype.kind not in "fc" or in1.size == 0 \
+            or in2.ndim != 2 or dilation != 1 or in1.dtype.kind not in "fc" \
+            or in1.size * in2.size < _SEPARABLE_MIN_WORK \
             or (mode == "valid" and (in1.shape[0] < in2.shape[0] or in1.shape[1] < in2.shape[1])):
         return None
     factors = _rank_one_factors(in2)
     if factors is None:
         return None
     col, row = factors
-    if consider_fft and _fft_beats_separable(in1, in2, boundary, fillvalue):
+    if consider_fft and _fft_beats_separable(in1, in2, boundary, fillvalue, threads):
         return None
     if kind.startswith("correlate"):
         # correlation = convolution with the flipped, conjugated kernel; a
@@ -109,7 +115,7 @@ def _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation
                               stride=stride, anchor=anchor, out=out, threads=threads)
 
 
-def _fft_pays(x, k, shape, axes, dilations, boundary, fill):
+def _fft_pays(x, k, shape, axes, dilations, boundary, fill, threads):
     """method="auto": whether the FFT path is predicted faster than the
     direct one -- and allowed: never for inputs holding NaN or Inf (an FFT
     spreads one over the whole result), for long double (the FFT would lose
@@ -121,9 +127,12 @@ def _fft_pays(x, k, shape, axes, dilations, boundary, fill):
             or x.dtype in (np.longdouble, np.clongdouble):
         return False
     one_d = sum(k.shape[a] > 1 for a in axes) == 1
-    direct = _cost.direct_seconds(math.prod(shape), taps, x.dtype, active_isa(), one_d)
+    direct = _cost.direct_seconds(math.prod(shape), taps, x.dtype, active_isa(), one_d, threads)
+    if direct < _cost.FFT_CALL:  # faster than the FFT path's fixed cost alone
+        return False
     fft = _fft.fft_path_seconds(x.shape, k.shape, axes, dilations, boundary, fill,
-                                np.dtype(np.float64) if x.dtype.kind in "iu" else x.dtype)
+                                np.dtype(np.float64) if x.dtype.kind in "iu" else x.dtype,
+                                threads)
     if fft >= direct:
         return False
     if x.dtype.kind in "iu":
@@ -238,10 +247,11 @@ def _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, a
     # (a swapped correlation is flipped back after the core, so not in `out`)
     target = _args.compute_target(None if unswap else out, shape, result_dtype, cdtype)
     fill = fill.astype(cdtype)
+    workers = nthreads or get_num_threads()
     if method == "fft" or method == "auto" and _fft_pays(x, k, shape, axes, dilations, boundary,
-                                                         fill):
+                                                         fill, workers):
         res = _fft.filter_fft(flip, x, k, mode, axes, strides, dilations, boundary, fill, rule,
-                              taps, shape, nthreads or get_num_threads())
+                              taps, shape, workers)
         if method == "fft" and res.size and not np.isfinite(res.flat[0]):
             warnings.warn("Use of fft convolution on input with NAN or inf results in NAN "
                           "or inf output. Consider using method='direct' instead.",
@@ -545,4 +555,5 @@ def choose_conv_method(in1, in2, mode="full", measure=False):
     ones = [1] * len(axes)
     shape = tuple(_core.output_shape(x.shape, k.shape, mode, axes, ones, ones))
     fill = np.zeros((), cdtype)
-    return "fft" if _fft_pays(x, k, shape, axes, ones, "fill", fill) else "direct"
+    threads = get_num_threads()
+    return "fft" if _fft_pays(x, k, shape, axes, ones, "fill", fill, threads) else "direct"

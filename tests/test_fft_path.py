@@ -1,0 +1,202 @@
+"""The FFT path of convolve/correlate (method="fft" and "auto"): the same
+results as the direct path for every keyword, the normwise accuracy bound,
+and the choices of method="auto" and choose_conv_method."""
+import math
+
+import numpy as np
+import pytest
+
+import fastconv
+from fastconv import _signal
+from conftest import random_array
+
+BOUNDARIES = ["fill", "wrap", "symm", "mirror", "nearest"]
+
+# The FFT path's normwise bound, stated in docs/conventions.md:
+#   ||fft - exact||_2 <= C * u * log2(L) * ||x||_2 * ||k||_2
+# with u the unit roundoff of the dtype and L the largest transform length.
+C = 10
+
+
+def assert_normwise(got, exact, x, k, dtype):
+    u = np.finfo(dtype).eps / 2
+    length = max(n + m - 1 for n, m in zip(x.shape, k.shape))
+    bound = C * u * math.log2(max(length, 2)) * np.linalg.norm(x) * np.linalg.norm(k)
+    err = np.linalg.norm((got.astype(np.clongdouble) - exact).ravel())
+    assert err <= bound, (err, bound)
+    return err / bound
+
+
+@pytest.mark.parametrize("kind", ["convolve", "correlate"])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+@pytest.mark.parametrize("extra", [{}, {"stride": (2, 3)}, {"dilation": (2, 1)},
+                                   {"fillvalue": 2.5}, {"stride": 2, "dilation": 3}])
+def test_fft_equals_direct_2d(rng, kind, mode, boundary, extra):
+    x = rng.standard_normal((37, 41))
+    k = rng.standard_normal((6, 5))
+    f = getattr(fastconv, kind)
+    direct = f(x, k, mode, method="direct", boundary=boundary, **extra)
+    fft = f(x, k, mode, method="fft", boundary=boundary, **extra)
+    assert fft.shape == direct.shape and fft.dtype == direct.dtype
+    exact = f(x.astype(np.longdouble), k.astype(np.longdouble), mode, method="direct",
+              boundary=boundary, **extra)
+    assert_normwise(fft, exact, x, k, np.float64)
+
+
+@pytest.mark.parametrize("kind", ["convolve", "correlate"])
+@pytest.mark.parametrize("anchor", ["matlab", (0, 0), (5, 4), (2, 1)])
+def test_fft_anchors(rng, kind, anchor):
+    x = rng.standard_normal((30, 33))
+    k = rng.standard_normal((6, 5))
+    f = getattr(fastconv, kind)
+    direct = f(x, k, "same", method="direct", anchor=anchor, boundary="symm")
+    fft = f(x, k, "same", method="fft", anchor=anchor, boundary="symm")
+    np.testing.assert_allclose(fft, direct, rtol=0, atol=1e-12 * np.abs(direct).max())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
+def test_fft_dtypes_and_axes(rng, dtype):
+    # 1-D filtering along axis 1 of a batch, kernel broadcast over the batch
+    x = random_array(rng, (4, 3000), dtype)
+    k = random_array(rng, (1, 200), dtype)
+    for kind in ("convolve", "correlate"):
+        f = getattr(fastconv, kind)
+        fft = f(x, k, "same", method="fft", axes=1, boundary="wrap")
+        direct = f(x, k, "same", method="direct", axes=1, boundary="wrap")
+        assert fft.dtype == np.dtype(dtype)  # float32 stays float32
+        wide = np.clongdouble if np.dtype(dtype).kind == "c" else np.longdouble
+        exact = f(x.astype(wide), k.astype(wide), "same", method="direct", axes=1,
+                  boundary="wrap")
+        assert_normwise(fft, exact, x, k, dtype)
+        assert np.abs(fft - direct).max() > 0 or dtype in (np.float64,)  # not the same path
+
+
+def test_fft_writes_into_out(rng):
+    x = rng.standard_normal(5000).astype(np.float32)
+    k = rng.standard_normal(300).astype(np.float32)
+    out = np.empty(5000, np.float32)
+    res = fastconv.convolve(x, k, "same", method="fft", out=out)
+    assert res is out
+    np.testing.assert_allclose(out, fastconv.convolve(x, k, "same", method="direct"),
+                               atol=1e-3)
+
+
+def test_fft_integers_are_rounded_exactly(rng):
+    x = rng.integers(-1000, 1000, 20000)
+    k = rng.integers(-1000, 1000, 500)
+    fft = fastconv.convolve(x, k, method="fft")
+    assert fft.dtype == np.int64
+    np.testing.assert_array_equal(fft, fastconv.convolve(x, k, method="direct"))
+
+
+def test_fft_path_same_bytes_for_any_thread_count(rng):
+    x = rng.standard_normal((300, 400)).astype(np.float32)
+    k = rng.standard_normal((40, 40)).astype(np.float32)
+    a = fastconv.convolve(x, k, "same", method="fft", threads=1)
+    b = fastconv.convolve(x, k, "same", method="fft", threads=2)
+    assert a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, kshape", [((200_000,), (2000,)), ((300, 300), (41, 41))])
+def test_accuracy_bound(rng, dtype, shape, kshape):
+    """The stated normwise bound holds, on plain and on badly scaled data
+    (values spread over 12 orders of magnitude)."""
+    for scaled in (False, True):
+        x = rng.standard_normal(shape)
+        if scaled:
+            x *= 10.0 ** rng.integers(-6, 6, shape)
+        x = x.astype(dtype)
+        k = rng.standard_normal(kshape).astype(dtype)
+        fft = fastconv.convolve(x, k, method="fft")
+        wide = np.float64 if dtype == np.float32 else np.longdouble
+        exact = fastconv.convolve(x.astype(wide), k.astype(wide), method="direct")
+        assert_normwise(fft, exact, x, k, dtype)
+
+
+# -- method="auto" ------------------------------------------------------------
+
+def big_1d(rng, dtype=np.float64):
+    return rng.standard_normal(200_000).astype(dtype), rng.standard_normal(3000).astype(dtype)
+
+
+def test_auto_takes_the_fft_for_long_kernels(rng):
+    x, k = big_1d(rng)
+    assert fastconv.choose_conv_method(x, k) == "fft"
+    auto = fastconv.convolve(x, k, "same")
+    fft = fastconv.convolve(x, k, "same", method="fft")
+    assert auto.tobytes() == fft.tobytes()
+    assert auto.tobytes() != fastconv.convolve(x, k, "same", method="direct").tobytes()
+
+
+def test_auto_keeps_direct_for_short_kernels(rng):
+    x = rng.standard_normal(200_000)
+    k = rng.standard_normal(15)
+    assert fastconv.choose_conv_method(x, k) == "direct"
+    assert fastconv.convolve(x, k).tobytes() == \
+        fastconv.convolve(x, k, method="direct").tobytes()
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("where", ["in1", "in2"])
+def test_auto_never_takes_the_fft_with_nan_or_inf(rng, bad, where):
+    x, k = big_1d(rng)
+    (x if where == "in1" else k)[7] = bad
+    assert fastconv.choose_conv_method(x, k) == "direct"
+    auto = fastconv.convolve(x, k, "same")
+    direct = fastconv.convolve(x, k, "same", method="direct")
+    np.testing.assert_array_equal(auto, direct)
+    # the FFT spreads it over its whole transform (block), far past the
+    # kernel's reach that the direct result confines it to
+    with pytest.warns(RuntimeWarning, match="NAN or inf"):
+        spread = fastconv.convolve(x, k, "same", method="fft")
+    if where == "in1":
+        assert (~np.isfinite(spread)).sum() > 2 * (~np.isfinite(direct)).sum()
+
+
+def test_auto_integers_within_2_52_take_the_fft_exactly(rng):
+    x = rng.integers(-100, 100, 200_000)
+    k = rng.integers(-100, 100, 3000)
+    assert fastconv.choose_conv_method(x, k) == "fft"
+    np.testing.assert_array_equal(fastconv.convolve(x, k), fastconv.convolve(x, k,
+                                                                            method="direct"))
+
+
+def test_auto_integers_beyond_2_52_stay_direct(rng):
+    x = rng.integers(2**40, 2**41, 200_000)
+    k = rng.integers(2**20, 2**21, 3000)
+    assert fastconv.choose_conv_method(x, k) == "direct"
+    np.testing.assert_array_equal(fastconv.convolve(x, k, "same"),
+                                  fastconv.convolve(x, k, "same", method="direct"))
+
+
+def test_auto_long_double_stays_direct(rng):
+    x, k = big_1d(rng, np.longdouble)
+    assert fastconv.choose_conv_method(x, k) == "direct"
+
+
+def test_auto_rank_one_kernel_prefers_separable_until_fft_pays(rng):
+    x = rng.standard_normal((512, 512))
+    small = np.outer(np.hanning(9), np.hanning(11))
+    assert fastconv.choose_conv_method(x, small) == "direct"  # separable
+    big = rng.standard_normal((2048, 2048))
+    huge = np.outer(np.hanning(1001)[1:-1], np.hanning(1001)[1:-1])
+    assert _signal._fft_beats_separable(big, huge)
+    assert fastconv.choose_conv_method(big, huge) == "fft"
+
+
+def test_choose_conv_method_measure(rng):
+    x, k = big_1d(rng)
+    method, times = fastconv.choose_conv_method(x[:20000], k[:500], measure=True)
+    assert method in ("fft", "direct") and set(times) == {"fft", "direct"}
+    assert method == min(times, key=times.get)
+
+
+def test_choose_conv_method_bool_and_errors():
+    b = np.ones(100_000, bool)
+    assert fastconv.choose_conv_method(b, b[:5000]) == "direct"
+    with pytest.raises(ValueError, match="mode"):
+        fastconv.choose_conv_method(np.ones(10), np.ones(3), mode="bogus")
+    with pytest.raises(ValueError, match="dimensionality"):
+        fastconv.choose_conv_method(np.ones(10), np.ones((3, 3)))
