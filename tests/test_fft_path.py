@@ -200,3 +200,23 @@ def test_choose_conv_method_bool_and_errors():
         fastconv.choose_conv_method(np.ones(10), np.ones(3), mode="bogus")
     with pytest.raises(ValueError, match="dimensionality"):
         fastconv.choose_conv_method(np.ones(10), np.ones((3, 3)))
+
+
+def test_fft_path_on_the_numpy_backend(rng, monkeypatch):
+    # Without scipy the transforms come from numpy.fft (no workers): the
+    # same results, small kernels transformed axis by axis included.
+    from fastconv import _fft
+    monkeypatch.setattr(_fft, "_backend", (np.fft, _fft._next_fast_len))
+    x = rng.standard_normal((120, 130))
+    for k in (rng.standard_normal((7, 9)), rng.standard_normal((70, 90))):
+        for boundary in ("fill", "mirror"):
+            fft = fastconv.convolve(x, k, "same", method="fft", boundary=boundary)
+            exact = fastconv.convolve(x.astype(np.longdouble), k.astype(np.longdouble), "same",
+                                      method="direct", boundary=boundary)
+            assert_normwise(fft, exact, x, k, np.float64)
+    s = rng.standard_normal(50_000)
+    h = rng.standard_normal(900)  # long enough for overlap-add
+    fft = fastconv.correlate(s, h, "valid", method="fft")
+    exact = fastconv.correlate(s.astype(np.longdouble), h.astype(np.longdouble), "valid",
+                               method="direct")
+    assert_normwise(fft, exact, s, h, np.float64)
