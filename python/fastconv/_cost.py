@@ -21,6 +21,8 @@ _DIRECT_RATE = {
 }
 _DIRECT_RATE["avx512"] = {k: v * (1.6 if k[0] == "f" else 1.0)
                           for k, v in _DIRECT_RATE["avx2"].items()}
+# (the highest rate of all, for quick "direct is surely faster" checks)
+MAX_RATE = 2 * max(r for rates in _DIRECT_RATE.values() for r in rates.values())
 _HALF_RATE_TAPS = {"f4": 12, "f8": 12, "c8": 2, "c16": 2, "i8": 2}
 _ONE_D = 0.8
 # Each thread past the first adds this fraction of one thread's speed

@@ -35,9 +35,9 @@ _ndarray = np.ndarray
 # method="auto" takes the separable path for rank-one 2-D kernels from this
 # many taps on (below it the direct kernels are as fast).
 _SEPARABLE_MIN_TAPS = 25
-# ... and for images large enough that the direct path takes longer than
-# the rank-one check itself (about 2**20 multiply-adds, tens of microseconds).
-_SEPARABLE_MIN_WORK = 2**20
+# ... and for problems large enough (image size x kernel size) that the
+# separable path saves more than the rank-one check costs (~20 us).
+_SEPARABLE_MIN_WORK = 2**22
 
 # method="auto" considers the FFT only from this many kernel taps on (the
 # cost model never prefers it below; this spares small calls its cost).
@@ -122,9 +122,12 @@ def _fft_pays(x, k, shape, axes, dilations, boundary, fill, threads):
     its precision), or for integers whose exact result could exceed 2**52
     (scipy's rule: max|x| * max|k| * min(sizes))."""
     taps = math.prod(k.shape[a] for a in axes)
-    # (an FFT costs tens of operations per output: short kernels never pay)
+    # (an FFT costs tens of operations per output: short kernels never pay;
+    # nor does any call the direct path finishes within the FFT path's
+    # fixed cost even at the highest rate)
     if taps < _FFT_MIN_TAPS or x.dtype.kind not in "fciu" or x.size == 0 \
-            or x.dtype in (np.longdouble, np.clongdouble):
+            or x.dtype in (np.longdouble, np.clongdouble) \
+            or math.prod(shape) * taps < _cost.FFT_CALL * _cost.MAX_RATE:
         return False
     one_d = sum(k.shape[a] > 1 for a in axes) == 1
     direct = _cost.direct_seconds(math.prod(shape), taps, x.dtype, active_isa(), one_d, threads)
