@@ -6,6 +6,7 @@ long double), numpy.fft otherwise; both are pocketfft.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -184,6 +185,7 @@ def _apply_mode(ret, s1, s2, mode, axes):
     return ret.copy()
 
 
+@functools.lru_cache(maxsize=256)
 def _oa_blocks(n, k, next_fast_len, real):
     """Overlap-add blocking of one axis: a length-n input against a
     length-k kernel (n > k) -> (fft_len, step), or None when one plain FFT

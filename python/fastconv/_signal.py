@@ -81,7 +81,7 @@ def _fft_beats_separable(in1, in2, boundary="fill", fillvalue=0, threads=None):
                                      nthreads)
     fft = _fft.fft_path_seconds(in1.shape, in2.shape, [0, 1], [1, 1],
                                 _args.check_boundary(boundary), fill, dtype, nthreads)
-    return bool(fft < separable and np.isfinite(in1).all() and np.isfinite(in2).all())
+    return bool(fft < separable and _all_finite(in1) and _all_finite(in2))
 
 
 def _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out,
@@ -141,7 +141,14 @@ def _fft_pays(x, k, shape, axes, dilations, boundary, fill, threads):
     if x.dtype.kind in "iu":
         bound = int(np.abs(x).max()) * int(np.abs(k).max()) * min(x.size, k.size)
         return bound <= 2**52 - 1
-    return bool(np.isfinite(x).all() and np.isfinite(k).all())
+    return _all_finite(x) and _all_finite(k)
+
+
+def _all_finite(a):
+    """Whether `a` holds no NaN or Inf, from its sum: a NaN or Inf makes the
+    sum non-finite. (So can an overflowing sum of finite values: then the
+    answer is a safe "no", at the price of the direct path.)"""
+    return bool(np.isfinite(np.add.reduce(a, axis=None)))
 
 
 def _mode_shape(s1, s2, mode, axes, strides, dilations):
