@@ -45,6 +45,12 @@ _OVERLAP_ADD = {"f4": (1.4, 2.7), "f8": (1.8, 2.2)}
 _FFT_THREAD_GAIN = 0.5
 # The Python around the transforms: padding, planning, a few numpy calls.
 FFT_CALL = 0.3e-3
+# The FFT over several axes takes up to 2x longer in some processes than
+# in others (its large temporaries are fresh memory on every call, and
+# page faults are slow and contend between threads on the VMs measured):
+# auto prefers it to the per-element-accurate direct path only when it is
+# predicted this much faster.
+MULTI_AXIS_FFT_MARGIN = 1.3
 
 
 def _kind(dtype):

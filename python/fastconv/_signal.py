@@ -81,7 +81,8 @@ def _fft_beats_separable(in1, in2, boundary="fill", fillvalue=0, threads=None):
                                      nthreads)
     fft = _fft.fft_path_seconds(in1.shape, in2.shape, [0, 1], [1, 1],
                                 _args.check_boundary(boundary), fill, dtype, nthreads)
-    return bool(fft < separable and _all_finite(in1) and _all_finite(in2))
+    return bool(fft * _cost.MULTI_AXIS_FFT_MARGIN < separable and _all_finite(in1)
+                and _all_finite(in2))
 
 
 def _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out,
@@ -136,7 +137,8 @@ def _fft_pays(x, k, shape, axes, dilations, boundary, fill, threads):
     fft = _fft.fft_path_seconds(x.shape, k.shape, axes, dilations, boundary, fill,
                                 np.dtype(np.float64) if x.dtype.kind in "iu" else x.dtype,
                                 threads)
-    if fft >= direct:
+    margin = _cost.MULTI_AXIS_FFT_MARGIN if not one_d else 1.0
+    if fft * margin >= direct:
         return False
     if x.dtype.kind in "iu":
         bound = int(np.abs(x).max()) * int(np.abs(k).max()) * min(x.size, k.size)
