@@ -185,6 +185,17 @@ def _back(a, result_dtype):
     return a.astype(result_dtype)
 
 
+def _window(kernel_size, stride, padding, naxes):
+    """kernel_size, stride (None or empty: the kernel size, as torch) and
+    padding, one int per pooled axis."""
+    kernel = _args.per_axis(kernel_size, "kernel_size", naxes, minimum=1)
+    if stride is None or isinstance(stride, (tuple, list)) and len(stride) == 0:
+        strides = kernel
+    else:
+        strides = _args.per_axis(stride, "stride", naxes, minimum=1)
+    return kernel, strides, _args.per_axis(padding, "padding", naxes, minimum=0)
+
+
 def _flag(value, name):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name}: expected a bool, got {value!r}")
@@ -194,10 +205,7 @@ def _flag(value, name):
 def _max_pool(input, naxes, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
               threads, name):
     x, result_dtype = _pooled_input(input, naxes, name)
-    kernel = _args.per_axis(kernel_size, "kernel_size", naxes, minimum=1)
-    strides = kernel if stride is None or stride == () or stride == [] else \
-        _args.per_axis(stride, "stride", naxes, minimum=1)
-    paddings = _args.per_axis(padding, "padding", naxes, minimum=0)
+    kernel, strides, paddings = _window(kernel_size, stride, padding, naxes)
     dilations = _args.per_axis(dilation, "dilation", naxes, minimum=1)
     ceil_mode = _flag(ceil_mode, "ceil_mode")
     return_indices = _flag(return_indices, "return_indices")
@@ -221,10 +229,7 @@ def _max_unpool(input, indices, naxes, kernel_size, stride, padding, output_size
         if ix.dtype.kind == "u" and ix.size and ix.max() > np.iinfo(np.int64).max:
             raise ValueError(f"indices: index {ix.max()} is outside the output plane")
         ix = ix.astype(np.int64)
-    kernel = _args.per_axis(kernel_size, "kernel_size", naxes, minimum=1)
-    strides = kernel if stride is None or stride == () or stride == [] else \
-        _args.per_axis(stride, "stride", naxes, minimum=1)
-    paddings = _args.per_axis(padding, "padding", naxes, minimum=0)
+    kernel, strides, paddings = _window(kernel_size, stride, padding, naxes)
     if output_size is None:
         size = []
     elif isinstance(output_size, (tuple, list, np.ndarray)) and len(output_size) > 0:
