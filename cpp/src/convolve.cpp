@@ -63,13 +63,15 @@ index_t checked_add(index_t a, index_t b, const char* what) {
 using detail::kMaxRank;
 using AxisArray = std::array<index_t, kMaxRank>;
 
-// Everything the planner derives from the shapes and options.
+// Everything the planner derives from the shapes and options; the
+// per-axis arrays hold `rank` entries (the rest is never read, and not
+// zeroed: that would cost more than a tiny call's convolution).
 struct Geometry {
   int rank = 0;
-  std::array<bool, kMaxRank> convolved{};  // per axis
-  AxisArray out_shape{};                    // per axis
-  AxisArray start{};                        // per axis: first kept element of the full result
-  AxisArray stride{}, dilation{};
+  std::array<bool, kMaxRank> convolved;  // per axis
+  AxisArray out_shape;                    // per axis
+  AxisArray start;                        // per axis: first kept element of the full result
+  AxisArray stride, dilation;
 
   std::vector<index_t> shape() const { return {out_shape.begin(), out_shape.begin() + rank}; }
 };
@@ -91,9 +93,9 @@ Geometry plan_geometry(const std::vector<index_t>& in_shape,
 
   Geometry g;
   g.rank = static_cast<int>(rank);
-  g.convolved.fill(opt.axes.empty());
+  std::fill_n(g.convolved.begin(), rank, opt.axes.empty());
   // Per-axis parameters pair with `axes` in its order (ascending when empty).
-  std::array<size_t, kMaxRank> param{};
+  std::array<size_t, kMaxRank> param;
   for (size_t i = 0; i < rank; ++i) param[i] = i;
   for (size_t i = 0; i < opt.axes.size(); ++i) {
     const index_t ax = opt.axes[i];
@@ -112,8 +114,9 @@ Geometry plan_geometry(const std::vector<index_t>& in_shape,
   if (opt.anchor_rule == AnchorRule::taps)  // (range checked against the kernel below)
     anchor = detail::expand_per_axis(opt.anchor, nconv, "anchor", 0,
                                      std::numeric_limits<index_t>::min());
-  g.stride.fill(1);
-  g.dilation.fill(1);
+  std::fill_n(g.stride.begin(), rank, 1);
+  std::fill_n(g.dilation.begin(), rank, 1);
+  std::fill_n(g.start.begin(), rank, 0);
   index_t total = 1;
   for (size_t a = 0; a < rank; ++a) {
     const index_t n = in_shape[a], k = k_shape[a];

@@ -42,7 +42,7 @@ inline std::array<index_t, kMaxRank> expand_per_axis(const std::vector<index_t>&
     throw std::invalid_argument(std::string(name) + ": expected one value or " +
                                 std::to_string(n) + " (one per axis), got " +
                                 std::to_string(v.size()));
-  std::array<index_t, kMaxRank> out{};
+  std::array<index_t, kMaxRank> out;  // entries past n are never read
   for (size_t i = 0; i < n; ++i) {
     out[i] = v.empty() ? dflt : v.size() == 1 ? v[0] : v[i];
     if (out[i] < minimum)
@@ -128,22 +128,25 @@ void execute(const View<const T>& in, const View<const T>& kernel, const View<T>
              const AxisParams* params, bool flip_kernel, bool conj_kernel, Boundary boundary,
              T fill, int threads_requested) {
   const int rank = in.ndim();
-  // Batch axes first, convolved axes last (in their order).
-  std::array<int, kMaxRank> order{};
+  // Batch axes first, convolved axes last (in their order). (The per-axis
+  // arrays here are filled up to `rank` only: zeroing all 64 entries of
+  // each costs more than a tiny call's convolution.)
+  std::array<int, kMaxRank> order;
   int n_order = 0;
   for (int a = 0; a < rank; ++a) if (!params[a].convolved) order[n_order++] = a;
   for (int a = 0; a < rank; ++a) if (params[a].convolved) order[n_order++] = a;
 
   // Pack the kernel densely in that order, flipped along convolved axes
   // and/or conjugated as asked.
-  std::array<index_t, kMaxRank> kshape{};
+  std::array<index_t, kMaxRank> kshape;
   for (int i = 0; i < rank; ++i) kshape[i] = kernel.shape[order[i]];
-  std::array<index_t, kMaxRank> kstep{};
+  std::array<index_t, kMaxRank> kstep;
   index_t ksize = 1;
   for (int i = rank - 1; i >= 0; --i) { kstep[i] = ksize; ksize *= kshape[i]; }
   SmallBuffer<T, 64> packed(static_cast<size_t>(ksize));
   {
-    std::array<index_t, kMaxRank> p{};
+    std::array<index_t, kMaxRank> p;
+    std::fill_n(p.begin(), rank, index_t(0));
     for (index_t e = 0; e < ksize; ++e) {
       index_t src = 0;
       for (int i = 0; i < rank; ++i) {
