@@ -287,3 +287,24 @@ def test_max_unpool_equals_torch(rng, naxes):
             np.testing.assert_array_equal(got, want)
             compared += 1
     assert compared >= 12
+
+
+def test_window_with_no_tap_inside_the_input():
+    # k=2, padding 1, dilation 3 on 2 samples: the only window's taps are
+    # at -1 (padding) and 2 (past the end). torch gives -inf at the first
+    # tap past the left padding, index 2 -- outside the plane.
+    x = np.array([[[1.0, 2.0]]])
+    values, indices = nn.max_pool1d(x, 2, stride=1, padding=1, dilation=3, return_indices=True)
+    want_v, want_i = _oracle.max_pool(x[0, 0], [2], [1], [1], [3])
+    np.testing.assert_array_equal(values[0, 0], want_v)
+    np.testing.assert_array_equal(indices[0, 0], want_i)
+    assert values[0, 0, 0] == -np.inf and indices[0, 0, 0] == 2
+    ints = nn.max_pool1d(x.astype(np.int32), 2, 1, 1, 3)
+    assert ints[0, 0, 0] == np.iinfo(np.int32).min
+    try:
+        import torch
+    except ImportError:
+        return
+    tv, ti = torch.nn.functional.max_pool1d(torch.from_numpy(x), 2, 1, 1, 3, return_indices=True)
+    np.testing.assert_array_equal(values, tv.numpy())
+    np.testing.assert_array_equal(indices, ti.numpy())
