@@ -243,6 +243,31 @@ def test_float32_and_complex64_stay_single(rng):
     assert oaconvolve(x32, h32.astype(np.float64)).dtype == np.float64
 
 
+@pytest.mark.parametrize("fn", [fftconvolve, oaconvolve])
+@pytest.mark.parametrize("shape, kshape", [((40,), (5,)), ((1000,), (40,)),
+                                           ((60, 70), (5, 3)), ((120, 40), (9, 4))])
+def test_real_with_complex_input(rng, fn, shape, kshape):
+    # One real and one complex input: both get the complex transform (a
+    # half spectrum times a full one would not match), in either order.
+    x = random_array(rng, shape, np.float64)
+    k = random_array(rng, kshape, np.complex128)
+    for a, b in ((x, k), (k, x)):
+        res = fn(a, b)
+        assert res.dtype == np.complex128
+        _check_against_oracle(res, a, b, "full")
+
+
+@pytest.mark.parametrize("fn", [fftconvolve, oaconvolve])
+def test_mixed_precision_transforms_in_the_wider_one(rng, fn):
+    # float32 with float64 gives float64, and float64 accuracy: the float32
+    # input is not transformed in single precision.
+    x = random_array(rng, 2000, np.float32)
+    k = random_array(rng, 60, np.float64)
+    res = fn(x, k)
+    assert res.dtype == np.float64
+    _check_against_oracle(res, x, k, "full")
+
+
 def test_numpy_fft_backend(rng, monkeypatch):
     # Without scipy the FFTs come from numpy.fft, the lengths from our own
     # next_fast_len.

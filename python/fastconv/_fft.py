@@ -81,7 +81,7 @@ def fftconvolve(in1, in2, mode="full", axes=None):
     if not isinstance(prepared, tuple):
         return prepared
     in1, in2, s1, s2, axes = prepared
-    res = _full_fft(_as_float(in1), _as_float(in2), axes, get_num_threads())
+    res = _full_fft(*_as_common_float(in1, in2), axes, get_num_threads())
     return _apply_mode(res, s1, s2, mode, axes)
 
 
@@ -119,28 +119,25 @@ def _as_float(a):
     return a.astype(np.float64) if a.dtype.kind in "biu" else a
 
 
-def _transforms(complex_result, workers):
-    """(forward, inverse) N-D transforms of the backend: real-input ones
-    unless a complex input needs the full spectrum; scipy.fft gets the
-    number of threads, numpy.fft has none."""
-    lib, _ = _fft_backend()
-    fwd, inv = (lib.fftn, lib.ifftn) if complex_result else (lib.rfftn, lib.irfftn)
-    if lib is np.fft or workers is None:
-        return fwd, inv
-    return (lambda a, s, axes: fwd(a, s, axes=axes, workers=workers),
-            lambda a, s, axes: inv(a, s, axes=axes, workers=workers))
+def _as_common_float(in1, in2):
+    """Both inputs in the result's precision: a float32 input next to a
+    float64 one is transformed in float64 too (scipy transforms it in
+    float32, losing precision the float64 result seems to promise)."""
+    in1, in2 = _as_float(in1), _as_float(in2)
+    dtype = np.result_type(in1, in2)
+    return in1.astype(dtype, copy=False), in2.astype(dtype, copy=False)
 
 
-def _forward(a, fshape, axes, workers):
-    """The N-D transform of `a` zero-padded to `fshape` (real-input unless
-    a is complex). An array much shorter than fshape along the leading axes
-    (a kernel padded to the image's size) is transformed one axis at a
-    time, the last first, so that its all-zero lines are never transformed:
-    about half the cost. Otherwise pocketfft's N-D transform, which is
-    faster per line."""
+def _forward(a, fshape, axes, real, workers):
+    """The N-D transform of `a` zero-padded to `fshape`: real-input (half
+    spectrum) when `real`, else the full complex one -- decided by the
+    caller for both inputs alike, so that the two spectra match. An array
+    much shorter than fshape along the leading axes (a kernel padded to the
+    image's size) is transformed one axis at a time, the last first, so
+    that its all-zero lines are never transformed: about half the cost.
+    Otherwise pocketfft's N-D transform, which is faster per line."""
     lib, _ = _fft_backend()
     opts = {} if lib is np.fft else {"workers": workers}
-    real = a.dtype.kind != "c"
     if len(axes) == 1 or all(2 * a.shape[ax] > n for ax, n in zip(axes[:-1], fshape[:-1])):
         return (lib.rfftn if real else lib.fftn)(a, fshape, axes=axes, **opts)
     spec = (lib.rfft if real else lib.fft)(a, fshape[-1], axis=axes[-1], **opts)
@@ -149,22 +146,28 @@ def _forward(a, fshape, axes, workers):
     return spec
 
 
-def _full_fft(in1, in2, axes, workers=None):
-    """The full linear convolution over `axes` by one FFT of the whole
-    (padded) arrays; the other axes broadcast."""
-    lib, next_fast_len = _fft_backend()
-    complex_result = in1.dtype.kind == "c" or in2.dtype.kind == "c"
-    s1, s2 = in1.shape, in2.shape
-    full = [s1[a] + s2[a] - 1 for a in axes]
-    fshape = [next_fast_len(n, not complex_result) for n in full]
-    spec = _forward(in1, fshape, axes, workers)
-    other = _forward(in2, fshape, axes, workers)
-    if spec.shape == np.broadcast_shapes(spec.shape, other.shape):
+def _convolved_spectra(in1, in2, fshape, axes, real, workers):
+    """The inverse transform of the product of both inputs' spectra."""
+    lib, _ = _fft_backend()
+    spec = _forward(in1, fshape, axes, real, workers)
+    other = _forward(in2, fshape, axes, real, workers)
+    if spec.shape == np.broadcast_shapes(spec.shape, other.shape) and \
+            spec.dtype == np.result_type(spec, other):
         spec *= other  # in place: no second spectrum-sized allocation
     else:
         spec = spec * other
     opts = {} if lib is np.fft else {"workers": workers, "overwrite_x": True}
-    ret = (lib.ifftn if complex_result else lib.irfftn)(spec, fshape, axes=axes, **opts)
+    return (lib.irfftn if real else lib.ifftn)(spec, fshape, axes=axes, **opts)
+
+
+def _full_fft(in1, in2, axes, workers=None):
+    """The full linear convolution over `axes` by one FFT of the whole
+    (padded) arrays; the other axes broadcast."""
+    _, next_fast_len = _fft_backend()
+    real = in1.dtype.kind != "c" and in2.dtype.kind != "c"
+    full = [in1.shape[a] + in2.shape[a] - 1 for a in axes]
+    fshape = [next_fast_len(n, real) for n in full]
+    ret = _convolved_spectra(in1, in2, fshape, axes, real, workers)
     index = [slice(None)] * ret.ndim
     for a, n in zip(axes, full):
         index[a] = slice(n)
@@ -339,7 +342,7 @@ def oaconvolve(in1, in2, mode="full", axes=None):
     if all(p is None for p in plans):
         return fftconvolve(in1, in2, mode, axes)
 
-    res = _full_oa(_as_float(in1), _as_float(in2), axes, plans, get_num_threads())
+    res = _full_oa(*_as_common_float(in1, in2), axes, plans, get_num_threads())
     return _apply_mode(res, s1, s2, mode, axes)
 
 
@@ -348,8 +351,7 @@ def _full_oa(in1, in2, axes, plans, workers=None):
     blocking `plans` (per axis: (fft_len, step), or None for one FFT
     along that axis)."""
     _, next_fast_len = _fft_backend()
-    complex_result = in1.dtype.kind == "c" or in2.dtype.kind == "c"
-    real = not complex_result
+    real = in1.dtype.kind != "c" and in2.dtype.kind != "c"
     s1, s2 = in1.shape, in2.shape
     full = [s1[a] + s2[a] - 1 for a in axes]
     b1 = _into_blocks(in1, axes, plans, [s1[a] > s2[a] for a in axes])
@@ -359,8 +361,7 @@ def _full_oa(in1, in2, axes, plans, workers=None):
     fshape = [next_fast_len(n, real) if p is None else p[0] for n, p in zip(full, plans)]
     # Both inputs are transformed once, all their blocks in one call; the
     # product broadcasts every block of one against the other.
-    fwd, inv = _transforms(complex_result, workers)
-    ret = inv(fwd(b1, fshape, fft_axes) * fwd(b2, fshape, fft_axes), fshape, fft_axes)
+    ret = _convolved_spectra(b1, b2, fshape, fft_axes, real, workers)
     # Last axis first, so the earlier axes' positions stay put.
     for j in reversed(range(len(axes))):
         a, plan = axes[j], plans[j]
