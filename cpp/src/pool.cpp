@@ -227,22 +227,27 @@ void check_shape(const std::vector<index_t>& got, const std::vector<index_t>& wa
 constexpr index_t kPoolRows = 8;       // output rows per task
 constexpr index_t kPoolColumns = 4096;  // output columns per task
 
+// The result's shape: the plane axes, then the pooled lengths.
+std::vector<index_t> result_shape(const PoolPlan& p, const std::vector<index_t>& in_shape,
+                                  size_t pooled) {
+  std::vector<index_t> shape(in_shape.begin(), in_shape.end() - pooled);
+  if (pooled == 2) shape.push_back(p.row.out);
+  shape.push_back(p.col.out);
+  return shape;
+}
+
 }  // namespace
 
 std::vector<index_t> max_pool_shape(const std::vector<index_t>& in_shape,
                                     const PoolOptions& options) {
-  const PoolPlan p = plan(in_shape, options);
-  std::vector<index_t> shape(in_shape.begin(), in_shape.end() - options.kernel_size.size());
-  if (options.kernel_size.size() == 2) shape.push_back(p.row.out);
-  shape.push_back(p.col.out);
-  return shape;
+  return result_shape(plan(in_shape, options), in_shape, options.kernel_size.size());
 }
 
 template <class T>
 void max_pool(View<const T> in, View<T> out, View<std::int64_t> indices,
               const PoolOptions& options) {
   const PoolPlan p = plan(in.shape, options);
-  const std::vector<index_t> shape = max_pool_shape(in.shape, options);
+  const std::vector<index_t> shape = result_shape(p, in.shape, options.kernel_size.size());
   check_shape(out.shape, shape, "out");
   const bool with_indices = indices.data != nullptr;
   if (with_indices) check_shape(indices.shape, shape, "indices");
