@@ -230,3 +230,190 @@ def max_unpool(x, indices, out_shape):
             raise ValueError(f"index {at} outside the output plane")
         out.flat[at] = v
     return out
+
+
+# --- CNN layers (fastconv.nn.conv1d / conv2d), torch.nn.functional semantics ---------------
+
+__all__ += ["layer_padding", "torch_pad_index", "conv_layer", "conv1d", "conv2d"]
+
+LAYER_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def layer_padding(padding, kernel_shape, stride=1, dilation=1):
+    """torch's `padding` argument -> one (left, right) pair per spatial axis.
+
+    An int or a tuple (one int per axis) pads both sides equally; "valid"
+    is no padding; "same" pads a total of dilation*(k-1) per axis with
+    left = total // 2 and the extra element on the right, and is refused
+    (ValueError) with any stride > 1, as torch refuses it.
+    """
+    nd = len(kernel_shape)
+    dils = _per_axis(dilation, nd)
+    if isinstance(padding, str):
+        if padding == "valid":
+            return [(0, 0)] * nd
+        if padding == "same":
+            if any(s != 1 for s in _per_axis(stride, nd)):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+            pairs = []
+            for d, k in zip(dils, kernel_shape):
+                total = d * (k - 1)
+                pairs.append((total // 2, total - total // 2))
+            return pairs
+        raise ValueError(f"padding: unknown padding string {padding!r}")
+    return [(p, p) for p in _per_axis(padding, nd)]
+
+
+def torch_pad_index(t, n, mode):
+    """Index into x[0..n) of position t of the input padded by F.pad(mode),
+    or None for a zero. Written from the definitions:
+
+        zeros      0 0 | a b c d | 0 0
+        reflect    c b | a b c d | c b     (the edge not repeated)
+        replicate  a a | a b c d | d d
+        circular   c d | a b c d | a b     (periodic)
+
+    torch reflects only once (reflect padding < n) and wraps at most once
+    (circular padding <= n); those limits are checked by `conv_layer`.
+    """
+    if 0 <= t < n:
+        return t
+    if mode == "zeros":
+        return None
+    if mode == "reflect":
+        return -t if t < 0 else 2 * (n - 1) - t
+    if mode == "replicate":
+        return 0 if t < 0 else n - 1
+    if mode == "circular":
+        return t % n
+    raise ValueError(f"padding_mode: unknown padding mode {mode!r}")
+
+
+def conv_layer(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1,
+               padding_mode="zeros"):
+    """torch.nn.Conv1d/Conv2d (any number of spatial axes) from the definition.
+
+    x: (N, Cin, *spatial); w: (Cout, Cin/groups, *kernel); bias: (Cout,) or
+    None; stride, dilation: an int or one per spatial axis; padding: one
+    (left, right) pair per spatial axis (see `layer_padding` for torch's
+    int / tuple / "valid" / "same" forms), or an int / tuple of ints for
+    symmetric padding. With g = co // (Cout/groups) the group of output
+    channel co and Cg = Cin/groups,
+
+        out[n, co, i...] = bias[co] + sum_{c < Cg} sum_{p...}
+                           xpad[n, g*Cg + c, i*s + p*d ...] * w[co, c, p...]
+
+    a cross-correlation with no conjugation of complex weights (as torch),
+    where xpad is x padded by `padding_mode` ("zeros": padded positions
+    are left out of the sum, not added as 0 * w). The result has
+    numpy.result_type(x, w, bias) (object if any operand is object).
+
+    Accumulation: in the result dtype (the inputs are cast to it, so pass
+    longdouble arrays for an extended-precision reference), except
+    integers and bool, summed exactly as Python ints, wrapped to int64
+    and cast to the result dtype (the library's integer rule), and
+    float16, accumulated in float32 and rounded once at the end. The terms
+    are added in the order c, then taps in row-major order, then the bias.
+    """
+    x = np.asarray(x)
+    w = np.asarray(w)
+    b = None if bias is None else np.asarray(bias)
+    operands = [x, w] + ([] if b is None else [b])
+    nsp = w.ndim - 2
+    if nsp < 1 or x.ndim != nsp + 2:
+        raise ValueError(f"weight: expected (Cout, Cin/groups, k...) matching input of shape "
+                         f"{x.shape}, got {w.shape}")
+    nbatch, cin = x.shape[:2]
+    cout, cg = w.shape[:2]
+    ksize = w.shape[2:]
+    spatial = x.shape[2:]
+    if groups < 1 or cin % groups or cout % groups:
+        raise ValueError(f"groups: {groups} must divide Cin={cin} and Cout={cout}")
+    if cg * groups != cin:
+        raise ValueError(f"weight: expected {cin // groups} input channels per group, got {cg}")
+    if b is not None and b.shape != (cout,):
+        raise ValueError(f"bias: expected shape ({cout},), got {b.shape}")
+    strides = _per_axis(stride, nsp)
+    dils = _per_axis(dilation, nsp)
+    if isinstance(padding, (tuple, list)) and padding and isinstance(padding[0], (tuple, list)):
+        pads = [tuple(p) for p in padding]
+    else:
+        pads = [(p, p) for p in _per_axis(padding, nsp)]
+    if padding_mode not in LAYER_PADDING_MODES:
+        raise ValueError(f"padding_mode: unknown padding mode {padding_mode!r}")
+    for (lo, hi), n in zip(pads, spatial):
+        if padding_mode == "reflect" and max(lo, hi) >= n:
+            raise ValueError(f"padding ({lo}, {hi}) must be < the input size {n} for reflect")
+        if padding_mode == "circular" and max(lo, hi) > n:
+            raise ValueError(f"padding ({lo}, {hi}) must be <= the input size {n} for circular")
+    out_spatial = []
+    for n, (lo, hi), k, s, d in zip(spatial, pads, ksize, strides, dils):
+        span = n + lo + hi - (d * (k - 1) + 1)
+        if span < 0:
+            raise ValueError("kernel size can't be greater than the padded input size")
+        out_spatial.append(span // s + 1)
+
+    if any(a.dtype.kind == "O" for a in operands):
+        result, work = np.dtype(object), None
+    else:
+        result = np.result_type(*operands)
+        work = ("int" if result.kind in "biu" else
+                np.dtype(np.float32) if result == np.float16 else result)
+
+    def value(a, idx):
+        v = a[idx]
+        if work == "int":
+            return int(v)
+        return v if work is None else work.type(v)
+
+    def finish(v):
+        if work == "int":
+            v = (v + 2**63) % 2**64 - 2**63        # int64 wrap-around
+            return np.array(v, np.int64).astype(result)[()]
+        return v
+
+    out = np.empty((nbatch, cout) + tuple(out_spatial), dtype=result)
+    per_group = cout // groups
+    for nb in range(nbatch):
+        for co in range(cout):
+            g = co // per_group
+            for i in itertools.product(*(range(m) for m in out_spatial)):
+                total = None
+                for c in range(cg):
+                    for p in itertools.product(*(range(k) for k in ksize)):
+                        idx = tuple(torch_pad_index(i[a] * strides[a] + p[a] * dils[a] - pads[a][0],
+                                                    spatial[a], padding_mode)
+                                    for a in range(nsp))
+                        if any(j is None for j in idx):
+                            continue
+                        term = value(x, (nb, g * cg + c) + idx) * value(w, (co, c) + p)
+                        total = term if total is None else total + term
+                if total is None:                 # every tap in the zero padding
+                    total = 0 if work in ("int", None) else work.type(0)
+                if b is not None:
+                    total = total + value(b, (co,))
+                out[(nb, co) + i] = finish(total)
+    return out
+
+
+def _layer(x, w, bias, stride, padding, dilation, groups, padding_mode, nsp):
+    x = np.asarray(x)
+    w = np.asarray(w)
+    unbatched = x.ndim == nsp + 1
+    if unbatched:
+        x = x[None]
+    pads = layer_padding(padding, w.shape[2:], stride, dilation)
+    out = conv_layer(x, w, bias, stride, pads, dilation, groups, padding_mode)
+    return out[0] if unbatched else out
+
+
+def conv1d(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
+    """torch.nn.functional.conv1d / nn.Conv1d: (N, C, L) or (C, L); padding
+    an int, a 1-tuple, "valid" or "same"."""
+    return _layer(x, w, bias, stride, padding, dilation, groups, padding_mode, 1)
+
+
+def conv2d(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
+    """torch.nn.functional.conv2d / nn.Conv2d: (N, C, H, W) or (C, H, W);
+    padding an int, a 2-tuple, "valid" or "same"."""
+    return _layer(x, w, bias, stride, padding, dilation, groups, padding_mode, 2)

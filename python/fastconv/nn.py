@@ -1,8 +1,8 @@
 """CNN-style layers with torch.nn.functional's semantics, on NumPy arrays.
 
-Max-pooling with recorded indices and max-unpooling, for batched (N, C, L) /
-(N, C, H, W) and unbatched (C, L) / (C, H, W) arrays, computed by the C++
-core with the GIL released.
+Convolution layers (`conv1d`, `conv2d`), max-pooling with recorded indices
+and max-unpooling, for batched (N, C, L) / (N, C, H, W) and unbatched
+(C, L) / (C, H, W) arrays, computed by the C++ core with the GIL released.
 
 >>> import numpy as np
 >>> from fastconv import nn
@@ -19,7 +19,156 @@ import numpy as np
 
 from . import _args, _core
 
-__all__ = ["max_pool1d", "max_pool2d", "max_unpool1d", "max_unpool2d"]
+__all__ = ["conv1d", "conv2d", "max_pool1d", "max_pool2d", "max_unpool1d", "max_unpool2d"]
+
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+# Sizes past this overflow the core's 64-bit arithmetic: refused up front.
+_MAX_SIZE = 2**62
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
+           padding_mode="zeros", out=None, threads=None):
+    """1-D convolution layer (cross-correlation) over (N, C, L) or (C, L).
+
+    As ``torch.nn.functional.conv1d`` (and ``torch.nn.Conv1d`` for
+    `padding_mode`)::
+
+        out[n, o, i] = bias[o] + sum_c sum_q x~[n, g*C/groups + c, i*stride + q*dilation - pad]
+                                             * weight[o, c, q]
+
+    with ``g = o // (Cout/groups)`` and ``x~`` the input padded by
+    `padding_mode`. Complex weights are not conjugated. Output length
+    ``(L + 2*padding - dilation*(k-1) - 1) // stride + 1``.
+
+    Parameters
+    ----------
+    input : array_like
+        Shape (N, C, L), or (C, L) for one unbatched input (the result is
+        then unbatched too). Any memory layout.
+    weight : array_like
+        Shape (Cout, C/groups, k).
+    bias : array_like, optional
+        Shape (Cout,).
+    stride, dilation : int or tuple of one int
+        At least 1.
+    padding : int, tuple of one int, "valid" or "same"
+        Zeros (or `padding_mode`) added at both ends. "valid" is 0; "same"
+        keeps the length: ``dilation*(k-1)`` in all, the odd element at
+        the end (torch's rule); it needs stride 1.
+    groups : int
+        Input and output channels are split into `groups` independent
+        groups (groups == C: depthwise).
+    padding_mode : {"zeros", "reflect", "replicate", "circular"}
+        As torch.nn.Conv1d: reflect (d c b | a b c d) needs padding smaller
+        than the input, circular at most its size.
+    out : ndarray, optional
+        C-contiguous, of the result's exact shape and dtype, not
+        overlapping the inputs; returned.
+    threads : int, optional
+        Threads to use (default: `fastconv.get_num_threads()`); the result
+        is bitwise the same for any number.
+
+    Returns
+    -------
+    ndarray
+        dtype ``numpy.result_type(input, weight, bias)``: float32, float64,
+        complex64 and complex128 computed natively, integers exactly in
+        int64 (wrapping), float16 in float32.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> x = np.array([[[1.0, 2.0, 3.0, 4.0]]])
+    >>> nn.conv1d(x, np.array([[[1.0, 0.0, -1.0]]]), padding=1)
+    array([[[-2., -2., -2.,  3.]]])
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, out,
+                 threads, 1, "conv1d")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
+           padding_mode="zeros", out=None, threads=None):
+    """2-D convolution layer (cross-correlation) over (N, C, H, W) or (C, H, W).
+
+    As ``torch.nn.functional.conv2d`` (and ``torch.nn.Conv2d`` for
+    `padding_mode`); every parameter of `conv1d` applies, with stride,
+    padding and dilation an int or a tuple (rows, columns), and weight of
+    shape (Cout, C/groups, kh, kw). Channels-last arrays (an NHWC array
+    transposed to NCHW) and other layouts are read as they are.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> nn.conv2d(x, np.ones((2, 1, 3, 3)), bias=np.array([0.0, 100.0]))
+    array([[[[ 45.,  54.],
+             [ 81.,  90.]],
+    <BLANKLINE>
+            [[145., 154.],
+             [181., 190.]]]])
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, out,
+                 threads, 2, "conv2d")
+
+
+def _sizes(value, name, naxes, minimum):
+    values = _args.per_axis(value, name, naxes, minimum=minimum)
+    if any(v > _MAX_SIZE for v in values):
+        raise ValueError(f"{name}: too large, got {value!r}")
+    return values
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, out, threads,
+          naxes, name):
+    arrays = [_args.as_input(input, "input"), _args.as_input(weight, "weight")]
+    if bias is not None:
+        arrays.append(_args.as_input(bias, "bias"))
+    for a, argname in zip(arrays, ("input", "weight", "bias")):
+        if a.dtype.kind == "O":
+            raise TypeError(f"{argname}: {name} needs numbers, got dtype object")
+    x, w = arrays[0], arrays[1]
+    b = arrays[2] if bias is not None else None
+    spatial = "(N, C, L) or (C, L)" if naxes == 1 else "(N, C, H, W) or (C, H, W)"
+    if x.ndim not in (naxes + 1, naxes + 2):
+        raise ValueError(f"input: {name} expects shape {spatial}, got {x.shape}")
+    if w.ndim != naxes + 2:
+        kernel = "k" if naxes == 1 else "kh, kw"
+        raise ValueError(f"weight: {name} expects shape (Cout, C/groups, {kernel}), "
+                         f"got {w.shape}")
+    if b is not None and b.shape != (w.shape[0],):
+        raise ValueError(f"bias: expected shape ({w.shape[0]},), got {b.shape}")
+    batched = x.ndim == naxes + 2
+    if not batched:
+        x = x[None]
+    groups = _sizes(groups, "groups", 1, 1)[0]
+    strides = _sizes(stride, "stride", naxes, 1)
+    dilations = _sizes(dilation, "dilation", naxes, 1)
+    same = isinstance(padding, str) and padding == "same"
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(f"padding: expected an int, a tuple of ints, 'valid' or 'same', "
+                             f"got {padding!r}")
+        pads = [] if same else [0] * naxes
+    else:
+        pads = _sizes(padding, "padding", naxes, 0)
+    if not isinstance(padding_mode, str) or padding_mode not in _PADDING_MODES:
+        raise ValueError(f"padding_mode: expected one of {', '.join(map(repr, _PADDING_MODES))}, "
+                         f"got {padding_mode!r}")
+    nthreads = _args.threads_arg(threads)
+    options = (strides, dilations, pads, [], same, groups, padding_mode)
+    shape = tuple(_core.conv_output_shape(x.shape, w.shape, *options))
+    result_dtype = np.result_type(*arrays)
+    cdtype = _args.compute_dtype(result_dtype)
+    result_shape = shape if batched else shape[1:]
+    if out is not None:
+        _args.check_out(out, result_shape, result_dtype, arrays)
+    target = _args.compute_target(out, result_shape, result_dtype, cdtype)
+    _core.conv_layer(_args.to_compute(x, cdtype), _args.to_compute(w, cdtype),
+                     None if b is None else _args.to_compute(b, cdtype),
+                     target if batched else target[None], *options, nthreads)
+    return _args.finish(target, result_dtype, out)
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,

@@ -21,7 +21,11 @@ constexpr const char* kIsaName = "baseline";
 constexpr int kVecBytes = 16;
 constexpr int kRowBlock = 3;
 constexpr int kColVecsMulti = 3;
+constexpr int kConvBlock = 4;
+constexpr int kConvVecs = 2;
+constexpr int kConvVecs1 = 8;
 #include "kernels/tile_kernel-inl.hpp"
+#include "kernels/conv_kernel-inl.hpp"
 #include "kernels/row_kernel-inl.hpp"
 }  // namespace
 

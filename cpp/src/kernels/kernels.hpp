@@ -59,6 +59,36 @@ struct TileTask {
 template <class T>
 using TileKernel = void (*)(const TileTask<T>&);
 
+// A CNN layer's channel-blocked direct convolution over a panel (a
+// boundary-extended copy of the input rows one task reads, see nn.cpp):
+// for every output vector v < n_vec (lanes[v] outputs at out_off[v]) and
+// channel i < R of the block,
+//   out[i*out_ch_step + out_off[v] + l*out_w_step] = bias[i] +
+//       sum_{r < K} panel[x_base[v] + l + x_off[r]] * w[r*R + i]
+// for l < lanes[v], the K taps in ascending r. R (the channel block) is the
+// table's conv_block for the wide kernel and 1 for the narrow one; only
+// the first `channels` of the block are stored (the packed weights of the
+// others are zero). bias == nullptr: no bias.
+template <class T>
+struct ConvTask {
+  const T* panel;
+  const index_t* x_base;
+  const index_t* x_off;
+  index_t K;
+  const T* w;
+  const T* bias;
+  index_t channels;
+  index_t n_vec;
+  const index_t* out_off;
+  const index_t* lanes;
+  T* out;
+  index_t out_ch_step;
+  index_t out_w_step;
+};
+
+template <class T>
+using ConvKernel = void (*)(const ConvTask<T>&);
+
 // Peak-throughput probe for bench/: `iterations` rounds of independent
 // float32 FMAs over full vectors; returns the flops done.
 using FmaProbe = double (*)(long iterations);
@@ -75,6 +105,14 @@ struct KernelTable {
   RowKernel<std::complex<double>> c128;
   RowKernel<std::complex<long double>> c160;
   RowKernel<std::int64_t> i64;
+  // CNN layers: output lanes per vector of float (double: half), the
+  // channel block of the wide kernels, and the kernels.
+  int vec_bytes;
+  int conv_block;
+  ConvKernel<float> conv_f32;
+  ConvKernel<float> conv1_f32;
+  ConvKernel<double> conv_f64;
+  ConvKernel<double> conv1_f64;
 };
 
 namespace baseline { const KernelTable& table(); }
@@ -91,6 +129,17 @@ std::pair<double, double> run_fma_probe(long iterations, int threads);
 template <class T> TileKernel<T> tile_kernel(const KernelTable&) { return nullptr; }
 template <> inline TileKernel<float> tile_kernel(const KernelTable& t) { return t.tile_f32; }
 template <> inline TileKernel<double> tile_kernel(const KernelTable& t) { return t.tile_f64; }
+
+// The wide (conv_block channels) and narrow (1 channel) layer kernels of T.
+template <class T> std::pair<ConvKernel<T>, ConvKernel<T>> conv_kernels(const KernelTable&) {
+  return {nullptr, nullptr};
+}
+template <> inline std::pair<ConvKernel<float>, ConvKernel<float>> conv_kernels(const KernelTable& t) {
+  return {t.conv_f32, t.conv1_f32};
+}
+template <> inline std::pair<ConvKernel<double>, ConvKernel<double>> conv_kernels(const KernelTable& t) {
+  return {t.conv_f64, t.conv1_f64};
+}
 
 template <class T> RowKernel<T> row_kernel(const KernelTable& t);
 template <> inline RowKernel<float> row_kernel(const KernelTable& t) { return t.f32; }

@@ -77,4 +77,10 @@ static const KernelTable kTable = {
     &row_correlate<std::complex<double>>,
     &row_correlate<std::complex<long double>>,
     &row_correlate<std::int64_t>,
+    kVecBytes,
+    kConvBlock,
+    &conv_wide<float>,
+    &conv_narrow<float>,
+    &conv_wide<double>,
+    &conv_narrow<double>,
 };

@@ -1,0 +1,76 @@
+#pragma once
+// CNN convolution layers with torch.nn.functional.conv1d / conv2d
+// semantics. For input (N, C, H, W), weight (Cout, C/groups, kh, kw) and
+// bias (Cout,):
+//
+//   out[n, o, i, j] = bias[o] + sum_{c < C/groups} sum_{p < kh, q < kw}
+//       x~[n, g*(C/groups) + c, i*sh + p*dh - pad_top, j*sw + q*dw - pad_left] * w[o, c, p, q]
+//
+// where g = o / (Cout/groups) is the output channel's group and x~ is the
+// input extended by the padding mode. It is a correlation: complex weights
+// are not conjugated (torch's rule). 1-D layers are the same with no H axis.
+//
+// Output size per spatial axis: (n + pad_begin + pad_end - d*(k-1) - 1) / s + 1.
+//
+// Element types: float, double, long double, their std::complex, and
+// std::int64_t (wrapping arithmetic). float and double run on the
+// channel-blocked SIMD kernels; the others on a portable loop. Every
+// output is summed in one fixed order (c, p, q) by one thread, so results
+// are bitwise identical for any thread count and any input layout.
+#include <stdexcept>  // errors are std::invalid_argument
+#include <string>
+#include <vector>
+
+#include "fastconv/view.hpp"
+
+namespace fastconv {
+
+// How the input is extended past its edges (torch's padding_mode):
+//   zeros      0 0 | a b c d | 0 0
+//   reflect    c b | a b c d | c b   (mirror without the edge repeated)
+//   replicate  a a | a b c d | d d
+//   circular   c d | a b c d | a b
+enum class PaddingMode { zeros, reflect, replicate, circular };
+
+struct ConvLayerOptions {
+  // One value for every spatial axis, or one per spatial axis (rows, then
+  // columns); empty = 1 for stride and dilation, 0 for padding.
+  std::vector<index_t> stride;
+  std::vector<index_t> dilation;
+  std::vector<index_t> padding;      // before each spatial axis
+  std::vector<index_t> padding_end;  // after each spatial axis; empty = `padding`
+  // torch's padding="same": d*(k-1) in all, the odd element at the end;
+  // needs stride 1; `padding` and `padding_end` must then be empty.
+  bool same_padding = false;
+  index_t groups = 1;
+  PaddingMode padding_mode = PaddingMode::zeros;
+  // Reflect padding must be smaller than the input, circular padding at
+  // most its size (torch's limits).
+  int threads = 0;  // 0 = the global setting (set_num_threads)
+};
+
+// "zeros", "reflect", "replicate" or "circular"; std::invalid_argument
+// naming padding_mode otherwise.
+PaddingMode parse_padding_mode(const std::string& name);
+
+// The output shape (N, Cout, [H,] W) of a layer with input shape
+// (N, C, [H,] W) and weight shape (Cout, C/groups, [kh,] kw); 1 or 2
+// spatial axes. Throws std::invalid_argument naming the bad argument
+// (input, weight, groups, stride, dilation, padding, padding_mode), also
+// when the result size would overflow.
+std::vector<index_t> conv_output_shape(const std::vector<index_t>& in_shape,
+                                       const std::vector<index_t>& weight_shape,
+                                       const ConvLayerOptions& options);
+
+// Write the layer's output into `out` (shape conv_output_shape(...), any
+// strides, not overlapping the inputs). `bias`: shape (Cout,), or a view
+// with data == nullptr for no bias.
+template <class T>
+void conv1d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
+            const ConvLayerOptions& options);
+
+template <class T>
+void conv2d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
+            const ConvLayerOptions& options);
+
+}  // namespace fastconv

@@ -1,0 +1,422 @@
+// CNN convolution layers (fastconv/nn.hpp): an operator that checks and
+// plans the layer, packs the weights once per call into the kernels'
+// channel blocks, and runs tasks -- (image, group, channel chunk, block of
+// output rows, block of output columns) -- on the threads. A task copies
+// the input it reads, extended by the padding mode, into a small panel
+// laid out so that every tap of a row of outputs is one contiguous vector
+// load (stride-s columns are split into s phases); the ISA's kernel then
+// keeps a block of channels x output vectors in registers over the whole
+// reduction. No im2col: the panel holds each input element once.
+#include "fastconv/nn.hpp"
+
+#include <algorithm>
+#include <complex>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "boundary.hpp"
+#include "execute.hpp"
+#include "kernels/kernels.hpp"
+#include "parallel.hpp"
+#include "scalar.hpp"
+#include "small_buffer.hpp"
+
+namespace fastconv {
+
+PaddingMode parse_padding_mode(const std::string& name) {
+  if (name == "zeros") return PaddingMode::zeros;
+  if (name == "reflect") return PaddingMode::reflect;
+  if (name == "replicate") return PaddingMode::replicate;
+  if (name == "circular") return PaddingMode::circular;
+  throw std::invalid_argument("padding_mode: expected 'zeros', 'reflect', 'replicate' or "
+                              "'circular', got '" + name + "'");
+}
+
+namespace {
+
+using detail::shape_str;
+
+// A layer planned in 2-D: a 1-D layer has h = kh = 1.
+struct LayerPlan {
+  int spatial;  // 1 or 2
+  index_t batch, channels, out_channels, groups, cin_g, cout_g;
+  index_t h, w, kh, kw, sh, sw, dh, dw;
+  index_t pad_top, pad_left;
+  index_t oh, ow;
+  PaddingMode mode;
+};
+
+index_t mul(index_t a, index_t b, const char* name) {
+  index_t r;
+  if (__builtin_mul_overflow(a, b, &r))
+    throw std::invalid_argument(std::string(name) + ": sizes overflow");
+  return r;
+}
+
+index_t add(index_t a, index_t b, const char* name) {
+  index_t r;
+  if (__builtin_add_overflow(a, b, &r))
+    throw std::invalid_argument(std::string(name) + ": sizes overflow");
+  return r;
+}
+
+LayerPlan plan_layer(const std::vector<index_t>& in_shape, const std::vector<index_t>& w_shape,
+                     const ConvLayerOptions& o) {
+  const size_t rank = in_shape.size();
+  if (rank != 3 && rank != 4)
+    throw std::invalid_argument("input: expected shape (N, C, L) or (N, C, H, W), got " +
+                                shape_str(in_shape));
+  if (w_shape.size() != rank)
+    throw std::invalid_argument("weight: expected " + std::to_string(rank) +
+                                " dimensions (Cout, C/groups, kernel...) for input " +
+                                shape_str(in_shape) + ", got " + shape_str(w_shape));
+  for (index_t s : in_shape)
+    if (s < 0) throw std::invalid_argument("input: negative size in " + shape_str(in_shape));
+  for (index_t s : w_shape)
+    if (s < 0) throw std::invalid_argument("weight: negative size in " + shape_str(w_shape));
+  const size_t ns = rank - 2;
+  LayerPlan p{};
+  p.spatial = static_cast<int>(ns);
+  p.batch = in_shape[0];
+  p.channels = in_shape[1];
+  p.out_channels = w_shape[0];
+  p.groups = o.groups;
+  p.mode = o.padding_mode;
+  if (p.groups < 1)
+    throw std::invalid_argument("groups: must be >= 1, got " + std::to_string(p.groups));
+  for (size_t a = 1; a < rank; ++a)
+    if (in_shape[a] == 0)
+      throw std::invalid_argument("input: expected non-empty channel and spatial dimensions, got " +
+                                  shape_str(in_shape));
+  if (p.channels % p.groups)
+    throw std::invalid_argument("groups: the input's " + std::to_string(p.channels) +
+                                " channels are not divisible by groups=" +
+                                std::to_string(p.groups));
+  if (p.out_channels % p.groups)
+    throw std::invalid_argument("groups: the weight's " + std::to_string(p.out_channels) +
+                                " output channels are not divisible by groups=" +
+                                std::to_string(p.groups));
+  p.cin_g = p.channels / p.groups;
+  p.cout_g = p.out_channels / p.groups;
+  if (w_shape[1] != p.cin_g)
+    throw std::invalid_argument("weight: expected " + std::to_string(p.cin_g) +
+                                " input channels per group (C/groups) in dimension 1, got shape " +
+                                shape_str(w_shape));
+  for (size_t a = 2; a < rank; ++a)
+    if (w_shape[a] < 1)
+      throw std::invalid_argument("weight: kernel sizes must be >= 1, got " + shape_str(w_shape));
+
+  const auto stride = detail::expand_per_axis(o.stride, ns, "stride", 1, 1);
+  const auto dilation = detail::expand_per_axis(o.dilation, ns, "dilation", 1, 1);
+  std::array<index_t, 2> begin{}, end{}, out{};
+  if (o.same_padding) {
+    if (!o.padding.empty() || !o.padding_end.empty())
+      throw std::invalid_argument("padding: 'same' takes no explicit padding");
+    for (size_t a = 0; a < ns; ++a)
+      if (stride[a] != 1)
+        throw std::invalid_argument("padding: 'same' is not supported for strided convolutions "
+                                    "(stride " + std::to_string(stride[a]) + ")");
+  }
+  const auto pad = detail::expand_per_axis(o.padding, ns, "padding", 0, 0);
+  const auto pad_end = detail::expand_per_axis(o.padding_end.empty() ? o.padding : o.padding_end,
+                                               ns, "padding", 0, 0);
+  for (size_t a = 0; a < ns; ++a) {
+    const index_t n = in_shape[2 + a], k = w_shape[2 + a];
+    const index_t span = mul(dilation[a], k - 1, "dilation");  // ke - 1
+    if (o.same_padding) {
+      begin[a] = span / 2;  // torch: the odd element goes at the end
+      end[a] = span - begin[a];
+    } else {
+      begin[a] = pad[a];
+      end[a] = pad_end[a];
+    }
+    if (p.mode == PaddingMode::reflect && (begin[a] >= n || end[a] >= n))
+      throw std::invalid_argument("padding: reflect padding must be smaller than the input size " +
+                                  std::to_string(n) + ", got " +
+                                  std::to_string(std::max(begin[a], end[a])));
+    if (p.mode == PaddingMode::circular && (begin[a] > n || end[a] > n))
+      throw std::invalid_argument("padding: circular padding must be at most the input size " +
+                                  std::to_string(n) + ", got " +
+                                  std::to_string(std::max(begin[a], end[a])));
+    const index_t padded = add(add(n, begin[a], "padding"), end[a], "padding");
+    if (span >= padded)
+      throw std::invalid_argument(
+          "weight: the kernel (size " + std::to_string(k) + ", dilated to " +
+          std::to_string(add(span, 1, "dilation")) + ") is larger than the padded input (size " +
+          std::to_string(padded) + ")");
+    out[a] = (padded - 1 - span) / stride[a] + 1;
+  }
+  const int last = static_cast<int>(ns) - 1;
+  p.w = in_shape[rank - 1];
+  p.kw = w_shape[rank - 1];
+  p.sw = stride[last];
+  p.dw = dilation[last];
+  p.pad_left = begin[last];
+  p.ow = out[last];
+  if (ns == 2) {
+    p.h = in_shape[2];
+    p.kh = w_shape[2];
+    p.sh = stride[0];
+    p.dh = dilation[0];
+    p.pad_top = begin[0];
+    p.oh = out[0];
+  } else {
+    p.h = p.kh = p.sh = p.dh = p.oh = 1;
+    p.pad_top = 0;
+  }
+  // The result's size in bytes must fit too (the largest element: 32 bytes).
+  mul(mul(mul(mul(p.batch, p.out_channels, "input"), p.oh, "input"), p.ow, "input"), 32,
+      "input");
+  // (the packed weights: padded to the channel block, at most 16 per block)
+  mul(mul(mul(p.out_channels + 16 * p.groups, p.cin_g, "weight"), p.kh, "weight"), p.kw,
+      "weight");
+  return p;
+}
+
+std::vector<index_t> output_of(const LayerPlan& p) {
+  if (p.spatial == 1) return {p.batch, p.out_channels, p.ow};
+  return {p.batch, p.out_channels, p.oh, p.ow};
+}
+
+// The views as 4-D (N, C, H, W): a 1-D layer gets an H axis of size 1.
+template <class T>
+View<T> as_4d(View<T> v) {
+  if (v.ndim() == 3) {
+    v.shape.insert(v.shape.begin() + 2, 1);
+    v.strides.insert(v.strides.begin() + 2, 0);
+  }
+  return v;
+}
+
+index_t map_padded(index_t i, index_t n, PaddingMode m) {
+  if (i >= 0 && i < n) return i;
+  switch (m) {
+    case PaddingMode::zeros: return -1;
+    case PaddingMode::reflect: return detail::map_index(i, n, Boundary::mirror);
+    case PaddingMode::replicate: return detail::map_index(i, n, Boundary::nearest);
+    case PaddingMode::circular: return detail::map_index(i, n, Boundary::wrap);
+  }
+  return -1;
+}
+
+// The portable kernel (types without SIMD kernels): one channel, one output
+// per "vector", the same sums in the same order as the SIMD kernels.
+template <class T>
+void portable_conv(const kernels::ConvTask<T>& t) {
+  for (index_t v = 0; v < t.n_vec; ++v) {
+    T acc = t.bias ? t.bias[0] : T(0);
+    const T* x = t.panel + t.x_base[v];
+    for (index_t r = 0; r < t.K; ++r) detail::madd(acc, x[t.x_off[r]], t.w[r]);
+    t.out[t.out_off[v]] = acc;
+  }
+}
+
+// Output columns per task: whole rows up to this many, so that a panel of
+// many channels stays in L2.
+constexpr index_t kColumnBlock = 512;
+// About this many output vectors per task; fewer rows when the panel would
+// exceed kPanelBytes.
+constexpr index_t kVectorsPerTask = 48;
+constexpr index_t kPanelBytes = index_t(1) << 19;
+
+template <class T>
+void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<const T> bias,
+               View<T> out, int threads_requested) {
+  if (out.size() == 0) return;
+  const kernels::KernelTable& table = kernels::active_table();
+  const auto [wide, narrow] = kernels::conv_kernels<T>(table);
+  // Lanes per vector (L), channels per block (R) and the kernel.
+  index_t L = 1, R = 1;
+  kernels::ConvKernel<T> kernel = &portable_conv<T>;
+  if (wide != nullptr) {
+    L = table.vec_bytes / static_cast<index_t>(sizeof(T));
+    // Few channels per group (depthwise): one channel, more vectors.
+    const bool few = p.cout_g * 2 < table.conv_block;
+    R = few ? 1 : table.conv_block;
+    kernel = few ? narrow : wide;
+  }
+  const index_t K = p.cin_g * p.kh * p.kw;
+  const index_t blocks = (p.cout_g + R - 1) / R;  // channel blocks per group
+
+  // Weights packed per (group, block): K taps x R channels, zero-padded.
+  std::vector<T> packed(static_cast<size_t>(p.groups * blocks * K * R), T(0));
+  std::vector<T> packed_bias(bias.data ? static_cast<size_t>(p.groups * blocks * R) : 0, T(0));
+  for (index_t o = 0; o < p.out_channels; ++o) {
+    const index_t g = o / p.cout_g, b = (o % p.cout_g) / R, i = (o % p.cout_g) % R;
+    T* dst = packed.data() + ((g * blocks + b) * K) * R + i;
+    index_t r = 0;
+    for (index_t c = 0; c < p.cin_g; ++c)
+      for (index_t kp = 0; kp < p.kh; ++kp)
+        for (index_t kq = 0; kq < p.kw; ++kq, ++r)
+          dst[r * R] = weight.data[o * weight.strides[0] + c * weight.strides[1] +
+                                   kp * weight.strides[2] + kq * weight.strides[3]];
+    if (bias.data) packed_bias[static_cast<size_t>((g * blocks + b) * R + i)] = bias.data[o * bias.strides[0]];
+  }
+
+  // Task geometry: output columns [c0, c0 + cols), rows [r0, r0 + rows).
+  const index_t col_block = std::min(p.ow, kColumnBlock);
+  const index_t vec_row = (col_block + L - 1) / L;
+  // Panel: per channel `panel_rows` input rows of `row_len` = s_w phases of
+  // `phase_len` positions; position j of phase f holds input column
+  // c0*s_w - pad_left + j*s_w + f, so output column c's tap q is at
+  // phase (q*d_w) % s_w, position c + (q*d_w) / s_w.
+  const index_t phase_len = vec_row * L + (p.kw - 1) * p.dw / p.sw;
+  const index_t row_len = mul(phase_len, p.sw, "stride");
+  auto rows_in = [&](index_t rows) { return (rows - 1) * p.sh + (p.kh - 1) * p.dh + 1; };
+  index_t row_block = std::clamp((kVectorsPerTask + vec_row - 1) / vec_row, index_t(1), p.oh);
+  while (row_block > 1 && p.cin_g * rows_in(row_block) * row_len * index_t(sizeof(T)) > kPanelBytes)
+    row_block = (row_block + 1) / 2;
+  const index_t panel_rows = rows_in(row_block);
+  const index_t ch_len = mul(panel_rows, row_len, "dilation");
+  const size_t panel_size = static_cast<size_t>(mul(p.cin_g, ch_len, "input"));
+
+  std::vector<index_t> x_off(static_cast<size_t>(K));
+  {
+    index_t r = 0;
+    for (index_t c = 0; c < p.cin_g; ++c)
+      for (index_t kp = 0; kp < p.kh; ++kp)
+        for (index_t kq = 0; kq < p.kw; ++kq, ++r)
+          x_off[r] = c * ch_len + kp * p.dh * row_len + (kq * p.dw) % p.sw * phase_len +
+                     kq * p.dw / p.sw;
+  }
+
+  const index_t row_blocks = (p.oh + row_block - 1) / row_block;
+  const index_t col_blocks = (p.ow + col_block - 1) / col_block;
+  const index_t spatial_tasks = p.batch * p.groups * row_blocks * col_blocks;
+  const int threads = detail::resolve_threads(threads_requested, out.size(), K);
+  // Split the channel blocks into chunks when there are too few tasks to
+  // keep every thread busy (a chunk re-reads the panel; the sums stay the
+  // same whatever the split).
+  const index_t chunks = std::min(blocks, std::max<index_t>(1, (4 * threads + spatial_tasks - 1) /
+                                                                  spatial_tasks));
+  const index_t per_chunk = (blocks + chunks - 1) / chunks;
+  const index_t tasks = spatial_tasks * chunks;
+
+  const T* const x = in.data;
+  const index_t xs_n = in.strides[0], xs_c = in.strides[1], xs_h = in.strides[2], xs_w = in.strides[3];
+  detail::parallel_tasks(tasks, threads, [&](const detail::TaskLoop& for_each_task) {
+    std::vector<T> panel(panel_size);
+    const size_t max_vec = static_cast<size_t>(row_block * vec_row);
+    std::vector<index_t> x_base(max_vec), out_off(max_vec), lanes(max_vec);
+    std::vector<index_t> col_map(static_cast<size_t>(row_len));
+    for_each_task([&](index_t task) {
+      index_t rem = task;
+      const index_t cb = rem % col_blocks; rem /= col_blocks;
+      const index_t rb = rem % row_blocks; rem /= row_blocks;
+      const index_t chunk = rem % chunks; rem /= chunks;
+      const index_t g = rem % p.groups;
+      const index_t n = rem / p.groups;
+      const index_t c0 = cb * col_block, cols = std::min(col_block, p.ow - c0);
+      const index_t r0 = rb * row_block, rows = std::min(row_block, p.oh - r0);
+      const index_t b0 = chunk * per_chunk, b1 = std::min(blocks, b0 + per_chunk);
+      if (b0 >= b1) return;
+
+      // The panel: input columns through the padding rule (-1: a zero).
+      const index_t first_col = c0 * p.sw - p.pad_left;
+      for (index_t j = 0; j < row_len; ++j) {
+        const index_t phase = j / phase_len, pos = j % phase_len;
+        col_map[j] = map_padded(first_col + pos * p.sw + phase, p.w, p.mode);
+      }
+      const index_t first_row = r0 * p.sh - p.pad_top;
+      const index_t used_rows = rows_in(rows);
+      for (index_t c = 0; c < p.cin_g; ++c) {
+        const T* xc = x + n * xs_n + (g * p.cin_g + c) * xs_c;
+        for (index_t r = 0; r < used_rows; ++r) {
+          T* dst = panel.data() + c * ch_len + r * row_len;
+          const index_t ri = map_padded(first_row + r, p.h, p.mode);
+          if (ri < 0) {
+            std::fill(dst, dst + row_len, T(0));
+            continue;
+          }
+          const T* xr = xc + ri * xs_h;
+          for (index_t j = 0; j < row_len; ++j)
+            dst[j] = col_map[j] < 0 ? T(0) : xr[col_map[j] * xs_w];
+        }
+      }
+
+      // The output vectors of the task: row by row, L columns each.
+      index_t nv = 0;
+      for (index_t r = 0; r < rows; ++r)
+        for (index_t c = 0; c < cols; c += L, ++nv) {
+          x_base[nv] = r * p.sh * row_len + c;
+          out_off[nv] = r * out.strides[2] + c * out.strides[3];
+          lanes[nv] = std::min(L, cols - c);
+        }
+      for (index_t b = b0; b < b1; ++b) {
+        const index_t o0 = g * p.cout_g + b * R;
+        kernels::ConvTask<T> t{panel.data(),
+                               x_base.data(),
+                               x_off.data(),
+                               K,
+                               packed.data() + (g * blocks + b) * K * R,
+                               bias.data ? packed_bias.data() + (g * blocks + b) * R : nullptr,
+                               std::min(R, p.cout_g - b * R),
+                               nv,
+                               out_off.data(),
+                               lanes.data(),
+                               out.data + n * out.strides[0] + o0 * out.strides[1] +
+                                   r0 * out.strides[2] + c0 * out.strides[3],
+                               out.strides[1],
+                               out.strides[3]};
+        kernel(t);
+      }
+    });
+  });
+}
+
+template <class T>
+void conv_layer(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
+                const ConvLayerOptions& o, int spatial) {
+  detail::check_view(in, "input");
+  detail::check_view(weight, "weight");
+  detail::check_view(out, "out");
+  if (in.ndim() != spatial + 2)
+    throw std::invalid_argument(std::string("input: conv") + std::to_string(spatial) +
+                                "d expects " + std::to_string(spatial + 2) + " dimensions, got " +
+                                shape_str(in.shape));
+  const LayerPlan p = plan_layer(in.shape, weight.shape, o);
+  if (out.shape != output_of(p))
+    throw std::invalid_argument("out: shape must be " + shape_str(output_of(p)) + ", got " +
+                                shape_str(out.shape));
+  if (bias.data) {
+    detail::check_view(bias, "bias");
+    if (bias.shape != std::vector<index_t>{p.out_channels})
+      throw std::invalid_argument("bias: expected shape (" + std::to_string(p.out_channels) +
+                                  ",), got " + shape_str(bias.shape));
+  }
+  if (detail::may_overlap(out, in) || detail::may_overlap(out, weight) ||
+      (bias.data && detail::may_overlap(out, bias)))
+    throw std::invalid_argument("out: must not overlap input, weight or bias");
+  run_layer<T>(p, as_4d(in), as_4d(weight), bias, as_4d(out), o.threads);
+}
+
+}  // namespace
+
+std::vector<index_t> conv_output_shape(const std::vector<index_t>& in_shape,
+                                       const std::vector<index_t>& weight_shape,
+                                       const ConvLayerOptions& options) {
+  return output_of(plan_layer(in_shape, weight_shape, options));
+}
+
+template <class T>
+void conv1d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
+            const ConvLayerOptions& options) {
+  conv_layer<T>(std::move(in), std::move(weight), std::move(bias), std::move(out), options, 1);
+}
+
+template <class T>
+void conv2d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
+            const ConvLayerOptions& options) {
+  conv_layer<T>(std::move(in), std::move(weight), std::move(bias), std::move(out), options, 2);
+}
+
+#define FASTCONV_INSTANTIATE(T)                                                                 \
+  template void conv1d<T>(View<const T>, View<const T>, View<const T>, View<T>,                 \
+                          const ConvLayerOptions&);                                             \
+  template void conv2d<T>(View<const T>, View<const T>, View<const T>, View<T>,                 \
+                          const ConvLayerOptions&);
+FASTCONV_FOR_EACH_ELEMENT_TYPE(FASTCONV_INSTANTIATE)
+#undef FASTCONV_INSTANTIATE
+
+}  // namespace fastconv
