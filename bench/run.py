@@ -62,6 +62,17 @@ def median_time(fn, min_runs=5, budget=1.0):
     return statistics.median(times)
 
 
+def alternating_medians(runs, budget, blocks=3):
+    """Median seconds per library, timed in `blocks` alternating blocks (a
+    library's idle OpenMP threads spin for a while after its call and slow
+    whatever runs next, so no library always runs first or after another)."""
+    samples = {label: [] for label in runs}
+    for _ in range(blocks):
+        for label, fn in runs.items():
+            samples[label].append(median_time(fn, min_runs=3, budget=budget / blocks))
+    return {label: statistics.median(t) for label, t in samples.items()}
+
+
 def set_threads(n):
     fastconv.set_num_threads(n)
     if cv2 is not None:
@@ -217,6 +228,26 @@ def _pool_case(rng):
     return None, runs, {"torch": lambda r: np.stack([r[0].numpy(), r[1].numpy()])}
 
 
+def _layer_case(n, cin, size, cout, k, dtype=np.float32, stride=1, padding=0, groups=1):
+    """A CNN layer (nn.conv1d for a 1-D `size`, else nn.conv2d) against torch."""
+    def setup(rng):
+        spatial = (size,) if np.ndim(size) == 0 else tuple(size)
+        x = rng.standard_normal((n, cin) + spatial).astype(dtype)
+        w = rng.standard_normal((cout, cin // groups) + (k,) * len(spatial)).astype(dtype)
+        b = rng.standard_normal(cout).astype(dtype)
+        layer = fastconv.nn.conv1d if len(spatial) == 1 else fastconv.nn.conv2d
+        kw = dict(stride=stride, padding=padding, groups=groups)
+        runs = {"fastconv": lambda: layer(x, w, b, **kw)}
+        out = layer(x, w, b, **kw)
+        if torch is not None:
+            tl = F.conv1d if len(spatial) == 1 else F.conv2d
+            xt, wt, bt = (torch.from_numpy(a) for a in (x, w, b))
+            runs["torch"] = lambda: tl(xt, wt, bt, **kw)
+        flops = 2 * out.size * (cin // groups) * k ** len(spatial)
+        return flops, runs, {"torch": lambda r: r.numpy()}
+    return setup
+
+
 CASES = {
     "H1": ("2-D f32 1024x1024, 3x3, same", _image_case((1024, 1024), 3, np.float32, True)),
     "H2": ("2-D f32 1024x1024, 7x7, same", _image_case((1024, 1024), 7, np.float32, True)),
@@ -234,6 +265,18 @@ CASES = {
     "H10-sep": ("the same via convolve_separable(x, g, g)", _gaussian_case(True)),
     "H11": ("transposed 2-D f32 512x512, 4x4, stride 2", _transpose_case),
     "pool2d": ("max_pool2d 2x2 stride 2, (8, 64, 112, 112) f32, with indices", _pool_case),
+    "H12": ("conv2d 3x3 pad 1, N1 C64 56x56 -> 64", _layer_case(1, 64, (56, 56), 64, 3, padding=1)),
+    "H13": ("conv2d 3x3 pad 1, N8 C64 56x56 -> 64", _layer_case(8, 64, (56, 56), 64, 3, padding=1)),
+    "H18": ("conv2d 3x3 pad 1, N1 C256 14x14 -> 256",
+            _layer_case(1, 256, (14, 14), 256, 3, padding=1)),
+    "H19": ("conv2d 7x7 stride 2 pad 3, N1 C3 224x224 -> 64",
+            _layer_case(1, 3, (224, 224), 64, 7, stride=2, padding=3)),
+    "H20": ("conv2d 1x1, N1 C256 56x56 -> 64", _layer_case(1, 256, (56, 56), 64, 1)),
+    "H14": ("conv2d depthwise 3x3 pad 1, N1 C128 56x56",
+            _layer_case(1, 128, (56, 56), 128, 3, padding=1, groups=128)),
+    "H21": ("conv1d k5 pad 2, N8 C64 L4096 -> 64", _layer_case(8, 64, 4096, 64, 5, padding=2)),
+    "H23": ("conv2d f64 3x3 pad 1, N1 C64 56x56 -> 64",
+            _layer_case(1, 64, (56, 56), 64, 3, np.float64, padding=1)),
     "H9-floor": ("np.copy of H9's input", _copy_floor(1_000_000, np.float64)),
     "H16-1d": ("per call: 1-D f64 N=64, K=3, full (us)", _tiny_1d),
     "H16-2d": ("per call: 2-D f32 8x8, 3x3, same (us)", _tiny_2d),
@@ -262,7 +305,7 @@ def run(cases, threads_list, budget):
         check_same(runs, to_np, rtol=1e-3)
         for n in threads_list:
             set_threads(n)
-            times = {label: median_time(fn, budget=budget) for label, fn in runs.items()}
+            times = alternating_medians(runs, budget)
             # A vector holds half as many float64 lanes: half the peak.
             peak = peaks[n] / 2 if " f64 " in f" {desc} " else peaks[n]
             results.append({"case": name, "description": desc, "threads": n, "flops": flops,

@@ -219,6 +219,7 @@ constexpr index_t kColumnBlock = 512;
 // exceed kPanelBytes.
 constexpr index_t kVectorsPerTask = 48;
 constexpr index_t kPanelBytes = index_t(1) << 19;
+constexpr index_t kPassWeightBytes = index_t(1) << 14;
 
 template <class T>
 void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<const T> bias,
@@ -226,15 +227,19 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
   if (out.size() == 0) return;
   const kernels::KernelTable& table = kernels::active_table();
   const auto [wide, narrow] = kernels::conv_kernels<T>(table);
-  // Lanes per vector (L), channels per block (R) and the kernel.
-  index_t L = 1, R = 1;
+  // Lanes per vector (L), channels per block (R), outputs per piece of a
+  // row (piece) and the kernel.
+  index_t L = 1, R = 1, piece = 1;
+  bool wide_kernel = false;
   kernels::ConvKernel<T> kernel = &portable_conv<T>;
   if (wide != nullptr) {
     L = table.vec_bytes / static_cast<index_t>(sizeof(T));
-    // Few channels per group (depthwise): one channel, more vectors.
-    const bool few = p.cout_g * 2 < table.conv_block;
-    R = few ? 1 : table.conv_block;
-    kernel = few ? narrow : wide;
+    // Few channels per group (depthwise): one channel at a time, pieces
+    // of a vector; else blocks of channel vectors x pixels.
+    wide_kernel = p.cout_g * 2 >= table.conv_channel_vecs * L;
+    R = wide_kernel ? table.conv_channel_vecs * L : 1;
+    piece = wide_kernel ? table.conv_pixels : L;
+    kernel = wide_kernel ? wide : narrow;
   }
   const index_t K = p.cin_g * p.kh * p.kw;
   const index_t blocks = (p.cout_g + R - 1) / R;  // channel blocks per group
@@ -245,14 +250,17 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
   for (index_t o = 0; o < p.out_channels; ++o) {
     const index_t g = o / p.cout_g, b = (o % p.cout_g) / R, i = (o % p.cout_g) % R;
     T* dst = packed.data() + ((g * blocks + b) * K) * R + i;
-    index_t r = 0;
     for (index_t c = 0; c < p.cin_g; ++c)
-      for (index_t kp = 0; kp < p.kh; ++kp)
-        for (index_t kq = 0; kq < p.kw; ++kq, ++r)
-          dst[r * R] = weight.data[o * weight.strides[0] + c * weight.strides[1] +
-                                   kp * weight.strides[2] + kq * weight.strides[3]];
+      for (index_t kp = 0; kp < p.kh; ++kp) {
+        const T* src = weight.data + o * weight.strides[0] + c * weight.strides[1] +
+                       kp * weight.strides[2];
+        for (index_t kq = 0; kq < p.kw; ++kq, dst += R) *dst = src[kq * weight.strides[3]];
+      }
     if (bias.data) packed_bias[static_cast<size_t>((g * blocks + b) * R + i)] = bias.data[o * bias.strides[0]];
   }
+  // The wide kernel takes the taps in passes whose weights stay in L1.
+  const index_t taps_per_pass =
+      wide_kernel ? std::max<index_t>(1, kPassWeightBytes / (R * index_t(sizeof(T)))) : K;
 
   // Task geometry: output columns [c0, c0 + cols), rows [r0, r0 + rows).
   const index_t col_block = std::min(p.ow, kColumnBlock);
@@ -261,7 +269,9 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
   // `phase_len` positions; position j of phase f holds input column
   // c0*s_w - pad_left + j*s_w + f, so output column c's tap q is at
   // phase (q*d_w) % s_w, position c + (q*d_w) / s_w.
-  const index_t phase_len = vec_row * L + (p.kw - 1) * p.dw / p.sw;
+  // (the narrow kernel reads whole vectors past the last column; the wide
+  // one reads single positions)
+  const index_t phase_len = (wide_kernel ? col_block : vec_row * L) + (p.kw - 1) * p.dw / p.sw;
   const index_t row_len = mul(phase_len, p.sw, "stride");
   auto rows_in = [&](index_t rows) { return (rows - 1) * p.sh + (p.kh - 1) * p.dh + 1; };
   index_t row_block = std::clamp((kVectorsPerTask + vec_row - 1) / vec_row, index_t(1), p.oh);
@@ -288,8 +298,10 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
   // Split the channel blocks into chunks when there are too few tasks to
   // keep every thread busy (a chunk re-reads the panel; the sums stay the
   // same whatever the split).
-  const index_t chunks = std::min(blocks, std::max<index_t>(1, (4 * threads + spatial_tasks - 1) /
-                                                                  spatial_tasks));
+  const index_t chunks =
+      threads == 1 ? 1
+                   : std::min(blocks, std::max<index_t>(1, (4 * threads + spatial_tasks - 1) /
+                                                               spatial_tasks));
   const index_t per_chunk = (blocks + chunks - 1) / chunks;
   const index_t tasks = spatial_tasks * chunks;
 
@@ -297,9 +309,13 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
   const index_t xs_n = in.strides[0], xs_c = in.strides[1], xs_h = in.strides[2], xs_w = in.strides[3];
   detail::parallel_tasks(tasks, threads, [&](const detail::TaskLoop& for_each_task) {
     std::vector<T> panel(panel_size);
-    const size_t max_vec = static_cast<size_t>(row_block * vec_row);
+    // (pieces across rows: at most one more per row than within rows)
+    const size_t max_vec = static_cast<size_t>(row_block * ((row_len + piece - 1) / piece + 1));
     std::vector<index_t> x_base(max_vec), out_off(max_vec), lanes(max_vec);
+    std::vector<index_t> pixel_out(wide_kernel ? max_vec * static_cast<size_t>(piece) : 0);
+    std::vector<T> partial(taps_per_pass < K ? max_vec * static_cast<size_t>(piece * R) : 0);
     std::vector<index_t> col_map(static_cast<size_t>(row_len));
+    std::vector<std::pair<index_t, index_t>> inside(static_cast<size_t>(p.sw));
     for_each_task([&](index_t task) {
       index_t rem = task;
       const index_t cb = rem % col_blocks; rem /= col_blocks;
@@ -312,11 +328,20 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
       const index_t b0 = chunk * per_chunk, b1 = std::min(blocks, b0 + per_chunk);
       if (b0 >= b1) return;
 
-      // The panel: input columns through the padding rule (-1: a zero).
+      // The panel: each phase's positions [lo, hi) read input columns
+      // inside the input, at a fixed step; the others go through the
+      // padding rule (col_map; -1: a zero).
       const index_t first_col = c0 * p.sw - p.pad_left;
       for (index_t j = 0; j < row_len; ++j) {
         const index_t phase = j / phase_len, pos = j % phase_len;
         col_map[j] = map_padded(first_col + pos * p.sw + phase, p.w, p.mode);
+      }
+      for (index_t f = 0; f < p.sw; ++f) {
+        // positions j with 0 <= first_col + f + j*sw < w
+        const index_t base = first_col + f;
+        const index_t lo = std::min(phase_len, base >= 0 ? 0 : (-base + p.sw - 1) / p.sw);
+        const index_t hi = base < p.w ? std::min(phase_len, (p.w - base + p.sw - 1) / p.sw) : 0;
+        inside[f] = {lo, std::max(lo, hi)};
       }
       const index_t first_row = r0 * p.sh - p.pad_top;
       const index_t used_rows = rows_in(rows);
@@ -330,36 +355,83 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
             continue;
           }
           const T* xr = xc + ri * xs_h;
-          for (index_t j = 0; j < row_len; ++j)
-            dst[j] = col_map[j] < 0 ? T(0) : xr[col_map[j] * xs_w];
+          for (index_t f = 0; f < p.sw; ++f) {
+            T* d = dst + f * phase_len;
+            const index_t* cm = col_map.data() + f * phase_len;
+            const auto [lo, hi] = inside[f];
+            for (index_t j = 0; j < lo; ++j) d[j] = cm[j] < 0 ? T(0) : xr[cm[j] * xs_w];
+            if (hi > lo) {
+              const T* src = xr + cm[lo] * xs_w;
+              const index_t step = p.sw * xs_w;
+              if (step == 1) std::copy(src, src + (hi - lo), d + lo);
+              else for (index_t j = lo; j < hi; ++j) d[j] = src[(j - lo) * step];
+            }
+            for (index_t j = hi; j < phase_len; ++j) d[j] = cm[j] < 0 ? T(0) : xr[cm[j] * xs_w];
+          }
         }
       }
 
-      // The output vectors of the task: row by row, L columns each.
+      // The pieces of the task's outputs. Narrow kernel: vectors along each
+      // row. Wide kernel: runs of `piece` panel positions; with unit
+      // strides the rows follow each other in the panel (row_len apart), so
+      // runs go across rows and only the row_len - cols positions between
+      // rows (a few) are computed for nothing; else nearly equal runs per row.
       index_t nv = 0;
-      for (index_t r = 0; r < rows; ++r)
-        for (index_t c = 0; c < cols; c += L, ++nv) {
-          x_base[nv] = r * p.sh * row_len + c;
-          out_off[nv] = r * out.strides[2] + c * out.strides[3];
-          lanes[nv] = std::min(L, cols - c);
+      if (!wide_kernel) {
+        for (index_t r = 0; r < rows; ++r)
+          for (index_t c = 0; c < cols; c += piece, ++nv) {
+            x_base[nv] = r * p.sh * row_len + c;
+            out_off[nv] = r * out.strides[2] + c * out.strides[3];
+            lanes[nv] = std::min(piece, cols - c);
+          }
+      } else {
+        auto position_out = [&](index_t r, index_t c) {
+          return c < cols ? r * out.strides[2] + c * out.strides[3] : index_t(-1);
+        };
+        if (p.sh == 1 && p.sw == 1 && (row_len - cols) * 8 <= row_len) {
+          const index_t total = (rows - 1) * row_len + cols;
+          for (index_t q = 0; q < total; q += piece, ++nv) {
+            x_base[nv] = q;
+            lanes[nv] = std::min(piece, total - q);
+            for (index_t l = 0; l < lanes[nv]; ++l)
+              pixel_out[nv * piece + l] = position_out((q + l) / row_len, (q + l) % row_len);
+          }
+        } else {
+          const index_t pieces = (cols + piece - 1) / piece;
+          const index_t run = (cols + pieces - 1) / pieces;
+          for (index_t r = 0; r < rows; ++r)
+            for (index_t c = 0; c < cols; c += run, ++nv) {
+              x_base[nv] = r * p.sh * row_len + c;
+              lanes[nv] = std::min(run, cols - c);
+              for (index_t l = 0; l < lanes[nv]; ++l) pixel_out[nv * piece + l] = position_out(r, c + l);
+            }
         }
+      }
       for (index_t b = b0; b < b1; ++b) {
         const index_t o0 = g * p.cout_g + b * R;
-        kernels::ConvTask<T> t{panel.data(),
-                               x_base.data(),
-                               x_off.data(),
-                               K,
-                               packed.data() + (g * blocks + b) * K * R,
-                               bias.data ? packed_bias.data() + (g * blocks + b) * R : nullptr,
-                               std::min(R, p.cout_g - b * R),
-                               nv,
-                               out_off.data(),
-                               lanes.data(),
-                               out.data + n * out.strides[0] + o0 * out.strides[1] +
-                                   r0 * out.strides[2] + c0 * out.strides[3],
-                               out.strides[1],
-                               out.strides[3]};
-        kernel(t);
+        const T* wb = packed.data() + (g * blocks + b) * K * R;
+        for (index_t k0 = 0; k0 < K; k0 += taps_per_pass) {
+          const index_t k1 = std::min(K, k0 + taps_per_pass);
+          kernels::ConvTask<T> t{panel.data(),
+                                 x_base.data(),
+                                 x_off.data() + k0,
+                                 k1 - k0,
+                                 wb + k0 * R,
+                                 bias.data ? packed_bias.data() + (g * blocks + b) * R : nullptr,
+                                 std::min(R, p.cout_g - b * R),
+                                 nv,
+                                 lanes.data(),
+                                 out_off.data(),
+                                 pixel_out.data(),
+                                 out.data + n * out.strides[0] + o0 * out.strides[1] +
+                                     r0 * out.strides[2] + c0 * out.strides[3],
+                                 out.strides[1],
+                                 out.strides[3],
+                                 partial.data(),
+                                 k0 == 0,
+                                 k1 == K};
+          kernel(t);
+        }
       }
     });
   });

@@ -24,8 +24,8 @@ constexpr const char* kIsaName = "w16";
 constexpr int kVecBytes = 16;
 constexpr int kRowBlock = 3;
 constexpr int kColVecsMulti = 3;
-constexpr int kConvBlock = 4;
-constexpr int kConvVecs = 2;
+constexpr int kConvChannelVecs = 2;
+constexpr int kConvPixels = 4;
 constexpr int kConvVecs1 = 8;
 #include "kernels/tile_kernel-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"
@@ -40,8 +40,8 @@ constexpr const char* kIsaName = "w32";
 constexpr int kVecBytes = 32;
 constexpr int kRowBlock = 3;
 constexpr int kColVecsMulti = 3;
-constexpr int kConvBlock = 6;
-constexpr int kConvVecs = 2;
+constexpr int kConvChannelVecs = 2;
+constexpr int kConvPixels = 6;
 constexpr int kConvVecs1 = 8;
 #include "kernels/tile_kernel-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"
@@ -56,8 +56,8 @@ constexpr const char* kIsaName = "w64";
 constexpr int kVecBytes = 64;
 constexpr int kRowBlock = 4;
 constexpr int kColVecsMulti = 4;
-constexpr int kConvBlock = 8;
-constexpr int kConvVecs = 3;
+constexpr int kConvChannelVecs = 2;
+constexpr int kConvPixels = 12;
 constexpr int kConvVecs1 = 12;
 #include "kernels/tile_kernel-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"

@@ -1,15 +1,80 @@
-// Channel-blocked direct convolution body for CNN layers (see ConvTask in
-// kernels.hpp). Compiled once per ISA: include it inside the ISA's own
-// namespace after tile_kernel-inl.hpp (it uses Lanes, load_vec, store_vec
-// and FASTCONV_UNROLL), with kConvBlock (channels per register block) and
-// kConvVecs / kConvVecs1 (output vectors per block of the wide and the
-// 1-channel kernel) defined.
+// Direct convolution bodies for CNN layers (see ConvTask in kernels.hpp).
+// Compiled once per ISA: include it inside the ISA's own namespace after
+// tile_kernel-inl.hpp (it uses Lanes, load_vec, store_vec and
+// FASTCONV_UNROLL), with kConvChannelVecs and kConvPixels (the wide
+// kernel's block) and kConvVecs1 (the narrow kernel's) defined.
 //
-// A block keeps kConvBlock x U accumulator vectors in registers for the
-// whole reduction: each step loads U panel vectors (one per output vector)
-// and broadcasts kConvBlock weights, then does kConvBlock * U FMAs. Chosen
-// so that accumulators + loaded vectors fit the register file: 8 x 3 of 32
-// registers (AVX-512), 6 x 2 of 16 (AVX2), 4 x 2 of 16 without FMA (SSE2).
+// Wide kernel, vectorised along output channels: a block of
+// kConvChannelVecs vectors of channels x up to kConvPixels consecutive
+// output pixels of one row stays in registers for the whole reduction;
+// each step loads the channel vectors of one tap's weights and broadcasts
+// one input value per pixel. No lane is wasted whatever the image width:
+// 2 x 12 of 32 registers (AVX-512), 2 x 6 of 16 (AVX2), 2 x 4 (SSE2).
+//
+// Narrow kernel, for one channel at a time (depthwise layers), vectorised
+// along the output row: kConvVecs1 output vectors per block, each step one
+// load per vector and one broadcast weight.
+
+template <class T, int P>
+static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  constexpr int C = kConvChannelVecs;
+  using V = typename Lanes<T, L>::type;
+  V acc[P][C];
+  T* const partial = t.partial + v * kConvPixels * C * L;
+  if (t.first) {
+    FASTCONV_UNROLL for (int j = 0; j < C; ++j) {
+      const V b = t.bias ? load_vec<V>(t.bias + j * L) : V{};
+      FASTCONV_UNROLL for (int i = 0; i < P; ++i) acc[i][j] = b;
+    }
+  } else {
+    FASTCONV_UNROLL for (int i = 0; i < P; ++i)
+      FASTCONV_UNROLL for (int j = 0; j < C; ++j) acc[i][j] = load_vec<V>(partial + (i * C + j) * L);
+  }
+  const T* xb = t.panel + t.x_base[v];
+  const T* w = t.w;
+  for (index_t r = 0; r < t.K; ++r, w += C * L) {
+    const T* xp = xb + t.x_off[r];
+    __builtin_prefetch(w + 8 * C * L);  // the weights stream from L2
+    V wv[C];
+    FASTCONV_UNROLL for (int j = 0; j < C; ++j) wv[j] = load_vec<V>(w + j * L);
+    FASTCONV_UNROLL for (int i = 0; i < P; ++i) {
+      const T xi = xp[i];
+      FASTCONV_UNROLL for (int j = 0; j < C; ++j) acc[i][j] += wv[j] * xi;
+    }
+  }
+  if (!t.last) {
+    FASTCONV_UNROLL for (int i = 0; i < P; ++i)
+      FASTCONV_UNROLL for (int j = 0; j < C; ++j) store_vec(partial + (i * C + j) * L, acc[i][j]);
+    return;
+  }
+  // Channel o of position i goes to out[o*out_ch_step + pixel_out[i]].
+  const index_t* po = t.pixel_out + v * kConvPixels;
+  FASTCONV_UNROLL for (int i = 0; i < P; ++i) {
+    if (po[i] < 0) continue;
+    T* oi = t.out + po[i];
+    FASTCONV_UNROLL for (int j = 0; j < C; ++j) {
+      const index_t n = std::min<index_t>(L, t.channels - j * L);
+      T lanes[L];
+      store_vec(lanes, acc[i][j]);
+      for (index_t l = 0; l < n; ++l) oi[(j * L + l) * t.out_ch_step] = lanes[l];
+    }
+  }
+}
+
+// Tiles of 1..kConvPixels pixels (lanes[v] of them).
+template <class T, int P>
+static inline void conv_pixels_upto(const ConvTask<T>& t, index_t v) {
+  if constexpr (P > 1) {
+    if (t.lanes[v] < P) return conv_pixels_upto<T, P - 1>(t, v);
+  }
+  conv_pixels<T, P>(t, v);
+}
+
+template <class T>
+static void conv_wide(const ConvTask<T>& t) {
+  for (index_t v = 0; v < t.n_vec; ++v) conv_pixels_upto<T, kConvPixels>(t, v);
+}
 
 template <class T, int R, int U>
 static inline void conv_block(const ConvTask<T>& t, index_t v0) {
@@ -62,11 +127,6 @@ static void conv_vectors(const ConvTask<T>& t) {
       conv_vectors<T, R, U / 2 == 0 ? 1 : U / 2>(rest);
     }
   }
-}
-
-template <class T>
-static void conv_wide(const ConvTask<T>& t) {
-  conv_vectors<T, kConvBlock, kConvVecs>(t);
 }
 
 template <class T>

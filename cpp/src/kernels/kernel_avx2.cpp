@@ -21,8 +21,8 @@ constexpr const char* kIsaName = "avx2";
 constexpr int kVecBytes = 32;
 constexpr int kRowBlock = 3;
 constexpr int kColVecsMulti = 3;
-constexpr int kConvBlock = 6;
-constexpr int kConvVecs = 2;
+constexpr int kConvChannelVecs = 2;
+constexpr int kConvPixels = 6;
 constexpr int kConvVecs1 = 8;
 #include "kernels/tile_kernel-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"

@@ -21,8 +21,8 @@ constexpr const char* kIsaName = "avx512";
 constexpr int kVecBytes = 64;
 constexpr int kRowBlock = 4;
 constexpr int kColVecsMulti = 4;
-constexpr int kConvBlock = 8;
-constexpr int kConvVecs = 3;
+constexpr int kConvChannelVecs = 2;
+constexpr int kConvPixels = 12;
 constexpr int kConvVecs1 = 12;
 #include "kernels/tile_kernel-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"

@@ -21,8 +21,8 @@ constexpr const char* kIsaName = "baseline";
 constexpr int kVecBytes = 16;
 constexpr int kRowBlock = 3;
 constexpr int kColVecsMulti = 3;
-constexpr int kConvBlock = 4;
-constexpr int kConvVecs = 2;
+constexpr int kConvChannelVecs = 2;
+constexpr int kConvPixels = 4;
 constexpr int kConvVecs1 = 8;
 #include "kernels/tile_kernel-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"

@@ -59,16 +59,25 @@ struct TileTask {
 template <class T>
 using TileKernel = void (*)(const TileTask<T>&);
 
-// A CNN layer's channel-blocked direct convolution over a panel (a
-// boundary-extended copy of the input rows one task reads, see nn.cpp):
-// for every output vector v < n_vec (lanes[v] outputs at out_off[v]) and
-// channel i < R of the block,
-//   out[i*out_ch_step + out_off[v] + l*out_w_step] = bias[i] +
+// A CNN layer's direct convolution over a panel (a boundary-extended copy
+// of the input rows one task reads, see nn.cpp): for every piece v < n_vec
+// of lanes[v] consecutive panel positions, and channel i < R of the block,
+//   out[i*out_ch_step + (output offset of position l)] = bias[i] +
 //       sum_{r < K} panel[x_base[v] + l + x_off[r]] * w[r*R + i]
-// for l < lanes[v], the K taps in ascending r. R (the channel block) is the
-// table's conv_block for the wide kernel and 1 for the narrow one; only
-// the first `channels` of the block are stored (the packed weights of the
+// for l < lanes[v], the K taps in ascending r. Narrow kernel: R = 1,
+// pieces of at most one vector, stored at out_off[v] + l*out_w_step. Wide
+// kernel: R = conv_channel_vecs vectors of channels, pieces of at most
+// conv_pixels positions whose output offsets are pixel_out[v*conv_pixels
+// + l] (-1: a position with no output, not stored). Only the first
+// `channels` of the block are stored (the packed weights and bias of the
 // others are zero). bias == nullptr: no bias.
+//
+// The wide kernel may take the reduction in passes over slices of the
+// taps (x_off, w and K describing one slice): a pass that is not `first`
+// starts from the sums in `partial` instead of the bias, and one that is
+// not `last` leaves its sums there (R per position, conv_pixels positions
+// per piece) instead of storing them -- the same operations in the same
+// order as one pass, so the same bits.
 template <class T>
 struct ConvTask {
   const T* panel;
@@ -79,11 +88,15 @@ struct ConvTask {
   const T* bias;
   index_t channels;
   index_t n_vec;
-  const index_t* out_off;
   const index_t* lanes;
+  const index_t* out_off;
+  const index_t* pixel_out;
   T* out;
   index_t out_ch_step;
   index_t out_w_step;
+  T* partial;
+  bool first;
+  bool last;
 };
 
 template <class T>
@@ -105,10 +118,11 @@ struct KernelTable {
   RowKernel<std::complex<double>> c128;
   RowKernel<std::complex<long double>> c160;
   RowKernel<std::int64_t> i64;
-  // CNN layers: output lanes per vector of float (double: half), the
-  // channel block of the wide kernels, and the kernels.
+  // CNN layers: bytes per vector, the wide kernels' block (vectors of
+  // channels x pixels), and the kernels.
   int vec_bytes;
-  int conv_block;
+  int conv_channel_vecs;
+  int conv_pixels;
   ConvKernel<float> conv_f32;
   ConvKernel<float> conv1_f32;
   ConvKernel<double> conv_f64;

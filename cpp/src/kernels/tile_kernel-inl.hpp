@@ -45,7 +45,7 @@ constexpr int kColVecsSingle = 8;
 
 // Loops over the R x U register block must be unrolled completely, or the
 // accumulators live in memory instead of registers.
-#define FASTCONV_UNROLL _Pragma("GCC unroll 16")
+#define FASTCONV_UNROLL _Pragma("GCC unroll 32")
 
 // An input vector shared by several rows must be loaded once into a
 // register; left alone, GCC folds the load into every FMA that uses it,
