@@ -305,6 +305,23 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
   const index_t per_chunk = (blocks + chunks - 1) / chunks;
   const index_t tasks = spatial_tasks * chunks;
 
+  // Per column block: the input column of every panel position through
+  // the padding rule (-1: a zero), and per phase the positions [lo, hi)
+  // that lie inside the input.
+  std::vector<index_t> col_maps(static_cast<size_t>(col_blocks * row_len));
+  std::vector<std::pair<index_t, index_t>> insides(static_cast<size_t>(col_blocks * p.sw));
+  for (index_t cb = 0; cb < col_blocks; ++cb) {
+    const index_t first_col = cb * col_block * p.sw - p.pad_left;
+    for (index_t f = 0; f < p.sw; ++f) {
+      const index_t base = first_col + f;  // the column of position 0
+      for (index_t j = 0; j < phase_len; ++j)
+        col_maps[cb * row_len + f * phase_len + j] = map_padded(base + j * p.sw, p.w, p.mode);
+      const index_t lo = std::min(phase_len, base >= 0 ? 0 : (-base + p.sw - 1) / p.sw);
+      const index_t hi = base < p.w ? std::min(phase_len, (p.w - base + p.sw - 1) / p.sw) : 0;
+      insides[cb * p.sw + f] = {lo, std::max(lo, hi)};
+    }
+  }
+
   const T* const x = in.data;
   const index_t xs_n = in.strides[0], xs_c = in.strides[1], xs_h = in.strides[2], xs_w = in.strides[3];
   detail::parallel_tasks(tasks, threads, [&](const detail::TaskLoop& for_each_task) {
@@ -314,8 +331,6 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
     std::vector<index_t> x_base(max_vec), out_off(max_vec), lanes(max_vec);
     std::vector<index_t> pixel_out(wide_kernel ? max_vec * static_cast<size_t>(piece) : 0);
     std::vector<T> partial(taps_per_pass < K ? max_vec * static_cast<size_t>(piece * R) : 0);
-    std::vector<index_t> col_map(static_cast<size_t>(row_len));
-    std::vector<std::pair<index_t, index_t>> inside(static_cast<size_t>(p.sw));
     for_each_task([&](index_t task) {
       index_t rem = task;
       const index_t cb = rem % col_blocks; rem /= col_blocks;
@@ -331,18 +346,8 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
       // The panel: each phase's positions [lo, hi) read input columns
       // inside the input, at a fixed step; the others go through the
       // padding rule (col_map; -1: a zero).
-      const index_t first_col = c0 * p.sw - p.pad_left;
-      for (index_t j = 0; j < row_len; ++j) {
-        const index_t phase = j / phase_len, pos = j % phase_len;
-        col_map[j] = map_padded(first_col + pos * p.sw + phase, p.w, p.mode);
-      }
-      for (index_t f = 0; f < p.sw; ++f) {
-        // positions j with 0 <= first_col + f + j*sw < w
-        const index_t base = first_col + f;
-        const index_t lo = std::min(phase_len, base >= 0 ? 0 : (-base + p.sw - 1) / p.sw);
-        const index_t hi = base < p.w ? std::min(phase_len, (p.w - base + p.sw - 1) / p.sw) : 0;
-        inside[f] = {lo, std::max(lo, hi)};
-      }
+      const index_t* col_map = col_maps.data() + cb * row_len;
+      const auto* inside = insides.data() + cb * p.sw;
       const index_t first_row = r0 * p.sh - p.pad_top;
       const index_t used_rows = rows_in(rows);
       for (index_t c = 0; c < p.cin_g; ++c) {
@@ -357,7 +362,7 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
           const T* xr = xc + ri * xs_h;
           for (index_t f = 0; f < p.sw; ++f) {
             T* d = dst + f * phase_len;
-            const index_t* cm = col_map.data() + f * phase_len;
+            const index_t* cm = col_map + f * phase_len;
             const auto [lo, hi] = inside[f];
             for (index_t j = 0; j < lo; ++j) d[j] = cm[j] < 0 ? T(0) : xr[cm[j] * xs_w];
             if (hi > lo) {
