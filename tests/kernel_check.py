@@ -52,6 +52,68 @@ def check(x, k, mode, boundary, stride, dilation, layout="c"):
                                   float((err / bound).max()))
 
 
+TORCH_PAD = {"zeros": "constant", "reflect": "reflect", "replicate": "edge",
+             "circular": "wrap"}
+
+
+def reference_layer(x, w, b, stride, padding, dilation, groups, padding_mode):
+    """nn.conv2d by np.pad and an einsum over dilated sliding windows, per
+    group; independent of fastconv's panels and channel blocks."""
+    xp = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding], mode=TORCH_PAD[padding_mode])
+    kh, kw = w.shape[2:]
+    ke = [dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1]
+    win = sliding_window_view(xp, ke, axis=(2, 3))[:, :, ::stride[0], ::stride[1],
+                                                   ::dilation[0], ::dilation[1]]
+    cg, og = x.shape[1] // groups, w.shape[0] // groups
+    parts = [np.einsum("ncijpq,ocpq->noij", win[:, g * cg:(g + 1) * cg], w[g * og:(g + 1) * og])
+             for g in range(groups)]
+    return np.concatenate(parts, axis=1) + b[None, :, None, None]
+
+
+def check_layer(rng, dtype, n, cin, hw, cout, k, stride=(1, 1), padding=(0, 0),
+                dilation=(1, 1), groups=1, padding_mode="zeros"):
+    x = rng.standard_normal((n, cin) + hw).astype(dtype)
+    w = rng.standard_normal((cout, cin // groups) + k).astype(dtype)
+    b = rng.standard_normal(cout).astype(dtype)
+    got = fastconv.nn.conv2d(x, w, b, stride, padding, dilation, groups,
+                             padding_mode=padding_mode)
+    ref = reference_layer(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64),
+                          stride, padding, dilation, groups, padding_mode)
+    scale = reference_layer(np.abs(x).astype(np.float64), np.abs(w).astype(np.float64),
+                            np.abs(b).astype(np.float64), stride, padding, dilation, groups,
+                            padding_mode)
+    # each output is one sum of (cin/groups)*kh*kw + 1 terms in T's arithmetic
+    bound = 2 * (w[0].size + 1) * np.finfo(dtype).eps * scale + 1e-30
+    assert got.shape == ref.shape, (got.shape, ref.shape)
+    err = np.abs(got - ref)
+    assert np.all(err <= bound), (dtype, x.shape, w.shape, stride, padding, dilation, groups,
+                                  padding_mode, float((err / bound).max()))
+
+
+def layer_cases(rng):
+    """CNN layers: channel counts around every ISA's channel block (8, 16,
+    32), widths around its pixel runs and vectors, strides and dilations
+    (phases), depthwise (the narrow kernel), the padding modes; 1-D layers
+    are 2-D ones with H = 1 in the core."""
+    cases = 0
+    for dtype in (np.float32, np.float64):
+        for cout, width in itertools.product((1, 5, 8, 16, 17, 33, 64), (1, 7, 13, 25, 58)):
+            check_layer(rng, dtype, 1, 3, (4, width), cout, (3, 3), padding=(1, 1))
+            cases += 1
+        for kw in [dict(stride=(2, 2), padding=(3, 3)), dict(stride=(1, 3), dilation=(2, 1)),
+                   dict(dilation=(2, 2), padding=(2, 2), padding_mode="reflect"),
+                   dict(padding=(1, 2), padding_mode="circular"),
+                   dict(padding=(2, 1), padding_mode="replicate")]:
+            check_layer(rng, dtype, 2, 6, (11, 29), 34, (3, 4), **kw)
+            check_layer(rng, dtype, 2, 6, (11, 29), 6, (3, 3), groups=6, **kw)  # depthwise
+            check_layer(rng, dtype, 1, 4, (9, 40), 12, (2, 3), groups=4, **kw)  # x3 multiplier
+            cases += 3
+        check_layer(rng, dtype, 1, 300, (6, 7), 20, (3, 3), padding=(1, 1))  # taps in passes
+        check_layer(rng, dtype, 1, 2, (1, 700), 40, (1, 5), padding=(0, 2))  # column blocks
+        cases += 2
+    return cases
+
+
 def main():
     rng = np.random.default_rng(7)
     cases = 0
@@ -101,6 +163,7 @@ def main():
             assert got.shape == ref.shape
             assert np.abs(got - ref).max() <= 1e-4 * np.abs(ref).max(), (dtype, stride, dilation)
             cases += 1
+    cases += layer_cases(rng)
     print(f"{fastconv.active_isa()}: {cases} cases ok")
 
 

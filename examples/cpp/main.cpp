@@ -37,6 +37,35 @@ int main() {
         ++bad;
       }
 
+  // A CNN layer (torch.nn.functional.conv2d semantics): the 4x4 image as
+  // one 1-channel input, two output channels (the box sum and the
+  // horizontal difference x[j+1] - x[j-1]), padding 1, bias (0, 0.5).
+  {
+    std::vector<double> weights = {1, 1, 1, 1, 1, 1, 1, 1, 1,  // box
+                                   0, 0, 0, -1, 0, 1, 0, 0, 0};  // difference
+    std::vector<double> bias = {0, 0.5};
+    fastconv::ConvLayerOptions lo;
+    lo.padding = {1};
+    auto x = fastconv::make_view<const double>(image.data(), {1, 1, 4, 4});
+    auto w = fastconv::make_view<const double>(weights.data(), {2, 1, 3, 3});
+    auto b = fastconv::make_view<const double>(bias.data(), {2});
+    std::vector<fastconv::index_t> ls = fastconv::conv_output_shape(x.shape, w.shape, lo);
+    std::vector<double> layer(2 * 16);
+    fastconv::conv2d<double>(x, w, b, fastconv::make_view(layer.data(), ls), lo);
+    // By hand: the box sum of (1,1) is 54 as above, of corner (0,0) with
+    // zero padding 1+2+5+6 = 14; the difference at (1,1) is 7 - 5 = 2 (+0.5),
+    // at (0,0) 2 - 0 = 2 (+0.5), at (0,3) 0 - 3 = -3 (+0.5).
+    const double want[][3] = {{0, 5, 54}, {0, 0, 14}, {1, 5, 2.5}, {1, 0, 2.5}, {1, 3, -2.5}};
+    for (const auto& t : want) {
+      const int ch = static_cast<int>(t[0]), pos = static_cast<int>(t[1]);
+      if (std::fabs(layer[ch * 16 + pos] - t[2]) > 1e-12) {
+        std::printf("conv2d mismatch at channel %d, pixel %d: %g != %g\n", ch, pos,
+                    layer[ch * 16 + pos], t[2]);
+        ++bad;
+      }
+    }
+  }
+
   // Bad arguments are reported as exceptions, never crashes.
   try {
     opt.stride = {0};

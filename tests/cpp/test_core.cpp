@@ -36,6 +36,48 @@ void check_1d_valid(const char* name) {
   check(ok, name);
 }
 
+// A CNN layer (N=2, C=4, 5x7 -> Cout=6, groups 2, 3x2 kernel, stride
+// (1, 2), padding (1, 0), bias) against a naive loop over the definition;
+// integer-valued data, so every element type must agree exactly.
+template <class T>
+void check_conv2d(const char* name) {
+  using fastconv::index_t;
+  const index_t N = 2, C = 4, H = 5, W = 7, O = 6, G = 2, KH = 3, KW = 2;
+  std::vector<T> x(N * C * H * W), w(O * (C / G) * KH * KW), b(O);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = T(static_cast<int>(i % 7) - 3);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = T(static_cast<int>(i % 5) - 2);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = T(static_cast<int>(i));
+  fastconv::ConvLayerOptions o;
+  o.groups = G;
+  o.stride = {1, 2};
+  o.padding = {1, 0};
+  const auto shape = fastconv::conv_output_shape({N, C, H, W}, {O, C / G, KH, KW}, o);
+  check(shape == std::vector<index_t>({N, O, 5, 3}), "conv_output_shape");
+  std::vector<T> out(N * O * 5 * 3);
+  fastconv::conv2d<T>(fastconv::make_view<const T>(x.data(), {N, C, H, W}),
+                      fastconv::make_view<const T>(w.data(), {O, C / G, KH, KW}),
+                      fastconv::make_view<const T>(b.data(), {O}),
+                      fastconv::make_view(out.data(), shape), o);
+  bool ok = true;
+  for (index_t n = 0; n < N; ++n)
+    for (index_t oc = 0; oc < O; ++oc)
+      for (index_t i = 0; i < 5; ++i)
+        for (index_t j = 0; j < 3; ++j) {
+          T ref = b[oc];
+          const index_t g = oc / (O / G);
+          for (index_t c = 0; c < C / G; ++c)
+            for (index_t p = 0; p < KH; ++p)
+              for (index_t q = 0; q < KW; ++q) {
+                const index_t r = i + p - 1, s = j * 2 + q;
+                if (r < 0 || r >= H) continue;  // zero padding
+                ref += x[((n * C + g * (C / G) + c) * H + r) * W + s] *
+                       w[((oc * (C / G) + c) * KH + p) * KW + q];
+              }
+          ok = ok && out[((n * O + oc) * 5 + i) * 3 + j] == ref;
+        }
+  check(ok, name);
+}
+
 void expect_invalid(const std::function<void()>& f, const char* what) {
   try {
     f();
@@ -144,6 +186,46 @@ int main() {
         mismatches += (mine[i] != ref[i]) + (sep[i] != ref[i]);
     }
     check(mismatches == 0, "calls from inside the caller's OpenMP team");
+  }
+
+  // CNN layers (fastconv/nn.hpp): every element type, and bad arguments.
+  check_conv2d<float>("conv2d float");
+  check_conv2d<double>("conv2d double");
+  check_conv2d<std::complex<float>>("conv2d complex<float>");
+  check_conv2d<std::int64_t>("conv2d int64");
+  {
+    using fastconv::index_t;
+    fastconv::ConvLayerOptions o;
+    const std::vector<index_t> in_shape = {1, 4, 8}, w_shape = {2, 4, 3};
+    check(fastconv::conv_output_shape(in_shape, w_shape, o) == std::vector<index_t>({1, 2, 6}),
+          "conv1d output shape");
+    o.same_padding = true;
+    o.dilation = {2};
+    check(fastconv::conv_output_shape(in_shape, w_shape, o) == std::vector<index_t>({1, 2, 8}),
+          "conv1d 'same' output shape");
+    o.stride = {2};
+    expect_invalid([&] { fastconv::conv_output_shape(in_shape, w_shape, o); },
+                   "'same' with stride 2");
+    o = {};
+    o.groups = 3;
+    expect_invalid([&] { fastconv::conv_output_shape(in_shape, w_shape, o); },
+                   "groups not dividing the channels");
+    o = {};
+    o.padding_mode = fastconv::PaddingMode::reflect;
+    o.padding = {8};
+    expect_invalid([&] { fastconv::conv_output_shape(in_shape, w_shape, o); },
+                   "reflect padding as large as the input");
+    expect_invalid([&] { fastconv::conv_output_shape(in_shape, {2, 3, 3}, {}); },
+                   "weight channels != C/groups");
+    expect_invalid([] { fastconv::parse_padding_mode("mirror"); }, "unknown padding_mode");
+    // conv1d through the public entry point: [1 2 3 4] * [1 0 -1], padding 1
+    std::vector<double> x1 = {1, 2, 3, 4}, w1 = {1, 0, -1}, y1(4);
+    o = {};
+    o.padding = {1};
+    fastconv::conv1d<double>(fastconv::make_view<const double>(x1.data(), {1, 1, 4}),
+                             fastconv::make_view<const double>(w1.data(), {1, 1, 3}), {},
+                             fastconv::make_view(y1.data(), {1, 1, 4}), o);
+    check(y1 == std::vector<double>({-2, -2, -2, 3}), "conv1d values");
   }
 
   std::printf("%d failed\n", failures);
