@@ -377,10 +377,11 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
       }
 
       // The pieces of the task's outputs. Narrow kernel: vectors along each
-      // row. Wide kernel: runs of `piece` panel positions; with unit
-      // strides the rows follow each other in the panel (row_len apart), so
-      // runs go across rows and only the row_len - cols positions between
-      // rows (a few) are computed for nothing; else nearly equal runs per row.
+      // row. Wide kernel: nearly equal runs of at most `piece` pixels per
+      // row; rows narrower than half a run take runs of `piece` panel
+      // positions across rows (with unit strides the rows follow each other
+      // in the panel, row_len apart): the row_len - cols positions between
+      // rows are then computed for nothing, but the runs stay long.
       index_t nv = 0;
       if (!wide_kernel) {
         for (index_t r = 0; r < rows; ++r)
@@ -393,7 +394,7 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
         auto position_out = [&](index_t r, index_t c) {
           return c < cols ? r * out.strides[2] + c * out.strides[3] : index_t(-1);
         };
-        if (p.sh == 1 && p.sw == 1 && (row_len - cols) * 8 <= row_len) {
+        if (p.sh == 1 && p.sw == 1 && 2 * cols < piece) {
           const index_t total = (rows - 1) * row_len + cols;
           for (index_t q = 0; q < total; q += piece, ++nv) {
             x_base[nv] = q;

@@ -57,7 +57,7 @@ constexpr int kVecBytes = 64;
 constexpr int kRowBlock = 4;
 constexpr int kColVecsMulti = 4;
 constexpr int kConvChannelVecs = 2;
-constexpr int kConvPixels = 12;
+constexpr int kConvPixels = 14;
 constexpr int kConvVecs1 = 12;
 #include "kernels/tile_kernel-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"
