@@ -304,9 +304,11 @@ def conv_layer(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1,
                            xpad[n, g*Cg + c, i*s + p*d ...] * w[co, c, p...]
 
     a cross-correlation with no conjugation of complex weights (as torch),
-    where xpad is x padded by `padding_mode` ("zeros": padded positions
-    are left out of the sum, not added as 0 * w). The result has
-    numpy.result_type(x, w, bias) (object if any operand is object).
+    where xpad is x padded by `padding_mode`. With "zeros" the padded
+    positions are terms 0 * w of the sum, as in torch's definition (F.pad
+    then convolve): an infinite or NaN weight over the padding gives NaN.
+    The result has numpy.result_type(x, w, bias) (object if any operand is
+    object).
 
     Accumulation: in the result dtype (the inputs are cast to it, so pass
     longdouble arrays for an extended-precision reference), except
@@ -384,11 +386,13 @@ def conv_layer(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1,
                         idx = tuple(torch_pad_index(i[a] * strides[a] + p[a] * dils[a] - pads[a][0],
                                                     spatial[a], padding_mode)
                                     for a in range(nsp))
-                        if any(j is None for j in idx):
-                            continue
-                        term = value(x, (nb, g * cg + c) + idx) * value(w, (co, c) + p)
+                        if any(j is None for j in idx):   # zero padding
+                            xv = 0 if work in ("int", None) else work.type(0)
+                        else:
+                            xv = value(x, (nb, g * cg + c) + idx)
+                        term = xv * value(w, (co, c) + p)
                         total = term if total is None else total + term
-                if total is None:                 # every tap in the zero padding
+                if total is None:                 # no input channels
                     total = 0 if work in ("int", None) else work.type(0)
                 if b is not None:
                     total = total + value(b, (co,))

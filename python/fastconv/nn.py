@@ -142,6 +142,8 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, 
     batched = x.ndim == naxes + 2
     if not batched:
         x = x[None]
+    if isinstance(groups, (tuple, list)):
+        raise TypeError(f"groups: expected an int, got {groups!r}")
     groups = _sizes(groups, "groups", 1, 1)[0]
     strides = _sizes(stride, "stride", naxes, 1)
     dilations = _sizes(dilation, "dilation", naxes, 1)
