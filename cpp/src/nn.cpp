@@ -3,10 +3,12 @@
 // channel blocks, and runs tasks -- (image, group, channel chunk, block of
 // output rows, block of output columns) -- on the threads. A task copies
 // the input it reads, extended by the padding mode, into a small panel
-// laid out so that every tap of a row of outputs is one contiguous vector
-// load (stride-s columns are split into s phases); the ISA's kernel then
-// keeps a block of channels x output vectors in registers over the whole
-// reduction. No im2col: the panel holds each input element once.
+// laid out so that the taps of consecutive output pixels are consecutive
+// panel positions (stride-s columns are split into s phases). The ISA's
+// wide kernel keeps 2 vectors of output channels x a run of pixels in
+// registers, broadcasting one panel value per pixel and tap; the narrow
+// one (depthwise layers) vectors of pixels of one channel. No im2col: the
+// panel holds each input element once.
 #include "fastconv/nn.hpp"
 
 #include <algorithm>
