@@ -485,3 +485,28 @@ def test_idle_threads_sleep_soon_after_a_call():
     print(f"idle CPU after a call: {ours * 1e3:.2f} ms (libgomp's default spin: "
           f"{libgomp_default * 1e3:.2f} ms)")
     assert ours < 0.003  # loose: 5000 rounds are ~0.15 ms
+
+
+def test_ctrl_c_in_a_child_forked_from_a_thread():
+    # The child's main thread is the one that forked: its calls check too.
+    setup, call = _LONG_CALLS["convolve 1-D direct"]
+    code = f"""
+        import os, signal, threading, time
+        import numpy as np, fastconv
+        {setup}
+        def child():
+            pid = os.fork()
+            if pid == 0:
+                threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+                t0 = time.perf_counter()
+                try:
+                    {call}
+                    os._exit(3)
+                except KeyboardInterrupt:
+                    os._exit(0 if time.perf_counter() - t0 < 2.5 else 4)
+            print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+        t = threading.Thread(target=child); t.start(); t.join()
+        """
+    r = _run(code, timeout=60)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == "0"
