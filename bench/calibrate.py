@@ -95,7 +95,7 @@ def fit_fft(rng):
 
 
 def check(rng, threads):
-    print(f"model vs measurement, {threads} thread(s) (ms)")
+    print(f"model ({_cost.DECISION_THREADS} thread) vs measurement, {threads} thread(s) (ms)")
     print("  case                 direct pred/meas    fft pred/meas    auto picks")
     for shape, k in [((256, 256), (31, 31)), ((1024, 1024), (15, 15)),
                      ((1024, 1024), (31, 31)), ((512, 512), (63, 63)), ((10_000,), (1023,)),
@@ -106,13 +106,13 @@ def check(rng, threads):
         td = best_time(lambda: fastconv.convolve(x, h, "same", method="direct",
                                                  threads=threads))
         tf = best_time(lambda: fastconv.convolve(x, h, "same", method="fft", threads=threads))
+        # (predictions as auto compares them: for _cost.DECISION_THREADS)
         pd = _cost.direct_seconds(x.size, h.size, x.dtype, fastconv.active_isa(), x.ndim == 1,
-                                  threads)
+                                  _cost.DECISION_THREADS)
         pf = _fft.fft_path_seconds(x.shape, h.shape, list(range(x.ndim)), [1] * x.ndim,
-                                   "fill", 0, x.dtype, threads)
-        margin = _cost.MULTI_AXIS_FFT_MARGIN if x.ndim > 1 else 1.0  # as auto asks
+                                   "fill", 0, x.dtype)
         print(f"  {str(shape) + ' ' + str(k):20s} {pd * 1e3:7.2f} / {td * 1e3:7.2f}   "
-              f"{pf * 1e3:7.2f} / {tf * 1e3:7.2f}    {'fft' if pf * margin < pd else 'direct'}"
+              f"{pf * 1e3:7.2f} / {tf * 1e3:7.2f}    {fastconv.choose_conv_method(x, h, 'same')}"
               f" (best {'fft' if tf < td else 'direct'})")
 
 

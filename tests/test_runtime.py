@@ -109,7 +109,7 @@ def _worker(seed):
 
 
 def test_multiprocessing_spawn():
-    # fork after an OpenMP region can hang with libgomp; spawn is safe.
+    # (fork: tests/test_reliability.py)
     fastconv.convolve2d(np.ones((300, 300)), np.ones((5, 5)), threads=2)
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(2) as pool:

@@ -9,6 +9,8 @@ namespace py = pybind11;
 void register_runtime(py::module_& m) {
   m.def("set_num_threads", &fastconv::set_num_threads, py::arg("n"));
   m.def("get_num_threads", &fastconv::get_num_threads);
+  m.def("resolve_num_threads", &fastconv::resolve_num_threads, py::arg("requested"),
+        "The threads a call asking for `requested` (0 = the global setting) runs on.");
   m.def("active_isa", &fastconv::active_isa);
   m.def("available_isas", &fastconv::available_isas);
   m.def("config_string", &fastconv::config_string);

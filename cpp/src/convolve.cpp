@@ -135,6 +135,12 @@ Geometry plan_geometry(const std::vector<index_t>& in_shape,
     if (k == 0) throw std::invalid_argument("in2: empty along a convolved axis");
     // ke = d*(k-1)+1, the dilated kernel extent.
     const index_t ke = checked_add(checked_mul(d, k - 1, "dilation"), 1, "dilation");
+    // The engine's indices reach from -(ke-1) to about n + 2*ke: they must
+    // be representable (a larger dilation would overrun its buffers).
+    index_t reach;
+    if (__builtin_mul_overflow(ke, 2, &reach) || __builtin_add_overflow(reach, n, &reach))
+      throw std::invalid_argument("dilation: the dilated kernel extent " + std::to_string(ke) +
+                                  " is too large (its index range overflows)");
     if (opt.anchor_rule == AnchorRule::taps && opt.mode == Mode::same &&
         (anchor[c] < 0 || anchor[c] >= k))
       throw std::invalid_argument("anchor: tap " + std::to_string(anchor[c]) +

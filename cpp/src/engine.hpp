@@ -9,12 +9,15 @@
 // the number of threads, so results are bitwise identical for any number
 // of threads.
 #include <algorithm>
+#include <cmath>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "boundary.hpp"
 #include "kernels/kernels.hpp"
 #include "parallel.hpp"
+#include "scalar.hpp"
 #include "small_buffer.hpp"
 
 namespace fastconv::detail {
@@ -58,6 +61,28 @@ inline std::pair<index_t, index_t> interior(const AxisPlan& a) {
   return {lo, hi};
 }
 
+// Elements of the packed kernel (the taps of every axis).
+inline index_t kernel_size(const AxisPlan* axes, int rank) {
+  index_t n = 1;
+  for (int a = 0; a < rank; ++a) n *= axes[a].taps;
+  return n;
+}
+
+template <class T>
+bool all_finite(const T* v, index_t n) {
+  if constexpr (std::is_integral_v<T>) {
+    return true;
+  } else {
+    for (index_t i = 0; i < n; ++i)
+      if constexpr (is_complex<T>::value) {
+        if (!std::isfinite(v[i].real()) || !std::isfinite(v[i].imag())) return false;
+      } else {
+        if (!std::isfinite(v[i])) return false;
+      }
+    return true;
+  }
+}
+
 template <class T>
 void run_engine(const AxisPlan* axes, int rank, const T* in, const T* kernel, T* out,
                 Boundary boundary, T fill, int threads) {
@@ -92,9 +117,17 @@ void run_engine(const AxisPlan* axes, int rank, const T* in, const T* kernel, T*
                              (row.taps - 1) * row.dilation + 1;
   const index_t patch_cols = (std::min(kColumnTile, col.out_n) - 1) + (col.taps - 1) * col.dilation + 1;
   // The tile kernel needs column stride 1; borders and non-unit input
-  // column steps go through a small boundary-extended patch, within reason.
-  const bool tile_ok = tile_fn != nullptr && col.stride == 1 &&
-                       patch_rows * patch_cols <= (index_t(1) << 22);
+  // column steps go through a small boundary-extended patch, within reason
+  // (a huge dilation makes the patch size overflow: no tiles then).
+  index_t patch_size;
+  const bool small_patch = !__builtin_mul_overflow(patch_rows, patch_cols, &patch_size) &&
+                           patch_size <= (index_t(1) << 22);
+  // The patches hold the fill; the row kernel skips a zero fill. With an
+  // Inf or NaN tap, a zero-filled patch would give NaN where the outside
+  // is no term of the sum (SPEC 5): such kernels take the row path.
+  const bool zero_fill = boundary == Boundary::fill && fill == T(0);
+  const bool tile_ok = tile_fn != nullptr && col.stride == 1 && small_patch &&
+                       !(zero_fill && !all_finite(kernel, kernel_size(axes, rank)));
 
   // One input plane per output (no outer convolved axes) and contiguous
   // output rows: the tile kernel writes each output once, straight into

@@ -114,8 +114,10 @@ inline void check_view(const View<T>& v, const char* name) {
     throw std::invalid_argument(std::string(name) + ": null data pointer");
 }
 
+// The threads of one call (fastconv::resolve_num_threads: the request or
+// the global setting, capped), and one for small problems.
 inline int resolve_threads(int requested, index_t outputs, index_t taps) {
-  int nt = requested > 0 ? requested : get_num_threads();
+  int nt = resolve_num_threads(requested);
   // Below about 2^18 multiply-adds (~0.1 ms on one core) a thread team
   // costs more than it saves.
   index_t work;

@@ -359,12 +359,15 @@ std::vector<index_t> max_unpool_shape(const std::vector<index_t>& in_shape,
       shape.push_back(dflt);
       continue;
     }
+    // torch's range (dflt - s, dflt + s), clipped to what an extent can be.
     const index_t got = wanted[i];
-    if (got <= dflt - s[i] || got >= dflt + s[i] || got < 0)
+    index_t lo, hi;
+    if (__builtin_sub_overflow(dflt, s[i] - 1, &lo) || lo < 0) lo = 0;
+    if (__builtin_add_overflow(dflt, s[i] - 1, &hi)) hi = std::numeric_limits<index_t>::max();
+    if (got < lo || got > hi)
       throw std::invalid_argument("output_size: dimension " + std::to_string(i) +
-                                  " must be between " + std::to_string(dflt - s[i] + 1) +
-                                  " and " + std::to_string(dflt + s[i] - 1) + ", got " +
-                                  std::to_string(got));
+                                  " must be between " + std::to_string(lo) + " and " +
+                                  std::to_string(hi) + ", got " + std::to_string(got));
     shape.push_back(got);
   }
   return shape;

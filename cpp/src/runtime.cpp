@@ -8,6 +8,9 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
+
+#include <pthread.h>
 
 #include "fastconv/version.hpp"
 #include "kernels/kernels.hpp"
@@ -25,10 +28,32 @@ namespace fastconv {
 namespace {
 // 0 = never set: follow OpenMP's own setting (OMP_NUM_THREADS).
 std::atomic<int> g_threads{0};
+
+// Set in a child process after fork(): libgomp's pool of the parent is
+// gone there, and entering a parallel region would wait for it forever.
+std::atomic<bool> g_forked_child{false};
+void mark_forked_child() { g_forked_child.store(true); }
+// Registered once, when the library is loaded (before any fork can matter).
+const bool g_atfork_registered = pthread_atfork(nullptr, nullptr, &mark_forked_child) == 0;
+
+std::atomic<InterruptCheck> g_interrupt_check{nullptr};
 }  // namespace
+
+int max_threads() {
+  static const int limit = [] {
+#ifdef _OPENMP
+    const int cpus = omp_get_num_procs();  // the CPUs this process may run on
+#else
+    const int cpus = static_cast<int>(std::thread::hardware_concurrency());
+#endif
+    return std::clamp(4 * std::max(cpus, 1), 1, 256);
+  }();
+  return limit;
+}
 
 void set_num_threads(int n) {
   if (n < 1) throw std::invalid_argument("n: number of threads must be >= 1, got " + std::to_string(n));
+  n = std::min(n, max_threads());
   g_threads.store(n);
 #ifdef _OPENMP
   // Keep OpenMP's own setting in step, so that threadpoolctl and
@@ -38,15 +63,29 @@ void set_num_threads(int n) {
 }
 
 int get_num_threads() {
+  (void)g_atfork_registered;
+  if (g_forked_child.load(std::memory_order_relaxed)) return 1;
 #ifdef _OPENMP
   // omp_get_max_threads() reflects OMP_NUM_THREADS and the limit that
   // threadpoolctl sets (through omp_set_num_threads) while it is active.
   const int omp = omp_get_max_threads();
   const int set = g_threads.load();
-  return set == 0 ? omp : std::min(set, omp);
+  return std::min(set == 0 ? omp : std::min(set, omp), max_threads());
 #else
   return 1;
 #endif
+}
+
+int resolve_num_threads(int requested) {
+  if (requested <= 0 || g_forked_child.load(std::memory_order_relaxed)) return get_num_threads();
+  return std::min(requested, max_threads());
+}
+
+void set_interrupt_check(InterruptCheck check) { g_interrupt_check.store(check); }
+
+bool detail::interrupt_requested() {
+  const InterruptCheck check = g_interrupt_check.load(std::memory_order_relaxed);
+  return check != nullptr && check();
 }
 
 namespace kernels {
@@ -142,12 +181,17 @@ const KernelTable& active_table() {
 
 std::pair<double, double> run_fma_probe(long iterations, int threads) {
   const FmaProbe probe = active_table().fma_probe;
+  threads = resolve_num_threads(threads);
   double flops = 0;
   const auto t0 = std::chrono::steady_clock::now();
+  if (threads == 1) {
+    flops = probe(iterations);  // (no OpenMP region: safe in a forked child)
+  } else {
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(threads) reduction(+ : flops) schedule(static, 1)
 #endif
-  for (int i = 0; i < threads; ++i) flops += probe(iterations);
+    for (int i = 0; i < threads; ++i) flops += probe(iterations);
+  }
   const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
   return {flops, dt.count()};
 }

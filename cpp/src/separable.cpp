@@ -102,10 +102,11 @@ void convolve_separable(View<const T> in, View<const T> col, View<const T> row, 
       detail::mode_start(options.mode, options.anchor_rule, tap1, kr, 1, true) - (kr - 1);
   const View<const T> kcol(col.data, {kc, 1}, {col.strides[0], 0});
   const View<const T> krow(row.data, {1, kr}, {0, row.strides[0]});
-  // Outside the input, the filled columns have become fillvalue * sum(col).
+  // Outside the input, the filled columns have become fillvalue * sum(col);
+  // a zero fill stays zero (no term of the sum, even with an Inf in col).
   T col_sum = T(0);
   for (index_t p = 0; p < kc; ++p) col_sum += col.data[p * col.strides[0]];
-  const T mid_fill = fillvalue * col_sum;
+  const T mid_fill = fillvalue == T(0) ? T(0) : fillvalue * col_sum;
 
   const index_t width = in.shape[1];
   constexpr index_t kStripRows = 32;

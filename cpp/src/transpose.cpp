@@ -140,9 +140,12 @@ void conv_transpose(View<const T> in, View<const T> kernel, View<T> out,
       o.data += phi[i] * out.strides[t.axis];
       o.shape[t.axis] = (t.out - phi[i] + t.s - 1) / t.s;
       o.strides[t.axis] = out.strides[t.axis] * t.s;
+      // (only taps j0 < k matter: j0 * d cannot overflow, and a huge
+      // stride does not make this a long search)
       index_t j0 = 0;
-      while (j0 < sp && (j0 * t.d) % t.s != c) ++j0;
-      if (j0 == sp || j0 >= t.k) { empty_phase = true; continue; }
+      const index_t j_end = std::min(sp, t.k);
+      while (j0 < j_end && (j0 * t.d) % t.s != c) ++j0;
+      if (j0 == j_end) { empty_phase = true; continue; }
       const index_t taps = (t.k - j0 + sp - 1) / sp;
       const index_t c0 = (phi[i] + t.pad - j0 * t.d) / t.s;  // exact by choice of j0
       kv.data += j0 * kernel.strides[i];

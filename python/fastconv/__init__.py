@@ -7,7 +7,23 @@ values), computed by a multithreaded C++ core with the GIL released.
 >>> fastconv.convolve([1, 2, 3], [0, 1, 0.5])
 array([0. , 1. , 2.5, 4. , 1.5])
 """
-from ._core import __version__
+import os as _os
+
+# A good neighbour (issue 13): after a call, libgomp's idle threads spin
+# GOMP_SPINCOUNT rounds (default 300000, ~10 ms) before they sleep, and
+# the next threaded call of another library competes with them for the
+# cores. 5000 rounds (~0.15 ms) still bridge back-to-back fastconv calls.
+# libgomp reads the setting once, when it is loaded (with _core, unless
+# something loaded it before); a user's own setting is kept.
+_SPIN = "GOMP_SPINCOUNT"
+if _SPIN in _os.environ or "OMP_WAIT_POLICY" in _os.environ:
+    from ._core import __version__
+else:
+    _os.environ[_SPIN] = "5000"
+    try:
+        from ._core import __version__
+    finally:
+        del _os.environ[_SPIN]  # (not passed on to child processes)
 from ._fft import fftconvolve, oaconvolve
 from ._runtime import (active_isa, available_isas, get_num_threads, set_num_threads,
                        show_config)

@@ -5,6 +5,7 @@ computes results itself.
 """
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -79,9 +80,24 @@ def to_compute(a, dtype):
         a = a.view(np.int64) if a.dtype.isnative else a.astype(np.int64)
     else:
         a = a.astype(dtype, copy=False)
+    return viewable(a)
+
+
+def viewable(a):
+    """`a` itself if the C++ core can view it (aligned elements, strides a
+    multiple of the item size), else an aligned C-order copy."""
     if not a.flags.aligned or any(s % a.itemsize for s in a.strides):
         a = a.copy(order="C")  # fresh memory is aligned (ascontiguousarray may not copy)
     return a
+
+
+def check_result_size(shape, *dtypes):
+    """ValueError when an array of `shape` would not fit in memory's address
+    range for one of `dtypes` -- before anything is allocated or copied."""
+    size = math.prod(int(n) for n in shape) * max(np.dtype(d).itemsize for d in dtypes)
+    if size > np.iinfo(np.intp).max:
+        raise ValueError(f"in1/in2: the result of shape {tuple(shape)} overflows the "
+                         f"address range ({size} bytes)")
 
 
 def per_axis(value, name, naxes, minimum=None):
@@ -153,25 +169,40 @@ def fill_scalar(fillvalue, result_dtype):
     if fv.dtype.kind not in "biufc":
         raise TypeError(f"fillvalue: expected a number, got dtype {fv.dtype}")
     fv = fv.reshape(())
-    if result_dtype.kind != "c":
-        if fv.dtype.kind == "c" or (result_dtype.kind in "biu" and not np.isfinite(fv)):
-            raise ValueError("could not cast `fillvalue` directly to the output type")
+    if result_dtype.kind != "c" and fv.dtype.kind == "c":
+        raise ValueError("could not cast `fillvalue` directly to the output type")
+    if result_dtype.kind in "biu":
+        # A value the integer result cannot hold would wrap silently (scipy
+        # refuses most of them); a fraction is dropped, as scipy does.
+        value = fv.item()
+        lo, hi = (0, 1) if result_dtype.kind == "b" else \
+            (np.iinfo(result_dtype).min, np.iinfo(result_dtype).max)
+        if not (math.isfinite(value) and lo <= math.trunc(value) <= hi):
+            raise ValueError(f"fillvalue: {value!r} does not fit the result dtype "
+                             f"{result_dtype} (range {lo} to {hi}); could not cast "
+                             f"`fillvalue` directly to the output type")
     with np.errstate(invalid="ignore", over="ignore"):
         return fv.astype(result_dtype)
 
 
-def threads_arg(threads):
-    if threads is None:
-        return 0
-    if isinstance(threads, (bool, np.bool_)):
-        raise TypeError("threads: expected an int or None")
+def positive_int(value, name):
+    """A thread count: a positive int (bool, str and float are a TypeError).
+    Counts beyond a C int are passed as the largest one: the core caps every
+    count at what the machine can use (fastconv.max_threads in C++)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected a positive int, got {value!r}")
     try:
-        n = operator.index(threads)
+        n = operator.index(value)
     except TypeError:
-        raise TypeError(f"threads: expected an int or None, got {threads!r}") from None
+        raise TypeError(f"{name}: expected a positive int, got {value!r}") from None
     if n < 1:
-        raise ValueError(f"threads: must be >= 1, got {n}")
-    return n
+        raise ValueError(f"{name}: must be >= 1, got {n}")
+    return min(n, 2**31 - 1)
+
+
+def threads_arg(threads):
+    """`threads=`: None (0 for the core: the global setting) or a positive int."""
+    return 0 if threads is None else positive_int(threads, "threads")
 
 
 def check_out(out, shape, dtype, inputs):

@@ -5,10 +5,14 @@ The constants were measured with bench/calibrate.py on the 2-core AMD EPYC
 development machine (AVX2+FMA), per thread; the baseline (SSE2) rates were
 measured there with FASTCONV_FORCE_ISA=baseline. AVX-512 has not been
 measured: its rates are the AVX2 ones scaled by 1.6 (twice the lanes, the
-same memory), an estimate to be replaced by a measurement. Both paths scale
-alike with threads, so the comparison is made per thread.
+same memory), an estimate to be replaced by a measurement.
 """
 from __future__ import annotations
+
+# method="auto" (and the FFT path's choice of blocking) compares the paths
+# as for this many threads, whatever a call runs on: the choice decides the
+# result's rounding, and results never depend on the thread count (SPEC 2).
+DECISION_THREADS = 1
 
 # Direct path: multiply-adds per second on one thread for long 2-D kernels,
 # by ISA and element kind (i8: integers, computed in int64), the kernel

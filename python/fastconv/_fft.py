@@ -403,11 +403,13 @@ def _fft_work(s1, s2, axes, plans, dtype):
 _MIN_BLOCK = 256
 
 
-def _fft_plan(s1, s2, axes, dtype, threads=1):
+def _fft_plan(s1, s2, axes, dtype):
     """How to compute the full convolution of arrays of shapes s1 and s2
     over `axes`: (plans, predicted seconds), plans as for _full_oa (all
     None: one FFT of the whole arrays), whichever the cost model says is
-    cheaper."""
+    cheaper -- compared as for _cost.DECISION_THREADS, so that the plan,
+    and so the result's rounding, never depends on the thread count."""
+    threads = _cost.DECISION_THREADS
     _, next_fast_len = _fft_backend()
     real = dtype.kind != "c"
     plain = [None] * len(axes)
@@ -435,14 +437,15 @@ def _extension(k_shape, axes, dilations, boundary, fill):
     return [d * (k_shape[a] - 1) for a, d in zip(axes, dilations)]
 
 
-def fft_path_seconds(x_shape, k_shape, axes, dilations, boundary, fill, dtype, threads=1):
-    """Predicted time of filter_fft for these shapes (for method="auto")."""
+def fft_path_seconds(x_shape, k_shape, axes, dilations, boundary, fill, dtype):
+    """Predicted time of filter_fft for these shapes (for method="auto"),
+    as for _cost.DECISION_THREADS threads."""
     ext = _extension(k_shape, axes, dilations, boundary, fill)
     s1, s2 = list(x_shape), list(k_shape)
     for a, d, e in zip(axes, dilations, ext):
         s1[a] += 2 * e
         s2[a] = d * (k_shape[a] - 1) + 1
-    return _fft_plan(s1, s2, axes, dtype, threads)[1]
+    return _fft_plan(s1, s2, axes, dtype)[1]
 
 
 # np.pad's names for fastconv's boundary rules
@@ -498,7 +501,7 @@ def filter_fft(flip, x, k, mode, axes, strides, dilations, boundary, fill, rule,
         start = ext[j] + _mode_start(mode, rule, taps[j] if taps else 0, k.shape[a],
                                      dilations[j], flip)
         window.append((start, start + (shape[a] - 1) * strides[j] + 1))
-    plans, _ = _fft_plan(xf.shape, kf.shape, axes, np.result_type(xf, kf), threads)
+    plans, _ = _fft_plan(xf.shape, kf.shape, axes, np.result_type(xf, kf))
     if all(p is None for p in plans):
         full = _full_fft(xf, kf, axes, threads)
     else:

@@ -123,7 +123,12 @@ def _filter(x, k, mode, flip, conj, boundary, fillvalue, stride, dilation, ancho
                 else:
                     pos.append(f - (kes[a] - 1) + p[a] * dils[a])
             idx = tuple(extend_index(t, n, boundary) for t, n in zip(pos, x.shape))
-            xv = fillvalue if any(j is None for j in idx) else x[idx]
+            if any(j is None for j in idx):
+                if fillvalue == 0:
+                    continue  # a zero fill is no term of the sum (SPEC 5)
+                xv = fillvalue
+            else:
+                xv = x[idx]
             kv = k[p]
             if conj and isinstance(kv, (complex, np.complexfloating)):
                 kv = kv.conjugate()

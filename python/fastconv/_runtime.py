@@ -1,7 +1,7 @@
 """Threads, instruction set and build information."""
 from __future__ import annotations
 
-from . import _core
+from . import _args, _core
 
 __all__ = ["set_num_threads", "get_num_threads", "active_isa", "available_isas",
            "show_config"]
@@ -10,10 +10,14 @@ __all__ = ["set_num_threads", "get_num_threads", "active_isa", "available_isas",
 def set_num_threads(n):
     """Set the number of threads compute calls use when `threads` is None.
 
-    The default follows OpenMP (``OMP_NUM_THREADS``); a threadpoolctl limit
-    lowers it while active. Results do not depend on the number.
+    `n` is a positive int, as for ``threads=``. The default follows OpenMP
+    (``OMP_NUM_THREADS``); a threadpoolctl limit lowers it while active.
+    Every count is capped at 4x the CPUs this process may use (at most
+    256), and a call never starts more threads than it has tasks; in a
+    child process forked after import, calls run on one thread. Results do
+    not depend on the number.
     """
-    _core.set_num_threads(int(n))
+    _core.set_num_threads(_args.positive_int(n, "n"))
 
 
 def get_num_threads():

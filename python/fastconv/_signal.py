@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from . import _args, _core, _cost, _fft, _oracle
-from ._runtime import active_isa, get_num_threads
+from ._runtime import active_isa
 
 __all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "convolve_separable",
            "choose_conv_method"]
@@ -35,6 +35,9 @@ _ndarray = np.ndarray
 # method="auto" takes the separable path for rank-one 2-D kernels from this
 # many taps on (below it the direct kernels are as fast).
 _SEPARABLE_MIN_TAPS = 25
+# (larger kernels are not checked: the check's temporaries would be
+# kernel-sized, and such kernels belong to the FFT)
+_RANK_ONE_MAX_TAPS = 2**22
 # ... and for problems large enough (image size x kernel size) that the
 # separable path saves more than the rank-one check costs (~20 us).
 _SEPARABLE_MIN_WORK = 2**22
@@ -56,7 +59,7 @@ def _rank_one_factors(kernel):
     len(row) roundings).
     """
     if (kernel.ndim != 2 or kernel.dtype.kind not in "fc" or kernel.dtype == np.float16
-            or min(kernel.shape) < 2 or kernel.size < _SEPARABLE_MIN_TAPS):
+            or min(kernel.shape) < 2 or not _SEPARABLE_MIN_TAPS <= kernel.size <= _RANK_ONE_MAX_TAPS):
         return None
     mag = np.abs(kernel)
     if not np.isfinite(mag).all():
@@ -71,16 +74,15 @@ def _rank_one_factors(kernel):
     return col, row
 
 
-def _fft_beats_separable(in1, in2, boundary="fill", fillvalue=0, threads=None):
+def _fft_beats_separable(in1, in2, boundary="fill", fillvalue=0):
     """Whether the FFT path is predicted faster than the separable one for
     a rank-one 2-D kernel in2 (and allowed: finite inputs)."""
     dtype = _args.compute_dtype(np.result_type(in1, in2))
     fill = _args.fill_scalar(fillvalue, dtype)
-    nthreads = _args.threads_arg(threads) or get_num_threads()
     separable = _cost.direct_seconds(in1.size, sum(in2.shape), dtype, active_isa(), True,
-                                     nthreads)
+                                     _cost.DECISION_THREADS)
     fft = _fft.fft_path_seconds(in1.shape, in2.shape, [0, 1], [1, 1],
-                                _args.check_boundary(boundary), fill, dtype, nthreads)
+                                _args.check_boundary(boundary), fill, dtype)
     return bool(fft * _cost.MULTI_AXIS_FFT_MARGIN < separable and _all_finite(in1)
                 and _all_finite(in2))
 
@@ -100,7 +102,7 @@ def _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation
     if factors is None:
         return None
     col, row = factors
-    if consider_fft and _fft_beats_separable(in1, in2, boundary, fillvalue, threads):
+    if consider_fft and _fft_beats_separable(in1, in2, boundary, fillvalue):
         return None
     if kind.startswith("correlate"):
         # correlation = convolution with the flipped, conjugated kernel; a
@@ -116,12 +118,13 @@ def _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation
                               stride=stride, anchor=anchor, out=out, threads=threads)
 
 
-def _fft_pays(x, k, shape, axes, dilations, boundary, fill, threads):
+def _fft_pays(x, k, shape, axes, dilations, boundary, fill):
     """method="auto": whether the FFT path is predicted faster than the
     direct one -- and allowed: never for inputs holding NaN or Inf (an FFT
     spreads one over the whole result), for long double (the FFT would lose
     its precision), or for integers whose exact result could exceed 2**52
-    (scipy's rule: max|x| * max|k| * min(sizes))."""
+    (scipy's rule: max|x| * max|k| * min(sizes)). The thread count is no
+    input: the choice, and so the result, never depends on it (SPEC 2)."""
     taps = math.prod(k.shape[a] for a in axes)
     # (an FFT costs tens of operations per output: short kernels never pay;
     # nor does any call the direct path finishes within the FFT path's
@@ -131,19 +134,25 @@ def _fft_pays(x, k, shape, axes, dilations, boundary, fill, threads):
             or math.prod(shape) * taps < _cost.FFT_CALL * _cost.MAX_RATE:
         return False
     one_d = sum(k.shape[a] > 1 for a in axes) == 1
-    direct = _cost.direct_seconds(math.prod(shape), taps, x.dtype, active_isa(), one_d, threads)
+    direct = _cost.direct_seconds(math.prod(shape), taps, x.dtype, active_isa(), one_d,
+                                  _cost.DECISION_THREADS)
     if direct < _cost.FFT_CALL:  # faster than the FFT path's fixed cost alone
         return False
     fft = _fft.fft_path_seconds(x.shape, k.shape, axes, dilations, boundary, fill,
-                                np.dtype(np.float64) if x.dtype.kind in "iu" else x.dtype,
-                                threads)
+                                np.dtype(np.float64) if x.dtype.kind in "iu" else x.dtype)
     margin = _cost.MULTI_AXIS_FFT_MARGIN if not one_d else 1.0
     if fft * margin >= direct:
         return False
     if x.dtype.kind in "iu":
-        bound = int(np.abs(x).max()) * int(np.abs(k).max()) * min(x.size, k.size)
+        bound = _max_abs(x) * _max_abs(k) * min(x.size, k.size)
         return bound <= 2**52 - 1
     return _all_finite(x) and _all_finite(k)
+
+
+def _max_abs(a):
+    """max |a| of an integer array as a Python int (np.abs overflows on the
+    most negative value: INT64_MIN stays negative)."""
+    return max(-int(a.min()), int(a.max()))
 
 
 def _all_finite(a):
@@ -250,20 +259,20 @@ def _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, a
         return _args.empty_result(shape, result_dtype, out, orig)
 
     cdtype = _args.compute_dtype(result_dtype)
+    shape = tuple(_core.output_shape(in1.shape, in2.shape, mode, axes, strides, dilations))
+    _args.check_result_size(shape, result_dtype, cdtype)
     x = _args.to_compute(in1, cdtype)
     k = _args.to_compute(in2, cdtype)
-    shape = tuple(_core.output_shape(x.shape, k.shape, mode, axes, strides, dilations))
     if out is not None:
         _args.check_out(out, shape, result_dtype, orig)
     unswap = swapped and not flip
     # (a swapped correlation is flipped back after the core, so not in `out`)
     target = _args.compute_target(None if unswap else out, shape, result_dtype, cdtype)
     fill = fill.astype(cdtype)
-    workers = nthreads or get_num_threads()
     if method == "fft" or method == "auto" and _fft_pays(x, k, shape, axes, dilations, boundary,
-                                                         fill, workers):
+                                                         fill):
         res = _fft.filter_fft(flip, x, k, mode, axes, strides, dilations, boundary, fill, rule,
-                              taps, shape, workers)
+                              taps, shape, _core.resolve_num_threads(nthreads))
         if method == "fft" and res.size and not np.isfinite(res.flat[0]):
             warnings.warn("Use of fft convolution on input with NAN or inf results in NAN "
                           "or inf output. Consider using method='direct' instead.",
@@ -283,9 +292,8 @@ def _n_dim_call(kind, in1, in2, mode, method, axes, stride, dilation, boundary, 
     in1 = _args.as_input(in1, "in1")
     in2 = _args.as_input(in2, "in2")
     if in1.ndim == in2.ndim == 0:
-        if kind == "correlate" and in2.dtype.kind == "c":
-            return in1 * in2.conj()
-        return in1 * in2
+        res = in1 * in2.conj() if kind == "correlate" and in2.dtype.kind == "c" else in1 * in2
+        return res if out is None else _args.deliver(np.asarray(res), out, (in1, in2))
     if in1.ndim != in2.ndim:
         raise ValueError("in1 and in2 should have the same dimensionality")
     _args.check_mode(mode)
@@ -510,9 +518,10 @@ def convolve_separable(in1, col, row, mode="full", *, boundary="fill", fillvalue
     result_dtype = np.result_type(in1, col, row)
     fill = _args.fill_scalar(fillvalue, result_dtype)
     shape = tuple(_core.separable_output_shape(in1.shape, col.size, row.size, mode, strides))
+    cdtype = _args.compute_dtype(result_dtype)
+    _args.check_result_size(shape, result_dtype, cdtype)
     if out is not None:
         _args.check_out(out, shape, result_dtype, (in1, col, row))
-    cdtype = _args.compute_dtype(result_dtype)
     x, c, r = (_args.to_compute(a, cdtype) for a in (in1, col, row))
     target = _args.compute_target(out, shape, result_dtype, cdtype)
     _core.convolve_separable(x, c, r, target, fill.astype(cdtype), mode, boundary, strides,
@@ -567,5 +576,4 @@ def choose_conv_method(in1, in2, mode="full", measure=False):
     ones = [1] * len(axes)
     shape = tuple(_core.output_shape(x.shape, k.shape, mode, axes, ones, ones))
     fill = np.zeros((), cdtype)
-    threads = get_num_threads()
-    return "fft" if _fft_pays(x, k, shape, axes, ones, "fill", fill, threads) else "direct"
+    return "fft" if _fft_pays(x, k, shape, axes, ones, "fill", fill) else "direct"

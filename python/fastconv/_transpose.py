@@ -84,9 +84,10 @@ def conv_transpose(in1, in2, stride=1, padding=0, output_padding=0, dilation=1, 
         return _args.deliver(res, out, (in1, in2))
 
     result_dtype = np.result_type(in1, in2)
+    cdtype = _args.compute_dtype(result_dtype)
+    _args.check_result_size(shape, result_dtype, cdtype)
     if out is not None:
         _args.check_out(out, shape, result_dtype, (in1, in2))
-    cdtype = _args.compute_dtype(result_dtype)
     x = _args.to_compute(in1, cdtype)
     k = _args.to_compute(in2, cdtype)
     target = _args.compute_target(out, shape, result_dtype, cdtype)

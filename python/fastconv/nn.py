@@ -325,7 +325,7 @@ def _pooled_input(input, naxes, name, argname="input"):
         x = x.astype(np.float32)  # exact both ways
     elif not x.dtype.isnative:
         x = x.astype(x.dtype.newbyteorder("="))
-    return x, result_dtype
+    return _args.viewable(x), result_dtype
 
 
 def _back(a, result_dtype):
@@ -362,6 +362,7 @@ def _max_pool(input, naxes, kernel_size, stride, padding, dilation, ceil_mode, r
     return_indices = _flag(return_indices, "return_indices")
     nthreads = _args.threads_arg(threads)
     shape = tuple(_core.max_pool_shape(x.shape, kernel, strides, paddings, dilations, ceil_mode))
+    _args.check_result_size(shape, x.dtype, np.int64 if return_indices else x.dtype)
     values = np.empty(shape, x.dtype)
     indices = np.empty(shape, np.int64) if return_indices else None
     _core.max_pool(x, values, indices, kernel, strides, paddings, dilations, ceil_mode, nthreads)
@@ -380,6 +381,7 @@ def _max_unpool(input, indices, naxes, kernel_size, stride, padding, output_size
         if ix.dtype.kind == "u" and ix.size and ix.max() > np.iinfo(np.int64).max:
             raise ValueError(f"indices: index {ix.max()} is outside the output plane")
         ix = ix.astype(np.int64)
+    ix = _args.viewable(ix)
     kernel, strides, paddings = _window(kernel_size, stride, padding, naxes)
     if output_size is None:
         size = []
@@ -389,6 +391,7 @@ def _max_unpool(input, indices, naxes, kernel_size, stride, padding, output_size
         raise TypeError(f"output_size: expected a sequence of ints, got {output_size!r}")
     nthreads = _args.threads_arg(threads)
     shape = tuple(_core.max_unpool_shape(x.shape, kernel, strides, paddings, size))
+    _args.check_result_size(shape, x.dtype)
     out = np.empty(shape, x.dtype)
     _core.max_unpool(x, ix, out, naxes, nthreads)
     return _back(out, result_dtype)

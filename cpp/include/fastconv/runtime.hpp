@@ -1,4 +1,5 @@
 #pragma once
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -6,9 +7,36 @@ namespace fastconv {
 
 // Threads used by compute calls that do not ask for a number themselves.
 // Defaults to OpenMP's default (OMP_NUM_THREADS); set_num_threads(n < 1)
-// throws std::invalid_argument.
+// throws std::invalid_argument. Every count -- set here, asked for per
+// call, or from OMP_NUM_THREADS -- is capped at max_threads(); in a child
+// process forked from this one, calls run on one thread (libgomp's thread
+// pool does not survive fork: the child would wait for threads it does
+// not have).
 void set_num_threads(int n);
 int get_num_threads();
+
+// The most threads a call ever runs on: 4x the CPUs this process may run
+// on, and at most 256 (more only cost memory and scheduling).
+int max_threads();
+
+// The threads a call asking for `requested` (0 = the global setting) runs
+// on, by the rules above. Calls also never start more threads than they
+// have tasks.
+int resolve_num_threads(int requested);
+
+// Interrupting long calls. Compute calls work in tasks; between tasks the
+// calling thread asks `check` (at most every few tens of milliseconds)
+// whether to stop. When it says yes, the call stops within a task or so
+// and throws fastconv::interrupted; the output then holds partial data.
+// `check` runs on the thread that made the call, never on a worker;
+// nullptr (the default) never stops. The Python module installs a check
+// that runs Python's signal handlers (Ctrl-C -> KeyboardInterrupt).
+using InterruptCheck = bool (*)();
+void set_interrupt_check(InterruptCheck check);
+
+struct interrupted : std::runtime_error {
+  interrupted() : std::runtime_error("fastconv: call interrupted") {}
+};
 
 // The instruction set the kernels use ("avx512", "avx2" or "baseline"),
 // and every level this build has and this CPU runs, best first.
@@ -17,5 +45,10 @@ std::vector<std::string> available_isas();
 
 // Version, ISA, threads, compiler and OpenMP runtime, one per line.
 std::string config_string();
+
+namespace detail {
+// The installed check's answer (false without one).
+bool interrupt_requested();
+}  // namespace detail
 
 }  // namespace fastconv

@@ -11,11 +11,15 @@ template <class T>
 static void row_correlate(const RowTask<T>& t) {
   T* acc = t.acc - t.j0;  // index acc by absolute output position j
   const index_t s = t.stride;
+  // A zero fill is no term of the sum (SPEC 5: an Inf tap times the
+  // padding is not NaN); adding 0 * w changes nothing otherwise.
+  const bool zero_fill = t.boundary == Boundary::fill && t.fill == T(0);
   for (index_t q = 0; q < t.taps; ++q) {
     const T w = t.k[q];
     const index_t off = q * t.dilation + t.origin;  // x index of output 0
     if (t.fill_row) {
-      for (index_t j = t.j0; j < t.j1; ++j) detail::madd(acc[j], t.fill, w);
+      if (!zero_fill)
+        for (index_t j = t.j0; j < t.j1; ++j) detail::madd(acc[j], t.fill, w);
       continue;
     }
     // Outputs whose sample j*s + off lies inside [0, n).
@@ -23,7 +27,7 @@ static void row_correlate(const RowTask<T>& t) {
     index_t hi = t.n - 1 - off >= 0 ? (t.n - 1 - off) / s + 1 : 0;
     lo = std::min(std::max(lo, t.j0), t.j1);
     hi = std::max(std::min(hi, t.j1), lo);
-    for (index_t j = t.j0; j < lo; ++j) {
+    for (index_t j = t.j0; j < lo && !zero_fill; ++j) {
       const index_t i = j * s + off;
       if (t.boundary == Boundary::fill)
         detail::madd(acc[j], t.fill, w);
@@ -37,7 +41,7 @@ static void row_correlate(const RowTask<T>& t) {
       for (index_t j = lo; j < hi; ++j)
         detail::madd(acc[j], t.x[(j * s + off) * t.x_stride], w);
     }
-    for (index_t j = hi; j < t.j1; ++j) {
+    for (index_t j = hi; j < t.j1 && !zero_fill; ++j) {
       const index_t i = j * s + off;
       if (t.boundary == Boundary::fill)
         detail::madd(acc[j], t.fill, w);
