@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <complex>
+#include <memory>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -202,6 +203,23 @@ index_t map_padded(index_t i, index_t n, PaddingMode m) {
   return -1;
 }
 
+// Scratch memory that each thread keeps between calls (one buffer per
+// slot and element type): fresh pages cost a fault each, which on the
+// machines measured took as long as packing a layer's weights. Larger
+// requests than kKeptBytes get memory of their own, freed by `owned`.
+constexpr size_t kKeptBytes = size_t(64) << 20;
+
+template <class T, int Slot>
+T* scratch(size_t n, std::unique_ptr<T[]>& owned) {
+  static thread_local std::vector<T> kept;
+  if (n * sizeof(T) > kKeptBytes) {
+    owned.reset(new T[n]);
+    return owned.get();
+  }
+  if (kept.size() < n) kept.resize(n);
+  return kept.data();
+}
+
 // The portable kernel (types without SIMD kernels): one channel, one output
 // per "vector", the same sums in the same order as the SIMD kernels.
 template <class T>
@@ -221,7 +239,7 @@ constexpr index_t kColumnBlock = 512;
 // exceed kPanelBytes.
 constexpr index_t kVectorsPerTask = 48;
 constexpr index_t kPanelBytes = index_t(1) << 19;
-constexpr index_t kPassWeightBytes = index_t(1) << 14;
+constexpr index_t kPassBytes = 24 << 10;
 
 template <class T>
 void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<const T> bias,
@@ -246,23 +264,34 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
   const index_t K = p.cin_g * p.kh * p.kw;
   const index_t blocks = (p.cout_g + R - 1) / R;  // channel blocks per group
 
-  // Weights packed per (group, block): K taps x R channels, zero-padded.
-  std::vector<T> packed(static_cast<size_t>(p.groups * blocks * K * R), T(0));
+  // Weights packed per (group, block): K taps x R channels, zero-padded,
+  // written in order (tap r of channel o is weight[o, c, kp, kq] with
+  // r = (c*kh + kp)*kw + kq).
+  std::vector<index_t> tap_at(static_cast<size_t>(K));
+  for (index_t c = 0, r = 0; c < p.cin_g; ++c)
+    for (index_t kp = 0; kp < p.kh; ++kp)
+      for (index_t kq = 0; kq < p.kw; ++kq, ++r)
+        tap_at[r] = c * weight.strides[1] + kp * weight.strides[2] + kq * weight.strides[3];
+  std::unique_ptr<T[]> packed_owned;
+  T* const packed = scratch<T, 0>(static_cast<size_t>(p.groups * blocks * K * R), packed_owned);
   std::vector<T> packed_bias(bias.data ? static_cast<size_t>(p.groups * blocks * R) : 0, T(0));
-  for (index_t o = 0; o < p.out_channels; ++o) {
-    const index_t g = o / p.cout_g, b = (o % p.cout_g) / R, i = (o % p.cout_g) % R;
-    T* dst = packed.data() + ((g * blocks + b) * K) * R + i;
-    for (index_t c = 0; c < p.cin_g; ++c)
-      for (index_t kp = 0; kp < p.kh; ++kp) {
-        const T* src = weight.data + o * weight.strides[0] + c * weight.strides[1] +
-                       kp * weight.strides[2];
-        for (index_t kq = 0; kq < p.kw; ++kq, dst += R) *dst = src[kq * weight.strides[3]];
-      }
-    if (bias.data) packed_bias[static_cast<size_t>((g * blocks + b) * R + i)] = bias.data[o * bias.strides[0]];
-  }
-  // The wide kernel takes the taps in passes whose weights stay in L1.
-  const index_t taps_per_pass =
-      wide_kernel ? std::max<index_t>(1, kPassWeightBytes / (R * index_t(sizeof(T)))) : K;
+  const int threads = detail::resolve_threads(threads_requested, out.size(), K);
+  auto pack_block = [&](index_t gb) {
+    const index_t g = gb / blocks, b = gb % blocks;
+    const index_t o0 = g * p.cout_g + b * R, n_ch = std::min(R, p.cout_g - b * R);
+    T* dst = packed + gb * K * R;
+    if (n_ch < R) std::fill(dst, dst + K * R, T(0));  // the padding channels
+    for (index_t r = 0; r < K; ++r)
+      for (index_t i = 0; i < n_ch; ++i)
+        dst[r * R + i] = weight.data[(o0 + i) * weight.strides[0] + tap_at[r]];
+    if (bias.data)
+      for (index_t i = 0; i < n_ch; ++i)
+        packed_bias[static_cast<size_t>(gb * R + i)] = bias.data[(o0 + i) * bias.strides[0]];
+  };
+  // (large weights are packed by all threads: a layer's weights can take
+  // a tenth of its time to reorder)
+  detail::parallel_tasks(p.groups * blocks, K * R * blocks * p.groups >= (1 << 18) ? threads : 1,
+                         [&](const detail::TaskLoop& for_each_block) { for_each_block(pack_block); });
 
   // Task geometry: output columns [c0, c0 + cols), rows [r0, r0 + rows).
   const index_t col_block = std::min(p.ow, kColumnBlock);
@@ -282,6 +311,12 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
   const index_t panel_rows = rows_in(row_block);
   const index_t ch_len = mul(panel_rows, row_len, "dilation");
   const size_t panel_size = static_cast<size_t>(mul(p.cin_g, ch_len, "input"));
+  // The wide kernel takes the taps in passes of nearly equal length whose
+  // weights and panel rows (a channel's panel per kh*kw taps) stay in L1.
+  const index_t tap_bytes = (R + ch_len / (p.kh * p.kw)) * index_t(sizeof(T));
+  const index_t max_pass = std::max<index_t>(1, kPassBytes / tap_bytes);
+  const index_t passes = wide_kernel ? (K + max_pass - 1) / max_pass : 1;
+  const index_t taps_per_pass = (K + passes - 1) / passes;
 
   std::vector<index_t> x_off(static_cast<size_t>(K));
   {
@@ -296,7 +331,6 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
   const index_t row_blocks = (p.oh + row_block - 1) / row_block;
   const index_t col_blocks = (p.ow + col_block - 1) / col_block;
   const index_t spatial_tasks = p.batch * p.groups * row_blocks * col_blocks;
-  const int threads = detail::resolve_threads(threads_requested, out.size(), K);
   // Split the channel blocks into chunks when there are too few tasks to
   // keep every thread busy (a chunk re-reads the panel; the sums stay the
   // same whatever the split).
@@ -327,12 +361,14 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
   const T* const x = in.data;
   const index_t xs_n = in.strides[0], xs_c = in.strides[1], xs_h = in.strides[2], xs_w = in.strides[3];
   detail::parallel_tasks(tasks, threads, [&](const detail::TaskLoop& for_each_task) {
-    std::vector<T> panel(panel_size);
+    std::unique_ptr<T[]> panel_owned, partial_owned;
+    T* const panel = scratch<T, 1>(panel_size, panel_owned);
     // (pieces across rows: at most one more per row than within rows)
     const size_t max_vec = static_cast<size_t>(row_block * ((row_len + piece - 1) / piece + 1));
     std::vector<index_t> x_base(max_vec), out_off(max_vec), lanes(max_vec);
     std::vector<index_t> pixel_out(wide_kernel ? max_vec * static_cast<size_t>(piece) : 0);
-    std::vector<T> partial(taps_per_pass < K ? max_vec * static_cast<size_t>(piece * R) : 0);
+    T* const partial = scratch<T, 2>(taps_per_pass < K ? max_vec * static_cast<size_t>(piece * R) : 0,
+                                     partial_owned);
     for_each_task([&](index_t task) {
       index_t rem = task;
       const index_t cb = rem % col_blocks; rem /= col_blocks;
@@ -355,7 +391,7 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
       for (index_t c = 0; c < p.cin_g; ++c) {
         const T* xc = x + n * xs_n + (g * p.cin_g + c) * xs_c;
         for (index_t r = 0; r < used_rows; ++r) {
-          T* dst = panel.data() + c * ch_len + r * row_len;
+          T* dst = panel + c * ch_len + r * row_len;
           const index_t ri = map_padded(first_row + r, p.h, p.mode);
           if (ri < 0) {
             std::fill(dst, dst + row_len, T(0));
@@ -417,10 +453,10 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
       }
       for (index_t b = b0; b < b1; ++b) {
         const index_t o0 = g * p.cout_g + b * R;
-        const T* wb = packed.data() + (g * blocks + b) * K * R;
+        const T* wb = packed + (g * blocks + b) * K * R;
         for (index_t k0 = 0; k0 < K; k0 += taps_per_pass) {
           const index_t k1 = std::min(K, k0 + taps_per_pass);
-          kernels::ConvTask<T> t{panel.data(),
+          kernels::ConvTask<T> t{panel,
                                  x_base.data(),
                                  x_off.data() + k0,
                                  k1 - k0,
@@ -435,7 +471,7 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
                                      r0 * out.strides[2] + c0 * out.strides[3],
                                  out.strides[1],
                                  out.strides[3],
-                                 partial.data(),
+                                 partial,
                                  k0 == 0,
                                  k1 == K};
           kernel(t);
