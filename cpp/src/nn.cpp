@@ -312,9 +312,8 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
   const index_t ch_len = mul(panel_rows, row_len, "dilation");
   const size_t panel_size = static_cast<size_t>(mul(p.cin_g, ch_len, "input"));
   // The wide kernel takes the taps in passes of nearly equal length whose
-  // weights and panel rows (a channel's panel per kh*kw taps) stay in L1.
-  const index_t tap_bytes = (R + ch_len / (p.kh * p.kw)) * index_t(sizeof(T));
-  const index_t max_pass = std::max<index_t>(1, kPassBytes / tap_bytes);
+  // weights stay in L1 (beside the few panel lines a run of pixels reads).
+  const index_t max_pass = std::max<index_t>(1, kPassBytes / (R * index_t(sizeof(T))));
   const index_t passes = wide_kernel ? (K + max_pass - 1) / max_pass : 1;
   const index_t taps_per_pass = (K + passes - 1) / passes;
 
