@@ -122,20 +122,23 @@ def call(nsp, x, w, b, kw, **extra):
 
 # --- the oracle itself ---------------------------------------------------------------------
 
-def test_oracle_hand_computed_1d():
+@pytest.mark.parametrize("conv1d", [_oracle.conv1d, nn.conv1d], ids=["oracle", "fastconv"])
+def test_hand_computed_1d(conv1d):
     x = np.array([[[1.0, 2.0, 3.0, 4.0, 5.0]]])
     w = np.array([[[1.0, 10.0]]])
     # out[i] = x[i] + 10 x[i+1]
-    np.testing.assert_array_equal(_oracle.conv1d(x, w), [[[21, 32, 43, 54]]])
-    np.testing.assert_array_equal(_oracle.conv1d(x, w, stride=2), [[[21, 43]]])
-    np.testing.assert_array_equal(_oracle.conv1d(x, w, dilation=3), [[[41, 52]]])
+    np.testing.assert_array_equal(conv1d(x, w), [[[21, 32, 43, 54]]])
+    np.testing.assert_array_equal(conv1d(x, w, stride=2), [[[21, 43]]])
+    np.testing.assert_array_equal(conv1d(x, w, dilation=3), [[[41, 52]]])
     # padding 1: 0 1 2 3 4 5 0, bias 100
-    np.testing.assert_array_equal(_oracle.conv1d(x, w, np.array([100.0]), padding=1),
+    np.testing.assert_array_equal(conv1d(x, w, np.array([100.0]), padding=1),
                                   [[[110, 121, 132, 143, 154, 105]]])
     # 'same' with an even kernel: total 1, left 0, right 1 (0 after the end)
-    np.testing.assert_array_equal(_oracle.conv1d(x, w, padding="same"), [[[21, 32, 43, 54, 5]]])
+    np.testing.assert_array_equal(conv1d(x, w, padding="same"), [[[21, 32, 43, 54, 5]]])
     # complex weights are not conjugated
-    np.testing.assert_array_equal(_oracle.conv1d(x, w * 1j), [[[21j, 32j, 43j, 54j]]])
+    np.testing.assert_array_equal(conv1d(x, w * 1j), [[[21j, 32j, 43j, 54j]]])
+    # unbatched
+    np.testing.assert_array_equal(conv1d(x[0], w)[0], [21, 32, 43, 54])
 
 
 @pytest.mark.parametrize("mode,padded", [
@@ -251,17 +254,8 @@ def test_oracle_integer_wraparound():
 
 
 def test_layer_hand_computed():
-    """The layers on the oracle's hand-computed cases."""
-    x = np.array([[[1.0, 2.0, 3.0, 4.0, 5.0]]])
-    w = np.array([[[1.0, 10.0]]])
-    np.testing.assert_array_equal(nn.conv1d(x, w), [[[21, 32, 43, 54]]])
-    np.testing.assert_array_equal(nn.conv1d(x, w, stride=2), [[[21, 43]]])
-    np.testing.assert_array_equal(nn.conv1d(x, w, dilation=3), [[[41, 52]]])
-    np.testing.assert_array_equal(nn.conv1d(x, w, np.array([100.0]), padding=1),
-                                  [[[110, 121, 132, 143, 154, 105]]])
-    np.testing.assert_array_equal(nn.conv1d(x, w, padding="same"), [[[21, 32, 43, 54, 5]]])
-    np.testing.assert_array_equal(nn.conv1d(x, w * 1j), [[[21j, 32j, 43j, 54j]]])
-    np.testing.assert_array_equal(nn.conv1d(x[0], w)[0], [21, 32, 43, 54])
+    """The layers on the oracle's hand-computed cases (see also
+    test_hand_computed_1d)."""
     for mode, padded in [("reflect", [3, 2, 1, 2, 3, 2, 1]), ("replicate", [1, 1, 1, 2, 3, 3, 3]),
                          ("circular", [2, 3, 1, 2, 3, 1, 2]), ("zeros", [0, 0, 1, 2, 3, 0, 0])]:
         got = nn.conv1d(np.array([[[1.0, 2.0, 3.0]]]), np.ones((1, 1, 1)), padding=2,
@@ -560,7 +554,7 @@ def test_other_isas(isa):
     other compiled instruction set (the choice is made once per process)."""
     r = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__, "-k",
-         "tile_edges_exact_vs_oracle or depthwise_exact or random_data_within or layer_hand"
+         "tile_edges_exact_vs_oracle or depthwise_exact or random_data_within or hand_computed"
          " or medium_sizes_vs_torch or hypothesis or inf_and_nan or threads_give"
          " or edge_geometries or integer_and_bool or layouts_give"],
         capture_output=True, text=True, timeout=900, cwd=os.path.dirname(__file__),

@@ -45,18 +45,8 @@ using detail::check_view;
 using detail::may_overlap;
 using detail::shape_str;
 
-index_t checked_mul(index_t a, index_t b, const char* what) {
-  index_t r;
-  if (__builtin_mul_overflow(a, b, &r))
-    throw std::invalid_argument(std::string(what) + ": result size overflows");
-  return r;
-}
-index_t checked_add(index_t a, index_t b, const char* what) {
-  index_t r;
-  if (__builtin_add_overflow(a, b, &r))
-    throw std::invalid_argument(std::string(what) + ": result size overflows");
-  return r;
-}
+using detail::checked_add;
+using detail::checked_mul;
 
 // Fixed-size arrays keep planning free of heap allocation (tiny calls take
 // microseconds).

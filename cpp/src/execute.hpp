@@ -80,6 +80,21 @@ inline index_t mode_start(Mode mode, AnchorRule rule, index_t tap, index_t ke, i
   return flip_kernel ? tap * dilation : ke - 1 - tap * dilation;
 }
 
+// a*b and a+b of sizes; std::invalid_argument naming `what` when they
+// overflow.
+inline index_t checked_mul(index_t a, index_t b, const char* what) {
+  index_t r;
+  if (__builtin_mul_overflow(a, b, &r))
+    throw std::invalid_argument(std::string(what) + ": result size overflows");
+  return r;
+}
+inline index_t checked_add(index_t a, index_t b, const char* what) {
+  index_t r;
+  if (__builtin_add_overflow(a, b, &r))
+    throw std::invalid_argument(std::string(what) + ": result size overflows");
+  return r;
+}
+
 inline std::string shape_str(const std::vector<index_t>& shape) {
   std::string s = "(";
   for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);

@@ -50,19 +50,8 @@ struct LayerPlan {
   PaddingMode mode;
 };
 
-index_t mul(index_t a, index_t b, const char* name) {
-  index_t r;
-  if (__builtin_mul_overflow(a, b, &r))
-    throw std::invalid_argument(std::string(name) + ": sizes overflow");
-  return r;
-}
-
-index_t add(index_t a, index_t b, const char* name) {
-  index_t r;
-  if (__builtin_add_overflow(a, b, &r))
-    throw std::invalid_argument(std::string(name) + ": sizes overflow");
-  return r;
-}
+using detail::checked_add;
+using detail::checked_mul;
 
 LayerPlan plan_layer(const std::vector<index_t>& in_shape, const std::vector<index_t>& w_shape,
                      const ConvLayerOptions& o) {
@@ -126,7 +115,7 @@ LayerPlan plan_layer(const std::vector<index_t>& in_shape, const std::vector<ind
                                                ns, "padding", 0, 0);
   for (size_t a = 0; a < ns; ++a) {
     const index_t n = in_shape[2 + a], k = w_shape[2 + a];
-    const index_t span = mul(dilation[a], k - 1, "dilation");  // ke - 1
+    const index_t span = checked_mul(dilation[a], k - 1, "dilation");  // ke - 1
     if (o.same_padding) {
       begin[a] = span / 2;  // torch: the odd element goes at the end
       end[a] = span - begin[a];
@@ -142,12 +131,12 @@ LayerPlan plan_layer(const std::vector<index_t>& in_shape, const std::vector<ind
       throw std::invalid_argument("padding: circular padding must be at most the input size " +
                                   std::to_string(n) + ", got " +
                                   std::to_string(std::max(begin[a], end[a])));
-    const index_t padded = add(add(n, begin[a], "padding"), end[a], "padding");
+    const index_t padded = checked_add(checked_add(n, begin[a], "padding"), end[a], "padding");
     if (span >= padded)
       throw std::invalid_argument(
           "weight: the kernel (size " + std::to_string(k) + ", dilated to " +
-          std::to_string(add(span, 1, "dilation")) + ") is larger than the padded input (size " +
-          std::to_string(padded) + ")");
+          std::to_string(checked_add(span, 1, "dilation")) +
+          ") is larger than the padded input (size " + std::to_string(padded) + ")");
     out[a] = (padded - 1 - span) / stride[a] + 1;
   }
   const int last = static_cast<int>(ns) - 1;
@@ -168,12 +157,14 @@ LayerPlan plan_layer(const std::vector<index_t>& in_shape, const std::vector<ind
     p.h = p.kh = p.sh = p.dh = p.oh = 1;
     p.pad_top = 0;
   }
-  // The result's size in bytes must fit too (the largest element: 32 bytes).
-  mul(mul(mul(mul(p.batch, p.out_channels, "input"), p.oh, "input"), p.ow, "input"), 32,
-      "input");
-  // (the packed weights: padded to the channel block, at most 16 per block)
-  mul(mul(mul(p.out_channels + 16 * p.groups, p.cin_g, "weight"), p.kh, "weight"), p.kw,
-      "weight");
+  // The result's size in bytes must fit too (the largest element: 32
+  // bytes), and the packed weights (each group padded by < 64 channels).
+  index_t bytes = checked_mul(p.batch, p.out_channels, "input");
+  bytes = checked_mul(checked_mul(bytes, p.oh, "input"), checked_mul(p.ow, 32, "input"), "input");
+  const index_t packed_channels =
+      checked_add(p.out_channels, checked_mul(p.groups, 64, "groups"), "weight");
+  checked_mul(checked_mul(packed_channels, p.cin_g, "weight"), checked_mul(p.kh, p.kw, "weight"),
+              "weight");
   return p;
 }
 
@@ -303,14 +294,14 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
   // (the narrow kernel reads whole vectors past the last column; the wide
   // one reads single positions)
   const index_t phase_len = (wide_kernel ? col_block : vec_row * L) + (p.kw - 1) * p.dw / p.sw;
-  const index_t row_len = mul(phase_len, p.sw, "stride");
+  const index_t row_len = checked_mul(phase_len, p.sw, "stride");
   auto rows_in = [&](index_t rows) { return (rows - 1) * p.sh + (p.kh - 1) * p.dh + 1; };
   index_t row_block = std::clamp((kVectorsPerTask + vec_row - 1) / vec_row, index_t(1), p.oh);
   while (row_block > 1 && p.cin_g * rows_in(row_block) * row_len * index_t(sizeof(T)) > kPanelBytes)
     row_block = (row_block + 1) / 2;
   const index_t panel_rows = rows_in(row_block);
-  const index_t ch_len = mul(panel_rows, row_len, "dilation");
-  const size_t panel_size = static_cast<size_t>(mul(p.cin_g, ch_len, "input"));
+  const index_t ch_len = checked_mul(panel_rows, row_len, "dilation");
+  const size_t panel_size = static_cast<size_t>(checked_mul(p.cin_g, ch_len, "input"));
   // The wide kernel takes the taps in passes of nearly equal length whose
   // weights stay in L1 (beside the few panel lines a run of pixels reads).
   const index_t max_pass = std::max<index_t>(1, kPassBytes / (R * index_t(sizeof(T))));
