@@ -536,6 +536,10 @@ MEDIUM_CASES = [
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", MEDIUM_CASES, ids=lambda c: str(c[0]) + f"->{c[1]}")
 def test_medium_sizes_vs_torch(rng, dtype, case):
+    check_medium_vs_torch(rng, dtype, case, "zeros")
+
+
+def check_medium_vs_torch(rng, dtype, case, mode):
     pytest.importorskip("torch")
     shape, cout, k, stride, padding, dilation, groups = case
     nsp = len(k)
@@ -543,8 +547,8 @@ def test_medium_sizes_vs_torch(rng, dtype, case):
     w = random_data(rng, (cout, shape[1] // groups) + k, dtype)
     b = random_data(rng, (cout,), dtype)
     args = (stride, padding, dilation, groups)
-    got = call(nsp, x, w, b, conv_args(padding, stride, dilation, groups, "zeros"))
-    assert torch_error_ratio(got, x, w, b, nsp, dtype, args, "zeros") <= 1
+    got = call(nsp, x, w, b, conv_args(padding, stride, dilation, groups, mode))
+    assert torch_error_ratio(got, x, w, b, nsp, dtype, args, mode) <= 1
 
 
 @pytest.mark.slow
@@ -617,15 +621,7 @@ MEDIUM_MODE_CASES = [
 @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
 @pytest.mark.parametrize("case", MEDIUM_MODE_CASES, ids=lambda c: str(c[0]) + f"->{c[1]}")
 def test_medium_padding_modes_vs_torch(rng, dtype, mode, case):
-    pytest.importorskip("torch")
-    shape, cout, k, stride, padding, dilation, groups = case
-    nsp = len(k)
-    x = random_data(rng, shape, dtype)
-    w = random_data(rng, (cout, shape[1] // groups) + k, dtype)
-    b = random_data(rng, (cout,), dtype)
-    args = (stride, padding, dilation, groups)
-    got = call(nsp, x, w, b, conv_args(padding, stride, dilation, groups, mode))
-    assert torch_error_ratio(got, x, w, b, nsp, dtype, args, mode) <= 1
+    check_medium_vs_torch(rng, dtype, case, mode)
 
 
 @pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
