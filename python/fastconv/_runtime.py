@@ -1,7 +1,7 @@
 """Threads, instruction set and build information."""
 from __future__ import annotations
 
-from . import _core
+from . import _core, _cost
 
 __all__ = ["set_num_threads", "get_num_threads", "active_isa", "available_isas",
            "show_config"]
@@ -35,6 +35,13 @@ def available_isas():
     return list(_core.available_isas())
 
 
+def config_text():
+    """The text show_config() prints."""
+    return _core.config_string() + f"auto method rates: {_cost.rates_in_force()}\n"
+
+
 def show_config():
-    """Print version, instruction set, threads, compiler and OpenMP runtime."""
-    print(_core.config_string(), end="")
+    """Print version, instruction set, threads, compiler, the OpenMP runtime
+    library in use and the rates method="auto" uses (this machine's
+    calibration or the built-in table)."""
+    print(config_text(), end="")
