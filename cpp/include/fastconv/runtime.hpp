@@ -15,6 +15,11 @@ int get_num_threads();
 std::string active_isa();
 std::vector<std::string> available_isas();
 
+// The path of the OpenMP runtime library loaded in this process (libgomp,
+// libomp, ...); empty for a build without OpenMP or where it cannot be
+// found (Windows, a statically linked runtime).
+std::string openmp_runtime();
+
 // Version, ISA, threads, compiler and OpenMP runtime, one per line.
 std::string config_string();
 
