@@ -1,13 +1,15 @@
 """Threads, instruction set and build information."""
 from __future__ import annotations
 
+from typing import List
+
 from . import _core, _cost
 
 __all__ = ["set_num_threads", "get_num_threads", "active_isa", "available_isas",
            "show_config"]
 
 
-def set_num_threads(n):
+def set_num_threads(n: int) -> None:
     """Set the number of threads compute calls use when `threads` is None.
 
     The default follows OpenMP (``OMP_NUM_THREADS``); a threadpoolctl limit
@@ -16,12 +18,12 @@ def set_num_threads(n):
     _core.set_num_threads(int(n))
 
 
-def get_num_threads():
+def get_num_threads() -> int:
     """The number of threads compute calls use when `threads` is None."""
     return _core.get_num_threads()
 
 
-def active_isa():
+def active_isa() -> str:
     """The instruction set the kernels use: 'avx512', 'avx2' or 'baseline'.
 
     Set the environment variable ``FASTCONV_FORCE_ISA`` before import to
@@ -30,17 +32,17 @@ def active_isa():
     return _core.active_isa()
 
 
-def available_isas():
+def available_isas() -> List[str]:
     """Every instruction set this build has and this CPU runs, best first."""
     return list(_core.available_isas())
 
 
-def config_text():
+def config_text() -> str:
     """The text show_config() prints."""
     return _core.config_string() + f"auto method rates: {_cost.rates_in_force()}\n"
 
 
-def show_config():
+def show_config() -> None:
     """Print version, instruction set, threads, compiler, the OpenMP runtime
     library in use and the rates method="auto" uses (this machine's
     calibration or the built-in table)."""

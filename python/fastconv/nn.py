@@ -15,15 +15,39 @@ array([[[0., 5., 0., 4., 3., 0.]]])
 """
 from __future__ import annotations
 
+from typing import Literal, Optional, Sequence, Tuple, Union, overload
+
 import numpy as np
+import numpy.typing as npt
 
 from . import _args, _core
+from ._typing import Array, ArrayLike, IntOrTuple, Threads
+
+IndexArray = npt.NDArray[np.int64]
 
 __all__ = ["max_pool1d", "max_pool2d", "max_unpool1d", "max_unpool2d"]
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False, *, threads=None):
+@overload
+def max_pool1d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple] = ...,
+               padding: IntOrTuple = ..., dilation: IntOrTuple = ..., ceil_mode: bool = ...,
+               return_indices: Literal[False] = ..., *, threads: Threads = ...) -> Array: ...
+@overload
+def max_pool1d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple] = ...,
+               padding: IntOrTuple = ..., dilation: IntOrTuple = ..., ceil_mode: bool = ...,
+               *, return_indices: Literal[True], threads: Threads = ...) \
+        -> Tuple[Array, IndexArray]: ...
+@overload
+def max_pool1d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple],
+               padding: IntOrTuple, dilation: IntOrTuple, ceil_mode: bool,
+               return_indices: Literal[True], *, threads: Threads = ...) \
+        -> Tuple[Array, IndexArray]: ...
+
+
+def max_pool1d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple] = None,
+               padding: IntOrTuple = 0, dilation: IntOrTuple = 1, ceil_mode: bool = False,
+               return_indices: bool = False, *, threads: Threads = None) \
+        -> Union[Array, Tuple[Array, IndexArray]]:
     """1-D max-pooling over the last axis of an (N, C, L) or (C, L) array.
 
     As ``torch.nn.functional.max_pool1d``: output ``o`` is the maximum of
@@ -67,8 +91,26 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                      return_indices, threads, "max_pool1d")
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False, *, threads=None):
+@overload
+def max_pool2d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple] = ...,
+               padding: IntOrTuple = ..., dilation: IntOrTuple = ..., ceil_mode: bool = ...,
+               return_indices: Literal[False] = ..., *, threads: Threads = ...) -> Array: ...
+@overload
+def max_pool2d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple] = ...,
+               padding: IntOrTuple = ..., dilation: IntOrTuple = ..., ceil_mode: bool = ...,
+               *, return_indices: Literal[True], threads: Threads = ...) \
+        -> Tuple[Array, IndexArray]: ...
+@overload
+def max_pool2d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple],
+               padding: IntOrTuple, dilation: IntOrTuple, ceil_mode: bool,
+               return_indices: Literal[True], *, threads: Threads = ...) \
+        -> Tuple[Array, IndexArray]: ...
+
+
+def max_pool2d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple] = None,
+               padding: IntOrTuple = 0, dilation: IntOrTuple = 1, ceil_mode: bool = False,
+               return_indices: bool = False, *, threads: Threads = None) \
+        -> Union[Array, Tuple[Array, IndexArray]]:
     """2-D max-pooling over the last two axes of an (N, C, H, W) or (C, H, W) array.
 
     As ``torch.nn.functional.max_pool2d``; every parameter is an int or a
@@ -94,8 +136,10 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                      return_indices, threads, "max_pool2d")
 
 
-def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None, *,
-                 threads=None):
+def max_unpool1d(input: ArrayLike, indices: ArrayLike, kernel_size: IntOrTuple,
+                 stride: Optional[IntOrTuple] = None, padding: IntOrTuple = 0,
+                 output_size: Optional[Sequence[int]] = None, *,
+                 threads: Threads = None) -> Array:
     """Inverse of `max_pool1d`: every value put back at its recorded index.
 
     As ``torch.nn.functional.max_unpool1d``: a zero array of length
@@ -129,8 +173,10 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
                        "max_unpool1d")
 
 
-def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None, *,
-                 threads=None):
+def max_unpool2d(input: ArrayLike, indices: ArrayLike, kernel_size: IntOrTuple,
+                 stride: Optional[IntOrTuple] = None, padding: IntOrTuple = 0,
+                 output_size: Optional[Sequence[int]] = None, *,
+                 threads: Threads = None) -> Array:
     """Inverse of `max_pool2d`: every value put back at its recorded index.
 
     As ``torch.nn.functional.max_unpool2d``; the indices are flat
