@@ -25,8 +25,8 @@ def _choice(case):
     return fastconv.choose_conv_method(rng.random(shape), rng.random(k))
 
 
-def _entry(direct=1e10, fft=3e-10):
-    return {"direct": {kind: direct for kind in _cost.DIRECT_KINDS},
+def _entry(direct=1e10, fft=3e-10, one_d=0.8):
+    return {"direct": {kind: direct for kind in _cost.DIRECT_KINDS}, "one_d": one_d,
             "fft": {kind: fft for kind in _cost.FFT_KINDS}}
 
 
@@ -64,6 +64,14 @@ def test_stored_fft_rate_changes_the_choice(calibration):
     assert _choice(DIRECT_CASE) == "fft"
 
 
+def test_stored_one_d_rate_changes_the_choice(calibration):
+    # 1-D kernels 20x slower than 2-D ones: the long 1-D case goes to the FFT
+    isa = fastconv.active_isa()
+    _write(calibration, {isa: _entry(direct=_cost.builtin_rates(isa).direct["f8"],
+                                     fft=_cost.builtin_rates(isa).fft["f8"], one_d=0.05)})
+    assert _choice(DIRECT_CASE) == "fft"
+
+
 def test_calibration_of_another_isa_is_not_used(calibration):
     other = "baseline" if fastconv.active_isa() != "baseline" else "avx2"
     _write(calibration, {other: _entry(direct=1e13)})
@@ -98,6 +106,18 @@ def test_implausible_rate_is_ignored_with_a_warning(calibration, bad):
     entry["direct"]["f4"] = bad
     _write(calibration, {fastconv.active_isa(): entry})
     with pytest.warns(RuntimeWarning, match="f4"):
+        assert _cost.rates().source == "built-in"
+
+
+@pytest.mark.parametrize("bad", [None, 0.0, 10.0, "x"])
+def test_implausible_one_d_is_ignored_with_a_warning(calibration, bad):
+    entry = _entry()
+    if bad is None:
+        del entry["one_d"]
+    else:
+        entry["one_d"] = bad
+    _write(calibration, {fastconv.active_isa(): entry})
+    with pytest.warns(RuntimeWarning, match="one_d"):
         assert _cost.rates().source == "built-in"
 
 

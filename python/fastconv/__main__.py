@@ -42,7 +42,7 @@ def _calibrate(output: Optional[str]) -> None:
     path, entry = _calibrate.calibrate(output)
     direct = ", ".join(f"{kind} {rate / 1e9:.3g}" for kind, rate in entry["direct"].items())
     fft = ", ".join(f"{kind} {a:.3g}" for kind, a in entry["fft"].items())
-    print(f"direct path, GMAC/s: {direct}")
+    print(f"direct path, GMAC/s: {direct}; 1-D kernels x{entry['one_d']:.2f}")
     print(f"FFT path, seconds per N*log2(N): {fft}")
     print(f"stored in {path}")
 

@@ -24,6 +24,9 @@ _DIRECT_CASES = {"f4": (np.float32, (512, 512)), "f8": (np.float64, (512, 512)),
                  "c8": (np.complex64, (160, 160)), "c16": (np.complex128, (160, 160)),
                  "i8": (np.int32, (192, 192))}
 _DIRECT_KERNEL = (31, 31)
+# The 1-D rate relative to the 2-D one, from float32 (the ratio is alike
+# for float64 on the machines measured).
+_ONE_D_CASE = ((1_000_000,), (255,))
 
 
 def best_time(fn: Callable[[], Any], runs: int = 3) -> float:
@@ -51,14 +54,20 @@ def direct_rate(rng: np.random.Generator, dtype: Any, shape: Shape, kernel: Shap
     return x.size * h.size / t
 
 
-def measure_direct(rng: np.random.Generator) -> Dict[str, float]:
+def _long_kernel_rate(measured: float, taps: int, kind: str) -> float:
+    # the short-kernel discount taps / (taps + half) of the model taken out
+    return measured * (taps + _cost._HALF_RATE_TAPS[kind]) / taps
+
+
+def measure_direct(rng: np.random.Generator) -> Tuple[Dict[str, float], float]:
     """The direct rates per element kind in the form of the cost model's
-    table: the long-kernel rate, i.e. the measured one with the short-kernel
-    discount taps / (taps + half) taken back out."""
+    table (long 2-D kernels), and the 1-D rate relative to the 2-D one."""
     taps = math.prod(_DIRECT_KERNEL)
-    return {kind: direct_rate(rng, dtype, shape, _DIRECT_KERNEL)
-            * (taps + _cost._HALF_RATE_TAPS[kind]) / taps
-            for kind, (dtype, shape) in _DIRECT_CASES.items()}
+    rates = {kind: _long_kernel_rate(direct_rate(rng, dtype, shape, _DIRECT_KERNEL), taps, kind)
+             for kind, (dtype, shape) in _DIRECT_CASES.items()}
+    shape, kernel = _ONE_D_CASE
+    one_d = _long_kernel_rate(direct_rate(rng, np.float32, shape, kernel), kernel[0], "f4")
+    return rates, one_d / rates["f4"]
 
 
 def fft_grid(quick: bool) -> Iterator[Tuple[Shape, Shape]]:
@@ -110,13 +119,14 @@ def fit_fft(rng: np.random.Generator, dtype: Any, grid: List[Tuple[Shape, Shape]
                             [q for q, r in zip(ratios, oa_rows) if r[1] > 1])}
 
 
-def measure(seed: int = 0) -> Dict[str, Dict[str, float]]:
+def measure(seed: int = 0) -> Dict[str, Any]:
     """This machine's rates for the active ISA, on one thread (as the
-    model's are): {"direct": {kind: MAC/s}, "fft": {kind: s per NlogN}};
-    takes a few seconds."""
+    model's are): {"direct": {kind: MAC/s}, "one_d": 1-D rate / 2-D rate,
+    "fft": {kind: s per NlogN}}; takes a few seconds."""
     rng = np.random.default_rng(seed)
     grid = list(fft_grid(quick=True))
-    return {"direct": measure_direct(rng),
+    direct, one_d = measure_direct(rng)
+    return {"direct": direct, "one_d": one_d,
             "fft": {"f4": fit_fft(rng, np.float32, grid)["a"],
                     "f8": fit_fft(rng, np.float64, grid)["a"]}}
 

@@ -27,7 +27,8 @@ from . import _core
 # by ISA and element kind (i8: integers, computed in int64), the kernel
 # size at which the rate is half that (short kernels pay per-output
 # overhead and more loads per tap), and the rate of 1-D kernels relative
-# to 2-D ones.
+# to 2-D ones (per ISA: 0.62-0.65 measured on the Zen 4 VM for float32 and
+# float64, 64 to 1024 taps).
 _DIRECT_RATE = {
     # AMD EPYC Zen 4 (2 cores, AVX-512): float32 55 GMAC/s (31x31 kernel;
     # the Intel machine of issue 11: 43-76), float64 28, complex 4.1 / 2.4,
@@ -39,7 +40,7 @@ _DIRECT_RATE = {
 # (the highest rate of all, for quick "direct is surely faster" checks)
 MAX_RATE = 2 * max(r for rates in _DIRECT_RATE.values() for r in rates.values())
 _HALF_RATE_TAPS = {"f4": 12, "f8": 12, "c8": 2, "c16": 2, "i8": 2}
-_ONE_D = 0.8
+_ONE_D = {"avx512": 0.63, "avx2": 0.8, "baseline": 0.8}
 # Each thread past the first adds this fraction of one thread's speed
 # (outputs split evenly, bounded by memory and the VM's cores).
 _DIRECT_THREAD_GAIN = 0.85
@@ -77,17 +78,20 @@ FFT_KINDS = ("f4", "f8")
 # Plausible bounds: a value outside is a broken file, not a machine.
 _DIRECT_BOUNDS = (1e6, 1e14)
 _FFT_BOUNDS = (1e-14, 1e-6)
+_ONE_D_BOUNDS = (0.05, 4.0)
 
 
 class Rates:
     """The rates auto uses for one ISA: `direct[kind]` multiply-adds per
-    second, `fft[kind]` seconds per N*log2(N), and `source`, either
-    "built-in" or the calibration file they come from."""
+    second (2-D kernels), `one_d` the rate of 1-D kernels relative to that,
+    `fft[kind]` seconds per N*log2(N), and `source`, either "built-in" or
+    the calibration file they come from."""
 
-    __slots__ = ("direct", "fft", "source")
+    __slots__ = ("direct", "one_d", "fft", "source")
 
-    def __init__(self, direct: Dict[str, float], fft: Dict[str, float], source: str):
-        self.direct, self.fft, self.source = direct, fft, source
+    def __init__(self, direct: Dict[str, float], one_d: float, fft: Dict[str, float],
+                 source: str):
+        self.direct, self.one_d, self.fft, self.source = direct, one_d, fft, source
 
 
 def calibration_path() -> pathlib.Path:
@@ -102,15 +106,18 @@ def calibration_path() -> pathlib.Path:
     return pathlib.Path(cache) / "fastconv" / "calibration.json"
 
 
+def _checked_rate(name: str, value: Any, bounds: Tuple[float, float]) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not bounds[0] <= value <= bounds[1]:
+        raise ValueError(f"{name}: {value!r} is not a plausible rate")
+    return float(value)
+
+
 def _checked_table(table: Any, kinds: Tuple[str, ...], bounds: Tuple[float, float]) \
         -> Dict[str, float]:
     if not isinstance(table, dict) or set(table) != set(kinds):
         raise ValueError(f"expected the keys {', '.join(kinds)}")
-    for kind, value in table.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not bounds[0] <= value <= bounds[1]:
-            raise ValueError(f"{kind}: {value!r} is not a plausible rate")
-    return {kind: float(value) for kind, value in table.items()}
+    return {kind: _checked_rate(kind, value, bounds) for kind, value in table.items()}
 
 
 def parse_calibration(data: Any) -> Dict[str, Rates]:
@@ -131,6 +138,7 @@ def parse_calibration(data: Any) -> Dict[str, Rates]:
             raise ValueError(f"{isa}: expected a table")
         try:
             result[isa] = Rates(_checked_table(entry.get("direct"), DIRECT_KINDS, _DIRECT_BOUNDS),
+                                _checked_rate("one_d", entry.get("one_d"), _ONE_D_BOUNDS),
                                 _checked_table(entry.get("fft"), FFT_KINDS, _FFT_BOUNDS), "")
         except ValueError as err:
             raise ValueError(f"{isa}: {err}") from None
@@ -185,7 +193,8 @@ def rates_in_force(isa: Optional[str] = None) -> str:
 
 def builtin_rates(isa: str) -> Rates:
     """The built-in table's rates for `isa`."""
-    return Rates(_DIRECT_RATE.get(isa, _DIRECT_RATE["baseline"]), _FFT_PER_NLOGN, "built-in")
+    known = isa if isa in _DIRECT_RATE else "baseline"
+    return Rates(_DIRECT_RATE[known], _ONE_D[known], _FFT_PER_NLOGN, "built-in")
 
 
 def rates(isa: Optional[str] = None) -> Rates:
@@ -209,8 +218,9 @@ def direct_seconds(outputs, taps, dtype, isa, one_d=False, threads=1):
     """Predicted time of the direct path: `outputs` results of `taps`
     multiply-adds each (`one_d`: along one axis) on `threads` threads."""
     kind = _kind(dtype)
-    rate = rates(isa).direct[kind]
-    rate *= taps / (taps + _HALF_RATE_TAPS[kind]) * (_ONE_D if one_d else 1.0)
+    in_force = rates(isa)
+    rate = in_force.direct[kind]
+    rate *= taps / (taps + _HALF_RATE_TAPS[kind]) * (in_force.one_d if one_d else 1.0)
     return outputs * taps / rate / (1 + _DIRECT_THREAD_GAIN * (threads - 1))
 
 
