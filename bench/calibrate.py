@@ -6,29 +6,20 @@ Prints, for the active ISA, the direct path's multiply-add rate per element
 kind against kernel length, and fits the FFT path's two constants (seconds
 per N*log2(N) transformed, seconds per point) by least squares over a grid
 of FFT-path calls; then checks the model's predictions against the
-measured times of both paths.
+measured times of both paths. The measurements live in the package
+(fastconv/_calibrate.py), shared with `python -m fastconv calibrate`, which
+runs a short version of them and stores the rates for method="auto".
 """
 from __future__ import annotations
 
-import math
 import os
 import sys
-import time
 
 import numpy as np
 
 import fastconv
-from fastconv import _cost, _fft
-
-
-def best_time(fn, runs=3):
-    fn()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from fastconv import _calibrate, _cost, _fft
+from fastconv._calibrate import best_time
 
 
 def direct_rates(rng):
@@ -40,58 +31,22 @@ def direct_rates(rng):
                          ((1_000_000,), (1024,))]:
             if np.dtype(dtype).kind == "c":
                 shape = tuple(max(n // 8, 64) for n in shape)
-            x = rng.random(shape).astype(dtype)
-            h = rng.random(k).astype(dtype)
-            t = best_time(lambda: fastconv.convolve(x, h, "same", method="direct", threads=1))
-            cells.append(f"{'x'.join(map(str, k))}: {x.size * h.size / t / 1e9:.1f}")
+            rate = _calibrate.direct_rate(rng, dtype, shape, k)
+            cells.append(f"{'x'.join(map(str, k))}: {rate / 1e9:.1f}")
         print(f"  {np.dtype(dtype).name:10s}", ", ".join(cells))
 
 
-def fft_grid():
-    for n in (256, 512, 1024, 2048):
-        for k in (9, 31, 63):
-            yield (n, n), (k, k)
-    for n in (10_000, 100_000, 1_000_000):
-        for k in (64, 512, 4096):
-            yield (n,), (k,)
-    for n in (100_000, 1_000_000):  # batched rows
-        yield (8, n // 8), (1, 255)
-
-
 def fit_fft(rng):
-    """Time the full convolution by one FFT and by overlap-add on a grid,
-    and take seconds = a * NlogN, with a's median over the grid, for one
-    FFT of the whole arrays, a single long 1-D transform, and overlap-add
-    (the element-wise work grows like the points, so it is folded in)."""
     print("FFT path, 1 thread: seconds = a * NlogN")
+    grid = list(_calibrate.fft_grid(quick=False))
     for dtype in (np.float32, np.float64):
-        dt = np.dtype(dtype)
-        plain_rows, plain_t, oa_rows, oa_t = [], [], [], []
-        for shape, k in fft_grid():
-            x = rng.random(shape).astype(dtype)
-            h = rng.random(k).astype(dtype)
-            axes = [a for a in range(x.ndim) if k[a] > 1]
-            _, next_fast_len = _fft._fft_backend()
-            blocked = [_fft._oa_blocks(shape[a], k[a], next_fast_len, True) for a in axes]
-            plain = [None] * len(axes)
-            nlogn, single = _fft._fft_work(shape, k, axes, plain, dt)
-            plain_rows.append((0 if single else nlogn, nlogn if single else 0))
-            plain_t.append(best_time(lambda: _fft._full_fft(x, h, axes, 1)))
-            if any(p is not None for p in blocked):
-                nlogn, _ = _fft._fft_work(shape, k, axes, blocked, dt)
-                oa_rows.append((nlogn, len(axes)))
-                oa_t.append(best_time(lambda: _fft._full_oa(x, h, axes, blocked, 1)))
-        rows, t = np.array(plain_rows), np.array(plain_t)
-        multi, single = rows[:, 0] > 0, rows[:, 1] > 0
-        a = np.median(t[multi] / rows[multi, 0])
-        s_1d = np.median(t[single] / rows[single, 1]) / a
-        rows, t = np.array(oa_rows), np.array(oa_t)
+        fit = _calibrate.fit_fft(rng, dtype, grid)
         cells = []
-        for label, pick in (("1 axis", rows[:, 1] == 1), ("2+ axes", rows[:, 1] > 1)):
-            ratio = t[pick] / rows[pick, 0] / a
-            cells.append(f"{label} x{np.median(ratio):.2f} (x{ratio.min():.2f}..x{ratio.max():.2f})")
-        print(f"  {dt.name}: a = {a:.3g} s per NlogN, single 1-D line x{s_1d:.2f}, "
-              f"overlap-add {', '.join(cells)}")
+        for label, ratios in zip(("1 axis", "2+ axes"), fit["overlap_add"]):
+            cells.append(f"{label} x{np.median(ratios):.2f} "
+                         f"(x{min(ratios):.2f}..x{max(ratios):.2f})")
+        print(f"  {np.dtype(dtype).name}: a = {fit['a']:.3g} s per NlogN, "
+              f"single 1-D line x{fit['single_1d']:.2f}, overlap-add {', '.join(cells)}")
 
 
 def check(rng, threads):

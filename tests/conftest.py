@@ -1,7 +1,17 @@
+import os
+import tempfile
+
 import numpy as np
 import pytest
 
 from fastconv import _oracle
+
+# The suite checks the built-in cost model: a calibration the developer
+# stored (python -m fastconv calibrate) must not change auto's choices here.
+# (a path that does not exist: auto then uses the built-in table; tests of
+# the calibration point the variable at their own files)
+os.environ["FASTCONV_CALIBRATION"] = os.path.join(
+    tempfile.gettempdir(), f"fastconv-tests-{os.getpid()}-no-calibration.json")
 
 FLOAT_DTYPES = [np.float32, np.float64, np.complex64, np.complex128]
 MODES = ["full", "same", "valid"]

@@ -100,6 +100,10 @@ def test_show_config(capsys):
     assert fastconv.__version__ in text
     assert "isa: " + fastconv.active_isa() in text
     assert "threads:" in text and "openmp" in text and "compiler" in text
+    # the library in use, not only the OpenMP version the build targets
+    assert f"openmp: {fastconv._core.openmp_runtime() or 'runtime library not found'}" \
+        in text or "openmp: disabled" in text
+    assert "auto method rates: built-in table" in text
 
 
 def _worker(seed):

@@ -14,6 +14,7 @@ void register_runtime(py::module_& m) {
   m.def("active_isa", &fastconv::active_isa);
   m.def("available_isas", &fastconv::available_isas);
   m.def("config_string", &fastconv::config_string);
+  m.def("openmp_runtime", &fastconv::openmp_runtime);
   // For bench/: flops of `iterations` rounds of the active ISA's FMA probe,
   // run on `threads` threads at once; returns (flops, seconds).
   m.def(

@@ -23,6 +23,13 @@
 #include <omp.h>
 #endif
 
+#if defined(__linux__) || defined(__FreeBSD__)
+#include <link.h>
+#define FASTCONV_HAVE_DL_ITERATE_PHDR 1
+#elif defined(__APPLE__)
+#include <mach-o/dyld.h>
+#endif
+
 namespace fastconv {
 
 namespace {
@@ -207,6 +214,39 @@ std::vector<std::string> available_isas() {
   return names;
 }
 
+namespace {
+// Whether a loaded library's path names an OpenMP runtime: GNU libgomp
+// (auditwheel renames it libgomp-<hash>.so), LLVM libomp, Intel libiomp5.
+bool is_openmp_library(const char* path) {
+  if (path == nullptr) return false;
+  std::string name(path);
+  const auto slash = name.find_last_of("/\\");
+  if (slash != std::string::npos) name = name.substr(slash + 1);
+  for (const char* stem : {"libgomp", "libomp", "libiomp5", "vcomp"})
+    if (name.rfind(stem, 0) == 0) return true;
+  return false;
+}
+}  // namespace
+
+std::string openmp_runtime() {
+  std::string found;
+#if defined(_OPENMP) && defined(FASTCONV_HAVE_DL_ITERATE_PHDR)
+  // The runtime the dynamic linker actually loaded (the build's OpenMP
+  // version says nothing about which library, or which copy, is in use).
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t, void* data) -> int {
+        if (!is_openmp_library(info->dlpi_name)) return 0;
+        *static_cast<std::string*>(data) = info->dlpi_name;
+        return 1;
+      },
+      &found);
+#elif defined(_OPENMP) && defined(__APPLE__)
+  for (uint32_t i = 0; i < _dyld_image_count() && found.empty(); ++i)
+    if (is_openmp_library(_dyld_get_image_name(i))) found = _dyld_get_image_name(i);
+#endif
+  return found;
+}
+
 std::string config_string() {
   std::string s;
   s += "fastconv " FASTCONV_VERSION_STRING "\n";
@@ -218,7 +258,9 @@ std::string config_string() {
   s += "compiler: " FASTCONV_COMPILER "\n";
 #endif
 #ifdef _OPENMP
-  s += "openmp: " + std::to_string(_OPENMP) + "\n";
+  const std::string omp = openmp_runtime();
+  s += "openmp: " + (omp.empty() ? std::string("runtime library not found") : omp) +
+       " (built for OpenMP " + std::to_string(_OPENMP) + ")\n";
 #else
   s += "openmp: disabled (single-threaded build)\n";
 #endif

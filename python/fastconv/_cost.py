@@ -1,13 +1,26 @@
 """The cost model behind method="auto": predicted seconds of the direct,
 separable and FFT paths, so that auto runs the fastest.
 
-The constants were measured with bench/calibrate.py on the 2-core AMD EPYC
-development machine (AVX2+FMA), per thread; the baseline (SSE2) rates were
-measured there with FASTCONV_FORCE_ISA=baseline. AVX-512 has not been
-measured: its rates are the AVX2 ones scaled by 1.6 (twice the lanes, the
-same memory), an estimate to be replaced by a measurement.
+The built-in rates were measured with bench/calibrate.py, per thread: AVX2
+and baseline (FASTCONV_FORCE_ISA=baseline) on the 2-core AMD EPYC (AVX2+FMA)
+development machine; AVX-512 on a 2-core AMD EPYC Zen 4 VM (the FFT
+constants are the first machine's). The FFT's speed differs between
+machines, not only between ISAs (an Intel AVX-512 machine measured
+a = 1.33e-10 s per N log2 N for float32, direct float32 43-76 GMAC/s), so a
+user can measure the machine at hand: ``python -m fastconv calibrate``
+stores this machine's rates (see `calibration_path`), and `rates` returns
+them in place of the built-in ones.
 """
 from __future__ import annotations
+
+import json
+import os
+import pathlib
+import warnings
+from functools import lru_cache
+from typing import Any, Dict, Optional, Tuple
+
+from . import _core
 
 # method="auto" (and the FFT path's choice of blocking) compares the paths
 # as for this many threads, whatever a call runs on: the choice decides the
@@ -18,17 +31,20 @@ DECISION_THREADS = 1
 # by ISA and element kind (i8: integers, computed in int64), the kernel
 # size at which the rate is half that (short kernels pay per-output
 # overhead and more loads per tap), and the rate of 1-D kernels relative
-# to 2-D ones.
+# to 2-D ones (per ISA: 0.62-0.65 measured on the Zen 4 VM for float32 and
+# float64, 64 to 1024 taps).
 _DIRECT_RATE = {
+    # AMD EPYC Zen 4 (2 cores, AVX-512): float32 55 GMAC/s (31x31 kernel;
+    # the Intel machine of issue 11: 43-76), float64 28, complex 4.1 / 2.4,
+    # int32 5.7 (the same VM measured AVX2 float32 40 and int32 4.6).
+    "avx512": {"f4": 55e9, "f8": 28e9, "c8": 4.1e9, "c16": 2.4e9, "i8": 5.7e9},
     "avx2": {"f4": 36e9, "f8": 18e9, "c8": 2.0e9, "c16": 2.4e9, "i8": 2.7e9},
     "baseline": {"f4": 15e9, "f8": 7.7e9, "c8": 1.5e9, "c16": 1.0e9, "i8": 2.7e9},
 }
-_DIRECT_RATE["avx512"] = {k: v * (1.6 if k[0] == "f" else 1.0)
-                          for k, v in _DIRECT_RATE["avx2"].items()}
 # (the highest rate of all, for quick "direct is surely faster" checks)
 MAX_RATE = 2 * max(r for rates in _DIRECT_RATE.values() for r in rates.values())
 _HALF_RATE_TAPS = {"f4": 12, "f8": 12, "c8": 2, "c16": 2, "i8": 2}
-_ONE_D = 0.8
+_ONE_D = {"avx512": 0.63, "avx2": 0.8, "baseline": 0.8}
 # Each thread past the first adds this fraction of one thread's speed
 # (outputs split evenly, bounded by memory and the VM's cores).
 _DIRECT_THREAD_GAIN = 0.85
@@ -57,6 +73,143 @@ FFT_CALL = 0.3e-3
 MULTI_AXIS_FFT_MARGIN = 1.3
 
 
+# --- the rates in force: a stored calibration, else the built-in table ---
+
+# The calibration file's layout version; bump it when the keys change.
+CALIBRATION_FORMAT = 1
+DIRECT_KINDS = ("f4", "f8", "c8", "c16", "i8")
+FFT_KINDS = ("f4", "f8")
+# Plausible bounds: a value outside is a broken file, not a machine.
+_DIRECT_BOUNDS = (1e6, 1e14)
+_FFT_BOUNDS = (1e-14, 1e-6)
+_ONE_D_BOUNDS = (0.05, 4.0)
+
+
+class Rates:
+    """The rates auto uses for one ISA: `direct[kind]` multiply-adds per
+    second (2-D kernels), `one_d` the rate of 1-D kernels relative to that,
+    `fft[kind]` seconds per N*log2(N), and `source`, either "built-in" or
+    the calibration file they come from."""
+
+    __slots__ = ("direct", "one_d", "fft", "source")
+
+    def __init__(self, direct: Dict[str, float], one_d: float, fft: Dict[str, float],
+                 source: str):
+        self.direct, self.one_d, self.fft, self.source = direct, one_d, fft, source
+
+
+def calibration_path() -> pathlib.Path:
+    """Where ``python -m fastconv calibrate`` stores this machine's rates and
+    auto looks for them: ``$FASTCONV_CALIBRATION`` if set, else
+    ``fastconv/calibration.json`` in the user cache directory
+    (``$XDG_CACHE_HOME``, default ``~/.cache``)."""
+    env = os.environ.get("FASTCONV_CALIBRATION")
+    if env:
+        return pathlib.Path(env).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return pathlib.Path(cache) / "fastconv" / "calibration.json"
+
+
+def _checked_rate(name: str, value: Any, bounds: Tuple[float, float]) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not bounds[0] <= value <= bounds[1]:
+        raise ValueError(f"{name}: {value!r} is not a plausible rate")
+    return float(value)
+
+
+def _checked_table(table: Any, kinds: Tuple[str, ...], bounds: Tuple[float, float]) \
+        -> Dict[str, float]:
+    if not isinstance(table, dict) or set(table) != set(kinds):
+        raise ValueError(f"expected the keys {', '.join(kinds)}")
+    return {kind: _checked_rate(kind, value, bounds) for kind, value in table.items()}
+
+
+def parse_calibration(data: Any) -> Dict[str, Rates]:
+    """The per-ISA rates of a calibration file's decoded JSON `data`;
+    ValueError naming the problem if it is malformed or was made by another
+    fastconv version (whose kernels may run at other rates)."""
+    if not isinstance(data, dict) or data.get("format") != CALIBRATION_FORMAT:
+        raise ValueError(f"not a fastconv calibration of format {CALIBRATION_FORMAT}")
+    if data.get("fastconv") != _core.__version__:
+        raise ValueError(f"made by fastconv {data.get('fastconv')}, "
+                         f"this is {_core.__version__}")
+    isas = data.get("isas")
+    if not isinstance(isas, dict):
+        raise ValueError("expected an 'isas' table")
+    result = {}
+    for isa, entry in isas.items():
+        if not isinstance(entry, dict):
+            raise ValueError(f"{isa}: expected a table")
+        try:
+            result[isa] = Rates(_checked_table(entry.get("direct"), DIRECT_KINDS, _DIRECT_BOUNDS),
+                                _checked_rate("one_d", entry.get("one_d"), _ONE_D_BOUNDS),
+                                _checked_table(entry.get("fft"), FFT_KINDS, _FFT_BOUNDS), "")
+        except ValueError as err:
+            raise ValueError(f"{isa}: {err}") from None
+    return result
+
+
+# Why the calibration at a path is not used (for show_config), by path.
+_ignored: Dict[str, str] = {}
+
+
+@lru_cache(maxsize=None)
+def _stored(path: str) -> Dict[str, Rates]:
+    """The calibration at `path`, read once per process; {} if there is
+    none, and a warning if it cannot be used (auto then keeps the built-in
+    rates rather than fail every call)."""
+    try:
+        text = pathlib.Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    try:
+        result = parse_calibration(json.loads(text))
+    except (OSError, ValueError) as err:  # (json.JSONDecodeError is a ValueError)
+        _ignored[path] = str(err)
+        warnings.warn(f"fastconv: ignoring the calibration {path}: {err}; method='auto' uses "
+                      "the built-in rates (run `python -m fastconv calibrate` to renew it)",
+                      RuntimeWarning, stacklevel=2)
+        return {}
+    for rates in result.values():
+        rates.source = path
+    return result
+
+
+def forget_stored() -> None:
+    """Read the calibration file again at the next use (after writing it)."""
+    _stored.cache_clear()
+    _ignored.clear()
+
+
+def rates_in_force(isa: Optional[str] = None) -> str:
+    """One line saying which rates auto uses for `isa` (default: the
+    active one) and why, for show_config()."""
+    isa = isa or _core.active_isa()
+    path = str(calibration_path())
+    if rates(isa).source == path:
+        return f"calibrated for {isa} ({path})"
+    if path in _ignored:
+        return f"built-in table ({path} ignored: {_ignored[path]})"
+    if _stored(path):
+        return f"built-in table ({path} has no {isa} entry)"
+    return f"built-in table (no calibration at {path})"
+
+
+def builtin_rates(isa: str) -> Rates:
+    """The built-in table's rates for `isa`."""
+    known = isa if isa in _DIRECT_RATE else "baseline"
+    return Rates(_DIRECT_RATE[known], _ONE_D[known], _FFT_PER_NLOGN, "built-in")
+
+
+def rates(isa: Optional[str] = None) -> Rates:
+    """The rates auto uses for `isa` (default: the active one): this
+    machine's calibration if stored for that ISA and fastconv version, the
+    built-in table otherwise."""
+    isa = isa or _core.active_isa()
+    stored = _stored(str(calibration_path())).get(isa)
+    return stored if stored is not None else builtin_rates(isa)
+
+
 def _kind(dtype):
     if dtype.kind in "biu":
         return "i8"
@@ -69,8 +222,9 @@ def direct_seconds(outputs, taps, dtype, isa, one_d=False, threads=1):
     """Predicted time of the direct path: `outputs` results of `taps`
     multiply-adds each (`one_d`: along one axis) on `threads` threads."""
     kind = _kind(dtype)
-    rate = _DIRECT_RATE.get(isa, _DIRECT_RATE["baseline"])[kind]
-    rate *= taps / (taps + _HALF_RATE_TAPS[kind]) * (_ONE_D if one_d else 1.0)
+    in_force = rates(isa)
+    rate = in_force.direct[kind]
+    rate *= taps / (taps + _HALF_RATE_TAPS[kind]) * (in_force.one_d if one_d else 1.0)
     return outputs * taps / rate / (1 + _DIRECT_THREAD_GAIN * (threads - 1))
 
 
@@ -81,7 +235,7 @@ def fft_seconds(nlogn, single_line, dtype, overlap_add, axes=1, threads=1):
     `overlap_add`: cut into blocks and added back along `axes` axes;
     `threads` FFT workers."""
     kind = "f4" if dtype.itemsize <= 4 or dtype.kind == "c" and dtype.itemsize <= 8 else "f8"
-    per = _FFT_PER_NLOGN[kind] * (2 if dtype.kind == "c" else 1)
+    per = rates().fft[kind] * (2 if dtype.kind == "c" else 1)
     if single_line:
         per *= _SCALAR_1D
     if overlap_add:

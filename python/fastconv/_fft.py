@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from . import _args, _cost
+from ._typing import Array, ArrayLike, Axes, Mode
 from ._runtime import get_num_threads
 
 _backend = None
@@ -51,7 +52,7 @@ def _centered(arr, newshape):
     return arr[tuple(slice(s, s + n) for s, n in zip(start, newshape))]
 
 
-def fftconvolve(in1, in2, mode="full", axes=None):
+def fftconvolve(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", axes: Axes = None) -> Array:
     """Convolve two N-D arrays using the FFT (scipy.signal.fftconvolve).
 
     Parameters
@@ -263,7 +264,7 @@ def _overlap_add(r, axis, step, overlap, length):
     return np.moveaxis(out, -1, axis)
 
 
-def oaconvolve(in1, in2, mode="full", axes=None):
+def oaconvolve(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", axes: Axes = None) -> Array:
     """Convolve two N-D arrays by the overlap-add method
     (scipy.signal.oaconvolve).
 

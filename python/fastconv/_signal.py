@@ -13,8 +13,12 @@ import warnings
 
 import numpy as np
 
+from typing import Dict, Literal, Optional, Tuple, Union, overload
+
 from . import _args, _core, _cost, _fft, _oracle
 from ._runtime import active_isa
+from ._typing import Anchor, Array, ArrayLike, Axes, Boundary, IntOrTuple, Method, Mode, Scalar, \
+    Threads
 
 __all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "convolve_separable",
            "choose_conv_method"]
@@ -310,8 +314,10 @@ def _n_dim_call(kind, in1, in2, mode, method, axes, stride, dilation, boundary, 
                    anchor, out, threads, method)
 
 
-def convolve(in1, in2, mode="full", method="auto", *, axes=None, stride=1, dilation=1,
-             boundary="fill", fillvalue=0, anchor=None, out=None, threads=None):
+def convolve(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", method: Method = "auto", *,
+             axes: Axes = None, stride: IntOrTuple = 1, dilation: IntOrTuple = 1,
+             boundary: Boundary = "fill", fillvalue: Scalar = 0, anchor: Anchor = None,
+             out: Optional[Array] = None, threads: Threads = None) -> Array:
     """Convolve two N-dimensional arrays (scipy.signal.convolve).
 
     Parameters
@@ -372,8 +378,10 @@ def convolve(in1, in2, mode="full", method="auto", *, axes=None, stride=1, dilat
                        fillvalue, anchor, out, threads)
 
 
-def correlate(in1, in2, mode="full", method="auto", *, axes=None, stride=1, dilation=1,
-              boundary="fill", fillvalue=0, anchor=None, out=None, threads=None):
+def correlate(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", method: Method = "auto", *,
+              axes: Axes = None, stride: IntOrTuple = 1, dilation: IntOrTuple = 1,
+              boundary: Boundary = "fill", fillvalue: Scalar = 0, anchor: Anchor = None,
+              out: Optional[Array] = None, threads: Threads = None) -> Array:
     """Cross-correlate two N-dimensional arrays (scipy.signal.correlate).
 
     ``z[k] = sum_l in1[l + k] * conj(in2[l])`` (with the offsets of `mode`);
@@ -413,8 +421,10 @@ def _two_d_call(kind, in1, in2, mode, boundary, fillvalue, stride, dilation, anc
                    out, threads)
 
 
-def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, stride=1, dilation=1,
-               anchor=None, out=None, threads=None):
+def convolve2d(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", boundary: Boundary = "fill",
+               fillvalue: Scalar = 0, *, stride: IntOrTuple = 1, dilation: IntOrTuple = 1,
+               anchor: Anchor = None, out: Optional[Array] = None,
+               threads: Threads = None) -> Array:
     """Convolve two 2-D arrays (scipy.signal.convolve2d).
 
     `mode`, `boundary`, `fillvalue` and the keyword-only extras are as in
@@ -439,8 +449,10 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, stride=1,
                        anchor, out, threads)
 
 
-def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, stride=1, dilation=1,
-                anchor=None, out=None, threads=None):
+def correlate2d(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", boundary: Boundary = "fill",
+                fillvalue: Scalar = 0, *, stride: IntOrTuple = 1, dilation: IntOrTuple = 1,
+                anchor: Anchor = None, out: Optional[Array] = None,
+                threads: Threads = None) -> Array:
     """Cross-correlate two 2-D arrays (scipy.signal.correlate2d).
 
     Note scipy's 'same' crop for even kernels differs from `correlate` by
@@ -466,8 +478,10 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, stride=1
                        anchor, out, threads)
 
 
-def convolve_separable(in1, col, row, mode="full", *, boundary="fill", fillvalue=0, stride=1,
-                       anchor=None, out=None, threads=None):
+def convolve_separable(in1: ArrayLike, col: ArrayLike, row: ArrayLike, mode: Mode = "full", *,
+                       boundary: Boundary = "fill", fillvalue: Scalar = 0,
+                       stride: IntOrTuple = 1, anchor: Anchor = None,
+                       out: Optional[Array] = None, threads: Threads = None) -> Array:
     """Convolve the columns of a 2-D array with `col`, then its rows with `row`.
 
     MATLAB's ``conv2(u, v, A)``: equal to
@@ -529,7 +543,21 @@ def convolve_separable(in1, col, row, mode="full", *, boundary="fill", fillvalue
     return _args.finish(target, result_dtype, out)
 
 
-def choose_conv_method(in1, in2, mode="full", measure=False):
+@overload
+def choose_conv_method(in1: ArrayLike, in2: ArrayLike, mode: Mode = ...,
+                       measure: Literal[False] = ...) -> Literal["direct", "fft"]: ...
+@overload
+def choose_conv_method(in1: ArrayLike, in2: ArrayLike, mode: Mode = ..., *,
+                       measure: Literal[True]) \
+        -> Tuple[Literal["direct", "fft"], Dict[str, float]]: ...
+@overload
+def choose_conv_method(in1: ArrayLike, in2: ArrayLike, mode: Mode, measure: Literal[True]) \
+        -> Tuple[Literal["direct", "fft"], Dict[str, float]]: ...
+
+
+def choose_conv_method(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full",
+                       measure: bool = False) \
+        -> Union[Literal["direct", "fft"], Tuple[Literal["direct", "fft"], Dict[str, float]]]:
     """The method `convolve`/`correlate` with method='auto' would use
     (scipy.signal.choose_conv_method).
 

@@ -1,15 +1,20 @@
 """Transposed convolution ("deconvolution")."""
 from __future__ import annotations
 
+from typing import Optional, Sequence
+
 import numpy as np
 
 from . import _args, _core, _oracle
+from ._typing import Array, ArrayLike, IntOrTuple, Threads
 
 __all__ = ["conv_transpose"]
 
 
-def conv_transpose(in1, in2, stride=1, padding=0, output_padding=0, dilation=1, *, axes=None,
-                   out=None, threads=None):
+def conv_transpose(in1: ArrayLike, in2: ArrayLike, stride: IntOrTuple = 1,
+                   padding: IntOrTuple = 0, output_padding: IntOrTuple = 0,
+                   dilation: IntOrTuple = 1, *, axes: Optional[Sequence[int]] = None,
+                   out: Optional[Array] = None, threads: Threads = None) -> Array:
     """Transposed convolution of 1-D or 2-D (or N-D) signals.
 
     Every input element scatters a copy of the kernel scaled by its value,

@@ -15,19 +15,29 @@ array([[[0., 5., 0., 4., 3., 0.]]])
 """
 from __future__ import annotations
 
+from typing import Literal, Optional, Sequence, Tuple, Union, overload
+
 import numpy as np
+import numpy.typing as npt
 
 from . import _args, _core
+from ._typing import Array, ArrayLike, IntOrTuple, Threads
+
+IndexArray = npt.NDArray[np.int64]
 
 __all__ = ["conv1d", "conv2d", "max_pool1d", "max_pool2d", "max_unpool1d", "max_unpool2d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
+LayerPadding = Union[IntOrTuple, Literal["valid", "same"]]
 # Sizes past this overflow the core's 64-bit arithmetic: refused up front.
 _MAX_SIZE = 2**62
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
-           padding_mode="zeros", out=None, threads=None):
+def conv1d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
+           stride: IntOrTuple = 1, padding: LayerPadding = 0, dilation: IntOrTuple = 1,
+           groups: int = 1, *, padding_mode: PaddingMode = "zeros",
+           out: Optional[Array] = None, threads: Threads = None) -> Array:
     """1-D convolution layer (cross-correlation) over (N, C, L) or (C, L).
 
     As ``torch.nn.functional.conv1d`` (and ``torch.nn.Conv1d`` for
@@ -87,8 +97,10 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
                  threads, 1, "conv1d")
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
-           padding_mode="zeros", out=None, threads=None):
+def conv2d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
+           stride: IntOrTuple = 1, padding: LayerPadding = 0, dilation: IntOrTuple = 1,
+           groups: int = 1, *, padding_mode: PaddingMode = "zeros",
+           out: Optional[Array] = None, threads: Threads = None) -> Array:
     """2-D convolution layer (cross-correlation) over (N, C, H, W) or (C, H, W).
 
     As ``torch.nn.functional.conv2d`` (and ``torch.nn.Conv2d`` for
@@ -173,8 +185,26 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, 
     return _args.finish(target, result_dtype, out)
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False, *, threads=None):
+@overload
+def max_pool1d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple] = ...,
+               padding: IntOrTuple = ..., dilation: IntOrTuple = ..., ceil_mode: bool = ...,
+               return_indices: Literal[False] = ..., *, threads: Threads = ...) -> Array: ...
+@overload
+def max_pool1d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple] = ...,
+               padding: IntOrTuple = ..., dilation: IntOrTuple = ..., ceil_mode: bool = ...,
+               *, return_indices: Literal[True], threads: Threads = ...) \
+        -> Tuple[Array, IndexArray]: ...
+@overload
+def max_pool1d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple],
+               padding: IntOrTuple, dilation: IntOrTuple, ceil_mode: bool,
+               return_indices: Literal[True], *, threads: Threads = ...) \
+        -> Tuple[Array, IndexArray]: ...
+
+
+def max_pool1d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple] = None,
+               padding: IntOrTuple = 0, dilation: IntOrTuple = 1, ceil_mode: bool = False,
+               return_indices: bool = False, *, threads: Threads = None) \
+        -> Union[Array, Tuple[Array, IndexArray]]:
     """1-D max-pooling over the last axis of an (N, C, L) or (C, L) array.
 
     As ``torch.nn.functional.max_pool1d``: output ``o`` is the maximum of
@@ -218,8 +248,26 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                      return_indices, threads, "max_pool1d")
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False, *, threads=None):
+@overload
+def max_pool2d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple] = ...,
+               padding: IntOrTuple = ..., dilation: IntOrTuple = ..., ceil_mode: bool = ...,
+               return_indices: Literal[False] = ..., *, threads: Threads = ...) -> Array: ...
+@overload
+def max_pool2d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple] = ...,
+               padding: IntOrTuple = ..., dilation: IntOrTuple = ..., ceil_mode: bool = ...,
+               *, return_indices: Literal[True], threads: Threads = ...) \
+        -> Tuple[Array, IndexArray]: ...
+@overload
+def max_pool2d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple],
+               padding: IntOrTuple, dilation: IntOrTuple, ceil_mode: bool,
+               return_indices: Literal[True], *, threads: Threads = ...) \
+        -> Tuple[Array, IndexArray]: ...
+
+
+def max_pool2d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple] = None,
+               padding: IntOrTuple = 0, dilation: IntOrTuple = 1, ceil_mode: bool = False,
+               return_indices: bool = False, *, threads: Threads = None) \
+        -> Union[Array, Tuple[Array, IndexArray]]:
     """2-D max-pooling over the last two axes of an (N, C, H, W) or (C, H, W) array.
 
     As ``torch.nn.functional.max_pool2d``; every parameter is an int or a
@@ -245,8 +293,10 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                      return_indices, threads, "max_pool2d")
 
 
-def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None, *,
-                 threads=None):
+def max_unpool1d(input: ArrayLike, indices: ArrayLike, kernel_size: IntOrTuple,
+                 stride: Optional[IntOrTuple] = None, padding: IntOrTuple = 0,
+                 output_size: Optional[Sequence[int]] = None, *,
+                 threads: Threads = None) -> Array:
     """Inverse of `max_pool1d`: every value put back at its recorded index.
 
     As ``torch.nn.functional.max_unpool1d``: a zero array of length
@@ -280,8 +330,10 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
                        "max_unpool1d")
 
 
-def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None, *,
-                 threads=None):
+def max_unpool2d(input: ArrayLike, indices: ArrayLike, kernel_size: IntOrTuple,
+                 stride: Optional[IntOrTuple] = None, padding: IntOrTuple = 0,
+                 output_size: Optional[Sequence[int]] = None, *,
+                 threads: Threads = None) -> Array:
     """Inverse of `max_pool2d`: every value put back at its recorded index.
 
     As ``torch.nn.functional.max_unpool2d``; the indices are flat

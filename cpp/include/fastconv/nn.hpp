@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "fastconv/export.hpp"
 #include "fastconv/view.hpp"
 
 namespace fastconv {
@@ -51,26 +52,26 @@ struct ConvLayerOptions {
 
 // "zeros", "reflect", "replicate" or "circular"; std::invalid_argument
 // naming padding_mode otherwise.
-PaddingMode parse_padding_mode(const std::string& name);
+FASTCONV_API PaddingMode parse_padding_mode(const std::string& name);
 
 // The output shape (N, Cout, [H,] W) of a layer with input shape
 // (N, C, [H,] W) and weight shape (Cout, C/groups, [kh,] kw); 1 or 2
 // spatial axes. Throws std::invalid_argument naming the bad argument
 // (input, weight, groups, stride, dilation, padding, padding_mode), also
 // when the result size would overflow.
-std::vector<index_t> conv_output_shape(const std::vector<index_t>& in_shape,
-                                       const std::vector<index_t>& weight_shape,
-                                       const ConvLayerOptions& options);
+FASTCONV_API std::vector<index_t> conv_output_shape(const std::vector<index_t>& in_shape,
+                                                    const std::vector<index_t>& weight_shape,
+                                                    const ConvLayerOptions& options);
 
 // Write the layer's output into `out` (shape conv_output_shape(...), any
 // strides, not overlapping the inputs). `bias`: shape (Cout,), or a view
 // with data == nullptr for no bias.
 template <class T>
-void conv1d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
-            const ConvLayerOptions& options);
+FASTCONV_API void conv1d(View<const T> in, View<const T> weight, View<const T> bias,
+                         View<T> out, const ConvLayerOptions& options);
 
 template <class T>
-void conv2d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
-            const ConvLayerOptions& options);
+FASTCONV_API void conv2d(View<const T> in, View<const T> weight, View<const T> bias,
+                         View<T> out, const ConvLayerOptions& options);
 
 }  // namespace fastconv

@@ -1,4 +1,5 @@
 #pragma once
+#include "fastconv/export.hpp"
 #include <string>
 #include <vector>
 
@@ -47,7 +48,7 @@ struct ConvOptions {
 // Parse the names used by the Python API; throw std::invalid_argument on an
 // unknown name. Boundary aliases: pad (fill), circular (wrap),
 // symmetric (symm).
-Mode parse_mode(const std::string& name);
-Boundary parse_boundary(const std::string& name);
+FASTCONV_API Mode parse_mode(const std::string& name);
+FASTCONV_API Boundary parse_boundary(const std::string& name);
 
 }  // namespace fastconv

@@ -18,6 +18,7 @@
 // max_unpool puts every value at its recorded index in a zero plane; an
 // index outside the output plane is an error. Duplicate indices: the last
 // in row-major order wins (deterministically).
+#include "fastconv/export.hpp"
 #include <cstdint>
 #include <vector>
 
@@ -38,32 +39,32 @@ struct PoolOptions {
 
 // The shape of max_pool's result (and of its indices); throws
 // std::invalid_argument naming the bad argument.
-std::vector<index_t> max_pool_shape(const std::vector<index_t>& in_shape,
-                                    const PoolOptions& options);
+FASTCONV_API std::vector<index_t> max_pool_shape(const std::vector<index_t>& in_shape,
+                                                 const PoolOptions& options);
 
 // Write the max-pooling of `in` into `out`, and the flat in-plane index of
 // every maximum into `indices` unless indices.data is null. `out` (and
 // `indices`) must have shape max_pool_shape(in.shape, options).
 // T: float, double, long double, or a signed/unsigned 8..64-bit integer.
 template <class T>
-void max_pool(View<const T> in, View<T> out, View<std::int64_t> indices,
-              const PoolOptions& options);
+FASTCONV_API void max_pool(View<const T> in, View<T> out, View<std::int64_t> indices,
+                           const PoolOptions& options);
 
 // The shape of max_unpool's result: the leading (plane) axes of `in_shape`
 // followed by `output_size` if it is not empty -- checked to lie strictly
 // between default - stride and default + stride, as torch does -- else the
 // default (n - 1) * s - 2p + k per pooled axis. `output_size` may also
 // hold the whole shape (plane axes included; they must match).
-std::vector<index_t> max_unpool_shape(const std::vector<index_t>& in_shape,
-                                      const PoolOptions& options,
-                                      const std::vector<index_t>& output_size);
+FASTCONV_API std::vector<index_t> max_unpool_shape(const std::vector<index_t>& in_shape,
+                                                   const PoolOptions& options,
+                                                   const std::vector<index_t>& output_size);
 
 // Scatter `in` into `out` at `indices` (same shape as `in`), zeros
 // elsewhere. The last `pooled_axes` axes of `out` form the plane the
 // indices point into; the leading axes of `in` and `out` must match.
 // Throws std::invalid_argument for an index outside the plane.
 template <class T>
-void max_unpool(View<const T> in, View<const std::int64_t> indices, View<T> out,
-                int pooled_axes, int threads = 0);
+FASTCONV_API void max_unpool(View<const T> in, View<const std::int64_t> indices, View<T> out,
+                             int pooled_axes, int threads = 0);
 
 }  // namespace fastconv

@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "fastconv/export.hpp"
+
 namespace fastconv {
 
 // Threads used by compute calls that do not ask for a number themselves.
@@ -12,17 +14,17 @@ namespace fastconv {
 // process forked from this one, calls run on one thread (libgomp's thread
 // pool does not survive fork: the child would wait for threads it does
 // not have).
-void set_num_threads(int n);
-int get_num_threads();
+FASTCONV_API void set_num_threads(int n);
+FASTCONV_API int get_num_threads();
 
 // The most threads a call ever runs on: 4x the CPUs this process may run
 // on, and at most 256 (more only cost memory and scheduling).
-int max_threads();
+FASTCONV_API int max_threads();
 
 // The threads a call asking for `requested` (0 = the global setting) runs
 // on, by the rules above. Calls also never start more threads than they
 // have tasks.
-int resolve_num_threads(int requested);
+FASTCONV_API int resolve_num_threads(int requested);
 
 // Interrupting long calls. Compute calls work in tasks; between tasks the
 // calling thread asks `check` (at most every few tens of milliseconds)
@@ -32,19 +34,24 @@ int resolve_num_threads(int requested);
 // nullptr (the default) never stops. The Python module installs a check
 // that runs Python's signal handlers (Ctrl-C -> KeyboardInterrupt).
 using InterruptCheck = bool (*)();
-void set_interrupt_check(InterruptCheck check);
+FASTCONV_API void set_interrupt_check(InterruptCheck check);
 
-struct interrupted : std::runtime_error {
+struct FASTCONV_API interrupted : std::runtime_error {
   interrupted() : std::runtime_error("fastconv: call interrupted") {}
 };
 
 // The instruction set the kernels use ("avx512", "avx2" or "baseline"),
 // and every level this build has and this CPU runs, best first.
-std::string active_isa();
-std::vector<std::string> available_isas();
+FASTCONV_API std::string active_isa();
+FASTCONV_API std::vector<std::string> available_isas();
+
+// The path of the OpenMP runtime library loaded in this process (libgomp,
+// libomp, ...); empty for a build without OpenMP or where it cannot be
+// found (Windows, a statically linked runtime).
+FASTCONV_API std::string openmp_runtime();
 
 // Version, ISA, threads, compiler and OpenMP runtime, one per line.
-std::string config_string();
+FASTCONV_API std::string config_string();
 
 namespace detail {
 // The installed check's answer (false without one).

@@ -12,6 +12,7 @@
 // correlation (no conjugation of the kernel here). Computed as a gather
 // per output phase: no zero-inserted temporary, no atomics, the same bits
 // for any number of threads.
+#include "fastconv/export.hpp"
 #include <stdexcept>
 #include <vector>
 
@@ -30,15 +31,15 @@ struct TransposeOptions {
 };
 
 // The result shape; throws std::invalid_argument naming the bad argument.
-std::vector<index_t> conv_transpose_shape(const std::vector<index_t>& in_shape,
-                                          const std::vector<index_t>& kernel_shape,
-                                          const TransposeOptions& options);
+FASTCONV_API std::vector<index_t> conv_transpose_shape(const std::vector<index_t>& in_shape,
+                                                       const std::vector<index_t>& kernel_shape,
+                                                       const TransposeOptions& options);
 
 // Write the transposed convolution of `in` with `kernel` into `out`,
 // whose shape must equal conv_transpose_shape(...). Element types as for
 // convolve().
 template <class T>
-void conv_transpose(View<const T> in, View<const T> kernel, View<T> out,
-                    const TransposeOptions& options);
+FASTCONV_API void conv_transpose(View<const T> in, View<const T> kernel, View<T> out,
+                                 const TransposeOptions& options);
 
 }  // namespace fastconv
