@@ -98,6 +98,30 @@ def test_fft_path_same_bytes_for_any_thread_count(rng):
     assert a.tobytes() == b.tobytes()
 
 
+def test_fft_workers_only_where_they_keep_the_bytes(rng, monkeypatch):
+    # scipy 1.18's float32 N-D transforms round differently with workers > 1
+    # (and the same bytes for any thread count are promised): the transforms
+    # get the thread count as workers only where scipy keeps the bytes.
+    scipy_fft = pytest.importorskip("scipy.fft")
+    from fastconv import _fft
+    assert _fft._fft_backend()[0] is scipy_fft
+    seen = []
+    real_rfftn = scipy_fft.rfftn
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("workers"))
+        return real_rfftn(*args, **kwargs)
+
+    monkeypatch.setattr(scipy_fft, "rfftn", spy)
+    x = rng.standard_normal((300, 400)).astype(np.float32)
+    k = rng.standard_normal((40, 40)).astype(np.float32)
+    for exact, workers in ((False, {1}), (True, {2})):
+        monkeypatch.setattr(_fft, "_workers_exact", exact)
+        seen.clear()
+        fastconv.convolve(x, k, "same", method="fft", threads=2)
+        assert set(seen) == workers
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape, kshape", [((200_000,), (2000,)), ((300, 300), (41, 41))])
 def test_accuracy_bound(rng, dtype, shape, kshape):

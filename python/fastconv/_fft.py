@@ -16,19 +16,35 @@ from ._typing import Array, ArrayLike, Axes, Mode
 from ._runtime import get_num_threads
 
 _backend = None
+# Whether scipy.fft gives the same bytes for any number of workers: true up
+# to scipy 1.17; scipy 1.18's float32 N-D transforms round differently with
+# workers > 1, and results must not depend on the thread count (SPEC 2), so
+# there the transforms run on one worker.
+_workers_exact = False
 
 
 def _fft_backend():
     """(module with rfftn/irfftn/fftn/ifftn, next_fast_len), chosen on first
     use so that importing fastconv does not import scipy."""
-    global _backend
+    global _backend, _workers_exact
     if _backend is None:
         try:
+            import scipy
             import scipy.fft as lib
             _backend = (lib, lib.next_fast_len)
+            major, minor = (int(v) for v in scipy.__version__.split(".")[:2])
+            _workers_exact = (major, minor) <= (1, 17)
         except ImportError:  # pragma: no cover - scipy is optional
             _backend = (np.fft, _next_fast_len)
     return _backend
+
+
+def _fft_options(lib, workers, **extra):
+    """Keywords of the backend's transforms: numpy.fft takes none; scipy.fft
+    the workers (where they do not change the result) and `extra`."""
+    if lib is np.fft:
+        return {}
+    return {"workers": workers if _workers_exact else 1, **extra}
 
 
 def _next_fast_len(n, real=True):
@@ -138,7 +154,7 @@ def _forward(a, fshape, axes, real, workers):
     that its all-zero lines are never transformed: about half the cost.
     Otherwise pocketfft's N-D transform, which is faster per line."""
     lib, _ = _fft_backend()
-    opts = {} if lib is np.fft else {"workers": workers}
+    opts = _fft_options(lib, workers)
     if len(axes) == 1 or all(2 * a.shape[ax] > n for ax, n in zip(axes[:-1], fshape[:-1])):
         return (lib.rfftn if real else lib.fftn)(a, fshape, axes=axes, **opts)
     spec = (lib.rfft if real else lib.fft)(a, fshape[-1], axis=axes[-1], **opts)
@@ -157,7 +173,7 @@ def _convolved_spectra(in1, in2, fshape, axes, real, workers):
         spec *= other  # in place: no second spectrum-sized allocation
     else:
         spec = spec * other
-    opts = {} if lib is np.fft else {"workers": workers, "overwrite_x": True}
+    opts = _fft_options(lib, workers, overwrite_x=True)
     return (lib.irfftn if real else lib.ifftn)(spec, fshape, axes=axes, **opts)
 
 
