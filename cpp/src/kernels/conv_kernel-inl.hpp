@@ -76,47 +76,39 @@ static void conv_wide(const ConvTask<T>& t) {
   for (index_t v = 0; v < t.n_vec; ++v) conv_pixels_upto<T, kConvPixels>(t, v);
 }
 
-template <class T, int R, int U>
+// One channel: U output vectors (pieces of at most L outputs).
+template <class T, int U>
 static inline void conv_block(const ConvTask<T>& t, index_t v0) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
   using V = typename Lanes<T, L>::type;
-  V acc[R][U];
-  FASTCONV_UNROLL for (int i = 0; i < R; ++i) {
-    const V b = V{} + (t.bias ? t.bias[i] : T(0));
-    FASTCONV_UNROLL for (int u = 0; u < U; ++u) acc[i][u] = b;
-  }
+  V acc[U];
+  const V b = V{} + (t.bias ? t.bias[0] : T(0));
+  FASTCONV_UNROLL for (int u = 0; u < U; ++u) acc[u] = b;
   const T* xb[U];
   FASTCONV_UNROLL for (int u = 0; u < U; ++u) xb[u] = t.panel + t.x_base[v0 + u];
-  const T* w = t.w;
-  for (index_t r = 0; r < t.K; ++r, w += R) {
+  for (index_t r = 0; r < t.K; ++r) {
     const index_t off = t.x_off[r];
-    V xv[U];
-    FASTCONV_UNROLL for (int u = 0; u < U; ++u) xv[u] = load_vec<V>(xb[u] + off);
-    FASTCONV_UNROLL for (int i = 0; i < R; ++i) {
-      const T wi = w[i];
-      FASTCONV_UNROLL for (int u = 0; u < U; ++u) acc[i][u] += xv[u] * wi;
-    }
+    const T wr = t.w[r];
+    FASTCONV_UNROLL for (int u = 0; u < U; ++u) acc[u] += load_vec<V>(xb[u] + off) * wr;
   }
-  for (index_t i = 0; i < t.channels; ++i) {
-    FASTCONV_UNROLL for (int u = 0; u < U; ++u) {
-      T* o = t.out + i * t.out_ch_step + t.out_off[v0 + u];
-      const index_t lanes = t.lanes[v0 + u];
-      if (lanes == L && t.out_w_step == 1) {
-        store_vec(o, acc[i][u]);
-      } else {
-        T tmp[L];
-        store_vec(tmp, acc[i][u]);
-        for (index_t l = 0; l < lanes; ++l) o[l * t.out_w_step] = tmp[l];
-      }
+  FASTCONV_UNROLL for (int u = 0; u < U; ++u) {
+    T* o = t.out + t.out_off[v0 + u];
+    const index_t lanes = t.lanes[v0 + u];
+    if (lanes == L && t.out_w_step == 1) {
+      store_vec(o, acc[u]);
+    } else {
+      T tmp[L];
+      store_vec(tmp, acc[u]);
+      for (index_t l = 0; l < lanes; ++l) o[l * t.out_w_step] = tmp[l];
     }
   }
 }
 
 // All output vectors of the task, U at a time, the rest by smaller blocks.
-template <class T, int R, int U>
+template <class T, int U>
 static void conv_vectors(const ConvTask<T>& t) {
   index_t v = 0;
-  for (; v + U <= t.n_vec; v += U) conv_block<T, R, U>(t, v);
+  for (; v + U <= t.n_vec; v += U) conv_block<T, U>(t, v);
   if constexpr (U > 1) {
     if (v < t.n_vec) {
       ConvTask<T> rest = t;
@@ -124,12 +116,12 @@ static void conv_vectors(const ConvTask<T>& t) {
       rest.out_off += v;
       rest.lanes += v;
       rest.n_vec = t.n_vec - v;
-      conv_vectors<T, R, U / 2 == 0 ? 1 : U / 2>(rest);
+      conv_vectors<T, U / 2>(rest);
     }
   }
 }
 
 template <class T>
 static void conv_narrow(const ConvTask<T>& t) {
-  conv_vectors<T, 1, kConvVecs1>(t);
+  conv_vectors<T, kConvVecs1>(t);
 }
