@@ -52,6 +52,13 @@ def random_data(rng, shape, dtype):
     return rng.standard_normal(shape).astype(dtype)
 
 
+def random_layer(rng, in_shape, cout, groups, k, dtype):
+    """Random input of `in_shape`, weight (cout, C/groups, *k) and bias."""
+    return (random_data(rng, in_shape, dtype),
+            random_data(rng, (cout, in_shape[1] // groups) + k, dtype),
+            random_data(rng, (cout,), dtype))
+
+
 def exact_data(rng, shape, dtype, lo=-3, hi=3):
     """Small integers, as `dtype` (complex: integer real and imaginary parts)."""
     dtype = np.dtype(dtype)
@@ -349,9 +356,8 @@ RANDOM_CASES = [
 @pytest.mark.parametrize("with_bias", [True, False])
 def test_random_data_within_error_bound(rng, dtype, case, with_bias):
     nsp, (cin, cout, groups), k, stride, padding, dilation, mode, spatial = case
-    x = random_data(rng, (2, cin) + spatial, dtype)
-    w = random_data(rng, (cout, cin // groups) + k, dtype)
-    b = random_data(rng, (cout,), dtype) if with_bias else None
+    x, w, b = random_layer(rng, (2, cin) + spatial, cout, groups, k, dtype)
+    b = b if with_bias else None
     kw = conv_args(padding, stride, dilation, groups, mode)
     got = call(nsp, x, w, b, kw)
     assert_close_to_oracle(got, x, w, b, nsp, dtype, **kw)
@@ -438,9 +444,7 @@ def torch_error_ratio(got, x, w, b, nsp, dtype, args, mode):
 def test_matches_torch_functional(rng, dtype, case):
     pytest.importorskip("torch")
     nsp, (cin, cout, groups), k, stride, padding, dilation, spatial = case
-    x = random_data(rng, (3, cin) + spatial, dtype)
-    w = random_data(rng, (cout, cin // groups) + k, dtype)
-    b = random_data(rng, (cout,), dtype)
+    x, w, b = random_layer(rng, (3, cin) + spatial, cout, groups, k, dtype)
     args = (stride, padding, dilation, groups)
     got = call(nsp, x, w, b, conv_args(padding, stride, dilation, groups, "zeros"))
     assert torch_error_ratio(got, x, w, b, nsp, dtype, args, "zeros") <= 1
@@ -456,9 +460,7 @@ def test_matches_torch_functional(rng, dtype, case):
 def test_matches_torch_module_padding_modes(rng, dtype, mode, case):
     pytest.importorskip("torch")
     nsp, (cin, cout, groups), k, stride, padding, dilation, spatial = case
-    x = random_data(rng, (2, cin) + spatial, dtype)
-    w = random_data(rng, (cout, cin // groups) + k, dtype)
-    b = random_data(rng, (cout,), dtype)
+    x, w, b = random_layer(rng, (2, cin) + spatial, cout, groups, k, dtype)
     args = (stride, padding, dilation, groups)
     got = call(nsp, x, w, b, conv_args(padding, stride, dilation, groups, mode))
     want = torch_conv(x, w, b, nsp, *args, mode, functional=False)
@@ -543,9 +545,7 @@ def check_medium_vs_torch(rng, dtype, case, mode):
     pytest.importorskip("torch")
     shape, cout, k, stride, padding, dilation, groups = case
     nsp = len(k)
-    x = random_data(rng, shape, dtype)
-    w = random_data(rng, (cout, shape[1] // groups) + k, dtype)
-    b = random_data(rng, (cout,), dtype)
+    x, w, b = random_layer(rng, shape, cout, groups, k, dtype)
     args = (stride, padding, dilation, groups)
     got = call(nsp, x, w, b, conv_args(padding, stride, dilation, groups, mode))
     assert torch_error_ratio(got, x, w, b, nsp, dtype, args, mode) <= 1
@@ -630,8 +630,7 @@ def test_medium_complex_vs_torch(rng, dtype, case):
     pytest.importorskip("torch")
     shape, cout, k, stride, padding, dilation, groups = case
     nsp = len(k)
-    x = random_data(rng, shape, dtype)
-    w = random_data(rng, (cout, shape[1] // groups) + k, dtype)
+    x, w, _ = random_layer(rng, shape, cout, groups, k, dtype)
     args = (stride, padding, dilation, groups)
     got = call(nsp, x, w, None, conv_args(padding, stride, dilation, groups, "zeros"))
     assert torch_error_ratio(got, x, w, None, nsp, dtype, args, "zeros") <= 1
