@@ -223,6 +223,52 @@ void portable_conv(const kernels::ConvTask<T>& t) {
   }
 }
 
+// Where a layer's weights are: tap r of output channel o (taps in the
+// panel's order: input channel, kernel row, kernel column) is
+// data[channel_at[o] + tap_at[r]].
+template <class T>
+struct LayerWeights {
+  const T* data;
+  std::vector<index_t> channel_at;
+  std::vector<index_t> tap_at;
+};
+
+// The conv layer's weights, (Cout, C/groups, kh, kw).
+template <class T>
+LayerWeights<T> conv_weights(const LayerPlan& p, const View<const T>& w) {
+  LayerWeights<T> lw{w.data, {}, {}};
+  for (index_t o = 0; o < p.out_channels; ++o) lw.channel_at.push_back(o * w.strides[0]);
+  for (index_t c = 0; c < p.cin_g; ++c)
+    for (index_t kp = 0; kp < p.kh; ++kp)
+      for (index_t kq = 0; kq < p.kw; ++kq)
+        lw.tap_at.push_back(c * w.strides[1] + kp * w.strides[2] + kq * w.strides[3]);
+  return lw;
+}
+
+// What a thread needs to run tasks: a panel, the partial sums of a pass
+// and the pieces of a task's outputs.
+struct ScratchSizes {
+  size_t panel = 0, partial = 0, pieces = 0, pixels = 0;
+  void include(const ScratchSizes& o) {
+    panel = std::max(panel, o.panel);
+    partial = std::max(partial, o.partial);
+    pieces = std::max(pieces, o.pieces);
+    pixels = std::max(pixels, o.pixels);
+  }
+};
+
+template <class T>
+struct ThreadScratch {
+  explicit ThreadScratch(const ScratchSizes& s)
+      : panel(scratch<T, 1>(s.panel, panel_owned)),
+        partial(scratch<T, 2>(s.partial, partial_owned)),
+        x_base(s.pieces), out_off(s.pieces), lanes(s.pieces), pixel_out(s.pixels) {}
+  std::unique_ptr<T[]> panel_owned, partial_owned;
+  T* panel;
+  T* partial;
+  std::vector<index_t> x_base, out_off, lanes, pixel_out;
+};
+
 // Output columns per task: whole rows up to this many, so that a panel of
 // many channels stays in L2.
 constexpr index_t kColumnBlock = 512;
@@ -232,17 +278,59 @@ constexpr index_t kVectorsPerTask = 48;
 constexpr index_t kPanelBytes = index_t(1) << 19;
 constexpr index_t kPassBytes = 24 << 10;
 
+// One layer -- or one output phase of a transposed layer -- planned for
+// the kernels: the kernel, the task geometry and the weights packed per
+// (group, channel block). run_layers() packs and runs a list of them.
 template <class T>
-void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<const T> bias,
-               View<T> out, int threads_requested) {
-  if (out.size() == 0) return;
-  const kernels::KernelTable& table = kernels::active_table();
-  const auto [wide, narrow] = kernels::conv_kernels<T>(table);
+struct LayerRun {
+  LayerRun(const LayerPlan& plan, View<const T> input, LayerWeights<T> w, View<const T> b,
+           View<T> output);
+
+  index_t taps() const { return K; }
+  index_t pack_tasks() const { return p.groups * blocks; }
+  size_t packed_size() const { return static_cast<size_t>(p.groups * blocks * K * R); }
+  void pack(index_t gb);  // into `packed`, set by the caller
+  // Split the channel blocks into chunks when there are too few tasks
+  // for `threads` in all (`spatial_tasks_all`, this run's and others').
+  void split(int threads, index_t spatial_tasks_all);
+  index_t tasks() const { return spatial_tasks * chunks; }
+  ScratchSizes scratch_sizes() const;
+  void run(index_t task, ThreadScratch<T>& s) const;
+
+  LayerPlan p;
+  View<const T> in, bias;
+  View<T> out;
+  LayerWeights<T> weights;
+  T* packed = nullptr;
+  std::vector<T> packed_bias;
   // Lanes per vector (L), channels per block (R), outputs per piece of a
-  // row (piece) and the kernel.
+  // row (piece), the kernel, taps (K) and channel blocks per group.
   index_t L = 1, R = 1, piece = 1;
   bool wide_kernel = false;
   kernels::ConvKernel<T> kernel = &portable_conv<T>;
+  index_t K, blocks;
+  // Task geometry: output columns [c0, c0 + cols), rows [r0, r0 + rows).
+  index_t col_block, vec_row, phase_len, row_len, row_block, ch_len;
+  size_t panel_size;
+  index_t taps_per_pass;
+  std::vector<index_t> x_off;
+  index_t row_blocks, col_blocks, spatial_tasks, chunks = 1, per_chunk;
+  // Per column block: the input column of every panel position through
+  // the padding rule (-1: a zero), and per phase the positions [lo, hi)
+  // that lie inside the input.
+  std::vector<index_t> col_maps;
+  std::vector<std::pair<index_t, index_t>> insides;
+
+  index_t rows_in(index_t rows) const { return (rows - 1) * p.sh + (p.kh - 1) * p.dh + 1; }
+};
+
+template <class T>
+LayerRun<T>::LayerRun(const LayerPlan& plan, View<const T> input, LayerWeights<T> w,
+                      View<const T> b, View<T> output)
+    : p(plan), in(std::move(input)), bias(std::move(b)), out(std::move(output)),
+      weights(std::move(w)) {
+  const kernels::KernelTable& table = kernels::active_table();
+  const auto [wide, narrow] = kernels::conv_kernels<T>(table);
   if (wide != nullptr) {
     L = table.vec_bytes / static_cast<index_t>(sizeof(T));
     // Few channels per group (depthwise): one channel at a time, pieces
@@ -252,90 +340,44 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
     piece = wide_kernel ? table.conv_pixels : L;
     kernel = wide_kernel ? wide : narrow;
   }
-  const index_t K = p.cin_g * p.kh * p.kw;
-  const index_t blocks = (p.cout_g + R - 1) / R;  // channel blocks per group
+  K = p.cin_g * p.kh * p.kw;
+  blocks = (p.cout_g + R - 1) / R;
+  packed_bias.assign(bias.data ? static_cast<size_t>(p.groups * blocks * R) : 0, T(0));
 
-  // Weights packed per (group, block): K taps x R channels, zero-padded,
-  // written in order (tap r of channel o is weight[o, c, kp, kq] with
-  // r = (c*kh + kp)*kw + kq).
-  std::vector<index_t> tap_at(static_cast<size_t>(K));
-  for (index_t c = 0, r = 0; c < p.cin_g; ++c)
-    for (index_t kp = 0; kp < p.kh; ++kp)
-      for (index_t kq = 0; kq < p.kw; ++kq, ++r)
-        tap_at[r] = c * weight.strides[1] + kp * weight.strides[2] + kq * weight.strides[3];
-  std::unique_ptr<T[]> packed_owned;
-  T* const packed = scratch<T, 0>(static_cast<size_t>(p.groups * blocks * K * R), packed_owned);
-  std::vector<T> packed_bias(bias.data ? static_cast<size_t>(p.groups * blocks * R) : 0, T(0));
-  const int threads = detail::resolve_threads(threads_requested, out.size(), K);
-  auto pack_block = [&](index_t gb) {
-    const index_t g = gb / blocks, b = gb % blocks;
-    const index_t o0 = g * p.cout_g + b * R, n_ch = std::min(R, p.cout_g - b * R);
-    T* dst = packed + gb * K * R;
-    if (n_ch < R) std::fill(dst, dst + K * R, T(0));  // the padding channels
-    for (index_t r = 0; r < K; ++r)
-      for (index_t i = 0; i < n_ch; ++i)
-        dst[r * R + i] = weight.data[(o0 + i) * weight.strides[0] + tap_at[r]];
-    if (bias.data)
-      for (index_t i = 0; i < n_ch; ++i)
-        packed_bias[static_cast<size_t>(gb * R + i)] = bias.data[(o0 + i) * bias.strides[0]];
-  };
-  // (large weights are packed by all threads: a layer's weights can take
-  // a tenth of its time to reorder)
-  detail::parallel_tasks(p.groups * blocks, K * R * blocks * p.groups >= (1 << 18) ? threads : 1,
-                         [&](const detail::TaskLoop& for_each_block) { for_each_block(pack_block); });
-
-  // Task geometry: output columns [c0, c0 + cols), rows [r0, r0 + rows).
-  const index_t col_block = std::min(p.ow, kColumnBlock);
-  const index_t vec_row = (col_block + L - 1) / L;
+  col_block = std::min(p.ow, kColumnBlock);
+  vec_row = (col_block + L - 1) / L;
   // Panel: per channel `panel_rows` input rows of `row_len` = s_w phases of
   // `phase_len` positions; position j of phase f holds input column
   // c0*s_w - pad_left + j*s_w + f, so output column c's tap q is at
   // phase (q*d_w) % s_w, position c + (q*d_w) / s_w.
   // (the narrow kernel reads whole vectors past the last column; the wide
   // one reads single positions)
-  const index_t phase_len = (wide_kernel ? col_block : vec_row * L) + (p.kw - 1) * p.dw / p.sw;
-  const index_t row_len = checked_mul(phase_len, p.sw, "stride");
-  auto rows_in = [&](index_t rows) { return (rows - 1) * p.sh + (p.kh - 1) * p.dh + 1; };
-  index_t row_block = std::clamp((kVectorsPerTask + vec_row - 1) / vec_row, index_t(1), p.oh);
+  phase_len = (wide_kernel ? col_block : vec_row * L) + (p.kw - 1) * p.dw / p.sw;
+  row_len = checked_mul(phase_len, p.sw, "stride");
+  row_block = std::clamp((kVectorsPerTask + vec_row - 1) / vec_row, index_t(1), p.oh);
   while (row_block > 1 && p.cin_g * rows_in(row_block) * row_len * index_t(sizeof(T)) > kPanelBytes)
     row_block = (row_block + 1) / 2;
-  const index_t panel_rows = rows_in(row_block);
-  const index_t ch_len = checked_mul(panel_rows, row_len, "dilation");
-  const size_t panel_size = static_cast<size_t>(checked_mul(p.cin_g, ch_len, "input"));
+  ch_len = checked_mul(rows_in(row_block), row_len, "dilation");
+  panel_size = static_cast<size_t>(checked_mul(p.cin_g, ch_len, "input"));
   // The wide kernel takes the taps in passes of nearly equal length whose
   // weights stay in L1 (beside the few panel lines a run of pixels reads).
   const index_t max_pass = std::max<index_t>(1, kPassBytes / (R * index_t(sizeof(T))));
   const index_t passes = wide_kernel ? (K + max_pass - 1) / max_pass : 1;
-  const index_t taps_per_pass = (K + passes - 1) / passes;
+  taps_per_pass = (K + passes - 1) / passes;
 
-  std::vector<index_t> x_off(static_cast<size_t>(K));
-  {
-    index_t r = 0;
-    for (index_t c = 0; c < p.cin_g; ++c)
-      for (index_t kp = 0; kp < p.kh; ++kp)
-        for (index_t kq = 0; kq < p.kw; ++kq, ++r)
-          x_off[r] = c * ch_len + kp * p.dh * row_len + (kq * p.dw) % p.sw * phase_len +
-                     kq * p.dw / p.sw;
-  }
+  for (index_t c = 0; c < p.cin_g; ++c)
+    for (index_t kp = 0; kp < p.kh; ++kp)
+      for (index_t kq = 0; kq < p.kw; ++kq)
+        x_off.push_back(c * ch_len + kp * p.dh * row_len + (kq * p.dw) % p.sw * phase_len +
+                        kq * p.dw / p.sw);
 
-  const index_t row_blocks = (p.oh + row_block - 1) / row_block;
-  const index_t col_blocks = (p.ow + col_block - 1) / col_block;
-  const index_t spatial_tasks = p.batch * p.groups * row_blocks * col_blocks;
-  // Split the channel blocks into chunks when there are too few tasks to
-  // keep every thread busy (a chunk re-reads the panel; the sums stay the
-  // same whatever the split).
-  const index_t chunks =
-      threads == 1 ? 1
-                   : std::min(blocks, std::max<index_t>(1, (4 * threads + spatial_tasks - 1) /
-                                                               spatial_tasks));
-  const index_t per_chunk = (blocks + chunks - 1) / chunks;
-  const index_t tasks = spatial_tasks * chunks;
+  row_blocks = (p.oh + row_block - 1) / row_block;
+  col_blocks = (p.ow + col_block - 1) / col_block;
+  spatial_tasks = p.batch * p.groups * row_blocks * col_blocks;
+  per_chunk = blocks;
 
-  // Per column block: the input column of every panel position through
-  // the padding rule (-1: a zero), and per phase the positions [lo, hi)
-  // that lie inside the input.
-  std::vector<index_t> col_maps(static_cast<size_t>(col_blocks * row_len));
-  std::vector<std::pair<index_t, index_t>> insides(static_cast<size_t>(col_blocks * p.sw));
+  col_maps.resize(static_cast<size_t>(col_blocks * row_len));
+  insides.resize(static_cast<size_t>(col_blocks * p.sw));
   for (index_t cb = 0; cb < col_blocks; ++cb) {
     const index_t first_col = cb * col_block * p.sw - p.pad_left;
     for (index_t f = 0; f < p.sw; ++f) {
@@ -347,126 +389,199 @@ void run_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<
       insides[cb * p.sw + f] = {lo, std::max(lo, hi)};
     }
   }
+}
 
-  const T* const x = in.data;
-  const index_t xs_n = in.strides[0], xs_c = in.strides[1], xs_h = in.strides[2], xs_w = in.strides[3];
-  detail::parallel_tasks(tasks, threads, [&](const detail::TaskLoop& for_each_task) {
-    std::unique_ptr<T[]> panel_owned, partial_owned;
-    T* const panel = scratch<T, 1>(panel_size, panel_owned);
-    // (pieces across rows: at most one more per row than within rows)
-    const size_t max_vec = static_cast<size_t>(row_block * ((row_len + piece - 1) / piece + 1));
-    std::vector<index_t> x_base(max_vec), out_off(max_vec), lanes(max_vec);
-    std::vector<index_t> pixel_out(wide_kernel ? max_vec * static_cast<size_t>(piece) : 0);
-    T* const partial = scratch<T, 2>(taps_per_pass < K ? max_vec * static_cast<size_t>(piece * R) : 0,
-                                     partial_owned);
+template <class T>
+void LayerRun<T>::pack(index_t gb) {
+  // K taps x R channels, the channels past cout_g zero.
+  const index_t g = gb / blocks, b = gb % blocks;
+  const index_t o0 = g * p.cout_g + b * R, n_ch = std::min(R, p.cout_g - b * R);
+  T* dst = packed + gb * K * R;
+  if (n_ch < R) std::fill(dst, dst + K * R, T(0));
+  for (index_t i = 0; i < n_ch; ++i) {
+    const T* wo = weights.data + weights.channel_at[o0 + i];
+    for (index_t r = 0; r < K; ++r) dst[r * R + i] = wo[weights.tap_at[r]];
+  }
+  if (bias.data)
+    for (index_t i = 0; i < n_ch; ++i)
+      packed_bias[static_cast<size_t>(gb * R + i)] = bias.data[(o0 + i) * bias.strides[0]];
+}
+
+template <class T>
+void LayerRun<T>::split(int threads, index_t spatial_tasks_all) {
+  // (a chunk re-reads the panel; the sums stay the same whatever the split)
+  chunks = threads == 1 ? 1
+                        : std::min(blocks, std::max<index_t>(1, (4 * threads + spatial_tasks_all - 1) /
+                                                                    spatial_tasks_all));
+  per_chunk = (blocks + chunks - 1) / chunks;
+}
+
+template <class T>
+ScratchSizes LayerRun<T>::scratch_sizes() const {
+  ScratchSizes s;
+  s.panel = panel_size;
+  // (pieces across rows: at most one more per row than within rows)
+  s.pieces = static_cast<size_t>(row_block * ((row_len + piece - 1) / piece + 1));
+  s.pixels = wide_kernel ? s.pieces * static_cast<size_t>(piece) : 0;
+  s.partial = taps_per_pass < K ? s.pieces * static_cast<size_t>(piece * R) : 0;
+  return s;
+}
+
+template <class T>
+void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
+  index_t rem = task;
+  const index_t cb = rem % col_blocks; rem /= col_blocks;
+  const index_t rb = rem % row_blocks; rem /= row_blocks;
+  const index_t chunk = rem % chunks; rem /= chunks;
+  const index_t g = rem % p.groups;
+  const index_t n = rem / p.groups;
+  const index_t c0 = cb * col_block, cols = std::min(col_block, p.ow - c0);
+  const index_t r0 = rb * row_block, rows = std::min(row_block, p.oh - r0);
+  const index_t b0 = chunk * per_chunk, b1 = std::min(blocks, b0 + per_chunk);
+  if (b0 >= b1) return;
+
+  // The panel: each phase's positions [lo, hi) read input columns inside
+  // the input, at a fixed step; the others go through the padding rule
+  // (col_map; -1: a zero).
+  const index_t* col_map = col_maps.data() + cb * row_len;
+  const auto* inside = insides.data() + cb * p.sw;
+  const index_t first_row = r0 * p.sh - p.pad_top;
+  const index_t used_rows = rows_in(rows);
+  for (index_t c = 0; c < p.cin_g; ++c) {
+    const T* xc = in.data + n * in.strides[0] + (g * p.cin_g + c) * in.strides[1];
+    for (index_t r = 0; r < used_rows; ++r) {
+      T* dst = s.panel + c * ch_len + r * row_len;
+      const index_t ri = map_padded(first_row + r, p.h, p.mode);
+      if (ri < 0) {
+        std::fill(dst, dst + row_len, T(0));
+        continue;
+      }
+      const T* xr = xc + ri * in.strides[2];
+      const index_t xs_w = in.strides[3];
+      for (index_t f = 0; f < p.sw; ++f) {
+        T* d = dst + f * phase_len;
+        const index_t* cm = col_map + f * phase_len;
+        const auto [lo, hi] = inside[f];
+        for (index_t j = 0; j < lo; ++j) d[j] = cm[j] < 0 ? T(0) : xr[cm[j] * xs_w];
+        if (hi > lo) {
+          const T* src = xr + cm[lo] * xs_w;
+          const index_t step = p.sw * xs_w;
+          if (step == 1) std::copy(src, src + (hi - lo), d + lo);
+          else for (index_t j = lo; j < hi; ++j) d[j] = src[(j - lo) * step];
+        }
+        for (index_t j = hi; j < phase_len; ++j) d[j] = cm[j] < 0 ? T(0) : xr[cm[j] * xs_w];
+      }
+    }
+  }
+
+  // The pieces of the task's outputs. Narrow kernel: vectors along each
+  // row. Wide kernel: nearly equal runs of at most `piece` pixels per
+  // row; rows narrower than half a run take runs of `piece` panel
+  // positions across rows (with unit strides the rows follow each other
+  // in the panel, row_len apart): the row_len - cols positions between
+  // rows are then computed for nothing, but the runs stay long.
+  index_t nv = 0;
+  if (!wide_kernel) {
+    for (index_t r = 0; r < rows; ++r)
+      for (index_t c = 0; c < cols; c += piece, ++nv) {
+        s.x_base[nv] = r * p.sh * row_len + c;
+        s.out_off[nv] = r * out.strides[2] + c * out.strides[3];
+        s.lanes[nv] = std::min(piece, cols - c);
+      }
+  } else {
+    auto position_out = [&](index_t r, index_t c) {
+      return c < cols ? r * out.strides[2] + c * out.strides[3] : index_t(-1);
+    };
+    if (p.sh == 1 && p.sw == 1 && 2 * cols < piece) {
+      const index_t total = (rows - 1) * row_len + cols;
+      for (index_t q = 0; q < total; q += piece, ++nv) {
+        s.x_base[nv] = q;
+        s.lanes[nv] = std::min(piece, total - q);
+        for (index_t l = 0; l < s.lanes[nv]; ++l)
+          s.pixel_out[nv * piece + l] = position_out((q + l) / row_len, (q + l) % row_len);
+      }
+    } else {
+      const index_t pieces = (cols + piece - 1) / piece;
+      const index_t run = (cols + pieces - 1) / pieces;
+      for (index_t r = 0; r < rows; ++r)
+        for (index_t c = 0; c < cols; c += run, ++nv) {
+          s.x_base[nv] = r * p.sh * row_len + c;
+          s.lanes[nv] = std::min(run, cols - c);
+          for (index_t l = 0; l < s.lanes[nv]; ++l) s.pixel_out[nv * piece + l] = position_out(r, c + l);
+        }
+    }
+  }
+  for (index_t b = b0; b < b1; ++b) {
+    const index_t o0 = g * p.cout_g + b * R;
+    const T* wb = packed + (g * blocks + b) * K * R;
+    for (index_t k0 = 0; k0 < K; k0 += taps_per_pass) {
+      const index_t k1 = std::min(K, k0 + taps_per_pass);
+      kernels::ConvTask<T> t{s.panel,
+                             s.x_base.data(),
+                             x_off.data() + k0,
+                             k1 - k0,
+                             wb + k0 * R,
+                             bias.data ? packed_bias.data() + (g * blocks + b) * R : nullptr,
+                             std::min(R, p.cout_g - b * R),
+                             nv,
+                             s.lanes.data(),
+                             s.out_off.data(),
+                             s.pixel_out.data(),
+                             out.data + n * out.strides[0] + o0 * out.strides[1] +
+                                 r0 * out.strides[2] + c0 * out.strides[3],
+                             out.strides[1],
+                             out.strides[3],
+                             s.partial,
+                             k0 == 0,
+                             k1 == K};
+      kernel(t);
+    }
+  }
+}
+
+// Pack the weights of every run (by all threads when they are many: a
+// layer's weights can take a tenth of its time to reorder), then run all
+// their tasks on one team of threads.
+template <class T>
+void run_layers(std::vector<LayerRun<T>>& runs, int threads) {
+  size_t packed_total = 0;
+  index_t spatial_total = 0;
+  std::vector<index_t> first_pack{0};
+  for (const LayerRun<T>& r : runs) {
+    packed_total += r.packed_size();
+    spatial_total += r.spatial_tasks;
+    first_pack.push_back(first_pack.back() + r.pack_tasks());
+  }
+  std::unique_ptr<T[]> packed_owned;
+  T* packed = scratch<T, 0>(packed_total, packed_owned);
+  for (LayerRun<T>& r : runs) {
+    r.packed = packed;
+    packed += r.packed_size();
+  }
+  // The run that global task `task` falls in, given each run's first task.
+  auto run_of = [](const std::vector<index_t>& first, index_t task) {
+    return static_cast<size_t>(std::upper_bound(first.begin(), first.end(), task) - first.begin() - 1);
+  };
+  detail::parallel_tasks(first_pack.back(), packed_total >= (size_t(1) << 18) ? threads : 1,
+                         [&](const detail::TaskLoop& for_each_block) {
+                           for_each_block([&](index_t gb) {
+                             const size_t i = run_of(first_pack, gb);
+                             runs[i].pack(gb - first_pack[i]);
+                           });
+                         });
+
+  std::vector<index_t> first_task{0};
+  ScratchSizes sizes;
+  for (LayerRun<T>& r : runs) {
+    r.split(threads, spatial_total);
+    first_task.push_back(first_task.back() + r.tasks());
+    sizes.include(r.scratch_sizes());
+  }
+  detail::parallel_tasks(first_task.back(), threads, [&](const detail::TaskLoop& for_each_task) {
+    ThreadScratch<T> s(sizes);
     for_each_task([&](index_t task) {
-      index_t rem = task;
-      const index_t cb = rem % col_blocks; rem /= col_blocks;
-      const index_t rb = rem % row_blocks; rem /= row_blocks;
-      const index_t chunk = rem % chunks; rem /= chunks;
-      const index_t g = rem % p.groups;
-      const index_t n = rem / p.groups;
-      const index_t c0 = cb * col_block, cols = std::min(col_block, p.ow - c0);
-      const index_t r0 = rb * row_block, rows = std::min(row_block, p.oh - r0);
-      const index_t b0 = chunk * per_chunk, b1 = std::min(blocks, b0 + per_chunk);
-      if (b0 >= b1) return;
-
-      // The panel: each phase's positions [lo, hi) read input columns
-      // inside the input, at a fixed step; the others go through the
-      // padding rule (col_map; -1: a zero).
-      const index_t* col_map = col_maps.data() + cb * row_len;
-      const auto* inside = insides.data() + cb * p.sw;
-      const index_t first_row = r0 * p.sh - p.pad_top;
-      const index_t used_rows = rows_in(rows);
-      for (index_t c = 0; c < p.cin_g; ++c) {
-        const T* xc = x + n * xs_n + (g * p.cin_g + c) * xs_c;
-        for (index_t r = 0; r < used_rows; ++r) {
-          T* dst = panel + c * ch_len + r * row_len;
-          const index_t ri = map_padded(first_row + r, p.h, p.mode);
-          if (ri < 0) {
-            std::fill(dst, dst + row_len, T(0));
-            continue;
-          }
-          const T* xr = xc + ri * xs_h;
-          for (index_t f = 0; f < p.sw; ++f) {
-            T* d = dst + f * phase_len;
-            const index_t* cm = col_map + f * phase_len;
-            const auto [lo, hi] = inside[f];
-            for (index_t j = 0; j < lo; ++j) d[j] = cm[j] < 0 ? T(0) : xr[cm[j] * xs_w];
-            if (hi > lo) {
-              const T* src = xr + cm[lo] * xs_w;
-              const index_t step = p.sw * xs_w;
-              if (step == 1) std::copy(src, src + (hi - lo), d + lo);
-              else for (index_t j = lo; j < hi; ++j) d[j] = src[(j - lo) * step];
-            }
-            for (index_t j = hi; j < phase_len; ++j) d[j] = cm[j] < 0 ? T(0) : xr[cm[j] * xs_w];
-          }
-        }
-      }
-
-      // The pieces of the task's outputs. Narrow kernel: vectors along each
-      // row. Wide kernel: nearly equal runs of at most `piece` pixels per
-      // row; rows narrower than half a run take runs of `piece` panel
-      // positions across rows (with unit strides the rows follow each other
-      // in the panel, row_len apart): the row_len - cols positions between
-      // rows are then computed for nothing, but the runs stay long.
-      index_t nv = 0;
-      if (!wide_kernel) {
-        for (index_t r = 0; r < rows; ++r)
-          for (index_t c = 0; c < cols; c += piece, ++nv) {
-            x_base[nv] = r * p.sh * row_len + c;
-            out_off[nv] = r * out.strides[2] + c * out.strides[3];
-            lanes[nv] = std::min(piece, cols - c);
-          }
-      } else {
-        auto position_out = [&](index_t r, index_t c) {
-          return c < cols ? r * out.strides[2] + c * out.strides[3] : index_t(-1);
-        };
-        if (p.sh == 1 && p.sw == 1 && 2 * cols < piece) {
-          const index_t total = (rows - 1) * row_len + cols;
-          for (index_t q = 0; q < total; q += piece, ++nv) {
-            x_base[nv] = q;
-            lanes[nv] = std::min(piece, total - q);
-            for (index_t l = 0; l < lanes[nv]; ++l)
-              pixel_out[nv * piece + l] = position_out((q + l) / row_len, (q + l) % row_len);
-          }
-        } else {
-          const index_t pieces = (cols + piece - 1) / piece;
-          const index_t run = (cols + pieces - 1) / pieces;
-          for (index_t r = 0; r < rows; ++r)
-            for (index_t c = 0; c < cols; c += run, ++nv) {
-              x_base[nv] = r * p.sh * row_len + c;
-              lanes[nv] = std::min(run, cols - c);
-              for (index_t l = 0; l < lanes[nv]; ++l) pixel_out[nv * piece + l] = position_out(r, c + l);
-            }
-        }
-      }
-      for (index_t b = b0; b < b1; ++b) {
-        const index_t o0 = g * p.cout_g + b * R;
-        const T* wb = packed + (g * blocks + b) * K * R;
-        for (index_t k0 = 0; k0 < K; k0 += taps_per_pass) {
-          const index_t k1 = std::min(K, k0 + taps_per_pass);
-          kernels::ConvTask<T> t{panel,
-                                 x_base.data(),
-                                 x_off.data() + k0,
-                                 k1 - k0,
-                                 wb + k0 * R,
-                                 bias.data ? packed_bias.data() + (g * blocks + b) * R : nullptr,
-                                 std::min(R, p.cout_g - b * R),
-                                 nv,
-                                 lanes.data(),
-                                 out_off.data(),
-                                 pixel_out.data(),
-                                 out.data + n * out.strides[0] + o0 * out.strides[1] +
-                                     r0 * out.strides[2] + c0 * out.strides[3],
-                                 out.strides[1],
-                                 out.strides[3],
-                                 partial,
-                                 k0 == 0,
-                                 k1 == K};
-          kernel(t);
-        }
-      }
+      const size_t i = run_of(first_task, task);
+      runs[i].run(task - first_task[i], s);
     });
   });
 }
@@ -494,7 +609,11 @@ void conv_layer(View<const T> in, View<const T> weight, View<const T> bias, View
   if (detail::may_overlap(out, in) || detail::may_overlap(out, weight) ||
       (bias.data && detail::may_overlap(out, bias)))
     throw std::invalid_argument("out: must not overlap input, weight or bias");
-  run_layer<T>(p, as_4d(in), as_4d(weight), bias, as_4d(out), o.threads);
+  if (out.size() == 0) return;
+  const View<const T> w4 = as_4d(weight);
+  std::vector<LayerRun<T>> runs;
+  runs.emplace_back(p, as_4d(in), conv_weights(p, w4), bias, as_4d(out));
+  run_layers(runs, detail::resolve_threads(o.threads, out.size(), runs[0].taps()));
 }
 
 }  // namespace

@@ -1,20 +1,16 @@
-// Transposed convolution as a gather per output phase.
-//
-// Along one axis, the outputs o = phi + m*s (phase phi) receive the taps j
-// with j*d = phi + p (mod s): those are j = j0 + t*s' (s' = s/gcd(d, s)),
-// and then in[i] with i = m + c0 - t*d' (d' = d/gcd(d, s)). So each phase
-// is an ordinary correlation of `in` with the flipped sub-kernel
-// kernel[j0::s'] at dilation d', written to the strided view out[phi::s]
-// -- the engine's SIMD and threads do the rest.
+// Transposed convolution as a gather per output phase (the rule is in
+// phases.hpp): each phase is an ordinary correlation of `in` with a
+// flipped sub-kernel, written to a strided view of `out` -- the engine's
+// SIMD and threads do the rest.
 #include "fastconv/transpose.hpp"
 
 #include <array>
 #include <complex>
 #include <cstdint>
-#include <numeric>
 #include <string>
 
 #include "execute.hpp"
+#include "phases.hpp"
 
 namespace fastconv {
 
@@ -135,25 +131,16 @@ void conv_transpose(View<const T> in, View<const T> kernel, View<T> out,
     for (int a = 0; a < p.rank; ++a) params[a] = {false, 1, 1, 0};
     for (int i = 0; i < p.naxes; ++i) {
       const TAxis& t = p.t[i];
-      const index_t g = std::gcd(t.d, t.s), sp = t.s / g, dp = t.d / g;
-      const index_t c = (phi[i] + t.pad) % t.s;
+      const detail::OutputPhase ph = detail::output_phase(phi[i], t.k, t.s, t.d, t.pad, t.out);
       o.data += phi[i] * out.strides[t.axis];
-      o.shape[t.axis] = (t.out - phi[i] + t.s - 1) / t.s;
+      o.shape[t.axis] = ph.count;
       o.strides[t.axis] = out.strides[t.axis] * t.s;
-      // (only taps j0 < k matter: j0 * d cannot overflow, and a huge
-      // stride does not make this a long search)
-      index_t j0 = 0;
-      const index_t j_end = std::min(sp, t.k);
-      while (j0 < j_end && (j0 * t.d) % t.s != c) ++j0;
-      if (j0 == j_end) { empty_phase = true; continue; }
-      const index_t taps = (t.k - j0 + sp - 1) / sp;
-      const index_t c0 = (phi[i] + t.pad - j0 * t.d) / t.s;  // exact by choice of j0
-      kv.data += j0 * kernel.strides[i];
-      kv.shape[t.axis] = taps;
-      kv.strides[t.axis] = kernel.strides[i] * sp;
-      // out[m] = sum_t in[m + c0 - t*dp] k[j0 + t*sp]; as a correlation with
-      // the flipped sub-kernel K[q] = k[j0 + (taps-1-q)*sp]:
-      params[t.axis] = {true, 1, dp, c0 - (taps - 1) * dp};
+      if (ph.taps == 0) { empty_phase = true; continue; }
+      // the sub-kernel k[j0::kstep], which the engine flips
+      kv.data += ph.j0 * kernel.strides[i];
+      kv.shape[t.axis] = ph.taps;
+      kv.strides[t.axis] = kernel.strides[i] * ph.kstep;
+      params[t.axis] = {true, 1, ph.dilation, ph.offset};
     }
     if (empty_phase) {
       // No tap reaches these outputs: zeros.
