@@ -22,6 +22,7 @@
 #include "execute.hpp"
 #include "kernels/kernels.hpp"
 #include "parallel.hpp"
+#include "phases.hpp"
 #include "scalar.hpp"
 #include "small_buffer.hpp"
 
@@ -53,20 +54,54 @@ struct LayerPlan {
 using detail::checked_add;
 using detail::checked_mul;
 
-LayerPlan plan_layer(const std::vector<index_t>& in_shape, const std::vector<index_t>& w_shape,
-                     const ConvLayerOptions& o) {
+// The checks that every layer makes of its shapes: rank, signs, and a
+// non-empty input apart from the batch. `layout` names the weight's axes.
+void check_layer_shapes(const std::vector<index_t>& in_shape, const std::vector<index_t>& w_shape,
+                        const char* layout) {
   const size_t rank = in_shape.size();
   if (rank != 3 && rank != 4)
     throw std::invalid_argument("input: expected shape (N, C, L) or (N, C, H, W), got " +
                                 shape_str(in_shape));
   if (w_shape.size() != rank)
-    throw std::invalid_argument("weight: expected " + std::to_string(rank) +
-                                " dimensions (Cout, C/groups, kernel...) for input " +
-                                shape_str(in_shape) + ", got " + shape_str(w_shape));
+    throw std::invalid_argument("weight: expected " + std::to_string(rank) + " dimensions " +
+                                layout + " for input " + shape_str(in_shape) + ", got " +
+                                shape_str(w_shape));
   for (index_t s : in_shape)
     if (s < 0) throw std::invalid_argument("input: negative size in " + shape_str(in_shape));
   for (index_t s : w_shape)
     if (s < 0) throw std::invalid_argument("weight: negative size in " + shape_str(w_shape));
+  for (size_t a = 1; a < rank; ++a)
+    if (in_shape[a] == 0)
+      throw std::invalid_argument("input: expected non-empty channel and spatial dimensions, got " +
+                                  shape_str(in_shape));
+  for (size_t a = 2; a < rank; ++a)
+    if (w_shape[a] < 1)
+      throw std::invalid_argument("weight: kernel sizes must be >= 1, got " + shape_str(w_shape));
+}
+
+void check_groups(index_t groups, index_t channels, const char* whose) {
+  if (groups < 1)
+    throw std::invalid_argument("groups: must be >= 1, got " + std::to_string(groups));
+  if (channels % groups)
+    throw std::invalid_argument(std::string("groups: the ") + whose + " " +
+                                std::to_string(channels) +
+                                " channels are not divisible by groups=" + std::to_string(groups));
+}
+
+// The result's size in bytes must fit (the largest element: 32 bytes),
+// and the packed weights (each group padded by < 64 channels).
+void check_layer_size(index_t batch, index_t out_channels, index_t oh, index_t ow,
+                      index_t groups, index_t taps) {
+  index_t bytes = checked_mul(batch, out_channels, "input");
+  bytes = checked_mul(checked_mul(bytes, oh, "input"), checked_mul(ow, 32, "input"), "input");
+  const index_t packed_channels = checked_add(out_channels, checked_mul(groups, 64, "groups"), "weight");
+  checked_mul(packed_channels, taps, "weight");
+}
+
+LayerPlan plan_layer(const std::vector<index_t>& in_shape, const std::vector<index_t>& w_shape,
+                     const ConvLayerOptions& o) {
+  check_layer_shapes(in_shape, w_shape, "(Cout, C/groups, kernel...)");
+  const size_t rank = in_shape.size();
   const size_t ns = rank - 2;
   LayerPlan p{};
   p.spatial = static_cast<int>(ns);
@@ -75,29 +110,14 @@ LayerPlan plan_layer(const std::vector<index_t>& in_shape, const std::vector<ind
   p.out_channels = w_shape[0];
   p.groups = o.groups;
   p.mode = o.padding_mode;
-  if (p.groups < 1)
-    throw std::invalid_argument("groups: must be >= 1, got " + std::to_string(p.groups));
-  for (size_t a = 1; a < rank; ++a)
-    if (in_shape[a] == 0)
-      throw std::invalid_argument("input: expected non-empty channel and spatial dimensions, got " +
-                                  shape_str(in_shape));
-  if (p.channels % p.groups)
-    throw std::invalid_argument("groups: the input's " + std::to_string(p.channels) +
-                                " channels are not divisible by groups=" +
-                                std::to_string(p.groups));
-  if (p.out_channels % p.groups)
-    throw std::invalid_argument("groups: the weight's " + std::to_string(p.out_channels) +
-                                " output channels are not divisible by groups=" +
-                                std::to_string(p.groups));
+  check_groups(p.groups, p.channels, "input's");
+  check_groups(p.groups, p.out_channels, "weight's output");
   p.cin_g = p.channels / p.groups;
   p.cout_g = p.out_channels / p.groups;
   if (w_shape[1] != p.cin_g)
     throw std::invalid_argument("weight: expected " + std::to_string(p.cin_g) +
                                 " input channels per group (C/groups) in dimension 1, got shape " +
                                 shape_str(w_shape));
-  for (size_t a = 2; a < rank; ++a)
-    if (w_shape[a] < 1)
-      throw std::invalid_argument("weight: kernel sizes must be >= 1, got " + shape_str(w_shape));
 
   const auto stride = detail::expand_per_axis(o.stride, ns, "stride", 1, 1);
   const auto dilation = detail::expand_per_axis(o.dilation, ns, "dilation", 1, 1);
@@ -157,20 +177,76 @@ LayerPlan plan_layer(const std::vector<index_t>& in_shape, const std::vector<ind
     p.h = p.kh = p.sh = p.dh = p.oh = 1;
     p.pad_top = 0;
   }
-  // The result's size in bytes must fit too (the largest element: 32
-  // bytes), and the packed weights (each group padded by < 64 channels).
-  index_t bytes = checked_mul(p.batch, p.out_channels, "input");
-  bytes = checked_mul(checked_mul(bytes, p.oh, "input"), checked_mul(p.ow, 32, "input"), "input");
-  const index_t packed_channels =
-      checked_add(p.out_channels, checked_mul(p.groups, 64, "groups"), "weight");
-  checked_mul(checked_mul(packed_channels, p.cin_g, "weight"), checked_mul(p.kh, p.kw, "weight"),
-              "weight");
+  check_layer_size(p.batch, p.out_channels, p.oh, p.ow, p.groups,
+                   checked_mul(p.cin_g, checked_mul(p.kh, p.kw, "weight"), "weight"));
   return p;
 }
 
 std::vector<index_t> output_of(const LayerPlan& p) {
   if (p.spatial == 1) return {p.batch, p.out_channels, p.ow};
   return {p.batch, p.out_channels, p.oh, p.ow};
+}
+
+// A transposed layer planned in 2-D, per axis (rows, columns); a 1-D
+// layer has rows of one input, kernel and output element.
+struct TransposedPlan {
+  int spatial;
+  index_t batch, channels, out_channels, groups, cin_g, cout_g;
+  std::array<index_t, 2> n, k, s, d, pad, out;
+};
+
+TransposedPlan plan_transposed(const std::vector<index_t>& in_shape,
+                               const std::vector<index_t>& w_shape,
+                               const ConvTransposeLayerOptions& o) {
+  check_layer_shapes(in_shape, w_shape, "(C, Cout/groups, kernel...)");
+  const size_t rank = in_shape.size(), ns = rank - 2;
+  TransposedPlan p{};
+  p.spatial = static_cast<int>(ns);
+  p.batch = in_shape[0];
+  p.channels = in_shape[1];
+  p.groups = o.groups;
+  check_groups(p.groups, p.channels, "input's");
+  if (w_shape[0] != p.channels)
+    throw std::invalid_argument("weight: expected the input's " + std::to_string(p.channels) +
+                                " channels in dimension 0, got shape " + shape_str(w_shape));
+  p.cin_g = p.channels / p.groups;
+  p.cout_g = w_shape[1];
+  p.out_channels = checked_mul(p.cout_g, p.groups, "weight");
+  const auto stride = detail::expand_per_axis(o.stride, ns, "stride", 1, 1);
+  const auto dilation = detail::expand_per_axis(o.dilation, ns, "dilation", 1, 1);
+  const auto pad = detail::expand_per_axis(o.padding, ns, "padding", 0, 0);
+  const auto opad = detail::expand_per_axis(o.output_padding, ns, "output_padding", 0, 0);
+  p.n = p.k = p.s = p.d = p.out = {1, 1};
+  p.pad = {0, 0};
+  for (size_t a = 0; a < ns; ++a) {
+    const size_t i = a + 2 - ns;  // 1-D: the columns
+    if (opad[a] >= std::max(stride[a], dilation[a]))
+      throw std::invalid_argument("output_padding: must be smaller than stride or dilation, got " +
+                                  std::to_string(opad[a]) + " with stride " +
+                                  std::to_string(stride[a]) + " and dilation " +
+                                  std::to_string(dilation[a]));
+    p.n[i] = in_shape[2 + a];
+    p.k[i] = w_shape[2 + a];
+    p.s[i] = stride[a];
+    p.d[i] = dilation[a];
+    p.pad[i] = pad[a];
+    // (n-1)*s + d*(k-1) + 1 + output_padding - 2*padding
+    const index_t reach = checked_add(checked_mul(p.n[i] - 1, p.s[i], "stride"),
+                                      checked_mul(p.d[i], p.k[i] - 1, "dilation"), "input");
+    const index_t len = checked_add(reach, 1 + opad[a], "input") - checked_mul(2, pad[a], "padding");
+    if (len < 1)
+      throw std::invalid_argument("padding: too large for input size " + std::to_string(p.n[i]) +
+                                  ", the output would have size " + std::to_string(len));
+    p.out[i] = len;
+  }
+  check_layer_size(p.batch, p.out_channels, p.out[0], p.out[1], p.groups,
+                   checked_mul(p.cin_g, checked_mul(p.k[0], p.k[1], "weight"), "weight"));
+  return p;
+}
+
+std::vector<index_t> output_of(const TransposedPlan& p) {
+  if (p.spatial == 1) return {p.batch, p.out_channels, p.out[1]};
+  return {p.batch, p.out_channels, p.out[0], p.out[1]};
 }
 
 // The views as 4-D (N, C, H, W): a 1-D layer gets an H axis of size 1.
@@ -398,9 +474,10 @@ void LayerRun<T>::pack(index_t gb) {
   const index_t o0 = g * p.cout_g + b * R, n_ch = std::min(R, p.cout_g - b * R);
   T* dst = packed + gb * K * R;
   if (n_ch < R) std::fill(dst, dst + K * R, T(0));
-  for (index_t i = 0; i < n_ch; ++i) {
-    const T* wo = weights.data + weights.channel_at[o0 + i];
-    for (index_t r = 0; r < K; ++r) dst[r * R + i] = wo[weights.tap_at[r]];
+  const index_t* channel_at = weights.channel_at.data() + o0;
+  for (index_t r = 0; r < K; ++r) {
+    const T* wr = weights.data + weights.tap_at[r];
+    for (index_t i = 0; i < n_ch; ++i) dst[r * R + i] = wr[channel_at[i]];
   }
   if (bias.data)
     for (index_t i = 0; i < n_ch; ++i)
@@ -545,32 +622,29 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
 template <class T>
 void run_layers(std::vector<LayerRun<T>>& runs, int threads) {
   size_t packed_total = 0;
-  index_t spatial_total = 0;
-  std::vector<index_t> first_pack{0};
+  index_t spatial_total = 0, pack_tasks = 0;
+  std::unique_ptr<T[]> packed_owned;
   for (const LayerRun<T>& r : runs) {
     packed_total += r.packed_size();
     spatial_total += r.spatial_tasks;
-    first_pack.push_back(first_pack.back() + r.pack_tasks());
+    pack_tasks = std::max(pack_tasks, r.pack_tasks());
   }
-  std::unique_ptr<T[]> packed_owned;
   T* packed = scratch<T, 0>(packed_total, packed_owned);
   for (LayerRun<T>& r : runs) {
     r.packed = packed;
     packed += r.packed_size();
   }
-  // The run that global task `task` falls in, given each run's first task.
-  auto run_of = [](const std::vector<index_t>& first, index_t task) {
-    return static_cast<size_t>(std::upper_bound(first.begin(), first.end(), task) - first.begin() - 1);
-  };
-  detail::parallel_tasks(first_pack.back(), packed_total >= (size_t(1) << 18) ? threads : 1,
+  // Channel block gb of every run in turn: the phases of a transposed
+  // layer read the same weights, which then come from cache.
+  detail::parallel_tasks(pack_tasks, packed_total >= (size_t(1) << 18) ? threads : 1,
                          [&](const detail::TaskLoop& for_each_block) {
                            for_each_block([&](index_t gb) {
-                             const size_t i = run_of(first_pack, gb);
-                             runs[i].pack(gb - first_pack[i]);
+                             for (LayerRun<T>& r : runs)
+                               if (gb < r.pack_tasks()) r.pack(gb);
                            });
                          });
 
-  std::vector<index_t> first_task{0};
+  std::vector<index_t> first_task{0};  // each run's first task
   ScratchSizes sizes;
   for (LayerRun<T>& r : runs) {
     r.split(threads, spatial_total);
@@ -580,40 +654,123 @@ void run_layers(std::vector<LayerRun<T>>& runs, int threads) {
   detail::parallel_tasks(first_task.back(), threads, [&](const detail::TaskLoop& for_each_task) {
     ThreadScratch<T> s(sizes);
     for_each_task([&](index_t task) {
-      const size_t i = run_of(first_task, task);
+      const auto i = static_cast<size_t>(
+          std::upper_bound(first_task.begin(), first_task.end(), task) - first_task.begin() - 1);
       runs[i].run(task - first_task[i], s);
     });
   });
 }
 
+// The checks of a layer call beyond its plan: views, rank, out and bias.
 template <class T>
-void conv_layer(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
-                const ConvLayerOptions& o, int spatial) {
+void check_layer_call(const View<const T>& in, const View<const T>& weight,
+                      const View<const T>& bias, const View<T>& out, int spatial,
+                      const char* name) {
   detail::check_view(in, "input");
   detail::check_view(weight, "weight");
   detail::check_view(out, "out");
+  if (bias.data) detail::check_view(bias, "bias");
   if (in.ndim() != spatial + 2)
-    throw std::invalid_argument(std::string("input: conv") + std::to_string(spatial) +
+    throw std::invalid_argument(std::string("input: ") + name + std::to_string(spatial) +
                                 "d expects " + std::to_string(spatial + 2) + " dimensions, got " +
                                 shape_str(in.shape));
-  const LayerPlan p = plan_layer(in.shape, weight.shape, o);
-  if (out.shape != output_of(p))
-    throw std::invalid_argument("out: shape must be " + shape_str(output_of(p)) + ", got " +
+}
+
+template <class T>
+void check_layer_out(const std::vector<index_t>& shape, index_t out_channels,
+                     const View<const T>& in, const View<const T>& weight,
+                     const View<const T>& bias, const View<T>& out) {
+  if (out.shape != shape)
+    throw std::invalid_argument("out: shape must be " + shape_str(shape) + ", got " +
                                 shape_str(out.shape));
-  if (bias.data) {
-    detail::check_view(bias, "bias");
-    if (bias.shape != std::vector<index_t>{p.out_channels})
-      throw std::invalid_argument("bias: expected shape (" + std::to_string(p.out_channels) +
-                                  ",), got " + shape_str(bias.shape));
-  }
+  if (bias.data && bias.shape != std::vector<index_t>{out_channels})
+    throw std::invalid_argument("bias: expected shape (" + std::to_string(out_channels) +
+                                ",), got " + shape_str(bias.shape));
   if (detail::may_overlap(out, in) || detail::may_overlap(out, weight) ||
       (bias.data && detail::may_overlap(out, bias)))
     throw std::invalid_argument("out: must not overlap input, weight or bias");
+}
+
+template <class T>
+void conv_layer(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
+                const ConvLayerOptions& o, int spatial) {
+  check_layer_call(in, weight, bias, out, spatial, "conv");
+  const LayerPlan p = plan_layer(in.shape, weight.shape, o);
+  check_layer_out(output_of(p), p.out_channels, in, weight, bias, out);
   if (out.size() == 0) return;
-  const View<const T> w4 = as_4d(weight);
   std::vector<LayerRun<T>> runs;
-  runs.emplace_back(p, as_4d(in), conv_weights(p, w4), bias, as_4d(out));
+  runs.emplace_back(p, as_4d(in), conv_weights(p, as_4d(weight)), bias, as_4d(out));
   run_layers(runs, detail::resolve_threads(o.threads, out.size(), runs[0].taps()));
+}
+
+// A transposed layer: one run per output phase (phases.hpp), each an
+// ordinary layer over the input with a flipped sub-kernel, written to its
+// phase of the output (rows phi_h::s_h, columns phi_w::s_w).
+template <class T>
+void transposed_layer(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
+                      const ConvTransposeLayerOptions& o, int spatial) {
+  check_layer_call(in, weight, bias, out, spatial, "conv_transpose");
+  const TransposedPlan tp = plan_transposed(in.shape, weight.shape, o);
+  check_layer_out(output_of(tp), tp.out_channels, in, weight, bias, out);
+  if (out.size() == 0) return;
+  const View<const T> x = as_4d(in), w = as_4d(weight);
+  const View<T> y = as_4d(out);
+  std::vector<LayerRun<T>> runs;
+  index_t work = 0;  // multiply-adds
+  for (index_t phi_h = 0; phi_h < std::min(tp.s[0], tp.out[0]); ++phi_h)
+    for (index_t phi_w = 0; phi_w < std::min(tp.s[1], tp.out[1]); ++phi_w) {
+      const detail::OutputPhase ph =
+          detail::output_phase(phi_h, tp.k[0], tp.s[0], tp.d[0], tp.pad[0], tp.out[0]);
+      const detail::OutputPhase pw =
+          detail::output_phase(phi_w, tp.k[1], tp.s[1], tp.d[1], tp.pad[1], tp.out[1]);
+      View<T> yp = y;
+      yp.data += phi_h * y.strides[2] + phi_w * y.strides[3];
+      yp.shape[2] = ph.count;
+      yp.shape[3] = pw.count;
+      yp.strides[2] *= tp.s[0];
+      yp.strides[3] *= tp.s[1];
+      if (ph.taps == 0 || pw.taps == 0) {  // no tap reaches the phase: the bias
+        for (index_t n = 0; n < tp.batch; ++n)
+          for (index_t c = 0; c < tp.out_channels; ++c) {
+            const T v = bias.data ? bias.data[c * bias.strides[0]] : T(0);
+            T* plane = yp.data + n * yp.strides[0] + c * yp.strides[1];
+            for (index_t i = 0; i < ph.count; ++i)
+              for (index_t j = 0; j < pw.count; ++j) plane[i * yp.strides[2] + j * yp.strides[3]] = v;
+          }
+        continue;
+      }
+      LayerPlan p{};
+      p.spatial = tp.spatial;
+      p.batch = tp.batch;
+      p.channels = tp.channels;
+      p.out_channels = tp.out_channels;
+      p.groups = tp.groups;
+      p.cin_g = tp.cin_g;
+      p.cout_g = tp.cout_g;
+      p.h = tp.n[0];
+      p.w = tp.n[1];
+      p.kh = ph.taps;
+      p.kw = pw.taps;
+      p.sh = p.sw = 1;
+      p.dh = ph.dilation;
+      p.dw = pw.dilation;
+      p.pad_top = -ph.offset;
+      p.pad_left = -pw.offset;
+      p.oh = ph.count;
+      p.ow = pw.count;
+      p.mode = PaddingMode::zeros;
+      // weight[g*cin_g + c, o % cout_g, tap_h(qh), tap_w(qw)] for output channel o
+      LayerWeights<T> lw{w.data, {}, {}};
+      for (index_t oc = 0; oc < p.out_channels; ++oc)
+        lw.channel_at.push_back(oc / p.cout_g * p.cin_g * w.strides[0] + oc % p.cout_g * w.strides[1]);
+      for (index_t c = 0; c < p.cin_g; ++c)
+        for (index_t qh = 0; qh < p.kh; ++qh)
+          for (index_t qw = 0; qw < p.kw; ++qw)
+            lw.tap_at.push_back(c * w.strides[0] + ph.tap(qh) * w.strides[2] + pw.tap(qw) * w.strides[3]);
+      runs.emplace_back(p, x, std::move(lw), bias, yp);
+      work += yp.size() * runs.back().taps();
+    }
+  if (!runs.empty()) run_layers(runs, detail::resolve_threads(o.threads, work, 1));
 }
 
 }  // namespace
@@ -636,11 +793,33 @@ void conv2d(View<const T> in, View<const T> weight, View<const T> bias, View<T> 
   conv_layer<T>(std::move(in), std::move(weight), std::move(bias), std::move(out), options, 2);
 }
 
+std::vector<index_t> conv_transpose_output_shape(const std::vector<index_t>& in_shape,
+                                                 const std::vector<index_t>& weight_shape,
+                                                 const ConvTransposeLayerOptions& options) {
+  return output_of(plan_transposed(in_shape, weight_shape, options));
+}
+
+template <class T>
+void conv_transpose1d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
+                      const ConvTransposeLayerOptions& options) {
+  transposed_layer<T>(std::move(in), std::move(weight), std::move(bias), std::move(out), options, 1);
+}
+
+template <class T>
+void conv_transpose2d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
+                      const ConvTransposeLayerOptions& options) {
+  transposed_layer<T>(std::move(in), std::move(weight), std::move(bias), std::move(out), options, 2);
+}
+
 #define FASTCONV_INSTANTIATE(T)                                                                 \
   template void conv1d<T>(View<const T>, View<const T>, View<const T>, View<T>,                 \
                           const ConvLayerOptions&);                                             \
   template void conv2d<T>(View<const T>, View<const T>, View<const T>, View<T>,                 \
-                          const ConvLayerOptions&);
+                          const ConvLayerOptions&);                                             \
+  template void conv_transpose1d<T>(View<const T>, View<const T>, View<const T>, View<T>,       \
+                                    const ConvTransposeLayerOptions&);                          \
+  template void conv_transpose2d<T>(View<const T>, View<const T>, View<const T>, View<T>,       \
+                                    const ConvTransposeLayerOptions&);
 FASTCONV_FOR_EACH_ELEMENT_TYPE(FASTCONV_INSTANTIATE)
 #undef FASTCONV_INSTANTIATE
 

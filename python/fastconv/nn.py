@@ -1,6 +1,7 @@
 """CNN-style layers with torch.nn.functional's semantics, on NumPy arrays.
 
-Convolution layers (`conv1d`, `conv2d`), max-pooling with recorded indices
+Convolution layers (`conv1d`, `conv2d`), transposed convolution layers
+(`conv_transpose1d`, `conv_transpose2d`), max-pooling with recorded indices
 and max-unpooling, for batched (N, C, L) / (N, C, H, W) and unbatched
 (C, L) / (C, H, W) arrays, computed by the C++ core with the GIL released.
 
@@ -25,7 +26,7 @@ from ._typing import Array, ArrayLike, IntOrTuple, Threads
 
 IndexArray = npt.NDArray[np.int64]
 
-__all__ = ["conv1d", "conv2d", "max_pool1d", "max_pool2d", "max_unpool1d", "max_unpool2d"]
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "max_unpool1d", "max_unpool2d"]
 
 PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
 LayerPadding = Union[IntOrTuple, Literal["valid", "same"]]
@@ -124,6 +125,96 @@ def conv2d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None
                  threads, 2, "conv2d")
 
 
+def conv_transpose1d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
+                     stride: IntOrTuple = 1, padding: IntOrTuple = 0,
+                     output_padding: IntOrTuple = 0, groups: int = 1, dilation: IntOrTuple = 1,
+                     *, out: Optional[Array] = None, threads: Threads = None) -> Array:
+    """1-D transposed convolution layer ("deconvolution") over (N, C, L) or (C, L).
+
+    As ``torch.nn.functional.conv_transpose1d``: every input sample adds
+    its weights, scaled, to the output, ``stride`` apart::
+
+        out[n, g*Cout/groups + o, i*stride + q*dilation - padding] +=
+            input[n, g*C/groups + c, i] * weight[g*C/groups + c, o, q]
+
+    plus ``bias[o]``; complex weights are not conjugated. Output length
+    ``(L - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1``.
+    It is the adjoint of `conv1d` with the same stride, padding, dilation
+    and groups. Computed as a gather per output phase (a small correlation
+    per residue of the output position modulo `stride`): no zero
+    insertion, no atomics.
+
+    Parameters
+    ----------
+    input : array_like
+        Shape (N, C, L), or (C, L) for one unbatched input.
+    weight : array_like
+        Shape (C, Cout/groups, k) -- the layout of ``torch.nn.ConvTranspose1d``.
+    bias : array_like, optional
+        Shape (Cout,).
+    stride, dilation : int or tuple of one int
+        At least 1.
+    padding : int or tuple of one int
+        Removed from both ends of the output (``dilation*(k-1) - padding``
+        zeros on the input side, in the zero-insertion picture).
+    output_padding : int or tuple of one int
+        Added at the end of the output; smaller than `stride` or
+        `dilation`. It picks one of the input sizes that `conv1d` with
+        this stride maps to the same length (``output_size=`` of the torch
+        module's forward).
+    groups : int
+        Input and output channels split into independent groups.
+    out : ndarray, optional
+        C-contiguous, of the result's exact shape and dtype, not
+        overlapping the inputs; returned.
+    threads : int, optional
+        Threads to use (default: `fastconv.get_num_threads()`); the result
+        is bitwise the same for any number.
+
+    Returns
+    -------
+    ndarray
+        dtype ``numpy.result_type(input, weight, bias)``, computed as in
+        `conv1d`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> nn.conv_transpose1d(np.array([[[1.0, 2.0]]]), np.array([[[1.0, 10.0, 100.0]]]), stride=2)
+    array([[[  1.,  10., 102.,  20., 200.]]])
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, out, threads, 1, "conv_transpose1d")
+
+
+def conv_transpose2d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
+                     stride: IntOrTuple = 1, padding: IntOrTuple = 0,
+                     output_padding: IntOrTuple = 0, groups: int = 1, dilation: IntOrTuple = 1,
+                     *, out: Optional[Array] = None, threads: Threads = None) -> Array:
+    """2-D transposed convolution layer over (N, C, H, W) or (C, H, W).
+
+    As ``torch.nn.functional.conv_transpose2d``; every parameter of
+    `conv_transpose1d` applies, an int or a tuple (rows, columns), with
+    weight of shape (C, Cout/groups, kh, kw). The adjoint of `conv2d`
+    with the same arguments; used to upsample (stride 2 with a 4x4
+    kernel and padding 1 doubles the size exactly).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> x = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    >>> nn.conv_transpose2d(x, np.ones((1, 1, 2, 2)), stride=2)[0, 0]
+    array([[1., 1., 2., 2.],
+           [1., 1., 2., 2.],
+           [3., 3., 4., 4.],
+           [3., 3., 4., 4.]])
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, out, threads, 2, "conv_transpose2d")
+
+
 def _sizes(value, name, naxes, minimum):
     values = _args.per_axis(value, name, naxes, minimum=minimum)
     if any(v > _MAX_SIZE for v in values):
@@ -131,8 +222,9 @@ def _sizes(value, name, naxes, minimum):
     return values
 
 
-def _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, out, threads,
-          naxes, name):
+def _layer_arrays(input, weight, bias, naxes, name, weight_layout):
+    """The layer's arrays (input batched), whether the input was batched,
+    and the result dtype."""
     arrays = [_args.as_input(input, "input"), _args.as_input(weight, "weight")]
     if bias is not None:
         arrays.append(_args.as_input(bias, "bias"))
@@ -140,22 +232,44 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, 
         if a.dtype.kind == "O":
             raise TypeError(f"{argname}: {name} needs numbers, got dtype object")
     x, w = arrays[0], arrays[1]
-    b = arrays[2] if bias is not None else None
     spatial = "(N, C, L) or (C, L)" if naxes == 1 else "(N, C, H, W) or (C, H, W)"
     if x.ndim not in (naxes + 1, naxes + 2):
         raise ValueError(f"input: {name} expects shape {spatial}, got {x.shape}")
     if w.ndim != naxes + 2:
         kernel = "k" if naxes == 1 else "kh, kw"
-        raise ValueError(f"weight: {name} expects shape (Cout, C/groups, {kernel}), "
+        raise ValueError(f"weight: {name} expects shape ({weight_layout}, {kernel}), "
                          f"got {w.shape}")
-    if b is not None and b.shape != (w.shape[0],):
-        raise ValueError(f"bias: expected shape ({w.shape[0]},), got {b.shape}")
     batched = x.ndim == naxes + 2
-    if not batched:
-        x = x[None]
+    return (x if batched else x[None]), w, (arrays[2] if bias is not None else None), \
+        batched, np.result_type(*arrays)
+
+
+def _groups(groups):
     if isinstance(groups, (tuple, list)):
         raise TypeError(f"groups: expected an int, got {groups!r}")
-    groups = _sizes(groups, "groups", 1, 1)[0]
+    return _sizes(groups, "groups", 1, 1)[0]
+
+
+def _run_layer(run, shape, x, w, b, batched, result_dtype, out):
+    """Allocate (or check `out`), then `run(x, w, b, target)` in the
+    compute dtype; the result as the caller gets it."""
+    cdtype = _args.compute_dtype(result_dtype)
+    result_shape = shape if batched else shape[1:]
+    if out is not None:
+        _args.check_out(out, result_shape, result_dtype, [a for a in (x, w, b) if a is not None])
+    target = _args.compute_target(out, result_shape, result_dtype, cdtype)
+    run(_args.to_compute(x, cdtype), _args.to_compute(w, cdtype),
+        None if b is None else _args.to_compute(b, cdtype), target if batched else target[None])
+    return _args.finish(target, result_dtype, out)
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, out, threads,
+          naxes, name):
+    x, w, b, batched, result_dtype = _layer_arrays(input, weight, bias, naxes, name,
+                                                   "Cout, C/groups")
+    if b is not None and b.shape != (w.shape[0],):
+        raise ValueError(f"bias: expected shape ({w.shape[0]},), got {b.shape}")
+    groups = _groups(groups)
     strides = _sizes(stride, "stride", naxes, 1)
     dilations = _sizes(dilation, "dilation", naxes, 1)
     same = isinstance(padding, str) and padding == "same"
@@ -171,16 +285,21 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, 
     nthreads = _args.threads_arg(threads)
     options = (strides, dilations, pads, [], same, groups, padding_mode)
     shape = tuple(_core.conv_output_shape(x.shape, w.shape, *options))
-    result_dtype = np.result_type(*arrays)
-    cdtype = _args.compute_dtype(result_dtype)
-    result_shape = shape if batched else shape[1:]
-    if out is not None:
-        _args.check_out(out, result_shape, result_dtype, arrays)
-    target = _args.compute_target(out, result_shape, result_dtype, cdtype)
-    _core.conv_layer(_args.to_compute(x, cdtype), _args.to_compute(w, cdtype),
-                     None if b is None else _args.to_compute(b, cdtype),
-                     target if batched else target[None], *options, nthreads)
-    return _args.finish(target, result_dtype, out)
+    return _run_layer(lambda *a: _core.conv_layer(*a, *options, nthreads), shape, x, w, b,
+                      batched, result_dtype, out)
+
+
+def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, out,
+                    threads, naxes, name):
+    x, w, b, batched, result_dtype = _layer_arrays(input, weight, bias, naxes, name,
+                                                   "C, Cout/groups")
+    options = (_sizes(stride, "stride", naxes, 1), _sizes(dilation, "dilation", naxes, 1),
+               _sizes(padding, "padding", naxes, 0),
+               _sizes(output_padding, "output_padding", naxes, 0), _groups(groups))
+    nthreads = _args.threads_arg(threads)
+    shape = tuple(_core.conv_transpose_output_shape(x.shape, w.shape, *options))
+    return _run_layer(lambda *a: _core.conv_transpose_layer(*a, *options, nthreads), shape,
+                      x, w, b, batched, result_dtype, out)
 
 
 @overload

@@ -1,6 +1,6 @@
 #pragma once
-// CNN convolution layers with torch.nn.functional.conv1d / conv2d
-// semantics. For input (N, C, H, W), weight (Cout, C/groups, kh, kw) and
+// CNN convolution layers with torch.nn.functional.conv1d / conv2d and
+// conv_transpose1d / conv_transpose2d semantics. For input (N, C, H, W), weight (Cout, C/groups, kh, kw) and
 // bias (Cout,):
 //
 //   out[n, o, i, j] = bias[o] + sum_{c < C/groups} sum_{p < kh, q < kw}
@@ -73,5 +73,49 @@ FASTCONV_API void conv1d(View<const T> in, View<const T> weight, View<const T> b
 template <class T>
 FASTCONV_API void conv2d(View<const T> in, View<const T> weight, View<const T> bias,
                          View<T> out, const ConvLayerOptions& options);
+
+// Transposed layers (torch.nn.functional.conv_transpose1d / 2d), the
+// adjoint of conv1d / conv2d with the same arguments. For input
+// (N, C, H, W), weight (C, Cout/groups, kh, kw) and bias (Cout,):
+//
+//   out[n, g*(Cout/groups) + o, i*sh + p*dh - pad_top, j*sw + q*dw - pad_left]
+//       += x[n, g*(C/groups) + c, i, j] * w[g*(C/groups) + c, o, p, q]
+//
+// summed over c, i, j, p, q, plus bias; complex weights are not
+// conjugated. Output size per spatial axis
+// (n - 1)*s - 2*padding + d*(k - 1) + output_padding + 1. Computed as a
+// gather per output phase (s_h x s_w ordinary layers with sub-kernels,
+// each written to its phase of the output): the same element types,
+// order of sums and bitwise thread-independence as conv2d.
+struct ConvTransposeLayerOptions {
+  // One value for every spatial axis, or one per spatial axis; empty = 1
+  // for stride and dilation, 0 for padding and output_padding.
+  std::vector<index_t> stride;
+  std::vector<index_t> dilation;
+  std::vector<index_t> padding;         // cropped from both ends of each axis
+  std::vector<index_t> output_padding;  // added at the end; < max(stride, dilation)
+  index_t groups = 1;
+  int threads = 0;  // 0 = the global setting (set_num_threads)
+};
+
+// The output shape (N, Cout, [H,] W) of a transposed layer with input
+// shape (N, C, [H,] W) and weight shape (C, Cout/groups, [kh,] kw).
+// Throws std::invalid_argument naming the bad argument (input, weight,
+// groups, stride, dilation, padding, output_padding), also when the
+// result size would overflow.
+FASTCONV_API std::vector<index_t> conv_transpose_output_shape(
+    const std::vector<index_t>& in_shape, const std::vector<index_t>& weight_shape,
+    const ConvTransposeLayerOptions& options);
+
+// Write the transposed layer's output into `out` (shape
+// conv_transpose_output_shape(...), any strides, not overlapping the
+// inputs). `bias`: shape (Cout,), or a view with data == nullptr.
+template <class T>
+FASTCONV_API void conv_transpose1d(View<const T> in, View<const T> weight, View<const T> bias,
+                                   View<T> out, const ConvTransposeLayerOptions& options);
+
+template <class T>
+FASTCONV_API void conv_transpose2d(View<const T> in, View<const T> weight, View<const T> bias,
+                                   View<T> out, const ConvTransposeLayerOptions& options);
 
 }  // namespace fastconv
