@@ -161,6 +161,15 @@ def _copy_floor(n, dtype):
     return setup
 
 
+def _multiply_floor(shape, dtype):
+    """Reading and writing an array of `shape` once: np.multiply into out=."""
+    def setup(rng):
+        a, b = rng.random(shape).astype(dtype), rng.random(shape).astype(dtype)
+        out = np.empty(shape, dtype)
+        return 0, {"np.multiply out= (floor)": lambda: np.multiply(a, b, out=out)}, {}
+    return setup
+
+
 def _tiny_1d(rng):
     x, h = rng.random(64), rng.random(3)
     runs = {"fastconv": lambda: fastconv.convolve(x, h), "numpy": lambda: np.convolve(x, h)}
@@ -184,7 +193,8 @@ def _tiny_2d(rng):
 def _transpose_case(rng):
     x = rng.random((512, 512)).astype(np.float32)
     h = rng.random((4, 4)).astype(np.float32)
-    runs = {"fastconv": lambda: fastconv.conv_transpose(x, h, stride=2)}
+    out = np.empty((1026, 1026), np.float32)  # into out=, as the floor below
+    runs = {"fastconv": lambda: fastconv.conv_transpose(x, h, stride=2, out=out)}
     if torch is not None:
         xt, ht = torch.from_numpy(x)[None, None], torch.from_numpy(h)[None, None]
         runs["torch"] = lambda: F.conv_transpose2d(xt, ht, stride=2)
@@ -248,6 +258,21 @@ def _layer_case(n, cin, size, cout, k, dtype=np.float32, stride=1, padding=0, gr
     return setup
 
 
+def _transposed_layer_case(cin, size, cout, k, stride, padding=0, groups=1):
+    """A transposed CNN layer (nn.conv_transpose2d, N=1) against torch; the
+    work counted is the useful 2 N Cin Hin Win (Cout/groups) kh kw."""
+    def setup(rng):
+        x = rng.standard_normal((1, cin) + size).astype(np.float32)
+        w = rng.standard_normal((cin, cout // groups, k, k)).astype(np.float32)
+        kw = dict(stride=stride, padding=padding, groups=groups)
+        runs = {"fastconv": lambda: fastconv.nn.conv_transpose2d(x, w, **kw)}
+        if torch is not None:
+            xt, wt = torch.from_numpy(x), torch.from_numpy(w)
+            runs["torch"] = lambda: F.conv_transpose2d(xt, wt, **kw)
+        return 2 * x.size * (cout // groups) * k * k, runs, {"torch": lambda r: r.numpy()}
+    return setup
+
+
 CASES = {
     "H1": ("2-D f32 1024x1024, 3x3, same", _image_case((1024, 1024), 3, np.float32, True)),
     "H2": ("2-D f32 1024x1024, 7x7, same", _image_case((1024, 1024), 7, np.float32, True)),
@@ -264,6 +289,8 @@ CASES = {
             _gaussian_case(False)),
     "H10-sep": ("the same via convolve_separable(x, g, g)", _gaussian_case(True)),
     "H11": ("transposed 2-D f32 512x512, 4x4, stride 2", _transpose_case),
+    "H11-floor": ("np.multiply into out= of H11's result size",
+                  _multiply_floor((1026, 1026), np.float32)),
     "pool2d": ("max_pool2d 2x2 stride 2, (8, 64, 112, 112) f32, with indices", _pool_case),
     "H12": ("conv2d 3x3 pad 1, N1 C64 56x56 -> 64", _layer_case(1, 64, (56, 56), 64, 3, padding=1)),
     "H13": ("conv2d 3x3 pad 1, N8 C64 56x56 -> 64", _layer_case(8, 64, (56, 56), 64, 3, padding=1)),
@@ -277,6 +304,12 @@ CASES = {
     "H21": ("conv1d k5 pad 2, N8 C64 L4096 -> 64", _layer_case(8, 64, 4096, 64, 5, padding=2)),
     "H23": ("conv2d f64 3x3 pad 1, N1 C64 56x56 -> 64",
             _layer_case(1, 64, (56, 56), 64, 3, np.float64, padding=1)),
+    "H15": ("conv_transpose2d 4x4 stride 2 pad 1, N1 C256 14x14 -> 128",
+            _transposed_layer_case(256, (14, 14), 128, 4, 2, padding=1)),
+    "H22": ("FCN-32s conv_transpose2d 64x64 stride 32, N1 C21 16x16 -> 21",
+            _transposed_layer_case(21, (16, 16), 21, 64, 32)),
+    "H24": ("depthwise conv_transpose2d 4x4 stride 2 pad 1, N1 C21 128x128",
+            _transposed_layer_case(21, (128, 128), 21, 4, 2, padding=1, groups=21)),
     "H9-floor": ("np.copy of H9's input", _copy_floor(1_000_000, np.float64)),
     "H16-1d": ("per call: 1-D f64 N=64, K=3, full (us)", _tiny_1d),
     "H16-2d": ("per call: 2-D f32 8x8, 3x3, same (us)", _tiny_2d),

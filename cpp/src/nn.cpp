@@ -234,7 +234,7 @@ TransposedPlan plan_transposed(const std::vector<index_t>& in_shape,
     const index_t reach = checked_add(checked_mul(p.n[i] - 1, p.s[i], "stride"),
                                       checked_mul(p.d[i], p.k[i] - 1, "dilation"), "input");
     const index_t len = checked_add(reach, 1 + opad[a], "input") - checked_mul(2, pad[a], "padding");
-    if (len < 1)
+    if (len < 0)  // (an empty output is torch's answer for length 0)
       throw std::invalid_argument("padding: too large for input size " + std::to_string(p.n[i]) +
                                   ", the output would have size " + std::to_string(len));
     p.out[i] = len;
@@ -333,6 +333,12 @@ struct ScratchSizes {
   }
 };
 
+// Few channels per group (depthwise): one channel at a time, pieces of a
+// vector (the narrow kernel); else blocks of channel vectors x pixels.
+inline bool uses_wide_kernel(index_t cout_g, const kernels::KernelTable& table, index_t lanes) {
+  return cout_g * 2 >= table.conv_channel_vecs * lanes;
+}
+
 template <class T>
 struct ThreadScratch {
   explicit ThreadScratch(const ScratchSizes& s)
@@ -354,13 +360,23 @@ constexpr index_t kVectorsPerTask = 48;
 constexpr index_t kPanelBytes = index_t(1) << 19;
 constexpr index_t kPassBytes = 24 << 10;
 
+// The odd column phase of a stride-2 transposed layer, run beside the
+// even one (the plan's) by the paired kernel: its taps (at the plan's
+// dilation), the panel positions of either phase's first tap, and the
+// output's width in columns.
+struct ColumnPair {
+  index_t taps, shift_even, shift_odd, columns;
+};
+
 // One layer -- or one output phase of a transposed layer -- planned for
 // the kernels: the kernel, the task geometry and the weights packed per
 // (group, channel block). run_layers() packs and runs a list of them.
+// With a ColumnPair, `output` is the even phase (its column step that of
+// one phase) and the weights list the even phase's taps, then the odd's.
 template <class T>
 struct LayerRun {
   LayerRun(const LayerPlan& plan, View<const T> input, LayerWeights<T> w, View<const T> b,
-           View<T> output);
+           View<T> output, const ColumnPair* pair = nullptr);
 
   index_t taps() const { return K; }
   index_t pack_tasks() const { return p.groups * blocks; }
@@ -384,7 +400,9 @@ struct LayerRun {
   index_t L = 1, R = 1, piece = 1;
   bool wide_kernel = false;
   kernels::ConvKernel<T> kernel = &portable_conv<T>;
-  index_t K, blocks;
+  bool paired = false;
+  ColumnPair pair{};
+  index_t K, K_even, blocks;  // (K_even: the even phase's taps, of K)
   // Task geometry: output columns [c0, c0 + cols), rows [r0, r0 + rows).
   index_t col_block, vec_row, phase_len, row_len, row_block, ch_len;
   size_t panel_size;
@@ -402,21 +420,25 @@ struct LayerRun {
 
 template <class T>
 LayerRun<T>::LayerRun(const LayerPlan& plan, View<const T> input, LayerWeights<T> w,
-                      View<const T> b, View<T> output)
+                      View<const T> b, View<T> output, const ColumnPair* column_pair)
     : p(plan), in(std::move(input)), bias(std::move(b)), out(std::move(output)),
       weights(std::move(w)) {
   const kernels::KernelTable& table = kernels::active_table();
-  const auto [wide, narrow] = kernels::conv_kernels<T>(table);
-  if (wide != nullptr) {
+  const kernels::ConvKernels<T> simd = kernels::conv_kernels<T>(table);
+  if (simd.wide != nullptr) {
     L = table.vec_bytes / static_cast<index_t>(sizeof(T));
-    // Few channels per group (depthwise): one channel at a time, pieces
-    // of a vector; else blocks of channel vectors x pixels.
-    wide_kernel = p.cout_g * 2 >= table.conv_channel_vecs * L;
+    wide_kernel = uses_wide_kernel(p.cout_g, table, L);
     R = wide_kernel ? table.conv_channel_vecs * L : 1;
     piece = wide_kernel ? table.conv_pixels : L;
-    kernel = wide_kernel ? wide : narrow;
+    kernel = wide_kernel ? simd.wide : simd.narrow;
+    if (column_pair) {
+      paired = true;
+      pair = *column_pair;
+      kernel = simd.paired;
+    }
   }
-  K = p.cin_g * p.kh * p.kw;
+  K_even = p.cin_g * p.kh * p.kw;
+  K = K_even + (paired ? p.cin_g * p.kh * pair.taps : 0);
   blocks = (p.cout_g + R - 1) / R;
   packed_bias.assign(bias.data ? static_cast<size_t>(p.groups * blocks * R) : 0, T(0));
 
@@ -428,7 +450,10 @@ LayerRun<T>::LayerRun(const LayerPlan& plan, View<const T> input, LayerWeights<T
   // phase (q*d_w) % s_w, position c + (q*d_w) / s_w.
   // (the narrow kernel reads whole vectors past the last column; the wide
   // one reads single positions)
-  phase_len = (wide_kernel ? col_block : vec_row * L) + (p.kw - 1) * p.dw / p.sw;
+  const index_t reach = paired ? std::max(pair.shift_even + (p.kw - 1) * p.dw,
+                                           pair.shift_odd + (pair.taps - 1) * p.dw)
+                               : (p.kw - 1) * p.dw / p.sw;
+  phase_len = (wide_kernel ? col_block : vec_row * L) + reach;
   row_len = checked_mul(phase_len, p.sw, "stride");
   row_block = std::clamp((kVectorsPerTask + vec_row - 1) / vec_row, index_t(1), p.oh);
   while (row_block > 1 && p.cin_g * rows_in(row_block) * row_len * index_t(sizeof(T)) > kPanelBytes)
@@ -445,7 +470,12 @@ LayerRun<T>::LayerRun(const LayerPlan& plan, View<const T> input, LayerWeights<T
     for (index_t kp = 0; kp < p.kh; ++kp)
       for (index_t kq = 0; kq < p.kw; ++kq)
         x_off.push_back(c * ch_len + kp * p.dh * row_len + (kq * p.dw) % p.sw * phase_len +
-                        kq * p.dw / p.sw);
+                        kq * p.dw / p.sw + (paired ? pair.shift_even : 0));
+  if (paired)  // (p.sw == 1)
+    for (index_t c = 0; c < p.cin_g; ++c)
+      for (index_t kp = 0; kp < p.kh; ++kp)
+        for (index_t kq = 0; kq < pair.taps; ++kq)
+          x_off.push_back(c * ch_len + kp * p.dh * row_len + pair.shift_odd + kq * p.dw);
 
   row_blocks = (p.oh + row_block - 1) / row_block;
   col_blocks = (p.ow + col_block - 1) / col_block;
@@ -563,7 +593,8 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
       for (index_t c = 0; c < cols; c += piece, ++nv) {
         s.x_base[nv] = r * p.sh * row_len + c;
         s.out_off[nv] = r * out.strides[2] + c * out.strides[3];
-        s.lanes[nv] = std::min(piece, cols - c);
+        s.lanes[nv] = paired ? std::min(2 * piece, pair.columns - 2 * (c0 + c))
+                             : std::min(piece, cols - c);
       }
   } else {
     auto position_out = [&](index_t r, index_t c) {
@@ -611,6 +642,12 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
                              s.partial,
                              k0 == 0,
                              k1 == K};
+      if (paired) {  // (one pass: the narrow kernel)
+        t.K = K_even;
+        t.x_off2 = x_off.data() + K_even;
+        t.w2 = wb + K_even;
+        t.K2 = K - K_even;
+      }
       kernel(t);
     }
   }
@@ -705,7 +742,10 @@ void conv_layer(View<const T> in, View<const T> weight, View<const T> bias, View
 
 // A transposed layer: one run per output phase (phases.hpp), each an
 // ordinary layer over the input with a flipped sub-kernel, written to its
-// phase of the output (rows phi_h::s_h, columns phi_w::s_w).
+// phase of the output (rows phi_h::s_h, columns phi_w::s_w). With few
+// channels per group and column stride 2, the two column phases of a row
+// phase run together (the paired kernel), so that the output is stored in
+// whole vectors.
 template <class T>
 void transposed_layer(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
                       const ConvTransposeLayerOptions& o, int spatial) {
@@ -715,20 +755,86 @@ void transposed_layer(View<const T> in, View<const T> weight, View<const T> bias
   if (out.size() == 0) return;
   const View<const T> x = as_4d(in), w = as_4d(weight);
   const View<T> y = as_4d(out);
+  auto phase = [&](int axis, index_t phi) {
+    return detail::output_phase(phi, tp.k[axis], tp.s[axis], tp.d[axis], tp.pad[axis],
+                                tp.out[axis]);
+  };
+  // The output of phase (phi_h, phi_w).
+  auto phase_out = [&](index_t phi_h, index_t phi_w, const detail::OutputPhase& ph,
+                       const detail::OutputPhase& pw) {
+    View<T> v = y;
+    v.data += phi_h * y.strides[2] + phi_w * y.strides[3];
+    v.shape[2] = ph.count;
+    v.shape[3] = pw.count;
+    v.strides[2] *= tp.s[0];
+    v.strides[3] *= tp.s[1];
+    return v;
+  };
+  // The layer of phase (ph, pw) with the plan's channels (zero padding:
+  // the phase reads only the input).
+  auto phase_plan = [&](const detail::OutputPhase& ph, const detail::OutputPhase& pw) {
+    LayerPlan p{};
+    p.spatial = tp.spatial;
+    p.batch = tp.batch;
+    p.channels = tp.channels;
+    p.out_channels = tp.out_channels;
+    p.groups = tp.groups;
+    p.cin_g = tp.cin_g;
+    p.cout_g = tp.cout_g;
+    p.h = tp.n[0];
+    p.w = tp.n[1];
+    p.kh = ph.taps;
+    p.kw = pw.taps;
+    p.sh = p.sw = 1;
+    p.dh = ph.dilation;
+    p.dw = pw.dilation;
+    p.pad_top = -ph.offset;
+    p.pad_left = -pw.offset;
+    p.oh = ph.count;
+    p.ow = pw.count;
+    p.mode = PaddingMode::zeros;
+    return p;
+  };
+  // weight[g*cin_g + c, o % cout_g, tap_h(qh), tap_w(qw)] for output channel o
+  LayerWeights<T> lw{w.data, {}, {}};
+  for (index_t oc = 0; oc < tp.out_channels; ++oc)
+    lw.channel_at.push_back(oc / tp.cout_g * tp.cin_g * w.strides[0] + oc % tp.cout_g * w.strides[1]);
+  auto add_taps = [&](LayerWeights<T>& lws, const detail::OutputPhase& ph,
+                      const detail::OutputPhase& pw) {
+    for (index_t c = 0; c < tp.cin_g; ++c)
+      for (index_t qh = 0; qh < ph.taps; ++qh)
+        for (index_t qw = 0; qw < pw.taps; ++qw)
+          lws.tap_at.push_back(c * w.strides[0] + ph.tap(qh) * w.strides[2] + pw.tap(qw) * w.strides[3]);
+  };
+
+  const kernels::KernelTable& table = kernels::active_table();
+  const bool pair_columns =
+      kernels::conv_kernels<T>(table).paired != nullptr && tp.s[1] == 2 && tp.out[1] >= 2 &&
+      !uses_wide_kernel(tp.cout_g, table, table.vec_bytes / static_cast<index_t>(sizeof(T)));
   std::vector<LayerRun<T>> runs;
+  runs.reserve(static_cast<size_t>(std::min(tp.s[0], tp.out[0]) * std::min(tp.s[1], tp.out[1])));
   index_t work = 0;  // multiply-adds
-  for (index_t phi_h = 0; phi_h < std::min(tp.s[0], tp.out[0]); ++phi_h)
+  for (index_t phi_h = 0; phi_h < std::min(tp.s[0], tp.out[0]); ++phi_h) {
+    const detail::OutputPhase ph = phase(0, phi_h);
+    if (pair_columns && ph.taps > 0) {
+      const detail::OutputPhase even = phase(1, 0), odd = phase(1, 1);
+      if (even.taps > 0 && odd.taps > 0) {  // (the same dilation, d / gcd(d, 2))
+        LayerPlan p = phase_plan(ph, even);
+        const index_t first = std::min(even.offset, odd.offset);
+        p.pad_left = -first;
+        const ColumnPair pair{odd.taps, even.offset - first, odd.offset - first, tp.out[1]};
+        LayerWeights<T> pw{lw.data, lw.channel_at, {}};
+        add_taps(pw, ph, even);
+        add_taps(pw, ph, odd);
+        const View<T> yp = phase_out(phi_h, 0, ph, even);
+        runs.emplace_back(p, x, std::move(pw), bias, yp, &pair);
+        work += yp.size() * runs.back().taps();
+        continue;
+      }
+    }
     for (index_t phi_w = 0; phi_w < std::min(tp.s[1], tp.out[1]); ++phi_w) {
-      const detail::OutputPhase ph =
-          detail::output_phase(phi_h, tp.k[0], tp.s[0], tp.d[0], tp.pad[0], tp.out[0]);
-      const detail::OutputPhase pw =
-          detail::output_phase(phi_w, tp.k[1], tp.s[1], tp.d[1], tp.pad[1], tp.out[1]);
-      View<T> yp = y;
-      yp.data += phi_h * y.strides[2] + phi_w * y.strides[3];
-      yp.shape[2] = ph.count;
-      yp.shape[3] = pw.count;
-      yp.strides[2] *= tp.s[0];
-      yp.strides[3] *= tp.s[1];
+      const detail::OutputPhase pw = phase(1, phi_w);
+      const View<T> yp = phase_out(phi_h, phi_w, ph, pw);
       if (ph.taps == 0 || pw.taps == 0) {  // no tap reaches the phase: the bias
         for (index_t n = 0; n < tp.batch; ++n)
           for (index_t c = 0; c < tp.out_channels; ++c) {
@@ -739,37 +845,12 @@ void transposed_layer(View<const T> in, View<const T> weight, View<const T> bias
           }
         continue;
       }
-      LayerPlan p{};
-      p.spatial = tp.spatial;
-      p.batch = tp.batch;
-      p.channels = tp.channels;
-      p.out_channels = tp.out_channels;
-      p.groups = tp.groups;
-      p.cin_g = tp.cin_g;
-      p.cout_g = tp.cout_g;
-      p.h = tp.n[0];
-      p.w = tp.n[1];
-      p.kh = ph.taps;
-      p.kw = pw.taps;
-      p.sh = p.sw = 1;
-      p.dh = ph.dilation;
-      p.dw = pw.dilation;
-      p.pad_top = -ph.offset;
-      p.pad_left = -pw.offset;
-      p.oh = ph.count;
-      p.ow = pw.count;
-      p.mode = PaddingMode::zeros;
-      // weight[g*cin_g + c, o % cout_g, tap_h(qh), tap_w(qw)] for output channel o
-      LayerWeights<T> lw{w.data, {}, {}};
-      for (index_t oc = 0; oc < p.out_channels; ++oc)
-        lw.channel_at.push_back(oc / p.cout_g * p.cin_g * w.strides[0] + oc % p.cout_g * w.strides[1]);
-      for (index_t c = 0; c < p.cin_g; ++c)
-        for (index_t qh = 0; qh < p.kh; ++qh)
-          for (index_t qw = 0; qw < p.kw; ++qw)
-            lw.tap_at.push_back(c * w.strides[0] + ph.tap(qh) * w.strides[2] + pw.tap(qw) * w.strides[3]);
-      runs.emplace_back(p, x, std::move(lw), bias, yp);
+      LayerWeights<T> pws{lw.data, lw.channel_at, {}};
+      add_taps(pws, ph, pw);
+      runs.emplace_back(phase_plan(ph, pw), x, std::move(pws), bias, yp);
       work += yp.size() * runs.back().taps();
     }
+  }
   if (!runs.empty()) run_layers(runs, detail::resolve_threads(o.threads, work, 1));
 }
 

@@ -13,7 +13,9 @@
 //
 // Narrow kernel, for one channel at a time (depthwise layers), vectorised
 // along the output row: kConvVecs1 output vectors per block, each step one
-// load per vector and one broadcast weight.
+// load per vector and one broadcast weight. Paired kernel: the narrow one
+// for the two column phases of a stride-2 transposed layer, interleaved in
+// registers so that the output is stored in whole vectors.
 
 template <class T, int P>
 static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
@@ -124,4 +126,70 @@ static void conv_vectors(const ConvTask<T>& t) {
 template <class T>
 static void conv_narrow(const ConvTask<T>& t) {
   conv_vectors<T, kConvVecs1>(t);
+}
+
+// Interleave a and b: (a0 b0 a1 b1 ...) in lo, then the rest in hi.
+template <int L, class V, int... Is>
+static inline void interleave(V a, V b, V& lo, V& hi, std::integer_sequence<int, Is...>) {
+  lo = __builtin_shufflevector(a, b, (Is % 2 ? L + Is / 2 : Is / 2)...);
+  hi = __builtin_shufflevector(a, b, (Is % 2 ? L + L / 2 + Is / 2 : L / 2 + Is / 2)...);
+}
+
+// One channel, two column phases: U output vectors of each.
+template <class T, int U>
+static inline void conv_pair_block(const ConvTask<T>& t, index_t v0) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  using V = typename Lanes<T, L>::type;
+  V even[U], odd[U];
+  const V b = V{} + (t.bias ? t.bias[0] : T(0));
+  FASTCONV_UNROLL for (int u = 0; u < U; ++u) even[u] = odd[u] = b;
+  const T* xb[U];
+  FASTCONV_UNROLL for (int u = 0; u < U; ++u) xb[u] = t.panel + t.x_base[v0 + u];
+  for (index_t r = 0; r < t.K; ++r) {
+    const index_t off = t.x_off[r];
+    const T wr = t.w[r];
+    FASTCONV_UNROLL for (int u = 0; u < U; ++u) even[u] += load_vec<V>(xb[u] + off) * wr;
+  }
+  for (index_t r = 0; r < t.K2; ++r) {
+    const index_t off = t.x_off2[r];
+    const T wr = t.w2[r];
+    FASTCONV_UNROLL for (int u = 0; u < U; ++u) odd[u] += load_vec<V>(xb[u] + off) * wr;
+  }
+  const index_t step = t.out_w_step / 2;  // between output columns
+  FASTCONV_UNROLL for (int u = 0; u < U; ++u) {
+    V lo, hi;
+    interleave<L>(even[u], odd[u], lo, hi, std::make_integer_sequence<int, L>{});
+    T* o = t.out + t.out_off[v0 + u];
+    const index_t columns = t.lanes[v0 + u];
+    if (columns == 2 * L && step == 1) {
+      store_vec(o, lo);
+      store_vec(o + L, hi);
+    } else {
+      T tmp[2 * L];
+      store_vec(tmp, lo);
+      store_vec(tmp + L, hi);
+      for (index_t l = 0; l < columns; ++l) o[l * step] = tmp[l];
+    }
+  }
+}
+
+template <class T, int U>
+static void conv_pair_vectors(const ConvTask<T>& t) {
+  index_t v = 0;
+  for (; v + U <= t.n_vec; v += U) conv_pair_block<T, U>(t, v);
+  if constexpr (U > 1) {
+    if (v < t.n_vec) {
+      ConvTask<T> rest = t;
+      rest.x_base += v;
+      rest.out_off += v;
+      rest.lanes += v;
+      rest.n_vec = t.n_vec - v;
+      conv_pair_vectors<T, U / 2>(rest);
+    }
+  }
+}
+
+template <class T>
+static void conv_paired(const ConvTask<T>& t) {
+  conv_pair_vectors<T, kConvVecs1 / 2>(t);
 }

@@ -78,6 +78,14 @@ using TileKernel = void (*)(const TileTask<T>&);
 // not `last` leaves its sums there (R per position, conv_pixels positions
 // per piece) instead of storing them -- the same operations in the same
 // order as one pass, so the same bits.
+//
+// Paired kernel (a transposed layer's two column phases at stride 2):
+// as the narrow kernel, with a second reduction over the K2 taps
+// x_off2/w2 for the odd output columns; piece v's outputs m of the first
+// go to column 2m and of the second to 2m + 1 (out_w_step is the step of
+// m), the two vectors interleaved into 2*lanes[v] <= 2 vectors' worth of
+// consecutive columns (lanes[v] counts the columns stored: at most twice
+// a vector).
 template <class T>
 struct ConvTask {
   const T* panel;
@@ -97,6 +105,9 @@ struct ConvTask {
   T* partial;
   bool first;
   bool last;
+  const index_t* x_off2 = nullptr;  // paired kernel only
+  const T* w2 = nullptr;
+  index_t K2 = 0;
 };
 
 template <class T>
@@ -125,8 +136,10 @@ struct KernelTable {
   int conv_pixels;
   ConvKernel<float> conv_f32;
   ConvKernel<float> conv1_f32;
+  ConvKernel<float> conv2_f32;  // paired
   ConvKernel<double> conv_f64;
   ConvKernel<double> conv1_f64;
+  ConvKernel<double> conv2_f64;
 };
 
 namespace baseline { const KernelTable& table(); }
@@ -144,15 +157,18 @@ template <class T> TileKernel<T> tile_kernel(const KernelTable&) { return nullpt
 template <> inline TileKernel<float> tile_kernel(const KernelTable& t) { return t.tile_f32; }
 template <> inline TileKernel<double> tile_kernel(const KernelTable& t) { return t.tile_f64; }
 
-// The wide (conv_block channels) and narrow (1 channel) layer kernels of T.
-template <class T> std::pair<ConvKernel<T>, ConvKernel<T>> conv_kernels(const KernelTable&) {
-  return {nullptr, nullptr};
+// The layer kernels of T: wide (conv_channel_vecs vectors of channels),
+// narrow (1 channel) and paired; nullptr where T has none.
+template <class T>
+struct ConvKernels {
+  ConvKernel<T> wide = nullptr, narrow = nullptr, paired = nullptr;
+};
+template <class T> ConvKernels<T> conv_kernels(const KernelTable&) { return {}; }
+template <> inline ConvKernels<float> conv_kernels(const KernelTable& t) {
+  return {t.conv_f32, t.conv1_f32, t.conv2_f32};
 }
-template <> inline std::pair<ConvKernel<float>, ConvKernel<float>> conv_kernels(const KernelTable& t) {
-  return {t.conv_f32, t.conv1_f32};
-}
-template <> inline std::pair<ConvKernel<double>, ConvKernel<double>> conv_kernels(const KernelTable& t) {
-  return {t.conv_f64, t.conv1_f64};
+template <> inline ConvKernels<double> conv_kernels(const KernelTable& t) {
+  return {t.conv_f64, t.conv1_f64, t.conv2_f64};
 }
 
 template <class T> RowKernel<T> row_kernel(const KernelTable& t);

@@ -86,6 +86,8 @@ static const KernelTable kTable = {
     kConvPixels,
     &conv_wide<float>,
     &conv_narrow<float>,
+    &conv_paired<float>,
     &conv_wide<double>,
     &conv_narrow<double>,
+    &conv_paired<double>,
 };
