@@ -354,9 +354,12 @@ struct ThreadScratch {
 // Output columns per task: whole rows up to this many, so that a panel of
 // many channels stays in L2.
 constexpr index_t kColumnBlock = 512;
-// About this many output vectors per task; fewer rows when the panel would
-// exceed kPanelBytes.
+// About this many output vectors (pieces) per task, for the wide and the
+// narrow kernels; fewer rows when the panel would exceed kPanelBytes. (A
+// task copies the kernel's reach of rows more than it computes: narrow
+// kernels, with less work per row, take more rows.)
 constexpr index_t kVectorsPerTask = 48;
+constexpr index_t kNarrowVectorsPerTask = 256;
 constexpr index_t kPanelBytes = index_t(1) << 19;
 constexpr index_t kPassBytes = 24 << 10;
 
@@ -442,7 +445,9 @@ LayerRun<T>::LayerRun(const LayerPlan& plan, View<const T> input, LayerWeights<T
   blocks = (p.cout_g + R - 1) / R;
   packed_bias.assign(bias.data ? static_cast<size_t>(p.groups * blocks * R) : 0, T(0));
 
-  col_block = std::min(p.ow, kColumnBlock);
+  // (equal blocks: a block of a few columns would copy a whole panel)
+  const index_t even_blocks = (p.ow + kColumnBlock - 1) / kColumnBlock;
+  col_block = (p.ow + even_blocks - 1) / even_blocks;
   vec_row = (col_block + L - 1) / L;
   // Panel: per channel `panel_rows` input rows of `row_len` = s_w phases of
   // `phase_len` positions; position j of phase f holds input column
@@ -455,7 +460,8 @@ LayerRun<T>::LayerRun(const LayerPlan& plan, View<const T> input, LayerWeights<T
                                : (p.kw - 1) * p.dw / p.sw;
   phase_len = (wide_kernel ? col_block : vec_row * L) + reach;
   row_len = checked_mul(phase_len, p.sw, "stride");
-  row_block = std::clamp((kVectorsPerTask + vec_row - 1) / vec_row, index_t(1), p.oh);
+  const index_t per_task = wide_kernel ? kVectorsPerTask : kNarrowVectorsPerTask;
+  row_block = std::clamp((per_task + vec_row - 1) / vec_row, index_t(1), p.oh);
   while (row_block > 1 && p.cin_g * rows_in(row_block) * row_len * index_t(sizeof(T)) > kPanelBytes)
     row_block = (row_block + 1) / 2;
   ch_len = checked_mul(rows_in(row_block), row_len, "dilation");

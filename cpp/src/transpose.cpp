@@ -8,8 +8,10 @@
 #include <complex>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 
 #include "execute.hpp"
+#include "fastconv/nn.hpp"
 #include "phases.hpp"
 
 namespace fastconv {
@@ -87,6 +89,65 @@ TransposePlan plan(const std::vector<index_t>& in_shape, const std::vector<index
   return p;
 }
 
+// The batch axes of `v` (those not transposed) as one axis of
+// v.strides[first] per step and `count` steps, or false if they do not
+// merge into one.
+template <class V>
+bool merged_batch(const V& v, const TransposePlan& p, index_t& count, index_t& stride) {
+  count = 1;
+  stride = 0;
+  index_t next = -1;  // the batch axis after the current one
+  for (int a = p.rank - 1; a >= 0; --a) {
+    if (p.kernel_axis[a] >= 0 || v.shape[a] == 1) continue;
+    if (next >= 0 && v.strides[a] != v.strides[next] * v.shape[next]) return false;
+    if (next < 0) stride = v.strides[a];
+    count *= v.shape[a];
+    next = a;
+  }
+  return true;
+}
+
+// float and double on the CNN layer's kernels (one channel: the narrow
+// and paired kernels store whole vectors at stride 2), when the batch axes
+// merge into the layer's N axis; false otherwise.
+template <class T>
+bool transpose_as_layer(const View<const T>& in, const View<const T>& kernel, const View<T>& out,
+                        const TransposePlan& p, const TransposeOptions& o) {
+  if constexpr (!std::is_same_v<T, float> && !std::is_same_v<T, double>) {
+    return false;
+  } else {
+    index_t n_in, s_in, n_out, s_out;
+    if (!merged_batch(in, p, n_in, s_in) || !merged_batch(out, p, n_out, s_out)) return false;
+    // (N, 1, [H,] W) views of the transposed axes in kernel order
+    auto layer_view = [&](auto v, index_t n, index_t stride) {
+      decltype(v) l(v.data, {n, 1}, {stride, 0});
+      for (int i = 0; i < p.naxes; ++i) {
+        l.shape.push_back(v.shape[p.t[i].axis]);
+        l.strides.push_back(v.strides[p.t[i].axis]);
+      }
+      return l;
+    };
+    View<const T> k(kernel.data, {1, 1}, {0, 0});
+    for (int i = 0; i < p.naxes; ++i) {
+      k.shape.push_back(kernel.shape[i]);
+      k.strides.push_back(kernel.strides[i]);
+    }
+    ConvTransposeLayerOptions lo;
+    for (int i = 0; i < p.naxes; ++i) {
+      lo.stride.push_back(p.t[i].s);
+      lo.dilation.push_back(p.t[i].d);
+      lo.padding.push_back(p.t[i].pad);
+      lo.output_padding.push_back(p.t[i].opad);
+    }
+    lo.threads = o.threads;
+    const View<const T> x = layer_view(in, n_in, s_in), no_bias;
+    const View<T> y = layer_view(out, n_out, s_out);
+    if (p.naxes == 1) conv_transpose1d<T>(x, k, no_bias, y, lo);
+    else conv_transpose2d<T>(x, k, no_bias, y, lo);
+    return true;
+  }
+}
+
 }  // namespace
 
 std::vector<index_t> conv_transpose_shape(const std::vector<index_t>& in_shape,
@@ -111,6 +172,7 @@ void conv_transpose(View<const T> in, View<const T> kernel, View<T> out,
     throw std::invalid_argument("out: must not overlap in1 or in2");
   if (out.size() == 0) return;
   if (in.size() == 0) return;  // (only batch axes can be empty when out is not)
+  if (p.naxes <= 2 && transpose_as_layer(in, kernel, out, p, options)) return;
 
   // Phases: every combination of phi_i in [0, min(s_i, out_i)).
   std::array<index_t, kMaxRank> nphase{}, phi{};
