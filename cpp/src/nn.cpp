@@ -813,44 +813,56 @@ void transposed_layer(View<const T> in, View<const T> weight, View<const T> bias
           lws.tap_at.push_back(c * w.strides[0] + ph.tap(qh) * w.strides[2] + pw.tap(qw) * w.strides[3]);
   };
 
+  // The phases some tap reaches, per axis (at most k of them); the others
+  // get only the bias, written first.
+  std::array<std::vector<detail::OutputPhase>, 2> live;
+  std::array<std::vector<index_t>, 2> live_phi;
+  bool some_empty = false;
+  for (int a = 0; a < 2; ++a)
+    for (index_t phi = 0; phi < std::min(tp.s[a], tp.out[a]); ++phi) {
+      const detail::OutputPhase ph = phase(a, phi);
+      if (ph.taps == 0) {
+        some_empty = true;
+        continue;
+      }
+      live[a].push_back(ph);
+      live_phi[a].push_back(phi);
+    }
+  if (some_empty)
+    for (index_t n = 0; n < tp.batch; ++n)
+      for (index_t c = 0; c < tp.out_channels; ++c) {
+        const T v = bias.data ? bias.data[c * bias.strides[0]] : T(0);
+        T* plane = y.data + n * y.strides[0] + c * y.strides[1];
+        for (index_t i = 0; i < tp.out[0]; ++i)
+          for (index_t j = 0; j < tp.out[1]; ++j) plane[i * y.strides[2] + j * y.strides[3]] = v;
+      }
+
   const kernels::KernelTable& table = kernels::active_table();
   const bool pair_columns =
-      kernels::conv_kernels<T>(table).paired != nullptr && tp.s[1] == 2 && tp.out[1] >= 2 &&
+      kernels::conv_kernels<T>(table).paired != nullptr && tp.s[1] == 2 && live[1].size() == 2 &&
       !uses_wide_kernel(tp.cout_g, table, table.vec_bytes / static_cast<index_t>(sizeof(T)));
   std::vector<LayerRun<T>> runs;
-  runs.reserve(static_cast<size_t>(std::min(tp.s[0], tp.out[0]) * std::min(tp.s[1], tp.out[1])));
   index_t work = 0;  // multiply-adds
-  for (index_t phi_h = 0; phi_h < std::min(tp.s[0], tp.out[0]); ++phi_h) {
-    const detail::OutputPhase ph = phase(0, phi_h);
-    if (pair_columns && ph.taps > 0) {
-      const detail::OutputPhase even = phase(1, 0), odd = phase(1, 1);
-      if (even.taps > 0 && odd.taps > 0) {  // (the same dilation, d / gcd(d, 2))
-        LayerPlan p = phase_plan(ph, even);
-        const index_t first = std::min(even.offset, odd.offset);
-        p.pad_left = -first;
-        const ColumnPair pair{odd.taps, even.offset - first, odd.offset - first, tp.out[1]};
-        LayerWeights<T> pw{lw.data, lw.channel_at, {}};
-        add_taps(pw, ph, even);
-        add_taps(pw, ph, odd);
-        const View<T> yp = phase_out(phi_h, 0, ph, even);
-        runs.emplace_back(p, x, std::move(pw), bias, yp, &pair);
-        work += yp.size() * runs.back().taps();
-        continue;
-      }
+  for (size_t ih = 0; ih < live[0].size(); ++ih) {
+    const detail::OutputPhase& ph = live[0][ih];
+    const index_t phi_h = live_phi[0][ih];
+    if (pair_columns) {
+      const detail::OutputPhase &even = live[1][0], &odd = live[1][1];
+      LayerPlan p = phase_plan(ph, even);
+      const index_t first = std::min(even.offset, odd.offset);
+      p.pad_left = -first;
+      const ColumnPair pair{odd.taps, even.offset - first, odd.offset - first, tp.out[1]};
+      LayerWeights<T> pw{lw.data, lw.channel_at, {}};
+      add_taps(pw, ph, even);
+      add_taps(pw, ph, odd);
+      const View<T> yp = phase_out(phi_h, 0, ph, even);
+      runs.emplace_back(p, x, std::move(pw), bias, yp, &pair);
+      work += yp.size() * runs.back().taps();
+      continue;
     }
-    for (index_t phi_w = 0; phi_w < std::min(tp.s[1], tp.out[1]); ++phi_w) {
-      const detail::OutputPhase pw = phase(1, phi_w);
-      const View<T> yp = phase_out(phi_h, phi_w, ph, pw);
-      if (ph.taps == 0 || pw.taps == 0) {  // no tap reaches the phase: the bias
-        for (index_t n = 0; n < tp.batch; ++n)
-          for (index_t c = 0; c < tp.out_channels; ++c) {
-            const T v = bias.data ? bias.data[c * bias.strides[0]] : T(0);
-            T* plane = yp.data + n * yp.strides[0] + c * yp.strides[1];
-            for (index_t i = 0; i < ph.count; ++i)
-              for (index_t j = 0; j < pw.count; ++j) plane[i * yp.strides[2] + j * yp.strides[3]] = v;
-          }
-        continue;
-      }
+    for (size_t iw = 0; iw < live[1].size(); ++iw) {
+      const detail::OutputPhase& pw = live[1][iw];
+      const View<T> yp = phase_out(phi_h, live_phi[1][iw], ph, pw);
       LayerWeights<T> pws{lw.data, lw.channel_at, {}};
       add_taps(pws, ph, pw);
       runs.emplace_back(phase_plan(ph, pw), x, std::move(pws), bias, yp);
