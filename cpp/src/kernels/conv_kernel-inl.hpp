@@ -50,17 +50,18 @@ static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
       FASTCONV_UNROLL for (int j = 0; j < C; ++j) store_vec(partial + (i * C + j) * L, acc[i][j]);
     return;
   }
-  // Channel o of position i goes to out[o*out_ch_step + pixel_out[i]].
+  // Channel o of position i goes to out[o*out_ch_step + pixel_out[i]],
+  // written channel by channel: the planes of an NCHW output can lie a
+  // multiple of 4 KiB apart, in one set of the L1 cache, so a line is
+  // written whole before the next channel's.
   const index_t* po = t.pixel_out + v * kConvPixels;
-  FASTCONV_UNROLL for (int i = 0; i < P; ++i) {
-    if (po[i] < 0) continue;
-    T* oi = t.out + po[i];
-    FASTCONV_UNROLL for (int j = 0; j < C; ++j) {
-      const index_t n = std::min<index_t>(L, t.channels - j * L);
-      T lanes[L];
-      store_vec(lanes, acc[i][j]);
-      for (index_t l = 0; l < n; ++l) oi[(j * L + l) * t.out_ch_step] = lanes[l];
-    }
+  T tile[P][C * L];
+  FASTCONV_UNROLL for (int i = 0; i < P; ++i)
+    FASTCONV_UNROLL for (int j = 0; j < C; ++j) store_vec(tile[i] + j * L, acc[i][j]);
+  for (index_t o = 0; o < t.channels; ++o) {
+    T* oo = t.out + o * t.out_ch_step;
+    FASTCONV_UNROLL for (int i = 0; i < P; ++i)
+      if (po[i] >= 0) oo[po[i]] = tile[i][o];
   }
 }
 
