@@ -273,6 +273,28 @@ def _transposed_layer_case(cin, size, cout, k, stride, padding=0, groups=1):
     return setup
 
 
+def _segment_case(size):
+    """The whole forward of examples/python/segment.py (an encoder, an FCN
+    and a SegNet decoder) against the same network of torch.nn modules;
+    checked on decoder A's scores (decoder B's unpooling can place a
+    near-tie maximum at another index)."""
+    def setup(rng):
+        import importlib.util
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "examples",
+                            "python", "segment.py")
+        spec = importlib.util.spec_from_file_location("segment_example", path)
+        segment = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(segment)
+        image = rng.random((1, 3, size, size), dtype=np.float32)
+        weights = segment.build_weights(0)
+        runs = {"fastconv": lambda: segment.forward_fastconv(image, weights)[0]["outA"]}
+        if torch is not None:
+            modules = segment.torch_modules(weights)
+            runs["torch"] = lambda: segment.forward_torch(image, weights, None, modules)[0]["outA"]
+        return None, runs, {}
+    return setup
+
+
 CASES = {
     "H1": ("2-D f32 1024x1024, 3x3, same", _image_case((1024, 1024), 3, np.float32, True)),
     "H2": ("2-D f32 1024x1024, 7x7, same", _image_case((1024, 1024), 7, np.float32, True)),
@@ -310,6 +332,8 @@ CASES = {
             _transposed_layer_case(21, (16, 16), 21, 64, 32)),
     "H24": ("depthwise conv_transpose2d 4x4 stride 2 pad 1, N1 C21 128x128",
             _transposed_layer_case(21, (128, 128), 21, 4, 2, padding=1, groups=21)),
+    "H25": ("segmentation example forward (examples/python/segment.py), 512x512",
+            _segment_case(512)),
     "H9-floor": ("np.copy of H9's input", _copy_floor(1_000_000, np.float64)),
     "H16-1d": ("per call: 1-D f64 N=64, K=3, full (us)", _tiny_1d),
     "H16-2d": ("per call: 2-D f32 8x8, 3x3, same (us)", _tiny_2d),
