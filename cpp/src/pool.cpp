@@ -397,6 +397,8 @@ void max_unpool(View<const T> in, View<const std::int64_t> indices, View<T> out,
   const index_t in_rs = stride(in, 2), in_cs = stride(in, 1);
   const index_t ix_rs = stride(indices, 2), ix_cs = stride(indices, 1);
   const index_t out_rs = stride(out, 2), out_cs = stride(out, 1);
+  // (rows one after the other: the flat index is the offset, no division)
+  const bool flat_rows = out_rows == 1 || out_rs == out_cols * out_cs;
 
   // An out-of-plane index stops its plane; the first one (in row-major
   // order over planes) is reported, whatever the number of threads.
@@ -419,7 +421,8 @@ void max_unpool(View<const T> in, View<const std::int64_t> indices, View<T> out,
             has_bad[plane] = 1;
             return;
           }
-          dst[at / out_cols * out_rs + at % out_cols * out_cs] = src[r * in_rs + c * in_cs];
+          const index_t to = flat_rows ? at * out_cs : at / out_cols * out_rs + at % out_cols * out_cs;
+          dst[to] = src[r * in_rs + c * in_cs];
         }
       }
     });
