@@ -70,17 +70,10 @@ inline index_t kernel_size(const AxisPlan* axes, int rank) {
 
 template <class T>
 bool all_finite(const T* v, index_t n) {
-  if constexpr (std::is_integral_v<T>) {
-    return true;
-  } else {
-    for (index_t i = 0; i < n; ++i)
-      if constexpr (is_complex<T>::value) {
-        if (!std::isfinite(v[i].real()) || !std::isfinite(v[i].imag())) return false;
-      } else {
-        if (!std::isfinite(v[i])) return false;
-      }
-    return true;
-  }
+  if constexpr (std::is_integral_v<T>) return true;
+  for (index_t i = 0; i < n; ++i)
+    if (!is_finite(v[i])) return false;
+  return true;
 }
 
 template <class T>

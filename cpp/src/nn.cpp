@@ -234,7 +234,7 @@ TransposedPlan plan_transposed(const std::vector<index_t>& in_shape,
     const index_t reach = checked_add(checked_mul(p.n[i] - 1, p.s[i], "stride"),
                                       checked_mul(p.d[i], p.k[i] - 1, "dilation"), "input");
     const index_t len = checked_add(reach, 1 + opad[a], "input") - checked_mul(2, pad[a], "padding");
-    if (len < 0)  // (an empty output is torch's answer for length 0)
+    if (len < 1)
       throw std::invalid_argument("padding: too large for input size " + std::to_string(p.n[i]) +
                                   ", the output would have size " + std::to_string(len));
     p.out[i] = len;
@@ -431,9 +431,18 @@ LayerRun<T>::LayerRun(const LayerPlan& plan, View<const T> input, LayerWeights<T
   if (simd.wide != nullptr) {
     L = table.vec_bytes / static_cast<index_t>(sizeof(T));
     wide_kernel = uses_wide_kernel(p.cout_g, table, L);
-    R = wide_kernel ? table.conv_channel_vecs * L : 1;
-    piece = wide_kernel ? table.conv_pixels : L;
-    kernel = wide_kernel ? simd.wide : simd.narrow;
+    kernel = simd.narrow;
+    R = 1;
+    piece = L;
+    if (wide_kernel) {
+      // Blocks of the vectors of channels that waste fewer lanes (a tie:
+      // two vectors, which load a broadcast value for twice the work).
+      const index_t two = table.conv_channel_vecs * L;
+      const bool half = (p.cout_g + L - 1) / L * L < (p.cout_g + two - 1) / two * two;
+      R = half ? L : two;
+      piece = table.conv_pixels * (half ? table.conv_channel_vecs : 1);
+      kernel = half ? simd.half : simd.wide;
+    }
     if (column_pair) {
       paired = true;
       pair = *column_pair;
@@ -746,6 +755,57 @@ void conv_layer(View<const T> in, View<const T> weight, View<const T> bias, View
   run_layers(runs, detail::resolve_threads(o.threads, out.size(), runs[0].taps()));
 }
 
+// Whether every element of a 4-D view is finite.
+template <class T>
+bool all_finite_4d(const View<const T>& v) {
+  for (index_t a = 0; a < v.shape[0]; ++a)
+    for (index_t b = 0; b < v.shape[1]; ++b)
+      for (index_t c = 0; c < v.shape[2]; ++c)
+        for (index_t d = 0; d < v.shape[3]; ++d)
+          if (!detail::is_finite(v.data[a * v.strides[0] + b * v.strides[1] + c * v.strides[2] +
+                                        d * v.strides[3]]))
+            return false;
+  return true;
+}
+
+// The transposed layer term by term, for weights holding Inf or NaN: the
+// phase gather reads zeros past the input's edges, and 0 * Inf = NaN is a
+// term that the scatter definition does not have. One thread, slow, exact.
+template <class T>
+void transposed_by_definition(const TransposedPlan& tp, const View<const T>& x,
+                              const View<const T>& w, const View<const T>& bias,
+                              const View<T>& y) {
+  // The input position that tap j of output position o reads on axis a,
+  // or -1.
+  auto source = [&](int a, index_t o, index_t j) {
+    const index_t at = o + tp.pad[a] - j * tp.d[a];
+    if (at < 0 || at % tp.s[a]) return index_t(-1);
+    return at / tp.s[a] < tp.n[a] ? at / tp.s[a] : index_t(-1);
+  };
+  for (index_t n = 0; n < tp.batch; ++n)
+    for (index_t oc = 0; oc < tp.out_channels; ++oc) {
+      const index_t g = oc / tp.cout_g, og = oc % tp.cout_g;
+      for (index_t i = 0; i < tp.out[0]; ++i)
+        for (index_t j = 0; j < tp.out[1]; ++j) {
+          T acc = bias.data ? bias.data[oc * bias.strides[0]] : T(0);
+          for (index_t c = g * tp.cin_g; c < (g + 1) * tp.cin_g; ++c)
+            for (index_t p = 0; p < tp.k[0]; ++p) {
+              const index_t si = source(0, i, p);
+              if (si < 0) continue;
+              for (index_t q = 0; q < tp.k[1]; ++q) {
+                const index_t sj = source(1, j, q);
+                if (sj < 0) continue;
+                detail::madd(acc, x.data[n * x.strides[0] + c * x.strides[1] + si * x.strides[2] +
+                                         sj * x.strides[3]],
+                             w.data[c * w.strides[0] + og * w.strides[1] + p * w.strides[2] +
+                                    q * w.strides[3]]);
+              }
+            }
+          y.data[n * y.strides[0] + oc * y.strides[1] + i * y.strides[2] + j * y.strides[3]] = acc;
+        }
+    }
+}
+
 // A transposed layer: one run per output phase (phases.hpp), each an
 // ordinary layer over the input with a flipped sub-kernel, written to its
 // phase of the output (rows phi_h::s_h, columns phi_w::s_w). With few
@@ -761,6 +821,7 @@ void transposed_layer(View<const T> in, View<const T> weight, View<const T> bias
   if (out.size() == 0) return;
   const View<const T> x = as_4d(in), w = as_4d(weight);
   const View<T> y = as_4d(out);
+  if (!all_finite_4d(w)) return transposed_by_definition(tp, x, w, bias, y);
   auto phase = [&](int axis, index_t phi) {
     return detail::output_phase(phi, tp.k[axis], tp.s[axis], tp.d[axis], tp.pad[axis],
                                 tp.out[axis]);

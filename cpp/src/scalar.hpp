@@ -1,5 +1,6 @@
 #pragma once
 // Element-type helpers shared by the planner and the kernels.
+#include <cmath>
 #include <complex>
 #include <cstdint>
 #include <type_traits>
@@ -15,6 +16,14 @@ template <class R> struct is_complex<std::complex<R>> : std::true_type {};
 template <class T>
 static inline T conj_if_complex(T v) {
   if constexpr (is_complex<T>::value) return std::conj(v); else return v;
+}
+
+// Neither Inf nor NaN (integers always).
+template <class T>
+static inline bool is_finite(T v) {
+  if constexpr (std::is_integral_v<T>) return true;
+  else if constexpr (is_complex<T>::value) return std::isfinite(v.real()) && std::isfinite(v.imag());
+  else return std::isfinite(v);
 }
 
 // acc += x * w. Integers wrap (two's complement, as NumPy's do) by doing

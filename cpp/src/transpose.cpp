@@ -13,6 +13,7 @@
 #include "execute.hpp"
 #include "fastconv/nn.hpp"
 #include "phases.hpp"
+#include "scalar.hpp"
 
 namespace fastconv {
 
@@ -116,6 +117,14 @@ bool transpose_as_layer(const View<const T>& in, const View<const T>& kernel, co
   if constexpr (!std::is_same_v<T, float> && !std::is_same_v<T, double>) {
     return false;
   } else {
+    // (a kernel holding Inf or NaN stays on the engine, which adds no
+    // 0 * Inf term for the outside of the input; the layer would)
+    const index_t rows = p.naxes == 2 ? kernel.shape[0] : 1, cols = kernel.shape[p.naxes - 1];
+    const index_t row_step = p.naxes == 2 ? kernel.strides[0] : 0;
+    for (index_t i = 0; i < rows; ++i)
+      for (index_t j = 0; j < cols; ++j)
+        if (!detail::is_finite(kernel.data[i * row_step + j * kernel.strides[p.naxes - 1]]))
+          return false;
     index_t n_in, s_in, n_out, s_out;
     if (!merged_batch(in, p, n_in, s_in) || !merged_batch(out, p, n_out, s_out)) return false;
     // (N, 1, [H,] W) views of the transposed axes in kernel order

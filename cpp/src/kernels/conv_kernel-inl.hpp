@@ -9,7 +9,8 @@
 // output pixels of one row stays in registers for the whole reduction;
 // each step loads the channel vectors of one tap's weights and broadcasts
 // one input value per pixel. No lane is wasted whatever the image width:
-// 2 x 12 of 32 registers (AVX-512), 2 x 6 of 16 (AVX2), 2 x 4 (SSE2).
+// 2 x 14 of 32 registers (AVX-512), 2 x 6 of 16 (AVX2), 2 x 4 (SSE2). The
+// half-width kernel: one vector of channels x twice the pixels.
 //
 // Narrow kernel, for one channel at a time (depthwise layers), vectorised
 // along the output row: kConvVecs1 output vectors per block, each step one
@@ -17,13 +18,18 @@
 // for the two column phases of a stride-2 transposed layer, interleaved in
 // registers so that the output is stored in whole vectors.
 
-template <class T, int P>
+// Pixels per piece of the wide kernel with C vectors of channels: the
+// same registers whatever C (the half-width kernel, C = 1, serves layers
+// whose channels fill one vector better than two).
+template <int C>
+constexpr int kPiecePixels = kConvPixels * kConvChannelVecs / C;
+
+template <class T, int C, int P>
 static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
-  constexpr int C = kConvChannelVecs;
   using V = typename Lanes<T, L>::type;
   V acc[P][C];
-  T* const partial = t.partial + v * kConvPixels * C * L;
+  T* const partial = t.partial + v * kPiecePixels<C> * C * L;
   if (t.first) {
     FASTCONV_UNROLL for (int j = 0; j < C; ++j) {
       const V b = t.bias ? load_vec<V>(t.bias + j * L) : V{};
@@ -54,7 +60,7 @@ static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
   // written channel by channel: the planes of an NCHW output can lie a
   // multiple of 4 KiB apart, in one set of the L1 cache, so a line is
   // written whole before the next channel's.
-  const index_t* po = t.pixel_out + v * kConvPixels;
+  const index_t* po = t.pixel_out + v * kPiecePixels<C>;
   T tile[P][C * L];
   FASTCONV_UNROLL for (int i = 0; i < P; ++i)
     FASTCONV_UNROLL for (int j = 0; j < C; ++j) store_vec(tile[i] + j * L, acc[i][j]);
@@ -65,18 +71,18 @@ static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
   }
 }
 
-// Tiles of 1..kConvPixels pixels (lanes[v] of them).
-template <class T, int P>
+// Tiles of 1..kPiecePixels<C> pixels (lanes[v] of them).
+template <class T, int C, int P>
 static inline void conv_pixels_upto(const ConvTask<T>& t, index_t v) {
   if constexpr (P > 1) {
-    if (t.lanes[v] < P) return conv_pixels_upto<T, P - 1>(t, v);
+    if (t.lanes[v] < P) return conv_pixels_upto<T, C, P - 1>(t, v);
   }
-  conv_pixels<T, P>(t, v);
+  conv_pixels<T, C, P>(t, v);
 }
 
-template <class T>
+template <class T, int C>
 static void conv_wide(const ConvTask<T>& t) {
-  for (index_t v = 0; v < t.n_vec; ++v) conv_pixels_upto<T, kConvPixels>(t, v);
+  for (index_t v = 0; v < t.n_vec; ++v) conv_pixels_upto<T, C, kPiecePixels<C>>(t, v);
 }
 
 // One channel: U output vectors (pieces of at most L outputs).

@@ -67,16 +67,17 @@ using TileKernel = void (*)(const TileTask<T>&);
 // for l < lanes[v], the K taps in ascending r. Narrow kernel: R = 1,
 // pieces of at most one vector, stored at out_off[v] + l*out_w_step. Wide
 // kernel: R = conv_channel_vecs vectors of channels, pieces of at most
-// conv_pixels positions whose output offsets are pixel_out[v*conv_pixels
-// + l] (-1: a position with no output, not stored). Only the first
-// `channels` of the block are stored (the packed weights and bias of the
-// others are zero). bias == nullptr: no bias.
+// P = conv_pixels positions whose output offsets are pixel_out[v*P + l]
+// (-1: a position with no output, not stored); the half-width kernel the
+// same with R = one vector and P = conv_pixels * conv_channel_vecs. Only
+// the first `channels` of the block are stored (the packed weights and
+// bias of the others are zero). bias == nullptr: no bias.
 //
 // The wide kernel may take the reduction in passes over slices of the
 // taps (x_off, w and K describing one slice): a pass that is not `first`
 // starts from the sums in `partial` instead of the bias, and one that is
-// not `last` leaves its sums there (R per position, conv_pixels positions
-// per piece) instead of storing them -- the same operations in the same
+// not `last` leaves its sums there (R per position, P positions per
+// piece) instead of storing them -- the same operations in the same
 // order as one pass, so the same bits.
 //
 // Paired kernel (a transposed layer's two column phases at stride 2):
@@ -135,9 +136,11 @@ struct KernelTable {
   int conv_channel_vecs;
   int conv_pixels;
   ConvKernel<float> conv_f32;
+  ConvKernel<float> conv_half_f32;  // one vector of channels
   ConvKernel<float> conv1_f32;
   ConvKernel<float> conv2_f32;  // paired
   ConvKernel<double> conv_f64;
+  ConvKernel<double> conv_half_f64;
   ConvKernel<double> conv1_f64;
   ConvKernel<double> conv2_f64;
 };
@@ -158,17 +161,18 @@ template <> inline TileKernel<float> tile_kernel(const KernelTable& t) { return 
 template <> inline TileKernel<double> tile_kernel(const KernelTable& t) { return t.tile_f64; }
 
 // The layer kernels of T: wide (conv_channel_vecs vectors of channels),
-// narrow (1 channel) and paired; nullptr where T has none.
+// half (1 vector of channels, twice the pixels), narrow (1 channel) and
+// paired; nullptr where T has none.
 template <class T>
 struct ConvKernels {
-  ConvKernel<T> wide = nullptr, narrow = nullptr, paired = nullptr;
+  ConvKernel<T> wide = nullptr, half = nullptr, narrow = nullptr, paired = nullptr;
 };
 template <class T> ConvKernels<T> conv_kernels(const KernelTable&) { return {}; }
 template <> inline ConvKernels<float> conv_kernels(const KernelTable& t) {
-  return {t.conv_f32, t.conv1_f32, t.conv2_f32};
+  return {t.conv_f32, t.conv_half_f32, t.conv1_f32, t.conv2_f32};
 }
 template <> inline ConvKernels<double> conv_kernels(const KernelTable& t) {
-  return {t.conv_f64, t.conv1_f64, t.conv2_f64};
+  return {t.conv_f64, t.conv_half_f64, t.conv1_f64, t.conv2_f64};
 }
 
 template <class T> RowKernel<T> row_kernel(const KernelTable& t);
