@@ -464,12 +464,14 @@ def test_matches_torch_module_with_output_size(rng, dtype, case):
     op = torch_output_padding(spatial, osize, k, stride, padding, dilation)
     got = layer(nsp)(x, w, b, stride, padding, op, groups, dilation)
     assert got.shape == want.shape == (2, cout) + osize
-    scale_kw = targs(stride, padding, op, groups, dilation)
-    assert torch_error_ratio(got, x, w, b, nsp, dtype, scale_kw) <= 1
-    assert np.allclose(got, want, rtol=0, atol=1e-3 if dtype != np.float64 else 1e-10)
+    kw = targs(stride, padding, op, groups, dilation)
+    # the module's forward is the functional with our output_padding: the same bits
+    assert_bitwise(want, torch_ct(x, w, b, nsp, kw))
+    assert torch_error_ratio(got, x, w, b, nsp, dtype, kw) <= 1
     got0 = layer(nsp)(x, w, b, stride, padding, 0, groups, dilation)
-    assert got0.shape == want0.shape
-    assert np.allclose(got0, want0, rtol=0, atol=1e-3 if dtype != np.float64 else 1e-10)
+    assert_bitwise(want0, torch_ct(x, w, b, nsp, targs(stride, padding, 0, groups, dilation)))
+    assert torch_error_ratio(got0, x, w, b, nsp, dtype,
+                             targs(stride, padding, 0, groups, dilation)) <= 1
 
 
 MEDIUM_CASES = [
@@ -800,12 +802,80 @@ def test_inf_and_nan_as_the_oracle(rng, dtype, case):
 
 
 @pytest.mark.parametrize("nsp", [1, 2])
+def test_infinite_weight_meets_no_padding(nsp):
+    """The smallest case of the rule above, against torch: stride 1, an
+    infinite first tap; the last output is reached by the finite taps only
+    (1-D: [inf, inf, 1]; a NaN there means a 0 * inf over padding)."""
+    x = np.ones((1, 1) + (2,) * nsp)
+    w = np.ones((1, 1) + (2,) * nsp)
+    w.reshape(-1)[0] = np.inf
+    want = torch_ct(x, w, None, nsp, targs())
+    assert not np.isnan(want).any()
+    assert_exact(call_oracle(nsp, x, w, None, targs()), want)
+    got = call(nsp, x, w, None, targs())
+    assert np.array_equal(got, want), got
+
+
+@pytest.mark.parametrize("nsp", [1, 2])
 def test_empty_batch(rng, nsp):
     x = np.zeros((0, 4) + (3, 4)[:nsp])
     w = random_data(rng, (4, 5) + (3, 3)[:nsp], np.float64)
     got = layer(nsp)(x, w, None, 2, 1, 1)
     assert got.shape == (0, 5) + tuple(output_size(n, 3, 2, 1, 1, 1) for n in (3, 4)[:nsp])
     assert got.dtype == np.float64
+
+
+EDGE_CASES = [
+    # input shape, weight shape, kwargs
+    ((1, 2, 10), (2, 3, 3), dict(stride=2, padding=5)),              # padding past the kernel
+    ((1, 2, 1), (2, 3, 5), dict(padding=2)),                          # one input, one output
+    ((1, 2, 3, 3), (2, 2, 5, 1), dict(stride=(1, 7), padding=(3, 0), output_padding=(0, 6))),
+    ((1, 8, 4, 4), (8, 1, 3, 3), dict(groups=4)),                     # Cout/groups = 1, C/g = 2
+    ((1, 8, 4, 4), (8, 1, 3, 3), dict(groups=8, stride=5, dilation=7, output_padding=6)),
+    ((2, 3, 6), (3, 2, 7), dict(stride=3, dilation=4, padding=9, output_padding=3)),
+    ((1, 1, 2, 2), (1, 1, 9, 9), dict(padding=4)),                    # kernel >> input
+    ((1, 3, 4, 5), (3, 2, 2, 2), dict(stride=2, dilation=4, padding=3, output_padding=3)),
+    ((3, 1), (3, 2, 1), dict(stride=4, output_padding=3)),            # unbatched, L = 1
+    ((1, 300, 2, 2), (300, 1, 2, 2), dict(stride=2)),                 # long reduction, Cout 1
+]
+
+
+@pytest.mark.parametrize("case", EDGE_CASES)
+def test_edge_geometries(rng, case):
+    xs, ws, kw = case
+    nsp = len(ws) - 2
+    kw = targs(**kw)
+    x = exact_data(rng, xs, np.float64)
+    w = exact_data(rng, ws, np.float64)
+    b = exact_data(rng, (ws[1] * kw["groups"],), np.float64)
+    want = call_oracle(nsp, x, w, b, kw)
+    for dtype in (np.float32, np.float64):
+        assert_exact(call(nsp, x.astype(dtype), w.astype(dtype), b.astype(dtype), kw),
+                     want.astype(dtype))
+    assert_exact(want, torch_ct(x, w, b, nsp, kw))
+
+
+def test_non_native_byte_order(rng):
+    x = exact_data(rng, (1, 2, 4, 4), np.float64)
+    w = exact_data(rng, (2, 3, 3, 3), np.float64)
+    got = nn.conv_transpose2d(x.astype(">f8"), w.astype(">f4"), stride=2)
+    assert got.dtype == np.float64
+    assert_exact(got, _oracle.conv_transpose2d(x, w, None, 2))
+
+
+def test_concurrent_calls_from_python_threads(rng):
+    from concurrent.futures import ThreadPoolExecutor
+    problems = []
+    for i in range(6):
+        x = random_data(rng, (1, 8 + i, 9, 7), np.float64)
+        w = random_data(rng, (8 + i, 4 + 3 * i, 4, 4), np.float64)
+        problems.append((x, w, dict(stride=2, padding=1, threads=1 + i % 2)))
+    serial = [nn.conv_transpose2d(x, w, **kw) for x, w, kw in problems]
+    with ThreadPoolExecutor(3) as pool:
+        futures = [pool.submit(nn.conv_transpose2d, x, w, **kw) for x, w, kw in problems * 2]
+        results = [f.result() for f in futures]
+    for r, want in zip(results, serial * 2):
+        assert_bitwise(r, want)
 
 
 @pytest.mark.slow
@@ -1024,6 +1094,11 @@ def _bad_cases():
         ("threads 0", V, "threads", f2, (x2, w2), dict(threads=0), False),
         ("threads float", T, "threads", f1, (x1, w1), dict(threads=2.0), False),
         ("out a list", T, "out", f1, (x1, w1), dict(out=[0.0] * 21), False),
+        ("input no channels", V, "input", f1, (np.zeros((1, 0, 5)), np.zeros((0, 3, 3))), {},
+         True),
+        ("input no length", V, "input", f1, (np.zeros((1, 4, 0)), w1), {}, True),
+        ("input no rows", V, "input", f2, (np.zeros((1, 4, 0, 5)), w2), {}, True),
+        ("kernel size 0", V, "weight|kernel", f2, (x2, np.zeros((4, 3, 3, 0))), {}, True),
     ]
 
 
