@@ -354,6 +354,9 @@ int main() {
     o.padding = {3};
     expect_invalid([&] { fastconv::conv_transpose_output_shape({1, 4, 1}, {4, 3, 3}, o); },
                    "transposed output size < 1");
+    o.padding = {1};
+    expect_invalid([&] { fastconv::conv_transpose_output_shape({1, 4, 1}, {4, 3, 2}, o); },
+                   "transposed output size 0 (torch: 'Output size is too small')");
     o = {};
     o.stride = {std::int64_t(1) << 62};
     expect_invalid([&] { fastconv::conv_transpose_output_shape({1, 1, 5, 5}, {1, 1, 1, 1}, o); },
