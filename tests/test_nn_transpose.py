@@ -816,6 +816,19 @@ def test_infinite_weight_meets_no_padding(nsp):
     assert np.array_equal(got, want), got
 
 
+def test_large_stride_output_is_the_bias_between_copies():
+    """stride 10**6 (a million phases, two reached): exact values, and
+    quickly (no loop over phases that hold the bias alone)."""
+    x = np.array([[[2.0, -3.0], [1.0, 5.0]]])
+    w = np.array([[[1.0, 10.0]], [[100.0, 1000.0]]])
+    s = 10**6
+    got = nn.conv_transpose1d(x, w, np.array([0.5]), stride=s, output_padding=s - 1)
+    assert got.shape == (1, 1, 2 * s + 1)      # (2-1)*s + (2-1) + (s-1) + 1
+    want = np.full(got.shape, 0.5)
+    want[0, 0, [0, 1, s, s + 1]] = [0.5 + 2 + 100, 0.5 + 20 + 1000, 0.5 - 3 + 500, 0.5 - 30 + 5000]
+    assert_exact(got, want)
+
+
 @pytest.mark.parametrize("nsp", [1, 2])
 def test_empty_batch(rng, nsp):
     x = np.zeros((0, 4) + (3, 4)[:nsp])
