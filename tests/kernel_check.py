@@ -114,6 +114,72 @@ def layer_cases(rng):
     return cases
 
 
+def reference_transposed_layer(x, w, b, stride, padding, output_padding, dilation, groups):
+    """nn.conv_transpose2d by zero insertion (x placed `stride` apart),
+    the dilated kernel flipped, np.pad (output_padding extra zeros at the
+    end) and an einsum over sliding windows per group, then `padding`
+    cropped from both ends; independent of fastconv's phase split."""
+    n, c, h, wd = x.shape
+    og = w.shape[1]
+    z = np.zeros((n, c, (h - 1) * stride[0] + 1, (wd - 1) * stride[1] + 1), x.dtype)
+    z[:, :, ::stride[0], ::stride[1]] = x
+    ke = [dilation[a] * (w.shape[2 + a] - 1) + 1 for a in range(2)]
+    kd = np.zeros((c, og) + tuple(ke), w.dtype)
+    kd[:, :, ::dilation[0], ::dilation[1]] = w
+    zp = np.pad(z, [(0, 0), (0, 0)] + [(ke[a] - 1, ke[a] - 1 + output_padding[a])
+                                       for a in range(2)])
+    win = sliding_window_view(zp, ke, axis=(2, 3))
+    flipped = kd[:, :, ::-1, ::-1]
+    cg = c // groups
+    full = np.concatenate([np.einsum("ncijpq,copq->noij", win[:, g * cg:(g + 1) * cg],
+                                     flipped[g * cg:(g + 1) * cg]) for g in range(groups)],
+                          axis=1)
+    full = full[:, :, padding[0]:full.shape[2] - padding[0], padding[1]:full.shape[3] - padding[1]]
+    return full + b[None, :, None, None]
+
+
+def check_transposed_layer(rng, dtype, n, cin, hw, cout, k, stride, padding=(0, 0),
+                           output_padding=(0, 0), dilation=(1, 1), groups=1):
+    x = rng.standard_normal((n, cin) + hw).astype(dtype)
+    w = rng.standard_normal((cin, cout // groups) + k).astype(dtype)
+    b = rng.standard_normal(cout).astype(dtype)
+    got = fastconv.nn.conv_transpose2d(x, w, b, stride, padding, output_padding, groups,
+                                       dilation)
+    args = (stride, padding, output_padding, dilation, groups)
+    ref = reference_transposed_layer(x.astype(np.float64), w.astype(np.float64),
+                                     b.astype(np.float64), *args)
+    scale = reference_transposed_layer(np.abs(x).astype(np.float64), np.abs(w).astype(np.float64),
+                                       np.abs(b).astype(np.float64), *args)
+    # at most (cin/groups)*kh*kw + 1 terms per output
+    bound = 2 * (cin // groups * k[0] * k[1] + 1) * np.finfo(dtype).eps * scale + 1e-30
+    assert got.shape == ref.shape, (got.shape, ref.shape)
+    err = np.abs(got - ref)
+    assert np.all(err <= bound), (dtype, x.shape, w.shape, args, float((err / bound).max()))
+
+
+def transposed_layer_cases(rng):
+    """Transposed layers: channel counts around the channel blocks, phases
+    of strides 2..4 (a kernel shorter than the stride, gcd(d, s) > 1),
+    depthwise, wide rows."""
+    cases = 0
+    for dtype in (np.float32, np.float64):
+        for cout, width in itertools.product((1, 8, 17, 33), (1, 9, 30)):
+            check_transposed_layer(rng, dtype, 1, 5, (3, width), cout, (4, 4), (2, 2), (1, 1))
+            cases += 1
+        for kw in [dict(stride=(3, 2), dilation=(2, 1), output_padding=(1, 1)),
+                   dict(stride=(4, 4), dilation=(2, 2), padding=(1, 2), output_padding=(3, 1)),
+                   dict(stride=(2, 3), dilation=(3, 2), padding=(2, 1), output_padding=(2, 0)),
+                   dict(stride=(3, 3), output_padding=(2, 2))]:
+            check_transposed_layer(rng, dtype, 2, 6, (5, 9), 20, (2, 3), **kw)
+            check_transposed_layer(rng, dtype, 1, 6, (5, 9), 6, (2, 2), groups=6, **kw)
+            check_transposed_layer(rng, dtype, 1, 4, (4, 7), 12, (1, 1), groups=2, **kw)
+            cases += 3
+        check_transposed_layer(rng, dtype, 1, 2, (1, 360), 19, (1, 4), (1, 2), (0, 1))  # wide
+        check_transposed_layer(rng, dtype, 1, 3, (4, 4), 3, (16, 16), (8, 8), (4, 4))   # FCN-like
+        cases += 2
+    return cases
+
+
 def main():
     rng = np.random.default_rng(7)
     cases = 0
@@ -164,6 +230,7 @@ def main():
             assert np.abs(got - ref).max() <= 1e-4 * np.abs(ref).max(), (dtype, stride, dilation)
             cases += 1
     cases += layer_cases(rng)
+    cases += transposed_layer_cases(rng)
     print(f"{fastconv.active_isa()}: {cases} cases ok")
 
 

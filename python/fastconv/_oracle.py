@@ -294,6 +294,35 @@ def torch_pad_index(t, n, mode):
     raise ValueError(f"padding_mode: unknown padding mode {mode!r}")
 
 
+def _layer_arithmetic(operands):
+    """The layers' arithmetic rules: (result dtype, the zero of the
+    working type, value(a, idx) -> the element in the working type,
+    finish(total) -> the value stored). Result numpy.result_type of the
+    operands (object if any is object, computed as Python objects);
+    integers and bool as exact Python ints wrapped to int64 at the end,
+    float16 in float32, the rest in the result dtype."""
+    if any(a.dtype.kind == "O" for a in operands):
+        result, work = np.dtype(object), None
+    else:
+        result = np.result_type(*operands)
+        work = ("int" if result.kind in "biu" else
+                np.dtype(np.float32) if result == np.float16 else result)
+
+    def value(a, idx):
+        v = a[idx]
+        if work == "int":
+            return int(v)
+        return v if work is None else work.type(v)
+
+    def finish(v):
+        if work == "int":
+            v = (v + 2**63) % 2**64 - 2**63        # int64 wrap-around
+            return np.array(v, np.int64).astype(result)[()]
+        return v
+
+    return result, (0 if work in ("int", None) else work.type(0)), value, finish
+
+
 def conv_layer(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1,
                padding_mode="zeros"):
     """torch.nn.Conv1d/Conv2d (any number of spatial axes) from the definition.
@@ -360,25 +389,7 @@ def conv_layer(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1,
             raise ValueError("kernel size can't be greater than the padded input size")
         out_spatial.append(span // s + 1)
 
-    if any(a.dtype.kind == "O" for a in operands):
-        result, work = np.dtype(object), None
-    else:
-        result = np.result_type(*operands)
-        work = ("int" if result.kind in "biu" else
-                np.dtype(np.float32) if result == np.float16 else result)
-
-    def value(a, idx):
-        v = a[idx]
-        if work == "int":
-            return int(v)
-        return v if work is None else work.type(v)
-
-    def finish(v):
-        if work == "int":
-            v = (v + 2**63) % 2**64 - 2**63        # int64 wrap-around
-            return np.array(v, np.int64).astype(result)[()]
-        return v
-
+    result, zero, value, finish = _layer_arithmetic(operands)
     out = np.empty((nbatch, cout) + tuple(out_spatial), dtype=result)
     per_group = cout // groups
     for nb in range(nbatch):
@@ -392,13 +403,13 @@ def conv_layer(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1,
                                                     spatial[a], padding_mode)
                                     for a in range(nsp))
                         if any(j is None for j in idx):   # zero padding
-                            xv = 0 if work in ("int", None) else work.type(0)
+                            xv = zero
                         else:
                             xv = value(x, (nb, g * cg + c) + idx)
                         term = xv * value(w, (co, c) + p)
                         total = term if total is None else total + term
                 if total is None:                 # no input channels
-                    total = 0 if work in ("int", None) else work.type(0)
+                    total = zero
                 if b is not None:
                     total = total + value(b, (co,))
                 out[(nb, co) + i] = finish(total)
@@ -426,3 +437,132 @@ def conv2d(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_m
     """torch.nn.functional.conv2d / nn.Conv2d: (N, C, H, W) or (C, H, W);
     padding an int, a 2-tuple, "valid" or "same"."""
     return _layer(x, w, bias, stride, padding, dilation, groups, padding_mode, 2)
+
+
+# --- transposed CNN layers (fastconv.nn.conv_transpose1d / 2d), torch semantics -----------
+
+__all__ += ["conv_transpose_layer_shape", "conv_transpose_layer", "conv_transpose1d",
+            "conv_transpose2d"]
+
+
+def conv_transpose_layer_shape(in_shape, w_shape, stride=1, padding=0, output_padding=0,
+                               dilation=1, groups=1):
+    """The output shape (N, Cout, *spatial) of a transposed layer with
+    input (N, C, *spatial) and weight (C, Cout/groups, *kernel), and the
+    checks torch makes: groups divides C, weight has C rows, stride and
+    dilation >= 1, padding and output_padding >= 0, output_padding <
+    max(stride, dilation) per axis, every output size >= 1.
+    ValueError naming the argument otherwise."""
+    nsp = len(w_shape) - 2
+    if nsp < 1 or len(in_shape) != nsp + 2:
+        raise ValueError(f"weight: expected (C, Cout/groups, k...) matching input of shape "
+                         f"{tuple(in_shape)}, got {tuple(w_shape)}")
+    nbatch, cin = in_shape[:2]
+    if groups < 1 or cin % groups:
+        raise ValueError(f"groups: {groups} must divide C={cin}")
+    if w_shape[0] != cin:
+        raise ValueError(f"weight: expected {cin} rows (one per input channel), got {w_shape[0]}")
+    s, p = _per_axis(stride, nsp), _per_axis(padding, nsp)
+    op, d = _per_axis(output_padding, nsp), _per_axis(dilation, nsp)
+    for name, vals, low in (("stride", s, 1), ("dilation", d, 1), ("padding", p, 0),
+                            ("output_padding", op, 0)):
+        if any(v < low for v in vals):
+            raise ValueError(f"{name}: must be >= {low}, got {vals}")
+    for a in range(nsp):
+        if op[a] >= max(s[a], d[a]):
+            raise ValueError(f"output_padding: {op[a]} must be smaller than stride {s[a]} "
+                             f"or dilation {d[a]}")
+    spatial = []
+    for a, (n, k) in enumerate(zip(in_shape[2:], w_shape[2:])):
+        m = (n - 1) * s[a] - 2 * p[a] + d[a] * (k - 1) + op[a] + 1
+        if m < 1:
+            raise ValueError(f"padding: the output size {m} is not positive")
+        spatial.append(m)
+    return (nbatch, w_shape[1] * groups) + tuple(spatial)
+
+
+def conv_transpose_layer(x, w, bias=None, stride=1, padding=0, output_padding=0, dilation=1,
+                         groups=1):
+    """torch.nn.ConvTranspose1d/2d (any number of spatial axes), written
+    from the scatter definition.
+
+    x: (N, C, *spatial); w: (C, Cout/groups, *kernel); bias: (Cout,) or
+    None; stride, padding, output_padding, dilation: an int or one per
+    spatial axis. With Cg = C/groups, Og = Cout/groups, every input element
+    scatters its weights into the output::
+
+        out[n, g*Og + o, i*s + j*d - padding ...] += x[n, g*Cg + c, i ...] * w[g*Cg + c, o, j ...]
+
+    for every group g, c < Cg, o < Og, input position i and tap j whose
+    target lies inside the output (of size (n-1)*s - 2*padding + d*(k-1)
+    + output_padding + 1 per axis), then bias[co] is added to every output.
+    Complex weights are not conjugated. Positions that no term reaches are
+    the bias alone (0 without bias): no zero padding takes part, so an
+    infinite weight never meets a padded zero.
+
+    Arithmetic as `conv_layer`: in the result dtype numpy.result_type(x,
+    w, bias), except integers and bool (exact Python ints wrapped to
+    int64, cast to the result dtype) and float16 (float32, one rounding at
+    the end). The terms of an output are added in scatter order: c, then
+    input positions in row-major order, then taps, then the bias.
+    """
+    x = np.asarray(x)
+    w = np.asarray(w)
+    b = None if bias is None else np.asarray(bias)
+    operands = [x, w] + ([] if b is None else [b])
+    shape = conv_transpose_layer_shape(x.shape, w.shape, stride, padding, output_padding,
+                                       dilation, groups)
+    nsp = w.ndim - 2
+    cout = shape[1]
+    if b is not None and b.shape != (cout,):
+        raise ValueError(f"bias: expected shape ({cout},), got {b.shape}")
+    s, p, d = _per_axis(stride, nsp), _per_axis(padding, nsp), _per_axis(dilation, nsp)
+    nbatch, cin = x.shape[:2]
+    cg, og = cin // groups, w.shape[1]
+    spatial, ksize, out_spatial = x.shape[2:], w.shape[2:], shape[2:]
+
+    result, zero, value, finish = _layer_arithmetic(operands)
+    totals = {}                      # output index -> running sum (absent: no term yet)
+    for nb in range(nbatch):
+        for g in range(groups):
+            for c in range(cg):
+                ci = g * cg + c
+                for i in itertools.product(*(range(n) for n in spatial)):
+                    xv = value(x, (nb, ci) + i)
+                    for j in itertools.product(*(range(k) for k in ksize)):
+                        pos = tuple(i[a] * s[a] + j[a] * d[a] - p[a] for a in range(nsp))
+                        if not all(0 <= pos[a] < out_spatial[a] for a in range(nsp)):
+                            continue
+                        for o in range(og):
+                            key = (nb, g * og + o) + pos
+                            term = xv * value(w, (ci, o) + j)
+                            totals[key] = term if key not in totals else totals[key] + term
+    out = np.empty(shape, dtype=result)
+    for key in itertools.product(*(range(m) for m in shape)):
+        total = totals.get(key, zero)
+        if b is not None:
+            total = total + value(b, (key[1],))
+        out[key] = finish(total)
+    return out
+
+
+def _transposed(x, w, bias, stride, padding, output_padding, groups, dilation, nsp):
+    x = np.asarray(x)
+    unbatched = x.ndim == nsp + 1
+    out = conv_transpose_layer(x[None] if unbatched else x, w, bias, stride, padding,
+                               output_padding, dilation, groups)
+    return out[0] if unbatched else out
+
+
+def conv_transpose1d(x, w, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """torch.nn.functional.conv_transpose1d (torch's argument order):
+    (N, C, L) or (C, L), weight (C, Cout/groups, k)."""
+    return _transposed(x, w, bias, stride, padding, output_padding, groups, dilation, 1)
+
+
+def conv_transpose2d(x, w, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """torch.nn.functional.conv_transpose2d (torch's argument order):
+    (N, C, H, W) or (C, H, W), weight (C, Cout/groups, kh, kw)."""
+    return _transposed(x, w, bias, stride, padding, output_padding, groups, dilation, 2)

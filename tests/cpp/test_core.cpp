@@ -7,9 +7,11 @@
 #include <cstdio>
 #include <functional>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace {
+using fastconv::index_t;
 int failures = 0;
 
 void check(bool ok, const char* what) {
@@ -76,6 +78,105 @@ void check_conv2d(const char* name) {
           ok = ok && out[((n * O + oc) * 5 + i) * 3 + j] == ref;
         }
   check(ok, name);
+}
+
+// A transposed CNN layer against a naive loop over the scatter definition
+//   out[n, g*Og + o, i*s + p*d - pad] += x[n, g*Cg + c, i] * w[g*Cg + c, o, p]
+// (per spatial axis; plus bias). Integer-valued data: every element type
+// must agree exactly. 2-D (or 1-D with H = 1 and no H axis in the views);
+// the output is written through a strided view (every other element of a
+// larger buffer, which must stay untouched elsewhere).
+template <class T>
+bool check_conv_transpose(index_t N, index_t C, index_t H, index_t W, index_t O, index_t G,
+                          index_t KH, index_t KW, std::vector<index_t> s, std::vector<index_t> d,
+                          std::vector<index_t> pad, std::vector<index_t> op, bool with_bias,
+                          bool one_d) {
+  const index_t Cg = C / G, Og = O / G;
+  std::vector<T> x(N * C * H * W), w(C * Og * KH * KW), b(O);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = T(static_cast<int>((i * 7) % 9) - 4);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = T(static_cast<int>((i * 5) % 7) - 3);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = T(static_cast<int>(i % 5) - 2);
+  fastconv::ConvTransposeLayerOptions o;
+  o.groups = G;
+  o.stride = s;
+  o.dilation = d;
+  o.padding = pad;
+  o.output_padding = op;
+  const int ax = one_d ? 0 : 1;  // index of the column axis in s, d, pad, op
+  for (std::vector<index_t>* v : {&s, &d, &pad, &op})  // one value: every axis (as the options)
+    if (v->size() == 1 && !one_d) v->push_back(v->front());
+  const index_t OH = one_d ? 1 : (H - 1) * s[0] - 2 * pad[0] + d[0] * (KH - 1) + op[0] + 1;
+  const index_t OW = (W - 1) * s[ax] - 2 * pad[ax] + d[ax] * (KW - 1) + op[ax] + 1;
+  std::vector<index_t> xs = {N, C, H, W}, ws = {C, Og, KH, KW}, ys = {N, O, OH, OW};
+  if (one_d) {
+    xs = {N, C, W};
+    ws = {C, Og, KW};
+    ys = {N, O, OW};
+  }
+  if (fastconv::conv_transpose_output_shape(xs, ws, o) != ys) return false;
+  // the reference, from the scatter definition
+  std::vector<T> ref(N * O * OH * OW, T(0));
+  for (index_t n = 0; n < N; ++n)
+    for (index_t g = 0; g < G; ++g)
+      for (index_t c = 0; c < Cg; ++c)
+        for (index_t i = 0; i < H; ++i)
+          for (index_t j = 0; j < W; ++j)
+            for (index_t p = 0; p < KH; ++p)
+              for (index_t q = 0; q < KW; ++q)
+                for (index_t oc = 0; oc < Og; ++oc) {
+                  const index_t r = one_d ? 0 : i * s[0] + p * d[0] - pad[0];
+                  const index_t t = j * s[ax] + q * d[ax] - pad[ax];
+                  if (r < 0 || r >= OH || t < 0 || t >= OW) continue;
+                  ref[((n * O + g * Og + oc) * OH + r) * OW + t] +=
+                      x[((n * C + g * Cg + c) * H + i) * W + j] *
+                      w[(((g * Cg + c) * Og + oc) * KH + p) * KW + q];
+                }
+  if (with_bias)
+    for (index_t n = 0; n < N; ++n)
+      for (index_t oc = 0; oc < O; ++oc)
+        for (index_t r = 0; r < OH * OW; ++r) ref[(n * O + oc) * OH * OW + r] += b[oc];
+  // the output through a strided view: every other element of a buffer
+  const T sentinel = T(12345);
+  std::vector<T> buf(2 * ref.size(), sentinel);
+  std::vector<index_t> ystr = {2 * O * OH * OW, 2 * OH * OW, 2 * OW, 2};
+  if (one_d) ystr = {2 * O * OW, 2 * OW, 2};
+  fastconv::View<T> y(buf.data(), ys, ystr);
+  fastconv::View<const T> bias = with_bias ? fastconv::make_view<const T>(b.data(), {O})
+                                           : fastconv::View<const T>(nullptr, {}, {});
+  if (one_d)
+    fastconv::conv_transpose1d<T>(fastconv::make_view<const T>(x.data(), xs),
+                                  fastconv::make_view<const T>(w.data(), ws), bias, y, o);
+  else
+    fastconv::conv_transpose2d<T>(fastconv::make_view<const T>(x.data(), xs),
+                                  fastconv::make_view<const T>(w.data(), ws), bias, y, o);
+  bool ok = true;
+  for (size_t i = 0; i < ref.size(); ++i) ok = ok && buf[2 * i] == ref[i] && buf[2 * i + 1] == sentinel;
+  return ok;
+}
+
+template <class T>
+void check_conv_transposes(const char* name) {
+  struct Case {
+    index_t N, C, H, W, O, G, KH, KW;
+    std::vector<index_t> s, d, pad, op;
+    bool bias, one_d;
+  };
+  const std::vector<Case> cases = {
+      {2, 4, 3, 5, 6, 2, 3, 2, {2, 1}, {1, 2}, {1, 0}, {1, 0}, true, false},
+      {1, 3, 4, 4, 5, 1, 4, 4, {2}, {1}, {1}, {0}, true, false},      // k4 s2 p1
+      {1, 6, 3, 4, 6, 6, 2, 2, {3}, {1}, {0}, {2}, false, false},     // depthwise, k < s
+      {1, 4, 3, 3, 8, 2, 2, 3, {4, 2}, {2, 3}, {1, 2}, {3, 2}, true, false},  // gcd(d, s) > 1
+      {1, 2, 2, 2, 37, 1, 3, 3, {2}, {1}, {0}, {1}, true, false},     // Cout not a block multiple
+      {2, 4, 1, 9, 6, 2, 1, 4, {3}, {2}, {2}, {2}, true, true},       // 1-D
+      {1, 3, 1, 7, 4, 1, 1, 3, {1}, {2}, {1}, {1}, false, true},      // 1-D, op < dilation
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    const std::string what = std::string(name) + ", case " + std::to_string(i);
+    check(check_conv_transpose<T>(c.N, c.C, c.H, c.W, c.O, c.G, c.KH, c.KW, c.s, c.d, c.pad,
+                                  c.op, c.bias, c.one_d),
+          what.c_str());
+  }
 }
 
 void expect_invalid(const std::function<void()>& f, const char* what) {
@@ -226,6 +327,58 @@ int main() {
                              fastconv::make_view<const double>(w1.data(), {1, 1, 3}), {},
                              fastconv::make_view(y1.data(), {1, 1, 4}), o);
     check(y1 == std::vector<double>({-2, -2, -2, 3}), "conv1d values");
+  }
+
+  // Transposed CNN layers: every element type against the scatter loop,
+  // the output shape, and bad arguments.
+  check_conv_transposes<float>("conv_transpose float");
+  check_conv_transposes<double>("conv_transpose double");
+  check_conv_transposes<std::complex<double>>("conv_transpose complex<double>");
+  check_conv_transposes<std::int64_t>("conv_transpose int64");
+  {
+    fastconv::ConvTransposeLayerOptions o;
+    o.stride = {2};
+    o.output_padding = {2};
+    expect_invalid([&] { fastconv::conv_transpose_output_shape({1, 4, 5}, {4, 3, 3}, o); },
+                   "transposed output_padding >= max(stride, dilation)");
+    o.output_padding = {1};
+    check(fastconv::conv_transpose_output_shape({1, 4, 5}, {4, 3, 3}, o) ==
+              std::vector<index_t>({1, 3, 12}), "conv_transpose_output_shape 1-D");
+    o = {};
+    o.groups = 3;
+    expect_invalid([&] { fastconv::conv_transpose_output_shape({1, 4, 5}, {4, 3, 3}, o); },
+                   "transposed groups not dividing C");
+    o = {};
+    expect_invalid([&] { fastconv::conv_transpose_output_shape({1, 4, 5}, {5, 3, 3}, o); },
+                   "transposed weight rows != C");
+    o.padding = {3};
+    expect_invalid([&] { fastconv::conv_transpose_output_shape({1, 4, 1}, {4, 3, 3}, o); },
+                   "transposed output size < 1");
+    o.padding = {1};
+    expect_invalid([&] { fastconv::conv_transpose_output_shape({1, 4, 1}, {4, 3, 2}, o); },
+                   "transposed output size 0 (torch: 'Output size is too small')");
+    o = {};
+    o.stride = {std::int64_t(1) << 62};
+    expect_invalid([&] { fastconv::conv_transpose_output_shape({1, 1, 5, 5}, {1, 1, 1, 1}, o); },
+                   "transposed output size overflow");
+    o = {};
+    o.dilation = {0};
+    expect_invalid([&] { fastconv::conv_transpose_output_shape({1, 1, 5}, {1, 1, 1}, o); },
+                   "transposed dilation 0");
+    // the header's example: [1, 2] * [1, 10, 100] at stride 2
+    std::vector<double> x1 = {1, 2}, w1 = {1, 10, 100}, y1(5);
+    o = {};
+    o.stride = {2};
+    fastconv::conv_transpose1d<double>(fastconv::make_view<const double>(x1.data(), {1, 1, 2}),
+                                       fastconv::make_view<const double>(w1.data(), {1, 1, 3}),
+                                       {}, fastconv::make_view(y1.data(), {1, 1, 5}), o);
+    check(y1 == std::vector<double>({1, 10, 102, 20, 200}), "conv_transpose1d values");
+    // a wrong out shape is refused
+    expect_invalid([&] {
+      fastconv::conv_transpose1d<double>(fastconv::make_view<const double>(x1.data(), {1, 1, 2}),
+                                         fastconv::make_view<const double>(w1.data(), {1, 1, 3}),
+                                         {}, fastconv::make_view(y1.data(), {1, 1, 4}), o);
+    }, "conv_transpose1d wrong out shape");
   }
 
   std::printf("%d failed\n", failures);
