@@ -384,7 +384,8 @@ struct LayerRun {
   index_t taps() const { return K; }
   index_t pack_tasks() const { return p.groups * blocks; }
   size_t packed_size() const { return static_cast<size_t>(p.groups * blocks * K * R); }
-  void pack(index_t gb);  // into `packed`, set by the caller
+  // Into `packed`, set by the caller; whether those weights are all finite.
+  bool pack(index_t gb);
   // Split the channel blocks into chunks when there are too few tasks
   // for `threads` in all (`spatial_tasks_all`, this run's and others').
   void split(int threads, index_t spatial_tasks_all);
@@ -513,20 +514,26 @@ LayerRun<T>::LayerRun(const LayerPlan& plan, View<const T> input, LayerWeights<T
 }
 
 template <class T>
-void LayerRun<T>::pack(index_t gb) {
+bool LayerRun<T>::pack(index_t gb) {
   // K taps x R channels, the channels past cout_g zero.
   const index_t g = gb / blocks, b = gb % blocks;
   const index_t o0 = g * p.cout_g + b * R, n_ch = std::min(R, p.cout_g - b * R);
   T* dst = packed + gb * K * R;
   if (n_ch < R) std::fill(dst, dst + K * R, T(0));
   const index_t* channel_at = weights.channel_at.data() + o0;
+  bool finite = true;
   for (index_t r = 0; r < K; ++r) {
     const T* wr = weights.data + weights.tap_at[r];
-    for (index_t i = 0; i < n_ch; ++i) dst[r * R + i] = wr[channel_at[i]];
+    for (index_t i = 0; i < n_ch; ++i) {
+      const T v = wr[channel_at[i]];
+      finite &= detail::is_finite(v);
+      dst[r * R + i] = v;
+    }
   }
   if (bias.data)
     for (index_t i = 0; i < n_ch; ++i)
       packed_bias[static_cast<size_t>(gb * R + i)] = bias.data[(o0 + i) * bias.strides[0]];
+  return finite;
 }
 
 template <class T>
@@ -670,9 +677,10 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
 
 // Pack the weights of every run (by all threads when they are many: a
 // layer's weights can take a tenth of its time to reorder), then run all
-// their tasks on one team of threads.
+// their tasks on one team of threads. With `finite_weights_only`, weights
+// holding Inf or NaN run nothing and give false.
 template <class T>
-void run_layers(std::vector<LayerRun<T>>& runs, int threads) {
+bool run_layers(std::vector<LayerRun<T>>& runs, int threads, bool finite_weights_only = false) {
   size_t packed_total = 0;
   index_t spatial_total = 0, pack_tasks = 0;
   std::unique_ptr<T[]> packed_owned;
@@ -688,13 +696,16 @@ void run_layers(std::vector<LayerRun<T>>& runs, int threads) {
   }
   // Channel block gb of every run in turn: the phases of a transposed
   // layer read the same weights, which then come from cache.
+  std::vector<char> finite(static_cast<size_t>(pack_tasks), 1);
   detail::parallel_tasks(pack_tasks, packed_total >= (size_t(1) << 18) ? threads : 1,
                          [&](const detail::TaskLoop& for_each_block) {
                            for_each_block([&](index_t gb) {
                              for (LayerRun<T>& r : runs)
-                               if (gb < r.pack_tasks()) r.pack(gb);
+                               if (gb < r.pack_tasks() && !r.pack(gb)) finite[gb] = 0;
                            });
                          });
+  if (finite_weights_only && std::find(finite.begin(), finite.end(), 0) != finite.end())
+    return false;
 
   std::vector<index_t> first_task{0};  // each run's first task
   ScratchSizes sizes;
@@ -711,6 +722,7 @@ void run_layers(std::vector<LayerRun<T>>& runs, int threads) {
       runs[i].run(task - first_task[i], s);
     });
   });
+  return true;
 }
 
 // The checks of a layer call beyond its plan: views, rank, out and bias.
@@ -753,19 +765,6 @@ void conv_layer(View<const T> in, View<const T> weight, View<const T> bias, View
   std::vector<LayerRun<T>> runs;
   runs.emplace_back(p, as_4d(in), conv_weights(p, as_4d(weight)), bias, as_4d(out));
   run_layers(runs, detail::resolve_threads(o.threads, out.size(), runs[0].taps()));
-}
-
-// Whether every element of a 4-D view is finite.
-template <class T>
-bool all_finite_4d(const View<const T>& v) {
-  for (index_t a = 0; a < v.shape[0]; ++a)
-    for (index_t b = 0; b < v.shape[1]; ++b)
-      for (index_t c = 0; c < v.shape[2]; ++c)
-        for (index_t d = 0; d < v.shape[3]; ++d)
-          if (!detail::is_finite(v.data[a * v.strides[0] + b * v.strides[1] + c * v.strides[2] +
-                                        d * v.strides[3]]))
-            return false;
-  return true;
 }
 
 // The transposed layer term by term, for weights holding Inf or NaN: the
@@ -821,7 +820,6 @@ void transposed_layer(View<const T> in, View<const T> weight, View<const T> bias
   if (out.size() == 0) return;
   const View<const T> x = as_4d(in), w = as_4d(weight);
   const View<T> y = as_4d(out);
-  if (!all_finite_4d(w)) return transposed_by_definition(tp, x, w, bias, y);
   auto phase = [&](int axis, index_t phi) {
     return detail::output_phase(phi, tp.k[axis], tp.s[axis], tp.d[axis], tp.pad[axis],
                                 tp.out[axis]);
@@ -930,7 +928,9 @@ void transposed_layer(View<const T> in, View<const T> weight, View<const T> bias
       work += yp.size() * runs.back().taps();
     }
   }
-  if (!runs.empty()) run_layers(runs, detail::resolve_threads(o.threads, work, 1));
+  // (Inf or NaN weights: term by term, see transposed_by_definition)
+  if (!run_layers(runs, detail::resolve_threads(o.threads, work, 1), /*finite_weights_only=*/true))
+    transposed_by_definition(tp, x, w, bias, y);
 }
 
 }  // namespace
