@@ -69,14 +69,6 @@ inline index_t kernel_size(const AxisPlan* axes, int rank) {
 }
 
 template <class T>
-bool all_finite(const T* v, index_t n) {
-  if constexpr (std::is_integral_v<T>) return true;
-  for (index_t i = 0; i < n; ++i)
-    if (!is_finite(v[i])) return false;
-  return true;
-}
-
-template <class T>
 void run_engine(const AxisPlan* axes, int rank, const T* in, const T* kernel, T* out,
                 Boundary boundary, T fill, int threads) {
   const AxisPlan& col = axes[rank - 1];

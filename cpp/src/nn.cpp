@@ -521,19 +521,14 @@ bool LayerRun<T>::pack(index_t gb) {
   T* dst = packed + gb * K * R;
   if (n_ch < R) std::fill(dst, dst + K * R, T(0));
   const index_t* channel_at = weights.channel_at.data() + o0;
-  bool finite = true;
   for (index_t r = 0; r < K; ++r) {
     const T* wr = weights.data + weights.tap_at[r];
-    for (index_t i = 0; i < n_ch; ++i) {
-      const T v = wr[channel_at[i]];
-      finite &= detail::is_finite(v);
-      dst[r * R + i] = v;
-    }
+    for (index_t i = 0; i < n_ch; ++i) dst[r * R + i] = wr[channel_at[i]];
   }
   if (bias.data)
     for (index_t i = 0; i < n_ch; ++i)
       packed_bias[static_cast<size_t>(gb * R + i)] = bias.data[(o0 + i) * bias.strides[0]];
-  return finite;
+  return detail::all_finite(dst, K * R);
 }
 
 template <class T>

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <complex>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 namespace fastconv::detail {
@@ -24,6 +25,32 @@ static inline bool is_finite(T v) {
   if constexpr (std::is_integral_v<T>) return true;
   else if constexpr (is_complex<T>::value) return std::isfinite(v.real()) && std::isfinite(v.imag());
   else return std::isfinite(v);
+}
+
+// Whether v[0, n) holds no Inf or NaN. float and double (and their
+// complex) by the exponent bits, in a loop that the compiler vectorises:
+// it runs over a layer's packed weights on every call.
+template <class T>
+static inline bool all_finite(const T* v, std::int64_t n) {
+  if constexpr (std::is_integral_v<T>) {
+    return true;
+  } else if constexpr (is_complex<T>::value) {
+    return all_finite(reinterpret_cast<const typename T::value_type*>(v), 2 * n);
+  } else if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    constexpr Bits exponent = sizeof(T) == 4 ? Bits(0x7f800000u) : Bits(0x7ff0000000000000ull);
+    Bits bad = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+      Bits b;
+      std::memcpy(&b, v + i, sizeof b);
+      bad |= Bits((b & exponent) == exponent);
+    }
+    return bad == 0;
+  } else {
+    for (std::int64_t i = 0; i < n; ++i)
+      if (!is_finite(v[i])) return false;
+    return true;
+  }
 }
 
 // acc += x * w. Integers wrap (two's complement, as NumPy's do) by doing
