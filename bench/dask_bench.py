@@ -75,7 +75,7 @@ def main(argv=None):
                "isa": fastconv.active_isa(), "results": {}}
     with distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1,
                                   processes=True, host="127.0.0.1", dashboard_address=None,
-                                  silence_logs=40) as cluster, \
+                                  silence_logs=50) as cluster, \
             distributed.Client(cluster) as client:
         image = client.persist(
             da.random.default_rng(0).standard_normal((n, n), chunks=c, dtype=np.float32))

@@ -243,12 +243,12 @@ def test_conv_transpose(rng):
 
 @pytest.mark.parametrize("padding_mode", ["zeros", "reflect", "replicate", "circular"])
 def test_nn_conv2d_bitwise(rng, padding_mode):
-    x = random_array(rng, (3, 4, 19, 23), np.float32)
+    x = random_array(rng, (2, 4, 11, 13), np.float32)
     w = random_array(rng, (6, 2, 3, 4), np.float32)
     b = random_array(rng, 6, np.float32)
     for (s, p, d), chunks in zip(
             [(1, 1, 1), (2, (1, 2), 1), (1, "same", 2), (3, 0, 1), (1, 2, (2, 1))],
-            itertools.cycle([(1, 2, 1, 3), (2, 4, 5, 7), (3, 4, 19, 23)])):
+            itertools.cycle([(1, 2, 1, 3), (2, 4, 5, 7), (2, 4, 11, 13)])):
         ref = memory_nn.conv2d(x, w, b, s, p, d, groups=2, padding_mode=padding_mode)
         lazy = fd.nn.conv2d(da.from_array(x, chunks=chunks), w, b, s, p, d, groups=2,
                             padding_mode=padding_mode)
@@ -311,7 +311,7 @@ x = rng.standard_normal((17, 11)).astype(np.float32)
 n = 0
 combos = list(itertools.product(
         [(3, 3), (2, 4)], ["convolve2d", "correlate2d"], ["full", "same", "valid"],
-        ["fill", "wrap", "symm", "mirror", "nearest"], [(1, 1), (1, 2), (2, 1)]))
+        ["fill", "wrap", "symm", "mirror", "nearest"], [(1, 1), (1, 2)]))
 chunkings = itertools.cycle([(1, 1), (2, 3), ((1, 3, 6, 7), (4, 7)), (17, 11)])
 for (ks, kind, mode, b, (s, d)), ch in zip(combos, chunkings):
     k = rng.standard_normal(ks).astype(np.float32)
@@ -343,7 +343,7 @@ def test_bitwise_on_the_baseline_isa():
     out = subprocess.run([sys.executable, "-c", _BASELINE_CHECK], env=env,
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert int(out.stdout) > 150
+    assert int(out.stdout) > 100
 
 
 @pytest.mark.xfail(fastconv.active_isa() != "baseline", strict=True,
@@ -439,7 +439,7 @@ def cluster_client():
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   host="127.0.0.1", dashboard_address=None,
-                                  silence_logs=40) as cluster, \
+                                  silence_logs=50) as cluster, \
             distributed.Client(cluster) as client:
         yield client
 
