@@ -21,36 +21,32 @@ from dask.highlevelgraph import HighLevelGraph
 from . import _plan
 
 
-def _assemble(parts, shape_of_parts, takes, fill, dtype):
-    """The window: the parts (an N-D grid, flattened in C order, of
-    `shape_of_parts`) concatenated, then re-indexed along the axes that
-    have a `take` (-1: the fill), in `dtype`."""
-    if len(parts) == 1:
-        x = np.asarray(parts[0]).astype(dtype, copy=False)
-    else:
-        grid = np.empty(shape_of_parts, dtype=object)
-        for i, p in enumerate(parts):
-            grid.flat[i] = p
-        # sizes along each axis, from the parts on that axis's row of the grid
-        sizes = [[grid[(0,) * a + (j,) + (0,) * (grid.ndim - a - 1)].shape[a]
-                  for j in range(grid.shape[a])] for a in range(grid.ndim)]
-        x = np.empty(tuple(sum(s) for s in sizes), dtype)
-        offsets = [np.cumsum([0] + s[:-1]) for s in sizes]
-        for pos in np.ndindex(*grid.shape):
-            p = grid[pos]
-            x[tuple(slice(offsets[a][j], offsets[a][j] + p.shape[a])
-                    for a, j in enumerate(pos))] = p
-    for axis, take in enumerate(takes):
-        if take is None:
-            continue
-        x = np.take(x, np.where(take < 0, 0, take), axis=axis)
-        if (take < 0).any():
-            x[(slice(None),) * axis + (take < 0,)] = fill
-    return x
+def _assemble(parts, shape_of_parts, per_axis, fill, dtype):
+    """The window, in `dtype`, written once: the fill along each axis that
+    has one, then every run of every part (the parts are an N-D grid of
+    `shape_of_parts`, flattened in C order)."""
+    if len(parts) == 1 and all(p.fill is None and len(p.runs) == 1 and p.runs[0][1] ==
+                               slice(0, p.length) and p.runs[0][2] == slice(0, p.length)
+                               for p in per_axis):
+        return np.asarray(parts[0]).astype(dtype, copy=False)  # (no halo: the block itself)
+    window = np.empty(tuple(p.length for p in per_axis), dtype)
+    for axis, p in enumerate(per_axis):
+        if p.fill is not None:
+            window[(slice(None),) * axis + (p.fill,)] = fill
+    for combo in itertools.product(*(p.runs for p in per_axis)):
+        part = parts[int(np.ravel_multi_index([r[0] for r in combo], shape_of_parts))]
+        dst = [r[1] for r in combo]
+        src = [r[2] for r in combo]
+        if max(sum(isinstance(i, np.ndarray) for i in dst),
+               sum(isinstance(i, np.ndarray) for i in src)) > 1:  # (outer, not zipped, indexing)
+            dst = np.ix_(*(np.arange(window.shape[a])[i] for a, i in enumerate(dst)))
+            src = np.ix_(*(np.arange(part.shape[a])[i] for a, i in enumerate(src)))
+        window[tuple(dst)] = part[tuple(src)]
+    return window
 
 
-def _block_task(func, parts, shape_of_parts, takes, fill, dtype, kernels, block, out_shape):
-    window = _assemble(parts, shape_of_parts, takes, fill, dtype)
+def _block_task(func, parts, shape_of_parts, per_axis, fill, dtype, kernels, block, out_shape):
+    window = _assemble(parts, shape_of_parts, per_axis, fill, dtype)
     res = func(window, kernels, block)
     if res.shape != out_shape:  # (a planner bug, never the user's: say so loudly)
         raise AssertionError(f"fastconv.dask: block {block} has shape {res.shape}, "
@@ -84,12 +80,12 @@ def build(name, x, plans, func, dtype, kernels, window_dtype, fill):
             dsk[key] = k
             kernel_keys.append(key)
 
-    # Per axis and output chunk: which parts of which input chunks, and the take.
+    # Per axis and output chunk: which parts of which input chunks, and the runs.
     axis_pieces = []
     for a, p in enumerate(plans):
         if p.reads is None:
-            axis_pieces.append([_plan.Pieces(((j, slice(None)),), None)
-                                for j in range(len(p.chunks))])
+            axis_pieces.append([_plan.Pieces(((j, slice(None)),), ((0, slice(0, n), slice(0, n)),),
+                                             None, n) for j, n in enumerate(x.chunks[a])])
         else:
             axis_pieces.append([_plan.pieces(r, x.chunks[a]) for r in p.reads])
 
@@ -119,7 +115,7 @@ def build(name, x, plans, func, dtype, kernels, window_dtype, fill):
             ksl.append((operator.getitem, key, index) if sliced else key)
         out_shape = tuple(p.chunks[j] for p, j in zip(plans, block))
         dsk[(out_name,) + block] = (_block_task, func, keys, shape_of_parts,
-                                    [pc.take for pc in per_axis], fill, window_dtype,
+                                    per_axis, fill, window_dtype,
                                     ksl, block, out_shape)
     graph = HighLevelGraph.from_collections(out_name, dsk, dependencies=[x])
     return da.Array(graph, out_name, tuple(p.chunks for p in plans), dtype=dtype,

@@ -132,36 +132,58 @@ def transpose_crop(read, o0, m, stride, padding):
 class Pieces:
     """How one output chunk's window along one axis is gathered.
 
-    parts: (input chunk index, slice within that chunk) in window order of
-        first use; the parts are concatenated along the axis.
-    take: indices into that concatenation giving the window (-1: the
-        fill), or None when the concatenation is the window itself.
+    parts: (input chunk index, slice within that chunk): only the part of
+        each chunk that the window reads (neighbours contribute their halo,
+        not their whole chunk).
+    runs: (part number, window positions, positions within the part), each
+        a slice (a step of 1 or -1: the boundary's reflections) or an index
+        array (a repeated edge); together they write every sample once.
+    fill: the window positions of the constant fill, or None.
+    length: the window's length.
     """
     parts: Tuple[Tuple[int, slice], ...]
-    take: Optional[np.ndarray]
+    runs: Tuple[tuple, ...]
+    fill: Optional[np.ndarray]
+    length: int
+
+
+def _as_slice(v):
+    """A slice for an arithmetic run of step 1 or -1, else the array."""
+    if v.size == 1:
+        return slice(int(v[0]), int(v[0]) + 1)
+    step = int(v[1] - v[0])
+    if step in (1, -1) and np.all(np.diff(v) == step):
+        stop = int(v[-1]) + step
+        return slice(int(v[0]), stop if stop >= 0 else None, step)
+    return v
 
 
 def pieces(read: np.ndarray, in_chunks: Sequence[int]) -> Pieces:
-    """Split the positions a window reads into slices of the input chunks
-    they fall in (only the part of each chunk that is read: neighbours
-    contribute their halo, not their whole chunk)."""
+    """Split the positions a window reads into runs over slices of the
+    input chunks they fall in."""
     starts = _starts(in_chunks)
-    real = read[read >= 0]
-    if real.size == 0:  # only fill (or nothing): one sample of chunk 0 to hold the dtype
-        parts = ((0, slice(0, 1)),)
-        return Pieces(parts, np.full(read.size, -1, np.int64))
-    which = np.searchsorted(starts, real, side="right") - 1
-    parts, offsets = [], {}
-    pos = 0
-    for c in np.unique(which):
-        inside = real[which == c] - starts[c]
-        a, b = int(inside.min()), int(inside.max()) + 1
-        parts.append((int(c), slice(a, b)))
-        offsets[int(c)] = pos - a
-        pos += b - a
-    local = np.full(read.size, -1, np.int64)
     mask = read >= 0
-    local[mask] = real + np.array([offsets[int(c)] for c in which]) - starts[which]
-    if local.size == pos and np.array_equal(local, np.arange(pos)):
-        return Pieces(tuple(parts), None)
-    return Pieces(tuple(parts), local)
+    fill = np.flatnonzero(~mask) if not mask.all() else None
+    pos = np.flatnonzero(mask)
+    real = read[mask]
+    if real.size == 0:  # only fill (or nothing): one sample of chunk 0 to hold the dtype
+        return Pieces(((0, slice(0, 1)),), (), fill, int(read.size))
+    which = np.searchsorted(starts, real, side="right") - 1
+    parts, runs = [], []
+    # consecutive positions from one chunk with one step form a run
+    local = real - starts[which]
+    cut = np.flatnonzero((np.diff(which) != 0) | (np.diff(pos) != 1)
+                         | (np.diff(np.diff(local, prepend=local[0] - 1)) != 0)) + 1
+    bounds = np.concatenate(([0], cut, [real.size]))
+    part_of = {}
+    for c in np.unique(which):
+        inside = local[which == c]
+        a, b = int(inside.min()), int(inside.max()) + 1
+        part_of[int(c)] = (len(parts), a)
+        parts.append((int(c), slice(a, b)))
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        if hi <= lo:
+            continue
+        number, a = part_of[int(which[lo])]
+        runs.append((number, _as_slice(pos[lo:hi]), _as_slice(local[lo:hi] - a)))
+    return Pieces(tuple(parts), tuple(runs), fill, int(read.size))
