@@ -69,7 +69,10 @@ def compute_dtype(result_dtype):
     if result_dtype == np.float16:
         return np.dtype(np.float32)
     if result_dtype in _NATIVE:
-        return result_dtype
+        # numpy's own instance: the bindings compare dtypes by identity, and
+        # an unpickled array (multiprocessing, dask.distributed) carries an
+        # equal but distinct dtype object
+        return np.dtype(result_dtype.type)
     raise TypeError(f"unsupported dtype {result_dtype}")
 
 
@@ -80,6 +83,8 @@ def to_compute(a, dtype):
         a = a.view(np.int64) if a.dtype.isnative else a.astype(np.int64)
     else:
         a = a.astype(dtype, copy=False)
+    if a.dtype is not dtype:  # equal, but another instance (see compute_dtype)
+        a = a.view(dtype)
     return viewable(a)
 
 

@@ -91,14 +91,12 @@ def _fft_beats_separable(in1, in2, boundary="fill", fillvalue=0):
                 and _all_finite(in2))
 
 
-def _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out,
-                     threads, consider_fft=False):
-    """The result by convolve_separable when the kernel is rank one and the
-    call allows it (2-D, no dilation, no scipy input swap), else None; with
-    `consider_fft`, also None when the FFT path is predicted faster (and
-    allowed: finite inputs)."""
-    if not (isinstance(in1, np.ndarray) and isinstance(in2, np.ndarray)) or in1.ndim != 2 \
-            or in2.ndim != 2 or dilation != 1 or in1.dtype.kind not in "fc" \
+def _separable_factors(kind, in1, in2, mode, dilation, anchor):
+    """(col, row, anchor) for `convolve_separable` when the kernel is rank one
+    and the call allows it (2-D, no dilation, no scipy input swap, enough
+    work), else None. Reads only in1's shape and dtype, so that
+    fastconv.dask takes the same route for a dask array."""
+    if in1.ndim != 2 or in2.ndim != 2 or dilation != 1 or in1.dtype.kind not in "fc" \
             or in1.size * in2.size < _SEPARABLE_MIN_WORK \
             or (mode == "valid" and (in1.shape[0] < in2.shape[0] or in1.shape[1] < in2.shape[1])):
         return None
@@ -106,8 +104,6 @@ def _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation
     if factors is None:
         return None
     col, row = factors
-    if consider_fft and _fft_beats_separable(in1, in2, boundary, fillvalue):
-        return None
     if kind.startswith("correlate"):
         # correlation = convolution with the flipped, conjugated kernel; a
         # tap a over each sample becomes tap k-1-a of the flipped kernel
@@ -118,6 +114,22 @@ def _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation
         elif not isinstance(anchor, str):
             taps = anchor if isinstance(anchor, (tuple, list)) else (anchor, anchor)
             anchor = tuple(k - 1 - a for k, a in zip(in2.shape, taps))
+    return col, row, anchor
+
+
+def _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out,
+                     threads, consider_fft=False):
+    """The result by convolve_separable when `_separable_factors` allows it,
+    else None; with `consider_fft`, also None when the FFT path is
+    predicted faster (and allowed: finite inputs)."""
+    if not (isinstance(in1, np.ndarray) and isinstance(in2, np.ndarray)):
+        return None
+    plan = _separable_factors(kind, in1, in2, mode, dilation, anchor)
+    if plan is None:
+        return None
+    if consider_fft and _fft_beats_separable(in1, in2, boundary, fillvalue):
+        return None
+    col, row, anchor = plan
     return convolve_separable(in1, col, row, mode, boundary=boundary, fillvalue=fillvalue,
                               stride=stride, anchor=anchor, out=out, threads=threads)
 
@@ -513,15 +525,8 @@ def convolve_separable(in1: ArrayLike, col: ArrayLike, row: ArrayLike, mode: Mod
     in1 = _args.as_input(in1, "in1")
     col = _args.as_input(col, "col")
     row = _args.as_input(row, "row")
-    if in1.ndim != 2:
-        raise ValueError(f"in1: must be a 2-D array, got {in1.ndim} dimensions")
-    if col.ndim != 1 or row.ndim != 1:
-        raise ValueError("col and row: must be 1-D arrays")
-    _args.check_mode(mode)
-    boundary = _args.check_boundary(boundary)
-    strides = _args.per_axis(stride, "stride", 2, minimum=1)
-    nthreads = _args.threads_arg(threads)
-    rule, taps = _args.anchor_rule(anchor, 2, mode, "centre_low")
+    boundary, strides, nthreads, rule, taps = _separable_args(in1, col, row, mode, boundary,
+                                                              stride, anchor, threads)
 
     if _args.is_object(in1, col, row):
         res = _oracle.convolve(in1, np.outer(col, row), mode, boundary=boundary,
@@ -541,6 +546,21 @@ def convolve_separable(in1: ArrayLike, col: ArrayLike, row: ArrayLike, mode: Mod
     _core.convolve_separable(x, c, r, target, fill.astype(cdtype), mode, boundary, strides,
                              rule, taps, nthreads)
     return _args.finish(target, result_dtype, out)
+
+
+def _separable_args(in1, col, row, mode, boundary, stride, anchor, threads):
+    """convolve_separable's argument checks -> (boundary, strides, threads,
+    anchor rule, anchor taps). Reads only ndim (fastconv.dask asks it too)."""
+    if in1.ndim != 2:
+        raise ValueError(f"in1: must be a 2-D array, got {in1.ndim} dimensions")
+    if col.ndim != 1 or row.ndim != 1:
+        raise ValueError("col and row: must be 1-D arrays")
+    _args.check_mode(mode)
+    boundary = _args.check_boundary(boundary)
+    strides = _args.per_axis(stride, "stride", 2, minimum=1)
+    nthreads = _args.threads_arg(threads)
+    rule, taps = _args.anchor_rule(anchor, 2, mode, "centre_low")
+    return boundary, strides, nthreads, rule, taps
 
 
 @overload

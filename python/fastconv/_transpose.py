@@ -63,21 +63,8 @@ def conv_transpose(in1: ArrayLike, in2: ArrayLike, stride: IntOrTuple = 1,
     """
     in1 = _args.as_input(in1, "in1")
     in2 = _args.as_input(in2, "in2")
-    if in2.ndim < 1:
-        raise ValueError("in2: the kernel needs at least one dimension")
-    if in1.ndim < in2.ndim:
-        raise ValueError(f"in1: has {in1.ndim} dimensions, fewer than the kernel's {in2.ndim}")
-    naxes = in2.ndim
-    if axes is None:
-        axes = list(range(in1.ndim - naxes, in1.ndim))
-    else:
-        axes = _args.normalize_axes(axes, in1.ndim)
-        if len(axes) != naxes:
-            raise ValueError(f"axes: expected {naxes} axes (one per kernel axis), got {len(axes)}")
-    strides = _args.per_axis(stride, "stride", naxes, minimum=1)
-    dilations = _args.per_axis(dilation, "dilation", naxes, minimum=1)
-    paddings = _args.per_axis(padding, "padding", naxes, minimum=0)
-    out_paddings = _args.per_axis(output_padding, "output_padding", naxes, minimum=0)
+    axes, strides, dilations, paddings, out_paddings = _check_args(
+        in1, in2, axes, stride, padding, output_padding, dilation)
     nthreads = _args.threads_arg(threads)
     if in2.size == 0:
         raise ValueError("in2: empty kernel")
@@ -99,6 +86,27 @@ def conv_transpose(in1: ArrayLike, in2: ArrayLike, stride: IntOrTuple = 1,
     _core.conv_transpose(x, k, target, axes, strides, paddings, out_paddings, dilations,
                          nthreads)
     return _args.finish(target, result_dtype, out)
+
+
+def _check_args(in1, in2, axes, stride, padding, output_padding, dilation):
+    """conv_transpose's argument checks -> (axes, strides, dilations,
+    paddings, output paddings), one per kernel axis. Reads only ndim
+    (fastconv.dask asks it too)."""
+    if in2.ndim < 1:
+        raise ValueError("in2: the kernel needs at least one dimension")
+    if in1.ndim < in2.ndim:
+        raise ValueError(f"in1: has {in1.ndim} dimensions, fewer than the kernel's {in2.ndim}")
+    naxes = in2.ndim
+    if axes is None:
+        axes = list(range(in1.ndim - naxes, in1.ndim))
+    else:
+        axes = _args.normalize_axes(axes, in1.ndim)
+        if len(axes) != naxes:
+            raise ValueError(f"axes: expected {naxes} axes (one per kernel axis), got {len(axes)}")
+    return (axes, _args.per_axis(stride, "stride", naxes, minimum=1),
+            _args.per_axis(dilation, "dilation", naxes, minimum=1),
+            _args.per_axis(padding, "padding", naxes, minimum=0),
+            _args.per_axis(output_padding, "output_padding", naxes, minimum=0))
 
 
 def _object_path(in1, in2, axes, strides, paddings, out_paddings, dilations, shape):

@@ -1,0 +1,107 @@
+"""`fastconv.nn.conv2d` over the batch and spatial chunks of a dask array.
+
+>>> import numpy as np, dask.array as da
+>>> from fastconv.dask import nn
+>>> x = da.ones((2, 1, 4, 4), chunks=(1, 1, 2, 2))
+>>> nn.conv2d(x, np.ones((1, 1, 3, 3)), padding=1, padding_mode="replicate").compute()[0, 0, 0]
+array([9., 9., 9., 9.])
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from .. import _args, _core, _oracle
+from .. import nn as _nn
+from . import _dask_input, _graph, _kernel, _no_out, _plan
+
+__all__ = ["conv2d"]
+
+# torch's padding modes as the boundary rules they are within torch's limits
+# (reflect padding < n, circular <= n; the core checks them): docs/conventions.md
+_BOUNDARY = {"zeros": "fill", "reflect": "mirror", "replicate": "nearest", "circular": "wrap"}
+
+
+def _conv2d_task(bias, strides, dilations, groups, threads, window, kernels, block):
+    return _nn.conv2d(window, kernels[0], kernels[1], strides, 0, dilations, groups,
+                      threads=threads)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
+           padding_mode="zeros", out=None, threads=1):
+    """`fastconv.nn.conv2d` (torch.nn.functional.conv2d) of a dask array of
+    shape (N, C, H, W) or (C, H, W) with a NumPy weight (and bias), lazily.
+
+    The batch axis N and the spatial axes H, W keep their chunks (chunks
+    smaller than the kernel's reach included; spatial output chunks follow
+    the input's, aligned to the stride); the channels are read whole by
+    every task (C gathered from all its chunks) and the output channels are
+    one chunk. Each task pads its window by `padding_mode` at the image's
+    true edges only and runs the in-memory layer on it with padding 0, so
+    the value is bitwise that of ``fastconv.nn.conv2d(input.compute(),
+    ...)``. ``threads=1`` per task by default; `out` is not supported.
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da
+    >>> from fastconv import nn as memory_nn
+    >>> from fastconv.dask import nn
+    >>> x = np.random.default_rng(0).standard_normal((2, 3, 9, 9))
+    >>> w = np.ones((4, 3, 3, 3))
+    >>> lazy = nn.conv2d(da.from_array(x, chunks=(1, 3, 4, 4)), w, stride=2, padding="valid")
+    >>> np.array_equal(lazy.compute(), memory_nn.conv2d(x, w, stride=2))
+    True
+    """
+    x = _dask_input(input, "input")
+    w = _kernel(weight, "weight")
+    b = None if bias is None else _kernel(bias, "bias")
+    _no_out(out)
+    for a, name in ((x, "input"), (w, "weight"), (b, "bias")):
+        if a is not None and a.dtype.kind == "O":
+            raise TypeError(f"{name}: conv2d needs numbers, got dtype object")
+    if x.ndim not in (3, 4):
+        raise ValueError(f"input: conv2d expects shape (N, C, H, W) or (C, H, W), got {x.shape}")
+    if w.ndim != 4:
+        raise ValueError(f"weight: conv2d expects shape (Cout, C/groups, kh, kw), got {w.shape}")
+    if b is not None and b.shape != (w.shape[0],):
+        raise ValueError(f"bias: expected shape ({w.shape[0]},), got {b.shape}")
+    batched = x.ndim == 4
+    if not batched:
+        x = x[None]
+    if isinstance(groups, (tuple, list)):
+        raise TypeError(f"groups: expected an int, got {groups!r}")
+    groups = _nn._sizes(groups, "groups", 1, 1)[0]
+    strides = _nn._sizes(stride, "stride", 2, 1)
+    dilations = _nn._sizes(dilation, "dilation", 2, 1)
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(f"padding: expected an int, a tuple of ints, 'valid' or 'same', "
+                             f"got {padding!r}")
+        if padding == "same" and any(s != 1 for s in strides):
+            raise ValueError("padding='same' is not supported for strided convolutions")
+    else:
+        _nn._sizes(padding, "padding", 2, 0)
+    if not isinstance(padding_mode, str):
+        raise TypeError(f"padding_mode: expected a string, got {padding_mode!r}")
+    nthreads = _args.threads_arg(threads)
+    # (left, right) per spatial axis by torch's rule; the core checks the
+    # rest (padding mode name and limits, sizes) on the whole shape
+    pads = _oracle.layer_padding(padding, w.shape[2:], strides, dilations)
+    shape = tuple(_core.conv_output_shape(x.shape, w.shape, strides, dilations,
+                                          [p for p, _ in pads], [q for _, q in pads], False,
+                                          groups, padding_mode))
+    result_dtype = np.result_type(*(a for a in (x.dtype, w, b) if a is not None))
+    _args.check_result_size(shape, result_dtype)
+    boundary = _BOUNDARY[padding_mode]
+
+    plans = [_plan.batch_axis(x.chunks[0], x.shape[0], 1),
+             _plan.whole_axis(x.shape[1], shape[1])]
+    for a in (2, 3):
+        j = a - 2
+        plans.append(_plan.correlation_axis(x.chunks[a], x.shape[a], w.shape[a], strides[j],
+                                            dilations[j], -pads[j][0], shape[a], boundary))
+    func = partial(_conv2d_task, b is not None, strides, dilations, groups, nthreads)
+    res = _graph.build("conv2d", x, plans, func, result_dtype, (w, b), result_dtype,
+                       np.zeros((), result_dtype))
+    return res if batched else res[0]
