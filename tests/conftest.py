@@ -59,3 +59,15 @@ def assert_matches_oracle(result, x, k, op, dtype, **kw):
     bound = 2 * taps * eps_of(dtype) * scale.astype(np.float64) + 1e-300
     err = np.abs(result.astype(wide) - exact).astype(np.float64)
     assert np.all(err <= bound), f"max error {err.max()} vs bound {bound.max()}"
+
+
+def isa_params():
+    """Every ISA fastconv knows, as pytest params: one this CPU or build
+    lacks is reported as skipped with the reason, never silently dropped
+    (a machine without AVX-512 shows its avx512 cases as skips)."""
+    import fastconv
+    have = fastconv.available_isas()
+    return [pytest.param(isa, marks=() if isa in have else pytest.mark.skip(
+                reason=f"ISA {isa!r} not available on this machine/build "
+                       f"(available: {', '.join(have)}): its kernels are untested here"))
+            for isa in ("avx512", "avx2", "baseline")]

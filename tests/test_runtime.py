@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import fastconv
+from conftest import isa_params
 from conftest import random_array
 
 
@@ -62,7 +63,7 @@ def test_isa_reporting():
     assert isas[0] == fastconv.active_isa() or os.environ.get("FASTCONV_FORCE_ISA")
 
 
-@pytest.mark.parametrize("isa", fastconv.available_isas())
+@pytest.mark.parametrize("isa", isa_params())
 def test_every_isa_against_the_oracle(isa):
     # The choice is cached per process: force it in a fresh one.
     code = (
@@ -79,6 +80,26 @@ def test_every_isa_against_the_oracle(isa):
         " boundary=b, anchor='high')\n"
         "            tol = 50 * np.finfo(dt).eps * np.abs(ref).max()\n"
         "            assert np.abs(got - ref).max() <= tol, (dt, mode, b)\n"
+        # int64 (exact, wrapping), long double, N-D convolve and
+        # convolve_separable under the forced ISA too
+        "x = rng.integers(-2**62, 2**62, (7, 9)); h = rng.integers(-9, 9, (3, 2))\n"
+        "got = fastconv.convolve(x, h, 'same', boundary='mirror')\n"
+        "ref = _oracle.convolve(x.astype(object), h.astype(object), 'same', boundary='mirror')\n"
+        "assert [int(v) % 2**64 for v in got.ravel()] == [int(v) % 2**64 for v in ref.ravel()]\n"
+        "for dt in (np.longdouble, np.clongdouble):\n"
+        "    x = rng.standard_normal((6, 5, 40)).astype(dt); h = rng.standard_normal((2, 3, 4)).astype(dt)\n"
+        "    got = fastconv.convolve(x, h, 'full', boundary='symm', stride=(1, 2, 1))\n"
+        "    ref = _oracle.convolve(x, h, 'full', boundary='symm', stride=(1, 2, 1))\n"
+        "    assert got.dtype == dt\n"
+        "    assert np.abs(got - ref).max() <= 4 * 24 * np.finfo(np.longdouble).eps * np.abs(ref).max()\n"
+        "for dt in (np.float32, np.float64):\n"
+        "    x = rng.standard_normal((30, 70)).astype(dt)\n"
+        "    c = rng.standard_normal(5).astype(dt); r = rng.standard_normal(4).astype(dt)\n"
+        "    for b in ('fill', 'nearest'):\n"
+        "        got = fastconv.convolve_separable(x, c, r, 'same', boundary=b)\n"
+        "        ref = _oracle.convolve(x.astype(np.longdouble), np.outer(c, r).astype(np.longdouble),"
+        " 'same', boundary=b)\n"
+        "        assert np.abs(got - ref).max() <= 50 * np.finfo(dt).eps * np.abs(ref).max(), (dt, b)\n"
         "print('ok')\n")
     r = _run(code, FASTCONV_FORCE_ISA=isa)
     assert r.returncode == 0, r.stderr

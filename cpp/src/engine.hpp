@@ -95,8 +95,11 @@ void run_engine(const AxisPlan* axes, int rank, const T* in, const T* kernel, T*
   const kernels::KernelTable& table = kernels::active_table();
   const auto row_fn = kernels::row_kernel<T>(table);
   const auto tile_fn = kernels::tile_kernel<T>(table);
-  const auto [ilo, ihi] = interior(row);
-  const auto [jlo, jhi] = interior(col);
+  // (plain variables, not structured bindings: the lambdas below capture
+  // them, which Clang accepts only from version 16, C++20)
+  const std::pair<index_t, index_t> row_in = interior(row), col_in = interior(col);
+  const index_t ilo = row_in.first, ihi = row_in.second;
+  const index_t jlo = col_in.first, jhi = col_in.second;
   // Input extent one task of the tile path reads, for its patch buffer.
   const index_t patch_rows = (std::min(block_rows, row.out_n) - 1) * row.stride +
                              (row.taps - 1) * row.dilation + 1;

@@ -104,9 +104,11 @@ void convolve_separable(View<const T> in, View<const T> col, View<const T> row, 
   const View<const T> krow(row.data, {1, kr}, {0, row.strides[0]});
   // Outside the input, the filled columns have become fillvalue * sum(col);
   // a zero fill stays zero (no term of the sum, even with an Inf in col).
+  // (madd: int64 wraps as promised, where a plain += or * would overflow)
   T col_sum = T(0);
-  for (index_t p = 0; p < kc; ++p) col_sum += col.data[p * col.strides[0]];
-  const T mid_fill = fillvalue == T(0) ? T(0) : fillvalue * col_sum;
+  for (index_t p = 0; p < kc; ++p) detail::madd(col_sum, col.data[p * col.strides[0]], T(1));
+  T mid_fill = T(0);
+  if (fillvalue != T(0)) detail::madd(mid_fill, fillvalue, col_sum);
 
   const index_t width = in.shape[1];
   constexpr index_t kStripRows = 32;

@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <complex>
 #include <cstdint>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <type_traits>
 #include <utility>
@@ -91,22 +93,40 @@ int check(const KernelTable& table, std::mt19937& rng) {
                 for (auto& v : x) v = static_cast<T>(dist(rng));
                 for (auto& v : k) v = static_cast<T>(dist(rng));
                 for (auto& v : acc) v = static_cast<T>(dist(rng));
-                std::vector<T> want = acc;
+                // the reference in long double (its rounding is negligible
+                // next to T's), and the sum of |terms| for the error bound
+                std::vector<long double> want(acc.begin(), acc.end()), scale(acc.size(), 0.0L);
+                for (size_t i = 0; i < acc.size(); ++i) scale[i] = std::abs((long double)acc[i]);
                 for (index_t r = 0; r < rows; ++r)
                   for (index_t c = 0; c < cols; ++c) {
-                    T a = accumulate ? want[r * (cols + 5) + c] : T(0);
+                    const size_t o = static_cast<size_t>(r * (cols + 5) + c);
+                    long double a = accumulate ? want[o] : 0.0L;
+                    long double m = accumulate ? scale[o] : 0.0L;
                     for (index_t p = 0; p < kh; ++p)
-                      for (index_t q = 0; q < kw; ++q)
-                        a += x[(r * rs + p * rdil) * in_cols + 2 + c + q * dil] * k[p * kw + q];
-                    want[r * (cols + 5) + c] = a;
+                      for (index_t q = 0; q < kw; ++q) {
+                        const long double term =
+                            (long double)x[(r * rs + p * rdil) * in_cols + 2 + c + q * dil] *
+                            (long double)k[p * kw + q];
+                        a += term;
+                        m += std::abs(term);
+                      }
+                    want[o] = a;
+                    scale[o] = m;
                   }
                 TileTask<T> t{x.data(), in_cols, k.data(), kh, kw, 0, rs, rdil, 2, dil,
                               rows, cols, acc.data(), cols + 5, accumulate};
                 fastconv::kernels::tile_kernel<T>(table)(t);
                 ++cases;
                 for (size_t i = 0; i < acc.size(); ++i) {
-                  const double tol = 1e-4 * (kh * kw + 1);
-                  if (std::abs(double(acc[i]) - double(want[i])) > tol) {
+                  // A sum of n = kh*kw (+1 accumulated) products computed in
+                  // T, in any order, with or without FMA: |error| <=
+                  // n*u*sum|terms| (u = eps/2, to first order; Higham 3.1).
+                  // n*eps*sum|terms| leaves a factor 2 of room, and is far
+                  // below the error of a double kernel computing in float
+                  // (or a float one in half).
+                  const long double eps = std::numeric_limits<T>::epsilon();
+                  const long double tol = (kh * kw + 1) * eps * scale[i] + 1e-300L;
+                  if (std::abs((long double)acc[i] - want[i]) > tol) {
                     std::printf("FAIL %s kh=%ld kw=%ld rows=%ld cols=%ld rs=%ld dil=%ld/%ld acc=%d at %zu\n",
                                 table.isa, (long)kh, (long)kw, (long)rows, (long)cols, (long)rs,
                                 (long)rdil, (long)dil, int(accumulate), i);

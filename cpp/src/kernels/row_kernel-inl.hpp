@@ -34,9 +34,12 @@ static void row_correlate(const RowTask<T>& t) {
       else
         detail::madd(acc[j], t.x[detail::map_index(i, t.n, t.boundary) * t.x_stride], w);
     }
-    if (t.x_stride == 1 && s == 1) {
-      const T* x = t.x + off;
-      for (index_t j = lo; j < hi; ++j) detail::madd(acc[j], x[j], w);
+    if (lo == hi) {
+      // no sample inside (t.x + off may lie far outside the array for a
+      // huge dilation: not even form that pointer, it would overflow)
+    } else if (t.x_stride == 1 && s == 1) {
+      const T* x = t.x + (lo + off);
+      for (index_t j = lo; j < hi; ++j) detail::madd(acc[j], x[j - lo], w);
     } else {
       for (index_t j = lo; j < hi; ++j)
         detail::madd(acc[j], t.x[(j * s + off) * t.x_stride], w);

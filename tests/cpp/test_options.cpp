@@ -1,0 +1,200 @@
+// The C++ API's options, each against hand-computed values (no Python):
+// correlate (conjugating), axes with batch broadcasting, stride and
+// dilation, the 'same' anchors, non-contiguous views, int64 wrap-around,
+// conv_transpose padding, and max_pool / max_unpool options.
+#include <fastconv/fastconv.hpp>
+
+#include <complex>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <vector>
+
+namespace {
+using fastconv::index_t;
+using fastconv::make_view;
+int failures = 0;
+
+template <class T>
+void expect(const std::vector<T>& got, const std::vector<T>& want, const char* what) {
+  if (got != want) {
+    std::printf("FAIL: %s\n", what);
+    ++failures;
+  }
+}
+
+template <class T>
+std::vector<T> conv(bool correlate, const std::vector<T>& x, std::vector<index_t> xs,
+                    const std::vector<T>& k, std::vector<index_t> ks,
+                    const fastconv::ConvOptions& o, T fill = T(0)) {
+  const auto shape = fastconv::output_shape(xs, ks, o);
+  index_t n = 1;
+  for (index_t s : shape) n *= s;
+  std::vector<T> out(static_cast<size_t>(n));
+  auto xv = make_view<const T>(x.data(), xs);
+  auto kv = make_view<const T>(k.data(), ks);
+  if (correlate) fastconv::correlate<T>(xv, kv, make_view(out.data(), shape), o, fill);
+  else fastconv::convolve<T>(xv, kv, make_view(out.data(), shape), o, fill);
+  return out;
+}
+
+void correlate_conjugates() {
+  using C = std::complex<double>;
+  const C i(0, 1);
+  fastconv::ConvOptions o;  // full
+  // out[j] = sum_p x[j - 1 + p] * conj(k[p]): conj(k) = [-i, 1]
+  expect(conv<C>(true, {C(1), C(2), C(3)}, {3}, {i, C(1)}, {2}, o),
+         {C(1), C(2) - i, C(3) - 2.0 * i, -3.0 * i}, "correlate conjugates the kernel");
+}
+
+void axes_with_batch() {
+  fastconv::ConvOptions o;
+  o.axes = {-1};  // rows only; axis 0 is a batch axis, the kernel broadcasts along it
+  expect(conv<double>(false, {1, 2, 3, 10, 20, 30}, {2, 3}, {1, 1}, {1, 2}, o),
+         {1, 3, 5, 3, 10, 30, 50, 30}, "axes: batch axis with a broadcast kernel");
+}
+
+void stride_dilation() {
+  fastconv::ConvOptions o;
+  o.mode = fastconv::Mode::valid;
+  o.stride = {2};
+  o.dilation = {3};
+  // ke = 4, out[i] = x[2i + 3] * k0 + x[2i] * k1, i < (10 - 4) / 2 + 1 = 4
+  std::vector<double> x = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  expect(conv<double>(false, x, {10}, {1, 10}, {2}, o), {3, 25, 47, 69},
+         "stride 2, dilation 3, valid");
+}
+
+void anchors() {
+  std::vector<double> x = {1, 2, 3, 4}, k = {1, 10, 100};
+  fastconv::ConvOptions o;
+  o.mode = fastconv::Mode::same;
+  o.anchor_rule = fastconv::AnchorRule::taps;
+  o.anchor = {0};  // tap 0 over each output: out[i] = x[i] + 10 x[i-1] + 100 x[i-2]
+  expect(conv<double>(false, x, {4}, k, {3}, o), {1, 12, 123, 234}, "anchor tap 0 (convolve)");
+  o.anchor = {2};  // correlate, tap 2 over each output: out[i] = x[i-2] + 10 x[i-1] + 100 x[i]
+  expect(conv<double>(true, x, {4}, k, {3}, o), {100, 210, 321, 432}, "anchor tap 2 (correlate)");
+  // even kernel: centre_low starts at (ke-1)/2 = 0, centre_high at ke/2 = 1
+  fastconv::ConvOptions lo, hi;
+  lo.mode = hi.mode = fastconv::Mode::same;
+  hi.anchor_rule = fastconv::AnchorRule::centre_high;
+  expect(conv<double>(false, x, {4}, {1, 10}, {2}, lo), {1, 12, 23, 34}, "centre_low");
+  expect(conv<double>(false, x, {4}, {1, 10}, {2}, hi), {12, 23, 34, 40}, "centre_high");
+}
+
+void boundaries_and_aliases() {
+  fastconv::ConvOptions o;
+  o.mode = fastconv::Mode::same;
+  std::vector<double> x = {1, 2, 3}, k = {1, 0, 0};  // out[i] = x~[i + 1]
+  const char* names[] = {"pad", "circular", "symmetric", "mirror", "nearest"};
+  const double right[] = {7, 1, 3, 2, 3};  // x~[3]: fill 7, wrap, symm, mirror, nearest
+  for (int b = 0; b < 5; ++b) {
+    o.boundary = fastconv::parse_boundary(names[b]);
+    expect(conv<double>(false, x, {3}, k, {3}, o, 7.0), {2, 3, right[b]}, names[b]);
+  }
+}
+
+void non_contiguous_views() {
+  // x viewed backwards with a gap: elements buf[8], buf[6], ..., buf[0]
+  std::vector<double> buf = {5, -1, 4, -1, 3, -1, 2, -1, 1};
+  fastconv::View<const double> xv(buf.data() + 8, {5}, {-2});
+  std::vector<double> k = {1, 1}, out(6);
+  fastconv::ConvOptions o;
+  fastconv::convolve<double>(xv, make_view<const double>(k.data(), {2}),
+                             fastconv::View<double>(out.data(), {6}, {1}), o);
+  expect(out, {1, 3, 5, 7, 9, 5}, "reversed, strided input view");
+  // a broadcast (stride 0) kernel row and a strided output
+  std::vector<double> one = {2}, out2(14, -1);
+  fastconv::View<const double> kv(one.data(), {3}, {0});  // [2, 2, 2]
+  fastconv::convolve<double>(xv, kv, fastconv::View<double>(out2.data(), {7}, {2}), o);
+  expect(out2, {2, -1, 6, -1, 12, -1, 18, -1, 24, -1, 18, -1, 10, -1},
+         "zero-stride kernel, strided output");
+}
+
+void int64_wraps() {
+  const std::int64_t big = std::numeric_limits<std::int64_t>::max();
+  fastconv::ConvOptions o;
+  // big * 2 wraps to -2; big + big*... : out = [2 big, 3 big] mod 2**64
+  expect(conv<std::int64_t>(false, {big}, {1}, {2, 3}, {2}, o),
+         {std::int64_t(-2), big - 2}, "int64 wraps around");
+}
+
+void transpose_padding() {
+  fastconv::TransposeOptions o;
+  o.stride = {2};
+  o.padding = {1};
+  o.output_padding = {1};
+  // full: out[2i + j] += x[i] k[j] -> [1, 1, 2, 2, 3, 3]; cropped by 1 at
+  // the left, length (3-1)*2 - 2 + 2 + 1 = 5: [1, 2, 2, 3, 3]
+  std::vector<double> x = {1, 2, 3}, k = {1, 1}, out(5);
+  const auto shape = fastconv::conv_transpose_shape({3}, {2}, o);
+  expect(shape, {5}, "conv_transpose shape");
+  fastconv::conv_transpose<double>(make_view<const double>(x.data(), {3}),
+                                   make_view<const double>(k.data(), {2}),
+                                   make_view(out.data(), {5}), o);
+  expect(out, {1, 2, 2, 3, 3}, "conv_transpose padding, output_padding");
+}
+
+void pooling() {
+  std::vector<double> x = {3, 1, 4, 1, 5, 9, 2, 6};
+  auto pool = [&](const fastconv::PoolOptions& o, std::vector<double>& v,
+                  std::vector<std::int64_t>& idx) {
+    const auto shape = fastconv::max_pool_shape({1, 8}, o);
+    v.assign(static_cast<size_t>(shape[1]), 0);
+    idx.assign(v.size(), -1);
+    fastconv::max_pool<double>(make_view<const double>(x.data(), {1, 8}), make_view(v.data(), shape),
+                               make_view(idx.data(), shape), o);
+  };
+  std::vector<double> v;
+  std::vector<std::int64_t> idx;
+  fastconv::PoolOptions o;
+  o.kernel_size = {3};
+  o.stride = {2};
+  o.padding = {1};  // windows [-1,1], [1,3], [3,5], [5,7]
+  pool(o, v, idx);
+  expect(v, {3, 4, 9, 9}, "max_pool padding");
+  expect(idx, {0, 2, 5, 5}, "max_pool indices");
+  o.ceil_mode = true;  // one more window, [7, 9], starting inside
+  pool(o, v, idx);
+  expect(v, {3, 4, 9, 9, 6}, "max_pool ceil_mode");
+  fastconv::PoolOptions d;
+  d.kernel_size = {2};
+  d.stride = {1};
+  d.dilation = {2};  // taps o and o + 2; ties keep the first
+  pool(d, v, idx);
+  expect(v, {4, 1, 5, 9, 5, 9}, "max_pool dilation");
+  expect(idx, {2, 1, 4, 5, 4, 5}, "max_pool dilation indices (first on ties)");
+  // unpool the padded pooling back into 8 samples
+  std::vector<double> pv = {3, 4, 9, 9}, back(8, -1);
+  std::vector<std::int64_t> pi = {0, 2, 5, 5};
+  fastconv::max_unpool<double>(make_view<const double>(pv.data(), {1, 4}),
+                               make_view<const std::int64_t>(pi.data(), {1, 4}),
+                               make_view(back.data(), {1, 8}), 1);
+  expect(back, {3, 0, 4, 0, 0, 9, 0, 0}, "max_unpool");
+  // an index outside the plane is refused
+  pi[3] = 8;
+  try {
+    fastconv::max_unpool<double>(make_view<const double>(pv.data(), {1, 4}),
+                                 make_view<const std::int64_t>(pi.data(), {1, 4}),
+                                 make_view(back.data(), {1, 8}), 1);
+    std::printf("FAIL: max_unpool accepted index 8 of 8\n");
+    ++failures;
+  } catch (const std::invalid_argument&) {
+  }
+}
+
+}  // namespace
+
+int main() {
+  correlate_conjugates();
+  axes_with_batch();
+  stride_dilation();
+  anchors();
+  boundaries_and_aliases();
+  non_contiguous_views();
+  int64_wraps();
+  transpose_padding();
+  pooling();
+  std::printf("%d failed\n", failures);
+  return failures == 0 ? 0 : 1;
+}
