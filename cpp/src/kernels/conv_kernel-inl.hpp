@@ -113,28 +113,6 @@ static inline void conv_block(const ConvTask<T>& t, index_t v0) {
   }
 }
 
-// All output vectors of the task, U at a time, the rest by smaller blocks.
-template <class T, int U>
-static void conv_vectors(const ConvTask<T>& t) {
-  index_t v = 0;
-  for (; v + U <= t.n_vec; v += U) conv_block<T, U>(t, v);
-  if constexpr (U > 1) {
-    if (v < t.n_vec) {
-      ConvTask<T> rest = t;
-      rest.x_base += v;
-      rest.out_off += v;
-      rest.lanes += v;
-      rest.n_vec = t.n_vec - v;
-      conv_vectors<T, U / 2>(rest);
-    }
-  }
-}
-
-template <class T>
-static void conv_narrow(const ConvTask<T>& t) {
-  conv_vectors<T, kConvVecs1>(t);
-}
-
 // Interleave a and b: (a0 b0 a1 b1 ...) in lo, then the rest in hi.
 template <int L, class V, int... Is>
 static inline void interleave(V a, V b, V& lo, V& hi, std::integer_sequence<int, Is...>) {
@@ -180,10 +158,15 @@ static inline void conv_pair_block(const ConvTask<T>& t, index_t v0) {
   }
 }
 
-template <class T, int U>
-static void conv_pair_vectors(const ConvTask<T>& t) {
+// All output vectors of the task, U at a time, the rest by smaller blocks
+// (of the narrow kernel, or with Paired of the paired one).
+template <class T, int U, bool Paired = false>
+static void conv_vectors(const ConvTask<T>& t) {
   index_t v = 0;
-  for (; v + U <= t.n_vec; v += U) conv_pair_block<T, U>(t, v);
+  for (; v + U <= t.n_vec; v += U) {
+    if constexpr (Paired) conv_pair_block<T, U>(t, v);
+    else conv_block<T, U>(t, v);
+  }
   if constexpr (U > 1) {
     if (v < t.n_vec) {
       ConvTask<T> rest = t;
@@ -191,12 +174,17 @@ static void conv_pair_vectors(const ConvTask<T>& t) {
       rest.out_off += v;
       rest.lanes += v;
       rest.n_vec = t.n_vec - v;
-      conv_pair_vectors<T, U / 2>(rest);
+      conv_vectors<T, U / 2, Paired>(rest);
     }
   }
 }
 
 template <class T>
+static void conv_narrow(const ConvTask<T>& t) {
+  conv_vectors<T, kConvVecs1>(t);
+}
+
+template <class T>
 static void conv_paired(const ConvTask<T>& t) {
-  conv_pair_vectors<T, kConvVecs1 / 2>(t);
+  conv_vectors<T, kConvVecs1 / 2, true>(t);
 }
