@@ -870,12 +870,16 @@ def test_int64_wraps_around(rng):
     assert got[0, 0, 0, 0] == (12 * 2**62 + 2**63) % 2**64 - 2**63
 
 
-@pytest.mark.parametrize("xt,wt,bt", [
+# (input, weight, bias) dtypes whose result dtype numpy.result_type gives
+PROMOTION_CASES = [
     (np.int8, np.float32, None), (np.float32, np.int64, np.float32), (np.uint8, np.int8, np.int8),
     (np.bool_, np.float64, None), (np.float16, np.float16, np.float16),
     (np.float16, np.int8, None), (np.int32, np.complex64, None), (np.float32, np.float64, None),
     (np.uint64, np.int8, None), (np.float16, np.float32, np.float16),
-])
+]
+
+
+@pytest.mark.parametrize("xt,wt,bt", PROMOTION_CASES)
 def test_mixed_dtype_promotion(rng, xt, wt, bt):
     """result_type(input, weight, bias), values equal to the oracle on exact data."""
     x = exact_data(rng, (2, 4, 6, 5), xt, 0 if xt in (np.uint8, np.uint64) else -3, 3)

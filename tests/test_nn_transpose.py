@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 import fastconv
 from conftest import isa_params
 from fastconv import _oracle, nn
-from test_nn_conv import assert_bitwise, assert_exact, exact_data, layouts, random_data
+from test_nn_conv import (PROMOTION_CASES, assert_bitwise, assert_exact, exact_data, layouts,
+                          random_data)
 
 FLOATS = [np.float32, np.float64, np.complex64, np.complex128]
 
@@ -732,12 +733,7 @@ def test_int64_wraps_around():
     assert got[0, 0, 1, 1] == (12 * 2**62 + 2**63) % 2**64 - 2**63
 
 
-@pytest.mark.parametrize("xt,wt,bt", [
-    (np.int8, np.float32, None), (np.float32, np.int64, np.float32), (np.uint8, np.int8, np.int8),
-    (np.bool_, np.float64, None), (np.float16, np.float16, np.float16),
-    (np.float16, np.int8, None), (np.int32, np.complex64, None), (np.float32, np.float64, None),
-    (np.uint64, np.int8, None), (np.float16, np.float32, np.float16), (np.bool_, np.bool_, None),
-])
+@pytest.mark.parametrize("xt,wt,bt", PROMOTION_CASES + [(np.bool_, np.bool_, None)])
 def test_mixed_dtype_promotion(rng, xt, wt, bt):
     x = exact_data(rng, (2, 4, 4, 3), xt, 0 if xt in (np.uint8, np.uint64) else -3, 3)
     w = exact_data(rng, (4, 2, 3, 3), wt)
