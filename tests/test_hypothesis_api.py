@@ -174,10 +174,13 @@ def test_nn_conv(spec, dtype, s, d, pad, padding_mode, channels_last, bias, nsp,
     rng = np.random.default_rng(seed)
     n, cin, cout, groups, k, size = spec
     k, size = k[:nsp], size[:nsp]
-    # the padded input must hold the dilated kernel; reflect needs pad < size
+    # the padded input must hold the dilated kernel; torch's limits: reflect
+    # needs pad < size, circular pad <= size
     size = tuple(max(m, d * (kk - 1) + 1) for m, kk in zip(size, k))
     if padding_mode == "reflect":
         pad = min([pad] + [m - 1 for m in size])
+    if padding_mode == "circular":
+        pad = min([pad] + list(size))
     x = random_array(rng, (n, cin) + size, dtype)
     w = random_array(rng, (cout, cin // groups) + k, dtype)
     b = random_array(rng, cout, dtype) if bias else None

@@ -53,9 +53,26 @@ static inline bool all_finite(const T* v, std::int64_t n) {
   }
 }
 
+// a * b + c, fused exactly where the vector kernels' `acc += x * w` is
+// (builds with FMA), whatever the compiler's choices: scalar code written
+// as `a * b + c` is sometimes left unfused (a product hoisted out of a
+// loop, a vectorised reduction), and then an output's bits would depend
+// on whether a vector or scalar code computed it, i.e. on its position in
+// the array. Kernels use it wherever such code computes outputs.
+template <class R>
+static inline R mul_add(R a, R b, R c) {
+#if defined(__FMA__) || defined(__aarch64__)
+  if constexpr (std::is_same_v<R, float> || std::is_same_v<R, double>) return std::fma(a, b, c);
+#endif
+  return a * b + c;
+}
+
 // acc += x * w. Integers wrap (two's complement, as NumPy's do) by doing
-// the arithmetic unsigned; complex uses the plain formula (no C99 Annex G
-// NaN recovery), as NumPy's multiply does.
+// the arithmetic unsigned. Complex: the plain formula's four products (no
+// C99 Annex G NaN recovery, as NumPy's multiply), each added to acc by
+// mul_add, so that the compiler's complex multiply-add patterns (which
+// round differently in vector lanes and in the scalar remainder) never
+// apply. Floats: a loop's vector body and its remainder contract alike.
 template <class T>
 static inline void madd(T& acc, T x, T w) {
   if constexpr (std::is_integral_v<T>) {
@@ -64,10 +81,19 @@ static inline void madd(T& acc, T x, T w) {
                          static_cast<U>(x) * static_cast<U>(w));
   } else if constexpr (is_complex<T>::value) {
     auto xr = x.real(), xi = x.imag(), wr = w.real(), wi = w.imag();
-    acc = T(acc.real() + (xr * wr - xi * wi), acc.imag() + (xr * wi + xi * wr));
+    acc = T(mul_add(-xi, wi, mul_add(xr, wr, acc.real())),
+            mul_add(xi, wr, mul_add(xr, wi, acc.imag())));
   } else {
     acc += x * w;
   }
+}
+
+// madd with the product always fused as in mul_add (scalar code whose
+// outputs a vector kernel also computes).
+template <class T>
+static inline void fused_madd(T& acc, T x, T w) {
+  if constexpr (std::is_floating_point_v<T>) acc = mul_add(x, w, acc);
+  else madd(acc, x, w);
 }
 
 }  // namespace fastconv::detail

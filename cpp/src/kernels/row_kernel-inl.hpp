@@ -19,7 +19,7 @@ static void row_correlate(const RowTask<T>& t) {
     const index_t off = q * t.dilation + t.origin;  // x index of output 0
     if (t.fill_row) {
       if (!zero_fill)
-        for (index_t j = t.j0; j < t.j1; ++j) detail::madd(acc[j], t.fill, w);
+        for (index_t j = t.j0; j < t.j1; ++j) detail::fused_madd(acc[j], t.fill, w);
       continue;
     }
     // Outputs whose sample j*s + off lies inside [0, n).
@@ -30,7 +30,7 @@ static void row_correlate(const RowTask<T>& t) {
     for (index_t j = t.j0; j < lo && !zero_fill; ++j) {
       const index_t i = j * s + off;
       if (t.boundary == Boundary::fill)
-        detail::madd(acc[j], t.fill, w);
+        detail::fused_madd(acc[j], t.fill, w);
       else
         detail::madd(acc[j], t.x[detail::map_index(i, t.n, t.boundary) * t.x_stride], w);
     }
@@ -47,7 +47,7 @@ static void row_correlate(const RowTask<T>& t) {
     for (index_t j = hi; j < t.j1 && !zero_fill; ++j) {
       const index_t i = j * s + off;
       if (t.boundary == Boundary::fill)
-        detail::madd(acc[j], t.fill, w);
+        detail::fused_madd(acc[j], t.fill, w);
       else
         detail::madd(acc[j], t.x[detail::map_index(i, t.n, t.boundary) * t.x_stride], w);
     }
