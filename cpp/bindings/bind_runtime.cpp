@@ -2,7 +2,6 @@
 #include <pybind11/stl.h>
 
 #include "fastconv/runtime.hpp"
-#include "kernels/kernels.hpp"
 
 namespace py = pybind11;
 
@@ -15,13 +14,12 @@ void register_runtime(py::module_& m) {
   m.def("available_isas", &fastconv::available_isas);
   m.def("config_string", &fastconv::config_string);
   m.def("openmp_runtime", &fastconv::openmp_runtime);
-  // For bench/: flops of `iterations` rounds of the active ISA's FMA probe,
-  // run on `threads` threads at once; returns (flops, seconds).
+  // For bench/: (flops, seconds) of the active ISA's FMA probe.
   m.def(
       "fma_probe",
       [](long iterations, int threads) {
         py::gil_scoped_release nogil;
-        return fastconv::kernels::run_fma_probe(iterations, threads);
+        return fastconv::measure_fma_peak(iterations, threads);
       },
       py::arg("iterations"), py::arg("threads"));
 }

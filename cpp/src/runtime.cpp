@@ -186,8 +186,10 @@ const KernelTable& active_table() {
   return *table;
 }
 
-std::pair<double, double> run_fma_probe(long iterations, int threads) {
-  const FmaProbe probe = active_table().fma_probe;
+}  // namespace kernels
+
+std::pair<double, double> measure_fma_peak(long iterations, int threads) {
+  const kernels::FmaProbe probe = kernels::active_table().fma_probe;
   threads = resolve_num_threads(threads);
   double flops = 0;
   const auto t0 = std::chrono::steady_clock::now();
@@ -202,8 +204,6 @@ std::pair<double, double> run_fma_probe(long iterations, int threads) {
   const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
   return {flops, dt.count()};
 }
-
-}  // namespace kernels
 
 std::string active_isa() { return kernels::active_table().isa; }
 

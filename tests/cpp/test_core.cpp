@@ -215,6 +215,18 @@ int main() {
   opt.dilation = {3};
   expect_invalid([&] { fastconv::output_shape(in.shape, kv.shape, opt); }, "valid needs ke <= n");
 
+  // The runtime queries the bindings use, from the public API alone.
+  {
+    const auto isas = fastconv::available_isas();
+    check(!isas.empty() && isas.back() == "baseline", "available_isas ends with baseline");
+    const std::string active = fastconv::active_isa();
+    bool listed = false;
+    for (const auto& name : isas) listed = listed || name == active;
+    check(listed, "active_isa is available");
+    const auto [flops, seconds] = fastconv::measure_fma_peak(1000, 1);
+    check(flops > 0 && seconds >= 0, "measure_fma_peak counts flops");
+  }
+
   // Max-pooling 2x2 at stride 2 with indices, and unpooling back.
   {
     std::vector<float> img = {1, 5, 2, 0,  //

@@ -1,6 +1,7 @@
 #pragma once
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fastconv/export.hpp"
@@ -49,6 +50,13 @@ FASTCONV_API std::vector<std::string> available_isas();
 // libomp, ...); empty for a build without OpenMP or where it cannot be
 // found (Windows, a statically linked runtime).
 FASTCONV_API std::string openmp_runtime();
+
+// The active ISA's peak multiply-add rate, measured: `iterations` rounds
+// of its FMA probe (independent chains of vector multiply-adds in the
+// ISA's kernel file) on `threads` threads at once (<= 0: the global
+// setting). Returns {floating-point operations, seconds}; bench/ divides
+// the two to give its "% of the measured FMA peak".
+FASTCONV_API std::pair<double, double> measure_fma_peak(long iterations, int threads);
 
 // Version, ISA, threads, compiler and OpenMP runtime, one per line.
 FASTCONV_API std::string config_string();

@@ -152,9 +152,6 @@ namespace avx512 { const KernelTable& table(); }
 // The table of the ISA chosen at start-up (see runtime.cpp).
 const KernelTable& active_table();
 
-// The active ISA's FMA probe on `threads` threads: (total flops, seconds).
-std::pair<double, double> run_fma_probe(long iterations, int threads);
-
 // The tile kernel of T, or nullptr where only the row kernel exists.
 template <class T> TileKernel<T> tile_kernel(const KernelTable&) { return nullptr; }
 template <> inline TileKernel<float> tile_kernel(const KernelTable& t) { return t.tile_f32; }
