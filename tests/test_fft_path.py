@@ -231,6 +231,64 @@ def test_choose_conv_method_measure(rng):
     assert method == min(times, key=times.get)
 
 
+class _Ran(Exception):
+    """Raised by the patched paths: which one convolve took."""
+
+
+def _method_convolve_takes(monkeypatch, x, k, mode):
+    """'fft' or 'direct' (separable included): the path convolve(x, k,
+    mode) runs, stopped at its start."""
+    from fastconv import _core, _fft
+
+    def ran(method):
+        def stop(*args, **kwargs):
+            raise _Ran(method)
+        return stop
+    with monkeypatch.context() as m:
+        m.setattr(_fft, "filter_fft", ran("fft"))
+        for name in ("convolve", "correlate", "plain"):
+            m.setattr(_core, name, ran("direct"))
+        m.setattr(_signal, "convolve_separable", ran("direct"))
+        try:
+            fastconv.convolve(x, k, mode)
+        except _Ran as took:
+            return took.args[0]
+    return "direct"  # (no kernel call: trivial inputs)
+
+
+def _choice_grid(rng):
+    # the problems where the two rules used to disagree: a uint8 image with
+    # a rank-one float kernel (the separable path needs a float image) ...
+    for n, kn in [(300, 40), (300, 127), (512, 64), (700, 90), (1024, 40), (1024, 127)]:
+        img = rng.integers(0, 256, (n, n), dtype=np.uint8)
+        g = np.exp(-np.linspace(-2, 2, kn) ** 2)
+        yield img, np.outer(g, g), "same"
+        yield img.astype(np.float32), np.outer(g, g).astype(np.float32), "same"
+    # ... bool (scipy's rule: direct), and a spread of dtypes, sizes and modes
+    b = np.ones(100_000, bool)
+    yield b, b[:5000], "full"
+    for shape, kshape in [((200_000,), (3000,)), ((200_000,), (20,)), ((50_000,), (600,)),
+                          ((300, 300), (30, 30)), ((600, 500), (9, 9)), ((256, 256), (64, 3))]:
+        for dtype in (np.float64, np.float32, np.complex128, np.int32):
+            x, k = random_array(rng, shape, dtype), random_array(rng, kshape, dtype)
+            for mode in ("full", "same", "valid"):
+                yield x, k, mode
+    big, small = rng.standard_normal((40, 40)), rng.standard_normal((300, 300))
+    yield big, small, "valid"  # scipy's input swap
+
+
+def test_choose_conv_method_is_the_method_convolve_takes(rng, monkeypatch):
+    """One rule: choose_conv_method answers the path convolve(method='auto')
+    runs, for every problem of a grid that reaches both answers."""
+    seen = set()
+    for x, k, mode in _choice_grid(rng):
+        took = _method_convolve_takes(monkeypatch, x, k, mode)
+        assert fastconv.choose_conv_method(x, k, mode) == took, (x.shape, x.dtype, k.shape,
+                                                                 k.dtype, mode)
+        seen.add(took)
+    assert seen == {"direct", "fft"}
+
+
 def test_choose_conv_method_bool_and_errors():
     b = np.ones(100_000, bool)
     assert fastconv.choose_conv_method(b, b[:5000]) == "direct"

@@ -117,17 +117,28 @@ def _separable_factors(kind, in1, in2, mode, dilation, anchor):
     return col, row, anchor
 
 
-def _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out,
-                     threads, consider_fft=False):
-    """The result by convolve_separable when `_separable_factors` allows it,
-    else None; with `consider_fft`, also None when the FFT path is
-    predicted faster (and allowed: finite inputs)."""
+def _separable_choice(kind, in1, in2, mode, boundary, fillvalue, dilation, anchor,
+                      consider_fft):
+    """The first step of the method choice (the one rule for the four
+    functions and `choose_conv_method`): the (col, row, anchor) plan of
+    the separable path when `_separable_factors` allows it, else None;
+    with `consider_fft`, also None when the FFT path is predicted faster
+    (and allowed: finite inputs)."""
     if not (isinstance(in1, np.ndarray) and isinstance(in2, np.ndarray)):
         return None
     plan = _separable_factors(kind, in1, in2, mode, dilation, anchor)
-    if plan is None:
+    if plan is None or consider_fft and _fft_beats_separable(in1, in2, boundary, fillvalue):
         return None
-    if consider_fft and _fft_beats_separable(in1, in2, boundary, fillvalue):
+    return plan
+
+
+def _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out,
+                     threads, consider_fft=False):
+    """The result by convolve_separable when `_separable_choice` takes it,
+    else None."""
+    plan = _separable_choice(kind, in1, in2, mode, boundary, fillvalue, dilation, anchor,
+                             consider_fft)
+    if plan is None:
         return None
     col, row, anchor = plan
     return convolve_separable(in1, col, row, mode, boundary=boundary, fillvalue=fillvalue,
@@ -227,6 +238,49 @@ def _undo_swap(res, axes, conjugate):
     return np.conjugate(res) if conjugate else res
 
 
+class _FilterPlan:
+    """What `_filter` and `choose_conv_method` both need of a call, checked
+    once: normalised arguments, scipy's input swap, and -- unless the call
+    is one of the trivial ones (object dtype, empty input) -- the compute
+    dtype, the inputs converted to it and the result shape."""
+
+    def __init__(self, kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue,
+                 anchor):
+        self.boundary = _args.check_boundary(boundary)
+        self.flip = kind.startswith("convolve")
+        self.axes = axes = _args.normalize_axes(axes, in1.ndim)
+        _args.check_batch_shapes(in1.shape, in2.shape, axes)
+        self.strides = _args.per_axis(stride, "stride", len(axes), minimum=1)
+        self.dilations = _args.per_axis(dilation, "dilation", len(axes), minimum=1)
+        self.rule, self.taps = _args.anchor_rule(
+            anchor, len(axes), mode, "centre_high" if kind == "correlate2d" else "centre_low")
+        # scipy swaps the inputs in 'valid' mode when in2 is the larger; only
+        # without stride and dilation, where in2 is then always the kernel.
+        plain = all(s == 1 for s in self.strides) and all(d == 1 for d in self.dilations)
+        self.swapped = plain and _args.swap_needed(mode, in1.shape, in2.shape, axes)
+        self.orig = (in1, in2)
+        self.in1, self.in2 = (in2, in1) if self.swapped else (in1, in2)
+        self.is_object = _args.is_object(in1, in2)
+        self.empty = not self.is_object and (in1.size == 0 or in2.size == 0)
+        if self.is_object or self.empty:
+            return
+        self.result_dtype = np.result_type(in1, in2)
+        self.cdtype = _args.compute_dtype(self.result_dtype)
+        self.shape = tuple(_core.output_shape(self.in1.shape, self.in2.shape, mode, axes,
+                                              self.strides, self.dilations))
+        _args.check_result_size(self.shape, self.result_dtype, self.cdtype)
+        self.x = _args.to_compute(self.in1, self.cdtype)
+        self.k = _args.to_compute(self.in2, self.cdtype)
+        self.fill = _args.fill_scalar(fillvalue, self.result_dtype).astype(self.cdtype)
+
+    def fft_pays(self):
+        """method='auto', second step: the FFT path where the cost model
+        predicts it faster and it is allowed (`_fft_pays`); never for bool
+        (scipy's rule)."""
+        return not (self.is_object or self.empty or self.result_dtype.kind == "b") and _fft_pays(
+            self.x, self.k, self.shape, self.axes, self.dilations, self.boundary, self.fill)
+
+
 def _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, anchor,
             out, threads, method="direct"):
     """The path shared by the four functions: the direct core, or the FFT
@@ -235,60 +289,40 @@ def _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, a
     kind: 'convolve' | 'correlate' | 'convolve2d' | 'correlate2d' -- decides
     the default 'same' anchor and how scipy undoes an input swap.
     """
-    boundary = _args.check_boundary(boundary)
-    flip = kind.startswith("convolve")
-    axes = _args.normalize_axes(axes, in1.ndim)
-    _args.check_batch_shapes(in1.shape, in2.shape, axes)
-    strides = _args.per_axis(stride, "stride", len(axes), minimum=1)
-    dilations = _args.per_axis(dilation, "dilation", len(axes), minimum=1)
+    plan = _FilterPlan(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, anchor)
     nthreads = _args.threads_arg(threads)
+    flip, axes, orig, swapped = plan.flip, plan.axes, plan.orig, plan.swapped
+    in1, in2 = plan.in1, plan.in2
 
-    rule, taps = _args.anchor_rule(anchor, len(axes), mode,
-                                   "centre_high" if kind == "correlate2d" else "centre_low")
-    oracle_anchor = ("high" if kind == "correlate2d" else None) if anchor is None else \
-        "matlab" if isinstance(anchor, str) else tuple(taps)
-
-    # scipy swaps the inputs in 'valid' mode when in2 is the larger; only
-    # without stride and dilation, where in2 is then always the kernel.
-    plain = all(s == 1 for s in strides) and all(d == 1 for d in dilations)
-    swapped = plain and _args.swap_needed(mode, in1.shape, in2.shape, axes)
-    orig = (in1, in2)
-    if swapped:
-        in1, in2 = in2, in1
-
-    if _args.is_object(in1, in2):
-        res = _oracle_filter(flip, in1, in2, mode, axes, boundary, fillvalue, strides,
-                             dilations, oracle_anchor)
+    if plan.is_object:
+        oracle_anchor = ("high" if kind == "correlate2d" else None) if anchor is None else \
+            "matlab" if isinstance(anchor, str) else tuple(plan.taps)
+        res = _oracle_filter(flip, in1, in2, mode, axes, plan.boundary, fillvalue, plan.strides,
+                             plan.dilations, oracle_anchor)
         if swapped and not flip:
             res = _undo_swap(res, axes, conjugate=kind == "correlate")
         return _args.deliver(res, out, orig)
 
-    result_dtype = np.result_type(in1, in2)
-    fill = _args.fill_scalar(fillvalue, result_dtype)
-
-    if in1.size == 0 or in2.size == 0:
+    if plan.empty:
+        result_dtype = np.result_type(in1, in2)
+        _args.fill_scalar(fillvalue, result_dtype)  # (a bad fillvalue is refused here too)
         if kind in ("convolve", "correlate") and (
                 mode == "full" or in1.ndim == 1 and mode == "valid"
                 or mode == "same" and in2.size == 0 and in1.size != 0):
             raise ValueError(f"in1 and in2 cannot be empty in {mode!r} mode")
-        shape = _mode_shape(in1.shape, in2.shape, mode, axes, strides, dilations)
+        shape = _mode_shape(in1.shape, in2.shape, mode, axes, plan.strides, plan.dilations)
         return _args.empty_result(shape, result_dtype, out, orig)
 
-    cdtype = _args.compute_dtype(result_dtype)
-    shape = tuple(_core.output_shape(in1.shape, in2.shape, mode, axes, strides, dilations))
-    _args.check_result_size(shape, result_dtype, cdtype)
-    x = _args.to_compute(in1, cdtype)
-    k = _args.to_compute(in2, cdtype)
+    shape, result_dtype, cdtype = plan.shape, plan.result_dtype, plan.cdtype
     if out is not None:
         _args.check_out(out, shape, result_dtype, orig)
     unswap = swapped and not flip
     # (a swapped correlation is flipped back after the core, so not in `out`)
     target = _args.compute_target(None if unswap else out, shape, result_dtype, cdtype)
-    fill = fill.astype(cdtype)
-    if method == "fft" or method == "auto" and _fft_pays(x, k, shape, axes, dilations, boundary,
-                                                         fill):
-        res = _fft.filter_fft(flip, x, k, mode, axes, strides, dilations, boundary, fill, rule,
-                              taps, shape, _core.resolve_num_threads(nthreads))
+    if method == "fft" or method == "auto" and plan.fft_pays():
+        res = _fft.filter_fft(flip, plan.x, plan.k, mode, axes, plan.strides, plan.dilations,
+                              plan.boundary, plan.fill, plan.rule, plan.taps, shape,
+                              _core.resolve_num_threads(nthreads))
         if method == "fft" and res.size and not np.isfinite(res.flat[0]):
             warnings.warn("Use of fft convolution on input with NAN or inf results in NAN "
                           "or inf output. Consider using method='direct' instead.",
@@ -296,8 +330,8 @@ def _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, a
         np.copyto(target, res, casting="unsafe")
     else:
         compute = _core.convolve if flip else _core.correlate
-        compute(x, k, target, fill, mode, boundary, axes, strides, dilations, rule, taps,
-                nthreads)
+        compute(plan.x, plan.k, target, plan.fill, mode, plan.boundary, axes, plan.strides,
+                plan.dilations, plan.rule, plan.taps, nthreads)
     if unswap:
         target = _undo_swap(target, axes, conjugate=kind == "correlate" and cdtype.kind == "c")
     return _args.finish(target, result_dtype, out)
@@ -611,17 +645,11 @@ def choose_conv_method(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full",
     _args.check_mode(mode)
     if in1.ndim != in2.ndim:
         raise ValueError("in1 and in2 should have the same dimensionality")
-    if (in1.size == 0 or in2.size == 0 or in1.ndim == 0 or _args.is_object(in1, in2)
-            or in1.dtype.kind == in2.dtype.kind == "b"):
+    if in1.ndim == 0:
         return "direct"
-    axes = list(range(in1.ndim))
-    if _args.swap_needed(mode, in1.shape, in2.shape, axes):
-        in1, in2 = in2, in1
-    if _rank_one_factors(in2) is not None and not _fft_beats_separable(in1, in2):
-        return "direct"
-    cdtype = _args.compute_dtype(np.result_type(in1, in2))
-    x, k = _args.to_compute(in1, cdtype), _args.to_compute(in2, cdtype)
-    ones = [1] * len(axes)
-    shape = tuple(_core.output_shape(x.shape, k.shape, mode, axes, ones, ones))
-    fill = np.zeros((), cdtype)
-    return "fft" if _fft_pays(x, k, shape, axes, ones, "fill", fill) else "direct"
+    # the two steps of method="auto" in `convolve`, on the same code
+    if _separable_choice("convolve", in1, in2, mode, "fill", 0, 1, None,
+                         consider_fft=True) is not None:
+        return "direct"  # (the separable path is a direct method)
+    plan = _FilterPlan("convolve", in1, in2, mode, None, 1, 1, "fill", 0, None)
+    return "fft" if plan.fft_pays() else "direct"

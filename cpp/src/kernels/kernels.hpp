@@ -1,7 +1,10 @@
 #pragma once
-// The kernel interface: one strided 1-D correlation of a row segment,
-// accumulated into a dense buffer. The engine (engine.hpp) reduces every
-// N-D problem to such row tasks; each ISA provides a table of them.
+// The kernel interface, one table per ISA (KernelTable, chosen at start-up
+// in runtime.cpp): the row kernel (one strided 1-D correlation of a row
+// segment, every element type), the register-blocked tile kernel (a 2-D
+// block with column stride 1, float and double), which the engine
+// (engine.hpp) reduces the signal functions to, and the CNN layers'
+// kernels over a packed panel (ConvTask, nn.cpp); plus the FMA probe.
 #include <complex>
 #include <cstdint>
 #include <utility>
