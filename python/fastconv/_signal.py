@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from typing import Dict, Literal, Optional, Tuple, Union, overload
+from typing import Dict, Literal, NamedTuple, Optional, Tuple, Union, overload
 
 from . import _args, _core, _cost, _fft, _oracle
 from ._runtime import active_isa
@@ -49,6 +49,29 @@ _SEPARABLE_MIN_WORK = 2**22
 # method="auto" considers the FFT only from this many kernel taps on (the
 # cost model never prefers it below; this spares small calls its cost).
 _FFT_MIN_TAPS = 32
+
+
+class Convention(NamedTuple):
+    """What sets one of scipy's four functions apart from the others (the
+    one table of them; the code asks these fields, never the name)."""
+    name: str  # the public function
+    flip: bool  # convolution (the kernel reversed), else correlation
+    two_d: bool  # convolve2d / correlate2d: 2-D only, no method or axes
+    same_anchor: str  # the default tap over each 'same' output: the core's rule name
+    conjugate_unswap: bool  # undoing scipy's 'valid' input swap conjugates
+
+
+CONVENTIONS = {c.name: c for c in (
+    Convention("convolve", flip=True, two_d=False, same_anchor="centre_low",
+               conjugate_unswap=False),
+    Convention("correlate", flip=False, two_d=False, same_anchor="centre_low",
+               conjugate_unswap=True),
+    Convention("convolve2d", flip=True, two_d=True, same_anchor="centre_low",
+               conjugate_unswap=False),
+    # (correlate2d crops 'same' at ke // 2: the high centre, MATLAB's anchor)
+    Convention("correlate2d", flip=False, two_d=True, same_anchor="centre_high",
+               conjugate_unswap=False),
+)}
 
 
 def _rank_one_factors(kernel):
@@ -91,7 +114,7 @@ def _fft_beats_separable(in1, in2, boundary="fill", fillvalue=0):
                 and _all_finite(in2))
 
 
-def _separable_factors(kind, in1, in2, mode, dilation, anchor):
+def _separable_factors(conv, in1, in2, mode, dilation, anchor):
     """(col, row, anchor) for `convolve_separable` when the kernel is rank one
     and the call allows it (2-D, no dilation, no scipy input swap, enough
     work), else None. Reads only in1's shape and dtype, so that
@@ -104,20 +127,20 @@ def _separable_factors(kind, in1, in2, mode, dilation, anchor):
     if factors is None:
         return None
     col, row = factors
-    if kind.startswith("correlate"):
+    if not conv.flip:
         # correlation = convolution with the flipped, conjugated kernel; a
         # tap a over each sample becomes tap k-1-a of the flipped kernel
         col, row = np.conj(col[::-1]), np.conj(row[::-1])
         if anchor is None:
             # correlate2d's 'same' crop (ke//2) is the "matlab" one
-            anchor = "matlab" if kind == "correlate2d" and mode == "same" else None
+            anchor = "matlab" if conv.same_anchor == "centre_high" and mode == "same" else None
         elif not isinstance(anchor, str):
             taps = anchor if isinstance(anchor, (tuple, list)) else (anchor, anchor)
             anchor = tuple(k - 1 - a for k, a in zip(in2.shape, taps))
     return col, row, anchor
 
 
-def _separable_choice(kind, in1, in2, mode, boundary, fillvalue, dilation, anchor,
+def _separable_choice(conv, in1, in2, mode, boundary, fillvalue, dilation, anchor,
                       consider_fft):
     """The first step of the method choice (the one rule for the four
     functions and `choose_conv_method`): the (col, row, anchor) plan of
@@ -126,17 +149,17 @@ def _separable_choice(kind, in1, in2, mode, boundary, fillvalue, dilation, ancho
     (and allowed: finite inputs)."""
     if not (isinstance(in1, np.ndarray) and isinstance(in2, np.ndarray)):
         return None
-    plan = _separable_factors(kind, in1, in2, mode, dilation, anchor)
+    plan = _separable_factors(conv, in1, in2, mode, dilation, anchor)
     if plan is None or consider_fft and _fft_beats_separable(in1, in2, boundary, fillvalue):
         return None
     return plan
 
 
-def _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out,
+def _separable_route(conv, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out,
                      threads, consider_fft=False):
     """The result by convolve_separable when `_separable_choice` takes it,
     else None."""
-    plan = _separable_choice(kind, in1, in2, mode, boundary, fillvalue, dilation, anchor,
+    plan = _separable_choice(conv, in1, in2, mode, boundary, fillvalue, dilation, anchor,
                              consider_fft)
     if plan is None:
         return None
@@ -244,16 +267,14 @@ class _FilterPlan:
     is one of the trivial ones (object dtype, empty input) -- the compute
     dtype, the inputs converted to it and the result shape."""
 
-    def __init__(self, kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue,
+    def __init__(self, conv, in1, in2, mode, axes, stride, dilation, boundary, fillvalue,
                  anchor):
         self.boundary = _args.check_boundary(boundary)
-        self.flip = kind.startswith("convolve")
         self.axes = axes = _args.normalize_axes(axes, in1.ndim)
         _args.check_batch_shapes(in1.shape, in2.shape, axes)
         self.strides = _args.per_axis(stride, "stride", len(axes), minimum=1)
         self.dilations = _args.per_axis(dilation, "dilation", len(axes), minimum=1)
-        self.rule, self.taps = _args.anchor_rule(
-            anchor, len(axes), mode, "centre_high" if kind == "correlate2d" else "centre_low")
+        self.rule, self.taps = _args.anchor_rule(anchor, len(axes), mode, conv.same_anchor)
         # scipy swaps the inputs in 'valid' mode when in2 is the larger; only
         # without stride and dilation, where in2 is then always the kernel.
         plain = all(s == 1 for s in self.strides) and all(d == 1 for d in self.dilations)
@@ -281,32 +302,29 @@ class _FilterPlan:
             self.x, self.k, self.shape, self.axes, self.dilations, self.boundary, self.fill)
 
 
-def _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, anchor,
+def _filter(conv, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, anchor,
             out, threads, method="direct"):
-    """The path shared by the four functions: the direct core, or the FFT
-    (method 'fft', or 'auto' when the cost model prefers it).
-
-    kind: 'convolve' | 'correlate' | 'convolve2d' | 'correlate2d' -- decides
-    the default 'same' anchor and how scipy undoes an input swap.
-    """
-    plan = _FilterPlan(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, anchor)
+    """The path shared by the four functions (`conv`: which one, a
+    `Convention`): the direct core, or the FFT (method 'fft', or 'auto'
+    when the cost model prefers it)."""
+    plan = _FilterPlan(conv, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, anchor)
     nthreads = _args.threads_arg(threads)
-    flip, axes, orig, swapped = plan.flip, plan.axes, plan.orig, plan.swapped
+    flip, axes, orig, swapped = conv.flip, plan.axes, plan.orig, plan.swapped
     in1, in2 = plan.in1, plan.in2
 
     if plan.is_object:
-        oracle_anchor = ("high" if kind == "correlate2d" else None) if anchor is None else \
+        oracle_anchor = ("high" if conv.same_anchor == "centre_high" else None) if anchor is None else \
             "matlab" if isinstance(anchor, str) else tuple(plan.taps)
         res = _oracle_filter(flip, in1, in2, mode, axes, plan.boundary, fillvalue, plan.strides,
                              plan.dilations, oracle_anchor)
         if swapped and not flip:
-            res = _undo_swap(res, axes, conjugate=kind == "correlate")
+            res = _undo_swap(res, axes, conjugate=conv.conjugate_unswap)
         return _args.deliver(res, out, orig)
 
     if plan.empty:
         result_dtype = np.result_type(in1, in2)
         _args.fill_scalar(fillvalue, result_dtype)  # (a bad fillvalue is refused here too)
-        if kind in ("convolve", "correlate") and (
+        if not conv.two_d and (
                 mode == "full" or in1.ndim == 1 and mode == "valid"
                 or mode == "same" and in2.size == 0 and in1.size != 0):
             raise ValueError(f"in1 and in2 cannot be empty in {mode!r} mode")
@@ -333,16 +351,16 @@ def _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, a
         compute(plan.x, plan.k, target, plan.fill, mode, plan.boundary, axes, plan.strides,
                 plan.dilations, plan.rule, plan.taps, nthreads)
     if unswap:
-        target = _undo_swap(target, axes, conjugate=kind == "correlate" and cdtype.kind == "c")
+        target = _undo_swap(target, axes, conjugate=conv.conjugate_unswap and cdtype.kind == "c")
     return _args.finish(target, result_dtype, out)
 
 
-def _n_dim_call(kind, in1, in2, mode, method, axes, stride, dilation, boundary, fillvalue,
+def _n_dim_call(conv, in1, in2, mode, method, axes, stride, dilation, boundary, fillvalue,
                 anchor, out, threads):
     in1 = _args.as_input(in1, "in1")
     in2 = _args.as_input(in2, "in2")
     if in1.ndim == in2.ndim == 0:
-        res = in1 * in2.conj() if kind == "correlate" and in2.dtype.kind == "c" else in1 * in2
+        res = in1 * in2.conj() if conv.conjugate_unswap and in2.dtype.kind == "c" else in1 * in2
         return res if out is None else _args.deliver(np.asarray(res), out, (in1, in2))
     if in1.ndim != in2.ndim:
         raise ValueError("in1 and in2 should have the same dimensionality")
@@ -352,11 +370,11 @@ def _n_dim_call(kind, in1, in2, mode, method, axes, stride, dilation, boundary, 
     # method="auto": the separable path for rank-one 2-D kernels when it is
     # the cheapest, else whichever of direct and FFT the cost model prefers.
     if method == "auto" and axes is None:
-        res = _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation,
+        res = _separable_route(conv, in1, in2, mode, boundary, fillvalue, stride, dilation,
                                anchor, out, threads, consider_fft=True)
         if res is not None:
             return res
-    return _filter(kind, in1, in2, mode, axes, stride, dilation, boundary, fillvalue,
+    return _filter(conv, in1, in2, mode, axes, stride, dilation, boundary, fillvalue,
                    anchor, out, threads, method)
 
 
@@ -420,7 +438,7 @@ def convolve(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", method: Method
         res = _core.plain(in1, in2, True, mode, False)
         if res is not None:
             return res
-    return _n_dim_call("convolve", in1, in2, mode, method, axes, stride, dilation, boundary,
+    return _n_dim_call(CONVENTIONS["convolve"], in1, in2, mode, method, axes, stride, dilation, boundary,
                        fillvalue, anchor, out, threads)
 
 
@@ -448,22 +466,22 @@ def correlate(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", method: Metho
         res = _core.plain(in1, in2, False, mode, False)
         if res is not None:
             return res
-    return _n_dim_call("correlate", in1, in2, mode, method, axes, stride, dilation, boundary,
+    return _n_dim_call(CONVENTIONS["correlate"], in1, in2, mode, method, axes, stride, dilation, boundary,
                        fillvalue, anchor, out, threads)
 
 
-def _two_d_call(kind, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out,
+def _two_d_call(conv, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out,
                 threads):
     in1 = _args.as_input(in1, "in1")
     in2 = _args.as_input(in2, "in2")
     if not in1.ndim == in2.ndim == 2:
-        raise ValueError(f"{kind} inputs must both be 2-D arrays")
+        raise ValueError(f"{conv.name} inputs must both be 2-D arrays")
     _args.check_mode(mode)
-    res = _separable_route(kind, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor,
+    res = _separable_route(conv, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor,
                            out, threads)
     if res is not None:
         return res
-    return _filter(kind, in1, in2, mode, None, stride, dilation, boundary, fillvalue, anchor,
+    return _filter(conv, in1, in2, mode, None, stride, dilation, boundary, fillvalue, anchor,
                    out, threads)
 
 
@@ -491,7 +509,7 @@ def convolve2d(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", boundary: Bo
         res = _core.plain(in1, in2, True, mode, False)
         if res is not None:
             return res
-    return _two_d_call("convolve2d", in1, in2, mode, boundary, fillvalue, stride, dilation,
+    return _two_d_call(CONVENTIONS["convolve2d"], in1, in2, mode, boundary, fillvalue, stride, dilation,
                        anchor, out, threads)
 
 
@@ -520,7 +538,7 @@ def correlate2d(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", boundary: B
         res = _core.plain(in1, in2, False, mode, True)
         if res is not None:
             return res
-    return _two_d_call("correlate2d", in1, in2, mode, boundary, fillvalue, stride, dilation,
+    return _two_d_call(CONVENTIONS["correlate2d"], in1, in2, mode, boundary, fillvalue, stride, dilation,
                        anchor, out, threads)
 
 
@@ -648,8 +666,8 @@ def choose_conv_method(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full",
     if in1.ndim == 0:
         return "direct"
     # the two steps of method="auto" in `convolve`, on the same code
-    if _separable_choice("convolve", in1, in2, mode, "fill", 0, 1, None,
+    if _separable_choice(CONVENTIONS["convolve"], in1, in2, mode, "fill", 0, 1, None,
                          consider_fft=True) is not None:
         return "direct"  # (the separable path is a direct method)
-    plan = _FilterPlan("convolve", in1, in2, mode, None, 1, 1, "fill", 0, None)
+    plan = _FilterPlan(CONVENTIONS["convolve"], in1, in2, mode, None, 1, 1, "fill", 0, None)
     return "fft" if plan.fft_pays() else "direct"

@@ -133,9 +133,9 @@ def _finite(a):
 
 # -- the tasks (module-level partials: dask tokenizes their arguments) --------
 
-def _filter_task(kind, mode, axes, strides, dilations, boundary, fillvalue, anchor, method,
+def _filter_task(conv, mode, axes, strides, dilations, boundary, fillvalue, anchor, method,
                  threads, window, kernels, block):
-    return _signal._filter(kind, window, kernels[0], mode, axes, strides, dilations, boundary,
+    return _signal._filter(conv, window, kernels[0], mode, axes, strides, dilations, boundary,
                            fillvalue, anchor, None, threads, method)
 
 
@@ -183,7 +183,8 @@ def _signal_call(kind, in1, in2, mode, method, axes, stride, dilation, boundary,
     x = _dask_input(in1, "in1")
     k = _kernel(in2, "in2")
     _no_out(out)
-    two_d = kind.endswith("2d")
+    conv = _signal.CONVENTIONS[kind]
+    two_d = conv.two_d
     if two_d and not x.ndim == k.ndim == 2:
         raise ValueError(f"{kind} inputs must both be 2-D arrays")
     if x.ndim != k.ndim:
@@ -193,7 +194,7 @@ def _signal_call(kind, in1, in2, mode, method, axes, stride, dilation, boundary,
         raise ValueError("Acceptable method flags are 'auto', 'direct', or 'fft'.")
     boundary = _args.check_boundary(boundary)
     nthreads = _args.threads_arg(threads)
-    flip = kind.startswith("convolve")
+    flip = conv.flip
     if x.ndim == 0 or x.size == 0 or k.size == 0:
         kw = dict(stride=stride, dilation=dilation, anchor=anchor, threads=nthreads or None)
         if two_d:
@@ -208,8 +209,7 @@ def _signal_call(kind, in1, in2, mode, method, axes, stride, dilation, boundary,
     _args.check_batch_shapes(x.shape, k.shape, axes_list)
     strides = _args.per_axis(stride, "stride", len(axes_list), minimum=1)
     dilations = _args.per_axis(dilation, "dilation", len(axes_list), minimum=1)
-    rule, taps = _args.anchor_rule(anchor, len(axes_list), mode,
-                                   "centre_high" if kind == "correlate2d" else "centre_low")
+    rule, taps = _args.anchor_rule(anchor, len(axes_list), mode, conv.same_anchor)
     _check_taps(rule, taps, [k.shape[a] for a in axes_list])
     result_dtype = np.result_type(x.dtype, k.dtype)
     fill = _args.fill_scalar(fillvalue, result_dtype)
@@ -221,7 +221,7 @@ def _signal_call(kind, in1, in2, mode, method, axes, stride, dilation, boundary,
 
     separable = None
     if method == "auto" and (two_d or axes is None):
-        separable = _signal._separable_factors(kind, x, k, mode, dilation, anchor)
+        separable = _signal._separable_factors(conv, x, k, mode, dilation, anchor)
     zero_fill_skip = boundary == "fill" and fill == 0 and not _finite(k)
     whole = swapped or zero_fill_skip
 
@@ -240,7 +240,7 @@ def _signal_call(kind, in1, in2, mode, method, axes, stride, dilation, boundary,
                                             dilations[j], start - (ke - 1), shape[a],
                                             boundary))
     if whole:  # the in-memory call on whole convolved axes
-        func = partial(_filter_task, kind, mode, axes, stride, dilation, boundary, fillvalue,
+        func = partial(_filter_task, conv, mode, axes, stride, dilation, boundary, fillvalue,
                        anchor, "direct" if method == "auto" else method, nthreads)
         kernels = (k,)
     elif separable is not None:
@@ -248,7 +248,7 @@ def _signal_call(kind, in1, in2, mode, method, axes, stride, dilation, boundary,
         func = partial(_separable_task, "valid", strides, "fill", 0, None, nthreads)
         kernels = (col, row)
     else:
-        func = partial(_filter_task, kind, "valid", axes_list, strides, dilations, "fill", 0,
+        func = partial(_filter_task, conv, "valid", axes_list, strides, dilations, "fill", 0,
                        None, "direct" if method == "auto" else method, nthreads)
         kernels = (k,)
     return _graph.build(kind, x, plans, func, result_dtype, kernels, result_dtype, fill)
