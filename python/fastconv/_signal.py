@@ -72,6 +72,7 @@ CONVENTIONS = {c.name: c for c in (
     Convention("correlate2d", flip=False, two_d=True, same_anchor="centre_high",
                conjugate_unswap=False),
 )}
+_CONVOLVE, _CORRELATE, _CONVOLVE2D, _CORRELATE2D = CONVENTIONS.values()
 
 
 def _rank_one_factors(kernel):
@@ -313,7 +314,8 @@ def _filter(conv, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, a
     in1, in2 = plan.in1, plan.in2
 
     if plan.is_object:
-        oracle_anchor = ("high" if conv.same_anchor == "centre_high" else None) if anchor is None else \
+        default = "high" if conv.same_anchor == "centre_high" else None
+        oracle_anchor = default if anchor is None else \
             "matlab" if isinstance(anchor, str) else tuple(plan.taps)
         res = _oracle_filter(flip, in1, in2, mode, axes, plan.boundary, fillvalue, plan.strides,
                              plan.dilations, oracle_anchor)
@@ -360,7 +362,7 @@ def _n_dim_call(conv, in1, in2, mode, method, axes, stride, dilation, boundary, 
     in1 = _args.as_input(in1, "in1")
     in2 = _args.as_input(in2, "in2")
     if in1.ndim == in2.ndim == 0:
-        res = in1 * in2.conj() if conv.conjugate_unswap and in2.dtype.kind == "c" else in1 * in2
+        res = in1 * in2.conj() if not conv.flip and in2.dtype.kind == "c" else in1 * in2
         return res if out is None else _args.deliver(np.asarray(res), out, (in1, in2))
     if in1.ndim != in2.ndim:
         raise ValueError("in1 and in2 should have the same dimensionality")
@@ -438,7 +440,7 @@ def convolve(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", method: Method
         res = _core.plain(in1, in2, True, mode, False)
         if res is not None:
             return res
-    return _n_dim_call(CONVENTIONS["convolve"], in1, in2, mode, method, axes, stride, dilation, boundary,
+    return _n_dim_call(_CONVOLVE, in1, in2, mode, method, axes, stride, dilation, boundary,
                        fillvalue, anchor, out, threads)
 
 
@@ -466,7 +468,7 @@ def correlate(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", method: Metho
         res = _core.plain(in1, in2, False, mode, False)
         if res is not None:
             return res
-    return _n_dim_call(CONVENTIONS["correlate"], in1, in2, mode, method, axes, stride, dilation, boundary,
+    return _n_dim_call(_CORRELATE, in1, in2, mode, method, axes, stride, dilation, boundary,
                        fillvalue, anchor, out, threads)
 
 
@@ -509,7 +511,7 @@ def convolve2d(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", boundary: Bo
         res = _core.plain(in1, in2, True, mode, False)
         if res is not None:
             return res
-    return _two_d_call(CONVENTIONS["convolve2d"], in1, in2, mode, boundary, fillvalue, stride, dilation,
+    return _two_d_call(_CONVOLVE2D, in1, in2, mode, boundary, fillvalue, stride, dilation,
                        anchor, out, threads)
 
 
@@ -538,7 +540,7 @@ def correlate2d(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", boundary: B
         res = _core.plain(in1, in2, False, mode, True)
         if res is not None:
             return res
-    return _two_d_call(CONVENTIONS["correlate2d"], in1, in2, mode, boundary, fillvalue, stride, dilation,
+    return _two_d_call(_CORRELATE2D, in1, in2, mode, boundary, fillvalue, stride, dilation,
                        anchor, out, threads)
 
 
@@ -666,8 +668,8 @@ def choose_conv_method(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full",
     if in1.ndim == 0:
         return "direct"
     # the two steps of method="auto" in `convolve`, on the same code
-    if _separable_choice(CONVENTIONS["convolve"], in1, in2, mode, "fill", 0, 1, None,
+    if _separable_choice(_CONVOLVE, in1, in2, mode, "fill", 0, 1, None,
                          consider_fft=True) is not None:
         return "direct"  # (the separable path is a direct method)
-    plan = _FilterPlan(CONVENTIONS["convolve"], in1, in2, mode, None, 1, 1, "fill", 0, None)
+    plan = _FilterPlan(_CONVOLVE, in1, in2, mode, None, 1, 1, "fill", 0, None)
     return "fft" if plan.fft_pays() else "direct"
