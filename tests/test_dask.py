@@ -161,7 +161,7 @@ def test_anchors_and_the_same_crops(rng):
 
 
 def test_zero_fill_with_inf_in_the_kernel(rng):
-    # the outside is no term of the sum (SPEC 5): no NaN from inf * padding
+    # the outside is no term of the sum (docs/conventions.md): no NaN from inf * padding
     x = random_array(rng, (9, 8), np.float64)
     k = np.array([[np.inf, 1.0], [2.0, 3.0]])
     for mode in MODES:

@@ -1,5 +1,6 @@
-"""Every bad input of SPEC section 4 gets a clear exception naming the
-argument: never a crash, a hang or a huge allocation."""
+"""Every bad input (docs/guarantees.md, "Limits and bad input") gets a
+clear exception naming the argument: never a crash, a hang or a huge
+allocation."""
 import numpy as np
 import pytest
 

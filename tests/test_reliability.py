@@ -301,7 +301,7 @@ def _mode_ref(x, k, mode, correlate2d=False):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.longdouble, np.complex128])
 def test_inf_kernel_zero_fill_2d(rng, dtype):
-    # (scipy's 2-D functions multiply the padding: NaN there; SPEC 5 says
+    # (scipy's 2-D functions multiply the padding: NaN there; docs/conventions.md says
     # the outside is not a term, as numpy and scipy's 1-D functions do)
     x = rng.integers(-3, 4, (37, 45)).astype(dtype)
     k = rng.integers(-3, 4, (4, 5)).astype(dtype)

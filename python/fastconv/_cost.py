@@ -24,7 +24,7 @@ from . import _core
 
 # method="auto" (and the FFT path's choice of blocking) compares the paths
 # as for this many threads, whatever a call runs on: the choice decides the
-# result's rounding, and results never depend on the thread count (SPEC 2).
+# result's rounding, and results never depend on the thread count (docs/guarantees.md).
 DECISION_THREADS = 1
 
 # Direct path: multiply-adds per second on one thread for long 2-D kernels,

@@ -18,7 +18,7 @@ from ._runtime import get_num_threads
 _backend = None
 # Whether scipy.fft gives the same bytes for any number of workers: true up
 # to scipy 1.17; scipy 1.18's float32 N-D transforms round differently with
-# workers > 1, and results must not depend on the thread count (SPEC 2), so
+# workers > 1, and results must not depend on the thread count (docs/guarantees.md), so
 # there the transforms run on one worker.
 _workers_exact = False
 

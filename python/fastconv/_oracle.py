@@ -1,7 +1,7 @@
 """The pure-Python oracle: the executable specification of fastconv.
 
-Plain loops written straight from the definitions in SPEC section 1, with
-no attempt at speed. The fast paths are tested against it, and object
+Plain loops written straight from the definitions in docs/conventions.md,
+with no attempt at speed. The fast paths are tested against it, and object
 arrays are computed by it.
 
 For one convolved axis, input x of length n, kernel k of length K,
@@ -125,7 +125,7 @@ def _filter(x, k, mode, flip, conj, boundary, fillvalue, stride, dilation, ancho
             idx = tuple(extend_index(t, n, boundary) for t, n in zip(pos, x.shape))
             if any(j is None for j in idx):
                 if fillvalue == 0:
-                    continue  # a zero fill is no term of the sum (SPEC 5)
+                    continue  # a zero fill is no term of the sum (docs/conventions.md)
                 xv = fillvalue
             else:
                 xv = x[idx]

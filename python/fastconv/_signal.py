@@ -175,7 +175,7 @@ def _fft_pays(x, k, shape, axes, dilations, boundary, fill):
     spreads one over the whole result), for long double (the FFT would lose
     its precision), or for integers whose exact result could exceed 2**52
     (scipy's rule: max|x| * max|k| * min(sizes)). The thread count is no
-    input: the choice, and so the result, never depends on it (SPEC 2)."""
+    input: the choice, and so the result, never depends on it (docs/guarantees.md)."""
     taps = math.prod(k.shape[a] for a in axes)
     # (an FFT costs tens of operations per output: short kernels never pay;
     # nor does any call the direct path finishes within the FFT path's
@@ -214,7 +214,7 @@ def _all_finite(a):
 
 
 def _mode_shape(s1, s2, mode, axes, strides, dilations):
-    """Result shape by the formulas of SPEC 1 (used for empty inputs);
+    """Result shape by the formulas of docs/conventions.md (used for empty inputs);
     strides[i] and dilations[i] belong to axis axes[i]."""
     shape = []
     for a in range(len(s1)):

@@ -11,8 +11,9 @@ template <class T>
 static void row_correlate(const RowTask<T>& t) {
   T* acc = t.acc - t.j0;  // index acc by absolute output position j
   const index_t s = t.stride;
-  // A zero fill is no term of the sum (SPEC 5: an Inf tap times the
-  // padding is not NaN); adding 0 * w changes nothing otherwise.
+  // A zero fill is no term of the sum (docs/conventions.md, Boundaries: an
+  // Inf tap times the padding is not NaN); adding 0 * w changes nothing
+  // otherwise.
   const bool zero_fill = t.boundary == Boundary::fill && t.fill == T(0);
   for (index_t q = 0; q < t.taps; ++q) {
     const T w = t.k[q];
