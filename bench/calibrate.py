@@ -18,7 +18,7 @@ import sys
 import numpy as np
 
 import fastconv
-from fastconv import _calibrate, _cost, _fft
+from fastconv import _calibrate, _cost, _fft_path
 from fastconv._calibrate import best_time
 
 
@@ -64,7 +64,7 @@ def check(rng, threads):
         # (predictions as auto compares them: for _cost.DECISION_THREADS)
         pd = _cost.direct_seconds(x.size, h.size, x.dtype, fastconv.active_isa(), x.ndim == 1,
                                   _cost.DECISION_THREADS)
-        pf = _fft.fft_path_seconds(x.shape, h.shape, list(range(x.ndim)), [1] * x.ndim,
+        pf = _fft_path.fft_path_seconds(x.shape, h.shape, list(range(x.ndim)), [1] * x.ndim,
                                    "fill", 0, x.dtype)
         print(f"  {str(shape) + ' ' + str(k):20s} {pd * 1e3:7.2f} / {td * 1e3:7.2f}   "
               f"{pf * 1e3:7.2f} / {tf * 1e3:7.2f}    {fastconv.choose_conv_method(x, h, 'same')}"

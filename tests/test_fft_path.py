@@ -209,17 +209,17 @@ def test_auto_rank_one_kernel_follows_the_cost_model(rng, monkeypatch):
     # separable path unless the model predicts the FFT faster (and the
     # inputs are finite). Where the crossover lies depends on the machine's
     # rates, so the model's FFT estimate is set here to either side of it.
-    from fastconv import _fft
+    from fastconv import _fft_path
     x = rng.standard_normal((512, 512))
     k = np.outer(np.hanning(65)[1:-1], np.hanning(65)[1:-1])
-    monkeypatch.setattr(_fft, "fft_path_seconds", lambda *a, **kw: 0.0)
+    monkeypatch.setattr(_fft_path, "fft_path_seconds", lambda *a, **kw: 0.0)
     assert _signal._fft_beats_separable(x, k)
     assert fastconv.choose_conv_method(x, k) == "fft"
     bad = x.copy()
     bad[3, 3] = np.nan
     assert not _signal._fft_beats_separable(bad, k)
     assert fastconv.choose_conv_method(bad, k) == "direct"
-    monkeypatch.setattr(_fft, "fft_path_seconds", lambda *a, **kw: np.inf)
+    monkeypatch.setattr(_fft_path, "fft_path_seconds", lambda *a, **kw: np.inf)
     assert not _signal._fft_beats_separable(x, k)
     assert fastconv.choose_conv_method(x, k) == "direct"
 
@@ -238,14 +238,14 @@ class _Ran(Exception):
 def _method_convolve_takes(monkeypatch, x, k, mode):
     """'fft' or 'direct' (separable included): the path convolve(x, k,
     mode) runs, stopped at its start."""
-    from fastconv import _core, _fft
+    from fastconv import _core, _fft_path
 
     def ran(method):
         def stop(*args, **kwargs):
             raise _Ran(method)
         return stop
     with monkeypatch.context() as m:
-        m.setattr(_fft, "filter_fft", ran("fft"))
+        m.setattr(_fft_path, "filter_fft", ran("fft"))
         for name in ("convolve", "correlate", "plain"):
             m.setattr(_core, name, ran("direct"))
         m.setattr(_signal, "convolve_separable", ran("direct"))

@@ -15,7 +15,7 @@ import numpy as np
 
 from typing import Dict, Literal, NamedTuple, Optional, Tuple, Union, overload
 
-from . import _args, _core, _cost, _fft, _oracle
+from . import _args, _core, _cost, _fft_path, _oracle
 from ._runtime import active_isa
 from ._typing import Anchor, Array, ArrayLike, Axes, Boundary, IntOrTuple, Method, Mode, Scalar, \
     Threads
@@ -109,7 +109,7 @@ def _fft_beats_separable(in1, in2, boundary="fill", fillvalue=0):
     fill = _args.fill_scalar(fillvalue, dtype)
     separable = _cost.direct_seconds(in1.size, sum(in2.shape), dtype, active_isa(), True,
                                      _cost.DECISION_THREADS)
-    fft = _fft.fft_path_seconds(in1.shape, in2.shape, [0, 1], [1, 1],
+    fft = _fft_path.fft_path_seconds(in1.shape, in2.shape, [0, 1], [1, 1],
                                 _args.check_boundary(boundary), fill, dtype)
     return bool(fft * _cost.MULTI_AXIS_FFT_MARGIN < separable and _all_finite(in1)
                 and _all_finite(in2))
@@ -189,7 +189,7 @@ def _fft_pays(x, k, shape, axes, dilations, boundary, fill):
                                   _cost.DECISION_THREADS)
     if direct < _cost.FFT_CALL:  # faster than the FFT path's fixed cost alone
         return False
-    fft = _fft.fft_path_seconds(x.shape, k.shape, axes, dilations, boundary, fill,
+    fft = _fft_path.fft_path_seconds(x.shape, k.shape, axes, dilations, boundary, fill,
                                 np.dtype(np.float64) if x.dtype.kind in "iu" else x.dtype)
     margin = _cost.MULTI_AXIS_FFT_MARGIN if not one_d else 1.0
     if fft * margin >= direct:
@@ -340,7 +340,7 @@ def _filter(conv, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, a
     # (a swapped correlation is flipped back after the core, so not in `out`)
     target = _args.compute_target(None if unswap else out, shape, result_dtype, cdtype)
     if method == "fft" or method == "auto" and plan.fft_pays():
-        res = _fft.filter_fft(flip, plan.x, plan.k, mode, axes, plan.strides, plan.dilations,
+        res = _fft_path.filter_fft(flip, plan.x, plan.k, mode, axes, plan.strides, plan.dilations,
                               plan.boundary, plan.fill, plan.rule, plan.taps, shape,
                               _core.resolve_num_threads(nthreads))
         if method == "fft" and res.size and not np.isfinite(res.flat[0]):

@@ -72,7 +72,7 @@ except ImportError as e:  # pragma: no cover - the message is the point
     raise ImportError('fastconv.dask needs dask: pip install "fastconv[dask]" '
                       '(or "dask[array]")') from e
 
-from .. import _args, _core, _fft, _signal, _transpose
+from .. import _args, _core, _fft_path, _signal, _transpose
 from . import _graph, _plan
 
 __all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "convolve_separable",
@@ -235,7 +235,7 @@ def _signal_call(kind, in1, in2, mode, method, axes, stride, dilation, boundary,
             plans.append(_plan.whole_axis(x.shape[a], shape[a]))
             continue
         ke = dilations[j] * (k.shape[a] - 1) + 1
-        start = _fft._mode_start(mode, rule, taps[j] if taps else 0, ke, dilations[j], flip)
+        start = _fft_path._mode_start(mode, rule, taps[j] if taps else 0, ke, dilations[j], flip)
         plans.append(_plan.correlation_axis(x.chunks[a], x.shape[a], k.shape[a], strides[j],
                                             dilations[j], start - (ke - 1), shape[a],
                                             boundary))
@@ -378,7 +378,7 @@ def convolve_separable(in1, col, row, mode="full", *, boundary="fill", fillvalue
         if whole:
             plans.append(_plan.whole_axis(x.shape[a], shape[a]))
             continue
-        start = _fft._mode_start(mode, rule, taps[a] if taps else 0, k.size, 1, True)
+        start = _fft_path._mode_start(mode, rule, taps[a] if taps else 0, k.size, 1, True)
         plans.append(_plan.correlation_axis(x.chunks[a], x.shape[a], k.size, strides[a], 1,
                                             start - (k.size - 1), shape[a], boundary))
     func = in_memory if whole else partial(_separable_task, "valid", strides, "fill", 0, None,
