@@ -154,7 +154,7 @@ void plan_paths(EnginePlan& p, const EngineArgs<T>& a) {
                            patch_size <= (index_t(1) << 22);
   // The patches hold the fill; the row kernel skips a zero fill. With an
   // Inf or NaN tap, a zero-filled patch would give NaN where the outside
-  // is no term of the sum (SPEC 5): such kernels take the row path.
+  // is no term of the sum (docs/conventions.md): such kernels take the row path.
   const bool zero_fill = a.boundary == Boundary::fill && a.fill == T(0);
   p.tile_ok = a.tile_fn != nullptr && col.stride == 1 && small_patch &&
               !(zero_fill && !all_finite(a.kernel, kernel_size(p.axes, p.rank)));
