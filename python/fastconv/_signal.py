@@ -110,7 +110,7 @@ def _fft_beats_separable(in1, in2, boundary="fill", fillvalue=0):
     separable = _cost.direct_seconds(in1.size, sum(in2.shape), dtype, active_isa(), True,
                                      _cost.DECISION_THREADS)
     fft = _fft_path.fft_path_seconds(in1.shape, in2.shape, [0, 1], [1, 1],
-                                _args.check_boundary(boundary), fill, dtype)
+                                     _args.check_boundary(boundary), fill, dtype)
     return bool(fft * _cost.MULTI_AXIS_FFT_MARGIN < separable and _all_finite(in1)
                 and _all_finite(in2))
 
@@ -190,7 +190,7 @@ def _fft_pays(x, k, shape, axes, dilations, boundary, fill):
     if direct < _cost.FFT_CALL:  # faster than the FFT path's fixed cost alone
         return False
     fft = _fft_path.fft_path_seconds(x.shape, k.shape, axes, dilations, boundary, fill,
-                                np.dtype(np.float64) if x.dtype.kind in "iu" else x.dtype)
+                                     np.dtype(np.float64) if x.dtype.kind in "iu" else x.dtype)
     margin = _cost.MULTI_AXIS_FFT_MARGIN if not one_d else 1.0
     if fft * margin >= direct:
         return False

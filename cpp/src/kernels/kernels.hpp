@@ -128,10 +128,10 @@ struct KernelTable {
   TileKernel<double> tile_f64;
   RowKernel<float> f32;
   RowKernel<double> f64;
-  RowKernel<long double> f80;
+  RowKernel<long double> f_long;  // (80-bit x87 or 128-bit, by platform)
   RowKernel<std::complex<float>> c64;
   RowKernel<std::complex<double>> c128;
-  RowKernel<std::complex<long double>> c160;
+  RowKernel<std::complex<long double>> c_long;
   RowKernel<std::int64_t> i64;
   // CNN layers: bytes per vector, the wide kernels' block (vectors of
   // channels x pixels), and the kernels.
@@ -178,10 +178,10 @@ template <> inline ConvKernels<double> conv_kernels(const KernelTable& t) {
 template <class T> RowKernel<T> row_kernel(const KernelTable& t);
 template <> inline RowKernel<float> row_kernel(const KernelTable& t) { return t.f32; }
 template <> inline RowKernel<double> row_kernel(const KernelTable& t) { return t.f64; }
-template <> inline RowKernel<long double> row_kernel(const KernelTable& t) { return t.f80; }
+template <> inline RowKernel<long double> row_kernel(const KernelTable& t) { return t.f_long; }
 template <> inline RowKernel<std::complex<float>> row_kernel(const KernelTable& t) { return t.c64; }
 template <> inline RowKernel<std::complex<double>> row_kernel(const KernelTable& t) { return t.c128; }
-template <> inline RowKernel<std::complex<long double>> row_kernel(const KernelTable& t) { return t.c160; }
+template <> inline RowKernel<std::complex<long double>> row_kernel(const KernelTable& t) { return t.c_long; }
 template <> inline RowKernel<std::int64_t> row_kernel(const KernelTable& t) { return t.i64; }
 
 }  // namespace fastconv::kernels
