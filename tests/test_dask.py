@@ -121,7 +121,7 @@ def test_kernel_larger_than_the_whole_axis(rng):
     for kind in ("convolve", "correlate", "correlate2d"):
         ref, lazy = _call(kind, da.from_array(x, chunks=2), k, "valid", "fill", 1, 1)
         assert ref.shape == (9, 6)
-        _check(lazy, ref, )  # (one task: the in-memory call itself)
+        _check(lazy, ref)  # (one task: the in-memory call itself)
 
 
 def test_batch_axes_are_chunked_freely(rng):
@@ -155,7 +155,7 @@ def test_anchors_and_the_same_crops(rng):
                 fn(x, k, "same", boundary="symm", **kw)
             lazy = getattr(fd, kind)(X, k, "same", "symm", **kw) if kind.endswith("2d") else \
                 getattr(fd, kind)(X, k, "same", boundary="symm", **kw)
-            _check(lazy, ref, )
+            _check(lazy, ref)
     # same-mode output chunks are the input's
     assert fd.convolve2d(X, k, "same").chunks == X.chunks
 
@@ -167,7 +167,7 @@ def test_zero_fill_with_inf_in_the_kernel(rng):
     for mode in MODES:
         ref = fastconv.convolve2d(x, k, mode)
         lazy = fd.convolve2d(da.from_array(x, chunks=(2, 3)), k, mode)
-        _check(lazy, ref, )
+        _check(lazy, ref)
     assert np.isinf(fd.convolve(da.from_array(np.array([1.0, 2.0, 3.0]), chunks=1),
                                 np.array([np.inf, 1.0])).compute()[:3]).all()
 
@@ -227,7 +227,7 @@ def test_conv_transpose(rng):
     xi = random_array(rng, (6, 29), np.int64)
     ki = random_array(rng, 4, np.int64)
     _check(fd.conv_transpose(da.from_array(xi, chunks=(4, 3)), ki, 3, axes=(1,)),
-           fastconv.conv_transpose(xi, ki, 3, axes=(1,)), )
+           fastconv.conv_transpose(xi, ki, 3, axes=(1,)))
 
 
 @pytest.mark.parametrize("padding_mode", ["zeros", "reflect", "replicate", "circular"])
@@ -241,10 +241,10 @@ def test_nn_conv2d_bitwise(rng, padding_mode):
         ref = memory_nn.conv2d(x, w, b, s, p, d, groups=2, padding_mode=padding_mode)
         lazy = fd.nn.conv2d(da.from_array(x, chunks=chunks), w, b, s, p, d, groups=2,
                             padding_mode=padding_mode)
-        _check(lazy, ref, )
+        _check(lazy, ref)
     # unbatched
     _check(fd.nn.conv2d(da.from_array(x[0], chunks=5), w[:, :1].repeat(4, 1), None, 1, 1),
-           memory_nn.conv2d(x[0], w[:, :1].repeat(4, 1), None, 1, 1), )
+           memory_nn.conv2d(x[0], w[:, :1].repeat(4, 1), None, 1, 1))
 
 
 def test_bad_input_is_refused_by_name():
@@ -368,7 +368,7 @@ def test_random_chunkings_bitwise(data):
                              stride=stride, dilation=dilation)
     lazy = fd.correlate(da.from_array(x, chunks=chunks), k, mode, "direct", boundary=boundary,
                         fillvalue=-3, stride=stride, dilation=dilation)
-    _check(lazy, ref, )
+    _check(lazy, ref)
 
 
 # -- dask-image, a second opinion ---------------------------------------------------

@@ -169,37 +169,6 @@ def _separable_route(conv, in1, in2, mode, boundary, fillvalue, stride, dilation
                               stride=stride, anchor=anchor, out=out, threads=threads)
 
 
-def _fft_pays(x, k, shape, axes, dilations, boundary, fill):
-    """method="auto": whether the FFT path is predicted faster than the
-    direct one -- and allowed: never for inputs holding NaN or Inf (an FFT
-    spreads one over the whole result), for long double (the FFT would lose
-    its precision), or for integers whose exact result could exceed 2**52
-    (scipy's rule: max|x| * max|k| * min(sizes)). The thread count is no
-    input: the choice, and so the result, never depends on it (docs/guarantees.md)."""
-    taps = math.prod(k.shape[a] for a in axes)
-    # (an FFT costs tens of operations per output: short kernels never pay;
-    # nor does any call the direct path finishes within the FFT path's
-    # fixed cost even at the highest rate)
-    if taps < _FFT_MIN_TAPS or x.dtype.kind not in "fciu" or x.size == 0 \
-            or x.dtype in (np.longdouble, np.clongdouble) \
-            or math.prod(shape) * taps < _cost.FFT_CALL * _cost.MAX_RATE:
-        return False
-    one_d = sum(k.shape[a] > 1 for a in axes) == 1
-    direct = _cost.direct_seconds(math.prod(shape), taps, x.dtype, active_isa(), one_d,
-                                  _cost.DECISION_THREADS)
-    if direct < _cost.FFT_CALL:  # faster than the FFT path's fixed cost alone
-        return False
-    fft = _fft_path.fft_path_seconds(x.shape, k.shape, axes, dilations, boundary, fill,
-                                     np.dtype(np.float64) if x.dtype.kind in "iu" else x.dtype)
-    margin = _cost.MULTI_AXIS_FFT_MARGIN if not one_d else 1.0
-    if fft * margin >= direct:
-        return False
-    if x.dtype.kind in "iu":
-        bound = _max_abs(x) * _max_abs(k) * min(x.size, k.size)
-        return bound <= 2**52 - 1
-    return _all_finite(x) and _all_finite(k)
-
-
 def _max_abs(a):
     """max |a| of an integer array as a Python int (np.abs overflows on the
     most negative value: INT64_MIN stays negative)."""
@@ -296,11 +265,39 @@ class _FilterPlan:
         self.fill = _args.fill_scalar(fillvalue, self.result_dtype).astype(self.cdtype)
 
     def fft_pays(self):
-        """method='auto', second step: the FFT path where the cost model
-        predicts it faster and it is allowed (`_fft_pays`); never for bool
-        (scipy's rule)."""
-        return not (self.is_object or self.empty or self.result_dtype.kind == "b") and _fft_pays(
-            self.x, self.k, self.shape, self.axes, self.dilations, self.boundary, self.fill)
+        """method="auto", second step: whether the FFT path is predicted
+        faster than the direct one -- and allowed: never for bool (scipy's
+        rule), for inputs holding NaN or Inf (an FFT spreads one over the
+        whole result), for long double (the FFT would lose its precision),
+        or for integers whose exact result could exceed 2**52 (scipy's rule:
+        max|x| * max|k| * min(sizes)). The thread count is no input: the
+        choice, and so the result, never depends on it (docs/guarantees.md)."""
+        if self.is_object or self.empty or self.result_dtype.kind == "b":
+            return False
+        x, k, shape, axes = self.x, self.k, self.shape, self.axes
+        dilations, boundary, fill = self.dilations, self.boundary, self.fill
+        taps = math.prod(k.shape[a] for a in axes)
+        # (an FFT costs tens of operations per output: short kernels never pay;
+        # nor does any call the direct path finishes within the FFT path's
+        # fixed cost even at the highest rate)
+        if taps < _FFT_MIN_TAPS or x.dtype.kind not in "fciu" or x.size == 0 \
+                or x.dtype in (np.longdouble, np.clongdouble) \
+                or math.prod(shape) * taps < _cost.FFT_CALL * _cost.MAX_RATE:
+            return False
+        one_d = sum(k.shape[a] > 1 for a in axes) == 1
+        direct = _cost.direct_seconds(math.prod(shape), taps, x.dtype, active_isa(), one_d,
+                                      _cost.DECISION_THREADS)
+        if direct < _cost.FFT_CALL:  # faster than the FFT path's fixed cost alone
+            return False
+        fft = _fft_path.fft_path_seconds(x.shape, k.shape, axes, dilations, boundary, fill,
+                                         np.dtype(np.float64) if x.dtype.kind in "iu" else x.dtype)
+        margin = _cost.MULTI_AXIS_FFT_MARGIN if not one_d else 1.0
+        if fft * margin >= direct:
+            return False
+        if x.dtype.kind in "iu":
+            bound = _max_abs(x) * _max_abs(k) * min(x.size, k.size)
+            return bound <= 2**52 - 1
+        return _all_finite(x) and _all_finite(k)
 
 
 def _filter(conv, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, anchor,
@@ -340,9 +337,9 @@ def _filter(conv, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, a
     # (a swapped correlation is flipped back after the core, so not in `out`)
     target = _args.compute_target(None if unswap else out, shape, result_dtype, cdtype)
     if method == "fft" or method == "auto" and plan.fft_pays():
-        res = _fft_path.filter_fft(flip, plan.x, plan.k, mode, axes, plan.strides, plan.dilations,
-                              plan.boundary, plan.fill, plan.rule, plan.taps, shape,
-                              _core.resolve_num_threads(nthreads))
+        res = _fft_path.filter_fft(flip, plan.x, plan.k, mode, axes, plan.strides,
+                                   plan.dilations, plan.boundary, plan.fill, plan.rule,
+                                   plan.taps, shape, _core.resolve_num_threads(nthreads))
         if method == "fft" and res.size and not np.isfinite(res.flat[0]):
             warnings.warn("Use of fft convolution on input with NAN or inf results in NAN "
                           "or inf output. Consider using method='direct' instead.",

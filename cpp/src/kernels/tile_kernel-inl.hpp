@@ -145,7 +145,8 @@ static void tile_scalar(const TileTask<T>& t, index_t r, index_t c0) {
     const T* x = t.x + (t.row0 + r * t.row_stride) * t.x_stride + t.col0 + c;
     for (index_t p = 0; p < t.kh; ++p)
       for (index_t q = 0; q < t.kw; ++q)
-        detail::fused_madd(a, x[p * t.row_dilation * t.x_stride + q * t.col_dilation], t.k[p * t.kw + q]);
+        detail::fused_madd(a, x[p * t.row_dilation * t.x_stride + q * t.col_dilation],
+                           t.k[p * t.kw + q]);
     t.acc[r * t.acc_stride + c] = a;
   }
 }
