@@ -9,6 +9,7 @@
 
     python .ci/check_kernel_objects.py BUILD_DIR
 """
+
 import pathlib
 import platform
 import re
@@ -33,16 +34,24 @@ def main(build_dir):
         stem = obj.name.split(".")[0]
         if stem in AVX_ISAS:
             isa = AVX_ISAS[stem]
-            syms = subprocess.run(["nm", "-C", "--defined-only", str(obj)], check=True,
-                                  capture_output=True, text=True).stdout
+            syms = subprocess.run(
+                ["nm", "-C", "--defined-only", str(obj)], check=True, capture_output=True, text=True
+            ).stdout
             for line in syms.splitlines():
                 parts = line.split(maxsplit=2)
-                if len(parts) == 3 and parts[1].isupper() and \
-                        not parts[2].startswith(f"fastconv::kernels::{isa}::"):
+                if (
+                    len(parts) == 3
+                    and parts[1].isupper()
+                    and not parts[2].startswith(f"fastconv::kernels::{isa}::")
+                ):
                     bad.append(f"{obj.name}: exports {parts[2]!r} ({parts[1]})")
             continue
-        asm = subprocess.run(["objdump", "-d", "--no-show-raw-insn", str(obj)], check=True,
-                             capture_output=True, text=True).stdout
+        asm = subprocess.run(
+            ["objdump", "-d", "--no-show-raw-insn", str(obj)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         hits = {m.group(0).strip() for m in AVX_INSN.finditer(asm)}
         if hits:
             bad.append(f"{obj.name}: AVX instructions {sorted(hits)[:5]}")

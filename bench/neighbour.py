@@ -8,6 +8,7 @@ library's threads for the cores: "after" would be slower than "alone".
 Medians of `--runs` runs; "alone" runs after a 50 ms pause (any spinning
 of earlier calls is over by then).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,6 +42,7 @@ def peers():
     out = [("numpy matmul 1024x1024 @ 1024x256 f32", lambda: a @ b)]
     try:
         import cv2
+
         img = rng.standard_normal((1024, 1024)).astype(np.float32)
         k = rng.standard_normal((5, 5)).astype(np.float32)
         out.append(("cv2.filter2D 1024x1024 f32, 5x5", lambda: cv2.filter2D(img, -1, k)))
@@ -48,6 +50,7 @@ def peers():
         pass
     try:
         import torch
+
         x = torch.randn(1, 16, 128, 128)
         w = torch.randn(16, 16, 3, 3)
         conv = torch.nn.functional.conv2d
@@ -55,6 +58,7 @@ def peers():
         def torch_conv():
             with torch.no_grad():
                 conv(x, w, padding=1)
+
         out.append(("torch conv2d 1x16x128x128, 16x3x3", torch_conv))
     except ImportError:
         pass
@@ -74,9 +78,11 @@ def main():
     def fastconv_call():  # bench/run.py's H1
         fastconv.convolve2d(x, h, "same", threads=args.threads)
 
-    print(f"fastconv {fastconv.__version__}, {args.threads} thread(s), "
-          f"env {_ENV or 'unset (fastconv: GOMP_SPINCOUNT=5000)'}, "
-          f"medians of {args.runs} runs")
+    print(
+        f"fastconv {fastconv.__version__}, {args.threads} thread(s), "
+        f"env {_ENV or 'unset (fastconv: GOMP_SPINCOUNT=5000)'}, "
+        f"medians of {args.runs} runs"
+    )
     print(f"{'call':40s} {'alone ms':>9s} {'after fastconv ms':>18s} {'ratio':>6s}")
     for name, call in peers():
         for _ in range(3):

@@ -5,6 +5,7 @@ keeps twelve independent vector FMA chains busy on every thread.
 
     python bench/peak.py
 """
+
 import fastconv
 from fastconv import _core
 

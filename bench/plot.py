@@ -5,12 +5,14 @@ peer (log scale; > 1 means fastconv is faster).
 
 Needs matplotlib (not a dependency of fastconv).
 """
+
 import json
 import sys
 
 
 def main(src, dst):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -30,13 +32,18 @@ def main(src, dst):
     ax.set_xscale("log")
     ax.set_xlabel("speed vs the best peer (numpy / scipy / OpenCV / PyTorch), higher is better")
     m = data["machine"]
-    ax.set_title(f"fastconv {m['fastconv']} ({m['isa']}), {m['cores']} cores: "
-                 "blue 1 thread, orange 2 threads", fontsize=9)
+    ax.set_title(
+        f"fastconv {m['fastconv']} ({m['isa']}), {m['cores']} cores: "
+        "blue 1 thread, orange 2 threads",
+        fontsize=9,
+    )
     fig.tight_layout()
     fig.savefig(dst, dpi=110)
     print(f"wrote {dst}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "bench/results/latest.json",
-         sys.argv[2] if len(sys.argv) > 2 else "docs/benchmark.png")
+    main(
+        sys.argv[1] if len(sys.argv) > 1 else "bench/results/latest.json",
+        sys.argv[2] if len(sys.argv) > 2 else "docs/benchmark.png",
+    )

@@ -12,6 +12,7 @@ of this machine measured by bench/peak.py with the same thread count
 "vs best" is (best peer's time) / (fastconv's time), so > 1 means fastconv
 is faster.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -84,6 +85,7 @@ def set_threads(n):
 # ---- cases: name -> (description, setup) where setup returns
 #      (flops, {label: fn}, reference check pairs)
 
+
 def _image_case(shape, k, dtype, with_scipy_signal=False):
     def setup(rng):
         x = rng.random(shape).astype(dtype)
@@ -101,6 +103,7 @@ def _image_case(shape, k, dtype, with_scipy_signal=False):
             runs["scipy.signal"] = lambda: signal.correlate2d(x, h, "same")
         to_np = {"torch": lambda r: r[0, 0].numpy()}
         return 2 * x.size * k * k, runs, to_np
+
     return setup
 
 
@@ -116,8 +119,9 @@ def _signal_case(n, k, dtype):
             runs["scipy.ndimage"] = lambda: ndimage.correlate1d(x, h, mode="constant")
         if cv2 is not None:
             x2, h2 = x[None], h[None]
-            runs["cv2.filter2D"] = lambda: cv2.filter2D(x2, -1, h2, anchor=(k // 2, 0),
-                                                        borderType=cv2.BORDER_CONSTANT)
+            runs["cv2.filter2D"] = lambda: cv2.filter2D(
+                x2, -1, h2, anchor=(k // 2, 0), borderType=cv2.BORDER_CONSTANT
+            )
         if torch is not None:
             xt = torch.from_numpy(x)[None, None]
             ht = torch.from_numpy(h)[None, None]
@@ -125,6 +129,7 @@ def _signal_case(n, k, dtype):
             runs["torch"] = lambda: F.conv1d(F.pad(xt, pad), ht)
         to_np = {"cv2.filter2D": lambda r: r[0], "torch": lambda r: r[0, 0].numpy()}
         return 2 * n * k, runs, to_np
+
     return setup
 
 
@@ -133,6 +138,7 @@ def _large_kernel_case(shape, k):
     model) against scipy's FFT methods and OpenCV (which switches to a DFT
     for large kernels; torch's direct conv takes half a second here and is
     left out); GFLOP/s counts the direct-equivalent 2 * outputs * taps."""
+
     def setup(rng):
         x = rng.random(shape).astype(np.float32)
         h = rng.random(k).astype(np.float32)
@@ -147,10 +153,12 @@ def _large_kernel_case(shape, k):
             lead = [n - 1 - (n - 1) // 2 for n in h.shape]
             x2, f2 = (x, flipped) if x.ndim == 2 else (x[None], flipped[None])
             anchor = (lead[-1], lead[0] if x.ndim == 2 else 0)
-            runs["cv2.filter2D"] = lambda: cv2.filter2D(x2, -1, f2, anchor=anchor,
-                                                        borderType=cv2.BORDER_CONSTANT)
+            runs["cv2.filter2D"] = lambda: cv2.filter2D(
+                x2, -1, f2, anchor=anchor, borderType=cv2.BORDER_CONSTANT
+            )
         squeeze = (lambda r: r) if len(shape) == 2 else (lambda r: r[0])
         return 2 * x.size * h.size, runs, {"cv2.filter2D": squeeze}
+
     return setup
 
 
@@ -158,15 +166,18 @@ def _copy_floor(n, dtype):
     def setup(rng):
         x = rng.random(n).astype(dtype)
         return 0, {"np.copy (floor)": lambda: np.copy(x)}, {}
+
     return setup
 
 
 def _multiply_floor(shape, dtype):
     """Reading and writing an array of `shape` once: np.multiply into out=."""
+
     def setup(rng):
         a, b = rng.random(shape).astype(dtype), rng.random(shape).astype(dtype)
         out = np.empty(shape, dtype)
         return 0, {"np.multiply out= (floor)": lambda: np.multiply(a, b, out=out)}, {}
+
     return setup
 
 
@@ -199,10 +210,12 @@ def _transpose_case(rng):
         xt, ht = torch.from_numpy(x)[None, None], torch.from_numpy(h)[None, None]
         runs["torch"] = lambda: F.conv_transpose2d(xt, ht, stride=2)
     if signal is not None:
+
         def zero_insertion():  # the textbook recipe
             z = np.zeros((1023, 1023), np.float32)
             z[::2, ::2] = x
             return signal.convolve2d(z, h)
+
         runs["zero-insert + scipy.signal"] = zero_insertion
     return 2 * x.size * h.size, runs, {"torch": lambda r: r[0, 0].numpy()}
 
@@ -218,13 +231,16 @@ def _gaussian_case(separable_call):
         else:
             runs = {"fastconv": lambda: fastconv.convolve2d(x, k2, "same")}
         if cv2 is not None:
-            runs["cv2.sepFilter2D"] = lambda: cv2.sepFilter2D(x, -1, g, g,
-                                                              borderType=cv2.BORDER_CONSTANT)
+            runs["cv2.sepFilter2D"] = lambda: cv2.sepFilter2D(
+                x, -1, g, g, borderType=cv2.BORDER_CONSTANT
+            )
         if ndimage is not None:
             runs["scipy.ndimage"] = lambda: ndimage.correlate1d(
-                ndimage.correlate1d(x, g, axis=0, mode="constant"), g, axis=1, mode="constant")
+                ndimage.correlate1d(x, g, axis=0, mode="constant"), g, axis=1, mode="constant"
+            )
         # counted as the separable algorithm's work (15 + 15 taps) in both rows
         return 2 * x.size * 30, runs, {}
+
     return setup
 
 
@@ -240,6 +256,7 @@ def _pool_case(rng):
 
 def _layer_case(n, cin, size, cout, k, dtype=np.float32, stride=1, padding=0, groups=1):
     """A CNN layer (nn.conv1d for a 1-D `size`, else nn.conv2d) against torch."""
+
     def setup(rng):
         spatial = (size,) if np.ndim(size) == 0 else tuple(size)
         x = rng.standard_normal((n, cin) + spatial).astype(dtype)
@@ -255,12 +272,14 @@ def _layer_case(n, cin, size, cout, k, dtype=np.float32, stride=1, padding=0, gr
             runs["torch"] = lambda: tl(xt, wt, bt, **kw)
         flops = 2 * out.size * (cin // groups) * k ** len(spatial)
         return flops, runs, {"torch": lambda r: r.numpy()}
+
     return setup
 
 
 def _transposed_layer_case(cin, size, cout, k, stride, padding=0, groups=1):
     """A transposed CNN layer (nn.conv_transpose2d, N=1) against torch; the
     work counted is the useful 2 N Cin Hin Win (Cout/groups) kh kw."""
+
     def setup(rng):
         x = rng.standard_normal((1, cin) + size).astype(np.float32)
         w = rng.standard_normal((cin, cout // groups, k, k)).astype(np.float32)
@@ -270,6 +289,7 @@ def _transposed_layer_case(cin, size, cout, k, stride, padding=0, groups=1):
             xt, wt = torch.from_numpy(x), torch.from_numpy(w)
             runs["torch"] = lambda: F.conv_transpose2d(xt, wt, **kw)
         return 2 * x.size * (cout // groups) * k * k, runs, {"torch": lambda r: r.numpy()}
+
     return setup
 
 
@@ -278,10 +298,17 @@ def _segment_case(size):
     and a SegNet decoder) against the same network of torch.nn modules;
     checked on decoder A's scores (decoder B's unpooling can place a
     near-tie maximum at another index)."""
+
     def setup(rng):
         import importlib.util
-        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "examples",
-                            "python", "segment.py")
+
+        path = os.path.join(
+            os.path.dirname(os.path.abspath(__file__)),
+            os.pardir,
+            "examples",
+            "python",
+            "segment.py",
+        )
         spec = importlib.util.spec_from_file_location("segment_example", path)
         segment = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(segment)
@@ -292,6 +319,7 @@ def _segment_case(size):
             modules = segment.torch_modules(weights)
             runs["torch"] = lambda: segment.forward_torch(image, weights, None, modules)[0]["outA"]
         return None, runs, {}
+
     return setup
 
 
@@ -299,41 +327,62 @@ CASES = {
     "H1": ("2-D f32 1024x1024, 3x3, same", _image_case((1024, 1024), 3, np.float32, True)),
     "H2": ("2-D f32 1024x1024, 7x7, same", _image_case((1024, 1024), 7, np.float32, True)),
     "H3": ("2-D f32 1024x1024, 11x11, same", _image_case((1024, 1024), 11, np.float32, True)),
-    "H4": ("2-D f32 1024x1024, 31x31, same, method auto",
-           _large_kernel_case((1024, 1024), (31, 31))),
+    "H4": (
+        "2-D f32 1024x1024, 31x31, same, method auto",
+        _large_kernel_case((1024, 1024), (31, 31)),
+    ),
     "H5": ("2-D f32 4096x4096, 5x5, same", _image_case((4096, 4096), 5, np.float32)),
     "H6": ("2-D f64 1024x1024, 7x7, same", _image_case((1024, 1024), 7, np.float64)),
     "H7": ("1-D f32 N=1,000,000, K=64, same", _signal_case(1_000_000, 64, np.float32)),
-    "H8": ("1-D f32 N=1,000,000, K=1024, same, method auto",
-           _large_kernel_case((1_000_000,), (1024,))),
+    "H8": (
+        "1-D f32 N=1,000,000, K=1024, same, method auto",
+        _large_kernel_case((1_000_000,), (1024,)),
+    ),
     "H9": ("1-D f64 N=1,000,000, K=3, same", _signal_case(1_000_000, 3, np.float64)),
-    "H10": ("15x15 Gaussian as a 2-D array, convolve2d same",
-            _gaussian_case(False)),
+    "H10": ("15x15 Gaussian as a 2-D array, convolve2d same", _gaussian_case(False)),
     "H10-sep": ("the same via convolve_separable(x, g, g)", _gaussian_case(True)),
     "H11": ("transposed 2-D f32 512x512, 4x4, stride 2", _transpose_case),
-    "H11-floor": ("np.multiply into out= of H11's result size",
-                  _multiply_floor((1026, 1026), np.float32)),
+    "H11-floor": (
+        "np.multiply into out= of H11's result size",
+        _multiply_floor((1026, 1026), np.float32),
+    ),
     "pool2d": ("max_pool2d 2x2 stride 2, (8, 64, 112, 112) f32, with indices", _pool_case),
     "H12": ("conv2d 3x3 pad 1, N1 C64 56x56 -> 64", _layer_case(1, 64, (56, 56), 64, 3, padding=1)),
     "H13": ("conv2d 3x3 pad 1, N8 C64 56x56 -> 64", _layer_case(8, 64, (56, 56), 64, 3, padding=1)),
-    "H18": ("conv2d 3x3 pad 1, N1 C256 14x14 -> 256",
-            _layer_case(1, 256, (14, 14), 256, 3, padding=1)),
-    "H19": ("conv2d 7x7 stride 2 pad 3, N1 C3 224x224 -> 64",
-            _layer_case(1, 3, (224, 224), 64, 7, stride=2, padding=3)),
+    "H18": (
+        "conv2d 3x3 pad 1, N1 C256 14x14 -> 256",
+        _layer_case(1, 256, (14, 14), 256, 3, padding=1),
+    ),
+    "H19": (
+        "conv2d 7x7 stride 2 pad 3, N1 C3 224x224 -> 64",
+        _layer_case(1, 3, (224, 224), 64, 7, stride=2, padding=3),
+    ),
     "H20": ("conv2d 1x1, N1 C256 56x56 -> 64", _layer_case(1, 256, (56, 56), 64, 1)),
-    "H14": ("conv2d depthwise 3x3 pad 1, N1 C128 56x56",
-            _layer_case(1, 128, (56, 56), 128, 3, padding=1, groups=128)),
+    "H14": (
+        "conv2d depthwise 3x3 pad 1, N1 C128 56x56",
+        _layer_case(1, 128, (56, 56), 128, 3, padding=1, groups=128),
+    ),
     "H21": ("conv1d k5 pad 2, N8 C64 L4096 -> 64", _layer_case(8, 64, 4096, 64, 5, padding=2)),
-    "H23": ("conv2d f64 3x3 pad 1, N1 C64 56x56 -> 64",
-            _layer_case(1, 64, (56, 56), 64, 3, np.float64, padding=1)),
-    "H15": ("conv_transpose2d 4x4 stride 2 pad 1, N1 C256 14x14 -> 128",
-            _transposed_layer_case(256, (14, 14), 128, 4, 2, padding=1)),
-    "H22": ("FCN-32s conv_transpose2d 64x64 stride 32, N1 C21 16x16 -> 21",
-            _transposed_layer_case(21, (16, 16), 21, 64, 32)),
-    "H24": ("depthwise conv_transpose2d 4x4 stride 2 pad 1, N1 C21 128x128",
-            _transposed_layer_case(21, (128, 128), 21, 4, 2, padding=1, groups=21)),
-    "H25": ("segmentation example forward (examples/python/segment.py), 512x512",
-            _segment_case(512)),
+    "H23": (
+        "conv2d f64 3x3 pad 1, N1 C64 56x56 -> 64",
+        _layer_case(1, 64, (56, 56), 64, 3, np.float64, padding=1),
+    ),
+    "H15": (
+        "conv_transpose2d 4x4 stride 2 pad 1, N1 C256 14x14 -> 128",
+        _transposed_layer_case(256, (14, 14), 128, 4, 2, padding=1),
+    ),
+    "H22": (
+        "FCN-32s conv_transpose2d 64x64 stride 32, N1 C21 16x16 -> 21",
+        _transposed_layer_case(21, (16, 16), 21, 64, 32),
+    ),
+    "H24": (
+        "depthwise conv_transpose2d 4x4 stride 2 pad 1, N1 C21 128x128",
+        _transposed_layer_case(21, (128, 128), 21, 4, 2, padding=1, groups=21),
+    ),
+    "H25": (
+        "segmentation example forward (examples/python/segment.py), 512x512",
+        _segment_case(512),
+    ),
     "H9-floor": ("np.copy of H9's input", _copy_floor(1_000_000, np.float64)),
     "H16-1d": ("per call: 1-D f64 N=64, K=3, full (us)", _tiny_1d),
     "H16-2d": ("per call: 2-D f32 8x8, 3x3, same (us)", _tiny_2d),
@@ -348,7 +397,9 @@ def check_same(runs, to_np, rtol):
     for label, fn in runs.items():
         res = fn()
         res = to_np.get(label, np.asarray)(res)
-        if res.shape != ref.shape or not np.allclose(res, ref, rtol=rtol, atol=rtol * np.abs(ref).max()):
+        if res.shape != ref.shape or not np.allclose(
+            res, ref, rtol=rtol, atol=rtol * np.abs(ref).max()
+        ):
             raise AssertionError(f"{label} disagrees with fastconv")
 
 
@@ -365,20 +416,32 @@ def run(cases, threads_list, budget):
             times = alternating_medians(runs, budget)
             # A vector holds half as many float64 lanes: half the peak.
             peak = peaks[n] / 2 if " f64 " in f" {desc} " else peaks[n]
-            results.append({"case": name, "description": desc, "threads": n, "flops": flops,
-                            "seconds": times, "peak_gflops": peak})
+            results.append(
+                {
+                    "case": name,
+                    "description": desc,
+                    "threads": n,
+                    "flops": flops,
+                    "seconds": times,
+                    "peak_gflops": peak,
+                }
+            )
             print(format_row(results[-1]), flush=True)
     return {"machine": machine_info(), "peak_gflops": peaks, "results": results}
 
 
 def machine_info():
-    return {"python": platform.python_version(), "platform": platform.platform(),
-            "fastconv": fastconv.__version__, "isa": fastconv.active_isa(),
-            "numpy": np.__version__,
-            "scipy": getattr(signal, "__name__", None) and __import__("scipy").__version__,
-            "cv2": getattr(cv2, "__version__", None),
-            "torch": getattr(torch, "__version__", None),
-            "cores": os.cpu_count()}
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "fastconv": fastconv.__version__,
+        "isa": fastconv.active_isa(),
+        "numpy": np.__version__,
+        "scipy": getattr(signal, "__name__", None) and __import__("scipy").__version__,
+        "cv2": getattr(cv2, "__version__", None),
+        "torch": getattr(torch, "__version__", None),
+        "cores": os.cpu_count(),
+    }
 
 
 def _fmt_time(seconds, micro):
@@ -396,18 +459,23 @@ def format_row(r):
         cells += [_fmt_time(t[best], micro), "", "", f"{best} {_fmt_time(t[best], micro)}", ""]
     else:
         gflops = r["flops"] / ours / 1e9 if r["flops"] else None
-        cells += [_fmt_time(ours, micro), f"{gflops:.1f}" if gflops else "",
-                  f"{100 * gflops / r['peak_gflops']:.0f}%" if gflops else "",
-                  f"{best} {_fmt_time(t[best], micro)}" if best else "",
-                  f"{t[best] / ours:.2f}x" if best else ""]
+        cells += [
+            _fmt_time(ours, micro),
+            f"{gflops:.1f}" if gflops else "",
+            f"{100 * gflops / r['peak_gflops']:.0f}%" if gflops else "",
+            f"{best} {_fmt_time(t[best], micro)}" if best else "",
+            f"{t[best] / ours:.2f}x" if best else "",
+        ]
         for label in peers:  # the headline "x times faster than scipy.signal"
             if "scipy.signal" in label and label != best and not micro:
                 cells[-1] += f" ({label} {t[label] / ours:.0f}x)"
     return "| " + " | ".join(cells) + " |"
 
 
-HEADER = ("| case | what | threads | fastconv | GFLOP/s | % peak | best peer | vs best |\n"
-          "|---|---|---|---|---|---|---|---|")
+HEADER = (
+    "| case | what | threads | fastconv | GFLOP/s | % peak | best peer | vs best |\n"
+    "|---|---|---|---|---|---|---|---|"
+)
 
 
 def main(argv=None):
@@ -415,15 +483,20 @@ def main(argv=None):
     ap.add_argument("--cases", nargs="*", default=list(CASES))
     ap.add_argument("--threads", nargs="*", type=int, default=[1, 2])
     ap.add_argument("--budget", type=float, default=1.0, help="seconds per timing")
-    ap.add_argument("--json", default=os.path.join(os.path.dirname(__file__), "results",
-                                                   "latest.json"))
+    ap.add_argument(
+        "--json", default=os.path.join(os.path.dirname(__file__), "results", "latest.json")
+    )
     args = ap.parse_args(argv)
-    print(f"fastconv {fastconv.__version__}, isa {fastconv.active_isa()}; "
-          f"peers: {', '.join(k for k, v in [('scipy', signal), ('cv2', cv2), ('torch', torch)] if v)}")
+    peers = [name for name, mod in [("scipy", signal), ("cv2", cv2), ("torch", torch)] if mod]
+    print(
+        f"fastconv {fastconv.__version__}, isa {fastconv.active_isa()}; peers: {', '.join(peers)}"
+    )
     print(HEADER)
     out = run(args.cases, args.threads, args.budget)
-    print("\nmeasured fp32 FMA peak: " +
-          ", ".join(f"{n} thread(s) {g:.0f} GFLOP/s" for n, g in out["peak_gflops"].items()))
+    print(
+        "\nmeasured fp32 FMA peak: "
+        + ", ".join(f"{n} thread(s) {g:.0f} GFLOP/s" for n, g in out["peak_gflops"].items())
+    )
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump(out, f, indent=1)

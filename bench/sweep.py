@@ -16,6 +16,7 @@ time is shown too -- on a shared machine two timings of the same code
 differ by more than 10%. Writes bench/results/sweep.json and
 bench/results/sweep.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,10 +67,14 @@ def main(argv=None):
     args = ap.parse_args(argv)
     rng = np.random.default_rng(0)
     rows, lines = [], []
-    header = ("| series | kernel | direct ms | fft ms | auto ms | auto took | pick / best |\n"
-              "|---|---|---|---|---|---|---|")
-    print(f"fastconv {fastconv.__version__}, isa {fastconv.active_isa()}, "
-          f"threads {fastconv.get_num_threads()}")
+    header = (
+        "| series | kernel | direct ms | fft ms | auto ms | auto took | pick / best |\n"
+        "|---|---|---|---|---|---|---|"
+    )
+    print(
+        f"fastconv {fastconv.__version__}, isa {fastconv.active_isa()}, "
+        f"threads {fastconv.get_num_threads()}"
+    )
     print(header)
     for name, (shape, kernels) in SERIES.items():
         if args.quick:
@@ -82,28 +87,42 @@ def main(argv=None):
             t = time_point(x, h, args.rounds, args.budget)
             took = fastconv.choose_conv_method(x, h, "same")
             ratio = t[took] / min(t["direct"], t["fft"])
-            row = {"series": name, "kernel": k, "seconds": t, "auto_took": took,
-                   "pick_over_best": ratio}
+            row = {
+                "series": name,
+                "kernel": k,
+                "seconds": t,
+                "auto_took": took,
+                "pick_over_best": ratio,
+            }
             rows.append(row)
-            line = (f"| {name} | {k} | {t['direct'] * 1e3:.2f} | {t['fft'] * 1e3:.2f} | "
-                    f"{t['auto'] * 1e3:.2f} | {took} | {ratio:.2f}"
-                    f"{'' if ratio <= 1.10 else ' (over 1.10)'} |")
+            line = (
+                f"| {name} | {k} | {t['direct'] * 1e3:.2f} | {t['fft'] * 1e3:.2f} | "
+                f"{t['auto'] * 1e3:.2f} | {took} | {ratio:.2f}"
+                f"{'' if ratio <= 1.10 else ' (over 1.10)'} |"
+            )
             lines.append(line)
             print(line, flush=True)
     summary = []
     for name in dict.fromkeys(r["series"] for r in rows):
         pts = [r for r in rows if r["series"] == name]
-        cross = next((r["kernel"] for r in pts
-                      if r["seconds"]["fft"] < r["seconds"]["direct"]), None)
+        cross = next(
+            (r["kernel"] for r in pts if r["seconds"]["fft"] < r["seconds"]["direct"]), None
+        )
         worst = max(r["pick_over_best"] for r in pts)
-        summary.append(f"- {name}: FFT faster from kernel {cross} on"
-                       if cross else f"- {name}: direct faster at every kernel size")
+        summary.append(
+            f"- {name}: FFT faster from kernel {cross} on"
+            if cross
+            else f"- {name}: direct faster at every kernel size"
+        )
         summary[-1] += f"; auto's pick within {worst:.2f}x of the better method everywhere"
     print("\n" + "\n".join(summary))
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "sweep.json"), "w") as f:
-        json.dump({"isa": fastconv.active_isa(), "threads": fastconv.get_num_threads(),
-                   "rows": rows}, f, indent=1)
+        json.dump(
+            {"isa": fastconv.active_isa(), "threads": fastconv.get_num_threads(), "rows": rows},
+            f,
+            indent=1,
+        )
     with open(os.path.join(args.out, "sweep.md"), "w") as f:
         f.write(header + "\n" + "\n".join(lines) + "\n\n" + "\n".join(summary) + "\n")
 

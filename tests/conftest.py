@@ -11,7 +11,8 @@ from fastconv import _oracle
 # (a path that does not exist: auto then uses the built-in table; tests of
 # the calibration point the variable at their own files)
 os.environ["FASTCONV_CALIBRATION"] = os.path.join(
-    tempfile.gettempdir(), f"fastconv-tests-{os.getpid()}-no-calibration.json")
+    tempfile.gettempdir(), f"fastconv-tests-{os.getpid()}-no-calibration.json"
+)
 
 FLOAT_DTYPES = [np.float32, np.float64, np.complex64, np.complex128]
 MODES = ["full", "same", "valid"]
@@ -49,11 +50,19 @@ def assert_matches_oracle(result, x, k, op, dtype, **kw):
     exact = fn(np.asarray(x).astype(wide), np.asarray(k).astype(wide), **kw)
     fill = abs(kw.get("fillvalue", 0))
     kw_abs = dict(kw, fillvalue=fill)
-    scale = _oracle.convolve(np.abs(np.asarray(x)).astype(np.longdouble),
-                             np.abs(np.asarray(k)).astype(np.longdouble), **kw_abs) \
-        if op == "convolve" else \
-        _oracle.correlate(np.abs(np.asarray(x)).astype(np.longdouble),
-                          np.abs(np.asarray(k)).astype(np.longdouble), **kw_abs)
+    scale = (
+        _oracle.convolve(
+            np.abs(np.asarray(x)).astype(np.longdouble),
+            np.abs(np.asarray(k)).astype(np.longdouble),
+            **kw_abs,
+        )
+        if op == "convolve"
+        else _oracle.correlate(
+            np.abs(np.asarray(x)).astype(np.longdouble),
+            np.abs(np.asarray(k)).astype(np.longdouble),
+            **kw_abs,
+        )
+    )
     assert result.shape == exact.shape
     taps = max(np.asarray(k).size, 1)
     bound = 2 * taps * eps_of(dtype) * scale.astype(np.float64) + 1e-300
@@ -66,8 +75,17 @@ def isa_params():
     lacks is reported as skipped with the reason, never silently dropped
     (a machine without AVX-512 shows its avx512 cases as skips)."""
     import fastconv
+
     have = fastconv.available_isas()
-    return [pytest.param(isa, marks=() if isa in have else pytest.mark.skip(
+    return [
+        pytest.param(
+            isa,
+            marks=()
+            if isa in have
+            else pytest.mark.skip(
                 reason=f"ISA {isa!r} not available on this machine/build "
-                       f"(available: {', '.join(have)}): its kernels are untested here"))
-            for isa in ("avx512", "avx2", "baseline")]
+                f"(available: {', '.join(have)}): its kernels are untested here"
+            ),
+        )
+        for isa in ("avx512", "avx2", "baseline")
+    ]

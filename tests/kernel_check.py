@@ -4,6 +4,7 @@ Run as a script (tests/test_kernels.py starts it once per available ISA
 with FASTCONV_FORCE_ISA set, since the choice is made once per process).
 Shapes cross column tiles, row blocks, vector tails and border pieces.
 """
+
 import itertools
 import sys
 
@@ -29,31 +30,53 @@ def reference_correlate(x, k, mode, boundary, fill, stride, dilation):
     kd[tuple(slice(None, None, d) for d in dilation)] = k
     win = sliding_window_view(xp, kes)
     full = np.tensordot(win, kd, axes=(list(range(nd, 2 * nd)), list(range(nd))))
-    starts = {"full": [0] * nd, "valid": [ke - 1 for ke in kes],
-              "same": [(ke - 1) // 2 for ke in kes]}[mode]
-    lens = {"full": [n + ke - 1 for n, ke in zip(x.shape, kes)],
-            "valid": [n - ke + 1 for n, ke in zip(x.shape, kes)], "same": list(x.shape)}[mode]
+    starts = {
+        "full": [0] * nd,
+        "valid": [ke - 1 for ke in kes],
+        "same": [(ke - 1) // 2 for ke in kes],
+    }[mode]
+    lens = {
+        "full": [n + ke - 1 for n, ke in zip(x.shape, kes)],
+        "valid": [n - ke + 1 for n, ke in zip(x.shape, kes)],
+        "same": list(x.shape),
+    }[mode]
     return full[tuple(slice(s, s + n, st) for s, n, st in zip(starts, lens, stride))]
 
 
 def check(x, k, mode, boundary, stride, dilation, layout="c"):
     fill = 0.75
     xin = np.asfortranarray(x) if layout == "f" else x
-    got = fastconv.correlate(xin, k, mode, boundary=boundary, fillvalue=fill, stride=stride,
-                             dilation=dilation)
-    ref = reference_correlate(x.astype(np.float64), k.astype(np.float64), mode, boundary, fill,
-                              stride, dilation)
+    got = fastconv.correlate(
+        xin, k, mode, boundary=boundary, fillvalue=fill, stride=stride, dilation=dilation
+    )
+    ref = reference_correlate(
+        x.astype(np.float64), k.astype(np.float64), mode, boundary, fill, stride, dilation
+    )
     assert got.shape == ref.shape, (got.shape, ref.shape)
-    scale = reference_correlate(np.abs(x).astype(np.float64), np.abs(k).astype(np.float64),
-                                mode, boundary, abs(fill), stride, dilation)
+    scale = reference_correlate(
+        np.abs(x).astype(np.float64),
+        np.abs(k).astype(np.float64),
+        mode,
+        boundary,
+        abs(fill),
+        stride,
+        dilation,
+    )
     bound = 4 * k.size * np.finfo(x.dtype).eps * scale + 1e-30
     err = np.abs(got - ref)
-    assert np.all(err <= bound), (x.shape, k.shape, mode, boundary, stride, dilation, layout,
-                                  float((err / bound).max()))
+    assert np.all(err <= bound), (
+        x.shape,
+        k.shape,
+        mode,
+        boundary,
+        stride,
+        dilation,
+        layout,
+        float((err / bound).max()),
+    )
 
 
-TORCH_PAD = {"zeros": "constant", "reflect": "reflect", "replicate": "edge",
-             "circular": "wrap"}
+TORCH_PAD = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
 def reference_layer(x, w, b, stride, padding, dilation, groups, padding_mode):
@@ -62,32 +85,70 @@ def reference_layer(x, w, b, stride, padding, dilation, groups, padding_mode):
     xp = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in padding], mode=TORCH_PAD[padding_mode])
     kh, kw = w.shape[2:]
     ke = [dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1]
-    win = sliding_window_view(xp, ke, axis=(2, 3))[:, :, ::stride[0], ::stride[1],
-                                                   ::dilation[0], ::dilation[1]]
+    win = sliding_window_view(xp, ke, axis=(2, 3))[
+        :, :, :: stride[0], :: stride[1], :: dilation[0], :: dilation[1]
+    ]
     cg, og = x.shape[1] // groups, w.shape[0] // groups
-    parts = [np.einsum("ncijpq,ocpq->noij", win[:, g * cg:(g + 1) * cg], w[g * og:(g + 1) * og])
-             for g in range(groups)]
+    parts = [
+        np.einsum("ncijpq,ocpq->noij", win[:, g * cg : (g + 1) * cg], w[g * og : (g + 1) * og])
+        for g in range(groups)
+    ]
     return np.concatenate(parts, axis=1) + b[None, :, None, None]
 
 
-def check_layer(rng, dtype, n, cin, hw, cout, k, stride=(1, 1), padding=(0, 0),
-                dilation=(1, 1), groups=1, padding_mode="zeros"):
+def check_layer(
+    rng,
+    dtype,
+    n,
+    cin,
+    hw,
+    cout,
+    k,
+    stride=(1, 1),
+    padding=(0, 0),
+    dilation=(1, 1),
+    groups=1,
+    padding_mode="zeros",
+):
     x = rng.standard_normal((n, cin) + hw).astype(dtype)
     w = rng.standard_normal((cout, cin // groups) + k).astype(dtype)
     b = rng.standard_normal(cout).astype(dtype)
-    got = fastconv.nn.conv2d(x, w, b, stride, padding, dilation, groups,
-                             padding_mode=padding_mode)
-    ref = reference_layer(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64),
-                          stride, padding, dilation, groups, padding_mode)
-    scale = reference_layer(np.abs(x).astype(np.float64), np.abs(w).astype(np.float64),
-                            np.abs(b).astype(np.float64), stride, padding, dilation, groups,
-                            padding_mode)
+    got = fastconv.nn.conv2d(x, w, b, stride, padding, dilation, groups, padding_mode=padding_mode)
+    ref = reference_layer(
+        x.astype(np.float64),
+        w.astype(np.float64),
+        b.astype(np.float64),
+        stride,
+        padding,
+        dilation,
+        groups,
+        padding_mode,
+    )
+    scale = reference_layer(
+        np.abs(x).astype(np.float64),
+        np.abs(w).astype(np.float64),
+        np.abs(b).astype(np.float64),
+        stride,
+        padding,
+        dilation,
+        groups,
+        padding_mode,
+    )
     # each output is one sum of (cin/groups)*kh*kw + 1 terms in T's arithmetic
     bound = 2 * (w[0].size + 1) * np.finfo(dtype).eps * scale + 1e-30
     assert got.shape == ref.shape, (got.shape, ref.shape)
     err = np.abs(got - ref)
-    assert np.all(err <= bound), (dtype, x.shape, w.shape, stride, padding, dilation, groups,
-                                  padding_mode, float((err / bound).max()))
+    assert np.all(err <= bound), (
+        dtype,
+        x.shape,
+        w.shape,
+        stride,
+        padding,
+        dilation,
+        groups,
+        padding_mode,
+        float((err / bound).max()),
+    )
 
 
 def layer_cases(rng):
@@ -100,10 +161,13 @@ def layer_cases(rng):
         for cout, width in itertools.product((1, 5, 8, 16, 17, 33, 64), (1, 7, 13, 25, 58)):
             check_layer(rng, dtype, 1, 3, (4, width), cout, (3, 3), padding=(1, 1))
             cases += 1
-        for kw in [dict(stride=(2, 2), padding=(3, 3)), dict(stride=(1, 3), dilation=(2, 1)),
-                   dict(dilation=(2, 2), padding=(2, 2), padding_mode="reflect"),
-                   dict(padding=(1, 2), padding_mode="circular"),
-                   dict(padding=(2, 1), padding_mode="replicate")]:
+        for kw in [
+            dict(stride=(2, 2), padding=(3, 3)),
+            dict(stride=(1, 3), dilation=(2, 1)),
+            dict(dilation=(2, 2), padding=(2, 2), padding_mode="reflect"),
+            dict(padding=(1, 2), padding_mode="circular"),
+            dict(padding=(2, 1), padding_mode="replicate"),
+        ]:
             check_layer(rng, dtype, 2, 6, (11, 29), 34, (3, 4), **kw)
             check_layer(rng, dtype, 2, 6, (11, 29), 6, (3, 3), groups=6, **kw)  # depthwise
             check_layer(rng, dtype, 1, 4, (9, 40), 12, (2, 3), groups=4, **kw)  # x3 multiplier
@@ -122,34 +186,59 @@ def reference_transposed_layer(x, w, b, stride, padding, output_padding, dilatio
     n, c, h, wd = x.shape
     og = w.shape[1]
     z = np.zeros((n, c, (h - 1) * stride[0] + 1, (wd - 1) * stride[1] + 1), x.dtype)
-    z[:, :, ::stride[0], ::stride[1]] = x
+    z[:, :, :: stride[0], :: stride[1]] = x
     ke = [dilation[a] * (w.shape[2 + a] - 1) + 1 for a in range(2)]
     kd = np.zeros((c, og) + tuple(ke), w.dtype)
-    kd[:, :, ::dilation[0], ::dilation[1]] = w
-    zp = np.pad(z, [(0, 0), (0, 0)] + [(ke[a] - 1, ke[a] - 1 + output_padding[a])
-                                       for a in range(2)])
+    kd[:, :, :: dilation[0], :: dilation[1]] = w
+    zp = np.pad(
+        z, [(0, 0), (0, 0)] + [(ke[a] - 1, ke[a] - 1 + output_padding[a]) for a in range(2)]
+    )
     win = sliding_window_view(zp, ke, axis=(2, 3))
     flipped = kd[:, :, ::-1, ::-1]
     cg = c // groups
-    full = np.concatenate([np.einsum("ncijpq,copq->noij", win[:, g * cg:(g + 1) * cg],
-                                     flipped[g * cg:(g + 1) * cg]) for g in range(groups)],
-                          axis=1)
-    full = full[:, :, padding[0]:full.shape[2] - padding[0], padding[1]:full.shape[3] - padding[1]]
+    full = np.concatenate(
+        [
+            np.einsum(
+                "ncijpq,copq->noij", win[:, g * cg : (g + 1) * cg], flipped[g * cg : (g + 1) * cg]
+            )
+            for g in range(groups)
+        ],
+        axis=1,
+    )
+    full = full[
+        :, :, padding[0] : full.shape[2] - padding[0], padding[1] : full.shape[3] - padding[1]
+    ]
     return full + b[None, :, None, None]
 
 
-def check_transposed_layer(rng, dtype, n, cin, hw, cout, k, stride, padding=(0, 0),
-                           output_padding=(0, 0), dilation=(1, 1), groups=1):
+def check_transposed_layer(
+    rng,
+    dtype,
+    n,
+    cin,
+    hw,
+    cout,
+    k,
+    stride,
+    padding=(0, 0),
+    output_padding=(0, 0),
+    dilation=(1, 1),
+    groups=1,
+):
     x = rng.standard_normal((n, cin) + hw).astype(dtype)
     w = rng.standard_normal((cin, cout // groups) + k).astype(dtype)
     b = rng.standard_normal(cout).astype(dtype)
-    got = fastconv.nn.conv_transpose2d(x, w, b, stride, padding, output_padding, groups,
-                                       dilation)
+    got = fastconv.nn.conv_transpose2d(x, w, b, stride, padding, output_padding, groups, dilation)
     args = (stride, padding, output_padding, dilation, groups)
-    ref = reference_transposed_layer(x.astype(np.float64), w.astype(np.float64),
-                                     b.astype(np.float64), *args)
-    scale = reference_transposed_layer(np.abs(x).astype(np.float64), np.abs(w).astype(np.float64),
-                                       np.abs(b).astype(np.float64), *args)
+    ref = reference_transposed_layer(
+        x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), *args
+    )
+    scale = reference_transposed_layer(
+        np.abs(x).astype(np.float64),
+        np.abs(w).astype(np.float64),
+        np.abs(b).astype(np.float64),
+        *args,
+    )
     # at most (cin/groups)*kh*kw + 1 terms per output
     bound = 2 * (cin // groups * k[0] * k[1] + 1) * np.finfo(dtype).eps * scale + 1e-30
     assert got.shape == ref.shape, (got.shape, ref.shape)
@@ -166,16 +255,18 @@ def transposed_layer_cases(rng):
         for cout, width in itertools.product((1, 8, 17, 33), (1, 9, 30)):
             check_transposed_layer(rng, dtype, 1, 5, (3, width), cout, (4, 4), (2, 2), (1, 1))
             cases += 1
-        for kw in [dict(stride=(3, 2), dilation=(2, 1), output_padding=(1, 1)),
-                   dict(stride=(4, 4), dilation=(2, 2), padding=(1, 2), output_padding=(3, 1)),
-                   dict(stride=(2, 3), dilation=(3, 2), padding=(2, 1), output_padding=(2, 0)),
-                   dict(stride=(3, 3), output_padding=(2, 2))]:
+        for kw in [
+            dict(stride=(3, 2), dilation=(2, 1), output_padding=(1, 1)),
+            dict(stride=(4, 4), dilation=(2, 2), padding=(1, 2), output_padding=(3, 1)),
+            dict(stride=(2, 3), dilation=(3, 2), padding=(2, 1), output_padding=(2, 0)),
+            dict(stride=(3, 3), output_padding=(2, 2)),
+        ]:
             check_transposed_layer(rng, dtype, 2, 6, (5, 9), 20, (2, 3), **kw)
             check_transposed_layer(rng, dtype, 1, 6, (5, 9), 6, (2, 2), groups=6, **kw)
             check_transposed_layer(rng, dtype, 1, 4, (4, 7), 12, (1, 1), groups=2, **kw)
             cases += 3
         check_transposed_layer(rng, dtype, 1, 2, (1, 360), 19, (1, 4), (1, 2), (0, 1))  # wide
-        check_transposed_layer(rng, dtype, 1, 3, (4, 4), 3, (16, 16), (8, 8), (4, 4))   # FCN-like
+        check_transposed_layer(rng, dtype, 1, 3, (4, 4), 3, (16, 16), (8, 8), (4, 4))  # FCN-like
         cases += 2
     return cases
 
@@ -190,10 +281,15 @@ def position_cases(rng):
     cases = 0
     for dtype in (np.float32, np.float64, np.complex64, np.complex128):
         for shape, kshape, stride, dilation in [
-                ((70,), (4,), (1,), (1,)), ((133,), (7,), (1,), (2,)), ((90,), (5,), (2,), (1,)),
-                ((9, 70), (2, 4), (1, 1), (1, 1)), ((10, 75), (3, 3), (1, 1), (1, 1)),
-                ((12, 80), (5, 4), (1, 1), (1, 2)), ((11, 64), (1, 9), (2, 1), (1, 1)),
-                ((9, 66), (3, 2), (1, 2), (2, 1))]:
+            ((70,), (4,), (1,), (1,)),
+            ((133,), (7,), (1,), (2,)),
+            ((90,), (5,), (2,), (1,)),
+            ((9, 70), (2, 4), (1, 1), (1, 1)),
+            ((10, 75), (3, 3), (1, 1), (1, 1)),
+            ((12, 80), (5, 4), (1, 1), (1, 2)),
+            ((11, 64), (1, 9), (2, 1), (1, 1)),
+            ((9, 66), (3, 2), (1, 2), (2, 1)),
+        ]:
             x = rng.standard_normal(shape).astype(dtype)
             k = rng.standard_normal(kshape).astype(dtype)
             if np.iscomplexobj(x):
@@ -205,16 +301,30 @@ def position_cases(rng):
             for start in range(0, min(3 * 16, whole.shape[-1]), s):
                 for stop in (shape[-1], shape[-1] - s * (start % 5 + 1)):
                     part = fastconv.correlate(x[..., start:stop], k, "valid", **kw)
-                    ref = whole[..., start // s:start // s + part.shape[-1]]
-                    assert part.tobytes() == np.ascontiguousarray(ref).tobytes(), \
-                        (dtype, shape, kshape, stride, dilation, start, stop)
+                    ref = whole[..., start // s : start // s + part.shape[-1]]
+                    assert part.tobytes() == np.ascontiguousarray(ref).tobytes(), (
+                        dtype,
+                        shape,
+                        kshape,
+                        stride,
+                        dilation,
+                        start,
+                        stop,
+                    )
                     cases += 1
             if len(shape) == 2:
                 for start in range(1, min(6, whole.shape[0])):
-                    part = fastconv.correlate(x[start * stride[0]:], k, "valid", **kw)
+                    part = fastconv.correlate(x[start * stride[0] :], k, "valid", **kw)
                     ref = whole[start:]
-                    assert part.tobytes() == np.ascontiguousarray(ref).tobytes(), \
-                        (dtype, shape, kshape, stride, dilation, "row", start)
+                    assert part.tobytes() == np.ascontiguousarray(ref).tobytes(), (
+                        dtype,
+                        shape,
+                        kshape,
+                        stride,
+                        dilation,
+                        "row",
+                        start,
+                    )
                     cases += 1
     return cases
 
@@ -223,12 +333,18 @@ def main():
     rng = np.random.default_rng(7)
     cases = 0
     for dtype in (np.float32, np.float64):
-        for shape, kshape in [((67, 203), (5, 7)), ((50, 1100), (3, 3)), ((30, 40), (11, 2)),
-                              ((7, 5), (4, 4)), ((100, 37), (1, 9))]:
+        for shape, kshape in [
+            ((67, 203), (5, 7)),
+            ((50, 1100), (3, 3)),
+            ((30, 40), (11, 2)),
+            ((7, 5), (4, 4)),
+            ((100, 37), (1, 9)),
+        ]:
             x = rng.standard_normal(shape).astype(dtype)
             k = rng.standard_normal(kshape).astype(dtype)
-            for mode, boundary in itertools.product(("full", "same", "valid"),
-                                                    ("fill", "wrap", "symm", "mirror", "nearest")):
+            for mode, boundary in itertools.product(
+                ("full", "same", "valid"), ("fill", "wrap", "symm", "mirror", "nearest")
+            ):
                 if mode == "valid" and (shape[0] < kshape[0] or shape[1] < kshape[1]):
                     continue
                 check(x, k, mode, boundary, (1, 1), (1, 1))
@@ -265,8 +381,9 @@ def main():
             kd = np.zeros((dilation * 3 + 1, dilation * 2 + 1))
             kd[::dilation, ::dilation] = k
             ref = reference_correlate(z, kd[::-1, ::-1], "full", "fill", 0.0, (1, 1), (1, 1))
-            scale = reference_correlate(np.abs(z), np.abs(kd[::-1, ::-1]), "full", "fill", 0.0,
-                                        (1, 1), (1, 1))
+            scale = reference_correlate(
+                np.abs(z), np.abs(kd[::-1, ::-1]), "full", "fill", 0.0, (1, 1), (1, 1)
+            )
             assert got.shape == ref.shape
             # each output sums at most k.size products in dtype's arithmetic:
             # |error| <= k.size * u * sum|terms| (u = eps/2); 2x room. A

@@ -11,6 +11,7 @@ be compared with itself. The outcome of every test is counted per class and
 written to the JSON file named by FASTCONV_SCIPY_SUITE_COUNTS, so that the
 caller notices a class that vanished.
 """
+
 import json
 import os
 
@@ -18,14 +19,21 @@ import scipy.signal
 
 import fastconv
 
-SWAPPED = ("convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve",
-           "oaconvolve", "choose_conv_method")
+SWAPPED = (
+    "convolve",
+    "correlate",
+    "convolve2d",
+    "correlate2d",
+    "fftconvolve",
+    "oaconvolve",
+    "choose_conv_method",
+)
 
 # test class (or module-level test function) -> the names its tests use as
 # the expected value for another function: kept as scipy's originals.
 REFERENCES = {
-    "TestOAConvolve": ("fftconvolve",),           # expected = fftconvolve(a, b)
-    "TestFFTConvolve": ("convolve2d",),           # test_random_data_multidim_axes
+    "TestOAConvolve": ("fftconvolve",),  # expected = fftconvolve(a, b)
+    "TestFFTConvolve": ("convolve2d",),  # test_random_data_multidim_axes
     "test_convolve_longdtype_input": ("convolve",),  # fftconvolve vs convolve(direct)
 }
 
@@ -63,8 +71,9 @@ def pytest_collection_finish(session):
                 raise RuntimeError(f"{mod.__name__}.{name} is not fastconv's")
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
-        reporter.write_line(f"fastconv swap verified in {len(modules)} module(s), "
-                            f"{len(session.items)} tests")
+        reporter.write_line(
+            f"fastconv swap verified in {len(modules)} module(s), {len(session.items)} tests"
+        )
 
 
 def _set(item, names, source):

@@ -1,6 +1,7 @@
 """The calibration of method="auto": stored rates change auto's choice; a
 corrupt, stale or implausible file is ignored with a warning. (The rates
 measured are never checked: they are one machine's timings.)"""
+
 import json
 import subprocess
 import sys
@@ -27,13 +28,17 @@ def _choice(case):
 
 
 def _entry(direct=1e10, fft=3e-10, one_d=0.8):
-    return {"direct": {kind: direct for kind in _cost.DIRECT_KINDS}, "one_d": one_d,
-            "fft": {kind: fft for kind in _cost.FFT_KINDS}}
+    return {
+        "direct": {kind: direct for kind in _cost.DIRECT_KINDS},
+        "one_d": one_d,
+        "fft": {kind: fft for kind in _cost.FFT_KINDS},
+    }
 
 
 def _write(path, isas, version=None, fmt=_cost.CALIBRATION_FORMAT):
-    path.write_text(json.dumps({"format": fmt, "fastconv": version or fastconv.__version__,
-                                "isas": isas}))
+    path.write_text(
+        json.dumps({"format": fmt, "fastconv": version or fastconv.__version__, "isas": isas})
+    )
 
 
 @pytest.fixture
@@ -68,8 +73,16 @@ def test_stored_fft_rate_changes_the_choice(calibration):
 def test_stored_one_d_rate_changes_the_choice(calibration):
     # 1-D kernels 20x slower than 2-D ones: the long 1-D case goes to the FFT
     isa = fastconv.active_isa()
-    _write(calibration, {isa: _entry(direct=_cost.builtin_rates(isa).direct["f8"],
-                                     fft=_cost.builtin_rates(isa).fft["f8"], one_d=0.05)})
+    _write(
+        calibration,
+        {
+            isa: _entry(
+                direct=_cost.builtin_rates(isa).direct["f8"],
+                fft=_cost.builtin_rates(isa).fft["f8"],
+                one_d=0.05,
+            )
+        },
+    )
     assert _choice(DIRECT_CASE) == "fft"
 
 
@@ -82,11 +95,14 @@ def test_calibration_of_another_isa_is_not_used(calibration):
     assert f"has no {fastconv.active_isa()} entry" in _cost.rates_in_force()
 
 
-@pytest.mark.parametrize("content, reason", [
-    ("{not json", "Expecting property name"),
-    ('["a list"]', "not a fastconv calibration"),
-    (json.dumps({"format": 99, "fastconv": "x", "isas": {}}), "not a fastconv calibration"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        ("{not json", "Expecting property name"),
+        ('["a list"]', "not a fastconv calibration"),
+        (json.dumps({"format": 99, "fastconv": "x", "isas": {}}), "not a fastconv calibration"),
+    ],
+)
 def test_corrupt_calibration_is_ignored_with_a_warning(calibration, content, reason):
     calibration.write_text(content)
     with pytest.warns(RuntimeWarning, match="ignoring the calibration") as record:
@@ -166,13 +182,20 @@ def test_calibrate_replaces_a_corrupt_file(calibration, monkeypatch):
 def test_python_m_fastconv_calibrate(tmp_path):
     """The real command: stores a file auto accepts (values unchecked)."""
     out = tmp_path / "sub" / "cal.json"
-    r = subprocess.run([sys.executable, "-m", "fastconv", "calibrate", "--output", str(out)],
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "fastconv", "calibrate", "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     assert f"stored in {out}" in r.stdout
     rates = _cost.parse_calibration(json.loads(out.read_text()))
     assert list(rates) == [fastconv.active_isa()]
-    r = subprocess.run([sys.executable, "-m", "fastconv", "--info"], capture_output=True,
-                       text=True, env={**__import__("os").environ,
-                                       "FASTCONV_CALIBRATION": str(out)})
+    r = subprocess.run(
+        [sys.executable, "-m", "fastconv", "--info"],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "FASTCONV_CALIBRATION": str(out)},
+    )
     assert f"auto method rates: calibrated for {_core.active_isa()} ({out})" in r.stdout

@@ -1,5 +1,6 @@
 """`python -m fastconv`: --info, --cmake-dir, --include (calibrate is in
 test_calibration.py), and the OpenMP runtime show_config() reports."""
+
 import os
 import pathlib
 import subprocess
@@ -12,8 +13,9 @@ from fastconv import _core
 
 
 def _main(*args):
-    r = subprocess.run([sys.executable, "-m", "fastconv", *args], capture_output=True,
-                       text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "fastconv", *args], capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, r.stderr
     return r.stdout
 
@@ -21,8 +23,7 @@ def _main(*args):
 def test_info_prints_the_configuration():
     out = _main("--info")
     assert out.startswith(f"fastconv {fastconv.__version__}\n")
-    assert f"isa: {fastconv.active_isa()} (available: " \
-           f"{' '.join(fastconv.available_isas())})" in out
+    assert f"isa: {fastconv.active_isa()} (available: {' '.join(fastconv.available_isas())})" in out
     assert f"threads: {fastconv.get_num_threads()}" in out
     for key in ("compiler: ", "openmp: ", "auto method rates: built-in table"):
         assert key in out
@@ -30,8 +31,13 @@ def test_info_prints_the_configuration():
 
 def test_info_follows_forced_isa_and_threads():
     env = dict(os.environ, FASTCONV_FORCE_ISA="baseline", OMP_NUM_THREADS="1")
-    out = subprocess.run([sys.executable, "-m", "fastconv", "--info"], capture_output=True,
-                         text=True, env=env, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "fastconv", "--info"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
     assert "isa: baseline (available:" in out and "threads: 1\n" in out
 
 
@@ -59,8 +65,7 @@ def test_cmake_dir_and_include_locate_the_shipped_package():
     assert (include / "fastconv" / "convolve.hpp").is_file()
     # the generated header is shipped too, with this version
     assert f'"{fastconv.__version__}"' in (include / "fastconv" / "version.hpp").read_text()
-    assert any(p.name.startswith(("libfastconv", "fastconv."))
-               for p in (package / "lib").iterdir())
+    assert any(p.name.startswith(("libfastconv", "fastconv.")) for p in (package / "lib").iterdir())
     both = _main("--cmake-dir", "--include").split()
     assert both == [str(cmake_dir), str(include)]
 
@@ -70,6 +75,9 @@ def test_no_argument_prints_help():
 
 
 def test_output_without_calibrate_is_refused():
-    r = subprocess.run([sys.executable, "-m", "fastconv", "--info", "--output", "x.json"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "fastconv", "--info", "--output", "x.json"],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2 and "--output" in r.stderr

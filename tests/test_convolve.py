@@ -1,13 +1,15 @@
 """The C++ core (through the public functions) against the oracle."""
+
 import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from conftest import BOUNDARIES, FLOAT_DTYPES, MODES, assert_matches_oracle, random_array
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fastconv
 from fastconv import _oracle
-from conftest import BOUNDARIES, FLOAT_DTYPES, MODES, assert_matches_oracle, random_array
 
 
 def _call(fn, x, k, mode, **kw):
@@ -33,8 +35,9 @@ def test_1d_modes_boundaries(rng, dtype, mode, boundary, op, n, k):
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("boundary", BOUNDARIES)
 @pytest.mark.parametrize("fn", ["convolve2d", "correlate2d"])
-@pytest.mark.parametrize("shape,kshape", [((5, 6), (3, 3)), ((4, 7), (2, 4)), ((2, 3), (5, 4)),
-                                          ((1, 1), (1, 1))])
+@pytest.mark.parametrize(
+    "shape,kshape", [((5, 6), (3, 3)), ((4, 7), (2, 4)), ((2, 3), (5, 4)), ((1, 1), (1, 1))]
+)
 def test_2d_modes_boundaries(rng, dtype, mode, boundary, fn, shape, kshape):
     x = random_array(rng, shape, dtype)
     h = random_array(rng, kshape, dtype)
@@ -43,8 +46,9 @@ def test_2d_modes_boundaries(rng, dtype, mode, boundary, fn, shape, kshape):
     res = _call(fn, x, h, mode, boundary=boundary, fillvalue=-1.5)
     op = "convolve" if fn == "convolve2d" else "correlate"
     anchor = "high" if fn == "correlate2d" else None
-    assert_matches_oracle(res, x, h, op, dtype, mode=mode, boundary=boundary,
-                          fillvalue=-1.5, anchor=anchor)
+    assert_matches_oracle(
+        res, x, h, op, dtype, mode=mode, boundary=boundary, fillvalue=-1.5, anchor=anchor
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.complex128])
@@ -56,8 +60,9 @@ def test_2d_stride_dilation(rng, dtype, mode, stride, dilation, boundary, op):
     x = random_array(rng, (11, 10), dtype)
     h = random_array(rng, (3, 2), dtype)
     res = _call(op, x, h, mode, stride=stride, dilation=dilation, boundary=boundary)
-    assert_matches_oracle(res, x, h, op, dtype, mode=mode, stride=stride, dilation=dilation,
-                          boundary=boundary)
+    assert_matches_oracle(
+        res, x, h, op, dtype, mode=mode, stride=stride, dilation=dilation, boundary=boundary
+    )
 
 
 @pytest.mark.parametrize("op", ["convolve", "correlate", "convolve2d", "correlate2d"])
@@ -66,19 +71,23 @@ def test_2d_stride_dilation(rng, dtype, mode, stride, dilation, boundary, op):
 def test_same_anchor(rng, op, anchor, dilation):
     x = random_array(rng, (7, 9), np.float64)
     h = random_array(rng, (4, 4), np.float64)
-    res = getattr(fastconv, op)(x, h, "same", anchor=anchor, dilation=dilation,
-                                boundary="wrap")
+    res = getattr(fastconv, op)(x, h, "same", anchor=anchor, dilation=dilation, boundary="wrap")
     base = "convolve" if op.startswith("convolve") else "correlate"
-    assert_matches_oracle(res, x, h, base, np.float64, mode="same", anchor=anchor,
-                          dilation=dilation, boundary="wrap")
+    assert_matches_oracle(
+        res, x, h, base, np.float64, mode="same", anchor=anchor, dilation=dilation, boundary="wrap"
+    )
 
 
 def test_matlab_anchor_matches_ndimage_for_even_kernels(rng):
     ndimage = pytest.importorskip("scipy.ndimage")
     x = random_array(rng, (9, 8), np.float64)
     h = random_array(rng, (4, 2), np.float64)
-    for boundary, ndmode in [("wrap", "wrap"), ("nearest", "nearest"), ("mirror", "mirror"),
-                             ("symm", "reflect")]:
+    for boundary, ndmode in [
+        ("wrap", "wrap"),
+        ("nearest", "nearest"),
+        ("mirror", "mirror"),
+        ("symm", "reflect"),
+    ]:
         ours = fastconv.convolve2d(x, h, "same", boundary=boundary, anchor="matlab")
         np.testing.assert_allclose(ours, ndimage.convolve(x, h, mode=ndmode), rtol=1e-12)
 
@@ -100,19 +109,22 @@ def test_axes_batching(rng, axes, kernel_batch):
     conv = sorted(ax % 3 for ax in axes)
     batch = [a for a in range(3) if a not in conv]
     # along batch axes the kernel has the input's size, or 1 (broadcast)
-    kshape = [2 if a in conv else (x.shape[a] if kernel_batch == "full" else 1)
-              for a in range(3)]
+    kshape = [2 if a in conv else (x.shape[a] if kernel_batch == "full" else 1) for a in range(3)]
     h = random_array(rng, kshape, np.float64)
     res = fastconv.correlate(x, h, "same", axes=axes, boundary="nearest")
     assert res.shape == x.shape
     nb = len(batch)
     xm = np.moveaxis(x, batch, list(range(nb)))
-    hm = np.moveaxis(np.broadcast_to(h, [x.shape[a] if a in batch else kshape[a]
-                                         for a in range(3)]), batch, list(range(nb)))
+    hm = np.moveaxis(
+        np.broadcast_to(h, [x.shape[a] if a in batch else kshape[a] for a in range(3)]),
+        batch,
+        list(range(nb)),
+    )
     rm = np.moveaxis(res, batch, list(range(nb)))
     for b in np.ndindex(*xm.shape[:nb]):
-        assert_matches_oracle(rm[b], xm[b], hm[b], "correlate", np.float64, mode="same",
-                              boundary="nearest")
+        assert_matches_oracle(
+            rm[b], xm[b], hm[b], "correlate", np.float64, mode="same", boundary="nearest"
+        )
 
 
 def test_axes_broadcast_both_ways(rng):
@@ -139,8 +151,9 @@ def test_valid_swap(rng, op, dtype):
     np.testing.assert_allclose(res, expected.astype(dtype), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.uint8, np.int16, np.int32, np.int64,
-                                   np.uint64, np.float16])
+@pytest.mark.parametrize(
+    "dtype", [np.bool_, np.int8, np.uint8, np.int16, np.int32, np.int64, np.uint64, np.float16]
+)
 @pytest.mark.parametrize("op", ["convolve", "correlate2d"])
 def test_promoted_dtypes(rng, dtype, op):
     x = random_array(rng, (6, 7), dtype)
@@ -195,6 +208,7 @@ def test_long_double_kept(rng, dtype):
 
 def test_object_arrays_use_the_oracle():
     from fractions import Fraction
+
     x = np.array([[Fraction(1, 3), Fraction(1, 2)], [1, 2]], dtype=object)
     h = np.array([[Fraction(1, 7), 1]], dtype=object)
     res = fastconv.convolve2d(x, h, "same", boundary="symm")
@@ -209,6 +223,7 @@ def test_object_arrays_use_the_oracle():
 
 
 # ---- layouts: the C++ core reads any strides without copies ----
+
 
 def _layouts(a):
     yield "c", a
@@ -239,8 +254,9 @@ def test_zero_strides(rng):
     x = np.broadcast_to(row, (5, 9))  # stride 0 along axis 0
     h = np.broadcast_to(np.array([[1.0, -2.0]]), (3, 2))
     res = fastconv.correlate2d(x, h, "full", boundary="symm")
-    np.testing.assert_array_equal(res, fastconv.correlate2d(x.copy(), h.copy(), "full",
-                                                            boundary="symm"))
+    np.testing.assert_array_equal(
+        res, fastconv.correlate2d(x.copy(), h.copy(), "full", boundary="symm")
+    )
 
 
 def test_out_argument(rng):
@@ -279,10 +295,17 @@ def test_zero_rank():
 
 
 @settings(max_examples=60, deadline=None)
-@given(n=st.integers(1, 60), k=st.integers(1, 12), s=st.integers(1, 4), d=st.integers(1, 4),
-       mode=st.sampled_from(MODES), boundary=st.sampled_from(BOUNDARIES),
-       op=st.sampled_from(["convolve", "correlate"]), dtype=st.sampled_from(FLOAT_DTYPES),
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    n=st.integers(1, 60),
+    k=st.integers(1, 12),
+    s=st.integers(1, 4),
+    d=st.integers(1, 4),
+    mode=st.sampled_from(MODES),
+    boundary=st.sampled_from(BOUNDARIES),
+    op=st.sampled_from(["convolve", "correlate"]),
+    dtype=st.sampled_from(FLOAT_DTYPES),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_hypothesis_1d(n, k, s, d, mode, boundary, op, dtype, seed):
     rng = np.random.default_rng(seed)
     ke = d * (k - 1) + 1
@@ -290,25 +313,29 @@ def test_hypothesis_1d(n, k, s, d, mode, boundary, op, dtype, seed):
         n = ke  # (stride/dilation > 1 never swap: in1 must hold the dilated kernel)
     x = random_array(rng, n, dtype)
     h = random_array(rng, k, dtype)
-    res = getattr(fastconv, op)(x, h, mode, stride=s, dilation=d, boundary=boundary,
-                                fillvalue=0.25)
+    res = getattr(fastconv, op)(x, h, mode, stride=s, dilation=d, boundary=boundary, fillvalue=0.25)
     assert res.dtype == np.dtype(dtype)
-    assert_matches_oracle(res, x, h, op, dtype, mode=mode, stride=s, dilation=d,
-                          boundary=boundary, fillvalue=0.25)
+    assert_matches_oracle(
+        res, x, h, op, dtype, mode=mode, stride=s, dilation=d, boundary=boundary, fillvalue=0.25
+    )
 
 
 @settings(max_examples=40, deadline=None)
-@given(shape=st.tuples(st.integers(1, 8), st.integers(1, 8)),
-       kshape=st.tuples(st.integers(1, 4), st.integers(1, 4)),
-       mode=st.sampled_from(["full", "same"]), boundary=st.sampled_from(BOUNDARIES),
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    shape=st.tuples(st.integers(1, 8), st.integers(1, 8)),
+    kshape=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    mode=st.sampled_from(["full", "same"]),
+    boundary=st.sampled_from(BOUNDARIES),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_hypothesis_2d_complex(shape, kshape, mode, boundary, seed):
     rng = np.random.default_rng(seed)
     x = random_array(rng, shape, np.complex64)
     h = random_array(rng, kshape, np.complex64)
     res = fastconv.correlate2d(x, h, mode, boundary=boundary)
-    assert_matches_oracle(res, x, h, "correlate", np.complex64, mode=mode, boundary=boundary,
-                          anchor="high")
+    assert_matches_oracle(
+        res, x, h, "correlate", np.complex64, mode=mode, boundary=boundary, anchor="high"
+    )
 
 
 @pytest.mark.parametrize("fn", ["convolve", "correlate", "convolve2d", "correlate2d"])
@@ -336,13 +363,25 @@ def test_per_axis_parameters_pair_with_axes_order(rng):
     x = random_array(rng, (13, 17), np.float64)
     h = random_array(rng, (3, 2), np.float64)
     kw = dict(boundary="symm", fillvalue=0)
-    a = fastconv.correlate(x, h, "same", axes=[1, 0], stride=(2, 1), dilation=(1, 3),
-                           anchor=(1, 2), **kw)
-    b = fastconv.correlate(x, h, "same", axes=[0, 1], stride=(1, 2), dilation=(3, 1),
-                           anchor=(2, 1), **kw)
+    a = fastconv.correlate(
+        x, h, "same", axes=[1, 0], stride=(2, 1), dilation=(1, 3), anchor=(1, 2), **kw
+    )
+    b = fastconv.correlate(
+        x, h, "same", axes=[0, 1], stride=(1, 2), dilation=(3, 1), anchor=(2, 1), **kw
+    )
     np.testing.assert_array_equal(a, b)
-    assert_matches_oracle(a, x, h, "correlate", np.float64, mode="same", stride=(1, 2),
-                          dilation=(3, 1), anchor=(2, 1), **kw)
+    assert_matches_oracle(
+        a,
+        x,
+        h,
+        "correlate",
+        np.float64,
+        mode="same",
+        stride=(1, 2),
+        dilation=(3, 1),
+        anchor=(2, 1),
+        **kw,
+    )
     xo, ho = x.astype(object), h.astype(object)
     c = fastconv.correlate(xo, ho, "full", axes=[1, 0], stride=(2, 1), dilation=(1, 2))
     d = fastconv.correlate(x, h, "full", axes=[1, 0], stride=(2, 1), dilation=(1, 2))
@@ -364,12 +403,18 @@ def test_default_keywords_with_odd_layouts(rng, fn):
     buf = np.zeros(x.size * 8 + 1, np.uint8)
     xu = np.ndarray(x.shape, dtype=np.float64, buffer=buf, offset=1)  # unaligned
     xu[...] = x
-    for name, a, b in [("byte-swapped", xs, hs), ("unaligned", xu, h),
-                       ("fortran", np.asfortranarray(x), np.asfortranarray(h)),
-                       ("negative", x[::-1, ::-1].copy()[::-1, ::-1], h[::-1].copy()[::-1]),
-                       ("zero-stride", np.broadcast_to(x[:1], x.shape), h)]:
+    for name, a, b in [
+        ("byte-swapped", xs, hs),
+        ("unaligned", xu, h),
+        ("fortran", np.asfortranarray(x), np.asfortranarray(h)),
+        ("negative", x[::-1, ::-1].copy()[::-1, ::-1], h[::-1].copy()[::-1]),
+        ("zero-stride", np.broadcast_to(x[:1], x.shape), h),
+    ]:
         res = getattr(fastconv, fn)(a, b, "same")
-        want = ref if name != "zero-stride" else getattr(fastconv, fn)(
-            np.ascontiguousarray(a), b, "same", threads=1)
+        want = (
+            ref
+            if name != "zero-stride"
+            else getattr(fastconv, fn)(np.ascontiguousarray(a), b, "same", threads=1)
+        )
         assert res.dtype == np.float64, name
         np.testing.assert_array_equal(res, want, err_msg=name)

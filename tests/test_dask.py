@@ -9,6 +9,7 @@ values it sees in memory, and the C++ core gives an output the same bits
 whatever its position in the array (tests/kernel_check.py, per ISA), so the
 chunked direct result is bitwise the in-memory one on every ISA.
 """
+
 import doctest
 import itertools
 import os
@@ -21,15 +22,15 @@ import pytest
 
 da = pytest.importorskip("dask.array")
 import dask  # noqa: E402
+from conftest import BOUNDARIES, MODES, isa_params, random_array  # noqa: E402
 from dask.array.utils import assert_eq  # noqa: E402
 
 import fastconv  # noqa: E402
 import fastconv.dask as fd  # noqa: E402
 from fastconv import nn as memory_nn  # noqa: E402
-from conftest import BOUNDARIES, MODES, isa_params, random_array  # noqa: E402
 
-SD = [(1, 1), (2, 1), (1, 2), (3, 2)]          # (stride, dilation)
-KERNELS_2D = [(3, 3), (2, 4)]                  # odd and even
+SD = [(1, 1), (2, 1), (1, 2), (3, 2)]  # (stride, dilation)
+KERNELS_2D = [(3, 3), (2, 4)]  # odd and even
 CHUNKS_2D = [(1, 1), (2, 3), ((1, 3, 6, 7), (4, 7)), (17, 11)]  # size 1, < kernel, uneven, one
 
 
@@ -71,11 +72,15 @@ def _call(kind, x, k, mode, boundary, stride, dilation, fillvalue=0.3):
         args, kw = (mode, boundary, fillvalue), dict(stride=stride, dilation=dilation)
     else:
         args = (mode,)
-        kw = dict(boundary=boundary, fillvalue=fillvalue, stride=stride, dilation=dilation,
-                  method="direct")
+        kw = dict(
+            boundary=boundary,
+            fillvalue=fillvalue,
+            stride=stride,
+            dilation=dilation,
+            method="direct",
+        )
     try:
-        ref = getattr(fastconv, kind)(x.compute() if isinstance(x, da.Array) else x, k,
-                                      *args, **kw)
+        ref = getattr(fastconv, kind)(x.compute() if isinstance(x, da.Array) else x, k, *args, **kw)
     except ValueError:
         with pytest.raises(ValueError):
             getattr(fd, kind)(x, k, *args, **kw)
@@ -102,11 +107,21 @@ def test_1d_every_boundary_stride_dilation_chunking(rng, dtype, mode):
     x = random_array(rng, 29, dtype)
     combos = list(itertools.product((3, 4), BOUNDARIES, SD))
     for (ksize, boundary, (s, d)), chunks, kind in zip(
-            combos, itertools.cycle((1, 2, (5, 1, 9, 14), 29)),
-            itertools.cycle(("convolve", "correlate", "correlate"))):
+        combos,
+        itertools.cycle((1, 2, (5, 1, 9, 14), 29)),
+        itertools.cycle(("convolve", "correlate", "correlate")),
+    ):
         k = random_array(rng, ksize, dtype)
-        ref, lazy = _call(kind, da.from_array(x, chunks=chunks), k, mode, boundary, s, d,
-                          fillvalue=3 if dtype == np.int64 else 0.3)
+        ref, lazy = _call(
+            kind,
+            da.from_array(x, chunks=chunks),
+            k,
+            mode,
+            boundary,
+            s,
+            d,
+            fillvalue=3 if dtype == np.int64 else 0.3,
+        )
         if ref is not None:
             _check(lazy, ref)
 
@@ -129,18 +144,28 @@ def test_batch_axes_are_chunked_freely(rng):
     for kshape in [(4, 3, 1, 4), (1, 3, 3, 4), (1, 2, 1, 5)]:
         k = random_array(rng, kshape, np.complex64)
         for axes in [(1, 3), (3, 1), None] if kshape[2] == 1 else [None]:
-            ref = fastconv.correlate(x, k, "same", "direct", axes=axes, boundary="symm",
-                                     stride=(1, 2) if axes else 1)
-            lazy = fd.correlate(da.from_array(x, chunks=(1, 2, 2, 3)), k, "same", "direct",
-                                axes=axes, boundary="symm", stride=(1, 2) if axes else 1)
+            ref = fastconv.correlate(
+                x, k, "same", "direct", axes=axes, boundary="symm", stride=(1, 2) if axes else 1
+            )
+            lazy = fd.correlate(
+                da.from_array(x, chunks=(1, 2, 2, 3)),
+                k,
+                "same",
+                "direct",
+                axes=axes,
+                boundary="symm",
+                stride=(1, 2) if axes else 1,
+            )
             _check(lazy, ref)
             if axes is not None:
                 assert lazy.chunks[0] == (1, 1, 1, 1) and lazy.chunks[2] == (2, 1)
     # an input batch axis of 1 broadcast against the kernel's
     x1 = random_array(rng, (1, 12), np.complex64)
     k = random_array(rng, (3, 4), np.complex64)
-    _check(fd.convolve(da.from_array(x1, chunks=5), k, "full", axes=1),
-           fastconv.convolve(x1, k, "full", axes=1))
+    _check(
+        fd.convolve(da.from_array(x1, chunks=5), k, "full", axes=1),
+        fastconv.convolve(x1, k, "full", axes=1),
+    )
 
 
 def test_anchors_and_the_same_crops(rng):
@@ -151,10 +176,16 @@ def test_anchors_and_the_same_crops(rng):
         for kind in ("convolve", "correlate", "convolve2d", "correlate2d"):
             fn = getattr(fastconv, kind)
             kw = dict(anchor=anchor, stride=(2, 1))
-            ref = fn(x, k, "same", "symm", **kw) if kind.endswith("2d") else \
-                fn(x, k, "same", boundary="symm", **kw)
-            lazy = getattr(fd, kind)(X, k, "same", "symm", **kw) if kind.endswith("2d") else \
-                getattr(fd, kind)(X, k, "same", boundary="symm", **kw)
+            ref = (
+                fn(x, k, "same", "symm", **kw)
+                if kind.endswith("2d")
+                else fn(x, k, "same", boundary="symm", **kw)
+            )
+            lazy = (
+                getattr(fd, kind)(X, k, "same", "symm", **kw)
+                if kind.endswith("2d")
+                else getattr(fd, kind)(X, k, "same", boundary="symm", **kw)
+            )
             _check(lazy, ref)
     # same-mode output chunks are the input's
     assert fd.convolve2d(X, k, "same").chunks == X.chunks
@@ -168,8 +199,11 @@ def test_zero_fill_with_inf_in_the_kernel(rng):
         ref = fastconv.convolve2d(x, k, mode)
         lazy = fd.convolve2d(da.from_array(x, chunks=(2, 3)), k, mode)
         _check(lazy, ref)
-    assert np.isinf(fd.convolve(da.from_array(np.array([1.0, 2.0, 3.0]), chunks=1),
-                                np.array([np.inf, 1.0])).compute()[:3]).all()
+    assert np.isinf(
+        fd.convolve(
+            da.from_array(np.array([1.0, 2.0, 3.0]), chunks=1), np.array([np.inf, 1.0])
+        ).compute()[:3]
+    ).all()
 
 
 def test_method_fft_to_the_fft_accuracy(rng):
@@ -177,8 +211,9 @@ def test_method_fft_to_the_fft_accuracy(rng):
     k = random_array(rng, (9, 8), np.float64)
     for mode, boundary in itertools.product(MODES, ("fill", "wrap", "mirror")):
         ref = fastconv.convolve(x, k, mode, "direct", boundary=boundary, dilation=(1, 2))
-        lazy = fd.convolve(da.from_array(x, chunks=(7, 16)), k, mode, "fft", boundary=boundary,
-                           dilation=(1, 2))
+        lazy = fd.convolve(
+            da.from_array(x, chunks=(7, 16)), k, mode, "fft", boundary=boundary, dilation=(1, 2)
+        )
         # normwise bound of docs/conventions.md, c = 10
         err = np.linalg.norm(lazy.compute() - ref)
         assert err <= 10 * 2**-53 * np.log2(80) * np.linalg.norm(x) * np.linalg.norm(k)
@@ -209,25 +244,33 @@ def test_convolve_separable(rng, mode):
         ref = fastconv.convolve_separable(x, col, row, mode, **kw)
         lazy = fd.convolve_separable(da.from_array(x, chunks=chunks), col, row, mode, **kw)
         # a non-zero fill: fillvalue * sum(col) in memory, the fill samples here
-        _check(lazy, ref, not (boundary == "fill" and fill),
-               atol=_tolerance(x, np.outer(col, row), np.complex128))
-    assert fd.convolve_separable(da.ones((3, 10), chunks=2), np.ones(5), np.ones(3),
-                                 "valid").compute().shape == (0, 8)
+        _check(
+            lazy,
+            ref,
+            not (boundary == "fill" and fill),
+            atol=_tolerance(x, np.outer(col, row), np.complex128),
+        )
+    assert fd.convolve_separable(
+        da.ones((3, 10), chunks=2), np.ones(5), np.ones(3), "valid"
+    ).compute().shape == (0, 8)
 
 
 def test_conv_transpose(rng):
     x = random_array(rng, (2, 13, 11), np.float64)
     k = random_array(rng, (3, 4), np.float64)
     for (s, p, op, d), chunks in zip(
-            [(1, 0, 0, 1), (2, 1, 1, 1), (3, 2, 0, 2), (1, 0, 0, 3), (5, 1, 4, 1)],
-            itertools.cycle([(1, 1, 1), (2, 4, 3), (1, 13, 11)])):
+        [(1, 0, 0, 1), (2, 1, 1, 1), (3, 2, 0, 2), (1, 0, 0, 3), (5, 1, 4, 1)],
+        itertools.cycle([(1, 1, 1), (2, 4, 3), (1, 13, 11)]),
+    ):
         ref = fastconv.conv_transpose(x, k, s, p, op, d)
         lazy = fd.conv_transpose(da.from_array(x, chunks=chunks), k, s, p, op, d)
         _check(lazy, ref)
     xi = random_array(rng, (6, 29), np.int64)
     ki = random_array(rng, 4, np.int64)
-    _check(fd.conv_transpose(da.from_array(xi, chunks=(4, 3)), ki, 3, axes=(1,)),
-           fastconv.conv_transpose(xi, ki, 3, axes=(1,)))
+    _check(
+        fd.conv_transpose(da.from_array(xi, chunks=(4, 3)), ki, 3, axes=(1,)),
+        fastconv.conv_transpose(xi, ki, 3, axes=(1,)),
+    )
 
 
 @pytest.mark.parametrize("padding_mode", ["zeros", "reflect", "replicate", "circular"])
@@ -236,15 +279,19 @@ def test_nn_conv2d_bitwise(rng, padding_mode):
     w = random_array(rng, (6, 2, 3, 4), np.float32)
     b = random_array(rng, 6, np.float32)
     for (s, p, d), chunks in zip(
-            [(1, 1, 1), (2, (1, 2), 1), (1, "same", 2), (3, 0, 1), (1, 2, (2, 1))],
-            itertools.cycle([(1, 2, 1, 3), (2, 4, 5, 7), (2, 4, 11, 13)])):
+        [(1, 1, 1), (2, (1, 2), 1), (1, "same", 2), (3, 0, 1), (1, 2, (2, 1))],
+        itertools.cycle([(1, 2, 1, 3), (2, 4, 5, 7), (2, 4, 11, 13)]),
+    ):
         ref = memory_nn.conv2d(x, w, b, s, p, d, groups=2, padding_mode=padding_mode)
-        lazy = fd.nn.conv2d(da.from_array(x, chunks=chunks), w, b, s, p, d, groups=2,
-                            padding_mode=padding_mode)
+        lazy = fd.nn.conv2d(
+            da.from_array(x, chunks=chunks), w, b, s, p, d, groups=2, padding_mode=padding_mode
+        )
         _check(lazy, ref)
     # unbatched
-    _check(fd.nn.conv2d(da.from_array(x[0], chunks=5), w[:, :1].repeat(4, 1), None, 1, 1),
-           memory_nn.conv2d(x[0], w[:, :1].repeat(4, 1), None, 1, 1))
+    _check(
+        fd.nn.conv2d(da.from_array(x[0], chunks=5), w[:, :1].repeat(4, 1), None, 1, 1),
+        memory_nn.conv2d(x[0], w[:, :1].repeat(4, 1), None, 1, 1),
+    )
 
 
 def test_bad_input_is_refused_by_name():
@@ -267,8 +314,9 @@ def test_bad_input_is_refused_by_name():
     with pytest.raises(ValueError, match="dilated kernel"):
         fd.convolve(x, k, "valid", dilation=4)
     with pytest.raises(ValueError, match="padding_mode|reflect"):
-        fd.nn.conv2d(da.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3)), padding=3,
-                     padding_mode="reflect")
+        fd.nn.conv2d(
+            da.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3)), padding=3, padding_mode="reflect"
+        )
     with pytest.raises(ValueError, match="anchor"):
         fd.convolve(x, k, "same", anchor=3)
     with pytest.raises(ValueError, match="chunk"):
@@ -286,8 +334,9 @@ def test_threads_one_per_task_by_default():
 
 def test_import_fastconv_does_not_import_dask():
     code = "import sys, fastconv, fastconv.nn; print('dask' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "False"
 
 
@@ -331,8 +380,9 @@ def test_bitwise_on_every_isa(isa):
     process): the float tile path and conv_transpose chunked are bitwise
     the in-memory results for every mode, boundary and chunking."""
     env = dict(os.environ, FASTCONV_FORCE_ISA=isa)
-    out = subprocess.run([sys.executable, "-c", _ISA_CHECK], env=env,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _ISA_CHECK], env=env, capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert int(out.stdout) > 100
 
@@ -362,20 +412,34 @@ def test_random_chunkings_bitwise(data):
     stride = (data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3)))
     dilation = (data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3)))
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-    x = random_array(rng, (n0, n1), np.int64)   # exact arithmetic: bitwise on every ISA
+    x = random_array(rng, (n0, n1), np.int64)  # exact arithmetic: bitwise on every ISA
     k = random_array(rng, ks, np.int64)
-    ref = fastconv.correlate(x, k, mode, "direct", boundary=boundary, fillvalue=-3,
-                             stride=stride, dilation=dilation)
-    lazy = fd.correlate(da.from_array(x, chunks=chunks), k, mode, "direct", boundary=boundary,
-                        fillvalue=-3, stride=stride, dilation=dilation)
+    ref = fastconv.correlate(
+        x, k, mode, "direct", boundary=boundary, fillvalue=-3, stride=stride, dilation=dilation
+    )
+    lazy = fd.correlate(
+        da.from_array(x, chunks=chunks),
+        k,
+        mode,
+        "direct",
+        boundary=boundary,
+        fillvalue=-3,
+        stride=stride,
+        dilation=dilation,
+    )
     _check(lazy, ref)
 
 
 # -- dask-image, a second opinion ---------------------------------------------------
 
 # scipy.ndimage's mode -> fastconv's boundary
-_NDIMAGE = {"reflect": "symm", "mirror": "mirror", "nearest": "nearest", "wrap": "wrap",
-            "constant": "fill"}
+_NDIMAGE = {
+    "reflect": "symm",
+    "mirror": "mirror",
+    "nearest": "nearest",
+    "wrap": "wrap",
+    "constant": "fill",
+}
 
 
 @pytest.mark.parametrize("kshape", [(3, 3), (4, 5), (2, 6)])
@@ -393,6 +457,7 @@ def test_against_dask_image(rng, kshape):
 
 # -- docs --------------------------------------------------------------------------
 
+
 def test_docstring_examples():
     for module in (fd, fd.nn):
         result = doctest.testmod(module)
@@ -409,13 +474,21 @@ def test_readme_dask_example_runs():
 
 # -- a distributed cluster ----------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def cluster_client():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None,
-                                  silence_logs=50) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=50,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         yield client
 
 
@@ -425,17 +498,21 @@ def test_on_a_local_cluster(cluster_client, rng):
     X = da.from_array(x, chunks=(16, 7))
     cases = [
         (fd.convolve2d(X, k, "same", "symm"), fastconv.convolve2d(x, k, "same", "symm")),
-        (fd.correlate(X, k, "full", "direct", boundary="wrap", stride=(2, 3), dilation=2),
-         fastconv.correlate(x, k, "full", "direct", boundary="wrap", stride=(2, 3),
-                            dilation=2)),
-        (fd.convolve_separable(X, k[:, 0], k[0], "valid", stride=2),
-         fastconv.convolve_separable(x, k[:, 0], k[0], "valid", stride=2)),
+        (
+            fd.correlate(X, k, "full", "direct", boundary="wrap", stride=(2, 3), dilation=2),
+            fastconv.correlate(x, k, "full", "direct", boundary="wrap", stride=(2, 3), dilation=2),
+        ),
+        (
+            fd.convolve_separable(X, k[:, 0], k[0], "valid", stride=2),
+            fastconv.convolve_separable(x, k[:, 0], k[0], "valid", stride=2),
+        ),
         (fd.conv_transpose(X, k, 2, 1), fastconv.conv_transpose(x, k, 2, 1)),
-        (fd.nn.conv2d(X[None, None], k[None, None], None, 1, "same", padding_mode="reflect"),
-         memory_nn.conv2d(x[None, None], k[None, None], None, 1, "same",
-                          padding_mode="reflect")),
+        (
+            fd.nn.conv2d(X[None, None], k[None, None], None, 1, "same", padding_mode="reflect"),
+            memory_nn.conv2d(x[None, None], k[None, None], None, 1, "same", padding_mode="reflect"),
+        ),
     ]
     results = cluster_client.compute([lazy for lazy, _ in cases], sync=True)
-    for got, (lazy, ref) in zip(results, cases):
+    for got, (_lazy, ref) in zip(results, cases):
         assert got.shape == ref.shape and got.dtype == ref.dtype
         assert got.tobytes() == ref.tobytes()

@@ -1,4 +1,5 @@
 """The examples in the docstrings are run and must print what they show."""
+
 import doctest
 
 import pytest
@@ -10,8 +11,9 @@ import fastconv._transpose
 import fastconv.nn
 
 
-@pytest.mark.parametrize("module", [fastconv, fastconv._signal, fastconv._fft,
-                                    fastconv._transpose, fastconv.nn])
+@pytest.mark.parametrize(
+    "module", [fastconv, fastconv._signal, fastconv._fft, fastconv._transpose, fastconv.nn]
+)
 def test_docstring_examples(module):
     result = doctest.testmod(module)
     assert result.attempted > 0
@@ -21,6 +23,7 @@ def test_docstring_examples(module):
 def test_readme_python_examples_run():
     import os
     import re
+
     readme = os.path.join(os.path.dirname(__file__), os.pardir, "README.md")
     with open(readme) as f:
         blocks = re.findall(r"```python\n(.*?)```", f.read(), flags=re.S)

@@ -1,6 +1,7 @@
 """Every bad input (docs/guarantees.md, "Limits and bad input") gets a
 clear exception naming the argument: never a crash, a hang or a huge
 allocation."""
+
 import numpy as np
 import pytest
 
@@ -27,9 +28,18 @@ def test_unknown_boundary(fn):
 
 
 @pytest.mark.parametrize("name", ["stride", "dilation"])
-@pytest.mark.parametrize("value,exc", [(0, ValueError), (-1, ValueError), ((1, 0), ValueError),
-                                       ((1, 2, 3), ValueError), (1.5, TypeError),
-                                       ("2", TypeError), (True, TypeError)])
+@pytest.mark.parametrize(
+    "value,exc",
+    [
+        (0, ValueError),
+        (-1, ValueError),
+        ((1, 0), ValueError),
+        ((1, 2, 3), ValueError),
+        (1.5, TypeError),
+        ("2", TypeError),
+        (True, TypeError),
+    ],
+)
 def test_bad_stride_dilation(name, value, exc):
     with pytest.raises(exc, match=name):
         fastconv.convolve2d(X, K, **{name: value})
@@ -42,13 +52,13 @@ def test_unknown_method():
 
 def test_bad_anchor():
     with pytest.raises(ValueError, match="anchor"):
-        fastconv.convolve2d(X, K, "same", anchor=2)        # outside the 2-tap kernel
+        fastconv.convolve2d(X, K, "same", anchor=2)  # outside the 2-tap kernel
     with pytest.raises(ValueError, match="anchor"):
         fastconv.convolve2d(X, K, "same", anchor=-1)
     with pytest.raises(ValueError, match="anchor"):
         fastconv.convolve2d(X, K, "same", anchor="left")
     with pytest.raises(ValueError, match="anchor"):
-        fastconv.convolve2d(X, K, "full", anchor=0)         # only meaningful in 'same'
+        fastconv.convolve2d(X, K, "full", anchor=0)  # only meaningful in 'same'
     with pytest.raises(TypeError, match="anchor"):
         fastconv.convolve2d(X, K, "same", anchor=0.5)
 
@@ -139,7 +149,7 @@ def test_fillvalue_errors():
     with pytest.raises(ValueError, match="fillvalue"):
         fastconv.convolve2d([[1]], [[1, 2]], fillvalue=[])
     with pytest.raises(ValueError, match="fillvalue"):
-        fastconv.convolve2d([[1]], [[1, 2]], fillvalue=np.nan)   # int result
+        fastconv.convolve2d([[1]], [[1, 2]], fillvalue=np.nan)  # int result
     with pytest.raises(TypeError, match="fillvalue"):
         fastconv.convolve2d([[1.0]], [[1, 2]], fillvalue="x")
 
@@ -147,14 +157,51 @@ def test_fillvalue_errors():
 def test_core_rejects_inconsistent_buffers():
     # The private core checks its own preconditions too (C++ API users).
     from fastconv import _core
+
     x = np.ones((3, 3))
     with pytest.raises(TypeError):
-        _core.convolve(x, x.astype(np.float32), np.empty((5, 5)), np.array(0.0), "full",
-                       "fill", [0, 1], [1, 1], [1, 1], "centre_low", [], 0)
+        _core.convolve(
+            x,
+            x.astype(np.float32),
+            np.empty((5, 5)),
+            np.array(0.0),
+            "full",
+            "fill",
+            [0, 1],
+            [1, 1],
+            [1, 1],
+            "centre_low",
+            [],
+            0,
+        )
     with pytest.raises(ValueError, match="shape"):
-        _core.convolve(x, x, np.empty((4, 4)), np.array(0.0), "full", "fill", [0, 1],
-                       [1, 1], [1, 1], "centre_low", [], 0)
+        _core.convolve(
+            x,
+            x,
+            np.empty((4, 4)),
+            np.array(0.0),
+            "full",
+            "fill",
+            [0, 1],
+            [1, 1],
+            [1, 1],
+            "centre_low",
+            [],
+            0,
+        )
     with pytest.raises(ValueError, match="overlap"):
         big = np.zeros((5, 5))
-        _core.convolve(big[:3, :3], x, big, np.array(0.0), "full", "fill", [0, 1], [1, 1],
-                       [1, 1], "centre_low", [], 0)
+        _core.convolve(
+            big[:3, :3],
+            x,
+            big,
+            np.array(0.0),
+            "full",
+            "fill",
+            [0, 1],
+            [1, 1],
+            [1, 1],
+            "centre_low",
+            [],
+            0,
+        )

@@ -9,17 +9,18 @@ result (the oracle in extended precision) each output slice must satisfy
 (L the number of output samples). A misplaced block or a dropped overlap
 gives errors of the size of the result itself, far above this bound.
 """
+
 import itertools
 import math
 import re
 
 import numpy as np
 import pytest
+from conftest import MODES, random_array
 
 import fastconv._fft as fft_module
 from fastconv import _oracle
 from fastconv._fft import _oa_blocks, fftconvolve, oaconvolve
-from conftest import MODES, random_array
 
 C = 8
 FFT_DTYPES = [np.float32, np.float64, np.complex64, np.complex128, np.int32]
@@ -45,44 +46,62 @@ def _check_against_oracle(res, x, k, mode, axes=None):
     """
     x, k = np.asarray(x), np.asarray(k)
     nd = x.ndim
-    axes = list(range(nd)) if axes is None else \
-        sorted(a % nd for a in np.atleast_1d(axes).tolist())
+    axes = list(range(nd)) if axes is None else sorted(a % nd for a in np.atleast_1d(axes).tolist())
     batch = [a for a in range(nd) if a not in axes]
-    if mode == "valid" and all(k.shape[a] >= x.shape[a] for a in axes) \
-            and not all(x.shape[a] >= k.shape[a] for a in axes):
+    if (
+        mode == "valid"
+        and all(k.shape[a] >= x.shape[a] for a in axes)
+        and not all(x.shape[a] >= k.shape[a] for a in axes)
+    ):
         x, k = k, x  # scipy's swap: the larger input first in 'valid' mode
     if mode == "full" and k.size > x.size:
         x, k = k, x  # convolution commutes; the oracle loops over k's taps
     bshape = [max(x.shape[a], k.shape[a]) for a in batch]
     if mode == "same":
         assert [x.shape[a] for a in batch] == bshape, "test setup: in1 needs the full batch"
-    xb = np.moveaxis(np.broadcast_to(x, [bshape[batch.index(a)] if a in batch else x.shape[a]
-                                         for a in range(nd)]), batch, range(len(batch)))
-    kb = np.moveaxis(np.broadcast_to(k, [bshape[batch.index(a)] if a in batch else k.shape[a]
-                                         for a in range(nd)]), batch, range(len(batch)))
+    xb = np.moveaxis(
+        np.broadcast_to(
+            x, [bshape[batch.index(a)] if a in batch else x.shape[a] for a in range(nd)]
+        ),
+        batch,
+        range(len(batch)),
+    )
+    kb = np.moveaxis(
+        np.broadcast_to(
+            k, [bshape[batch.index(a)] if a in batch else k.shape[a] for a in range(nd)]
+        ),
+        batch,
+        range(len(batch)),
+    )
     rb = np.moveaxis(res, batch, range(len(batch)))
     wide = np.clongdouble if np.iscomplexobj(x) or np.iscomplexobj(k) else np.longdouble
-    assert rb.shape[:len(batch)] == tuple(bshape)
+    assert rb.shape[: len(batch)] == tuple(bshape)
     for i in itertools.product(*(range(n) for n in bshape)):
         exact = _oracle.convolve(xb[i].astype(wide), kb[i].astype(wide), mode)
         assert rb[i].shape == exact.shape
         err = np.linalg.norm((rb[i].astype(wide) - exact).astype(np.complex128))
         size = max(exact.size, 2)
-        bound = (C * _eps(res.dtype) * math.log2(size)
-                 * np.linalg.norm(xb[i].astype(np.complex128))
-                 * np.abs(kb[i].astype(np.complex128)).sum())
+        bound = (
+            C
+            * _eps(res.dtype)
+            * math.log2(size)
+            * np.linalg.norm(xb[i].astype(np.complex128))
+            * np.abs(kb[i].astype(np.complex128)).sum()
+        )
         assert err <= bound, f"batch {i}: error {err} > bound {bound}"
 
 
 # -- the block plan ---------------------------------------------------------
+
 
 def _cost(n, overlap, fft_len):
     return -(-n // (fft_len - overlap)) * fft_len * (math.log2(fft_len) + 1)
 
 
 @pytest.mark.parametrize("real", [True, False])
-@pytest.mark.parametrize("n,k", [(200, 9), (120, 5), (24, 3), (10**5, 2), (10**5, 512),
-                                 (1000, 100), (1000, 499)])
+@pytest.mark.parametrize(
+    "n,k", [(200, 9), (120, 5), (24, 3), (10**5, 2), (10**5, 512), (1000, 100), (1000, 499)]
+)
 def test_block_plan_is_cheapest_fast_length(n, k, real):
     next_fast_len = fft_module._fft_backend()[1]
     plan = _oa_blocks(n, k, next_fast_len, real)
@@ -106,8 +125,23 @@ def test_block_plan_is_cheapest_fast_length(n, k, real):
         assert _cost(n, overlap, fft_len) == _cost(n, overlap, best)
 
 
-@pytest.mark.parametrize("n,k", [(200, 9), (120, 5), (24, 3), (24, 4), (20, 4), (35, 5),
-                                 (12, 3), (60, 7), (30, 4), (25, 3), (14, 3), (50, 6)])
+@pytest.mark.parametrize(
+    "n,k",
+    [
+        (200, 9),
+        (120, 5),
+        (24, 3),
+        (24, 4),
+        (20, 4),
+        (35, 5),
+        (12, 3),
+        (60, 7),
+        (30, 4),
+        (25, 3),
+        (14, 3),
+        (50, 6),
+    ],
+)
 def test_oracle_sizes_use_several_blocks(n, k):
     # The oracle tests below only exercise overlap-add if these split.
     next_fast_len = fft_module._fft_backend()[1]
@@ -124,10 +158,12 @@ def test_no_blocks_when_kernel_is_half_the_input_or_more():
 
 # -- against the oracle (no scipy needed) -----------------------------------
 
+
 @pytest.mark.parametrize("dtype", FFT_DTYPES)
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("n,k", [(200, 9), (120, 5), (9, 200), (37, 37), (50, 30), (24, 3),
-                                 (1, 6), (6, 1)])
+@pytest.mark.parametrize(
+    "n,k", [(200, 9), (120, 5), (9, 200), (37, 37), (50, 30), (24, 3), (1, 6), (6, 1)]
+)
 def test_1d_against_oracle(rng, dtype, mode, n, k):
     x = random_array(rng, n, dtype)
     h = random_array(rng, k, dtype)
@@ -139,10 +175,15 @@ def test_1d_against_oracle(rng, dtype, mode, n, k):
 
 @pytest.mark.parametrize("dtype", FFT_DTYPES)
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("shape,kshape", [((24, 20), (3, 4)),      # blocks on both axes
-                                          ((6, 35), (4, 5)),       # blocks on axis 1 only
-                                          ((5, 6), (24, 20)),      # in2 split
-                                          ((5, 24), (20, 3))])     # in1 split on 1, in2 on 0
+@pytest.mark.parametrize(
+    "shape,kshape",
+    [
+        ((24, 20), (3, 4)),  # blocks on both axes
+        ((6, 35), (4, 5)),  # blocks on axis 1 only
+        ((5, 6), (24, 20)),  # in2 split
+        ((5, 24), (20, 3)),
+    ],
+)  # in1 split on 1, in2 on 0
 def test_2d_against_oracle(rng, dtype, mode, shape, kshape):
     x = random_array(rng, shape, dtype)
     h = random_array(rng, kshape, dtype)
@@ -167,14 +208,17 @@ def test_3d_against_oracle(rng, dtype, mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("shape,kshape,axes", [
-    ((3, 60, 2), (1, 7, 2), 1),            # batch axis 0 broadcast in in2
-    ((3, 60, 2), (1, 7, 2), -2),
-    ((3, 60, 2), (3, 7, 1), [1]),          # batch axis 2 broadcast in in2
-    ((30, 2, 25), (4, 1, 3), (0, 2)),      # two convolved axes around a batch axis
-    ((30, 2, 25), (4, 2, 3), (2, 0)),
-    ((2, 3, 24), (2, 14, 3), (1, 2)),      # in1 split along 2, in2 along 1
-])
+@pytest.mark.parametrize(
+    "shape,kshape,axes",
+    [
+        ((3, 60, 2), (1, 7, 2), 1),  # batch axis 0 broadcast in in2
+        ((3, 60, 2), (1, 7, 2), -2),
+        ((3, 60, 2), (3, 7, 1), [1]),  # batch axis 2 broadcast in in2
+        ((30, 2, 25), (4, 1, 3), (0, 2)),  # two convolved axes around a batch axis
+        ((30, 2, 25), (4, 2, 3), (2, 0)),
+        ((2, 3, 24), (2, 14, 3), (1, 2)),  # in1 split along 2, in2 along 1
+    ],
+)
 def test_axes_with_batch_against_oracle(rng, mode, shape, kshape, axes):
     x = random_array(rng, shape, np.complex64)
     h = random_array(rng, kshape, np.complex64)
@@ -222,13 +266,15 @@ def test_long_signal_against_numpy_convolve(rng):
     for mode in MODES:
         res = oaconvolve(x, h, mode)
         ref = np.convolve(x, h, mode)
-        assert np.linalg.norm(res - ref) <= C * np.finfo(float).eps * math.log2(res.size) \
-            * np.linalg.norm(x) * np.abs(h).sum()
+        assert (
+            np.linalg.norm(res - ref)
+            <= C * np.finfo(float).eps * math.log2(res.size) * np.linalg.norm(x) * np.abs(h).sum()
+        )
 
 
 def test_strided_inputs(rng):
     base = rng.standard_normal((80, 60))
-    x = base[::-2, 1::3]                   # negative and non-unit strides
+    x = base[::-2, 1::3]  # negative and non-unit strides
     h = np.asfortranarray(rng.standard_normal((3, 4)))
     res = oaconvolve(x, h, "same")
     assert res.flags.c_contiguous
@@ -244,8 +290,9 @@ def test_float32_and_complex64_stay_single(rng):
 
 
 @pytest.mark.parametrize("fn", [fftconvolve, oaconvolve])
-@pytest.mark.parametrize("shape, kshape", [((40,), (5,)), ((1000,), (40,)),
-                                           ((60, 70), (5, 3)), ((120, 40), (9, 4))])
+@pytest.mark.parametrize(
+    "shape, kshape", [((40,), (5,)), ((1000,), (40,)), ((60, 70), (5, 3)), ((120, 40), (9, 4))]
+)
 def test_real_with_complex_input(rng, fn, shape, kshape):
     # One real and one complex input: both get the complex transform (a
     # half spectrum times a full one would not match), in either order.
@@ -284,8 +331,9 @@ def test_scalars_multiply():
     assert np.result_type(res) == np.float32
 
 
-@pytest.mark.parametrize("a,b", [([], []), ([5, 6], []), ([], [7]),
-                                 (np.zeros((0, 3)), np.ones((2, 2)))])
+@pytest.mark.parametrize(
+    "a,b", [([], []), ([5, 6], []), ([], [7]), (np.zeros((0, 3)), np.ones((2, 2)))]
+)
 def test_empty_inputs_give_empty_float64(a, b):
     a, b = np.asarray(a), np.asarray(b)
     res = oaconvolve(a, b)
@@ -304,10 +352,18 @@ ERRORS = [
     ((np.ones(10), np.ones(3)), {"axes": [-2]}, ValueError, "exceeds dimensionality"),
     ((np.ones((10, 2)), np.ones((3, 2))), {"axes": [0, -2]}, ValueError, "must be unique"),
     ((np.ones(10), np.ones(3)), {"axes": [0.0]}, ValueError, "scalar or iterable of integers"),
-    ((np.zeros([5, 6, 2, 1]), np.zeros([5, 6, 3, 1])), {"axes": [0, 1]}, ValueError,
-     "incompatible shapes"),
-    ((np.ones((40, 3)), np.ones((3, 40))), {"mode": "valid"}, ValueError,
-     "one must be at least as large"),
+    (
+        (np.zeros([5, 6, 2, 1]), np.zeros([5, 6, 3, 1])),
+        {"axes": [0, 1]},
+        ValueError,
+        "incompatible shapes",
+    ),
+    (
+        (np.ones((40, 3)), np.ones((3, 40))),
+        {"mode": "valid"},
+        ValueError,
+        "one must be at least as large",
+    ),
 ]
 
 
@@ -324,15 +380,18 @@ def test_non_numeric_input_is_a_type_error():
 
 # -- against scipy.signal.oaconvolve -------------------------------------------
 
+
 def _input_eps(*dtypes):
     """eps of the least precise transform: scipy.fft computes integers in
     float64 and float16 in float32; each input is transformed in its own
     precision, whatever the result dtype."""
+
     def one(dtype):
         dtype = np.dtype(dtype)
         if dtype.kind in "biu":
             return np.finfo(np.float64).eps
         return np.finfo(np.float32 if dtype == np.float16 else dtype).eps
+
     return max(one(t) for t in dtypes)
 
 
@@ -343,8 +402,9 @@ def _assert_close_to_scipy(ours, theirs, eps):
         np.testing.assert_array_equal(ours, theirs)
         return
     scale = float(np.abs(theirs).max())
-    np.testing.assert_allclose(ours, theirs, rtol=10 * eps,
-                               atol=10 * eps * math.log2(max(ours.size, 2)) * scale)
+    np.testing.assert_allclose(
+        ours, theirs, rtol=10 * eps, atol=10 * eps * math.log2(max(ours.size, 2)) * scale
+    )
 
 
 SCIPY_CASES = [
@@ -354,10 +414,10 @@ SCIPY_CASES = [
     ((40, 30), (5, 3), None),
     ((5, 30), (40, 3), None),
     ((3, 60, 2), (1, 7, 2), 1),
-    ((1, 60, 2), (3, 7, 1), 1),        # 'same' crops the batch axes to in1's
+    ((1, 60, 2), (3, 7, 1), 1),  # 'same' crops the batch axes to in1's
     ((30, 2, 25), (4, 1, 3), (0, 2)),
-    ((1, 40), (6, 1), None),           # nothing to transform: the product
-    ((1, 40), (6, 3), None),           # axis 0 broadcast
+    ((1, 40), (6, 1), None),  # nothing to transform: the product
+    ((1, 40), (6, 3), None),  # axis 0 broadcast
     ((12, 3, 24), (3, 3, 4), [-1, 0, 1]),
 ]
 
@@ -378,8 +438,19 @@ def test_against_scipy(rng, mode, shape, kshape, axes):
         _assert_close_to_scipy(oaconvolve(x, h, mode, axes), theirs, _input_eps(dtype))
 
 
-DTYPES = [np.bool_, np.int8, np.uint8, np.int64, np.float16, np.float32, np.float64,
-          np.longdouble, np.complex64, np.complex128, np.clongdouble]
+DTYPES = [
+    np.bool_,
+    np.int8,
+    np.uint8,
+    np.int64,
+    np.float16,
+    np.float32,
+    np.float64,
+    np.longdouble,
+    np.complex64,
+    np.complex128,
+    np.clongdouble,
+]
 
 
 @pytest.mark.parametrize("t1", DTYPES)
@@ -391,9 +462,17 @@ def test_result_dtype_matches_scipy(rng, t1):
         _assert_close_to_scipy(oaconvolve(x, h), signal.oaconvolve(x, h), _input_eps(t1, t2))
 
 
-@pytest.mark.parametrize("a,b", [([], []), ([5, 6], []), ([], [7]),
-                                 (np.zeros((0, 3)), np.ones((2, 2))), (4967, 3920),
-                                 ([4967], [3920])])
+@pytest.mark.parametrize(
+    "a,b",
+    [
+        ([], []),
+        ([5, 6], []),
+        ([], [7]),
+        (np.zeros((0, 3)), np.ones((2, 2))),
+        (4967, 3920),
+        ([4967], [3920]),
+    ],
+)
 def test_edge_inputs_match_scipy(a, b):
     signal = pytest.importorskip("scipy.signal")
     ours, theirs = oaconvolve(a, b), signal.oaconvolve(a, b)

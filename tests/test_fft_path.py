@@ -1,14 +1,15 @@
 """The FFT path of convolve/correlate (method="fft" and "auto"): the same
 results as the direct path for every keyword, the normwise accuracy bound,
 and the choices of method="auto" and choose_conv_method."""
+
 import math
 
 import numpy as np
 import pytest
+from conftest import random_array
 
 import fastconv
 from fastconv import _signal
-from conftest import random_array
 
 BOUNDARIES = ["fill", "wrap", "symm", "mirror", "nearest"]
 
@@ -30,8 +31,16 @@ def assert_normwise(got, exact, x, k, dtype):
 @pytest.mark.parametrize("kind", ["convolve", "correlate"])
 @pytest.mark.parametrize("mode", ["full", "same", "valid"])
 @pytest.mark.parametrize("boundary", BOUNDARIES)
-@pytest.mark.parametrize("extra", [{}, {"stride": (2, 3)}, {"dilation": (2, 1)},
-                                   {"fillvalue": 2.5}, {"stride": 2, "dilation": 3}])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"stride": (2, 3)},
+        {"dilation": (2, 1)},
+        {"fillvalue": 2.5},
+        {"stride": 2, "dilation": 3},
+    ],
+)
 def test_fft_equals_direct_2d(rng, kind, mode, boundary, extra):
     x = rng.standard_normal((37, 41))
     k = rng.standard_normal((6, 5))
@@ -39,8 +48,14 @@ def test_fft_equals_direct_2d(rng, kind, mode, boundary, extra):
     direct = f(x, k, mode, method="direct", boundary=boundary, **extra)
     fft = f(x, k, mode, method="fft", boundary=boundary, **extra)
     assert fft.shape == direct.shape and fft.dtype == direct.dtype
-    exact = f(x.astype(np.longdouble), k.astype(np.longdouble), mode, method="direct",
-              boundary=boundary, **extra)
+    exact = f(
+        x.astype(np.longdouble),
+        k.astype(np.longdouble),
+        mode,
+        method="direct",
+        boundary=boundary,
+        **extra,
+    )
     assert_normwise(fft, exact, x, k, np.float64)
 
 
@@ -66,8 +81,7 @@ def test_fft_dtypes_and_axes(rng, dtype):
         direct = f(x, k, "same", method="direct", axes=1, boundary="wrap")
         assert fft.dtype == np.dtype(dtype)  # float32 stays float32
         wide = np.clongdouble if np.dtype(dtype).kind == "c" else np.longdouble
-        exact = f(x.astype(wide), k.astype(wide), "same", method="direct", axes=1,
-                  boundary="wrap")
+        exact = f(x.astype(wide), k.astype(wide), "same", method="direct", axes=1, boundary="wrap")
         assert_normwise(fft, exact, x, k, dtype)
         assert np.abs(fft - direct).max() > 0 or dtype in (np.float64,)  # not the same path
 
@@ -78,8 +92,7 @@ def test_fft_writes_into_out(rng):
     out = np.empty(5000, np.float32)
     res = fastconv.convolve(x, k, "same", method="fft", out=out)
     assert res is out
-    np.testing.assert_allclose(out, fastconv.convolve(x, k, "same", method="direct"),
-                               atol=1e-3)
+    np.testing.assert_allclose(out, fastconv.convolve(x, k, "same", method="direct"), atol=1e-3)
 
 
 def test_fft_integers_are_rounded_exactly(rng):
@@ -104,6 +117,7 @@ def test_fft_workers_only_where_they_keep_the_bytes(rng, monkeypatch):
     # get the thread count as workers only where scipy keeps the bytes.
     scipy_fft = pytest.importorskip("scipy.fft")
     from fastconv import _fft
+
     assert _fft._fft_backend()[0] is scipy_fft
     seen = []
     real_rfftn = scipy_fft.rfftn
@@ -145,6 +159,7 @@ def test_accuracy_bound(rng, dtype, shape, kshape):
 
 # -- method="auto" ------------------------------------------------------------
 
+
 def big_1d(rng, dtype=np.float64):
     return rng.standard_normal(200_000).astype(dtype), rng.standard_normal(3000).astype(dtype)
 
@@ -162,8 +177,7 @@ def test_auto_keeps_direct_for_short_kernels(rng):
     x = rng.standard_normal(200_000)
     k = rng.standard_normal(15)
     assert fastconv.choose_conv_method(x, k) == "direct"
-    assert fastconv.convolve(x, k).tobytes() == \
-        fastconv.convolve(x, k, method="direct").tobytes()
+    assert fastconv.convolve(x, k).tobytes() == fastconv.convolve(x, k, method="direct").tobytes()
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
@@ -187,16 +201,16 @@ def test_auto_integers_within_2_52_take_the_fft_exactly(rng):
     x = rng.integers(-100, 100, 200_000)
     k = rng.integers(-100, 100, 3000)
     assert fastconv.choose_conv_method(x, k) == "fft"
-    np.testing.assert_array_equal(fastconv.convolve(x, k), fastconv.convolve(x, k,
-                                                                            method="direct"))
+    np.testing.assert_array_equal(fastconv.convolve(x, k), fastconv.convolve(x, k, method="direct"))
 
 
 def test_auto_integers_beyond_2_52_stay_direct(rng):
     x = rng.integers(2**40, 2**41, 200_000)
     k = rng.integers(2**20, 2**21, 3000)
     assert fastconv.choose_conv_method(x, k) == "direct"
-    np.testing.assert_array_equal(fastconv.convolve(x, k, "same"),
-                                  fastconv.convolve(x, k, "same", method="direct"))
+    np.testing.assert_array_equal(
+        fastconv.convolve(x, k, "same"), fastconv.convolve(x, k, "same", method="direct")
+    )
 
 
 def test_auto_long_double_stays_direct(rng):
@@ -210,6 +224,7 @@ def test_auto_rank_one_kernel_follows_the_cost_model(rng, monkeypatch):
     # inputs are finite). Where the crossover lies depends on the machine's
     # rates, so the model's FFT estimate is set here to either side of it.
     from fastconv import _fft_path
+
     x = rng.standard_normal((512, 512))
     k = np.outer(np.hanning(65)[1:-1], np.hanning(65)[1:-1])
     monkeypatch.setattr(_fft_path, "fft_path_seconds", lambda *a, **kw: 0.0)
@@ -243,7 +258,9 @@ def _method_convolve_takes(monkeypatch, x, k, mode):
     def ran(method):
         def stop(*args, **kwargs):
             raise _Ran(method)
+
         return stop
+
     with monkeypatch.context() as m:
         m.setattr(_fft_path, "filter_fft", ran("fft"))
         for name in ("convolve", "correlate", "plain"):
@@ -261,14 +278,20 @@ def _choice_grid(rng):
     # a rank-one float kernel (the separable path needs a float image) ...
     for n, kn in [(300, 40), (300, 127), (512, 64), (700, 90), (1024, 40), (1024, 127)]:
         img = rng.integers(0, 256, (n, n), dtype=np.uint8)
-        g = np.exp(-np.linspace(-2, 2, kn) ** 2)
+        g = np.exp(-(np.linspace(-2, 2, kn) ** 2))
         yield img, np.outer(g, g), "same"
         yield img.astype(np.float32), np.outer(g, g).astype(np.float32), "same"
     # ... bool (scipy's rule: direct), and a spread of dtypes, sizes and modes
     b = np.ones(100_000, bool)
     yield b, b[:5000], "full"
-    for shape, kshape in [((200_000,), (3000,)), ((200_000,), (20,)), ((50_000,), (600,)),
-                          ((300, 300), (30, 30)), ((600, 500), (9, 9)), ((256, 256), (64, 3))]:
+    for shape, kshape in [
+        ((200_000,), (3000,)),
+        ((200_000,), (20,)),
+        ((50_000,), (600,)),
+        ((300, 300), (30, 30)),
+        ((600, 500), (9, 9)),
+        ((256, 256), (64, 3)),
+    ]:
         for dtype in (np.float64, np.float32, np.complex128, np.int32):
             x, k = random_array(rng, shape, dtype), random_array(rng, kshape, dtype)
             for mode in ("full", "same", "valid"):
@@ -283,8 +306,13 @@ def test_choose_conv_method_is_the_method_convolve_takes(rng, monkeypatch):
     seen = set()
     for x, k, mode in _choice_grid(rng):
         took = _method_convolve_takes(monkeypatch, x, k, mode)
-        assert fastconv.choose_conv_method(x, k, mode) == took, (x.shape, x.dtype, k.shape,
-                                                                 k.dtype, mode)
+        assert fastconv.choose_conv_method(x, k, mode) == took, (
+            x.shape,
+            x.dtype,
+            k.shape,
+            k.dtype,
+            mode,
+        )
         seen.add(took)
     assert seen == {"direct", "fft"}
 
@@ -302,17 +330,24 @@ def test_fft_path_on_the_numpy_backend(rng, monkeypatch):
     # Without scipy the transforms come from numpy.fft (no workers): the
     # same results, small kernels transformed axis by axis included.
     from fastconv import _fft
+
     monkeypatch.setattr(_fft, "_backend", (np.fft, _fft._next_fast_len))
     x = rng.standard_normal((120, 130))
     for k in (rng.standard_normal((7, 9)), rng.standard_normal((70, 90))):
         for boundary in ("fill", "mirror"):
             fft = fastconv.convolve(x, k, "same", method="fft", boundary=boundary)
-            exact = fastconv.convolve(x.astype(np.longdouble), k.astype(np.longdouble), "same",
-                                      method="direct", boundary=boundary)
+            exact = fastconv.convolve(
+                x.astype(np.longdouble),
+                k.astype(np.longdouble),
+                "same",
+                method="direct",
+                boundary=boundary,
+            )
             assert_normwise(fft, exact, x, k, np.float64)
     s = rng.standard_normal(50_000)
     h = rng.standard_normal(900)  # long enough for overlap-add
     fft = fastconv.correlate(s, h, "valid", method="fft")
-    exact = fastconv.correlate(s.astype(np.longdouble), h.astype(np.longdouble), "valid",
-                               method="direct")
+    exact = fastconv.correlate(
+        s.astype(np.longdouble), h.astype(np.longdouble), "valid", method="direct"
+    )
     assert_normwise(fft, exact, s, h, np.float64)

@@ -1,19 +1,21 @@
 """Promises of docs/guarantees.md not checked elsewhere: the boundary
 aliases, and the GIL released during computation (other Python threads
 run, and concurrent calls from several threads give correct results)."""
+
 import threading
 import time
 
 import numpy as np
 import pytest
+from conftest import assert_matches_oracle, random_array
 
 import fastconv
 from fastconv import _oracle
-from conftest import assert_matches_oracle, random_array
 
 
-@pytest.mark.parametrize("alias, name", [("pad", "fill"), ("circular", "wrap"),
-                                         ("symmetric", "symm")])
+@pytest.mark.parametrize(
+    "alias, name", [("pad", "fill"), ("circular", "wrap"), ("symmetric", "symm")]
+)
 @pytest.mark.parametrize("fn", ["convolve", "correlate", "convolve2d", "correlate2d"])
 def test_boundary_aliases(rng, alias, name, fn):
     x = random_array(rng, (7, 9), np.float64)
@@ -23,8 +25,9 @@ def test_boundary_aliases(rng, alias, name, fn):
     op = "convolve" if fn.startswith("convolve") else "correlate"
     extra = {"anchor": "high"} if fn == "correlate2d" else {}
     # against the oracle under the canonical name (independent of the alias)
-    assert_matches_oracle(got, x, h, op, np.float64, mode="same", boundary=name,
-                          fillvalue=0.5, **extra)
+    assert_matches_oracle(
+        got, x, h, op, np.float64, mode="same", boundary=name, fillvalue=0.5, **extra
+    )
     # and convolve_separable
     c, r = random_array(rng, 3, np.float64), random_array(rng, 2, np.float64)
     sep = fastconv.convolve_separable(x, c, r, "full", boundary=alias, fillvalue=0.5)
@@ -67,8 +70,10 @@ def test_gil_is_released_during_computation():
 
 def test_concurrent_calls_from_threads_are_correct():
     rng = np.random.default_rng(4)
-    jobs = [(random_array(rng, (60, 70), dt), random_array(rng, (5, 4), dt), dt)
-            for dt in (np.float32, np.float64, np.complex128, np.int64)] * 3
+    jobs = [
+        (random_array(rng, (60, 70), dt), random_array(rng, (5, 4), dt), dt)
+        for dt in (np.float32, np.float64, np.complex128, np.int64)
+    ] * 3
     results = [None] * len(jobs)
     errors = []
 
@@ -98,6 +103,7 @@ def test_every_named_test_exists():
     """docs/guarantees.md names a test for each promise: each must exist."""
     import os
     import re
+
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir)
     with open(os.path.join(root, "docs", "guarantees.md")) as f:
         text = f.read()

@@ -2,18 +2,18 @@
 against the pure-Python oracle, over shapes, layouts, dtypes and
 parameters drawn by hypothesis. Floating point within the per-element
 bound of a direct sum (conftest.assert_matches_oracle); integers exact."""
+
 import numpy as np
-import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from conftest import BOUNDARIES, assert_matches_oracle, eps_of, random_array
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import fastconv
 from fastconv import _oracle, nn
-from conftest import BOUNDARIES, assert_matches_oracle, eps_of, random_array
 
 DTYPES = [np.float32, np.float64, np.complex64, np.complex128, np.int64, np.int16]
 LAYOUTS = ["c", "fortran", "strided", "reversed", "read-only"]
-SETTINGS = settings(max_examples=35, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=35, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def laid_out(a, layout):
@@ -54,10 +54,17 @@ def check(got, x, k, op, dtype, **kw):
 
 
 @SETTINGS
-@given(p=problems(), dtype=st.sampled_from(DTYPES), mode=st.sampled_from(["full", "same", "valid"]),
-       boundary=st.sampled_from(BOUNDARIES), s=st.integers(1, 3), d=st.integers(1, 3),
-       op=st.sampled_from(["convolve", "correlate"]), layout=st.sampled_from(LAYOUTS),
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    p=problems(),
+    dtype=st.sampled_from(DTYPES),
+    mode=st.sampled_from(["full", "same", "valid"]),
+    boundary=st.sampled_from(BOUNDARIES),
+    s=st.integers(1, 3),
+    d=st.integers(1, 3),
+    op=st.sampled_from(["convolve", "correlate"]),
+    layout=st.sampled_from(LAYOUTS),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_convolve_correlate(p, dtype, mode, boundary, s, d, op, layout, seed):
     rng = np.random.default_rng(seed)
     shape, kshape = p
@@ -65,16 +72,29 @@ def test_convolve_correlate(p, dtype, mode, boundary, s, d, op, layout, seed):
         shape = tuple(max(n, d * (m - 1) + 1) for n, m in zip(shape, kshape))
     x, k = random_array(rng, shape, dtype), random_array(rng, kshape, dtype)
     fill = 2 if np.dtype(dtype).kind in "iu" else 0.5
-    got = getattr(fastconv, op)(laid_out(x, layout), laid_out(k, layout), mode, boundary=boundary,
-                                fillvalue=fill, stride=s, dilation=d)
+    got = getattr(fastconv, op)(
+        laid_out(x, layout),
+        laid_out(k, layout),
+        mode,
+        boundary=boundary,
+        fillvalue=fill,
+        stride=s,
+        dilation=d,
+    )
     assert got.dtype == np.dtype(dtype)
     check(got, x, k, op, dtype, mode=mode, boundary=boundary, fillvalue=fill, stride=s, dilation=d)
 
 
 @SETTINGS
-@given(p=problems(ndim=2), dtype=st.sampled_from(DTYPES), mode=st.sampled_from(["full", "same"]),
-       boundary=st.sampled_from(["fill", "wrap", "symm"]), fn=st.sampled_from(["convolve2d", "correlate2d"]),
-       layout=st.sampled_from(LAYOUTS), seed=st.integers(0, 2**32 - 1))
+@given(
+    p=problems(ndim=2),
+    dtype=st.sampled_from(DTYPES),
+    mode=st.sampled_from(["full", "same"]),
+    boundary=st.sampled_from(["fill", "wrap", "symm"]),
+    fn=st.sampled_from(["convolve2d", "correlate2d"]),
+    layout=st.sampled_from(LAYOUTS),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_convolve2d_correlate2d(p, dtype, mode, boundary, fn, layout, seed):
     rng = np.random.default_rng(seed)
     x, k = random_array(rng, p[0], dtype), random_array(rng, p[1], dtype)
@@ -86,9 +106,13 @@ def test_convolve2d_correlate2d(p, dtype, mode, boundary, fn, layout, seed):
 
 
 @SETTINGS
-@given(p=problems(), dtype=st.sampled_from([np.float32, np.float64, np.complex128]),
-       mode=st.sampled_from(["full", "same", "valid"]), fn=st.sampled_from(["fftconvolve", "oaconvolve"]),
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    p=problems(),
+    dtype=st.sampled_from([np.float32, np.float64, np.complex128]),
+    mode=st.sampled_from(["full", "same", "valid"]),
+    fn=st.sampled_from(["fftconvolve", "oaconvolve"]),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_fftconvolve_oaconvolve(p, dtype, mode, fn, seed):
     rng = np.random.default_rng(seed)
     shape, kshape = p
@@ -105,26 +129,49 @@ def test_fftconvolve_oaconvolve(p, dtype, mode, fn, seed):
 
 
 @SETTINGS
-@given(shape=st.tuples(st.integers(1, 25), st.integers(1, 25)), nc=st.integers(1, 7),
-       nr=st.integers(1, 7), dtype=st.sampled_from(DTYPES), mode=st.sampled_from(["full", "same", "valid"]),
-       boundary=st.sampled_from(BOUNDARIES), s=st.integers(1, 3), layout=st.sampled_from(LAYOUTS),
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    shape=st.tuples(st.integers(1, 25), st.integers(1, 25)),
+    nc=st.integers(1, 7),
+    nr=st.integers(1, 7),
+    dtype=st.sampled_from(DTYPES),
+    mode=st.sampled_from(["full", "same", "valid"]),
+    boundary=st.sampled_from(BOUNDARIES),
+    s=st.integers(1, 3),
+    layout=st.sampled_from(LAYOUTS),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_convolve_separable(shape, nc, nr, dtype, mode, boundary, s, layout, seed):
     rng = np.random.default_rng(seed)
     if mode == "valid":
         shape = (max(shape[0], nc), max(shape[1], nr))
     x = random_array(rng, shape, dtype)
     c, r = random_array(rng, nc, dtype), random_array(rng, nr, dtype)
-    got = fastconv.convolve_separable(laid_out(x, layout), c, r, mode, boundary=boundary,
-                                      fillvalue=1, stride=s)
-    check(got, x, np.outer(c, r), "convolve", dtype, mode=mode, boundary=boundary, fillvalue=1,
-          stride=s)
+    got = fastconv.convolve_separable(
+        laid_out(x, layout), c, r, mode, boundary=boundary, fillvalue=1, stride=s
+    )
+    check(
+        got,
+        x,
+        np.outer(c, r),
+        "convolve",
+        dtype,
+        mode=mode,
+        boundary=boundary,
+        fillvalue=1,
+        stride=s,
+    )
 
 
 @SETTINGS
-@given(p=problems(max_n=14, max_k=5), dtype=st.sampled_from(DTYPES), s=st.integers(1, 3),
-       d=st.integers(1, 3), pad=st.integers(0, 2), layout=st.sampled_from(LAYOUTS),
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    p=problems(max_n=14, max_k=5),
+    dtype=st.sampled_from(DTYPES),
+    s=st.integers(1, 3),
+    d=st.integers(1, 3),
+    pad=st.integers(0, 2),
+    layout=st.sampled_from(LAYOUTS),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_conv_transpose(p, dtype, s, d, pad, layout, seed):
     rng = np.random.default_rng(seed)
     shape, kshape = p
@@ -135,19 +182,29 @@ def test_conv_transpose(p, dtype, s, d, pad, layout, seed):
     opad = 1 if max(s, d) > 1 else 0
     full = [(n - 1) * s + d * (m - 1) + 1 + opad for n, m in zip(planes.shape[1:], k.shape)]
     pad = min([pad] + [(n - 1) // 2 for n in full])
-    got = fastconv.conv_transpose(laid_out(x, layout), k, stride=s, padding=pad,
-                                  output_padding=opad, dilation=d)
+    got = fastconv.conv_transpose(
+        laid_out(x, layout), k, stride=s, padding=pad, output_padding=opad, dilation=d
+    )
     exact = np.clongdouble if np.iscomplexobj(x) else np.longdouble
     if np.dtype(dtype).kind in "iu":
         exact = object
-    ref = np.stack([_oracle.conv_transpose(xp.astype(exact), k.astype(exact), s, pad, opad, d)
-                    for xp in planes]).reshape(got.shape)
+    ref = np.stack(
+        [
+            _oracle.conv_transpose(xp.astype(exact), k.astype(exact), s, pad, opad, d)
+            for xp in planes
+        ]
+    ).reshape(got.shape)
     if np.dtype(dtype).kind in "iu":
         assert got.ravel().tolist() == [int(v) for v in ref.ravel()]
         return
-    scale = np.stack([_oracle.conv_transpose(np.abs(xp).astype(np.longdouble),
-                                             np.abs(k).astype(np.longdouble), s, pad, opad, d)
-                      for xp in planes]).reshape(got.shape)
+    scale = np.stack(
+        [
+            _oracle.conv_transpose(
+                np.abs(xp).astype(np.longdouble), np.abs(k).astype(np.longdouble), s, pad, opad, d
+            )
+            for xp in planes
+        ]
+    ).reshape(got.shape)
     # each output sums at most k.size products
     bound = 2 * k.size * eps_of(dtype) * scale.astype(np.float64) + 1e-300
     assert np.all(np.abs(got - ref).astype(np.float64) <= bound)
@@ -165,11 +222,18 @@ def layers(draw, nsp):
 
 
 @SETTINGS
-@given(spec=layers(2), dtype=st.sampled_from([np.float32, np.float64, np.complex128]),
-       s=st.integers(1, 3), d=st.integers(1, 2), pad=st.integers(0, 2),
-       padding_mode=st.sampled_from(["zeros", "reflect", "replicate", "circular"]),
-       channels_last=st.booleans(), bias=st.booleans(), nsp=st.sampled_from([1, 2]),
-       seed=st.integers(0, 2**32 - 1))
+@given(
+    spec=layers(2),
+    dtype=st.sampled_from([np.float32, np.float64, np.complex128]),
+    s=st.integers(1, 3),
+    d=st.integers(1, 2),
+    pad=st.integers(0, 2),
+    padding_mode=st.sampled_from(["zeros", "reflect", "replicate", "circular"]),
+    channels_last=st.booleans(),
+    bias=st.booleans(),
+    nsp=st.sampled_from([1, 2]),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_nn_conv(spec, dtype, s, d, pad, padding_mode, channels_last, bias, nsp, seed):
     rng = np.random.default_rng(seed)
     n, cin, cout, groups, k, size = spec
@@ -190,11 +254,26 @@ def test_nn_conv(spec, dtype, s, d, pad, padding_mode, channels_last, bias, nsp,
     fn = nn.conv1d if nsp == 1 else nn.conv2d
     got = fn(xin, w, b, s, pad, d, groups, padding_mode=padding_mode)
     wide = np.clongdouble if np.iscomplexobj(x) else np.longdouble
-    ref = _oracle.conv_layer(x.astype(wide), w.astype(wide), None if b is None else b.astype(wide),
-                             s, pad, d, groups, padding_mode)
-    scale = _oracle.conv_layer(np.abs(x).astype(np.longdouble), np.abs(w).astype(np.longdouble),
-                               None if b is None else np.abs(b).astype(np.longdouble),
-                               s, pad, d, groups, padding_mode)
+    ref = _oracle.conv_layer(
+        x.astype(wide),
+        w.astype(wide),
+        None if b is None else b.astype(wide),
+        s,
+        pad,
+        d,
+        groups,
+        padding_mode,
+    )
+    scale = _oracle.conv_layer(
+        np.abs(x).astype(np.longdouble),
+        np.abs(w).astype(np.longdouble),
+        None if b is None else np.abs(b).astype(np.longdouble),
+        s,
+        pad,
+        d,
+        groups,
+        padding_mode,
+    )
     assert got.shape == ref.shape and got.dtype == np.dtype(dtype)
     # one sum of (cin/groups)*prod(k) (+ bias) products per output
     bound = 2 * (w[0].size + 1) * eps_of(dtype) * scale.astype(np.float64) + 1e-300
@@ -202,10 +281,17 @@ def test_nn_conv(spec, dtype, s, d, pad, padding_mode, channels_last, bias, nsp,
 
 
 @SETTINGS
-@given(nsp=st.sampled_from([1, 2]), size=st.tuples(st.integers(1, 16), st.integers(1, 16)),
-       k=st.integers(1, 4), s=st.integers(1, 3), d=st.integers(1, 2), ceil=st.booleans(),
-       dtype=st.sampled_from([np.float32, np.float64, np.int64, np.uint8]),
-       layout=st.sampled_from(LAYOUTS), data=st.data())
+@given(
+    nsp=st.sampled_from([1, 2]),
+    size=st.tuples(st.integers(1, 16), st.integers(1, 16)),
+    k=st.integers(1, 4),
+    s=st.integers(1, 3),
+    d=st.integers(1, 2),
+    ceil=st.booleans(),
+    dtype=st.sampled_from([np.float32, np.float64, np.int64, np.uint8]),
+    layout=st.sampled_from(LAYOUTS),
+    data=st.data(),
+)
 def test_nn_max_pool_and_unpool(nsp, size, k, s, d, ceil, dtype, layout, data):
     seed = data.draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
@@ -217,8 +303,9 @@ def test_nn_max_pool_and_unpool(nsp, size, k, s, d, ceil, dtype, layout, data):
     vals, idx = pool(laid_out(x, layout), k, s, pad, d, ceil, return_indices=True)
     for i in range(2):
         for c in range(3):
-            rv, ri = _oracle.max_pool(x[i, c], (k,) * nsp, (s,) * nsp, (pad,) * nsp, (d,) * nsp,
-                                      ceil)
+            rv, ri = _oracle.max_pool(
+                x[i, c], (k,) * nsp, (s,) * nsp, (pad,) * nsp, (d,) * nsp, ceil
+            )
             np.testing.assert_array_equal(vals[i, c], rv)
             np.testing.assert_array_equal(idx[i, c], ri)
     unpool = nn.max_unpool1d if nsp == 1 else nn.max_unpool2d
@@ -231,8 +318,9 @@ def test_nn_max_pool_and_unpool(nsp, size, k, s, d, ceil, dtype, layout, data):
     back = unpool(vals, idx, k, s, pad, output_size=size if fits else None)
     for i in range(2):
         for c in range(3):
-            np.testing.assert_array_equal(back[i, c],
-                                          _oracle.max_unpool(vals[i, c], idx[i, c], out_size))
+            np.testing.assert_array_equal(
+                back[i, c], _oracle.max_unpool(vals[i, c], idx[i, c], out_size)
+            )
 
 
 def test_choose_conv_method_answers_a_method():
@@ -242,8 +330,11 @@ def test_choose_conv_method_answers_a_method():
         method = fastconv.choose_conv_method(x, k)
         assert method in ("direct", "fft")
         # and that method gives the oracle's answer
-        got = fastconv.convolve(x[: 60], k[: 20], method=method) if x.ndim == 1 else \
-            fastconv.convolve(x, k, method=method)
+        got = (
+            fastconv.convolve(x[:60], k[:20], method=method)
+            if x.ndim == 1
+            else fastconv.convolve(x, k, method=method)
+        )
         xs, ks = (x[:60], k[:20]) if x.ndim == 1 else (x, k)
         exact = _oracle.convolve(xs.astype(np.longdouble), ks.astype(np.longdouble))
         assert np.abs(got - exact).max() <= 1e-12 * np.abs(exact).max()

@@ -14,17 +14,18 @@ Three kinds of comparison:
 - layouts and thread counts: bitwise equal to the contiguous, one-thread
   result.
 """
+
 import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from conftest import isa_params
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import fastconv
-from conftest import isa_params
 from fastconv import _oracle, nn
 
 # torch's notice that it copies the input for 'same' with an even kernel
@@ -35,6 +36,7 @@ FLOATS = [np.float32, np.float64, np.complex64, np.complex128]
 
 
 # --- helpers -------------------------------------------------------------------------------
+
 
 def layer(nsp):
     """The function under test (looked up when called, so that this file
@@ -55,9 +57,11 @@ def random_data(rng, shape, dtype):
 
 def random_layer(rng, in_shape, cout, groups, k, dtype):
     """Random input of `in_shape`, weight (cout, C/groups, *k) and bias."""
-    return (random_data(rng, in_shape, dtype),
-            random_data(rng, (cout, in_shape[1] // groups) + k, dtype),
-            random_data(rng, (cout,), dtype))
+    return (
+        random_data(rng, in_shape, dtype),
+        random_data(rng, (cout, in_shape[1] // groups) + k, dtype),
+        random_data(rng, (cout,), dtype),
+    )
 
 
 def exact_data(rng, shape, dtype, lo=-3, hi=3):
@@ -67,7 +71,7 @@ def exact_data(rng, shape, dtype, lo=-3, hi=3):
     if dtype.kind == "c":
         v = v + 1j * rng.integers(lo, hi, shape, endpoint=True)
     if dtype.kind == "b":
-        return (v > 0)
+        return v > 0
     return v.astype(dtype)
 
 
@@ -77,16 +81,18 @@ def assert_exact(got, want):
     -0.0 == 0.0 here; everything else must match exactly)."""
     assert got.dtype == want.dtype, (got.dtype, want.dtype)
     assert got.shape == want.shape, (got.shape, want.shape)
-    assert np.array_equal(got, want), \
+    assert np.array_equal(got, want), (
         f"max difference {np.max(np.abs(got.astype(complex) - want.astype(complex)))}"
+    )
 
 
 def assert_bitwise(got, want):
     """The same bits (for the same computation in another layout or thread count)."""
     assert got.dtype == want.dtype, (got.dtype, want.dtype)
     assert got.shape == want.shape, (got.shape, want.shape)
-    assert np.ascontiguousarray(got).tobytes() == np.ascontiguousarray(want).tobytes(), \
+    assert np.ascontiguousarray(got).tobytes() == np.ascontiguousarray(want).tobytes(), (
         f"max difference {np.max(np.abs(got.astype(complex) - want.astype(complex)))}"
+    )
 
 
 def error_ratio(got, x, w, b, nsp, eps, **kw):
@@ -95,10 +101,15 @@ def error_ratio(got, x, w, b, nsp, eps, **kw):
     x, w = np.asarray(x), np.asarray(w)
     cplx = any(np.iscomplexobj(a) for a in (x, w, b) if a is not None)
     wide = np.clongdouble if cplx else np.longdouble
-    exact = oracle(nsp)(x.astype(wide), w.astype(wide),
-                        None if b is None else np.asarray(b).astype(wide), **kw)
-    scale = oracle(nsp)(np.abs(x).astype(np.longdouble), np.abs(w).astype(np.longdouble),
-                        None if b is None else np.abs(np.asarray(b)).astype(np.longdouble), **kw)
+    exact = oracle(nsp)(
+        x.astype(wide), w.astype(wide), None if b is None else np.asarray(b).astype(wide), **kw
+    )
+    scale = oracle(nsp)(
+        np.abs(x).astype(np.longdouble),
+        np.abs(w).astype(np.longdouble),
+        None if b is None else np.abs(np.asarray(b)).astype(np.longdouble),
+        **kw,
+    )
     assert got.shape == exact.shape, (got.shape, exact.shape)
     terms = w.shape[1] * int(np.prod(w.shape[2:])) + (b is not None)
     bound = 2 * terms * eps * scale.astype(np.float64) + 1e-300
@@ -117,18 +128,29 @@ def assert_close_to_oracle(got, x, w, b, nsp, dtype, **kw):
 
 
 def conv_args(padding, stride, dilation, groups, padding_mode):
-    return dict(stride=stride, padding=padding, dilation=dilation, groups=groups,
-                padding_mode=padding_mode)
+    return dict(
+        stride=stride, padding=padding, dilation=dilation, groups=groups, padding_mode=padding_mode
+    )
 
 
 def call(nsp, x, w, b, kw, **extra):
     kw = dict(kw)
     mode = kw.pop("padding_mode")
-    return layer(nsp)(x, w, b, kw["stride"], kw["padding"], kw["dilation"], kw["groups"],
-                      padding_mode=mode, **extra)
+    return layer(nsp)(
+        x,
+        w,
+        b,
+        kw["stride"],
+        kw["padding"],
+        kw["dilation"],
+        kw["groups"],
+        padding_mode=mode,
+        **extra,
+    )
 
 
 # --- the oracle itself ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("conv1d", [_oracle.conv1d, nn.conv1d], ids=["oracle", "fastconv"])
 def test_hand_computed_1d(conv1d):
@@ -139,8 +161,9 @@ def test_hand_computed_1d(conv1d):
     np.testing.assert_array_equal(conv1d(x, w, stride=2), [[[21, 43]]])
     np.testing.assert_array_equal(conv1d(x, w, dilation=3), [[[41, 52]]])
     # padding 1: 0 1 2 3 4 5 0, bias 100
-    np.testing.assert_array_equal(conv1d(x, w, np.array([100.0]), padding=1),
-                                  [[[110, 121, 132, 143, 154, 105]]])
+    np.testing.assert_array_equal(
+        conv1d(x, w, np.array([100.0]), padding=1), [[[110, 121, 132, 143, 154, 105]]]
+    )
     # 'same' with an even kernel: total 1, left 0, right 1 (0 after the end)
     np.testing.assert_array_equal(conv1d(x, w, padding="same"), [[[21, 32, 43, 54, 5]]])
     # complex weights are not conjugated
@@ -149,24 +172,31 @@ def test_hand_computed_1d(conv1d):
     np.testing.assert_array_equal(conv1d(x[0], w)[0], [21, 32, 43, 54])
 
 
-@pytest.mark.parametrize("mode,padded", [
-    ("zeros", [0, 0, 1, 2, 3, 0, 0]),
-    ("reflect", [3, 2, 1, 2, 3, 2, 1]),
-    ("replicate", [1, 1, 1, 2, 3, 3, 3]),
-    ("circular", [2, 3, 1, 2, 3, 1, 2]),
-])
+@pytest.mark.parametrize(
+    "mode,padded",
+    [
+        ("zeros", [0, 0, 1, 2, 3, 0, 0]),
+        ("reflect", [3, 2, 1, 2, 3, 2, 1]),
+        ("replicate", [1, 1, 1, 2, 3, 3, 3]),
+        ("circular", [2, 3, 1, 2, 3, 1, 2]),
+    ],
+)
 def test_oracle_padding_modes_by_hand(mode, padded):
     # a 1x1 identity kernel returns the padded input itself
     x = np.array([[[1, 2, 3]]])
-    np.testing.assert_array_equal(_oracle.conv1d(x, np.ones((1, 1, 1), int), padding=2,
-                                                 padding_mode=mode)[0, 0], padded)
+    np.testing.assert_array_equal(
+        _oracle.conv1d(x, np.ones((1, 1, 1), int), padding=2, padding_mode=mode)[0, 0], padded
+    )
     x2 = np.arange(1, 7).reshape(1, 1, 2, 3)
     got = _oracle.conv2d(x2, np.ones((1, 1, 1, 1), int), padding=(1, 2), padding_mode=mode)
     if mode == "zeros":
         want = np.pad(x2[0, 0], [(1, 1), (2, 2)])
     else:
-        want = np.pad(x2[0, 0], [(1, 1), (2, 2)],
-                      mode={"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode])
+        want = np.pad(
+            x2[0, 0],
+            [(1, 1), (2, 2)],
+            mode={"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode],
+        )
     np.testing.assert_array_equal(got[0, 0], want)
 
 
@@ -174,8 +204,9 @@ def test_oracle_groups_by_hand():
     # groups=2: output channels 0,1 see input channel 0; 2,3 see input channel 1
     x = np.array([[[1, 2], [10, 20]]])
     w = np.array([[[1]], [[2]], [[3]], [[4]]])
-    np.testing.assert_array_equal(_oracle.conv1d(x, w, groups=2),
-                                  [[[1, 2], [2, 4], [30, 60], [40, 80]]])
+    np.testing.assert_array_equal(
+        _oracle.conv1d(x, w, groups=2), [[[1, 2], [2, 4], [30, 60], [40, 80]]]
+    )
     # groups=1, Cin 2: every output channel sums both inputs
     w1 = np.array([[[1], [1]], [[1], [-1]]])
     np.testing.assert_array_equal(_oracle.conv1d(x, w1), [[[11, 22], [-9, -18]]])
@@ -204,9 +235,18 @@ def torch_conv(x, w, b, nsp, stride, padding, dilation, groups, padding_mode, fu
             return f(tx, tw, tb, stride, padding, dilation, groups).numpy()
         cls = torch.nn.Conv1d if nsp == 1 else torch.nn.Conv2d
         cin = x.shape[-nsp - 1]
-        mod = cls(cin, w.shape[0], w.shape[2:], stride=stride, padding=padding,
-                  dilation=dilation, groups=groups, bias=b is not None,
-                  padding_mode=padding_mode, dtype=tw.dtype)
+        mod = cls(
+            cin,
+            w.shape[0],
+            w.shape[2:],
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            groups=groups,
+            bias=b is not None,
+            padding_mode=padding_mode,
+            dtype=tw.dtype,
+        )
         mod.weight.copy_(tw)
         if b is not None:
             mod.bias.copy_(tb)
@@ -215,10 +255,15 @@ def torch_conv(x, w, b, nsp, stride, padding, dilation, groups, padding_mode, fu
 
 ORACLE_TORCH_CASES = [
     # nsp, (Cin, Cout, groups), kernel, stride, padding, dilation
-    (1, (3, 2, 1), (3,), 1, 1, 1), (1, (4, 6, 2), (4,), 2, 2, 1), (1, (3, 3, 3), (2,), 1, "same", 2),
-    (1, (2, 6, 2), (3,), 3, "valid", 2), (2, (3, 2, 1), (3, 3), 1, 1, 1),
-    (2, (4, 6, 2), (2, 3), (2, 1), (1, 2), (1, 2)), (2, (3, 3, 3), (2, 2), 1, "same", 1),
-    (2, (2, 6, 2), (3, 2), 1, "same", (2, 1)), (2, (1, 3, 1), (1, 1), 2, (0, 1), 1),
+    (1, (3, 2, 1), (3,), 1, 1, 1),
+    (1, (4, 6, 2), (4,), 2, 2, 1),
+    (1, (3, 3, 3), (2,), 1, "same", 2),
+    (1, (2, 6, 2), (3,), 3, "valid", 2),
+    (2, (3, 2, 1), (3, 3), 1, 1, 1),
+    (2, (4, 6, 2), (2, 3), (2, 1), (1, 2), (1, 2)),
+    (2, (3, 3, 3), (2, 2), 1, "same", 1),
+    (2, (2, 6, 2), (3, 2), 1, "same", (2, 1)),
+    (2, (1, 3, 1), (1, 1), 2, (0, 1), 1),
 ]
 
 
@@ -235,8 +280,10 @@ def test_oracle_matches_torch(rng, case, mode):
     got = oracle(nsp)(x, w, b, stride, padding, dilation, groups, mode)
     assert_exact(got, want)
     if mode == "zeros":
-        assert_exact(oracle(nsp)(x[0], w, b, stride, padding, dilation, groups, mode),
-                       torch_conv(x[0], w, b, nsp, stride, padding, dilation, groups, mode))
+        assert_exact(
+            oracle(nsp)(x[0], w, b, stride, padding, dilation, groups, mode),
+            torch_conv(x[0], w, b, nsp, stride, padding, dilation, groups, mode),
+        )
 
 
 def test_oracle_complex_matches_torch(rng):
@@ -264,20 +311,27 @@ def test_oracle_integer_wraparound():
 def test_layer_hand_computed():
     """The layers on the oracle's hand-computed cases (see also
     test_hand_computed_1d)."""
-    for mode, padded in [("reflect", [3, 2, 1, 2, 3, 2, 1]), ("replicate", [1, 1, 1, 2, 3, 3, 3]),
-                         ("circular", [2, 3, 1, 2, 3, 1, 2]), ("zeros", [0, 0, 1, 2, 3, 0, 0])]:
-        got = nn.conv1d(np.array([[[1.0, 2.0, 3.0]]]), np.ones((1, 1, 1)), padding=2,
-                        padding_mode=mode)
+    for mode, padded in [
+        ("reflect", [3, 2, 1, 2, 3, 2, 1]),
+        ("replicate", [1, 1, 1, 2, 3, 3, 3]),
+        ("circular", [2, 3, 1, 2, 3, 1, 2]),
+        ("zeros", [0, 0, 1, 2, 3, 0, 0]),
+    ]:
+        got = nn.conv1d(
+            np.array([[[1.0, 2.0, 3.0]]]), np.ones((1, 1, 1)), padding=2, padding_mode=mode
+        )
         np.testing.assert_array_equal(got[0, 0], padded)
     # 2-D: a 2x2 box sum over a 3x3 image, bias 0.5
     img = np.arange(9.0).reshape(1, 1, 3, 3)
-    np.testing.assert_array_equal(nn.conv2d(img, np.ones((1, 1, 2, 2)), np.array([0.5])),
-                                  [[[[8.5, 12.5], [20.5, 24.5]]]])
+    np.testing.assert_array_equal(
+        nn.conv2d(img, np.ones((1, 1, 2, 2)), np.array([0.5])), [[[[8.5, 12.5], [20.5, 24.5]]]]
+    )
     # groups=2: channels 0,1 from input channel 0, channels 2,3 from input 1
     xg = np.array([[[1.0, 2.0], [10.0, 20.0]]])
     wg = np.array([[[1.0]], [[2.0]], [[3.0]], [[4.0]]])
-    np.testing.assert_array_equal(nn.conv1d(xg, wg, groups=2),
-                                  [[[1, 2], [2, 4], [30, 60], [40, 80]]])
+    np.testing.assert_array_equal(
+        nn.conv1d(xg, wg, groups=2), [[[1, 2], [2, 4], [30, 60], [40, 80]]]
+    )
 
 
 def test_oracle_zero_padding_is_a_term():
@@ -295,7 +349,7 @@ def test_oracle_zero_padding_is_a_term():
 
 # --- every option combination, exact data ----------------------------------------------------
 
-GROUPINGS = [(3, 2, 1), (4, 6, 2), (3, 3, 3), (2, 6, 2)]   # (Cin, Cout, groups): plain,
+GROUPINGS = [(3, 2, 1), (4, 6, 2), (3, 3, 3), (2, 6, 2)]  # (Cin, Cout, groups): plain,
 # grouped, depthwise, depthwise with channel multiplier 3
 KERNELS = {1: [(3,), (4,)], 2: [(3, 3), (2, 4)]}
 PADDINGS = {1: [0, 1, (2,), "same", "valid"], 2: [0, 1, (2, 1), "same", "valid"]}
@@ -372,10 +426,21 @@ def test_float64_bound_rejects_float32_arithmetic(rng):
     w = random_data(rng, (5, 4, 3, 3), np.float64)
     kw = dict(stride=1, padding=1, dilation=1, groups=1, padding_mode="zeros")
     in32 = _oracle.conv2d(x.astype(np.float32), w.astype(np.float32), None, 1, 1)
-    assert error_ratio(in32.astype(np.float64), x, w, None, 2, np.finfo(np.float64).eps,
-                       **kw) > 1000
-    assert error_ratio(in32, x.astype(np.float32), w.astype(np.float32), None, 2,
-                       np.finfo(np.float32).eps, **kw) <= 1
+    assert (
+        error_ratio(in32.astype(np.float64), x, w, None, 2, np.finfo(np.float64).eps, **kw) > 1000
+    )
+    assert (
+        error_ratio(
+            in32,
+            x.astype(np.float32),
+            w.astype(np.float32),
+            None,
+            2,
+            np.finfo(np.float32).eps,
+            **kw,
+        )
+        <= 1
+    )
 
 
 @pytest.mark.parametrize("nsp", [1, 2])
@@ -431,11 +496,21 @@ def torch_error_ratio(got, x, w, b, nsp, dtype, args, mode):
     """|got - torch| against the sum of both results' bounds
     (2 * 2 * terms * eps * scale, the scale from torch in float64)."""
     want = torch_conv(x, w, b, nsp, *args, mode)
-    scale = torch_conv(np.abs(x).astype(np.float64), np.abs(w).astype(np.float64),
-                       None if b is None else np.abs(b).astype(np.float64), nsp, *args, mode)
+    scale = torch_conv(
+        np.abs(x).astype(np.float64),
+        np.abs(w).astype(np.float64),
+        None if b is None else np.abs(b).astype(np.float64),
+        nsp,
+        *args,
+        mode,
+    )
     terms = w.shape[1] * int(np.prod(w.shape[2:])) + (b is not None)
-    assert got.shape == want.shape and got.dtype == want.dtype, (got.shape, want.shape, got.dtype,
-                                                                 want.dtype)
+    assert got.shape == want.shape and got.dtype == want.dtype, (
+        got.shape,
+        want.shape,
+        got.dtype,
+        want.dtype,
+    )
     bound = 4 * terms * np.finfo(dtype).eps * scale + 1e-300
     return float(np.max(np.abs(got.astype(np.complex128) - want) / bound))
 
@@ -474,6 +549,7 @@ def test_matches_torch_module_padding_modes(rng, dtype, mode, case):
 
 # --- shapes that exercise the SIMD tiles and the special paths ----------------------------------
 
+
 @pytest.mark.parametrize("cin", [1, 3, 64])
 @pytest.mark.parametrize("width", [1, 5, 13, 17, 31, 57])
 @pytest.mark.parametrize("cout", [1, 3, 5, 7, 17, 33])
@@ -490,8 +566,9 @@ def test_tile_edges_exact_vs_torch(rng, cin, width, cout):
             assert_exact(got, torch_conv(x, w, b, 2, 1, p, 1, 1, "zeros"))
         x1 = exact_data(rng, (2, cin, width), dtype)
         w1 = exact_data(rng, (cout, cin, 5), dtype)
-        assert_exact(nn.conv1d(x1, w1, None, padding=2),
-                       torch_conv(x1, w1, None, 1, 1, 2, 1, 1, "zeros"))
+        assert_exact(
+            nn.conv1d(x1, w1, None, padding=2), torch_conv(x1, w1, None, 1, 1, 2, 1, 1, "zeros")
+        )
 
 
 @pytest.mark.parametrize("width", [1, 5, 13, 17, 31])
@@ -518,20 +595,22 @@ def test_depthwise_exact(rng, width, channels, multiplier):
         assert_exact(got, _oracle.conv2d(x, w, b, s, p, 1, channels))
     x1 = exact_data(rng, (2, channels, width), np.float64)
     w1 = exact_data(rng, (channels * multiplier, 1, 3), np.float64)
-    assert_exact(nn.conv1d(x1, w1, None, padding="same", groups=channels),
-                   _oracle.conv1d(x1, w1, None, 1, "same", 1, channels))
+    assert_exact(
+        nn.conv1d(x1, w1, None, padding="same", groups=channels),
+        _oracle.conv1d(x1, w1, None, 1, "same", 1, channels),
+    )
 
 
 MEDIUM_CASES = [
     # input shape, Cout, kernel, stride, padding, dilation, groups
     ((2, 64, 20, 23), 32, (3, 3), 1, 1, 1, 1),
-    ((1, 3, 45, 47), 16, (7, 7), 2, 3, 1, 1),      # the 3-channel first layer
-    ((1, 32, 19, 21), 32, (3, 3), 1, 1, 1, 32),    # depthwise
-    ((1, 16, 15, 18), 48, (3, 3), 1, "same", 1, 16),   # depthwise, multiplier 3
-    ((1, 64, 9, 10), 24, (1, 1), 1, 0, 1, 1),      # 1x1
-    ((2, 24, 13, 17), 40, (3, 3), 2, 1, 1, 4),     # grouped, strided
-    ((1, 20, 16, 16), 20, (3, 3), 1, 2, 2, 1),     # dilated
-    ((2, 16, 300), 24, (5,), 1, 2, 1, 1),          # conv1d
+    ((1, 3, 45, 47), 16, (7, 7), 2, 3, 1, 1),  # the 3-channel first layer
+    ((1, 32, 19, 21), 32, (3, 3), 1, 1, 1, 32),  # depthwise
+    ((1, 16, 15, 18), 48, (3, 3), 1, "same", 1, 16),  # depthwise, multiplier 3
+    ((1, 64, 9, 10), 24, (1, 1), 1, 0, 1, 1),  # 1x1
+    ((2, 24, 13, 17), 40, (3, 3), 2, 1, 1, 4),  # grouped, strided
+    ((1, 20, 16, 16), 20, (3, 3), 1, 2, 2, 1),  # dilated
+    ((2, 16, 300), 24, (5,), 1, 2, 1, 1),  # conv1d
     ((2, 12, 101), 36, (4,), 2, 1, 3, 3),
 ]
 
@@ -560,12 +639,26 @@ def test_other_isas(isa):
     if isa == fastconv.active_isa():
         pytest.skip(f"{isa} is the active ISA: the rest of this file runs on it")
     r = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__, "-k",
-         "tile_edges_exact_vs_oracle or depthwise_exact or random_data_within or hand_computed"
-         " or medium_sizes_vs_torch or hypothesis or inf_and_nan or threads_give"
-         " or edge_geometries or integer_and_bool or layouts_give"],
-        capture_output=True, text=True, timeout=900, cwd=os.path.dirname(__file__),
-        env={**os.environ, "FASTCONV_FORCE_ISA": isa})
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-x",
+            "-p",
+            "no:cacheprovider",
+            __file__,
+            "-k",
+            "tile_edges_exact_vs_oracle or depthwise_exact or random_data_within or hand_computed"
+            " or medium_sizes_vs_torch or hypothesis or inf_and_nan or threads_give"
+            " or edge_geometries or integer_and_bool or layouts_give",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=os.path.dirname(__file__),
+        env={**os.environ, "FASTCONV_FORCE_ISA": isa},
+    )
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
     assert " passed" in r.stdout and "failed" not in r.stdout
 
@@ -596,17 +689,25 @@ def test_inf_and_nan_as_the_oracle(rng, dtype, case):
     b = exact_data(rng, (ws[0],), dtype)
     xf, wf = x.reshape(-1), w.reshape(-1)
     xf[rng.choice(xf.size, 3, replace=False)] = [np.inf, -np.inf, np.nan]
-    wf[0] = np.inf                     # the corner tap: over the padding at the borders
+    wf[0] = np.inf  # the corner tap: over the padding at the borders
     wf[rng.choice(np.arange(1, wf.size), 1)] = -np.inf
-    with np.errstate(invalid="ignore"):            # inf - inf and 0 * inf: NaN, as intended
-        want = oracle(nsp)(x, w, b, kw.get("stride", 1), kw.get("padding", 0),
-                           kw.get("dilation", 1), kw.get("groups", 1),
-                           kw.get("padding_mode", "zeros"))
+    with np.errstate(invalid="ignore"):  # inf - inf and 0 * inf: NaN, as intended
+        want = oracle(nsp)(
+            x,
+            w,
+            b,
+            kw.get("stride", 1),
+            kw.get("padding", 0),
+            kw.get("dilation", 1),
+            kw.get("groups", 1),
+            kw.get("padding_mode", "zeros"),
+        )
     for t in (1, 2):
         got = layer(nsp)(x, w, b, threads=t, **kw)
         assert got.dtype == want.dtype and got.shape == want.shape
-        assert np.array_equal(got, want, equal_nan=True), \
-            (np.argwhere(~((got == want) | (np.isnan(got) & np.isnan(want))))[:5])
+        assert np.array_equal(got, want, equal_nan=True), np.argwhere(
+            ~((got == want) | (np.isnan(got) & np.isnan(want)))
+        )[:5]
 
 
 MEDIUM_MODE_CASES = [
@@ -665,13 +766,20 @@ def torch_problems(draw):
         padding = tuple(draw(st.integers(0, 3)) for _ in range(nsp))
     pairs = _oracle.layer_padding(padding, k, stride, dilation)
     nmax = 300 if nsp == 1 else 40
-    spatial = tuple(draw(st.integers(max(1, d * (kk - 1) + 1 - lo - hi, max(lo, hi) + 1), nmax))
-                    for (lo, hi), kk, d in zip(pairs, k, dilation))
-    return dict(nsp=nsp, shape=(draw(st.integers(1, 3)), cin) + spatial,
-                wshape=(cout, cin // groups) + k,
-                args=(stride, padding, dilation, groups), mode=mode,
-                dtype=draw(st.sampled_from([np.float32, np.float64, np.complex64])),
-                seed=draw(st.integers(0, 2**32 - 1)), threads=draw(st.sampled_from([1, 2, 3])))
+    spatial = tuple(
+        draw(st.integers(max(1, d * (kk - 1) + 1 - lo - hi, max(lo, hi) + 1), nmax))
+        for (lo, hi), kk, d in zip(pairs, k, dilation)
+    )
+    return dict(
+        nsp=nsp,
+        shape=(draw(st.integers(1, 3)), cin) + spatial,
+        wshape=(cout, cin // groups) + k,
+        args=(stride, padding, dilation, groups),
+        mode=mode,
+        dtype=draw(st.sampled_from([np.float32, np.float64, np.complex64])),
+        seed=draw(st.integers(0, 2**32 - 1)),
+        threads=draw(st.sampled_from([1, 2, 3])),
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -731,10 +839,10 @@ def test_layouts_give_the_same_bits(rng, dtype, case):
     b = random_data(rng, (ws[0],), dtype)
     f = layer(nsp)
     want = f(x, w, b, **kw)
-    for name, xv in layouts(x):
+    for _name, xv in layouts(x):
         np.testing.assert_array_equal(xv, x)
         assert_bitwise(f(xv, w, b, **kw), want)
-    for name, wv in layouts(w):
+    for _name, wv in layouts(w):
         assert_bitwise(f(x, wv, b, **kw), want)
     bb = np.zeros(2 * ws[0], dtype)
     bb[::2] = b
@@ -746,11 +854,15 @@ def test_layouts_give_the_same_bits(rng, dtype, case):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("case", LAYOUT_CASES + [
-    (2, (3, 32, 24, 26), (32, 32, 3, 3), dict(padding=1)),
-    (2, (1, 64, 20, 20), (64, 1, 3, 3), dict(padding=1, groups=64)),
-    (1, (4, 32, 500), (32, 32, 5), dict(padding=2)),
-])
+@pytest.mark.parametrize(
+    "case",
+    LAYOUT_CASES
+    + [
+        (2, (3, 32, 24, 26), (32, 32, 3, 3), dict(padding=1)),
+        (2, (1, 64, 20, 20), (64, 1, 3, 3), dict(padding=1, groups=64)),
+        (1, (4, 32, 500), (32, 32, 5), dict(padding=2)),
+    ],
+)
 def test_threads_give_the_same_bits(rng, dtype, case):
     nsp, xs, ws, kw = case
     x = random_data(rng, xs, dtype)
@@ -780,6 +892,7 @@ def test_concurrent_calls_from_python_threads(rng):
     """Calls running at once in several Python threads (the GIL released)
     each give the serial result."""
     from concurrent.futures import ThreadPoolExecutor
+
     problems = []
     for i in range(6):
         x = random_data(rng, (1, 16 + i, 23, 17), np.float64)
@@ -821,9 +934,9 @@ def test_out_argument(rng, nsp):
     with pytest.raises(ValueError, match="out"):
         f(x, w, b, 2, 1, 1, 2, out=np.empty(want.shape[:-1] + (want.shape[-1] + 1,)))
     with pytest.raises(ValueError, match="out"):
-        f(x, w, b, 2, 1, 1, 2, out=np.empty(want.shape[1:]))        # batched result needed
+        f(x, w, b, 2, 1, 1, 2, out=np.empty(want.shape[1:]))  # batched result needed
     with pytest.raises(ValueError, match="out"):
-        f(x, w, b, 2, 1, 1, 2, out=np.empty(want.shape[::-1]).T)    # not C-contiguous
+        f(x, w, b, 2, 1, 1, 2, out=np.empty(want.shape[::-1]).T)  # not C-contiguous
     with pytest.raises(ValueError, match="out"):
         f(x, w, b, 2, 1, 1, 2, out=np.empty(want.shape[:-1] + (2 * want.shape[-1],))[..., ::2])
     ro = np.empty(want.shape)
@@ -834,9 +947,9 @@ def test_out_argument(rng, nsp):
     for which in ("input", "weight", "bias"):
         src = {"input": x, "weight": w, "bias": b}[which]
         buf = np.zeros(src.size + want.size)
-        view = buf[:src.size].reshape(src.shape)
+        view = buf[: src.size].reshape(src.shape)
         view[...] = src
-        out_ov = buf[src.size - 1:src.size - 1 + want.size].reshape(want.shape)
+        out_ov = buf[src.size - 1 : src.size - 1 + want.size].reshape(want.shape)
         args = {"input": (view, w, b), "weight": (x, view, b), "bias": (x, w, view)}[which]
         with pytest.raises(ValueError, match="out"):
             f(*args, 2, 1, 1, 2, out=out_ov)
@@ -844,8 +957,10 @@ def test_out_argument(rng, nsp):
 
 # --- dtypes -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.uint8, np.int16, np.int32, np.int64,
-                                   np.uint16, np.uint32])
+
+@pytest.mark.parametrize(
+    "dtype", [np.bool_, np.int8, np.uint8, np.int16, np.int32, np.int64, np.uint16, np.uint32]
+)
 @pytest.mark.parametrize("nsp", [1, 2])
 def test_integer_and_bool_exact(rng, dtype, nsp):
     """Integers and bool: computed exactly in int64, cast (wrapping) to the
@@ -872,10 +987,16 @@ def test_int64_wraps_around(rng):
 
 # (input, weight, bias) dtypes whose result dtype numpy.result_type gives
 PROMOTION_CASES = [
-    (np.int8, np.float32, None), (np.float32, np.int64, np.float32), (np.uint8, np.int8, np.int8),
-    (np.bool_, np.float64, None), (np.float16, np.float16, np.float16),
-    (np.float16, np.int8, None), (np.int32, np.complex64, None), (np.float32, np.float64, None),
-    (np.uint64, np.int8, None), (np.float16, np.float32, np.float16),
+    (np.int8, np.float32, None),
+    (np.float32, np.int64, np.float32),
+    (np.uint8, np.int8, np.int8),
+    (np.bool_, np.float64, None),
+    (np.float16, np.float16, np.float16),
+    (np.float16, np.int8, None),
+    (np.int32, np.complex64, None),
+    (np.float32, np.float64, None),
+    (np.uint64, np.int8, None),
+    (np.float16, np.float32, np.float16),
 ]
 
 
@@ -901,28 +1022,30 @@ def test_float16_is_computed_in_float32(rng):
     got = nn.conv2d(x, w, padding=1)
     assert got.dtype == np.float16
     exact = _oracle.conv2d(x.astype(np.longdouble), w.astype(np.longdouble), None, 1, 1)
-    scale = _oracle.conv2d(np.abs(x).astype(np.longdouble), np.abs(w).astype(np.longdouble),
-                           None, 1, 1)
-    bound = (np.finfo(np.float16).eps / 2 * np.abs(exact)
-             + 2 * 144 * np.finfo(np.float32).eps * scale).astype(np.float64)
+    scale = _oracle.conv2d(
+        np.abs(x).astype(np.longdouble), np.abs(w).astype(np.longdouble), None, 1, 1
+    )
+    bound = (
+        np.finfo(np.float16).eps / 2 * np.abs(exact) + 2 * 144 * np.finfo(np.float32).eps * scale
+    ).astype(np.float64)
     err = np.abs(got.astype(np.longdouble) - exact).astype(np.float64)
     assert np.all(err <= bound), np.max(err / bound)
 
 
 EDGE_CASES = [
     # nsp, input shape, weight shape, kwargs
-    (1, (1, 2, 2), (3, 2, 5), dict(padding="same")),                 # input shorter than kernel
+    (1, (1, 2, 2), (3, 2, 5), dict(padding="same")),  # input shorter than kernel
     (2, (1, 2, 2, 3), (3, 2, 4, 5), dict(padding="same", padding_mode="replicate")),
-    (2, (1, 2, 3, 3), (3, 2, 3, 3), dict(padding=9)),                 # mostly padding
+    (2, (1, 2, 3, 3), (3, 2, 3, 3), dict(padding=9)),  # mostly padding
     (2, (1, 2, 3, 3), (3, 2, 3, 3), dict(padding=9, padding_mode="replicate")),
-    (2, (1, 2, 3, 3), (3, 2, 3, 3), dict(stride=7, padding=1)),       # stride past the input
+    (2, (1, 2, 3, 3), (3, 2, 3, 3), dict(stride=7, padding=1)),  # stride past the input
     (2, (1, 1, 1, 1), (2, 1, 1, 1), dict(padding=1, padding_mode="circular")),
     (2, (1, 1, 1, 1), (2, 1, 3, 3), dict(padding=1)),
-    (2, (2, 3, 5, 6), (4, 3, 5, 6), dict()),                          # kernel = input: 1x1 out
+    (2, (2, 3, 5, 6), (4, 3, 5, 6), dict()),  # kernel = input: 1x1 out
     (2, (1, 2, 1, 9), (3, 2, 1, 3), dict(padding=(0, 1), padding_mode="reflect")),
     (2, (1, 2, 9, 1), (3, 2, 3, 1), dict(padding=(1, 0), padding_mode="reflect")),
-    (1, (3, 1), (2, 3, 1), dict()),                                  # unbatched, L = 1
-    (2, (1, 300, 2, 3), (1, 300, 1, 1), dict()),                      # long reduction, Cout 1
+    (1, (3, 1), (2, 3, 1), dict()),  # unbatched, L = 1
+    (2, (1, 300, 2, 3), (1, 300, 1, 1), dict()),  # long reduction, Cout 1
 ]
 
 
@@ -932,12 +1055,18 @@ def test_edge_geometries(rng, case):
     x = exact_data(rng, xs, np.float64)
     w = exact_data(rng, ws, np.float64)
     b = exact_data(rng, (ws[0],), np.float64)
-    args = (kw.get("stride", 1), kw.get("padding", 0), kw.get("dilation", 1), kw.get("groups", 1),
-            kw.get("padding_mode", "zeros"))
+    args = (
+        kw.get("stride", 1),
+        kw.get("padding", 0),
+        kw.get("dilation", 1),
+        kw.get("groups", 1),
+        kw.get("padding_mode", "zeros"),
+    )
     want = oracle(nsp)(x, w, b, *args)
     for dtype in (np.float32, np.float64):
-        assert_exact(layer(nsp)(x.astype(dtype), w.astype(dtype), b.astype(dtype), **kw),
-                     want.astype(dtype))
+        assert_exact(
+            layer(nsp)(x.astype(dtype), w.astype(dtype), b.astype(dtype), **kw), want.astype(dtype)
+        )
 
 
 @pytest.mark.parametrize("nsp", [1, 2])
@@ -951,6 +1080,7 @@ def test_empty_batch(rng, nsp):
 
 
 # --- hypothesis ----------------------------------------------------------------------------------
+
 
 @st.composite
 def layer_problems(draw):
@@ -986,11 +1116,16 @@ def layer_problems(draw):
         spatial.append(draw(st.integers(need, nmax)))
     batch = draw(st.sampled_from([None, 1, 2]))
     shape = ((groups * cg,) if batch is None else (batch, groups * cg)) + tuple(spatial)
-    return dict(nsp=nsp, shape=shape, wshape=(groups * per_group, cg) + k,
-                kw=conv_args(padding, stride, dilation, groups, mode),
-                bias=draw(st.booleans()),
-                dtype=draw(st.sampled_from([np.float32, np.float64, np.complex128])),
-                layout=draw(st.sampled_from(range(6))), seed=draw(st.integers(0, 2**32 - 1)))
+    return dict(
+        nsp=nsp,
+        shape=shape,
+        wshape=(groups * per_group, cg) + k,
+        kw=conv_args(padding, stride, dilation, groups, mode),
+        bias=draw(st.booleans()),
+        dtype=draw(st.sampled_from([np.float32, np.float64, np.complex128])),
+        layout=draw(st.sampled_from(range(6))),
+        seed=draw(st.integers(0, 2**32 - 1)),
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -1013,23 +1148,36 @@ def test_hypothesis_against_the_oracle(problem):
 
 # --- bad input ----------------------------------------------------------------------------------
 
+
 def _bad_cases():
     x2 = np.zeros((1, 4, 6, 6))
     w2 = np.zeros((6, 4, 3, 3))
     x1 = np.zeros((1, 4, 6))
     w1 = np.zeros((6, 4, 3))
-    f2 = lambda *a, **k: nn.conv2d(*a, **k)          # noqa: E731
-    f1 = lambda *a, **k: nn.conv1d(*a, **k)          # noqa: E731
+    f2 = lambda *a, **k: nn.conv2d(*a, **k)  # noqa: E731
+    f1 = lambda *a, **k: nn.conv1d(*a, **k)  # noqa: E731
     V, T = ValueError, TypeError
     return [
         # (id, exception, match, function, args, kwargs)
         ("channel mismatch", V, "weight|input", f2, (x2, np.zeros((6, 3, 3, 3))), {}),
         ("channel mismatch 1d", V, "weight|input", f1, (x1, np.zeros((6, 5, 3))), {}),
         ("groups channels", V, "weight|input", f2, (x2, w2), dict(groups=2)),
-        ("groups not dividing Cin", V, "groups", f2, (np.zeros((1, 5, 6, 6)), np.zeros((6, 1, 3, 3))),
-         dict(groups=3)),
-        ("groups not dividing Cout", V, "groups|weight", f2, (x2, np.zeros((5, 2, 3, 3))),
-         dict(groups=2)),
+        (
+            "groups not dividing Cin",
+            V,
+            "groups",
+            f2,
+            (np.zeros((1, 5, 6, 6)), np.zeros((6, 1, 3, 3))),
+            dict(groups=3),
+        ),
+        (
+            "groups not dividing Cout",
+            V,
+            "groups|weight",
+            f2,
+            (x2, np.zeros((5, 2, 3, 3))),
+            dict(groups=2),
+        ),
         ("groups 0", V, "groups", f2, (x2, w2), dict(groups=0)),
         ("groups float", T, "groups", f2, (x2, w2), dict(groups=1.5)),
         ("weight 3-d for conv2d", V, "weight", f2, (x2, np.zeros((6, 4, 3))), {}),
@@ -1048,28 +1196,90 @@ def _bad_cases():
         ("padding tuple negative", V, "padding", f2, (x2, w2), dict(padding=(1, -1))),
         ("padding 1d negative", V, "padding", f1, (x1, w1), dict(padding=-2)),
         ("same with stride", V, "padding|stride", f2, (x2, w2), dict(padding="same", stride=2)),
-        ("same with stride tuple", V, "padding|stride", f2, (x2, w2),
-         dict(padding="same", stride=(1, 2))),
+        (
+            "same with stride tuple",
+            V,
+            "padding|stride",
+            f2,
+            (x2, w2),
+            dict(padding="same", stride=(1, 2)),
+        ),
         ("same with stride 1d", V, "padding|stride", f1, (x1, w1), dict(padding="same", stride=3)),
         ("unknown padding string", V, "padding", f2, (x2, w2), dict(padding="full")),
         ("unknown padding string 1d", V, "padding", f1, (x1, w1), dict(padding="SAME")),
-        ("unknown padding_mode", V, "padding_mode", f2, (x2, w2),
-         dict(padding=1, padding_mode="symmetric")),
-        ("padding_mode not a string", (V, T), "padding_mode", f1, (x1, w1),
-         dict(padding=1, padding_mode=None)),
+        (
+            "unknown padding_mode",
+            V,
+            "padding_mode",
+            f2,
+            (x2, w2),
+            dict(padding=1, padding_mode="symmetric"),
+        ),
+        (
+            "padding_mode not a string",
+            (V, T),
+            "padding_mode",
+            f1,
+            (x1, w1),
+            dict(padding=1, padding_mode=None),
+        ),
         ("reflect too large", V, "padding", f2, (x2, w2), dict(padding=6, padding_mode="reflect")),
-        ("reflect too large one axis", V, "padding", f2, (np.zeros((1, 4, 3, 9)), w2),
-         dict(padding=(3, 1), padding_mode="reflect")),
-        ("reflect too large 1d", V, "padding", f1, (x1, w1), dict(padding=6, padding_mode="reflect")),
-        ("circular too large", V, "padding", f2, (x2, w2), dict(padding=7, padding_mode="circular")),
-        ("circular too large 1d", V, "padding", f1, (x1, w1),
-         dict(padding=7, padding_mode="circular")),
-        ("kernel larger than input", V, "kernel|weight|input", f2, (np.zeros((1, 4, 2, 6)), w2), {}),
-        ("dilated kernel larger", V, "kernel|weight|input|dilation", f1, (x1, w1),
-         dict(dilation=3)),
-        ("kernel larger than padded", V, "kernel|weight|input", f1, (np.zeros((1, 4, 1)),
-                                                                     np.zeros((6, 4, 4))),
-         dict(padding=1)),
+        (
+            "reflect too large one axis",
+            V,
+            "padding",
+            f2,
+            (np.zeros((1, 4, 3, 9)), w2),
+            dict(padding=(3, 1), padding_mode="reflect"),
+        ),
+        (
+            "reflect too large 1d",
+            V,
+            "padding",
+            f1,
+            (x1, w1),
+            dict(padding=6, padding_mode="reflect"),
+        ),
+        (
+            "circular too large",
+            V,
+            "padding",
+            f2,
+            (x2, w2),
+            dict(padding=7, padding_mode="circular"),
+        ),
+        (
+            "circular too large 1d",
+            V,
+            "padding",
+            f1,
+            (x1, w1),
+            dict(padding=7, padding_mode="circular"),
+        ),
+        (
+            "kernel larger than input",
+            V,
+            "kernel|weight|input",
+            f2,
+            (np.zeros((1, 4, 2, 6)), w2),
+            {},
+        ),
+        (
+            "dilated kernel larger",
+            V,
+            "kernel|weight|input|dilation",
+            f1,
+            (x1, w1),
+            dict(dilation=3),
+        ),
+        (
+            "kernel larger than padded",
+            V,
+            "kernel|weight|input",
+            f1,
+            (np.zeros((1, 4, 1)), np.zeros((6, 4, 4))),
+            dict(padding=1),
+        ),
         ("bias wrong length", V, "bias", f2, (x2, w2, np.zeros(5)), {}),
         ("bias 2-d", V, "bias", f2, (x2, w2, np.zeros((6, 1))), {}),
         ("bias scalar", V, "bias", f1, (x1, w1, np.float64(1.0)), {}),
@@ -1080,12 +1290,30 @@ def _bad_cases():
         ("string weight", T, "weight", f1, (x1, np.full((6, 4, 3), "a")), {}),
         ("bytes weight", T, "weight", f2, (x2, np.zeros((6, 4, 3, 3), "S1")), {}),
         ("datetime input", T, "input", f1, (np.zeros((1, 4, 6), "datetime64[s]"), w1), {}),
-        ("overflowing padding", V, "padding|overflow|size", f2,
-         (np.zeros((1, 4, 1, 1)), np.zeros((6, 4, 1, 1))), dict(padding=2**62)),
-        ("overflowing result size", V, "padding|overflow|size", f2,
-         (np.zeros((1, 4, 1, 1)), np.zeros((6, 4, 1, 1))), dict(padding=(2**31, 2**31))),
-        ("overflowing dilation", V, "dilation|overflow|size|kernel", f1, (x1, w1),
-         dict(dilation=2**62, padding=2**62)),
+        (
+            "overflowing padding",
+            V,
+            "padding|overflow|size",
+            f2,
+            (np.zeros((1, 4, 1, 1)), np.zeros((6, 4, 1, 1))),
+            dict(padding=2**62),
+        ),
+        (
+            "overflowing result size",
+            V,
+            "padding|overflow|size",
+            f2,
+            (np.zeros((1, 4, 1, 1)), np.zeros((6, 4, 1, 1))),
+            dict(padding=(2**31, 2**31)),
+        ),
+        (
+            "overflowing dilation",
+            V,
+            "dilation|overflow|size|kernel",
+            f1,
+            (x1, w1),
+            dict(dilation=2**62, padding=2**62),
+        ),
         ("groups bool", T, "groups", f2, (x2, w2), dict(groups=True)),
         ("groups tuple", T, "groups", f2, (x2, w2), dict(groups=(1,))),
         ("padding bool", T, "padding", f2, (x2, w2), dict(padding=True)),
@@ -1110,8 +1338,10 @@ def test_bad_input_names_the_argument(case):
         f(*args, **kwargs)
 
 
-@pytest.mark.parametrize("mode,padding,n", [("reflect", 5, 5), ("reflect", 2, 2),
-                                            ("circular", 6, 5), ("circular", (3, 1), 2)])
+@pytest.mark.parametrize(
+    "mode,padding,n",
+    [("reflect", 5, 5), ("reflect", 2, 2), ("circular", 6, 5), ("circular", (3, 1), 2)],
+)
 def test_padding_limits_match_torch(mode, padding, n):
     """The limits are torch's: reflect needs padding < size, circular <=
     size; one inside each limit works (and equals the oracle)."""
@@ -1120,5 +1350,7 @@ def test_padding_limits_match_torch(mode, padding, n):
     with pytest.raises(ValueError, match="padding"):
         nn.conv2d(x, w, padding=padding, padding_mode=mode)
     inside = n - 1 if mode == "reflect" else n
-    assert_exact(nn.conv2d(x, w, padding=inside, padding_mode=mode),
-                   _oracle.conv2d(x, w, None, 1, inside, 1, 1, mode))
+    assert_exact(
+        nn.conv2d(x, w, padding=inside, padding_mode=mode),
+        _oracle.conv2d(x, w, None, 1, inside, 1, 1, mode),
+    )

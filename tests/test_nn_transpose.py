@@ -15,25 +15,33 @@ The comparisons of tests/test_nn_conv.py (whose helpers are reused):
 
 plus the adjoint identity <conv2d(x, w), y> == <x, conv_transpose2d(y, w)>.
 """
+
 import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from conftest import isa_params
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from test_nn_conv import (
+    PROMOTION_CASES,
+    assert_bitwise,
+    assert_exact,
+    exact_data,
+    layouts,
+    random_data,
+)
 
 import fastconv
-from conftest import isa_params
 from fastconv import _oracle, nn
-from test_nn_conv import (PROMOTION_CASES, assert_bitwise, assert_exact, exact_data, layouts,
-                          random_data)
 
 FLOATS = [np.float32, np.float64, np.complex64, np.complex128]
 
 
 # --- helpers -------------------------------------------------------------------------------
+
 
 def layer(nsp):
     return nn.conv_transpose1d if nsp == 1 else nn.conv_transpose2d
@@ -44,26 +52,43 @@ def oracle(nsp):
 
 
 def targs(stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    return dict(stride=stride, padding=padding, output_padding=output_padding, groups=groups,
-                dilation=dilation)
+    return dict(
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        groups=groups,
+        dilation=dilation,
+    )
 
 
 def call(nsp, x, w, b, kw, **extra):
     """The layer with torch's positional argument order."""
-    return layer(nsp)(x, w, b, kw["stride"], kw["padding"], kw["output_padding"], kw["groups"],
-                      kw["dilation"], **extra)
+    return layer(nsp)(
+        x,
+        w,
+        b,
+        kw["stride"],
+        kw["padding"],
+        kw["output_padding"],
+        kw["groups"],
+        kw["dilation"],
+        **extra,
+    )
 
 
 def call_oracle(nsp, x, w, b, kw):
-    return oracle(nsp)(x, w, b, kw["stride"], kw["padding"], kw["output_padding"], kw["groups"],
-                       kw["dilation"])
+    return oracle(nsp)(
+        x, w, b, kw["stride"], kw["padding"], kw["output_padding"], kw["groups"], kw["dilation"]
+    )
 
 
 def random_tlayer(rng, in_shape, cout, groups, k, dtype):
     """Random input of `in_shape`, weight (C, cout/groups, *k) and bias (cout,)."""
-    return (random_data(rng, in_shape, dtype),
-            random_data(rng, (in_shape[1], cout // groups) + k, dtype),
-            random_data(rng, (cout,), dtype))
+    return (
+        random_data(rng, in_shape, dtype),
+        random_data(rng, (in_shape[1], cout // groups) + k, dtype),
+        random_data(rng, (cout,), dtype),
+    )
 
 
 def terms_of(w, groups, b):
@@ -76,10 +101,16 @@ def error_ratio(got, x, w, b, nsp, eps, kw):
     x, w = np.asarray(x), np.asarray(w)
     cplx = any(np.iscomplexobj(a) for a in (x, w, b) if a is not None)
     wide = np.clongdouble if cplx else np.longdouble
-    exact = call_oracle(nsp, x.astype(wide), w.astype(wide),
-                        None if b is None else np.asarray(b).astype(wide), kw)
-    scale = call_oracle(nsp, np.abs(x).astype(np.longdouble), np.abs(w).astype(np.longdouble),
-                        None if b is None else np.abs(np.asarray(b)).astype(np.longdouble), kw)
+    exact = call_oracle(
+        nsp, x.astype(wide), w.astype(wide), None if b is None else np.asarray(b).astype(wide), kw
+    )
+    scale = call_oracle(
+        nsp,
+        np.abs(x).astype(np.longdouble),
+        np.abs(w).astype(np.longdouble),
+        None if b is None else np.abs(np.asarray(b)).astype(np.longdouble),
+        kw,
+    )
     assert got.shape == exact.shape, (got.shape, exact.shape)
     bound = 2 * terms_of(w, kw["groups"], b) * eps * scale.astype(np.float64) + 1e-300
     err = np.abs(got.astype(wide) - exact).astype(np.float64)
@@ -97,21 +128,35 @@ def torch_ct(x, w, b, nsp, kw):
     torch = pytest.importorskip("torch")
     f = torch.nn.functional.conv_transpose1d if nsp == 1 else torch.nn.functional.conv_transpose2d
     with torch.no_grad():
-        return f(torch.from_numpy(np.ascontiguousarray(x)),
-                 torch.from_numpy(np.ascontiguousarray(w)),
-                 None if b is None else torch.from_numpy(np.ascontiguousarray(b)),
-                 kw["stride"], kw["padding"], kw["output_padding"], kw["groups"],
-                 kw["dilation"]).numpy()
+        return f(
+            torch.from_numpy(np.ascontiguousarray(x)),
+            torch.from_numpy(np.ascontiguousarray(w)),
+            None if b is None else torch.from_numpy(np.ascontiguousarray(b)),
+            kw["stride"],
+            kw["padding"],
+            kw["output_padding"],
+            kw["groups"],
+            kw["dilation"],
+        ).numpy()
 
 
 def torch_error_ratio(got, x, w, b, nsp, dtype, kw):
     """|got - torch| against the sum of both results' bounds (the scale
     from torch in float64)."""
     want = torch_ct(x, w, b, nsp, kw)
-    scale = torch_ct(np.abs(x).astype(np.float64), np.abs(w).astype(np.float64),
-                     None if b is None else np.abs(b).astype(np.float64), nsp, kw)
-    assert got.shape == want.shape and got.dtype == want.dtype, (got.shape, want.shape,
-                                                                 got.dtype, want.dtype)
+    scale = torch_ct(
+        np.abs(x).astype(np.float64),
+        np.abs(w).astype(np.float64),
+        None if b is None else np.abs(b).astype(np.float64),
+        nsp,
+        kw,
+    )
+    assert got.shape == want.shape and got.dtype == want.dtype, (
+        got.shape,
+        want.shape,
+        got.dtype,
+        want.dtype,
+    )
     bound = 4 * terms_of(w, kw["groups"], b) * np.finfo(dtype).eps * scale + 1e-300
     return float(np.max(np.abs(got.astype(np.complex128) - want) / bound))
 
@@ -126,8 +171,10 @@ def output_size(n, k, s, p, op, d):
 
 # --- the oracle itself ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("ct1d", [_oracle.conv_transpose1d, nn.conv_transpose1d],
-                         ids=["oracle", "fastconv"])
+
+@pytest.mark.parametrize(
+    "ct1d", [_oracle.conv_transpose1d, nn.conv_transpose1d], ids=["oracle", "fastconv"]
+)
 def test_hand_computed_1d(ct1d):
     x = np.array([[[1.0, 2.0]]])
     w = np.array([[[1.0, 10.0, 100.0]]])
@@ -136,15 +183,17 @@ def test_hand_computed_1d(ct1d):
     # padding 1 crops one element from each end
     np.testing.assert_array_equal(ct1d(x, w, stride=2, padding=1), [[[10, 102, 20]]])
     # output_padding 1 adds one (unreached: the bias) at the end
-    np.testing.assert_array_equal(ct1d(x, w, np.array([0.5]), 2, 0, 1),
-                                  [[[1.5, 10.5, 102.5, 20.5, 200.5, 0.5]]])
+    np.testing.assert_array_equal(
+        ct1d(x, w, np.array([0.5]), 2, 0, 1), [[[1.5, 10.5, 102.5, 20.5, 200.5, 0.5]]]
+    )
     # stride 1: plain full convolution 1 12 120 200
     np.testing.assert_array_equal(ct1d(x, w), [[[1, 12, 120, 200]]])
     # dilation 2, stride 1: taps at 0, 2, 4 -> interleaved
     np.testing.assert_array_equal(ct1d(x, w, dilation=2), [[[1, 2, 10, 20, 100, 200]]])
     # kernel shorter than the stride: phases no tap reaches are the bias
-    np.testing.assert_array_equal(ct1d(x, np.array([[[3.0]]]), np.array([5.0]), stride=3),
-                                  [[[8, 5, 5, 11]]])
+    np.testing.assert_array_equal(
+        ct1d(x, np.array([[[3.0]]]), np.array([5.0]), stride=3), [[[8, 5, 5, 11]]]
+    )
     # complex weights are not conjugated
     np.testing.assert_array_equal(ct1d(x, w * 1j, stride=2), [[[1j, 10j, 102j, 20j, 200j]]])
     # unbatched
@@ -154,9 +203,11 @@ def test_hand_computed_1d(ct1d):
 @pytest.mark.parametrize("ct", [_oracle.conv_transpose_layer, None], ids=["oracle", "fastconv"])
 def test_hand_computed_groups_and_2d(ct):
     if ct is None:
+
         def ct(x, w, b=None, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
             f = nn.conv_transpose1d if x.ndim == 3 else nn.conv_transpose2d
             return f(x, w, b, stride, padding, output_padding, groups, dilation)
+
     # groups=2, C=2, Cout/groups=2: outputs 0,1 from input 0, outputs 2,3 from input 1
     x = np.array([[[1.0, 2.0], [10.0, 20.0]]])
     w = np.array([[[1.0], [2.0]], [[3.0], [4.0]]])
@@ -165,11 +216,14 @@ def test_hand_computed_groups_and_2d(ct):
     np.testing.assert_array_equal(ct(x, w), [[[31, 62], [42, 84]]])
     # 2-D: a 2x2 block of ones at stride 2 repeats every pixel (nearest upsampling)
     img = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
-    np.testing.assert_array_equal(ct(img, np.ones((1, 1, 2, 2)), None, 2)[0, 0],
-                                  [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]])
+    np.testing.assert_array_equal(
+        ct(img, np.ones((1, 1, 2, 2)), None, 2)[0, 0],
+        [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]],
+    )
     # stride (1, 2), 1x2 kernel [1, 10]: rows kept, columns interleaved
-    np.testing.assert_array_equal(ct(img, np.array([[[[1.0, 10.0]]]]), None, (1, 2))[0, 0],
-                                  [[1, 10, 2, 20], [3, 30, 4, 40]])
+    np.testing.assert_array_equal(
+        ct(img, np.array([[[[1.0, 10.0]]]]), None, (1, 2))[0, 0], [[1, 10, 2, 20], [3, 30, 4, 40]]
+    )
     # 3x3 ones at stride 1, padding 1: each output sums the 3x3 input window ('same')
     got = ct(img, np.ones((1, 1, 3, 3)), None, 1, 1)
     np.testing.assert_array_equal(got[0, 0], [[10, 10], [10, 10]])
@@ -178,13 +232,17 @@ def test_hand_computed_groups_and_2d(ct):
 def test_oracle_shape_rule():
     shape = _oracle.conv_transpose_layer_shape
     assert shape((2, 4, 5), (4, 3, 3), 2, 1, 1, 1, 1) == (2, 3, 10)
-    assert shape((1, 6, 5, 7), (6, 2, 3, 4), (2, 3), (1, 0), (1, 2), (1, 2), 3) == \
-        (1, 6, 4 * 2 - 2 + 2 + 1 + 1, 6 * 3 + 2 * 3 + 2 + 1)
+    assert shape((1, 6, 5, 7), (6, 2, 3, 4), (2, 3), (1, 0), (1, 2), (1, 2), 3) == (
+        1,
+        6,
+        4 * 2 - 2 + 2 + 1 + 1,
+        6 * 3 + 2 * 3 + 2 + 1,
+    )
     with pytest.raises(ValueError, match="output_padding"):
         shape((1, 1, 3), (1, 1, 3), 2, 0, 2, 1, 1)
-    assert shape((1, 1, 3), (1, 1, 3), 1, 0, 1, 2, 1) == (1, 1, 8)   # < dilation is enough
+    assert shape((1, 1, 3), (1, 1, 3), 1, 0, 1, 2, 1) == (1, 1, 8)  # < dilation is enough
     with pytest.raises(ValueError, match="padding"):
-        shape((1, 1, 1), (1, 1, 2), 1, 1, 0, 1, 1)                    # size 0
+        shape((1, 1, 1), (1, 1, 2), 1, 1, 0, 1, 1)  # size 0
     with pytest.raises(ValueError, match="groups"):
         shape((1, 4, 3), (4, 1, 3), 1, 0, 0, 1, 3)
     with pytest.raises(ValueError, match="weight"):
@@ -193,12 +251,18 @@ def test_oracle_shape_rule():
 
 ORACLE_TORCH_CASES = [
     # nsp, (C, Cout, groups), kernel, stride, padding, output_padding, dilation
-    (1, (3, 2, 1), (3,), 1, 1, 0, 1), (1, (4, 6, 2), (4,), 2, 1, 1, 1),
-    (1, (3, 3, 3), (2,), 3, 0, 2, 2), (1, (2, 6, 2), (3,), 2, 2, 0, 3),
-    (1, (2, 2, 1), (1,), 4, 0, 3, 1), (1, (2, 4, 2), (2,), 4, 1, 1, 2),
-    (2, (3, 2, 1), (3, 3), 1, 1, 0, 1), (2, (4, 6, 2), (2, 3), (2, 1), (1, 2), (1, 0), (1, 2)),
-    (2, (3, 3, 3), (2, 2), 2, 0, 1, 1), (2, (2, 6, 2), (3, 2), (3, 2), (2, 1), (1, 1), (2, 3)),
-    (2, (1, 3, 1), (1, 1), 2, 0, (1, 0), 1), (2, (2, 2, 2), (2, 2), 4, (1, 0), 3, 2),
+    (1, (3, 2, 1), (3,), 1, 1, 0, 1),
+    (1, (4, 6, 2), (4,), 2, 1, 1, 1),
+    (1, (3, 3, 3), (2,), 3, 0, 2, 2),
+    (1, (2, 6, 2), (3,), 2, 2, 0, 3),
+    (1, (2, 2, 1), (1,), 4, 0, 3, 1),
+    (1, (2, 4, 2), (2,), 4, 1, 1, 2),
+    (2, (3, 2, 1), (3, 3), 1, 1, 0, 1),
+    (2, (4, 6, 2), (2, 3), (2, 1), (1, 2), (1, 0), (1, 2)),
+    (2, (3, 3, 3), (2, 2), 2, 0, 1, 1),
+    (2, (2, 6, 2), (3, 2), (3, 2), (2, 1), (1, 1), (2, 3)),
+    (2, (1, 3, 1), (1, 1), 2, 0, (1, 0), 1),
+    (2, (2, 2, 2), (2, 2), 4, (1, 0), 3, 2),
 ]
 
 
@@ -235,8 +299,9 @@ def test_oracle_integer_wraparound():
     np.testing.assert_array_equal(got, np.array([[[10000, 20000, 10000]]]).astype(np.int8))
     x = np.full((1, 1, 2), 2**62, np.int64)
     w = np.full((1, 1, 2), 3, np.int64)
-    np.testing.assert_array_equal(_oracle.conv_transpose1d(x, w)[0, 0, 1],
-                                  (6 * 2**62 + 2**63) % 2**64 - 2**63)
+    np.testing.assert_array_equal(
+        _oracle.conv_transpose1d(x, w)[0, 0, 1], (6 * 2**62 + 2**63) % 2**64 - 2**63
+    )
 
 
 def test_oracle_float16_accumulates_in_float32():
@@ -260,7 +325,7 @@ def test_oracle_is_no_zero_insertion():
 
 # --- every option combination, exact data ----------------------------------------------------
 
-GROUPINGS = [(3, 2, 1), (4, 6, 2), (3, 3, 3), (2, 6, 2)]   # (C, Cout, groups): plain, grouped,
+GROUPINGS = [(3, 2, 1), (4, 6, 2), (3, 3, 3), (2, 6, 2)]  # (C, Cout, groups): plain, grouped,
 # depthwise, depthwise with multiplier 3
 KERNELS = {1: [(3,), (2,)], 2: [(3, 3), (1, 2)]}
 SPATIAL = {1: (5,), 2: (3, 4)}
@@ -306,8 +371,9 @@ def test_every_option_exact(rng, nsp, kernel, stride, dilation, op, padding, gro
 
 
 @pytest.mark.parametrize("nsp", [1, 2])
-@pytest.mark.parametrize("k,stride,dilation", [(1, 2, 1), (2, 3, 1), (2, 4, 2), (1, 3, 2),
-                                               (3, 4, 2), (2, 6, 3)])
+@pytest.mark.parametrize(
+    "k,stride,dilation", [(1, 2, 1), (2, 3, 1), (2, 4, 2), (1, 3, 2), (3, 4, 2), (2, 6, 3)]
+)
 def test_unreached_phases_are_the_bias(rng, nsp, k, stride, dilation):
     """Output positions o with (o + padding) mod gcd-pattern no tap reaches
     (k*d < stride or gcd(d, s) > 1) hold the bias exactly; the others the
@@ -323,8 +389,9 @@ def test_unreached_phases_are_the_bias(rng, nsp, k, stride, dilation):
     unreached = [o for o in range(last) if o not in reached]
     assert unreached
     for o in unreached:
-        np.testing.assert_array_equal(got[..., o], np.broadcast_to(
-            b.reshape((1, 4) + (1,) * (nsp - 1)), got[..., o].shape))
+        np.testing.assert_array_equal(
+            got[..., o], np.broadcast_to(b.reshape((1, 4) + (1,) * (nsp - 1)), got[..., o].shape)
+        )
 
 
 # --- random data within the error bound ------------------------------------------------------
@@ -364,8 +431,12 @@ def test_float64_bound_rejects_float32_arithmetic(rng):
     kw = targs(2, 1, 1, 1, 1)
     in32 = call_oracle(2, x.astype(np.float32), w.astype(np.float32), None, kw)
     assert error_ratio(in32.astype(np.float64), x, w, None, 2, np.finfo(np.float64).eps, kw) > 1000
-    assert error_ratio(in32, x.astype(np.float32), w.astype(np.float32), None, 2,
-                       np.finfo(np.float32).eps, kw) <= 1
+    assert (
+        error_ratio(
+            in32, x.astype(np.float32), w.astype(np.float32), None, 2, np.finfo(np.float32).eps, kw
+        )
+        <= 1
+    )
     # and the library's float64 result passes the float64 bound
     assert_close_to_oracle(call(2, x, w, None, kw), x, w, None, 2, np.float64, kw)
 
@@ -456,8 +527,17 @@ def test_matches_torch_module_with_output_size(rng, dtype, case):
     nsp, (cin, cout, groups), k, stride, padding, dilation, spatial, osize = case
     x, w, b = random_tlayer(rng, (2, cin) + spatial, cout, groups, k, dtype)
     cls = torch.nn.ConvTranspose1d if nsp == 1 else torch.nn.ConvTranspose2d
-    mod = cls(cin, cout, k, stride=stride, padding=padding, groups=groups, bias=True,
-              dilation=dilation, dtype=torch.from_numpy(w).dtype)
+    mod = cls(
+        cin,
+        cout,
+        k,
+        stride=stride,
+        padding=padding,
+        groups=groups,
+        bias=True,
+        dilation=dilation,
+        dtype=torch.from_numpy(w).dtype,
+    )
     with torch.no_grad():
         mod.weight.copy_(torch.from_numpy(w))
         mod.bias.copy_(torch.from_numpy(b))
@@ -472,24 +552,26 @@ def test_matches_torch_module_with_output_size(rng, dtype, case):
     assert torch_error_ratio(got, x, w, b, nsp, dtype, kw) <= 1
     got0 = layer(nsp)(x, w, b, stride, padding, 0, groups, dilation)
     assert_bitwise(want0, torch_ct(x, w, b, nsp, targs(stride, padding, 0, groups, dilation)))
-    assert torch_error_ratio(got0, x, w, b, nsp, dtype,
-                             targs(stride, padding, 0, groups, dilation)) <= 1
+    assert (
+        torch_error_ratio(got0, x, w, b, nsp, dtype, targs(stride, padding, 0, groups, dilation))
+        <= 1
+    )
 
 
 MEDIUM_CASES = [
     # input shape, Cout, kernel, stride, padding, output_padding, dilation, groups
-    ((2, 64, 16, 16), 32, (4, 4), 2, 1, 0, 1, 1),        # DCGAN-style upsampling
-    ((1, 21, 16, 16), 21, (64, 64), 32, 16, 0, 1, 1),    # FCN-32s upsampling
-    ((1, 21, 16, 16), 21, (4, 4), 2, 1, 0, 1, 21),       # depthwise (bilinear-style)
-    ((1, 16, 9, 11), 48, (3, 3), 2, 1, 1, 1, 16),        # depthwise, multiplier 3
-    ((2, 24, 10, 12), 37, (3, 3), 2, 1, 1, 1, 1),        # Cout 37: channel-block tails
+    ((2, 64, 16, 16), 32, (4, 4), 2, 1, 0, 1, 1),  # DCGAN-style upsampling
+    ((1, 21, 16, 16), 21, (64, 64), 32, 16, 0, 1, 1),  # FCN-32s upsampling
+    ((1, 21, 16, 16), 21, (4, 4), 2, 1, 0, 1, 21),  # depthwise (bilinear-style)
+    ((1, 16, 9, 11), 48, (3, 3), 2, 1, 1, 1, 16),  # depthwise, multiplier 3
+    ((2, 24, 10, 12), 37, (3, 3), 2, 1, 1, 1, 1),  # Cout 37: channel-block tails
     ((1, 12, 8, 9), 19, (5, 3), (2, 3), (2, 1), (1, 2), (1, 2), 1),
-    ((1, 20, 12, 12), 20, (3, 3), 1, 2, 1, 2, 4),        # dilated, grouped
-    ((1, 8, 3, 300), 13, (2, 3), (1, 2), 0, (0, 1), 1, 1),   # > 512 output columns
-    ((1, 4, 2, 140), 5, (3, 8), (2, 4), 1, (1, 3), (1, 2), 1),   # wide: 4*139 + 15 columns
-    ((2, 16, 300), 24, (5,), 2, 2, 1, 1, 1),             # conv_transpose1d
+    ((1, 20, 12, 12), 20, (3, 3), 1, 2, 1, 2, 4),  # dilated, grouped
+    ((1, 8, 3, 300), 13, (2, 3), (1, 2), 0, (0, 1), 1, 1),  # > 512 output columns
+    ((1, 4, 2, 140), 5, (3, 8), (2, 4), 1, (1, 3), (1, 2), 1),  # wide: 4*139 + 15 columns
+    ((2, 16, 300), 24, (5,), 2, 2, 1, 1, 1),  # conv_transpose1d
     ((2, 12, 101), 36, (4,), 3, 1, 2, 3, 3),
-    ((1, 33, 200), 17, (8,), 4, 2, 0, 1, 1),             # 1-D, wide (> 512 outputs)
+    ((1, 33, 200), 17, (8,), 4, 2, 0, 1, 1),  # 1-D, wide (> 512 outputs)
 ]
 
 
@@ -506,8 +588,11 @@ def test_medium_sizes_vs_torch(rng, dtype, case):
 
 
 @pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
-@pytest.mark.parametrize("case", MEDIUM_CASES[:1] + MEDIUM_CASES[2:6] + MEDIUM_CASES[9:11],
-                         ids=lambda c: str(c[0]) + f"->{c[1]}")
+@pytest.mark.parametrize(
+    "case",
+    MEDIUM_CASES[:1] + MEDIUM_CASES[2:6] + MEDIUM_CASES[9:11],
+    ids=lambda c: str(c[0]) + f"->{c[1]}",
+)
 def test_medium_complex_vs_torch(rng, dtype, case):
     pytest.importorskip("torch")
     shape, cout, k, stride, padding, op, dilation, groups = case
@@ -576,22 +661,33 @@ def test_adjoint_of_conv(rng, dtype, case):
     y = conv(x, w, None, stride, padding, dilation, groups)
     y = random_data(rng, y.shape, dtype)
     s, p, d = per_axis(stride, nsp), per_axis(padding, nsp), per_axis(dilation, nsp)
-    op = tuple((n + 2 * p[a] - d[a] * (ws[2 + a] - 1) - 1) % s[a]
-               for a, n in enumerate(xs[2:]))
+    op = tuple((n + 2 * p[a] - d[a] * (ws[2 + a] - 1) - 1) % s[a] for a, n in enumerate(xs[2:]))
     xt = layer(nsp)(y, w, None, stride, padding, op, groups, dilation)
     assert xt.shape == x.shape
-    lhs = np.vdot(conv(x, w, None, stride, padding, dilation, groups).astype(np.float64),
-                  y.astype(np.float64))
+    lhs = np.vdot(
+        conv(x, w, None, stride, padding, dilation, groups).astype(np.float64), y.astype(np.float64)
+    )
     rhs = np.vdot(x.astype(np.float64), xt.astype(np.float64))
-    scale = np.vdot(conv(np.abs(x).astype(np.float64), np.abs(w).astype(np.float64), None,
-                         stride, padding, dilation, groups), np.abs(y).astype(np.float64))
+    scale = np.vdot(
+        conv(
+            np.abs(x).astype(np.float64),
+            np.abs(w).astype(np.float64),
+            None,
+            stride,
+            padding,
+            dilation,
+            groups,
+        ),
+        np.abs(y).astype(np.float64),
+    )
     terms = int(np.prod(ws[1:])) + x.size + y.size
     assert abs(lhs - rhs) <= 4 * terms * np.finfo(dtype).eps * scale, (lhs, rhs, scale)
     # and the conv transpose's adjoint: the oracle's sums agree in exact data
     xe, we = exact_data(rng, xs, np.float64), exact_data(rng, ws, np.float64)
     ye = exact_data(rng, y.shape, np.float64)
-    assert np.vdot(conv(xe, we, None, stride, padding, dilation, groups), ye) == \
-        np.vdot(xe, layer(nsp)(ye, we, None, stride, padding, op, groups, dilation))
+    assert np.vdot(conv(xe, we, None, stride, padding, dilation, groups), ye) == np.vdot(
+        xe, layer(nsp)(ye, we, None, stride, padding, op, groups, dilation)
+    )
 
 
 # --- layouts, threads, out= -------------------------------------------------------------------
@@ -617,10 +713,10 @@ def test_layouts_give_the_same_bits(rng, dtype, case):
     b = random_data(rng, (cout,), dtype)
     f = layer(nsp)
     want = f(x, w, b, **kw)
-    for name, xv in layouts(x):
+    for _name, xv in layouts(x):
         np.testing.assert_array_equal(xv, x)
         assert_bitwise(f(xv, w, b, **kw), want)
-    for name, wv in layouts(w):
+    for _name, wv in layouts(w):
         assert_bitwise(f(x, wv, b, **kw), want)
     bb = np.zeros(2 * cout, dtype)
     bb[::2] = b
@@ -630,12 +726,16 @@ def test_layouts_give_the_same_bits(rng, dtype, case):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("case", LAYOUT_CASES + [
-    (2, (3, 32, 12, 13), (32, 32, 4, 4), dict(stride=2, padding=1)),
-    (2, (1, 64, 10, 10), (64, 1, 4, 4), dict(stride=2, padding=1, groups=64)),
-    (2, (1, 21, 8, 8), (21, 21, 16, 16), dict(stride=8, padding=4)),
-    (1, (4, 32, 250), (32, 32, 5), dict(stride=2, padding=2, output_padding=1)),
-])
+@pytest.mark.parametrize(
+    "case",
+    LAYOUT_CASES
+    + [
+        (2, (3, 32, 12, 13), (32, 32, 4, 4), dict(stride=2, padding=1)),
+        (2, (1, 64, 10, 10), (64, 1, 4, 4), dict(stride=2, padding=1, groups=64)),
+        (2, (1, 21, 8, 8), (21, 21, 16, 16), dict(stride=8, padding=4)),
+        (1, (4, 32, 250), (32, 32, 5), dict(stride=2, padding=2, output_padding=1)),
+    ],
+)
 def test_threads_give_the_same_bits(rng, dtype, case):
     nsp, xs, ws, kw = case
     x = random_data(rng, xs, dtype)
@@ -667,7 +767,7 @@ def test_out_argument(rng, nsp):
     w = random_data(rng, (4, 3) + (3, 3)[:nsp], np.float64)
     b = random_data(rng, (6,), np.float64)
     f = layer(nsp)
-    args = (2, 1, 1, 2)          # stride, padding, output_padding, groups
+    args = (2, 1, 1, 2)  # stride, padding, output_padding, groups
     want = f(x, w, b, *args)
     out = np.full(want.shape, np.nan)
     assert f(x, w, b, *args, out=out) is out
@@ -698,9 +798,9 @@ def test_out_argument(rng, nsp):
     for which in ("input", "weight", "bias"):
         src = {"input": x, "weight": w, "bias": b}[which]
         buf = np.zeros(src.size + want.size)
-        view = buf[:src.size].reshape(src.shape)
+        view = buf[: src.size].reshape(src.shape)
         view[...] = src
-        out_ov = buf[src.size - 1:src.size - 1 + want.size].reshape(want.shape)
+        out_ov = buf[src.size - 1 : src.size - 1 + want.size].reshape(want.shape)
         a = {"input": (view, w, b), "weight": (x, view, b), "bias": (x, w, view)}[which]
         with pytest.raises(ValueError, match="out"):
             f(*a, *args, out=out_ov)
@@ -708,8 +808,11 @@ def test_out_argument(rng, nsp):
 
 # --- dtypes -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.uint8, np.int16, np.int32, np.int64,
-                                   np.uint16, np.uint32, np.uint64])
+
+@pytest.mark.parametrize(
+    "dtype",
+    [np.bool_, np.int8, np.uint8, np.int16, np.int32, np.int64, np.uint16, np.uint32, np.uint64],
+)
 @pytest.mark.parametrize("nsp", [1, 2])
 def test_integer_and_bool_exact(rng, dtype, nsp):
     """Integers and bool: exactly in int64, cast (wrapping) to the result
@@ -753,10 +856,12 @@ def test_float16_is_computed_in_float32(rng):
     got = nn.conv_transpose2d(x, w, padding=1)
     assert got.dtype == np.float16
     exact = _oracle.conv_transpose2d(x.astype(np.longdouble), w.astype(np.longdouble), None, 1, 1)
-    scale = _oracle.conv_transpose2d(np.abs(x).astype(np.longdouble),
-                                     np.abs(w).astype(np.longdouble), None, 1, 1)
-    bound = (np.finfo(np.float16).eps / 2 * np.abs(exact)
-             + 2 * 144 * np.finfo(np.float32).eps * scale).astype(np.float64)
+    scale = _oracle.conv_transpose2d(
+        np.abs(x).astype(np.longdouble), np.abs(w).astype(np.longdouble), None, 1, 1
+    )
+    bound = (
+        np.finfo(np.float16).eps / 2 * np.abs(exact) + 2 * 144 * np.finfo(np.float32).eps * scale
+    ).astype(np.float64)
     err = np.abs(got.astype(np.longdouble) - exact).astype(np.float64)
     assert np.all(err <= bound), np.max(err / bound)
     assert_exact(got, _oracle.conv_transpose2d(x, w, None, 1, 1))
@@ -820,7 +925,7 @@ def test_large_stride_output_is_the_bias_between_copies():
     w = np.array([[[1.0, 10.0]], [[100.0, 1000.0]]])
     s = 10**6
     got = nn.conv_transpose1d(x, w, np.array([0.5]), stride=s, output_padding=s - 1)
-    assert got.shape == (1, 1, 2 * s + 1)      # (2-1)*s + (2-1) + (s-1) + 1
+    assert got.shape == (1, 1, 2 * s + 1)  # (2-1)*s + (2-1) + (s-1) + 1
     want = np.full(got.shape, 0.5)
     want[0, 0, [0, 1, s, s + 1]] = [0.5 + 2 + 100, 0.5 + 20 + 1000, 0.5 - 3 + 500, 0.5 - 30 + 5000]
     assert_exact(got, want)
@@ -837,16 +942,16 @@ def test_empty_batch(rng, nsp):
 
 EDGE_CASES = [
     # input shape, weight shape, kwargs
-    ((1, 2, 10), (2, 3, 3), dict(stride=2, padding=5)),              # padding past the kernel
-    ((1, 2, 1), (2, 3, 5), dict(padding=2)),                          # one input, one output
+    ((1, 2, 10), (2, 3, 3), dict(stride=2, padding=5)),  # padding past the kernel
+    ((1, 2, 1), (2, 3, 5), dict(padding=2)),  # one input, one output
     ((1, 2, 3, 3), (2, 2, 5, 1), dict(stride=(1, 7), padding=(3, 0), output_padding=(0, 6))),
-    ((1, 8, 4, 4), (8, 1, 3, 3), dict(groups=4)),                     # Cout/groups = 1, C/g = 2
+    ((1, 8, 4, 4), (8, 1, 3, 3), dict(groups=4)),  # Cout/groups = 1, C/g = 2
     ((1, 8, 4, 4), (8, 1, 3, 3), dict(groups=8, stride=5, dilation=7, output_padding=6)),
     ((2, 3, 6), (3, 2, 7), dict(stride=3, dilation=4, padding=9, output_padding=3)),
-    ((1, 1, 2, 2), (1, 1, 9, 9), dict(padding=4)),                    # kernel >> input
+    ((1, 1, 2, 2), (1, 1, 9, 9), dict(padding=4)),  # kernel >> input
     ((1, 3, 4, 5), (3, 2, 2, 2), dict(stride=2, dilation=4, padding=3, output_padding=3)),
-    ((3, 1), (3, 2, 1), dict(stride=4, output_padding=3)),            # unbatched, L = 1
-    ((1, 300, 2, 2), (300, 1, 2, 2), dict(stride=2)),                 # long reduction, Cout 1
+    ((3, 1), (3, 2, 1), dict(stride=4, output_padding=3)),  # unbatched, L = 1
+    ((1, 300, 2, 2), (300, 1, 2, 2), dict(stride=2)),  # long reduction, Cout 1
 ]
 
 
@@ -860,8 +965,9 @@ def test_edge_geometries(rng, case):
     b = exact_data(rng, (ws[1] * kw["groups"],), np.float64)
     want = call_oracle(nsp, x, w, b, kw)
     for dtype in (np.float32, np.float64):
-        assert_exact(call(nsp, x.astype(dtype), w.astype(dtype), b.astype(dtype), kw),
-                     want.astype(dtype))
+        assert_exact(
+            call(nsp, x.astype(dtype), w.astype(dtype), b.astype(dtype), kw), want.astype(dtype)
+        )
     assert_exact(want, torch_ct(x, w, b, nsp, kw))
 
 
@@ -875,6 +981,7 @@ def test_non_native_byte_order(rng):
 
 def test_concurrent_calls_from_python_threads(rng):
     from concurrent.futures import ThreadPoolExecutor
+
     problems = []
     for i in range(6):
         x = random_data(rng, (1, 8 + i, 9, 7), np.float64)
@@ -899,11 +1006,24 @@ def test_other_isas(isa):
     if isa == fastconv.active_isa():
         pytest.skip(f"{isa} is the active ISA: the rest of this file runs on it")
     r = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k",
-         "hand_computed or unreached or random_data_within or depthwise or inf_and_nan"
-         " or integer_and_bool or threads_give or layouts_give"],
-        capture_output=True, text=True, timeout=900, cwd=os.path.dirname(__file__),
-        env={**os.environ, "FASTCONV_FORCE_ISA": isa})
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            __file__,
+            "-k",
+            "hand_computed or unreached or random_data_within or depthwise or inf_and_nan"
+            " or integer_and_bool or threads_give or layouts_give",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=os.path.dirname(__file__),
+        env={**os.environ, "FASTCONV_FORCE_ISA": isa},
+    )
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
     assert " passed" in r.stdout and "failed" not in r.stdout
 
@@ -914,21 +1034,29 @@ def test_forced_isa_runs_or_is_skipped(isa):
     with a reason when this CPU (or build) lacks it."""
     if isa not in fastconv.available_isas():
         pytest.skip(f"{isa} not available on this CPU/build")
-    code = ("import numpy as np, fastconv; from fastconv import nn, _oracle\n"
-            "r = np.random.default_rng(3)\n"
-            "x = r.integers(-3, 4, (2, 5, 4, 6)).astype(np.float32)\n"
-            "w = r.integers(-3, 4, (5, 19, 4, 4)).astype(np.float32)\n"
-            "b = r.integers(-3, 4, 19).astype(np.float32)\n"
-            "got = nn.conv_transpose2d(x, w, b, 2, 1, 1)\n"
-            "assert np.array_equal(got, _oracle.conv_transpose2d(x, w, b, 2, 1, 1))\n"
-            "print(fastconv.active_isa())\n")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                       env={**os.environ, "FASTCONV_FORCE_ISA": isa})
+    code = (
+        "import numpy as np, fastconv; from fastconv import nn, _oracle\n"
+        "r = np.random.default_rng(3)\n"
+        "x = r.integers(-3, 4, (2, 5, 4, 6)).astype(np.float32)\n"
+        "w = r.integers(-3, 4, (5, 19, 4, 4)).astype(np.float32)\n"
+        "b = r.integers(-3, 4, 19).astype(np.float32)\n"
+        "got = nn.conv_transpose2d(x, w, b, 2, 1, 1)\n"
+        "assert np.array_equal(got, _oracle.conv_transpose2d(x, w, b, 2, 1, 1))\n"
+        "print(fastconv.active_isa())\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "FASTCONV_FORCE_ISA": isa},
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.strip() == isa
 
 
 # --- hypothesis ----------------------------------------------------------------------------------
+
 
 @st.composite
 def transposed_problems(draw):
@@ -942,20 +1070,29 @@ def transposed_problems(draw):
     op = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
     padding = tuple(draw(st.integers(0, 3)) for _ in range(nsp))
     spatial = tuple(draw(st.integers(1, 6 if nsp == 1 else 4)) for _ in range(nsp))
-    sizes = [output_size(n, kk, s, p, o, d)
-             for n, kk, s, p, o, d in zip(spatial, k, stride, padding, op, dilation)]
+    sizes = [
+        output_size(n, kk, s, p, o, d)
+        for n, kk, s, p, o, d in zip(spatial, k, stride, padding, op, dilation)
+    ]
     assume(all(m >= 1 for m in sizes))
-    if draw(st.booleans()):       # int forms where the axes agree
-        stride, padding = (stride if len(set(stride)) > 1 else stride[0],
-                           padding if len(set(padding)) > 1 else padding[0])
+    if draw(st.booleans()):  # int forms where the axes agree
+        stride, padding = (
+            stride if len(set(stride)) > 1 else stride[0],
+            padding if len(set(padding)) > 1 else padding[0],
+        )
     batch = draw(st.sampled_from([None, 1, 2]))
     shape = ((groups * cg,) if batch is None else (batch, groups * cg)) + spatial
-    return dict(nsp=nsp, shape=shape, wshape=(groups * cg, og) + k,
-                kw=targs(stride, padding, op, groups, dilation), bias=draw(st.booleans()),
-                dtype=draw(st.sampled_from([np.float32, np.float64, np.complex64,
-                                            np.complex128])),
-                layout=draw(st.integers(0, 5)), threads=draw(st.sampled_from([1, 2, 3])),
-                seed=draw(st.integers(0, 2**32 - 1)))
+    return dict(
+        nsp=nsp,
+        shape=shape,
+        wshape=(groups * cg, og) + k,
+        kw=targs(stride, padding, op, groups, dilation),
+        bias=draw(st.booleans()),
+        dtype=draw(st.sampled_from([np.float32, np.float64, np.complex64, np.complex128])),
+        layout=draw(st.integers(0, 5)),
+        threads=draw(st.sampled_from([1, 2, 3])),
+        seed=draw(st.integers(0, 2**32 - 1)),
+    )
 
 
 @settings(max_examples=50, deadline=None)
@@ -972,8 +1109,7 @@ def test_hypothesis_against_the_oracle(problem):
     assert_close_to_oracle(got if batched else got[None], xb, w, b, nsp, dtype, kw)
     views = layouts(xb)
     name, xv = views[problem["layout"] % len(views)]
-    assert_bitwise(call(nsp, xv if batched else xv[0], w, b, kw, threads=problem["threads"]),
-                   got)
+    assert_bitwise(call(nsp, xv if batched else xv[0], w, b, kw, threads=problem["threads"]), got)
 
 
 @st.composite
@@ -995,12 +1131,21 @@ def torch_problems(draw):
     op = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
     padding = tuple(draw(st.integers(0, 3)) for _ in range(nsp))
     spatial = tuple(draw(st.integers(1, 120 if nsp == 1 else 20)) for _ in range(nsp))
-    assume(all(output_size(n, kk, s, p, o, d) >= 1
-               for n, kk, s, p, o, d in zip(spatial, k, stride, padding, op, dilation)))
-    return dict(nsp=nsp, shape=(draw(st.integers(1, 2)), cin) + spatial,
-                wshape=(cin, cout // groups) + k, kw=targs(stride, padding, op, groups, dilation),
-                dtype=draw(st.sampled_from([np.float32, np.float64, np.complex64])),
-                seed=draw(st.integers(0, 2**32 - 1)), threads=draw(st.sampled_from([1, 2, 3])))
+    assume(
+        all(
+            output_size(n, kk, s, p, o, d) >= 1
+            for n, kk, s, p, o, d in zip(spatial, k, stride, padding, op, dilation)
+        )
+    )
+    return dict(
+        nsp=nsp,
+        shape=(draw(st.integers(1, 2)), cin) + spatial,
+        wshape=(cin, cout // groups) + k,
+        kw=targs(stride, padding, op, groups, dilation),
+        dtype=draw(st.sampled_from([np.float32, np.float64, np.complex64])),
+        seed=draw(st.integers(0, 2**32 - 1)),
+        threads=draw(st.sampled_from([1, 2, 3])),
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -1019,6 +1164,7 @@ def test_hypothesis_against_torch(problem):
 
 # --- bad input ----------------------------------------------------------------------------------
 
+
 def _bad_cases():
     x2 = np.zeros((1, 4, 5, 5))
     w2 = np.zeros((4, 3, 3, 3))
@@ -1029,49 +1175,138 @@ def _bad_cases():
     tiny2, tinyw2 = np.zeros((1, 1, 3, 3)), np.zeros((1, 1, 1, 1))
     return [
         # (id, exception, match, function, args, kwargs, torch raises too)
-        ("output_padding = stride", V, "output_padding", f2, (x2, w2), dict(stride=2,
-                                                                             output_padding=2), True),
-        ("output_padding >= stride and dilation", V, "output_padding", f2, (x2, w2),
-         dict(stride=2, dilation=2, output_padding=(0, 2)), True),
-        ("output_padding with stride 1", V, "output_padding", f1, (x1, w1),
-         dict(output_padding=1), True),
-        ("output_padding negative", V, "output_padding", f1, (x1, w1),
-         dict(stride=2, output_padding=-1), True),
-        ("output_padding wrong length", V, "output_padding", f2, (x2, w2),
-         dict(stride=2, output_padding=(1, 1, 1)), True),
-        ("output_padding float", T, "output_padding", f2, (x2, w2),
-         dict(stride=2, output_padding=1.0), True),
-        ("output_padding bool", T, "output_padding", f2, (x2, w2),
-         dict(stride=2, output_padding=True), False),
-        ("groups not dividing C", V, "groups", f2, (x2, np.zeros((4, 1, 3, 3))), dict(groups=3),
-         True),
+        (
+            "output_padding = stride",
+            V,
+            "output_padding",
+            f2,
+            (x2, w2),
+            dict(stride=2, output_padding=2),
+            True,
+        ),
+        (
+            "output_padding >= stride and dilation",
+            V,
+            "output_padding",
+            f2,
+            (x2, w2),
+            dict(stride=2, dilation=2, output_padding=(0, 2)),
+            True,
+        ),
+        (
+            "output_padding with stride 1",
+            V,
+            "output_padding",
+            f1,
+            (x1, w1),
+            dict(output_padding=1),
+            True,
+        ),
+        (
+            "output_padding negative",
+            V,
+            "output_padding",
+            f1,
+            (x1, w1),
+            dict(stride=2, output_padding=-1),
+            True,
+        ),
+        (
+            "output_padding wrong length",
+            V,
+            "output_padding",
+            f2,
+            (x2, w2),
+            dict(stride=2, output_padding=(1, 1, 1)),
+            True,
+        ),
+        (
+            "output_padding float",
+            T,
+            "output_padding",
+            f2,
+            (x2, w2),
+            dict(stride=2, output_padding=1.0),
+            True,
+        ),
+        (
+            "output_padding bool",
+            T,
+            "output_padding",
+            f2,
+            (x2, w2),
+            dict(stride=2, output_padding=True),
+            False,
+        ),
+        (
+            "groups not dividing C",
+            V,
+            "groups",
+            f2,
+            (x2, np.zeros((4, 1, 3, 3))),
+            dict(groups=3),
+            True,
+        ),
         ("groups 0", V, "groups", f2, (x2, w2), dict(groups=0), True),
         ("groups float", T, "groups", f2, (x2, w2), dict(groups=1.5), True),
         ("groups tuple", T, "groups", f1, (x1, w1), dict(groups=(1,)), True),
         ("weight rows != C", V, "weight|input", f2, (x2, np.zeros((5, 3, 3, 3))), {}, True),
         ("weight rows != C 1d", V, "weight|input", f1, (x1, np.zeros((2, 3, 3))), {}, True),
-        ("weight rows != C with groups", V, "weight|input|groups", f2,
-         (x2, np.zeros((2, 3, 3, 3))), dict(groups=2), True),
+        (
+            "weight rows != C with groups",
+            V,
+            "weight|input|groups",
+            f2,
+            (x2, np.zeros((2, 3, 3, 3))),
+            dict(groups=2),
+            True,
+        ),
         ("weight 3-d for 2d", V, "weight", f2, (x2, w1), {}, True),
         ("weight 4-d for 1d", V, "weight", f1, (x1, w2), {}, True),
         ("weight 2-d", V, "weight", f1, (x1, np.zeros((4, 3))), {}, True),
         ("input 5-d", V, "input", f2, (np.zeros((1, 1, 4, 5, 5)), w2), {}, True),
         ("input 1-d for 1d", V, "input", f1, (np.zeros(5), w1), {}, True),
         ("bias wrong length", V, "bias", f2, (x2, w2, np.zeros(4)), {}, True),
-        ("bias wrong length groups", V, "bias", f2, (x2, np.zeros((4, 3, 3, 3)), np.zeros(3)),
-         dict(groups=2), True),
+        (
+            "bias wrong length groups",
+            V,
+            "bias",
+            f2,
+            (x2, np.zeros((4, 3, 3, 3)), np.zeros(3)),
+            dict(groups=2),
+            True,
+        ),
         ("bias 2-d", V, "bias", f1, (x1, w1, np.zeros((3, 1))), {}, True),
         ("bias scalar", V, "bias", f1, (x1, w1, np.float64(1.0)), {}, True),
         ("padding negative", V, "padding", f2, (x2, w2), dict(padding=-1), True),
         ("padding tuple negative", V, "padding", f2, (x2, w2), dict(padding=(1, -1)), True),
-        ("padding output empty", V, "padding|size|output", f2, (np.zeros((1, 1, 1, 1)),
-                                                                  np.zeros((1, 1, 2, 2))),
-         dict(padding=1), True),
-        ("padding output negative", V, "padding|size|output", f1, (np.zeros((1, 1, 2)),
-                                                                     np.zeros((1, 1, 3))),
-         dict(padding=3), True),
-        ("padding output empty one axis", V, "padding|size|output", f2, (x2, w2),
-         dict(padding=(0, 5)), True),
+        (
+            "padding output empty",
+            V,
+            "padding|size|output",
+            f2,
+            (np.zeros((1, 1, 1, 1)), np.zeros((1, 1, 2, 2))),
+            dict(padding=1),
+            True,
+        ),
+        (
+            "padding output negative",
+            V,
+            "padding|size|output",
+            f1,
+            (np.zeros((1, 1, 2)), np.zeros((1, 1, 3))),
+            dict(padding=3),
+            True,
+        ),
+        (
+            "padding output empty one axis",
+            V,
+            "padding|size|output",
+            f2,
+            (x2, w2),
+            dict(padding=(0, 5)),
+            True,
+        ),
         ("padding string", (V, T), "padding", f2, (x2, w2), dict(padding="same"), True),
         ("padding float", T, "padding", f1, (x1, w1), dict(padding=0.5), True),
         ("stride 0", V, "stride", f2, (x2, w2), dict(stride=0), True),
@@ -1082,32 +1317,70 @@ def _bad_cases():
         ("dilation 0", V, "dilation", f2, (x2, w2), dict(dilation=0), True),
         ("dilation negative", V, "dilation", f1, (x1, w1), dict(dilation=-1), True),
         ("dilation string", T, "dilation", f2, (x2, w2), dict(dilation="2"), True),
-        ("huge stride", V, "stride|size|overflow", f2, (tiny2, tinyw2), dict(stride=2**40),
-         False),
-        ("huge stride 1d", V, "stride|size|overflow", f1, (np.zeros((1, 1, 3)), np.zeros((1, 1, 1))),
-         dict(stride=2**62), False),
-        ("stride past int64", V, "stride|size|overflow", f1,
-         (np.zeros((1, 1, 3)), np.zeros((1, 1, 1))), dict(stride=2**64), False),
-        ("huge stride tuple", V, "stride|size|overflow", f2, (tiny2, tinyw2),
-         dict(stride=(2**31, 2**31)), False),
-        ("huge dilation", V, "dilation|size|overflow", f2, (tiny2, np.zeros((1, 1, 3, 3))),
-         dict(dilation=2**61), False),
-        ("huge output_padding", V, "output_padding|stride|size|overflow", f1,
-         (np.zeros((1, 1, 3)), np.zeros((1, 1, 1))), dict(stride=2**62, output_padding=2**62 - 1),
-         False),
-        ("huge padding", V, "padding|size|overflow", f2, (tiny2, tinyw2), dict(padding=2**62),
-         False),
+        ("huge stride", V, "stride|size|overflow", f2, (tiny2, tinyw2), dict(stride=2**40), False),
+        (
+            "huge stride 1d",
+            V,
+            "stride|size|overflow",
+            f1,
+            (np.zeros((1, 1, 3)), np.zeros((1, 1, 1))),
+            dict(stride=2**62),
+            False,
+        ),
+        (
+            "stride past int64",
+            V,
+            "stride|size|overflow",
+            f1,
+            (np.zeros((1, 1, 3)), np.zeros((1, 1, 1))),
+            dict(stride=2**64),
+            False,
+        ),
+        (
+            "huge stride tuple",
+            V,
+            "stride|size|overflow",
+            f2,
+            (tiny2, tinyw2),
+            dict(stride=(2**31, 2**31)),
+            False,
+        ),
+        (
+            "huge dilation",
+            V,
+            "dilation|size|overflow",
+            f2,
+            (tiny2, np.zeros((1, 1, 3, 3))),
+            dict(dilation=2**61),
+            False,
+        ),
+        (
+            "huge output_padding",
+            V,
+            "output_padding|stride|size|overflow",
+            f1,
+            (np.zeros((1, 1, 3)), np.zeros((1, 1, 1))),
+            dict(stride=2**62, output_padding=2**62 - 1),
+            False,
+        ),
+        (
+            "huge padding",
+            V,
+            "padding|size|overflow",
+            f2,
+            (tiny2, tinyw2),
+            dict(padding=2**62),
+            False,
+        ),
         ("object input", T, "input", f2, (x2.astype(object), w2), {}, False),
         ("object weight", T, "weight", f1, (x1, w1.astype(object)), {}, False),
         ("string weight", T, "weight", f1, (x1, np.full((4, 3, 3), "a")), {}, False),
         ("string bias", T, "bias", f1, (x1, w1, np.array(["a"] * 3)), {}, False),
-        ("datetime input", T, "input", f1, (np.zeros((1, 4, 5), "datetime64[s]"), w1), {},
-         False),
+        ("datetime input", T, "input", f1, (np.zeros((1, 4, 5), "datetime64[s]"), w1), {}, False),
         ("threads 0", V, "threads", f2, (x2, w2), dict(threads=0), False),
         ("threads float", T, "threads", f1, (x1, w1), dict(threads=2.0), False),
         ("out a list", T, "out", f1, (x1, w1), dict(out=[0.0] * 21), False),
-        ("input no channels", V, "input", f1, (np.zeros((1, 0, 5)), np.zeros((0, 3, 3))), {},
-         True),
+        ("input no channels", V, "input", f1, (np.zeros((1, 0, 5)), np.zeros((0, 3, 3))), {}, True),
         ("input no length", V, "input", f1, (np.zeros((1, 4, 0)), w1), {}, True),
         ("input no rows", V, "input", f2, (np.zeros((1, 4, 0, 5)), w2), {}, True),
         ("kernel size 0", V, "weight|kernel", f2, (x2, np.zeros((4, 3, 3, 0))), {}, True),
@@ -1127,15 +1400,20 @@ def test_bad_input_torch_refuses_too(case):
     refuses the same call."""
     torch = pytest.importorskip("torch")
     name, exc, match, f, args, kwargs, _ = case
-    tf = (torch.nn.functional.conv_transpose1d if f is nn.conv_transpose1d
-          else torch.nn.functional.conv_transpose2d)
+    tf = (
+        torch.nn.functional.conv_transpose1d
+        if f is nn.conv_transpose1d
+        else torch.nn.functional.conv_transpose2d
+    )
     targs_ = [torch.from_numpy(np.asarray(a, dtype=np.float64)) for a in args]
     with pytest.raises((RuntimeError, ValueError, TypeError)):
         tf(*targs_, **kwargs)
 
 
-@pytest.mark.parametrize("nsp,stride,dilation,op", [(1, 1, 2, 1), (2, (1, 3), (3, 1), (2, 2)),
-                                                    (1, 3, 5, 4), (2, 2, 1, 1)])
+@pytest.mark.parametrize(
+    "nsp,stride,dilation,op",
+    [(1, 1, 2, 1), (2, (1, 3), (3, 1), (2, 2)), (1, 3, 5, 4), (2, 2, 1, 1)],
+)
 def test_output_padding_limit_is_max_of_stride_and_dilation(rng, nsp, stride, dilation, op):
     """output_padding up to max(stride, dilation) - 1 works (as torch, and
     equals the oracle); one more is refused."""

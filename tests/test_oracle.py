@@ -1,5 +1,6 @@
 """The oracle against hand-computed cases (the source material's worked
 examples and the boundary rules written out by hand)."""
+
 import numpy as np
 import pytest
 
@@ -15,7 +16,7 @@ def test_full_2x2_with_3x3_is_4x4():
     expected = np.zeros((4, 4), int)
     for i in range(2):
         for j in range(2):
-            expected[i:i + 3, j:j + 3] += x[i, j] * k
+            expected[i : i + 3, j : j + 3] += x[i, j] * k
     np.testing.assert_array_equal(out, expected)
     assert out[0, 0] == 1 and out[0, 1] == 2 + 0 and out[3, 3] == -4
 
@@ -41,8 +42,7 @@ def test_output_sizes(n1, n2, stride):
 
 def test_1d_convolution_by_hand():
     # (1, 2, 3) * (0, 1, 0.5): 0, 1, 2+0.5, 3+1, 1.5
-    np.testing.assert_array_equal(_oracle.convolve([1, 2, 3], [0, 1, 0.5]),
-                                  [0, 1, 2.5, 4, 1.5])
+    np.testing.assert_array_equal(_oracle.convolve([1, 2, 3], [0, 1, 0.5]), [0, 1, 2.5, 4, 1.5])
     # correlation does not flip: (1,2,3) x (1,10) -> 10, 21, 32, 3
     np.testing.assert_array_equal(_oracle.correlate([1, 2, 3], [1, 10]), [10, 21, 32, 3])
 
@@ -54,13 +54,16 @@ def test_correlation_conjugates_the_kernel():
     assert out[0] == -1
 
 
-@pytest.mark.parametrize("boundary,left,right", [
-    ("fill", [None, None, None], [None, None, None]),
-    ("wrap", [1, 2, 3], [0, 1, 2]),          # b c d | a b c d | a b c
-    ("symm", [2, 1, 0], [3, 2, 1]),          # c b a | a b c d | d c b
-    ("mirror", [3, 2, 1], [2, 1, 0]),        # d c b | a b c d | c b a
-    ("nearest", [0, 0, 0], [3, 3, 3]),       # a a a | a b c d | d d d
-])
+@pytest.mark.parametrize(
+    "boundary,left,right",
+    [
+        ("fill", [None, None, None], [None, None, None]),
+        ("wrap", [1, 2, 3], [0, 1, 2]),  # b c d | a b c d | a b c
+        ("symm", [2, 1, 0], [3, 2, 1]),  # c b a | a b c d | d c b
+        ("mirror", [3, 2, 1], [2, 1, 0]),  # d c b | a b c d | c b a
+        ("nearest", [0, 0, 0], [3, 3, 3]),  # a a a | a b c d | d d d
+    ],
+)
 def test_boundary_rules_by_hand(boundary, left, right):
     n = 4
     assert [_oracle.extend_index(t, n, boundary) for t in (-3, -2, -1)] == left
@@ -72,9 +75,11 @@ def test_boundary_repeats_past_one_width():
     image = np.array([[2.0, -1.0, 3.0, 4.0]])
     kernel = np.ones((1, 21))
     np.testing.assert_array_equal(
-        _oracle.convolve(image, kernel, "same", boundary="symm"), [[37, 42, 44, 45]])
+        _oracle.convolve(image, kernel, "same", boundary="symm"), [[37, 42, 44, 45]]
+    )
     np.testing.assert_array_equal(
-        _oracle.convolve(image, kernel, "same", boundary="wrap"), [[43, 44, 42, 39]])
+        _oracle.convolve(image, kernel, "same", boundary="wrap"), [[43, 44, 42, 39]]
+    )
     # mirror with a one-element input repeats that element.
     assert _oracle.extend_index(-7, 1, "mirror") == 0
 

@@ -1,5 +1,6 @@
 """Arrays that went through pickle (multiprocessing, dask.distributed)
 carry an equal but distinct dtype object; every entry point accepts them."""
+
 import pickle
 
 import numpy as np
@@ -13,8 +14,12 @@ def _roundtrip(*arrays):
 
 
 def test_unpickled_arrays_are_accepted():
-    x, k, c, w = _roundtrip(np.ones((10, 9), np.float32), np.ones((4, 3), np.float32),
-                            np.ones(3, np.float32), np.ones((2, 1, 3, 3), np.float32))
+    x, k, c, w = _roundtrip(
+        np.ones((10, 9), np.float32),
+        np.ones((4, 3), np.float32),
+        np.ones(3, np.float32),
+        np.ones((2, 1, 3, 3), np.float32),
+    )
     assert x.dtype is not np.dtype(np.float32)  # (what the test is about)
     ref = fastconv.convolve(np.ones((10, 9), np.float32), np.ones((4, 3), np.float32))
     for method in ("auto", "direct", "fft"):

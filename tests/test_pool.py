@@ -1,31 +1,48 @@
 """fastconv.nn max-pooling and max-unpooling against the oracle and PyTorch."""
+
 import itertools
 
 import numpy as np
 import pytest
+from conftest import random_array
 
 import fastconv
 from fastconv import _oracle, nn
-from conftest import random_array
 
-POOL_DTYPES = [np.float32, np.float64, np.float16, np.int8, np.int32, np.int64, np.uint8,
-               np.uint16, np.bool_]
+POOL_DTYPES = [
+    np.float32,
+    np.float64,
+    np.float16,
+    np.int8,
+    np.int32,
+    np.int64,
+    np.uint8,
+    np.uint16,
+    np.bool_,
+]
 
 # (kernel, stride, padding, dilation, ceil_mode) per axis; padding <= k // 2
 PARAMS = [
-    (2, 2, 0, 1, False), (2, 2, 1, 1, False), (3, 2, 1, 1, False), (3, 1, 0, 1, False),
-    (3, 2, 1, 2, False), (2, 2, 0, 1, True), (3, 2, 0, 1, True), (3, 3, 1, 2, True),
-    (1, 1, 0, 1, False), (4, 3, 2, 1, True), (2, 1, 1, 3, False),
+    (2, 2, 0, 1, False),
+    (2, 2, 1, 1, False),
+    (3, 2, 1, 1, False),
+    (3, 1, 0, 1, False),
+    (3, 2, 1, 2, False),
+    (2, 2, 0, 1, True),
+    (3, 2, 0, 1, True),
+    (3, 3, 1, 2, True),
+    (1, 1, 0, 1, False),
+    (4, 3, 2, 1, True),
+    (2, 1, 1, 3, False),
 ]
 
 
 def oracle_pool(x, naxes, k, s, p, d, ceil_mode):
     """The oracle plane by plane over the leading axes."""
-    lead = x.shape[:x.ndim - naxes]
+    lead = x.shape[: x.ndim - naxes]
     vals, idxs = [], []
     for b in np.ndindex(*lead):
-        v, i = _oracle.max_pool(x[b], [k] * naxes, [s] * naxes, [p] * naxes, [d] * naxes,
-                                ceil_mode)
+        v, i = _oracle.max_pool(x[b], [k] * naxes, [s] * naxes, [p] * naxes, [d] * naxes, ceil_mode)
         vals.append(v)
         idxs.append(i)
     shape = lead + vals[0].shape
@@ -71,8 +88,9 @@ def test_max_pool1d_matches_oracle(rng, dtype, params):
 
 def test_unbatched_and_per_axis_parameters(rng):
     x = with_ties_and_nans(rng, (3, 11, 10), np.float64)
-    values, indices = nn.max_pool2d(x, (3, 2), stride=(1, 2), padding=(1, 0), dilation=(2, 1),
-                                    return_indices=True)
+    values, indices = nn.max_pool2d(
+        x, (3, 2), stride=(1, 2), padding=(1, 0), dilation=(2, 1), return_indices=True
+    )
     for c in range(3):
         v, i = _oracle.max_pool(x[c], [3, 2], [1, 2], [1, 0], [2, 1])
         np.testing.assert_array_equal(values[c], v)
@@ -82,8 +100,11 @@ def test_unbatched_and_per_axis_parameters(rng):
 @pytest.mark.parametrize("layout", ["transposed", "reversed", "sliced"])
 def test_any_memory_layout(rng, layout):
     base = with_ties_and_nans(rng, (2, 4, 24, 26), np.float32)
-    x = {"transposed": base.transpose(1, 0, 3, 2), "reversed": base[..., ::-1],
-         "sliced": base[:, ::2, 1::2, ::3]}[layout]
+    x = {
+        "transposed": base.transpose(1, 0, 3, 2),
+        "reversed": base[..., ::-1],
+        "sliced": base[:, ::2, 1::2, ::3],
+    }[layout]
     values, indices = nn.max_pool2d(x, 2, return_indices=True)
     want_v, want_i = oracle_pool(np.ascontiguousarray(x), 2, 2, 2, 0, 1, False)
     np.testing.assert_array_equal(values, want_v)
@@ -122,11 +143,12 @@ def test_empty_batch():
     assert nn.max_unpool2d(values, indices, 2).shape == (0, 3, 4, 4)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int16, np.uint8, np.float16,
-                                   np.bool_])
+@pytest.mark.parametrize(
+    "dtype", [np.float32, np.float64, np.int16, np.uint8, np.float16, np.bool_]
+)
 @pytest.mark.parametrize("naxes", [1, 2])
 def test_max_unpool_matches_oracle(rng, dtype, naxes):
-    shape = (2, 3, 7, 9)[4 - naxes - 2:]
+    shape = (2, 3, 7, 9)[4 - naxes - 2 :]
     x = with_ties_and_nans(rng, shape, dtype)
     pool = nn.max_pool2d if naxes == 2 else nn.max_pool1d
     unpool = nn.max_unpool2d if naxes == 2 else nn.max_unpool1d
@@ -134,8 +156,7 @@ def test_max_unpool_matches_oracle(rng, dtype, naxes):
         values, indices = pool(x, k, s, p, return_indices=True)
         default = tuple((n - 1) * s - 2 * p + k for n in values.shape[-naxes:])
         # output_size may be the input's size, or anything within stride of the default
-        size = {None: None, "input": shape[-naxes:],
-                "max": tuple(n + s - 1 for n in default)}[size]
+        size = {None: None, "input": shape[-naxes:], "max": tuple(n + s - 1 for n in default)}[size]
         out_plane = size or default
         want = []
         try:
@@ -166,8 +187,9 @@ def test_unpool_puts_maxima_back_where_they_were(rng):
 def test_unpool_duplicate_indices_keep_the_last():
     values = np.array([[[1.0, 2.0, 3.0]]])
     indices = np.array([[[4, 4, 0]]])
-    np.testing.assert_array_equal(nn.max_unpool1d(values, indices, 2),
-                                  [[[3.0, 0.0, 0.0, 0.0, 2.0, 0.0]]])
+    np.testing.assert_array_equal(
+        nn.max_unpool1d(values, indices, 2), [[[3.0, 0.0, 0.0, 0.0, 2.0, 0.0]]]
+    )
 
 
 def test_upsampling_by_unpooling_and_convolution(rng):
@@ -185,16 +207,20 @@ def test_upsampling_by_unpooling_and_convolution(rng):
 
 # -- errors -----------------------------------------------------------------
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(kernel_size=0), "kernel_size"),
-    (dict(kernel_size=2, stride=0), "stride"),
-    (dict(kernel_size=2, padding=-1), "padding"),
-    (dict(kernel_size=2, padding=2), "padding"),
-    (dict(kernel_size=2, dilation=0), "dilation"),
-    (dict(kernel_size=(2, 2, 2)), "kernel_size"),
-    (dict(kernel_size=9), "too small"),
-    (dict(kernel_size=3, dilation=4), "too small"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(kernel_size=0), "kernel_size"),
+        (dict(kernel_size=2, stride=0), "stride"),
+        (dict(kernel_size=2, padding=-1), "padding"),
+        (dict(kernel_size=2, padding=2), "padding"),
+        (dict(kernel_size=2, dilation=0), "dilation"),
+        (dict(kernel_size=(2, 2, 2)), "kernel_size"),
+        (dict(kernel_size=9), "too small"),
+        (dict(kernel_size=3, dilation=4), "too small"),
+    ],
+)
 def test_max_pool_bad_values(kwargs, match):
     with pytest.raises(ValueError, match=match):
         nn.max_pool2d(np.zeros((1, 1, 8, 8)), **kwargs)
@@ -241,6 +267,7 @@ def test_max_unpool_bad_inputs():
 
 # -- PyTorch ------------------------------------------------------------------
 
+
 def _torch():
     return pytest.importorskip("torch")
 
@@ -254,9 +281,11 @@ def test_max_pool_equals_torch(rng, dtype, params):
     for naxes, shape in [(1, (2, 3, 17)), (2, (2, 3, 9, 10)), (2, (3, 9, 10))]:
         x = with_ties_and_nans(rng, shape, dtype)
         ours = (nn.max_pool1d if naxes == 1 else nn.max_pool2d)(
-            x, k, s, p, d, ceil_mode, return_indices=True)
+            x, k, s, p, d, ceil_mode, return_indices=True
+        )
         theirs = (F.max_pool1d if naxes == 1 else F.max_pool2d)(
-            torch.from_numpy(x), k, s, p, d, ceil_mode, return_indices=True)
+            torch.from_numpy(x), k, s, p, d, ceil_mode, return_indices=True
+        )
         np.testing.assert_array_equal(ours[0], theirs[0].numpy())
         np.testing.assert_array_equal(ours[1], theirs[1].numpy())
 

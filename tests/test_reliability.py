@@ -1,6 +1,7 @@
 """Faults and adversarial inputs (issue 13): no crash, hang or silent wrong
 answer. Whatever could crash or hang the interpreter runs in a subprocess
 with a timeout."""
+
 import os
 import subprocess
 import sys
@@ -17,11 +18,17 @@ INT64_MIN = np.iinfo(np.int64).min
 
 
 def _run(code, timeout=120, **env):
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, env={**os.environ, **env}, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=timeout,
+    )
 
 
 # -- 1. huge dilations --------------------------------------------------------
+
 
 @pytest.mark.parametrize("boundary", ["fill", "wrap", "symm", "mirror", "nearest"])
 def test_huge_dilation_is_computed(boundary):
@@ -87,6 +94,7 @@ def test_conv_transpose_huge_stride_dilation_padding():
 
 # -- 2. huge thread counts ---------------------------------------------------------
 
+
 def test_huge_threads_are_capped():
     code = """
         import numpy as np, fastconv
@@ -134,7 +142,9 @@ _FORK_SETUP = """
 
 
 def test_fork_after_a_parallel_call():
-    code = _FORK_SETUP + """
+    code = (
+        _FORK_SETUP
+        + """
     import os, time
     t0 = time.perf_counter()
     pid = os.fork()
@@ -147,6 +157,7 @@ def test_fork_after_a_parallel_call():
     # the parent's team still works
     assert np.array_equal(fastconv.convolve2d(x, k, "same", threads=2), ref)
     """
+    )
     r = _run(code, timeout=60)
     assert r.returncode == 0, r.stderr[-2000:]
     code_, seconds = r.stdout.split()
@@ -155,7 +166,9 @@ def test_fork_after_a_parallel_call():
 
 
 def test_multiprocessing_fork_pool():
-    code = _FORK_SETUP + """
+    code = (
+        _FORK_SETUP
+        + """
     import multiprocessing
     def work(seed):
         y = np.random.default_rng(seed).standard_normal((400, 400))
@@ -165,6 +178,7 @@ def test_multiprocessing_fork_pool():
     assert got == [work(1), work(2), work(3)]
     print("ok")
     """
+    )
     r = _run(code, timeout=60)
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.strip() == "ok"
@@ -174,13 +188,16 @@ def test_multiprocessing_fork_pool():
 
 # (setup, call): calls of several seconds; the setup allocates beforehand.
 _LONG_CALLS = {
-    "convolve 1-D direct": ("x, k = np.ones(2_000_000), np.ones(65536); out = np.zeros(2_000_000)",
-                            "fastconv.convolve(x, k, 'same', method='direct', out=out)"),
-    "convolve2d 63x63": ("x = np.ones((4096, 4096)); out = np.zeros((4096, 4096)); "
-                         "k = np.random.default_rng(1).standard_normal((63, 63))",
-                         "fastconv.convolve2d(x, k, 'same', out=out)"),
-    "max_pool2d": ("x = np.ones((64, 1024, 1024), np.float32)",
-                   "nn.max_pool2d(x, 5, 1, 2)"),
+    "convolve 1-D direct": (
+        "x, k = np.ones(2_000_000), np.ones(65536); out = np.zeros(2_000_000)",
+        "fastconv.convolve(x, k, 'same', method='direct', out=out)",
+    ),
+    "convolve2d 63x63": (
+        "x = np.ones((4096, 4096)); out = np.zeros((4096, 4096)); "
+        "k = np.random.default_rng(1).standard_normal((63, 63))",
+        "fastconv.convolve2d(x, k, 'same', out=out)",
+    ),
+    "max_pool2d": ("x = np.ones((64, 1024, 1024), np.float32)", "nn.max_pool2d(x, 5, 1, 2)"),
 }
 
 
@@ -237,6 +254,7 @@ def test_python_signal_handler_exception_propagates():
 
 # -- 5. method="auto" never depends on the thread count ------------------------
 
+
 def test_auto_choice_does_not_depend_on_threads(rng):
     x = rng.standard_normal(30000).astype(np.float32)
     k = rng.standard_normal(2048).astype(np.float32)
@@ -246,22 +264,32 @@ def test_auto_choice_does_not_depend_on_threads(rng):
         for t in (1, 2, 8):
             fastconv.set_num_threads(t)
             results.append(fastconv.convolve(x, k).tobytes())
-            choices.append([fastconv.choose_conv_method(np.ones(n, np.float32), np.ones(m, np.float32))
-                            for n in (3000, 10000, 30000, 100000, 300000)
-                            for m in (64, 256, 1024, 2048, 4096, 8192)])
-            choices[-1] += [fastconv.choose_conv_method(np.ones((n, n)), np.ones((m, m)))
-                            for n in (64, 200, 600) for m in (5, 9, 17, 33)]
+            choices.append(
+                [
+                    fastconv.choose_conv_method(np.ones(n, np.float32), np.ones(m, np.float32))
+                    for n in (3000, 10000, 30000, 100000, 300000)
+                    for m in (64, 256, 1024, 2048, 4096, 8192)
+                ]
+            )
+            choices[-1] += [
+                fastconv.choose_conv_method(np.ones((n, n)), np.ones((m, m)))
+                for n in (64, 200, 600)
+                for m in (5, 9, 17, 33)
+            ]
         assert choices[0] == choices[1] == choices[2]
         assert results[0] == results[1] == results[2]
         for t in (2, 8):
             assert fastconv.convolve(x, k, threads=t).tobytes() == results[0]
-            assert fastconv.convolve(x, k, method="fft", threads=t).tobytes() == \
-                fastconv.convolve(x, k, method="fft", threads=1).tobytes()
+            assert (
+                fastconv.convolve(x, k, method="fft", threads=t).tobytes()
+                == fastconv.convolve(x, k, method="fft", threads=1).tobytes()
+            )
     finally:
         fastconv.set_num_threads(before)
 
 
 # -- 6. Inf in the kernel with a zero fill ----------------------------------------
+
 
 def test_inf_kernel_zero_fill_is_not_nan():
     x, k = np.array([1.0, 2.0, 3.0]), np.array([np.inf, 1.0])
@@ -308,7 +336,9 @@ def test_inf_kernel_zero_fill_2d(rng, dtype):
     fns = (("convolve2d", False), ("correlate2d", True))
     for mode in ("full", "same", "valid"):
         for fn, corr in fns:  # the references' crops, checked on a finite kernel
-            assert np.array_equal(_mode_ref(x, k, mode, corr), getattr(scipy.signal, fn)(x, k, mode))
+            assert np.array_equal(
+                _mode_ref(x, k, mode, corr), getattr(scipy.signal, fn)(x, k, mode)
+            )
     k[1, 2] = np.inf
     k[3, 0] = -np.inf
     for mode in ("full", "same", "valid"):
@@ -347,9 +377,20 @@ def test_inf_conv_transpose(rng):
 
 # -- 7. fillvalue out of the result dtype's range ---------------------------------
 
-@pytest.mark.parametrize("dtype, fill", [(np.int8, 300), (np.int8, -129), (np.int8, 128.0),
-                                         (np.uint8, -1), (np.int64, 1e30), (np.int64, 2**63),
-                                         (np.uint64, -1), (np.int16, np.int64(40000))])
+
+@pytest.mark.parametrize(
+    "dtype, fill",
+    [
+        (np.int8, 300),
+        (np.int8, -129),
+        (np.int8, 128.0),
+        (np.uint8, -1),
+        (np.int64, 1e30),
+        (np.int64, 2**63),
+        (np.uint64, -1),
+        (np.int16, np.int64(40000)),
+    ],
+)
 def test_fillvalue_out_of_range_is_a_value_error(dtype, fill):
     with pytest.raises(ValueError, match="fillvalue"):
         fastconv.convolve2d(np.zeros((1, 1), dtype), np.ones((1, 2), dtype), fillvalue=fill)
@@ -357,16 +398,27 @@ def test_fillvalue_out_of_range_is_a_value_error(dtype, fill):
         fastconv.convolve(np.zeros(3, dtype), np.ones(2, dtype), boundary="fill", fillvalue=fill)
 
 
-@pytest.mark.parametrize("dtype, fill", [(np.int8, 127), (np.int8, -128), (np.int8, 2.5),
-                                         (np.uint8, 255), (np.int64, 2**63 - 1),
-                                         (np.uint64, 2**64 - 1), (np.int8, True)])
+@pytest.mark.parametrize(
+    "dtype, fill",
+    [
+        (np.int8, 127),
+        (np.int8, -128),
+        (np.int8, 2.5),
+        (np.uint8, 255),
+        (np.int64, 2**63 - 1),
+        (np.uint64, 2**64 - 1),
+        (np.int8, True),
+    ],
+)
 def test_fillvalue_in_range_matches_scipy(dtype, fill):
     x, k = np.zeros((1, 1), dtype), np.ones((1, 2), dtype)
-    assert np.array_equal(fastconv.convolve2d(x, k, fillvalue=fill),
-                          scipy.signal.convolve2d(x, k, fillvalue=fill))
+    assert np.array_equal(
+        fastconv.convolve2d(x, k, fillvalue=fill), scipy.signal.convolve2d(x, k, fillvalue=fill)
+    )
 
 
 # -- 8. the 2**52 guard of auto with INT64_MIN ----------------------------------
+
 
 def test_int64_min_keeps_the_exact_path():
     x = np.ones(30000, np.int64)
@@ -379,6 +431,7 @@ def test_int64_min_keeps_the_exact_path():
 
 
 # -- 9. pooling accepts any layout ------------------------------------------------
+
 
 def _misaligned(a):
     """A copy of `a` at an odd byte address (not aligned for its dtype)."""
@@ -394,8 +447,9 @@ def _byte_strided(a):
     its item size."""
     step = a.itemsize + 1
     buf = np.zeros(a.size * step, np.uint8)
-    v = np.ndarray(a.shape, a.dtype, buffer=buf,
-                   strides=tuple(s // a.itemsize * step for s in a.strides))
+    v = np.ndarray(
+        a.shape, a.dtype, buffer=buf, strides=tuple(s // a.itemsize * step for s in a.strides)
+    )
     v[...] = a
     return v
 
@@ -419,6 +473,7 @@ def test_pooling_accepts_unaligned_and_odd_strides(rng, dtype):
 
 # -- 10. out= for 0-d inputs ------------------------------------------------------
 
+
 def test_out_for_0d_inputs():
     for fn in (fastconv.convolve, fastconv.correlate):
         o = np.zeros((), np.float64)
@@ -434,6 +489,7 @@ def test_out_for_0d_inputs():
 
 # -- 11. messages and sizes ---------------------------------------------------------
 
+
 def test_max_unpool_bound_is_not_printed_negative():
     x = np.ones((1, 1, 2, 2))
     idx = np.zeros((1, 1, 2, 2), np.int64)
@@ -443,8 +499,10 @@ def test_max_unpool_bound_is_not_printed_negative():
 
 
 def test_result_size_overflowing_bytes_is_a_value_error():
-    views = [np.lib.stride_tricks.as_strided(np.zeros(1, dt), (2**30, 2**30), (0, 0))
-             for dt in (np.float32, np.int8, np.int32)]
+    views = [
+        np.lib.stride_tricks.as_strided(np.zeros(1, dt), (2**30, 2**30), (0, 0))
+        for dt in (np.float32, np.int8, np.int32)
+    ]
     for a in views:
         with pytest.raises(ValueError, match="overflow"):
             fastconv.convolve2d(a, a)
@@ -482,8 +540,10 @@ def test_idle_threads_sleep_soon_after_a_call():
     ours = float(r.stdout)
     r = _run(_IDLE_SPIN, timeout=60, GOMP_SPINCOUNT="300000")
     libgomp_default = float(r.stdout)
-    print(f"idle CPU after a call: {ours * 1e3:.2f} ms (libgomp's default spin: "
-          f"{libgomp_default * 1e3:.2f} ms)")
+    print(
+        f"idle CPU after a call: {ours * 1e3:.2f} ms (libgomp's default spin: "
+        f"{libgomp_default * 1e3:.2f} ms)"
+    )
     assert ours < 0.003  # loose: 5000 rounds are ~0.15 ms
 
 

@@ -1,17 +1,27 @@
 """The scipy-named functions against scipy.signal itself: values, dtypes,
 the 'same' crop of each function, input swapping and errors."""
+
 import itertools
 
 import numpy as np
 import pytest
+from conftest import random_array
 
 import fastconv
-from conftest import random_array
 
 signal = pytest.importorskip("scipy.signal")
 
-DTYPES = [np.bool_, np.int8, np.uint8, np.int32, np.int64, np.float32, np.float64,
-          np.complex64, np.complex128]
+DTYPES = [
+    np.bool_,
+    np.int8,
+    np.uint8,
+    np.int32,
+    np.int64,
+    np.float32,
+    np.float64,
+    np.complex64,
+    np.complex128,
+]
 
 
 def _same(ours, theirs, dtype, scale=None, taps=1):
@@ -35,15 +45,20 @@ def _same(ours, theirs, dtype, scale=None, taps=1):
 def _abs_scale(name, x, h, *args, **kw):
     """scipy's result on |x|, |h| (and |fillvalue|) in float64: the sum of
     |terms| of every output."""
-    return np.abs(getattr(signal, name)(np.abs(x).astype(np.float64),
-                                        np.abs(h).astype(np.float64), *args, **kw))
+    return np.abs(
+        getattr(signal, name)(
+            np.abs(x).astype(np.float64), np.abs(h).astype(np.float64), *args, **kw
+        )
+    )
 
 
 @pytest.mark.parametrize("name", ["convolve2d", "correlate2d"])
 @pytest.mark.parametrize("mode", ["full", "same", "valid"])
 @pytest.mark.parametrize("boundary", ["fill", "wrap", "symm"])
-@pytest.mark.parametrize("shapes", [((6, 7), (3, 3)), ((5, 8), (2, 4)), ((2, 3), (4, 6)),
-                                    ((4, 4), (4, 4)), ((1, 9), (1, 21))])
+@pytest.mark.parametrize(
+    "shapes",
+    [((6, 7), (3, 3)), ((5, 8), (2, 4)), ((2, 3), (4, 6)), ((4, 4), (4, 4)), ((1, 9), (1, 21))],
+)
 def test_2d_against_scipy(rng, name, mode, boundary, shapes):
     for dtype in (np.int16, np.float32, np.complex128):
         x = random_array(rng, shapes[0], dtype)
@@ -56,8 +71,17 @@ def test_2d_against_scipy(rng, name, mode, boundary, shapes):
 
 @pytest.mark.parametrize("name", ["convolve", "correlate"])
 @pytest.mark.parametrize("mode", ["full", "same", "valid"])
-@pytest.mark.parametrize("shapes", [((9,), (4,)), ((3,), (8,)), ((5, 6), (2, 3)),
-                                    ((2, 3), (4, 5)), ((3, 4, 5), (2, 2, 3)), ((4, 3, 2), (5, 4, 3))])
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        ((9,), (4,)),
+        ((3,), (8,)),
+        ((5, 6), (2, 3)),
+        ((2, 3), (4, 5)),
+        ((3, 4, 5), (2, 2, 3)),
+        ((4, 3, 2), (5, 4, 3)),
+    ],
+)
 def test_nd_against_scipy(rng, name, mode, shapes):
     for dtype in DTYPES:
         x = random_array(rng, shapes[0], dtype)
@@ -76,30 +100,39 @@ def test_nd_against_scipy(rng, name, mode, shapes):
             _same(ours, theirs, dtype)
 
 
-@pytest.mark.parametrize("t1,t2", list(itertools.product(
-    [np.uint8, np.int16, np.uint64, np.float16, np.float32, np.complex64], repeat=2)))
+@pytest.mark.parametrize(
+    "t1,t2",
+    list(
+        itertools.product(
+            [np.uint8, np.int16, np.uint64, np.float16, np.float32, np.complex64], repeat=2
+        )
+    ),
+)
 def test_result_dtype_matches_scipy(t1, t2):
     x = np.arange(1, 7).reshape(2, 3).astype(t1)
     h = np.array([[1, 2], [3, 1]]).astype(t2)
     ours = fastconv.convolve(x, h)
     theirs = signal.convolve(x, h, method="fft")  # scipy's direct lacks float16
     assert ours.dtype == theirs.dtype
-    np.testing.assert_allclose(ours.astype(np.complex128), theirs.astype(np.complex128),
-                               rtol=1e-3)
+    np.testing.assert_allclose(ours.astype(np.complex128), theirs.astype(np.complex128), rtol=1e-3)
 
 
 def test_same_crops_differ_as_in_scipy():
     a = np.arange(1.0, 8.0)
     k = np.array([1.0, 10.0, 100.0, 1000.0])
     for fn in ("convolve", "correlate"):
-        np.testing.assert_array_equal(getattr(fastconv, fn)(a, k, "same"),
-                                      getattr(signal, fn)(a, k, "same"))
+        np.testing.assert_array_equal(
+            getattr(fastconv, fn)(a, k, "same"), getattr(signal, fn)(a, k, "same")
+        )
     for fn in ("convolve2d", "correlate2d"):
-        np.testing.assert_array_equal(getattr(fastconv, fn)(a[None], k[None], "same"),
-                                      getattr(signal, fn)(a[None], k[None], "same"))
+        np.testing.assert_array_equal(
+            getattr(fastconv, fn)(a[None], k[None], "same"),
+            getattr(signal, fn)(a[None], k[None], "same"),
+        )
     # correlate2d's crop is one sample later than correlate's for even kernels
-    assert fastconv.correlate2d(a[None], k[None], "same")[0, 0] == \
-        fastconv.correlate(a, k, "same")[1]
+    assert (
+        fastconv.correlate2d(a[None], k[None], "same")[0, 0] == fastconv.correlate(a, k, "same")[1]
+    )
 
 
 @pytest.mark.parametrize("name", ["convolve", "correlate", "convolve2d", "correlate2d"])
@@ -115,8 +148,10 @@ def test_valid_swap_complex_matches_scipy(rng, name):
 @pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning")
 def test_fillvalue_rules_match_scipy():
     for fv in (1.7, -3):
-        np.testing.assert_array_equal(fastconv.convolve2d([[1]], [[1, 2]], fillvalue=fv),
-                                      signal.convolve2d([[1]], [[1, 2]], fillvalue=fv))
+        np.testing.assert_array_equal(
+            fastconv.convolve2d([[1]], [[1, 2]], fillvalue=fv),
+            signal.convolve2d([[1]], [[1, 2]], fillvalue=fv),
+        )
     for bad in (1j, [1, 2], []):
         with pytest.raises(ValueError):
             signal.convolve2d([[1]], [[1, 2]], fillvalue=bad)
@@ -131,11 +166,16 @@ def test_nan_inf_propagate_as_ieee():
 
 
 def test_empty_like_scipy():
-    for shapes, mode in [(((0, 3), (2, 2)), "full"), (((2, 2), (0, 3)), "same"),
-                         (((0, 3), (2, 2)), "same")]:
+    for shapes, mode in [
+        (((0, 3), (2, 2)), "full"),
+        (((2, 2), (0, 3)), "same"),
+        (((0, 3), (2, 2)), "same"),
+    ]:
         a, b = np.zeros(shapes[0]), np.ones(shapes[1])
-        np.testing.assert_array_equal(fastconv.convolve2d(a, b, mode),
-                                      signal.convolve2d(a, b, mode))
+        np.testing.assert_array_equal(
+            fastconv.convolve2d(a, b, mode), signal.convolve2d(a, b, mode)
+        )
     a, b = np.zeros((2, 3)), np.ones((0, 2))
-    np.testing.assert_array_equal(fastconv.correlate(a, b, "valid"),
-                                  signal.correlate(a, b, "valid", method="direct"))
+    np.testing.assert_array_equal(
+        fastconv.correlate(a, b, "valid"), signal.correlate(a, b, "valid", method="direct")
+    )

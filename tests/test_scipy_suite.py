@@ -6,8 +6,9 @@ in a subprocess with the plugin scipy_swap_plugin.py, which replaces the
 scipy.signal functions before the test module is imported and refuses to
 run if the swap did not take.
 """
-import os
+
 import json
+import os
 import subprocess
 import sys
 
@@ -17,10 +18,19 @@ scipy = pytest.importorskip("scipy")
 pytest.importorskip("hypothesis")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CLASSES = ["TestConvolve", "TestConvolve2d", "TestCorrelateReal", "TestCorrelate",
-           "TestCorrelateComplex", "TestCorrelate2d", "TestFFTConvolve",
-           "TestOAConvolve", "TestAllFreqConvolves", "test_convolve_longdtype_input",
-           "test_choose_conv_method"]
+CLASSES = [
+    "TestConvolve",
+    "TestConvolve2d",
+    "TestCorrelateReal",
+    "TestCorrelate",
+    "TestCorrelateComplex",
+    "TestCorrelate2d",
+    "TestFFTConvolve",
+    "TestOAConvolve",
+    "TestAllFreqConvolves",
+    "test_convolve_longdtype_input",
+    "test_choose_conv_method",
+]
 # Passed tests per class with scipy 1.17.1 (numpy backend), less a margin
 # for scipy versions that drop or merge a few; see the test.
 MIN_PASSED = {  # at least 90% of (the 1.17.1 count)
@@ -45,10 +55,25 @@ def test_scipy_signaltools_suite_passes_with_fastconv(tmp_path):
     if not os.path.exists(test_file):
         pytest.skip("this scipy installation does not ship its tests")
     counts_file = tmp_path / "counts.json"
-    env = {**os.environ, "PYTHONPATH": HERE + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "FASTCONV_SCIPY_SUITE_COUNTS": str(counts_file)}
-    cmd = [sys.executable, "-m", "pytest", "-p", "scipy_swap_plugin", f"--rootdir={scipy_dir}",
-           "-p", "no:cacheprovider", test_file, "-q", "-k", " or ".join(CLASSES)]
+    env = {
+        **os.environ,
+        "PYTHONPATH": HERE + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "FASTCONV_SCIPY_SUITE_COUNTS": str(counts_file),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "scipy_swap_plugin",
+        f"--rootdir={scipy_dir}",
+        "-p",
+        "no:cacheprovider",
+        test_file,
+        "-q",
+        "-k",
+        " or ".join(CLASSES),
+    ]
     r = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=HERE, timeout=1200)
     tail = r.stdout[-3000:] + r.stderr[-2000:]
     assert "fastconv swap verified" in r.stdout, tail

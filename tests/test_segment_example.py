@@ -2,6 +2,7 @@
 64x64 crop of a scikit-image photo: shapes, a few layers against the
 pure-Python oracle, and (with torch installed) every layer against the
 same network built from torch.nn modules."""
+
 import importlib.util
 import pathlib
 
@@ -61,19 +62,28 @@ def test_against_oracle(run):
         v, i = _oracle.max_pool(conv5[c], (2, 2), (2, 2), (0, 0), (1, 1))
         np.testing.assert_array_equal(values["pool5"][0, c], v)
         np.testing.assert_array_equal(values["pool5.idx"][0, c], i)
-    score5 = _oracle.conv2d(values["pool5"].astype(np.float64), weights["score5.w"],
-                            weights["score5.b"])
+    score5 = _oracle.conv2d(
+        values["pool5"].astype(np.float64), weights["score5.w"], weights["score5.b"]
+    )
     np.testing.assert_allclose(values["score5"], score5, rtol=1e-5, atol=1e-5)
     w = weights["up2a.w"].astype(np.float64)
     x = values["score5"][0].astype(np.float64)
-    up = np.array([sum(_oracle.conv_transpose(x[c], w[c, o], stride=2, padding=1)
-                       for c in range(x.shape[0])) for o in range(w.shape[1])])
+    up = np.array(
+        [
+            sum(
+                _oracle.conv_transpose(x[c], w[c, o], stride=2, padding=1)
+                for c in range(x.shape[0])
+            )
+            for o in range(w.shape[1])
+        ]
+    )
     np.testing.assert_allclose(values["up2a"][0], up, rtol=1e-5, atol=1e-5)
 
 
 def test_crop_is_padding(run):
     """FCN-32s's crop at 16 is conv_transpose2d's padding=16."""
     from fastconv import nn
+
     _, weights, values, _ = run
     padded = nn.conv_transpose2d(values["score5"], weights["up32.w"], stride=32, padding=16)
     np.testing.assert_array_equal(values["up32"], padded)

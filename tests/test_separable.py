@@ -1,15 +1,17 @@
 """convolve_separable: MATLAB's conv2(u, v, A), checked against convolve2d
 with the outer-product kernel, the oracle and MATLAB's crop rules."""
+
 import numpy as np
 import pytest
+from conftest import BOUNDARIES, random_array
 
 import fastconv
 from fastconv import _oracle
-from conftest import BOUNDARIES, random_array
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128,
-                                   np.longdouble])
+@pytest.mark.parametrize(
+    "dtype", [np.float32, np.float64, np.complex64, np.complex128, np.longdouble]
+)
 @pytest.mark.parametrize("mode", ["full", "same", "valid"])
 @pytest.mark.parametrize("boundary", BOUNDARIES)
 @pytest.mark.parametrize("stride", [1, (2, 3)])
@@ -17,13 +19,15 @@ def test_equals_convolve2d_with_the_outer_product(rng, dtype, mode, boundary, st
     x = random_array(rng, (23, 41), dtype)
     col = random_array(rng, 5, dtype)
     row = random_array(rng, 4, dtype)
-    ours = fastconv.convolve_separable(x, col, row, mode, boundary=boundary, fillvalue=0.5,
-                                       stride=stride)
+    ours = fastconv.convolve_separable(
+        x, col, row, mode, boundary=boundary, fillvalue=0.5, stride=stride
+    )
     ref = fastconv.convolve2d(x, np.outer(col, row), mode, boundary, 0.5, stride=stride)
     assert ours.dtype == ref.dtype and ours.shape == ref.shape
     eps = np.finfo(dtype).eps
-    scale = fastconv.convolve2d(np.abs(x), np.outer(np.abs(col), np.abs(row)), mode, boundary,
-                                0.5, stride=stride)
+    scale = fastconv.convolve2d(
+        np.abs(x), np.outer(np.abs(col), np.abs(row)), mode, boundary, 0.5, stride=stride
+    )
     assert np.all(np.abs(ours - ref) <= 40 * eps * (scale + 1))
 
 
@@ -32,8 +36,13 @@ def test_same_anchors(rng, anchor):
     x = random_array(rng, (9, 10), np.float64)
     col, row = random_array(rng, 6, np.float64), random_array(rng, 4, np.float64)
     ours = fastconv.convolve_separable(x, col, row, "same", anchor=anchor, boundary="symm")
-    ref = _oracle.convolve(x, np.outer(col, row), "same", boundary="symm",
-                           anchor=anchor if not isinstance(anchor, tuple) else anchor)
+    ref = _oracle.convolve(
+        x,
+        np.outer(col, row),
+        "same",
+        boundary="symm",
+        anchor=anchor if not isinstance(anchor, tuple) else anchor,
+    )
     np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-12)
 
 
@@ -60,13 +69,16 @@ def test_integer_and_object_inputs(rng):
     x = random_array(rng, (6, 7), np.int16)
     col, row = np.array([1, -2, 3], np.int16), np.array([2, 1], np.int16)
     res = fastconv.convolve_separable(x, col, row, "same", boundary="wrap")
-    np.testing.assert_array_equal(res, fastconv.convolve2d(x, np.outer(col, row), "same",
-                                                           boundary="wrap"))
+    np.testing.assert_array_equal(
+        res, fastconv.convolve2d(x, np.outer(col, row), "same", boundary="wrap")
+    )
     assert res.dtype == np.int16
     from fractions import Fraction
+
     xo = np.array([[Fraction(1, 3), 1], [2, 3]], dtype=object)
-    reso = fastconv.convolve_separable(xo, np.array([1, Fraction(1, 2)], dtype=object),
-                                       np.array([3], dtype=object))
+    reso = fastconv.convolve_separable(
+        xo, np.array([1, Fraction(1, 2)], dtype=object), np.array([3], dtype=object)
+    )
     assert reso.tolist() == _oracle.convolve(xo, np.outer([1, Fraction(1, 2)], [3])).tolist()
 
 
@@ -103,6 +115,7 @@ def test_bad_arguments():
 
 # ---- method="auto": rank-one 2-D kernels take the separable path ----
 
+
 def _gaussian(n, sigma, dtype=np.float64):
     g = np.exp(-0.5 * ((np.arange(n) - (n - 1) / 2) / sigma) ** 2).astype(dtype)
     return g / g.sum()
@@ -112,6 +125,7 @@ def _gaussian(n, sigma, dtype=np.float64):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
 def test_auto_takes_the_separable_path_for_rank_one_kernels(rng, fn, dtype):
     from fastconv import _signal
+
     x = random_array(rng, (400, 380), dtype)  # large enough for auto to check the rank
     a, b = random_array(rng, 7, dtype), random_array(rng, 6, dtype)
     k = np.outer(a, b)
@@ -149,18 +163,20 @@ def test_auto_takes_the_separable_path_for_rank_one_kernels(rng, fn, dtype):
                 sep_anchor = "matlab" if (fn == "correlate2d" and mode == "same") else None
             else:
                 sep_col, sep_row, sep_anchor = col, row, None
-            sep = fastconv.convolve_separable(x, sep_col, sep_row, mode, boundary=boundary,
-                                              anchor=sep_anchor)
+            sep = fastconv.convolve_separable(
+                x, sep_col, sep_row, mode, boundary=boundary, anchor=sep_anchor
+            )
             assert res.tobytes() == sep.tobytes()
 
 
 def test_nearly_rank_one_kernels_keep_the_direct_path(rng):
     from fastconv import _signal
+
     x = random_array(rng, (250, 250), np.float64)  # large enough to check the rank
     g = _gaussian(9, 2.0)
     k = np.outer(g, g)
     k_near = k.copy()
-    k_near[3, 4] += 1e-9 * np.abs(k).max()   # far above rounding, far below visibility
+    k_near[3, 4] += 1e-9 * np.abs(k).max()  # far above rounding, far below visibility
     assert _signal._rank_one_factors(k) is not None
     assert _signal._rank_one_factors(k_near) is None
     direct = fastconv.convolve(x, k_near, "same", method="direct")
@@ -189,5 +205,9 @@ def test_separable_path_keeps_scipy_semantics(rng):
     # scipy's 'valid' swap still goes the direct way
     small = random_array(rng, (5, 6), np.float64)
     theirs = signal.convolve2d(small, x, "valid")
-    np.testing.assert_allclose(fastconv.convolve2d(small, x, "valid"), theirs, rtol=1e-12,
-                               atol=1e-12 * np.abs(theirs).max())
+    np.testing.assert_allclose(
+        fastconv.convolve2d(small, x, "valid"),
+        theirs,
+        rtol=1e-12,
+        atol=1e-12 * np.abs(theirs).max(),
+    )

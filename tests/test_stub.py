@@ -4,6 +4,7 @@ module: the same functions with the same parameter names in order.
 parameters of pybind11 functions, which have no __text_signature__, so
 they are compared here with the signature pybind11 writes in each
 docstring.)"""
+
 import ast
 import pathlib
 import re
@@ -19,14 +20,17 @@ if not STUB.exists():  # running from the source tree
 
 def _stub_functions():
     tree = ast.parse(STUB.read_text())
-    return {node.name: [a.arg for a in node.args.args]
-            for node in tree.body if isinstance(node, ast.FunctionDef)}
+    return {
+        node.name: [a.arg for a in node.args.args]
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+    }
 
 
 def _runtime_parameters(fn):
     # pybind11's first docstring line: name(a: type, b: type = default) -> ret
     first = fn.__doc__.splitlines()[0]
-    inside = first[first.index("(") + 1:first.rindex(") ->")]
+    inside = first[first.index("(") + 1 : first.rindex(") ->")]
     depth, names, current = 0, [], ""
     for ch in inside + ",":
         if ch in "[(":
@@ -43,8 +47,9 @@ def _runtime_parameters(fn):
 
 
 def test_stub_names_every_function_of_the_module():
-    runtime = {name for name in dir(_core)
-               if not name.startswith("_") and callable(getattr(_core, name))}
+    runtime = {
+        name for name in dir(_core) if not name.startswith("_") and callable(getattr(_core, name))
+    }
     assert set(_stub_functions()) == runtime
 
 

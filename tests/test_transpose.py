@@ -1,11 +1,12 @@
 """conv_transpose against the source material's example, zero insertion,
 the adjoint identity, the oracle and PyTorch."""
+
 import numpy as np
 import pytest
+from conftest import random_array
 
 import fastconv
 from fastconv import _oracle
-from conftest import random_array
 
 DTYPES = [np.float32, np.float64, np.complex64, np.complex128]
 
@@ -34,17 +35,21 @@ def _zero_insert_reference(x, k, stride, padding, output_padding, dilation):
     kd[(slice(None, None, dilation),) * nd] = k
     full = fastconv.convolve(z, kd, "full", method="direct")
     full = np.pad(full, [(0, output_padding)] * nd)
-    lens = [(n - 1) * stride - 2 * padding + dilation * (kn - 1) + 1 + output_padding
-            for n, kn in zip(x.shape, k.shape)]
+    lens = [
+        (n - 1) * stride - 2 * padding + dilation * (kn - 1) + 1 + output_padding
+        for n, kn in zip(x.shape, k.shape)
+    ]
     return full[tuple(slice(padding, padding + n) for n in lens)]
 
 
-@pytest.mark.parametrize("stride,padding,output_padding,dilation",
-                         [(1, 0, 0, 1), (2, 0, 0, 1), (3, 1, 2, 1), (2, 0, 1, 2), (3, 2, 0, 2),
-                          (4, 1, 3, 3)])
+@pytest.mark.parametrize(
+    "stride,padding,output_padding,dilation",
+    [(1, 0, 0, 1), (2, 0, 0, 1), (3, 1, 2, 1), (2, 0, 1, 2), (3, 2, 0, 2), (4, 1, 3, 3)],
+)
 @pytest.mark.parametrize("shapes", [((7,), (3,)), ((5, 6), (3, 4)), ((4, 3), (2, 5))])
-def test_equals_zero_insertion_then_full_convolution(rng, stride, padding, output_padding,
-                                                     dilation, shapes):
+def test_equals_zero_insertion_then_full_convolution(
+    rng, stride, padding, output_padding, dilation, shapes
+):
     x = random_array(rng, shapes[0], np.float64)
     k = random_array(rng, shapes[1], np.float64)
     ours = fastconv.conv_transpose(x, k, stride, padding, output_padding, dilation)
@@ -63,8 +68,10 @@ def test_adjoint_of_strided_valid_correlation(rng, dtype, stride, dilation):
     s = stride if isinstance(stride, tuple) else (stride, stride)
     d = dilation if isinstance(dilation, tuple) else (dilation, dilation)
     # output_padding makes the transposed result exactly x's shape
-    op = tuple(n - ((m - 1) * si + di * (kn - 1) + 1)
-               for n, m, si, di, kn in zip(x.shape, cx.shape, s, d, k.shape))
+    op = tuple(
+        n - ((m - 1) * si + di * (kn - 1) + 1)
+        for n, m, si, di, kn in zip(x.shape, cx.shape, s, d, k.shape)
+    )
     ty = fastconv.conv_transpose(y, k, stride=s, dilation=d, output_padding=op)
     assert ty.shape == x.shape
     lhs = np.vdot(y, cx)
@@ -74,22 +81,35 @@ def test_adjoint_of_strided_valid_correlation(rng, dtype, stride, dilation):
     x1, k1 = random_array(rng, 40, dtype), random_array(rng, 5, dtype)
     c1 = fastconv.correlate(x1, k1, "valid", stride=s[0], dilation=d[0])
     y1 = random_array(rng, c1.shape, dtype)
-    t1 = fastconv.conv_transpose(y1, k1, stride=s[0], dilation=d[0],
-                                 output_padding=40 - ((len(c1) - 1) * s[0] + d[0] * 4 + 1))
+    t1 = fastconv.conv_transpose(
+        y1,
+        k1,
+        stride=s[0],
+        dilation=d[0],
+        output_padding=40 - ((len(c1) - 1) * s[0] + d[0] * 4 + 1),
+    )
     assert abs(np.vdot(y1, c1) - np.vdot(t1, x1)) <= 1e-10 * max(abs(np.vdot(y1, c1)), 1.0)
 
 
 @pytest.mark.parametrize("dtype", DTYPES + [np.int16, np.uint8, np.longdouble])
-@pytest.mark.parametrize("params", [dict(), dict(stride=2), dict(stride=(3, 2), padding=(1, 0),
-                                                                 output_padding=(2, 1)),
-                                    dict(stride=2, dilation=2, padding=1, output_padding=1)])
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(),
+        dict(stride=2),
+        dict(stride=(3, 2), padding=(1, 0), output_padding=(2, 1)),
+        dict(stride=2, dilation=2, padding=1, output_padding=1),
+    ],
+)
 def test_against_the_oracle(rng, dtype, params):
     x = random_array(rng, (5, 7), dtype)
     k = random_array(rng, (3, 2), dtype)
     ours = fastconv.conv_transpose(x, k, **params)
-    ref = _oracle.conv_transpose(x.astype(object) if np.dtype(dtype).kind in "iu" else x,
-                                 k.astype(object) if np.dtype(dtype).kind in "iu" else k,
-                                 **params)
+    ref = _oracle.conv_transpose(
+        x.astype(object) if np.dtype(dtype).kind in "iu" else x,
+        k.astype(object) if np.dtype(dtype).kind in "iu" else k,
+        **params,
+    )
     assert ours.dtype == np.result_type(x, k)
     if np.dtype(dtype).kind in "iu":
         bits = np.dtype(dtype).itemsize * 8
@@ -102,7 +122,7 @@ def test_against_the_oracle(rng, dtype, params):
 def test_batch_axes_and_axes_argument(rng):
     x = random_array(rng, (3, 6, 4), np.float32)
     k = random_array(rng, (2, 3), np.float32)
-    res = fastconv.conv_transpose(x, k, stride=2)          # the last two axes
+    res = fastconv.conv_transpose(x, k, stride=2)  # the last two axes
     for b in range(3):
         np.testing.assert_allclose(res[b], _oracle.conv_transpose(x[b], k, 2), rtol=1e-5)
     res2 = fastconv.conv_transpose(x, k, stride=(2, 1), axes=(2, 0))  # kernel axis 0 -> axis 2
@@ -116,6 +136,7 @@ def test_batch_axes_and_axes_argument(rng):
 
 def test_object_arrays_and_out(rng):
     from fractions import Fraction
+
     x = np.array([Fraction(1, 2), 3], dtype=object)
     k = np.array([Fraction(1, 3), 1, 2], dtype=object)
     res = fastconv.conv_transpose(x, k, stride=2)
@@ -135,24 +156,35 @@ def test_threads_do_not_change_results(rng):
     assert a.tobytes() == b.tobytes()
 
 
-@pytest.mark.parametrize("stride,padding,output_padding,dilation",
-                         [(1, 0, 0, 1), (2, 1, 1, 1), (3, 0, 2, 2), (2, 2, 0, 3)])
+@pytest.mark.parametrize(
+    "stride,padding,output_padding,dilation",
+    [(1, 0, 0, 1), (2, 1, 1, 1), (3, 0, 2, 2), (2, 2, 0, 3)],
+)
 def test_against_torch(rng, stride, padding, output_padding, dilation):
     torch = pytest.importorskip("torch")
     F = torch.nn.functional
     x = random_array(rng, (9, 11), np.float64)
     k = random_array(rng, (3, 4), np.float64)
     ours = fastconv.conv_transpose(x, k, stride, padding, output_padding, dilation)
-    theirs = F.conv_transpose2d(torch.from_numpy(x)[None, None], torch.from_numpy(k)[None, None],
-                                stride=stride, padding=padding, output_padding=output_padding,
-                                dilation=dilation)[0, 0].numpy()
+    theirs = F.conv_transpose2d(
+        torch.from_numpy(x)[None, None],
+        torch.from_numpy(k)[None, None],
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+    )[0, 0].numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
     x1, k1 = random_array(rng, 30, np.float64), random_array(rng, 5, np.float64)
     ours1 = fastconv.conv_transpose(x1, k1, stride, padding, output_padding, dilation)
-    theirs1 = F.conv_transpose1d(torch.from_numpy(x1)[None, None],
-                                 torch.from_numpy(k1)[None, None], stride=stride,
-                                 padding=padding, output_padding=output_padding,
-                                 dilation=dilation)[0, 0].numpy()
+    theirs1 = F.conv_transpose1d(
+        torch.from_numpy(x1)[None, None],
+        torch.from_numpy(k1)[None, None],
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+    )[0, 0].numpy()
     np.testing.assert_allclose(ours1, theirs1, rtol=1e-12, atol=1e-12)
 
 
@@ -163,12 +195,18 @@ def test_empty_input_gives_empty_result():
 
 def test_bad_arguments():
     x, k = np.ones((4, 4)), np.ones((2, 2))
-    for kw, exc in [(dict(stride=0), ValueError), (dict(dilation=0), ValueError),
-                    (dict(padding=-1), ValueError), (dict(output_padding=-1), ValueError),
-                    (dict(stride=2, output_padding=2), ValueError),
-                    (dict(padding=10), ValueError), (dict(stride=1.5), TypeError),
-                    (dict(stride=(1, 2, 3)), ValueError), (dict(axes=(0,)), ValueError),
-                    (dict(threads=0), ValueError)]:
+    for kw, exc in [
+        (dict(stride=0), ValueError),
+        (dict(dilation=0), ValueError),
+        (dict(padding=-1), ValueError),
+        (dict(output_padding=-1), ValueError),
+        (dict(stride=2, output_padding=2), ValueError),
+        (dict(padding=10), ValueError),
+        (dict(stride=1.5), TypeError),
+        (dict(stride=(1, 2, 3)), ValueError),
+        (dict(axes=(0,)), ValueError),
+        (dict(threads=0), ValueError),
+    ]:
         name = next(iter(kw))
         with pytest.raises(exc, match=name if name != "axes" else "axes"):
             fastconv.conv_transpose(x, k, **kw)

@@ -119,14 +119,14 @@ void register_convolve(py::module_& m) {
       "convolve_separable",
       [](const py::array& in1, const py::array& col, const py::array& row, const py::array& out,
          const py::array& fillvalue, const std::string& mode, const std::string& boundary,
-         std::vector<index_t> stride, const std::string& anchor_rule,
-         std::vector<index_t> anchor, int threads) {
+         std::vector<index_t> stride, const std::string& anchor_rule, std::vector<index_t> anchor,
+         int threads) {
         const py::dtype dt = in1.dtype();
         if (!col.dtype().is(dt) || !row.dtype().is(dt) || !out.dtype().is(dt) ||
             !fillvalue.dtype().is(dt))
           throw py::type_error("in1, col, row, out and fillvalue must share one dtype");
-        const ConvOptions o = make_options(mode, boundary, {}, std::move(stride), {},
-                                           anchor_rule, std::move(anchor), threads);
+        const ConvOptions o = make_options(mode, boundary, {}, std::move(stride), {}, anchor_rule,
+                                           std::move(anchor), threads);
         bindings::dispatch_dtype(dt, [&](auto tag) {
           using T = decltype(tag);
           auto x = bindings::view_of<const T>(in1, "in1", false);
@@ -135,8 +135,8 @@ void register_convolve(py::module_& m) {
           auto y = bindings::view_of<T>(out, "out", true);
           const T fill = *static_cast<const T*>(fillvalue.data());
           py::gil_scoped_release nogil;  // pure C++ from here on
-          fastconv::convolve_separable<T>(std::move(x), std::move(c), std::move(r), std::move(y),
-                                          o, fill);
+          fastconv::convolve_separable<T>(std::move(x), std::move(c), std::move(r), std::move(y), o,
+                                          fill);
           return 0;
         });
       },

@@ -74,13 +74,13 @@ void register_nn(py::module_& m) {
   m.def(
       "conv_output_shape",
       [](std::vector<index_t> in_shape, std::vector<index_t> weight_shape,
-         std::vector<index_t> stride, std::vector<index_t> dilation,
-         std::vector<index_t> padding, std::vector<index_t> padding_end, bool same_padding,
-         index_t groups, const std::string& padding_mode) {
-        return conv_output_shape(in_shape, weight_shape,
-                                 make_options(std::move(stride), std::move(dilation),
-                                              std::move(padding), std::move(padding_end),
-                                              same_padding, groups, padding_mode, 0));
+         std::vector<index_t> stride, std::vector<index_t> dilation, std::vector<index_t> padding,
+         std::vector<index_t> padding_end, bool same_padding, index_t groups,
+         const std::string& padding_mode) {
+        return conv_output_shape(
+            in_shape, weight_shape,
+            make_options(std::move(stride), std::move(dilation), std::move(padding),
+                         std::move(padding_end), same_padding, groups, padding_mode, 0));
       },
       py::arg("in_shape"), py::arg("weight_shape"), py::arg("stride"), py::arg("dilation"),
       py::arg("padding"), py::arg("padding_end"), py::arg("same_padding"), py::arg("groups"),
@@ -96,8 +96,10 @@ void register_nn(py::module_& m) {
                          std::move(padding_end), same_padding, groups, padding_mode, threads);
         run_layer_call(input, weight, bias, out, [&](auto x, auto w, auto b, auto y) {
           using T = std::remove_pointer_t<decltype(y.data)>;
-          if (x.ndim() == 3) conv1d<T>(std::move(x), std::move(w), std::move(b), std::move(y), o);
-          else conv2d<T>(std::move(x), std::move(w), std::move(b), std::move(y), o);
+          if (x.ndim() == 3)
+            conv1d<T>(std::move(x), std::move(w), std::move(b), std::move(y), o);
+          else
+            conv2d<T>(std::move(x), std::move(w), std::move(b), std::move(y), o);
         });
       },
       py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("out"), py::arg("stride"),
@@ -107,8 +109,8 @@ void register_nn(py::module_& m) {
   m.def(
       "conv_transpose_output_shape",
       [](std::vector<index_t> in_shape, std::vector<index_t> weight_shape,
-         std::vector<index_t> stride, std::vector<index_t> dilation,
-         std::vector<index_t> padding, std::vector<index_t> output_padding, index_t groups) {
+         std::vector<index_t> stride, std::vector<index_t> dilation, std::vector<index_t> padding,
+         std::vector<index_t> output_padding, index_t groups) {
         return conv_transpose_output_shape(
             in_shape, weight_shape,
             make_transpose_options(std::move(stride), std::move(dilation), std::move(padding),
@@ -129,7 +131,8 @@ void register_nn(py::module_& m) {
           using T = std::remove_pointer_t<decltype(y.data)>;
           if (x.ndim() == 3)
             conv_transpose1d<T>(std::move(x), std::move(w), std::move(b), std::move(y), o);
-          else conv_transpose2d<T>(std::move(x), std::move(w), std::move(b), std::move(y), o);
+          else
+            conv_transpose2d<T>(std::move(x), std::move(w), std::move(b), std::move(y), o);
         });
       },
       py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("out"), py::arg("stride"),

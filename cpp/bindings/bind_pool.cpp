@@ -32,8 +32,8 @@ void register_pool(py::module_& m) {
   m.def(
       "max_pool_shape",
       [](std::vector<index_t> in_shape, std::vector<index_t> kernel_size,
-         std::vector<index_t> stride, std::vector<index_t> padding,
-         std::vector<index_t> dilation, bool ceil_mode) {
+         std::vector<index_t> stride, std::vector<index_t> padding, std::vector<index_t> dilation,
+         bool ceil_mode) {
         return fastconv::max_pool_shape(
             in_shape, make_options(kernel_size, stride, padding, dilation, ceil_mode, 0));
       },
@@ -43,8 +43,7 @@ void register_pool(py::module_& m) {
       "max_pool",
       [](const py::array& input, const py::array& out, const py::object& indices,
          std::vector<index_t> kernel_size, std::vector<index_t> stride,
-         std::vector<index_t> padding, std::vector<index_t> dilation, bool ceil_mode,
-         int threads) {
+         std::vector<index_t> padding, std::vector<index_t> dilation, bool ceil_mode, int threads) {
         const py::dtype dt = input.dtype();
         if (!out.dtype().is(dt)) throw py::type_error("input and out must share one dtype");
         View<std::int64_t> idx;  // data == nullptr: no indices wanted
@@ -54,9 +53,9 @@ void register_pool(py::module_& m) {
             throw py::type_error("indices: must be int64");
           idx = bindings::view_of<std::int64_t>(ix, "indices", true);
         }
-        const PoolOptions o = make_options(std::move(kernel_size), std::move(stride),
-                                           std::move(padding), std::move(dilation),
-                                           ceil_mode, threads);
+        const PoolOptions o =
+            make_options(std::move(kernel_size), std::move(stride), std::move(padding),
+                         std::move(dilation), ceil_mode, threads);
         bindings::dispatch_real(dt, [&](auto tag) {
           using T = decltype(tag);
           auto x = bindings::view_of<const T>(input, "input", false);
@@ -80,8 +79,8 @@ void register_pool(py::module_& m) {
       py::arg("output_size"));
   m.def(
       "max_unpool",
-      [](const py::array& input, const py::array& indices, const py::array& out,
-         int pooled_axes, int threads) {
+      [](const py::array& input, const py::array& indices, const py::array& out, int pooled_axes,
+         int threads) {
         const py::dtype dt = input.dtype();
         if (!out.dtype().is(dt)) throw py::type_error("input and out must share one dtype");
         if (!indices.dtype().is(py::dtype::of<std::int64_t>()))
@@ -92,8 +91,7 @@ void register_pool(py::module_& m) {
           auto x = bindings::view_of<const T>(input, "input", false);
           auto y = bindings::view_of<T>(out, "out", true);
           py::gil_scoped_release nogil;
-          fastconv::max_unpool<T>(std::move(x), std::move(ix), std::move(y), pooled_axes,
-                                  threads);
+          fastconv::max_unpool<T>(std::move(x), std::move(ix), std::move(y), pooled_axes, threads);
         });
       },
       py::arg("input"), py::arg("indices"), py::arg("out"), py::arg("pooled_axes"),

@@ -43,7 +43,8 @@ PYBIND11_MODULE(_core, m) {
   register_pool(m);
   register_nn(m);
 
-  g_main_thread = py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
+  g_main_thread =
+      py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
   // In a forked child, the thread that forked is the main thread.
   pthread_atfork(nullptr, nullptr, [] { g_main_thread = PyThread_get_thread_ident(); });
   fastconv::set_interrupt_check(&python_signal_pending);

@@ -41,7 +41,8 @@ View<T> view_of(const py::array& a, const char* name, bool writable) {
   v.strides.reserve(static_cast<size_t>(a.ndim()));
   for (py::ssize_t i = 0; i < a.ndim(); ++i) {
     if (a.strides(i) % item != 0)
-      throw std::invalid_argument(std::string(name) + ": strides are not a multiple of the item size");
+      throw std::invalid_argument(std::string(name) +
+                                  ": strides are not a multiple of the item size");
     v.shape.push_back(a.shape(i));
     v.strides.push_back(a.strides(i) / item);
   }
@@ -58,7 +59,8 @@ auto dispatch_dtype(const py::dtype& dt, F&& f) {
   if (kind == 'f' && size == sizeof(long double)) return f((long double){});
   if (kind == 'c' && size == sizeof(std::complex<float>)) return f(std::complex<float>{});
   if (kind == 'c' && size == sizeof(std::complex<double>)) return f(std::complex<double>{});
-  if (kind == 'c' && size == sizeof(std::complex<long double>)) return f(std::complex<long double>{});
+  if (kind == 'c' && size == sizeof(std::complex<long double>))
+    return f(std::complex<long double>{});
   if (kind == 'i' && size == sizeof(std::int64_t)) return f(std::int64_t{});
   throw py::type_error("unsupported dtype for the C++ core: " + std::string(py::str(dt)));
 }

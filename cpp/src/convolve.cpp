@@ -59,8 +59,8 @@ using AxisArray = std::array<index_t, kMaxRank>;
 struct Geometry {
   int rank = 0;
   std::array<bool, kMaxRank> convolved;  // per axis
-  AxisArray out_shape;                    // per axis
-  AxisArray start;                        // per axis: first kept element of the full result
+  AxisArray out_shape;                   // per axis
+  AxisArray start;                       // per axis: first kept element of the full result
   AxisArray stride, dilation;
 
   std::vector<index_t> shape() const { return {out_shape.begin(), out_shape.begin() + rank}; }
@@ -68,9 +68,8 @@ struct Geometry {
 
 // `flip_kernel` (convolution) decides where an explicit anchor tap puts
 // the start: tap*d for convolution, mirrored for correlation.
-Geometry plan_geometry(const std::vector<index_t>& in_shape,
-                       const std::vector<index_t>& k_shape, const ConvOptions& opt,
-                       bool flip_kernel) {
+Geometry plan_geometry(const std::vector<index_t>& in_shape, const std::vector<index_t>& k_shape,
+                       const ConvOptions& opt, bool flip_kernel) {
   const size_t rank = in_shape.size();
   if (rank == 0) throw std::invalid_argument("in1: must have at least one dimension");
   if (rank > static_cast<size_t>(kMaxRank))
@@ -78,8 +77,7 @@ Geometry plan_geometry(const std::vector<index_t>& in_shape,
   if (k_shape.size() != rank)
     throw std::invalid_argument("in1 and in2 should have the same dimensionality");
   for (size_t a = 0; a < rank; ++a)
-    if (in_shape[a] < 0 || k_shape[a] < 0)
-      throw std::invalid_argument("in1/in2: negative extent");
+    if (in_shape[a] < 0 || k_shape[a] < 0) throw std::invalid_argument("in1/in2: negative extent");
 
   Geometry g;
   g.rank = static_cast<int>(rank);
@@ -97,7 +95,8 @@ Geometry plan_geometry(const std::vector<index_t>& in_shape,
     g.convolved[a] = true;
     param[a] = i;
   }
-  const size_t nconv = static_cast<size_t>(std::count(g.convolved.begin(), g.convolved.begin() + rank, true));
+  const size_t nconv =
+      static_cast<size_t>(std::count(g.convolved.begin(), g.convolved.begin() + rank, true));
   const AxisArray stride = detail::expand_per_axis(opt.stride, nconv, "stride", 1, 1);
   const AxisArray dilation = detail::expand_per_axis(opt.dilation, nconv, "dilation", 1, 1);
   AxisArray anchor{};
@@ -138,10 +137,13 @@ Geometry plan_geometry(const std::vector<index_t>& in_shape,
     if (opt.mode == Mode::valid && n < ke)
       throw std::invalid_argument(
           "in1: in 'valid' mode the input must be at least as large as the dilated kernel "
-          "along every convolved axis (" + std::to_string(n) + " < " + std::to_string(ke) + ")");
-    const index_t len = opt.mode == Mode::full ? checked_add(n, ke - 1, "output")
-                        : opt.mode == Mode::same ? n : n - ke + 1;
-    const index_t start = detail::mode_start(opt.mode, opt.anchor_rule, anchor[c], ke, d, flip_kernel);
+          "along every convolved axis (" +
+          std::to_string(n) + " < " + std::to_string(ke) + ")");
+    const index_t len = opt.mode == Mode::full   ? checked_add(n, ke - 1, "output")
+                        : opt.mode == Mode::same ? n
+                                                 : n - ke + 1;
+    const index_t start =
+        detail::mode_start(opt.mode, opt.anchor_rule, anchor[c], ke, d, flip_kernel);
     g.start[a] = start;
     g.stride[a] = s;
     g.dilation[a] = d;
@@ -153,13 +155,14 @@ Geometry plan_geometry(const std::vector<index_t>& in_shape,
 }
 
 template <class T>
-void run(View<const T> in, View<const T> kernel, View<T> out, const ConvOptions& opt,
-         T fill, bool flip_kernel) {
+void run(View<const T> in, View<const T> kernel, View<T> out, const ConvOptions& opt, T fill,
+         bool flip_kernel) {
   check_view(in, "in1");
   check_view(kernel, "in2");
   check_view(out, "out");
   const Geometry g = plan_geometry(in.shape, kernel.shape, opt, flip_kernel);
-  if (!std::equal(out.shape.begin(), out.shape.end(), g.out_shape.begin(), g.out_shape.begin() + g.rank))
+  if (!std::equal(out.shape.begin(), out.shape.end(), g.out_shape.begin(),
+                  g.out_shape.begin() + g.rank))
     throw std::invalid_argument("out: has shape " + shape_str(out.shape) +
                                 ", the result has shape " + shape_str(g.shape()));
   if (may_overlap(out, in) || may_overlap(out, kernel))
@@ -173,8 +176,8 @@ void run(View<const T> in, View<const T> kernel, View<T> out, const ConvOptions&
   }
   // Convolution is correlation with the flipped kernel; scipy's
   // correlation conjugates the kernel.
-  detail::execute<T>(in, kernel, out, params.data(), flip_kernel, !flip_kernel, opt.boundary,
-                     fill, opt.threads);
+  detail::execute<T>(in, kernel, out, params.data(), flip_kernel, !flip_kernel, opt.boundary, fill,
+                     opt.threads);
 }
 
 }  // namespace

@@ -119,7 +119,10 @@ inline EnginePlan plan_tasks(const AxisPlan* axes, int rank) {
   p.outer_taps = 1;
   for (int a = 0; a < p.n_outer; ++a) {
     outer_count *= axes[a].out_n;
-    if (axes[a].convolved) { p.outer_conv[p.n_outer_conv++] = a; p.outer_taps *= axes[a].taps; }
+    if (axes[a].convolved) {
+      p.outer_conv[p.n_outer_conv++] = a;
+      p.outer_taps *= axes[a].taps;
+    }
   }
   p.block_rows = p.plane ? kTaskRows : 1;
   p.row_blocks = (p.row.out_n + p.block_rows - 1) / p.block_rows;
@@ -143,9 +146,10 @@ void plan_paths(EnginePlan& p, const EngineArgs<T>& a) {
   p.jlo = col_in.first;
   p.jhi = col_in.second;
   // Input extent one task of the tile path reads, for its patch buffer.
-  const index_t patch_rows = (std::min(p.block_rows, row.out_n) - 1) * row.stride +
-                             (row.taps - 1) * row.dilation + 1;
-  const index_t patch_cols = (std::min(kColumnTile, col.out_n) - 1) + (col.taps - 1) * col.dilation + 1;
+  const index_t patch_rows =
+      (std::min(p.block_rows, row.out_n) - 1) * row.stride + (row.taps - 1) * row.dilation + 1;
+  const index_t patch_cols =
+      (std::min(kColumnTile, col.out_n) - 1) + (col.taps - 1) * col.dilation + 1;
   // The tile kernel needs column stride 1; borders and non-unit input
   // column steps go through a small boundary-extended patch, within reason
   // (a huge dilation makes the patch size overflow: no tiles then).
@@ -172,7 +176,8 @@ struct TaskScratch {
   SmallBuffer<index_t, 128> col_map;  // the patch's input columns (-1: the fill)
   SmallBuffer<index_t, 16> idx;       // multi-index of the outer axes
   explicit TaskScratch(const EnginePlan& p)
-      : acc(p.direct_out ? 0 : static_cast<size_t>(p.block_rows * std::min(kColumnTile, p.col.out_n))),
+      : acc(p.direct_out ? 0
+                         : static_cast<size_t>(p.block_rows * std::min(kColumnTile, p.col.out_n))),
         idx(static_cast<size_t>(std::max(p.n_outer, 1))) {}
 };
 
@@ -251,7 +256,10 @@ InputPlane<T> outer_tap_plane(const EnginePlan& p, const EngineArgs<T>& a, const
     k_off += q * ax.k_step;
     index_t i = idx[p.outer_conv[o]] * ax.stride + q * ax.dilation + ax.origin;
     if (i < 0 || i >= ax.in_n) {
-      if (a.boundary == Boundary::fill) { fill_plane = true; continue; }
+      if (a.boundary == Boundary::fill) {
+        fill_plane = true;
+        continue;
+      }
       i = map_index(i, ax.in_n, a.boundary);
     }
     in_off += i * ax.in_step;
@@ -264,25 +272,32 @@ InputPlane<T> outer_tap_plane(const EnginePlan& p, const EngineArgs<T>& a, const
 // the fill, or the boundary rule, outside the input.
 template <class T>
 const T* extend_into_patch(const EnginePlan& p, const EngineArgs<T>& a, const InputPlane<T>& x,
-                           index_t row0, index_t rows, index_t col0, index_t cols, TaskScratch<T>& s) {
+                           index_t row0, index_t rows, index_t col0, index_t cols,
+                           TaskScratch<T>& s) {
   const AxisPlan& row = p.row;
   const AxisPlan& col = p.col;
   s.patch.resize(static_cast<size_t>(rows * cols));
   s.col_map.resize(static_cast<size_t>(cols));
   for (index_t c = 0; c < cols; ++c) {
     const index_t ci = col0 + c;
-    s.col_map[c] = (ci >= 0 && ci < col.in_n) ? ci
-                   : a.boundary == Boundary::fill ? -1 : map_index(ci, col.in_n, a.boundary);
+    s.col_map[c] = (ci >= 0 && ci < col.in_n)     ? ci
+                   : a.boundary == Boundary::fill ? -1
+                                                  : map_index(ci, col.in_n, a.boundary);
   }
   for (index_t r = 0; r < rows; ++r) {
     T* prow = s.patch.data() + r * cols;
     index_t ri = row0 + r;
     bool fill_row = x.fill;
     if (!fill_row && (ri < 0 || ri >= row.in_n)) {
-      if (a.boundary == Boundary::fill) fill_row = true;
-      else ri = map_index(ri, row.in_n, a.boundary);
+      if (a.boundary == Boundary::fill)
+        fill_row = true;
+      else
+        ri = map_index(ri, row.in_n, a.boundary);
     }
-    if (fill_row) { std::fill(prow, prow + cols, a.fill); continue; }
+    if (fill_row) {
+      std::fill(prow, prow + cols, a.fill);
+      continue;
+    }
     const T* xr = x.x + ri * row.in_step;
     for (index_t c = 0; c < cols; ++c)
       prow[c] = s.col_map[c] < 0 ? a.fill : xr[s.col_map[c] * col.in_step];
@@ -295,19 +310,30 @@ const T* extend_into_patch(const EnginePlan& p, const EngineArgs<T>& a, const In
 // holding exactly the extended input it reads.
 template <class T>
 void tile_rectangle(const EnginePlan& p, const EngineArgs<T>& a, const InputPlane<T>& x,
-                    const AccBlock<T>& acc, TaskScratch<T>& s,
-                    index_t r0, index_t r1, index_t c0, index_t c1) {
+                    const AccBlock<T>& acc, TaskScratch<T>& s, index_t r0, index_t r1, index_t c0,
+                    index_t c1) {
   if (r0 >= r1 || c0 >= c1) return;
   const AxisPlan& row = p.row;
   const AxisPlan& col = p.col;
-  kernels::TileTask<T> t{nullptr, 0, x.k, row.taps, col.taps,
-                         0, row.stride, row.dilation, 0, col.dilation,
-                         r1 - r0, c1 - c0, acc.at(r0, c0), acc.stride,
+  kernels::TileTask<T> t{nullptr,
+                         0,
+                         x.k,
+                         row.taps,
+                         col.taps,
+                         0,
+                         row.stride,
+                         row.dilation,
+                         0,
+                         col.dilation,
+                         r1 - r0,
+                         c1 - c0,
+                         acc.at(r0, c0),
+                         acc.stride,
                          /*accumulate=*/!p.direct_out};
   const index_t first_row = r0 * row.stride + row.origin;
   const index_t first_col = c0 + col.origin;
-  const bool inside = !x.fill && col.in_step == 1 && r0 >= p.ilo && r1 <= p.ihi &&
-                      c0 >= p.jlo && c1 <= p.jhi;
+  const bool inside =
+      !x.fill && col.in_step == 1 && r0 >= p.ilo && r1 <= p.ihi && c0 >= p.jlo && c1 <= p.jhi;
   if (inside) {
     t.x = x.x;
     t.x_stride = row.in_step;
@@ -326,8 +352,8 @@ void tile_rectangle(const EnginePlan& p, const EngineArgs<T>& a, const InputPlan
 // tile kernel: the interior straight from the input, the borders
 // through patches.
 template <class T>
-void tile_task(const EnginePlan& p, const EngineArgs<T>& a, const InputPlane<T>& x, const TaskBases& t,
-               const AccBlock<T>& acc, TaskScratch<T>& s) {
+void tile_task(const EnginePlan& p, const EngineArgs<T>& a, const InputPlane<T>& x,
+               const TaskBases& t, const AccBlock<T>& acc, TaskScratch<T>& s) {
   const index_t i0 = t.i0, i1 = t.i1, j0 = t.j0, j1 = t.j1;
   if (p.col.in_step != 1 || x.fill) {
     // Rows are not contiguous: the whole task goes through patches.
@@ -354,8 +380,8 @@ void tile_task(const EnginePlan& p, const EngineArgs<T>& a, const InputPlane<T>&
 // outputs for one input plane, one kernel row at a time, with the
 // boundary rule.
 template <class T>
-void row_task(const EnginePlan& p, const EngineArgs<T>& a, const InputPlane<T>& x, const TaskBases& t,
-              const AccBlock<T>& acc) {
+void row_task(const EnginePlan& p, const EngineArgs<T>& a, const InputPlane<T>& x,
+              const TaskBases& t, const AccBlock<T>& acc) {
   const AxisPlan& row = p.row;
   const AxisPlan& col = p.col;
   for (index_t i = t.i0; i < t.i1; ++i) {
@@ -366,14 +392,17 @@ void row_task(const EnginePlan& p, const EngineArgs<T>& a, const InputPlane<T>& 
       if (p.plane && !x.fill) {
         index_t r = i * row.stride + q * row.dilation + row.origin;
         if (r < 0 || r >= row.in_n) {
-          if (a.boundary == Boundary::fill) fill_row = true;
-          else r = map_index(r, row.in_n, a.boundary);
+          if (a.boundary == Boundary::fill)
+            fill_row = true;
+          else
+            r = map_index(r, row.in_n, a.boundary);
         }
         if (!fill_row) xrow += r * row.in_step;
       }
-      kernels::RowTask<T> rt{xrow, col.in_n, col.in_step, x.k + q * col.taps,
-                             col.taps, col.stride, col.dilation, col.origin,
-                             a.boundary, a.fill, fill_row, arow, t.j0, t.j1};
+      kernels::RowTask<T> rt{xrow,       col.in_n,   col.in_step,  x.k + q * col.taps,
+                             col.taps,   col.stride, col.dilation, col.origin,
+                             a.boundary, a.fill,     fill_row,     arow,
+                             t.j0,       t.j1};
       a.row_fn(rt);
     }
   }
@@ -385,8 +414,10 @@ void copy_out(const EnginePlan& p, T* out, const TaskBases& t, const AccBlock<T>
   for (index_t i = t.i0; i < t.i1; ++i) {
     T* o = out + t.out_base + i * p.row.out_step + t.j0 * p.col.out_step;
     const T* ac = acc.at(i, t.j0);
-    if (p.col.out_step == 1) std::copy(ac, ac + acc.stride, o);
-    else for (index_t j = 0; j < acc.stride; ++j) o[j * p.col.out_step] = ac[j];
+    if (p.col.out_step == 1)
+      std::copy(ac, ac + acc.stride, o);
+    else
+      for (index_t j = 0; j < acc.stride; ++j) o[j * p.col.out_step] = ac[j];
   }
 }
 
@@ -398,8 +429,10 @@ void run_task(const EnginePlan& p, const EngineArgs<T>& a, TaskScratch<T>& s, in
   const AccBlock<T> acc = accumulator_block(p, a.out, t, s);
   for (index_t tap = 0; tap < p.outer_taps; ++tap) {
     const InputPlane<T> x = outer_tap_plane(p, a, t, s.idx.data(), tap);
-    if (p.tile_ok) tile_task(p, a, x, t, acc, s);
-    else row_task(p, a, x, t, acc);
+    if (p.tile_ok)
+      tile_task(p, a, x, t, acc, s);
+    else
+      row_task(p, a, x, t, acc);
   }
   if (!p.direct_out) copy_out(p, a.out, t, acc);
 }
@@ -410,8 +443,13 @@ void run_engine(const AxisPlan* axes, int rank, const T* in, const T* kernel, T*
   EnginePlan plan = plan_tasks(axes, rank);
   if (plan.tasks == 0) return;
   const kernels::KernelTable& table = kernels::active_table();
-  const EngineArgs<T> args{in, kernel, out, boundary, fill,
-                           kernels::row_kernel<T>(table), kernels::tile_kernel<T>(table)};
+  const EngineArgs<T> args{in,
+                           kernel,
+                           out,
+                           boundary,
+                           fill,
+                           kernels::row_kernel<T>(table),
+                           kernels::tile_kernel<T>(table)};
   plan_paths(plan, args);
   // (plain variables, not structured bindings, for what the lambdas below
   // capture: Clang accepts capturing a structured binding only from

@@ -39,15 +39,14 @@ inline std::array<index_t, kMaxRank> expand_per_axis(const std::vector<index_t>&
                                                      const char* name, index_t dflt,
                                                      index_t minimum) {
   if (!v.empty() && v.size() != 1 && v.size() != n)
-    throw std::invalid_argument(std::string(name) + ": expected one value or " +
-                                std::to_string(n) + " (one per axis), got " +
-                                std::to_string(v.size()));
+    throw std::invalid_argument(std::string(name) + ": expected one value or " + std::to_string(n) +
+                                " (one per axis), got " + std::to_string(v.size()));
   std::array<index_t, kMaxRank> out;  // entries past n are never read
   for (size_t i = 0; i < n; ++i) {
     out[i] = v.empty() ? dflt : v.size() == 1 ? v[0] : v[i];
     if (out[i] < minimum)
-      throw std::invalid_argument(std::string(name) + ": must be >= " +
-                                  std::to_string(minimum) + ", got " + std::to_string(out[i]));
+      throw std::invalid_argument(std::string(name) + ": must be >= " + std::to_string(minimum) +
+                                  ", got " + std::to_string(out[i]));
   }
   return out;
 }
@@ -107,8 +106,12 @@ inline std::pair<const char*, const char*> extent_of(const View<T>& v) {
   const char* lo = reinterpret_cast<const char*>(v.data);
   const char* hi = lo;
   for (int a = 0; a < v.ndim(); ++a) {
-    const std::ptrdiff_t span = (v.shape[a] - 1) * v.strides[a] * static_cast<std::ptrdiff_t>(sizeof(T));
-    if (span < 0) lo += span; else hi += span;
+    const std::ptrdiff_t span =
+        (v.shape[a] - 1) * v.strides[a] * static_cast<std::ptrdiff_t>(sizeof(T));
+    if (span < 0)
+      lo += span;
+    else
+      hi += span;
   }
   return {lo, hi + sizeof(T)};
 }
@@ -150,8 +153,10 @@ void execute(const View<const T>& in, const View<const T>& kernel, const View<T>
   // each costs more than a tiny call's convolution.)
   std::array<int, kMaxRank> order;
   int n_order = 0;
-  for (int a = 0; a < rank; ++a) if (!params[a].convolved) order[n_order++] = a;
-  for (int a = 0; a < rank; ++a) if (params[a].convolved) order[n_order++] = a;
+  for (int a = 0; a < rank; ++a)
+    if (!params[a].convolved) order[n_order++] = a;
+  for (int a = 0; a < rank; ++a)
+    if (params[a].convolved) order[n_order++] = a;
 
   // Pack the kernel densely in that order, flipped along convolved axes
   // and/or conjugated as asked.
@@ -159,7 +164,10 @@ void execute(const View<const T>& in, const View<const T>& kernel, const View<T>
   for (int i = 0; i < rank; ++i) kshape[i] = kernel.shape[order[i]];
   std::array<index_t, kMaxRank> kstep;
   index_t ksize = 1;
-  for (int i = rank - 1; i >= 0; --i) { kstep[i] = ksize; ksize *= kshape[i]; }
+  for (int i = rank - 1; i >= 0; --i) {
+    kstep[i] = ksize;
+    ksize *= kshape[i];
+  }
   SmallBuffer<T, 64> packed(static_cast<size_t>(ksize));
   {
     std::array<index_t, kMaxRank> p;

@@ -33,8 +33,10 @@ PaddingMode parse_padding_mode(const std::string& name) {
   if (name == "reflect") return PaddingMode::reflect;
   if (name == "replicate") return PaddingMode::replicate;
   if (name == "circular") return PaddingMode::circular;
-  throw std::invalid_argument("padding_mode: expected 'zeros', 'reflect', 'replicate' or "
-                              "'circular', got '" + name + "'");
+  throw std::invalid_argument(
+      "padding_mode: expected 'zeros', 'reflect', 'replicate' or "
+      "'circular', got '" +
+      name + "'");
 }
 
 namespace {
@@ -90,11 +92,12 @@ void check_groups(index_t groups, index_t channels, const char* whose) {
 
 // The result's size in bytes must fit (the largest element: 32 bytes),
 // and the packed weights (each group padded by < 64 channels).
-void check_layer_size(index_t batch, index_t out_channels, index_t oh, index_t ow,
-                      index_t groups, index_t taps) {
+void check_layer_size(index_t batch, index_t out_channels, index_t oh, index_t ow, index_t groups,
+                      index_t taps) {
   index_t bytes = checked_mul(batch, out_channels, "input");
   bytes = checked_mul(checked_mul(bytes, oh, "input"), checked_mul(ow, 32, "input"), "input");
-  const index_t packed_channels = checked_add(out_channels, checked_mul(groups, 64, "groups"), "weight");
+  const index_t packed_channels =
+      checked_add(out_channels, checked_mul(groups, 64, "groups"), "weight");
   checked_mul(packed_channels, taps, "weight");
 }
 
@@ -127,8 +130,10 @@ LayerPlan plan_layer(const std::vector<index_t>& in_shape, const std::vector<ind
       throw std::invalid_argument("padding: 'same' takes no explicit padding");
     for (size_t a = 0; a < ns; ++a)
       if (stride[a] != 1)
-        throw std::invalid_argument("padding: 'same' is not supported for strided convolutions "
-                                    "(stride " + std::to_string(stride[a]) + ")");
+        throw std::invalid_argument(
+            "padding: 'same' is not supported for strided convolutions "
+            "(stride " +
+            std::to_string(stride[a]) + ")");
   }
   const auto pad = detail::expand_per_axis(o.padding, ns, "padding", 0, 0);
   const auto pad_end = detail::expand_per_axis(o.padding_end.empty() ? o.padding : o.padding_end,
@@ -233,7 +238,8 @@ TransposedPlan plan_transposed(const std::vector<index_t>& in_shape,
     // (n-1)*s + d*(k-1) + 1 + output_padding - 2*padding
     const index_t reach = checked_add(checked_mul(p.n[i] - 1, p.s[i], "stride"),
                                       checked_mul(p.d[i], p.k[i] - 1, "dilation"), "input");
-    const index_t len = checked_add(reach, 1 + opad[a], "input") - checked_mul(2, pad[a], "padding");
+    const index_t len =
+        checked_add(reach, 1 + opad[a], "input") - checked_mul(2, pad[a], "padding");
     if (len < 1)
       throw std::invalid_argument("padding: too large for input size " + std::to_string(p.n[i]) +
                                   ", the output would have size " + std::to_string(len));
@@ -262,10 +268,14 @@ View<T> as_4d(View<T> v) {
 index_t map_padded(index_t i, index_t n, PaddingMode m) {
   if (i >= 0 && i < n) return i;
   switch (m) {
-    case PaddingMode::zeros: return -1;
-    case PaddingMode::reflect: return detail::map_index(i, n, Boundary::mirror);
-    case PaddingMode::replicate: return detail::map_index(i, n, Boundary::nearest);
-    case PaddingMode::circular: return detail::map_index(i, n, Boundary::wrap);
+    case PaddingMode::zeros:
+      return -1;
+    case PaddingMode::reflect:
+      return detail::map_index(i, n, Boundary::mirror);
+    case PaddingMode::replicate:
+      return detail::map_index(i, n, Boundary::nearest);
+    case PaddingMode::circular:
+      return detail::map_index(i, n, Boundary::wrap);
   }
   return -1;
 }
@@ -344,7 +354,10 @@ struct ThreadScratch {
   explicit ThreadScratch(const ScratchSizes& s)
       : panel(scratch<T, 1>(s.panel, panel_owned)),
         partial(scratch<T, 2>(s.partial, partial_owned)),
-        x_base(s.pieces), out_off(s.pieces), lanes(s.pieces), pixel_out(s.pixels) {}
+        x_base(s.pieces),
+        out_off(s.pieces),
+        lanes(s.pieces),
+        pixel_out(s.pixels) {}
   std::unique_ptr<T[]> panel_owned, partial_owned;
   T* panel;
   T* partial;
@@ -425,7 +438,10 @@ struct LayerRun {
 template <class T>
 LayerRun<T>::LayerRun(const LayerPlan& plan, View<const T> input, LayerWeights<T> w,
                       View<const T> b, View<T> output, const ColumnPair* column_pair)
-    : p(plan), in(std::move(input)), bias(std::move(b)), out(std::move(output)),
+    : p(plan),
+      in(std::move(input)),
+      bias(std::move(b)),
+      out(std::move(output)),
       weights(std::move(w)) {
   const kernels::KernelTable& table = kernels::active_table();
   const kernels::ConvKernels<T> simd = kernels::conv_kernels<T>(table);
@@ -466,7 +482,7 @@ LayerRun<T>::LayerRun(const LayerPlan& plan, View<const T> input, LayerWeights<T
   // (the narrow kernel reads whole vectors past the last column; the wide
   // one reads single positions)
   const index_t reach = paired ? std::max(pair.shift_even + (p.kw - 1) * p.dw,
-                                           pair.shift_odd + (pair.taps - 1) * p.dw)
+                                          pair.shift_odd + (pair.taps - 1) * p.dw)
                                : (p.kw - 1) * p.dw / p.sw;
   phase_len = (wide_kernel ? col_block : vec_row * L) + reach;
   row_len = checked_mul(phase_len, p.sw, "stride");
@@ -534,9 +550,10 @@ bool LayerRun<T>::pack(index_t gb) {
 template <class T>
 void LayerRun<T>::split(int threads, index_t spatial_tasks_all) {
   // (a chunk re-reads the panel; the sums stay the same whatever the split)
-  chunks = threads == 1 ? 1
-                        : std::min(blocks, std::max<index_t>(1, (4 * threads + spatial_tasks_all - 1) /
-                                                                    spatial_tasks_all));
+  chunks = threads == 1
+               ? 1
+               : std::min(blocks, std::max<index_t>(1, (4 * threads + spatial_tasks_all - 1) /
+                                                           spatial_tasks_all));
   per_chunk = (blocks + chunks - 1) / chunks;
 }
 
@@ -554,9 +571,12 @@ ScratchSizes LayerRun<T>::scratch_sizes() const {
 template <class T>
 void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
   index_t rem = task;
-  const index_t cb = rem % col_blocks; rem /= col_blocks;
-  const index_t rb = rem % row_blocks; rem /= row_blocks;
-  const index_t chunk = rem % chunks; rem /= chunks;
+  const index_t cb = rem % col_blocks;
+  rem /= col_blocks;
+  const index_t rb = rem % row_blocks;
+  rem /= row_blocks;
+  const index_t chunk = rem % chunks;
+  rem /= chunks;
   const index_t g = rem % p.groups;
   const index_t n = rem / p.groups;
   const index_t c0 = cb * col_block, cols = std::min(col_block, p.ow - c0);
@@ -590,8 +610,10 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
         if (hi > lo) {
           const T* src = xr + cm[lo] * xs_w;
           const index_t step = p.sw * xs_w;
-          if (step == 1) std::copy(src, src + (hi - lo), d + lo);
-          else for (index_t j = lo; j < hi; ++j) d[j] = src[(j - lo) * step];
+          if (step == 1)
+            std::copy(src, src + (hi - lo), d + lo);
+          else
+            for (index_t j = lo; j < hi; ++j) d[j] = src[(j - lo) * step];
         }
         for (index_t j = hi; j < phase_len; ++j) d[j] = cm[j] < 0 ? T(0) : xr[cm[j] * xs_w];
       }
@@ -610,8 +632,8 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
       for (index_t c = 0; c < cols; c += piece, ++nv) {
         s.x_base[nv] = r * p.sh * row_len + c;
         s.out_off[nv] = r * out.strides[2] + c * out.strides[3];
-        s.lanes[nv] = paired ? std::min(2 * piece, pair.columns - 2 * (c0 + c))
-                             : std::min(piece, cols - c);
+        s.lanes[nv] =
+            paired ? std::min(2 * piece, pair.columns - 2 * (c0 + c)) : std::min(piece, cols - c);
       }
   } else {
     auto position_out = [&](index_t r, index_t c) {
@@ -632,7 +654,8 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
         for (index_t c = 0; c < cols; c += run, ++nv) {
           s.x_base[nv] = r * p.sh * row_len + c;
           s.lanes[nv] = std::min(run, cols - c);
-          for (index_t l = 0; l < s.lanes[nv]; ++l) s.pixel_out[nv * piece + l] = position_out(r, c + l);
+          for (index_t l = 0; l < s.lanes[nv]; ++l)
+            s.pixel_out[nv * piece + l] = position_out(r, c + l);
         }
     }
   }
@@ -767,8 +790,7 @@ void conv_layer(View<const T> in, View<const T> weight, View<const T> bias, View
 // term that the scatter definition does not have. One thread, slow, exact.
 template <class T>
 void transposed_by_definition(const TransposedPlan& tp, const View<const T>& x,
-                              const View<const T>& w, const View<const T>& bias,
-                              const View<T>& y) {
+                              const View<const T>& w, const View<const T>& bias, const View<T>& y) {
   // The input position that tap j of output position o reads on axis a,
   // or -1.
   auto source = [&](int a, index_t o, index_t j) {
@@ -789,8 +811,9 @@ void transposed_by_definition(const TransposedPlan& tp, const View<const T>& x,
               for (index_t q = 0; q < tp.k[1]; ++q) {
                 const index_t sj = source(1, j, q);
                 if (sj < 0) continue;
-                detail::madd(acc, x.data[n * x.strides[0] + c * x.strides[1] + si * x.strides[2] +
-                                         sj * x.strides[3]],
+                detail::madd(acc,
+                             x.data[n * x.strides[0] + c * x.strides[1] + si * x.strides[2] +
+                                    sj * x.strides[3]],
                              w.data[c * w.strides[0] + og * w.strides[1] + p * w.strides[2] +
                                     q * w.strides[3]]);
               }
@@ -858,13 +881,15 @@ void transposed_layer(View<const T> in, View<const T> weight, View<const T> bias
   // weight[g*cin_g + c, o % cout_g, tap_h(qh), tap_w(qw)] for output channel o
   LayerWeights<T> lw{w.data, {}, {}};
   for (index_t oc = 0; oc < tp.out_channels; ++oc)
-    lw.channel_at.push_back(oc / tp.cout_g * tp.cin_g * w.strides[0] + oc % tp.cout_g * w.strides[1]);
+    lw.channel_at.push_back(oc / tp.cout_g * tp.cin_g * w.strides[0] +
+                            oc % tp.cout_g * w.strides[1]);
   auto add_taps = [&](LayerWeights<T>& lws, const detail::OutputPhase& ph,
                       const detail::OutputPhase& pw) {
     for (index_t c = 0; c < tp.cin_g; ++c)
       for (index_t qh = 0; qh < ph.taps; ++qh)
         for (index_t qw = 0; qw < pw.taps; ++qw)
-          lws.tap_at.push_back(c * w.strides[0] + ph.tap(qh) * w.strides[2] + pw.tap(qw) * w.strides[3]);
+          lws.tap_at.push_back(c * w.strides[0] + ph.tap(qh) * w.strides[2] +
+                               pw.tap(qw) * w.strides[3]);
   };
 
   // The phases some tap reaches, per axis (at most k of them); the others
@@ -957,23 +982,25 @@ std::vector<index_t> conv_transpose_output_shape(const std::vector<index_t>& in_
 template <class T>
 void conv_transpose1d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
                       const ConvTransposeLayerOptions& options) {
-  transposed_layer<T>(std::move(in), std::move(weight), std::move(bias), std::move(out), options, 1);
+  transposed_layer<T>(std::move(in), std::move(weight), std::move(bias), std::move(out), options,
+                      1);
 }
 
 template <class T>
 void conv_transpose2d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
                       const ConvTransposeLayerOptions& options) {
-  transposed_layer<T>(std::move(in), std::move(weight), std::move(bias), std::move(out), options, 2);
+  transposed_layer<T>(std::move(in), std::move(weight), std::move(bias), std::move(out), options,
+                      2);
 }
 
-#define FASTCONV_INSTANTIATE(T)                                                                 \
-  template void conv1d<T>(View<const T>, View<const T>, View<const T>, View<T>,                 \
-                          const ConvLayerOptions&);                                             \
-  template void conv2d<T>(View<const T>, View<const T>, View<const T>, View<T>,                 \
-                          const ConvLayerOptions&);                                             \
-  template void conv_transpose1d<T>(View<const T>, View<const T>, View<const T>, View<T>,       \
-                                    const ConvTransposeLayerOptions&);                          \
-  template void conv_transpose2d<T>(View<const T>, View<const T>, View<const T>, View<T>,       \
+#define FASTCONV_INSTANTIATE(T)                                                           \
+  template void conv1d<T>(View<const T>, View<const T>, View<const T>, View<T>,           \
+                          const ConvLayerOptions&);                                       \
+  template void conv2d<T>(View<const T>, View<const T>, View<const T>, View<T>,           \
+                          const ConvLayerOptions&);                                       \
+  template void conv_transpose1d<T>(View<const T>, View<const T>, View<const T>, View<T>, \
+                                    const ConvTransposeLayerOptions&);                    \
+  template void conv_transpose2d<T>(View<const T>, View<const T>, View<const T>, View<T>, \
                                     const ConvTransposeLayerOptions&);
 FASTCONV_FOR_EACH_ELEMENT_TYPE(FASTCONV_INSTANTIATE)
 #undef FASTCONV_INSTANTIATE

@@ -77,7 +77,8 @@ void parallel_tasks(index_t tasks, int threads, PerThread per_thread) {
   // Only the outermost call checks, on the thread that made it.
   const bool outermost = !t_running_tasks;
 #ifdef _OPENMP
-  const int team = static_cast<int>(std::min<index_t>(std::max(threads, 1), std::max<index_t>(tasks, 1)));
+  const int team =
+      static_cast<int>(std::min<index_t>(std::max(threads, 1), std::max<index_t>(tasks, 1)));
 #else
   const int team = 1;
   (void)threads;

@@ -66,8 +66,8 @@ PoolPlan plan(const std::vector<index_t>& in_shape, const PoolOptions& o) {
   const int naxes = pooled_axes(in_shape, o);
   PoolPlan p;
   p.rank = static_cast<int>(in_shape.size());
-  const auto s = detail::expand_per_axis(o.stride.empty() ? o.kernel_size : o.stride, naxes,
-                                         "stride", 1, 1);
+  const auto s =
+      detail::expand_per_axis(o.stride.empty() ? o.kernel_size : o.stride, naxes, "stride", 1, 1);
   const auto pad = detail::expand_per_axis(o.padding, naxes, "padding", 0, 0);
   const auto d = detail::expand_per_axis(o.dilation, naxes, "dilation", 1, 1);
   for (int a = 0; a < p.rank - naxes; ++a) {
@@ -224,7 +224,7 @@ void check_shape(const std::vector<index_t>& got, const std::vector<index_t>& wa
   if (got != want) throw std::invalid_argument(std::string(name) + ": wrong shape");
 }
 
-constexpr index_t kPoolRows = 8;       // output rows per task
+constexpr index_t kPoolRows = 8;        // output rows per task
 constexpr index_t kPoolColumns = 4096;  // output columns per task
 
 // The result's shape: the plane axes, then the pooled lengths.
@@ -270,16 +270,16 @@ void max_pool(View<const T> in, View<T> out, View<std::int64_t> indices,
   const index_t col_blocks = (col.out + kPoolColumns - 1) / kPoolColumns;
   const index_t tasks = p.planes * row_blocks * col_blocks;
   if (tasks == 0) return;
-  const int threads = detail::resolve_threads(options.threads, p.planes * row.out * col.out,
-                                              row.k * col.k);
+  const int threads =
+      detail::resolve_threads(options.threads, p.planes * row.out * col.out, row.k * col.k);
   detail::parallel_tasks(tasks, threads, [&](const detail::TaskLoop& loop) {
     loop([&](index_t task) {
       const index_t plane = task / (row_blocks * col_blocks);
       const index_t rb = task / col_blocks % row_blocks, cb = task % col_blocks;
       const T* src = in.data + plane_offset(in, leading, plane);
       T* dst = out.data + plane_offset(out, leading, plane);
-      std::int64_t* idx = with_indices ? indices.data + plane_offset(indices, leading, plane)
-                                       : nullptr;
+      std::int64_t* idx =
+          with_indices ? indices.data + plane_offset(indices, leading, plane) : nullptr;
       auto pool_one = [&](index_t orow, const Window& rw, index_t oc) {
         const Window cw = window(col, oc);
         T best = lowest<T>();
@@ -299,8 +299,7 @@ void max_pool(View<const T> in, View<T> out, View<std::int64_t> indices,
       };
       const index_t oc_begin = cb * kPoolColumns;
       const index_t oc_end = std::min(col.out, (cb + 1) * kPoolColumns);
-      for (index_t orow = rb * kPoolRows; orow < std::min(row.out, (rb + 1) * kPoolRows);
-           ++orow) {
+      for (index_t orow = rb * kPoolRows; orow < std::min(row.out, (rb + 1) * kPoolRows); ++orow) {
         const Window rw = window(row, orow);
         index_t lo = oc_end, hi = oc_end;  // the columns pool_pairs takes
         if (pairs && rw.end - rw.begin == row.k) {
@@ -330,9 +329,8 @@ std::vector<index_t> max_unpool_shape(const std::vector<index_t>& in_shape,
                                       const std::vector<index_t>& output_size) {
   const int naxes = pooled_axes(in_shape, options);
   const int rank = static_cast<int>(in_shape.size());
-  const auto s = detail::expand_per_axis(options.stride.empty() ? options.kernel_size
-                                                                : options.stride,
-                                         naxes, "stride", 1, 1);
+  const auto s = detail::expand_per_axis(
+      options.stride.empty() ? options.kernel_size : options.stride, naxes, "stride", 1, 1);
   const auto pad = detail::expand_per_axis(options.padding, naxes, "padding", 0, 0);
   std::vector<index_t> shape(in_shape.begin(), in_shape.end() - naxes);
   std::vector<index_t> wanted = output_size;
@@ -374,8 +372,8 @@ std::vector<index_t> max_unpool_shape(const std::vector<index_t>& in_shape,
 }
 
 template <class T>
-void max_unpool(View<const T> in, View<const std::int64_t> indices, View<T> out,
-                int pooled_axes, int threads_requested) {
+void max_unpool(View<const T> in, View<const std::int64_t> indices, View<T> out, int pooled_axes,
+                int threads_requested) {
   const int rank = in.ndim();
   if (pooled_axes < 1 || pooled_axes > 2 || rank < pooled_axes)
     throw std::invalid_argument("max_unpool: expected 1 or 2 pooled axes");
@@ -421,7 +419,8 @@ void max_unpool(View<const T> in, View<const std::int64_t> indices, View<T> out,
             has_bad[plane] = 1;
             return;
           }
-          const index_t to = flat_rows ? at * out_cs : at / out_cols * out_rs + at % out_cols * out_cs;
+          const index_t to =
+              flat_rows ? at * out_cs : at / out_cols * out_rs + at % out_cols * out_cs;
           dst[to] = src[r * in_rs + c * in_cs];
         }
       }
@@ -429,10 +428,9 @@ void max_unpool(View<const T> in, View<const std::int64_t> indices, View<T> out,
   });
   for (index_t plane = 0; plane < planes; ++plane)
     if (has_bad[plane])
-      throw std::invalid_argument("indices: index " + std::to_string(bad[plane]) +
-                                  " is outside the output plane of size " +
-                                  (pooled_axes == 2 ? std::to_string(out_rows) + "x" : "") +
-                                  std::to_string(out_cols));
+      throw std::invalid_argument(
+          "indices: index " + std::to_string(bad[plane]) + " is outside the output plane of size " +
+          (pooled_axes == 2 ? std::to_string(out_rows) + "x" : "") + std::to_string(out_cols));
 }
 
 #define FASTCONV_POOL_TYPES(X) \

@@ -59,7 +59,8 @@ int max_threads() {
 }
 
 void set_num_threads(int n) {
-  if (n < 1) throw std::invalid_argument("n: number of threads must be >= 1, got " + std::to_string(n));
+  if (n < 1)
+    throw std::invalid_argument("n: number of threads must be >= 1, got " + std::to_string(n));
   n = std::min(n, max_threads());
   g_threads.store(n);
 #ifdef _OPENMP
@@ -109,7 +110,8 @@ struct Isa {
 // CPUID says what the core implements; XGETBV says whether the OS saves the
 // wide registers on a context switch. Both are needed.
 bool cpuid(unsigned leaf, unsigned sub, unsigned r[4]) {
-  if (__get_cpuid_max(leaf & 0x80000000u, nullptr) < leaf) return false;
+  // (GCC declares the result unsigned, Clang int)
+  if (static_cast<unsigned>(__get_cpuid_max(leaf & 0x80000000u, nullptr)) < leaf) return false;
   __cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
   return true;
 }
@@ -134,7 +136,7 @@ bool cpu_has_avx512() {
   unsigned r7[4];
   if (!cpu_has_avx2() || !cpuid(7, 0, r7)) return false;
   const unsigned need = (1u << 16) | (1u << 17) | (1u << 30) | (1u << 31);  // F DQ BW VL
-  return (r7[1] & need) == need && (xcr0() & 0xE6) == 0xE6;  // opmask + zmm state
+  return (r7[1] & need) == need && (xcr0() & 0xE6) == 0xE6;                 // opmask + zmm state
 }
 #endif
 
@@ -217,7 +219,8 @@ std::vector<std::string> available_isas() {
 namespace {
 // Whether a loaded library's path names an OpenMP runtime: GNU libgomp
 // (auditwheel renames it libgomp-<hash>.so), LLVM libomp, Intel libiomp5.
-bool is_openmp_library(const char* path) {
+// (Unused in a build without OpenMP.)
+[[maybe_unused]] bool is_openmp_library(const char* path) {
   if (path == nullptr) return false;
   std::string name(path);
   const auto slash = name.find_last_of("/\\");

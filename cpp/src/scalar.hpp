@@ -11,20 +11,28 @@ namespace fastconv::detail {
 // static: kernel files compiled with AVX flags include these too, and
 // internal linkage keeps each file's copy its own (no linker merging).
 
-template <class T> struct is_complex : std::false_type {};
-template <class R> struct is_complex<std::complex<R>> : std::true_type {};
+template <class T>
+struct is_complex : std::false_type {};
+template <class R>
+struct is_complex<std::complex<R>> : std::true_type {};
 
 template <class T>
 static inline T conj_if_complex(T v) {
-  if constexpr (is_complex<T>::value) return std::conj(v); else return v;
+  if constexpr (is_complex<T>::value)
+    return std::conj(v);
+  else
+    return v;
 }
 
 // Neither Inf nor NaN (integers always).
 template <class T>
 static inline bool is_finite(T v) {
-  if constexpr (std::is_integral_v<T>) return true;
-  else if constexpr (is_complex<T>::value) return std::isfinite(v.real()) && std::isfinite(v.imag());
-  else return std::isfinite(v);
+  if constexpr (std::is_integral_v<T>)
+    return true;
+  else if constexpr (is_complex<T>::value)
+    return std::isfinite(v.real()) && std::isfinite(v.imag());
+  else
+    return std::isfinite(v);
 }
 
 // Whether v[0, n) holds no Inf or NaN. float and double (and their
@@ -77,8 +85,7 @@ template <class T>
 static inline void madd(T& acc, T x, T w) {
   if constexpr (std::is_integral_v<T>) {
     using U = std::make_unsigned_t<T>;
-    acc = static_cast<T>(static_cast<U>(acc) +
-                         static_cast<U>(x) * static_cast<U>(w));
+    acc = static_cast<T>(static_cast<U>(acc) + static_cast<U>(x) * static_cast<U>(w));
   } else if constexpr (is_complex<T>::value) {
     auto xr = x.real(), xi = x.imag(), wr = w.real(), wi = w.imag();
     acc = T(mul_add(-xi, wi, mul_add(xr, wr, acc.real())),
@@ -92,8 +99,10 @@ static inline void madd(T& acc, T x, T w) {
 // outputs a vector kernel also computes).
 template <class T>
 static inline void fused_madd(T& acc, T x, T w) {
-  if constexpr (std::is_floating_point_v<T>) acc = mul_add(x, w, acc);
-  else madd(acc, x, w);
+  if constexpr (std::is_floating_point_v<T>)
+    acc = mul_add(x, w, acc);
+  else
+    madd(acc, x, w);
 }
 
 }  // namespace fastconv::detail

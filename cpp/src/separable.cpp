@@ -75,8 +75,7 @@ void convolve_separable(View<const T> in, View<const T> col, View<const T> row, 
   detail::check_view(col, "col");
   detail::check_view(row, "row");
   detail::check_view(out, "out");
-  if (col.ndim() != 1 || row.ndim() != 1)
-    throw std::invalid_argument("col/row: must be 1-D");
+  if (col.ndim() != 1 || row.ndim() != 1) throw std::invalid_argument("col/row: must be 1-D");
   const auto shape = separable_output_shape(in.shape, col.shape[0], row.shape[0], options);
   if (out.shape != shape)
     throw std::invalid_argument("out: has shape " + detail::shape_str(out.shape) +
@@ -130,7 +129,7 @@ void convolve_separable(View<const T> in, View<const T> col, View<const T> row, 
   });
 }
 
-#define FASTCONV_INSTANTIATE(T)                                                          \
+#define FASTCONV_INSTANTIATE(T)                                                             \
   template void convolve_separable<T>(View<const T>, View<const T>, View<const T>, View<T>, \
                                       const ConvOptions&, T);
 FASTCONV_FOR_EACH_ELEMENT_TYPE(FASTCONV_INSTANTIATE)

@@ -28,8 +28,8 @@ struct TAxis {
 
 struct TransposePlan {
   int rank = 0;
-  int naxes = 0;                       // transposed axes
-  std::array<TAxis, kMaxRank> t{};     // per transposed axis (kernel order)
+  int naxes = 0;                    // transposed axes
+  std::array<TAxis, kMaxRank> t{};  // per transposed axis (kernel order)
   std::array<index_t, kMaxRank> shape{};
   std::array<int, kMaxRank> kernel_axis{};  // per axis of `in`: kernel axis, or -1
 };
@@ -151,8 +151,10 @@ bool transpose_as_layer(const View<const T>& in, const View<const T>& kernel, co
     lo.threads = o.threads;
     const View<const T> x = layer_view(in, n_in, s_in), no_bias;
     const View<T> y = layer_view(out, n_out, s_out);
-    if (p.naxes == 1) conv_transpose1d<T>(x, k, no_bias, y, lo);
-    else conv_transpose2d<T>(x, k, no_bias, y, lo);
+    if (p.naxes == 1)
+      conv_transpose1d<T>(x, k, no_bias, y, lo);
+    else
+      conv_transpose2d<T>(x, k, no_bias, y, lo);
     return true;
   }
 }
@@ -192,7 +194,10 @@ void conv_transpose(View<const T> in, View<const T> kernel, View<T> out,
   }
   for (index_t ph = 0; ph < phases; ++ph) {
     index_t rem = ph;
-    for (int i = p.naxes - 1; i >= 0; --i) { phi[i] = rem % nphase[i]; rem /= nphase[i]; }
+    for (int i = p.naxes - 1; i >= 0; --i) {
+      phi[i] = rem % nphase[i];
+      rem /= nphase[i];
+    }
 
     // Views of this phase: out[phi::s] and the flipped sub-kernel.
     View<T> o = out;
@@ -206,7 +211,10 @@ void conv_transpose(View<const T> in, View<const T> kernel, View<T> out,
       o.data += phi[i] * out.strides[t.axis];
       o.shape[t.axis] = ph.count;
       o.strides[t.axis] = out.strides[t.axis] * t.s;
-      if (ph.taps == 0) { empty_phase = true; continue; }
+      if (ph.taps == 0) {
+        empty_phase = true;
+        continue;
+      }
       // the sub-kernel k[j0::kstep], which the engine flips
       kv.data += ph.j0 * kernel.strides[i];
       kv.shape[t.axis] = ph.taps;

@@ -27,8 +27,8 @@ int main() {
   // By hand: interior pixel (1,1) sums rows 0-2, cols 0-2 = 1+2+3+5+6+7+9+10+11 = 54;
   // corner (0,0) with the edge repeated: 1*4 + 2*2 + 5*2 + 6 = 24;
   // (0,1): rows 0,0,1 over cols 0-2 = 6 + 6 + 18 = 30.
-  const double expected[4][4] = {{24, 30, 39, 45}, {48, 54, 63, 69},
-                                 {84, 90, 99, 105}, {108, 114, 123, 129}};
+  const double expected[4][4] = {
+      {24, 30, 39, 45}, {48, 54, 63, 69}, {84, 90, 99, 105}, {108, 114, 123, 129}};
   int bad = 0;
   for (int r = 0; r < 4; ++r)
     for (int c = 0; c < 4; ++c)
@@ -41,7 +41,7 @@ int main() {
   // one 1-channel input, two output channels (the box sum and the
   // horizontal difference x[j+1] - x[j-1]), padding 1, bias (0, 0.5).
   {
-    std::vector<double> weights = {1, 1, 1, 1, 1, 1, 1, 1, 1,  // box
+    std::vector<double> weights = {1, 1, 1, 1,  1, 1, 1, 1, 1,   // box
                                    0, 0, 0, -1, 0, 1, 0, 0, 0};  // difference
     std::vector<double> bias = {0, 0.5};
     fastconv::ConvLayerOptions lo;
@@ -76,7 +76,7 @@ int main() {
     std::printf("refused as expected: %s\n", e.what());
   }
 
-  std::printf("fastconv %s, isa %s: %s\n", FASTCONV_VERSION_STRING,
-              fastconv::active_isa().c_str(), bad ? "FAILED" : "ok");
+  std::printf("fastconv %s, isa %s: %s\n", FASTCONV_VERSION_STRING, fastconv::active_isa().c_str(),
+              bad ? "FAILED" : "ok");
   return bad ? 1 : 0;
 }

@@ -29,6 +29,7 @@ edges, not objects; the point is that every layer runs on NumPy arrays and
 agrees with the same network built from torch.nn modules (when torch is
 installed), and how long each layer takes in both.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -82,8 +83,9 @@ def build_weights(seed=0):
         weights[f"conv{level}.w"], weights[f"conv{level}.b"] = conv(cout, cin, 3)
         cin = cout
     for level in (5, 4, 3, 1):  # the score layers read pool5, pool4, pool3, pool1
-        weights[f"score{level}.w"], weights[f"score{level}.b"] = \
-            conv(CLASSES, ENCODER[level - 1], 1, zero_mean=True)
+        weights[f"score{level}.w"], weights[f"score{level}.b"] = conv(
+            CLASSES, ENCODER[level - 1], 1, zero_mean=True
+        )
     weights["up2a.w"] = bilinear_kernel(CLASSES, 4)
     weights["up2b.w"] = bilinear_kernel(CLASSES, 4)
     weights["up4.w"] = bilinear_kernel(CLASSES, 8)
@@ -101,6 +103,7 @@ def build_weights(seed=0):
 # (to the spatial size of a named tensor), up (transposed conv, optional
 # crop), add.
 
+
 def network():
     steps = []
     prev = "image"
@@ -113,13 +116,13 @@ def network():
         steps.append((f"score{level}", "conv", [f"pool{level}"], {"padding": 0}))
     # 4x4 stride 2 padding 1 doubles exactly; 8x8 stride 4 padding 2 quadruples
     steps += [
-        ("up2a", "up", ["score5"], {"stride": 2, "padding": 1}),       # 1/32 -> 1/16
+        ("up2a", "up", ["score5"], {"stride": 2, "padding": 1}),  # 1/32 -> 1/16
         ("fuse16", "add", ["up2a", "score4"], {}),
-        ("up2b", "up", ["fuse16"], {"stride": 2, "padding": 1}),       # 1/16 -> 1/8
+        ("up2b", "up", ["fuse16"], {"stride": 2, "padding": 1}),  # 1/16 -> 1/8
         ("fuse8", "add", ["up2b", "score3"], {}),
-        ("up4", "up", ["fuse8"], {"stride": 4, "padding": 2}),         # 1/8 -> 1/2
+        ("up4", "up", ["fuse8"], {"stride": 4, "padding": 2}),  # 1/8 -> 1/2
         ("fuse2", "add", ["up4", "score1"], {}),
-        ("up2c", "up", ["fuse2"], {"stride": 2, "padding": 1}),        # 1/2 -> 1
+        ("up2c", "up", ["fuse2"], {"stride": 2, "padding": 1}),  # 1/2 -> 1
         # FCN-32s: ConvTranspose2d(21, 21, 64, stride=32) without padding makes
         # (H/32 - 1)*32 + 64 = H + 32 rows; FCN crops them back to the input,
         # here centred (offset 16 = (64 - 32) / 2, so output pixel i sits at
@@ -170,7 +173,7 @@ def _crop(y, x, options):
     if c is None:
         return y
     h, w = x.shape[2] * options["stride"], x.shape[3] * options["stride"]
-    return y[:, :, c:c + h, c:c + w]
+    return y[:, :, c : c + h, c : c + w]
 
 
 def forward_fastconv(image, weights, threads=None):
@@ -183,19 +186,32 @@ def forward_fastconv(image, weights, threads=None):
     def call(name, op, args, options):
         if op == "conv":
             key = options.get("weights", name)
-            y = nn.conv2d(args[0], weights[key + ".w"], weights[key + ".b"],
-                          padding=options["padding"], threads=threads)
+            y = nn.conv2d(
+                args[0],
+                weights[key + ".w"],
+                weights[key + ".b"],
+                padding=options["padding"],
+                threads=threads,
+            )
             return np.maximum(y, 0, out=y) if options.get("relu") else y
         if op == "pool":
             return nn.max_pool2d(args[0], 2, return_indices=True, threads=threads)
         if op == "unpool":
-            return nn.max_unpool2d(args[0], args[1], 2, output_size=args[2].shape[2:],
-                                   threads=threads)
+            return nn.max_unpool2d(
+                args[0], args[1], 2, output_size=args[2].shape[2:], threads=threads
+            )
         if op == "up":
-            return _crop(nn.conv_transpose2d(args[0], weights[name + ".w"],
-                                             stride=options["stride"],
-                                             padding=options["padding"], threads=threads),
-                         args[0], options)
+            return _crop(
+                nn.conv_transpose2d(
+                    args[0],
+                    weights[name + ".w"],
+                    stride=options["stride"],
+                    padding=options["padding"],
+                    threads=threads,
+                ),
+                args[0],
+                options,
+            )
         if op == "add":
             return args[0] + args[1]
         raise ValueError(op)
@@ -209,7 +225,7 @@ def torch_modules(weights):
     import torch
 
     modules = {}
-    for name, op, inputs, options in network():
+    for name, op, _inputs, options in network():
         if op == "conv":
             key = options.get("weights", name)
             w = torch.from_numpy(weights[key + ".w"])
@@ -217,17 +233,25 @@ def torch_modules(weights):
             with torch.no_grad():
                 conv.weight.copy_(w)
                 conv.bias.copy_(torch.from_numpy(weights[key + ".b"]))
-            modules[name] = torch.nn.Sequential(conv, torch.nn.ReLU(inplace=True)) \
-                if options.get("relu") else conv
+            modules[name] = (
+                torch.nn.Sequential(conv, torch.nn.ReLU(inplace=True))
+                if options.get("relu")
+                else conv
+            )
         elif op == "pool":
             modules[name] = torch.nn.MaxPool2d(2, return_indices=True)
         elif op == "unpool":
             modules[name] = torch.nn.MaxUnpool2d(2)
         elif op == "up":
             w = torch.from_numpy(weights[name + ".w"])
-            up = torch.nn.ConvTranspose2d(w.shape[0], w.shape[1], w.shape[2],
-                                          stride=options["stride"], padding=options["padding"],
-                                          bias=False)
+            up = torch.nn.ConvTranspose2d(
+                w.shape[0],
+                w.shape[1],
+                w.shape[2],
+                stride=options["stride"],
+                padding=options["padding"],
+                bias=False,
+            )
             with torch.no_grad():
                 up.weight.copy_(w)
             modules[name] = up
@@ -295,7 +319,7 @@ def load_image(name="astronaut", size=512, crop=False):
     photo = photo[..., :3].astype(np.float32) / 255
     if crop:
         top, left = (photo.shape[0] - size) // 2, (photo.shape[1] - size) // 2
-        photo = photo[top:top + size, left:left + size]
+        photo = photo[top : top + size, left : left + size]
     else:
         side = min(photo.shape[:2])
         photo = photo[:side, :side]
@@ -327,12 +351,19 @@ def save_png(path, image, outA, outB):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(9, 3.3))
-    panels = [(image[0].transpose(1, 2, 0), "input"),
-              (outA[0].argmax(0), "decoder A (FCN): argmax"),
-              (outB[0].argmax(0), "decoder B (SegNet): argmax")]
+    panels = [
+        (image[0].transpose(1, 2, 0), "input"),
+        (outA[0].argmax(0), "decoder A (FCN): argmax"),
+        (outB[0].argmax(0), "decoder B (SegNet): argmax"),
+    ]
     for ax, (a, title) in zip(axes, panels):
-        ax.imshow(a, cmap=None if a.ndim == 3 else "tab20", interpolation="nearest",
-                  vmin=None if a.ndim == 3 else 0, vmax=None if a.ndim == 3 else CLASSES - 1)
+        ax.imshow(
+            a,
+            cmap=None if a.ndim == 3 else "tab20",
+            interpolation="nearest",
+            vmin=None if a.ndim == 3 else 0,
+            vmax=None if a.ndim == 3 else CLASSES - 1,
+        )
         ax.set_title(title, fontsize=10)
         ax.axis("off")
     fig.suptitle("fastconv.nn, random weights (seed 0): untrained class maps", fontsize=10)
@@ -357,8 +388,10 @@ def main(argv=None):
     image = load_image(args.image, args.size)
     weights = build_weights(args.seed)
     ours, _ = forward_fastconv(image, weights, threads)
-    print(f"input {image.shape}, decoder A {ours['outA'].shape}, decoder B {ours['outB'].shape}, "
-          f"{threads} thread(s), fastconv {fastconv.__version__} ({fastconv.active_isa()})")
+    print(
+        f"input {image.shape}, decoder A {ours['outA'].shape}, decoder B {ours['outB'].shape}, "
+        f"{threads} thread(s), fastconv {fastconv.__version__} ({fastconv.active_isa()})"
+    )
     if args.png:
         save_png(args.png, image, ours["outA"], ours["outB"])
 
@@ -373,15 +406,21 @@ def main(argv=None):
         modules = torch_modules(weights)
         layerwise = compare(ours, forward_torch(image, weights, threads, modules, inputs=ours)[0])
         theirs, _ = forward_torch(image, weights, threads, modules)
-        chained = {k: float(np.mean(ours[k] == theirs[k])) if k.endswith(".idx") else
-                   float(np.abs(ours[k] - theirs[k]).max() / (np.abs(ours[k]).max() or 1))
-                   for k in ours if k != "image"}
+        chained = {
+            k: float(np.mean(ours[k] == theirs[k]))
+            if k.endswith(".idx")
+            else float(np.abs(ours[k] - theirs[k]).max() / (np.abs(ours[k]).max() or 1))
+            for k in ours
+            if k != "image"
+        }
         # Chained, a maximum that is a near-tie in a pooling window can be
         # found at another index by torch (its previous layer rounded
         # differently): the unpooled value then lands elsewhere and the
         # differences after it are no longer rounding errors, at a few pixels.
-        print("\nagreement with torch: max |difference| / max |value| (pooling indices: "
-              "fraction equal)\n  each layer on fastconv's input | the whole network chained")
+        print(
+            "\nagreement with torch: max |difference| / max |value| (pooling indices: "
+            "fraction equal)\n  each layer on fastconv's input | the whole network chained"
+        )
         for k, v in layerwise.items():
             if k.endswith(".idx"):
                 print(f"  {k:10s} {v:9.4%}   chained {chained[k]:9.4%}")

@@ -3,6 +3,7 @@
 
     python examples/python/typed_usage.py
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,8 +16,9 @@ from fastconv import nn
 def blur(image: npt.NDArray[np.float64], size: int = 5) -> npt.NDArray[np.float64]:
     """Box blur, edges extended by the nearest sample."""
     kernel = np.full((size, size), 1.0 / size**2)
-    result: npt.NDArray[np.float64] = fastconv.convolve2d(image, kernel, "same",
-                                                           boundary="nearest", threads=1)
+    result: npt.NDArray[np.float64] = fastconv.convolve2d(
+        image, kernel, "same", boundary="nearest", threads=1
+    )
     return result
 
 
@@ -32,8 +34,7 @@ def main() -> None:
     edges = fastconv.correlate2d(image, np.array([[1.0, 0.0, -1.0]]), "same", anchor="matlab")
     by_fft = fastconv.fftconvolve(image, np.ones((9, 9)), "same")
     blocks = fastconv.oaconvolve(signal, taps, mode="full")
-    separable = fastconv.convolve_separable(image, taps[:5], taps[:5], "same",
-                                            boundary="symm")
+    separable = fastconv.convolve_separable(image, taps[:5], taps[:5], "same", boundary="symm")
     up = fastconv.conv_transpose(image, np.ones((2, 2)), stride=2)
     method: str = fastconv.choose_conv_method(signal, taps)
     faster, times = fastconv.choose_conv_method(signal, taps, measure=True)
@@ -48,8 +49,19 @@ def main() -> None:
     assert isa in fastconv.available_isas()
     assert faster in times and method in ("direct", "fft")
     assert indices.dtype == np.int64
-    for array in (smooth, same, lagged, edges, by_fft, blocks, separable, up, restored, plain,
-                  restored_1d):
+    for array in (
+        smooth,
+        same,
+        lagged,
+        edges,
+        by_fft,
+        blocks,
+        separable,
+        up,
+        restored,
+        plain,
+        restored_1d,
+    ):
         assert np.all(np.isfinite(array))
     print(f"typed usage ok on {isa}: {smooth.shape} {up.shape} {restored.shape}")
 

@@ -7,6 +7,7 @@ values), computed by a multithreaded C++ core with the GIL released.
 >>> fastconv.convolve([1, 2, 3], [0, 1, 0.5])
 array([0. , 1. , 2.5, 4. , 1.5])
 """
+
 import os as _os
 
 # A good neighbour (issue 13): after a call, libgomp's idle threads spin
@@ -24,19 +25,36 @@ else:
         from ._core import __version__
     finally:
         del _os.environ[_SPIN]  # (not passed on to child processes)
-from ._fft import fftconvolve, oaconvolve
-from ._runtime import (active_isa, available_isas, get_num_threads, set_num_threads,
-                       show_config)
-from ._signal import (choose_conv_method, convolve, convolve2d, convolve_separable, correlate,
-                      correlate2d)
-from ._transpose import conv_transpose
 from . import nn
+from ._fft import fftconvolve, oaconvolve
+from ._runtime import active_isa, available_isas, get_num_threads, set_num_threads, show_config
+from ._signal import (
+    choose_conv_method,
+    convolve,
+    convolve2d,
+    convolve_separable,
+    correlate,
+    correlate2d,
+)
+from ._transpose import conv_transpose
 
 __all__ = [
     "__version__",
-    "convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "oaconvolve",
-    "convolve_separable", "choose_conv_method", "conv_transpose", "nn",
-    "set_num_threads", "get_num_threads", "active_isa", "available_isas", "show_config",
+    "convolve",
+    "correlate",
+    "convolve2d",
+    "correlate2d",
+    "fftconvolve",
+    "oaconvolve",
+    "convolve_separable",
+    "choose_conv_method",
+    "conv_transpose",
+    "nn",
+    "set_num_threads",
+    "get_num_threads",
+    "active_isa",
+    "available_isas",
+    "show_config",
 ]
 
 # Choose the instruction set now, so that a refused FASTCONV_FORCE_ISA

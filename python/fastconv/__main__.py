@@ -8,12 +8,12 @@ calibrate    measure this machine's direct and FFT rates (a few seconds)
              ``cmake -DCMAKE_PREFIX_PATH=$(python -m fastconv --cmake-dir)``
 --include    the directory of the C++ headers shipped in the wheel
 """
+
 from __future__ import annotations
 
 import argparse
 import pathlib
 import sys
-from typing import List, Optional
 
 _PACKAGE = pathlib.Path(__file__).resolve().parent
 
@@ -35,10 +35,10 @@ def include_dir() -> pathlib.Path:
     return _existing(_PACKAGE / "include", "C++ headers")
 
 
-def _calibrate(output: Optional[str]) -> None:
+def _calibrate(output: str | None) -> None:
     from . import _calibrate, _core
-    print(f"measuring the {_core.active_isa()} rates on one thread (a few seconds)...",
-          flush=True)
+
+    print(f"measuring the {_core.active_isa()} rates on one thread (a few seconds)...", flush=True)
     path, entry = _calibrate.calibrate(output)
     direct = ", ".join(f"{kind} {rate / 1e9:.3g}" for kind, rate in entry["direct"].items())
     fft = ", ".join(f"{kind} {a:.3g}" for kind, a in entry["fft"].items())
@@ -47,23 +47,34 @@ def _calibrate(output: Optional[str]) -> None:
     print(f"stored in {path}")
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m fastconv",
-                                     description="fastconv build and machine information.")
-    parser.add_argument("command", nargs="?", choices=["calibrate"],
-                        help="calibrate: measure this machine's rates for method='auto' "
-                             "and store them")
-    parser.add_argument("--info", action="store_true",
-                        help="print version, ISA, threads, OpenMP runtime, calibration, "
-                             "compiler")
-    parser.add_argument("--cmake-dir", action="store_true",
-                        help="print the directory of fastconvConfig.cmake (for "
-                             "CMAKE_PREFIX_PATH or fastconv_DIR)")
-    parser.add_argument("--include", action="store_true",
-                        help="print the directory of the C++ headers")
-    parser.add_argument("--output", metavar="PATH",
-                        help="calibrate: store here instead of $FASTCONV_CALIBRATION or the "
-                             "user cache directory")
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m fastconv", description="fastconv build and machine information."
+    )
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=["calibrate"],
+        help="calibrate: measure this machine's rates for method='auto' and store them",
+    )
+    parser.add_argument(
+        "--info",
+        action="store_true",
+        help="print version, ISA, threads, OpenMP runtime, calibration, compiler",
+    )
+    parser.add_argument(
+        "--cmake-dir",
+        action="store_true",
+        help="print the directory of fastconvConfig.cmake (for CMAKE_PREFIX_PATH or fastconv_DIR)",
+    )
+    parser.add_argument(
+        "--include", action="store_true", help="print the directory of the C++ headers"
+    )
+    parser.add_argument(
+        "--output",
+        metavar="PATH",
+        help="calibrate: store here instead of $FASTCONV_CALIBRATION or the user cache directory",
+    )
     args = parser.parse_args(argv)
     if not (args.command or args.info or args.cmake_dir or args.include):
         parser.print_help()
@@ -76,6 +87,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(include_dir())
     if args.info:
         from ._runtime import config_text
+
         print(config_text(), end="")
     if args.command == "calibrate":
         _calibrate(args.output)

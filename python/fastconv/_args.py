@@ -3,6 +3,7 @@
 Everything here runs with the GIL held, before the C++ call; it never
 computes results itself.
 """
+
 from __future__ import annotations
 
 import math
@@ -12,16 +13,21 @@ import numpy as np
 
 MODES = ("full", "same", "valid")
 BOUNDARIES = {
-    "fill": "fill", "pad": "fill",
-    "wrap": "wrap", "circular": "wrap",
-    "symm": "symm", "symmetric": "symm",
+    "fill": "fill",
+    "pad": "fill",
+    "wrap": "wrap",
+    "circular": "wrap",
+    "symm": "symm",
+    "symmetric": "symm",
     "mirror": "mirror",
     "nearest": "nearest",
 }
 
 # Element types the C++ core computes in, natively.
-_NATIVE = {np.dtype(t) for t in (np.float32, np.float64, np.longdouble,
-                                 np.complex64, np.complex128, np.clongdouble)}
+_NATIVE = {
+    np.dtype(t)
+    for t in (np.float32, np.float64, np.longdouble, np.complex64, np.complex128, np.clongdouble)
+}
 
 
 def check_mode(mode, message="Acceptable mode flags are 'valid', 'same', or 'full'."):
@@ -35,14 +41,16 @@ def check_boundary(boundary):
         raise ValueError(
             "boundary='reflect' is ambiguous (libraries disagree on it): use "
             "'symm' (d c b a | a b c d, the edge repeated) or 'mirror' "
-            "(d c b | a b c d, no edge repeat)")
+            "(d c b | a b c d, no edge repeat)"
+        )
     try:
         return BOUNDARIES[boundary]
     except (KeyError, TypeError):
         raise ValueError(
             f"boundary: acceptable boundary flags are 'fill' (or 'pad'), 'wrap' "
             f"(or 'circular'), 'symm' (or 'symmetric'), 'mirror' and 'nearest', "
-            f"not {boundary!r}") from None
+            f"not {boundary!r}"
+        ) from None
 
 
 def as_input(x, name):
@@ -101,8 +109,10 @@ def check_result_size(shape, *dtypes):
     range for one of `dtypes` -- before anything is allocated or copied."""
     size = math.prod(int(n) for n in shape) * max(np.dtype(d).itemsize for d in dtypes)
     if size > np.iinfo(np.intp).max:
-        raise ValueError(f"in1/in2: the result of shape {tuple(shape)} overflows the "
-                         f"address range ({size} bytes)")
+        raise ValueError(
+            f"in1/in2: the result of shape {tuple(shape)} overflows the "
+            f"address range ({size} bytes)"
+        )
 
 
 def per_axis(value, name, naxes, minimum=None):
@@ -117,8 +127,9 @@ def per_axis(value, name, naxes, minimum=None):
         except TypeError:
             raise TypeError(f"{name}: expected an int or a tuple of ints, got {value!r}") from None
     if len(out) not in (1, naxes):
-        raise ValueError(f"{name}: expected one value or {naxes} (one per convolved "
-                         f"axis), got {len(out)}")
+        raise ValueError(
+            f"{name}: expected one value or {naxes} (one per convolved axis), got {len(out)}"
+        )
     if minimum is not None and any(v < minimum for v in out):
         raise ValueError(f"{name}: must be >= {minimum}, got {value!r}")
     return out * naxes if len(out) == 1 else out
@@ -158,8 +169,9 @@ def swap_needed(mode, s1, s2, axes):
     ok1 = all(s1[a] >= s2[a] for a in axes)
     ok2 = all(s2[a] >= s1[a] for a in axes)
     if not (ok1 or ok2):
-        raise ValueError("For 'valid' mode, one must be at least as large as "
-                         "the other in every dimension")
+        raise ValueError(
+            "For 'valid' mode, one must be at least as large as the other in every dimension"
+        )
     return not ok1
 
 
@@ -180,12 +192,17 @@ def fill_scalar(fillvalue, result_dtype):
         # A value the integer result cannot hold would wrap silently (scipy
         # refuses most of them); a fraction is dropped, as scipy does.
         value = fv.item()
-        lo, hi = (0, 1) if result_dtype.kind == "b" else \
-            (np.iinfo(result_dtype).min, np.iinfo(result_dtype).max)
+        lo, hi = (
+            (0, 1)
+            if result_dtype.kind == "b"
+            else (np.iinfo(result_dtype).min, np.iinfo(result_dtype).max)
+        )
         if not (math.isfinite(value) and lo <= math.trunc(value) <= hi):
-            raise ValueError(f"fillvalue: {value!r} does not fit the result dtype "
-                             f"{result_dtype} (range {lo} to {hi}); could not cast "
-                             f"`fillvalue` directly to the output type")
+            raise ValueError(
+                f"fillvalue: {value!r} does not fit the result dtype "
+                f"{result_dtype} (range {lo} to {hi}); could not cast "
+                f"`fillvalue` directly to the output type"
+            )
     with np.errstate(invalid="ignore", over="ignore"):
         return fv.astype(result_dtype)
 
@@ -237,8 +254,9 @@ def anchor_rule(anchor, naxes, mode, default):
         return default, []
     if isinstance(anchor, str):
         if anchor != "matlab":
-            raise ValueError(f"anchor: expected None, 'matlab', an int or a tuple of ints, "
-                             f"not {anchor!r}")
+            raise ValueError(
+                f"anchor: expected None, 'matlab', an int or a tuple of ints, not {anchor!r}"
+            )
         rule, taps = "centre_high", []
     else:
         rule, taps = "taps", per_axis(anchor, "anchor", naxes, minimum=0)

@@ -11,14 +11,15 @@ user can measure the machine at hand: ``python -m fastconv calibrate``
 stores this machine's rates (see `calibration_path`), and `rates` returns
 them in place of the built-in ones.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import pathlib
 import warnings
-from functools import lru_cache
-from typing import Any, Dict, Optional, Tuple
+from functools import cache
+from typing import Any
 
 from . import _core
 
@@ -93,8 +94,7 @@ class Rates:
 
     __slots__ = ("direct", "one_d", "fft", "source")
 
-    def __init__(self, direct: Dict[str, float], one_d: float, fft: Dict[str, float],
-                 source: str):
+    def __init__(self, direct: dict[str, float], one_d: float, fft: dict[str, float], source: str):
         self.direct, self.one_d, self.fft, self.source = direct, one_d, fft, source
 
 
@@ -110,29 +110,32 @@ def calibration_path() -> pathlib.Path:
     return pathlib.Path(cache) / "fastconv" / "calibration.json"
 
 
-def _checked_rate(name: str, value: Any, bounds: Tuple[float, float]) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not bounds[0] <= value <= bounds[1]:
+def _checked_rate(name: str, value: Any, bounds: tuple[float, float]) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not bounds[0] <= value <= bounds[1]
+    ):
         raise ValueError(f"{name}: {value!r} is not a plausible rate")
     return float(value)
 
 
-def _checked_table(table: Any, kinds: Tuple[str, ...], bounds: Tuple[float, float]) \
-        -> Dict[str, float]:
+def _checked_table(
+    table: Any, kinds: tuple[str, ...], bounds: tuple[float, float]
+) -> dict[str, float]:
     if not isinstance(table, dict) or set(table) != set(kinds):
         raise ValueError(f"expected the keys {', '.join(kinds)}")
     return {kind: _checked_rate(kind, value, bounds) for kind, value in table.items()}
 
 
-def parse_calibration(data: Any) -> Dict[str, Rates]:
+def parse_calibration(data: Any) -> dict[str, Rates]:
     """The per-ISA rates of a calibration file's decoded JSON `data`;
     ValueError naming the problem if it is malformed or was made by another
     fastconv version (whose kernels may run at other rates)."""
     if not isinstance(data, dict) or data.get("format") != CALIBRATION_FORMAT:
         raise ValueError(f"not a fastconv calibration of format {CALIBRATION_FORMAT}")
     if data.get("fastconv") != _core.__version__:
-        raise ValueError(f"made by fastconv {data.get('fastconv')}, "
-                         f"this is {_core.__version__}")
+        raise ValueError(f"made by fastconv {data.get('fastconv')}, this is {_core.__version__}")
     isas = data.get("isas")
     if not isinstance(isas, dict):
         raise ValueError("expected an 'isas' table")
@@ -141,20 +144,23 @@ def parse_calibration(data: Any) -> Dict[str, Rates]:
         if not isinstance(entry, dict):
             raise ValueError(f"{isa}: expected a table")
         try:
-            result[isa] = Rates(_checked_table(entry.get("direct"), DIRECT_KINDS, _DIRECT_BOUNDS),
-                                _checked_rate("one_d", entry.get("one_d"), _ONE_D_BOUNDS),
-                                _checked_table(entry.get("fft"), FFT_KINDS, _FFT_BOUNDS), "")
+            result[isa] = Rates(
+                _checked_table(entry.get("direct"), DIRECT_KINDS, _DIRECT_BOUNDS),
+                _checked_rate("one_d", entry.get("one_d"), _ONE_D_BOUNDS),
+                _checked_table(entry.get("fft"), FFT_KINDS, _FFT_BOUNDS),
+                "",
+            )
         except ValueError as err:
             raise ValueError(f"{isa}: {err}") from None
     return result
 
 
 # Why the calibration at a path is not used (for show_config), by path.
-_ignored: Dict[str, str] = {}
+_ignored: dict[str, str] = {}
 
 
-@lru_cache(maxsize=None)
-def _stored(path: str) -> Dict[str, Rates]:
+@cache
+def _stored(path: str) -> dict[str, Rates]:
     """The calibration at `path`, read once per process; {} if there is
     none, and a warning if it cannot be used (auto then keeps the built-in
     rates rather than fail every call)."""
@@ -166,9 +172,12 @@ def _stored(path: str) -> Dict[str, Rates]:
         result = parse_calibration(json.loads(text))
     except (OSError, ValueError) as err:  # (json.JSONDecodeError is a ValueError)
         _ignored[path] = str(err)
-        warnings.warn(f"fastconv: ignoring the calibration {path}: {err}; method='auto' uses "
-                      "the built-in rates (run `python -m fastconv calibrate` to renew it)",
-                      RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"fastconv: ignoring the calibration {path}: {err}; method='auto' uses "
+            "the built-in rates (run `python -m fastconv calibrate` to renew it)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
         return {}
     for rates in result.values():
         rates.source = path
@@ -181,7 +190,7 @@ def forget_stored() -> None:
     _ignored.clear()
 
 
-def rates_in_force(isa: Optional[str] = None) -> str:
+def rates_in_force(isa: str | None = None) -> str:
     """One line saying which rates auto uses for `isa` (default: the
     active one) and why, for show_config()."""
     isa = isa or _core.active_isa()
@@ -201,7 +210,7 @@ def builtin_rates(isa: str) -> Rates:
     return Rates(_DIRECT_RATE[known], _ONE_D[known], _FFT_PER_NLOGN, "built-in")
 
 
-def rates(isa: Optional[str] = None) -> Rates:
+def rates(isa: str | None = None) -> Rates:
     """The rates auto uses for `isa` (default: the active one): this
     machine's calibration if stored for that ISA and fastconv version, the
     built-in table otherwise."""

@@ -5,6 +5,7 @@ that the FFT path of convolve/correlate (`_fft_path`) runs on.
 No FFT of our own: scipy.fft when it is importable (it keeps float32 and
 long double), numpy.fft otherwise; both are pocketfft.
 """
+
 from __future__ import annotations
 
 import functools
@@ -13,8 +14,8 @@ import math
 import numpy as np
 
 from . import _args
-from ._typing import Array, ArrayLike, Axes, Mode
 from ._runtime import get_num_threads
+from ._typing import Array, ArrayLike, Axes, Mode
 
 _backend = None
 # Whether scipy.fft gives the same bytes for any number of workers: true up
@@ -32,6 +33,7 @@ def _fft_backend():
         try:
             import scipy
             import scipy.fft as lib
+
             _backend = (lib, lib.next_fast_len)
             major, minor = (int(v) for v in scipy.__version__.split(".")[:2])
             _workers_exact = (major, minor) <= (1, 17)
@@ -169,8 +171,9 @@ def _convolved_spectra(in1, in2, fshape, axes, real, workers):
     lib, _ = _fft_backend()
     spec = _forward(in1, fshape, axes, real, workers)
     other = _forward(in2, fshape, axes, real, workers)
-    if spec.shape == np.broadcast_shapes(spec.shape, other.shape) and \
-            spec.dtype == np.result_type(spec, other):
+    if spec.shape == np.broadcast_shapes(spec.shape, other.shape) and spec.dtype == np.result_type(
+        spec, other
+    ):
         spec *= other  # in place: no second spectrum-sized allocation
     else:
         spec = spec * other
@@ -201,8 +204,9 @@ def _apply_mode(ret, s1, s2, mode, axes):
     if mode == "same":
         ret = _centered(ret, s1)
     elif mode == "valid":
-        ret = _centered(ret, [ret.shape[a] if a not in axes else s1[a] - s2[a] + 1
-                              for a in range(ret.ndim)])
+        ret = _centered(
+            ret, [ret.shape[a] if a not in axes else s1[a] - s2[a] + 1 for a in range(ret.ndim)]
+        )
     return ret.copy()
 
 
@@ -276,7 +280,7 @@ def _overlap_add(r, axis, step, overlap, length):
     out = np.empty(r.shape[:-2] + (nblocks + 1, step), r.dtype)
     out[..., :nblocks, :] = r[..., :step]
     out[..., nblocks, :] = 0
-    out[..., 1:, :overlap] += r[..., step:step + overlap]
+    out[..., 1:, :overlap] += r[..., step : step + overlap]
     out = out.reshape(out.shape[:-2] + ((nblocks + 1) * step,))[..., :length]
     return np.moveaxis(out, -1, axis)
 
@@ -355,8 +359,7 @@ def oaconvolve(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", axes: Axes =
     _, next_fast_len = _fft_backend()
     real = in1.dtype.kind != "c" and in2.dtype.kind != "c"
     # Per convolved axis: the blocking of the longer input, or None.
-    plans = [_oa_blocks(max(s1[a], s2[a]), min(s1[a], s2[a]), next_fast_len, real)
-             for a in axes]
+    plans = [_oa_blocks(max(s1[a], s2[a]), min(s1[a], s2[a]), next_fast_len, real) for a in axes]
     if all(p is None for p in plans):
         return fftconvolve(in1, in2, mode, axes)
 

@@ -2,6 +2,7 @@
 "auto"): the direct path's result -- every mode, boundary, stride,
 dilation and anchor -- computed with the transforms of `_fft`, and its
 predicted time for the method choice."""
+
 from __future__ import annotations
 
 import math
@@ -48,14 +49,20 @@ def _fft_plan(s1, s2, axes, dtype):
     _, next_fast_len = _fft_backend()
     real = dtype.kind != "c"
     plain = [None] * len(axes)
-    options = [(_cost.fft_seconds(*_fft_work(s1, s2, axes, plain, dtype), dtype, False,
-                                  threads=threads), plain)]
-    blocked = [_oa_blocks(max(s1[a], s2[a]), min(s1[a], s2[a]), next_fast_len, real)
-               for a in axes]
+    options = [
+        (
+            _cost.fft_seconds(
+                *_fft_work(s1, s2, axes, plain, dtype), dtype, False, threads=threads
+            ),
+            plain,
+        )
+    ]
+    blocked = [_oa_blocks(max(s1[a], s2[a]), min(s1[a], s2[a]), next_fast_len, real) for a in axes]
     # (blocks under _MIN_BLOCK points cost more in per-block overhead than
     # they save in log N)
-    if any(p is not None for p in blocked) and \
-            all(p is None or p[0] >= _MIN_BLOCK for p in blocked):
+    if any(p is not None for p in blocked) and all(
+        p is None or p[0] >= _MIN_BLOCK for p in blocked
+    ):
         work = _fft_work(s1, s2, axes, blocked, dtype)
         split = sum(p is not None for p in blocked)
         options.append((_cost.fft_seconds(*work, dtype, True, split, threads), blocked))
@@ -101,8 +108,9 @@ def _mode_start(mode, rule, tap, ke, dilation, flip):
     return tap * dilation if flip else ke - 1 - tap * dilation
 
 
-def filter_fft(flip, x, k, mode, axes, strides, dilations, boundary, fill, rule, taps, shape,
-               threads):
+def filter_fft(
+    flip, x, k, mode, axes, strides, dilations, boundary, fill, rule, taps, shape, threads
+):
     """What the direct path computes (same mode, boundary, stride, dilation
     and anchor), computed with FFTs: the input extended by the boundary
     rule, its full convolution with the dilated kernel (flipped and
@@ -115,8 +123,7 @@ def filter_fft(flip, x, k, mode, axes, strides, dilations, boundary, fill, rule,
             k = np.conj(k)
     for a, d in zip(axes, dilations):
         if d > 1 and k.shape[a] > 1:
-            spread = np.zeros(k.shape[:a] + (d * (k.shape[a] - 1) + 1,) + k.shape[a + 1:],
-                              k.dtype)
+            spread = np.zeros(k.shape[:a] + (d * (k.shape[a] - 1) + 1,) + k.shape[a + 1 :], k.dtype)
             spread[(slice(None),) * a + (slice(None, None, d),)] = k
             k = spread
     integer = x.dtype.kind in "biu"
@@ -133,8 +140,9 @@ def filter_fft(flip, x, k, mode, axes, strides, dilations, boundary, fill, rule,
     # The window of the full convolution the mode keeps, per axis.
     window = []
     for j, a in enumerate(axes):
-        start = ext[j] + _mode_start(mode, rule, taps[j] if taps else 0, k.shape[a],
-                                     dilations[j], flip)
+        start = ext[j] + _mode_start(
+            mode, rule, taps[j] if taps else 0, k.shape[a], dilations[j], flip
+        )
         window.append((start, start + (shape[a] - 1) * strides[j] + 1))
     plans, _ = _fft_plan(xf.shape, kf.shape, axes, np.result_type(xf, kf))
     if all(p is None for p in plans):

@@ -24,14 +24,22 @@ of its window that land inside the input (padding never wins), with the
 first position on ties and a NaN over any number (the last NaN, as
 torch); unpooling puts values back at their recorded flat positions.
 """
+
 from __future__ import annotations
 
 import itertools
 
 import numpy as np
 
-__all__ = ["convolve", "correlate", "conv_transpose", "output_length", "extend_index",
-           "max_pool", "max_unpool"]
+__all__ = [
+    "convolve",
+    "correlate",
+    "conv_transpose",
+    "output_length",
+    "extend_index",
+    "max_pool",
+    "max_unpool",
+]
 
 
 def extend_index(t, n, boundary):
@@ -41,23 +49,23 @@ def extend_index(t, n, boundary):
         return t
     if boundary in ("fill", "pad"):
         return None
-    if boundary in ("wrap", "circular"):     # a b c d | a b c d
+    if boundary in ("wrap", "circular"):  # a b c d | a b c d
         while t < 0:
             t += n
         while t >= n:
             t -= n
         return t
-    if boundary in ("symm", "symmetric"):    # d c b a | a b c d | d c b a
+    if boundary in ("symm", "symmetric"):  # d c b a | a b c d | d c b a
         while not 0 <= t < n:
             t = -t - 1 if t < 0 else 2 * n - 1 - t
         return t
-    if boundary == "mirror":                  # d c b | a b c d | c b a
+    if boundary == "mirror":  # d c b | a b c d | c b a
         if n == 1:
             return 0
         while not 0 <= t < n:
             t = -t if t < 0 else 2 * n - 2 - t
         return t
-    if boundary == "nearest":                 # a a a | a b c d | d d d
+    if boundary == "nearest":  # a a a | a b c d | d d d
         return 0 if t < 0 else n - 1
     raise ValueError(f"unknown boundary {boundary!r}")
 
@@ -72,9 +80,9 @@ def output_length(n, k, mode, stride=1, dilation=1):
 
 def _same_start(ke, d, anchor, flip):
     """Offset of the 'same' output in the full result."""
-    if anchor is None or anchor == "low":     # scipy convolve / correlate / convolve2d
+    if anchor is None or anchor == "low":  # scipy convolve / correlate / convolve2d
         return (ke - 1) // 2
-    if anchor in ("high", "matlab"):          # scipy correlate2d, MATLAB, ndimage
+    if anchor in ("high", "matlab"):  # scipy correlate2d, MATLAB, ndimage
         return ke // 2
     # An explicit tap a sits over each output sample:
     #   convolution  out[i] = sum_p x~[i + a*d - p*d] k[p]  -> start a*d
@@ -108,8 +116,9 @@ def _filter(x, k, mode, flip, conj, boundary, fillvalue, stride, dilation, ancho
             starts.append(kes[a] - 1)
         else:
             starts.append(_same_start(kes[a], dils[a], anchors[a], flip))
-    out_shape = tuple(output_length(n, kn, mode, s, d)
-                      for n, kn, s, d in zip(x.shape, k.shape, strides, dils))
+    out_shape = tuple(
+        output_length(n, kn, mode, s, d) for n, kn, s, d in zip(x.shape, k.shape, strides, dils)
+    )
     dtype = np.result_type(x, k) if x.dtype.kind != "O" and k.dtype.kind != "O" else object
     out = np.empty(out_shape, dtype=dtype)
     for i in itertools.product(*(range(m) for m in out_shape)):
@@ -117,7 +126,7 @@ def _filter(x, k, mode, flip, conj, boundary, fillvalue, stride, dilation, ancho
         for p in itertools.product(*(range(kn) for kn in k.shape)):
             pos = []
             for a in range(nd):
-                f = starts[a] + i[a] * strides[a]          # index into the full result
+                f = starts[a] + i[a] * strides[a]  # index into the full result
                 if flip:
                     pos.append(f - p[a] * dils[a])
                 else:
@@ -137,8 +146,7 @@ def _filter(x, k, mode, flip, conj, boundary, fillvalue, stride, dilation, ancho
     return out
 
 
-def convolve(x, k, mode="full", *, boundary="fill", fillvalue=0, stride=1,
-             dilation=1, anchor=None):
+def convolve(x, k, mode="full", *, boundary="fill", fillvalue=0, stride=1, dilation=1, anchor=None):
     """N-D convolution over every axis of x and k (equal ndim).
 
     anchor ('same' mode): None -- scipy's centre, start (ke-1)//2;
@@ -148,15 +156,24 @@ def convolve(x, k, mode="full", *, boundary="fill", fillvalue=0, stride=1,
     return _filter(x, k, mode, True, False, boundary, fillvalue, stride, dilation, anchor)
 
 
-def correlate(x, k, mode="full", *, boundary="fill", fillvalue=0, stride=1,
-              dilation=1, anchor=None, conjugate=True):
+def correlate(
+    x,
+    k,
+    mode="full",
+    *,
+    boundary="fill",
+    fillvalue=0,
+    stride=1,
+    dilation=1,
+    anchor=None,
+    conjugate=True,
+):
     """N-D correlation (conjugating complex k, as scipy.signal.correlate).
 
     anchor: as for convolve; "matlab" (alias "high") gives the start ke//2
     that scipy.signal.correlate2d uses.
     """
-    return _filter(x, k, mode, False, conjugate, boundary, fillvalue, stride,
-                   dilation, anchor)
+    return _filter(x, k, mode, False, conjugate, boundary, fillvalue, stride, dilation, anchor)
 
 
 def conv_transpose(x, k, stride=1, padding=0, output_padding=0, dilation=1):
@@ -170,11 +187,13 @@ def conv_transpose(x, k, stride=1, padding=0, output_padding=0, dilation=1):
     nd = x.ndim
     s, p = _per_axis(stride, nd), _per_axis(padding, nd)
     op, d = _per_axis(output_padding, nd), _per_axis(dilation, nd)
-    shape = tuple(0 if n == 0 else (n - 1) * s[a] - 2 * p[a] + d[a] * (kn - 1) + 1 + op[a]
-                  for a, (n, kn) in enumerate(zip(x.shape, k.shape)))
+    shape = tuple(
+        0 if n == 0 else (n - 1) * s[a] - 2 * p[a] + d[a] * (kn - 1) + 1 + op[a]
+        for a, (n, kn) in enumerate(zip(x.shape, k.shape))
+    )
     dtype = np.result_type(x, k) if x.dtype.kind != "O" and k.dtype.kind != "O" else object
     out = np.zeros(shape, dtype=dtype)
-    if dtype == object:
+    if np.dtype(dtype).kind == "O":
         out[...] = 0
     for i in itertools.product(*(range(n) for n in x.shape)):
         for j in itertools.product(*(range(kn) for kn in k.shape)):
@@ -200,14 +219,18 @@ def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode=False):
     Returns (values, indices) with indices flat in x's plane."""
     x = np.asarray(x)
     shape = x.shape
-    lengths = [_pooled_length(n, k, s, p, d, ceil_mode)
-               for n, k, s, p, d in zip(shape, kernel_size, stride, padding, dilation)]
+    lengths = [
+        _pooled_length(n, k, s, p, d, ceil_mode)
+        for n, k, s, p, d in zip(shape, kernel_size, stride, padding, dilation)
+    ]
     values = np.empty(lengths, dtype=x.dtype)
     indices = np.empty(lengths, dtype=np.int64)
     for o in itertools.product(*(range(n) for n in lengths)):
         best, best_at = None, None
-        taps = [[o[a] * stride[a] - padding[a] + j * dilation[a] for j in range(kernel_size[a])]
-                for a in range(x.ndim)]
+        taps = [
+            [o[a] * stride[a] - padding[a] + j * dilation[a] for j in range(kernel_size[a])]
+            for a in range(x.ndim)
+        ]
         for pos in itertools.product(*taps):
             if not all(0 <= t < n for t, n in zip(pos, shape)):
                 continue
@@ -220,7 +243,7 @@ def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode=False):
             # left padding.
             first = [next(t for t in ts if t >= 0) for ts in taps]
             best = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-            best_at = sum(t * int(np.prod(shape[a + 1:])) for a, t in enumerate(first))
+            best_at = sum(t * int(np.prod(shape[a + 1 :])) for a, t in enumerate(first))
         values[o] = best
         indices[o] = best_at
     return values, indices
@@ -305,8 +328,13 @@ def _layer_arithmetic(operands):
         result, work = np.dtype(object), None
     else:
         result = np.result_type(*operands)
-        work = ("int" if result.kind in "biu" else
-                np.dtype(np.float32) if result == np.float16 else result)
+        work = (
+            "int"
+            if result.kind in "biu"
+            else np.dtype(np.float32)
+            if result == np.float16
+            else result
+        )
 
     def value(a, idx):
         v = a[idx]
@@ -316,15 +344,14 @@ def _layer_arithmetic(operands):
 
     def finish(v):
         if work == "int":
-            v = (v + 2**63) % 2**64 - 2**63        # int64 wrap-around
+            v = (v + 2**63) % 2**64 - 2**63  # int64 wrap-around
             return np.array(v, np.int64).astype(result)[()]
         return v
 
     return result, (0 if work in ("int", None) else work.type(0)), value, finish
 
 
-def conv_layer(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1,
-               padding_mode="zeros"):
+def conv_layer(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
     """torch.nn.Conv1d/Conv2d (any number of spatial axes) from the definition.
 
     x: (N, Cin, *spatial); w: (Cout, Cin/groups, *kernel); bias: (Cout,) or
@@ -357,8 +384,10 @@ def conv_layer(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1,
     operands = [x, w] + ([] if b is None else [b])
     nsp = w.ndim - 2
     if nsp < 1 or x.ndim != nsp + 2:
-        raise ValueError(f"weight: expected (Cout, Cin/groups, k...) matching input of shape "
-                         f"{x.shape}, got {w.shape}")
+        raise ValueError(
+            f"weight: expected (Cout, Cin/groups, k...) matching input of shape "
+            f"{x.shape}, got {w.shape}"
+        )
     nbatch, cin = x.shape[:2]
     cout, cg = w.shape[:2]
     ksize = w.shape[2:]
@@ -399,16 +428,21 @@ def conv_layer(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1,
                 total = None
                 for c in range(cg):
                     for p in itertools.product(*(range(k) for k in ksize)):
-                        idx = tuple(torch_pad_index(i[a] * strides[a] + p[a] * dils[a] - pads[a][0],
-                                                    spatial[a], padding_mode)
-                                    for a in range(nsp))
-                        if any(j is None for j in idx):   # zero padding
+                        idx = tuple(
+                            torch_pad_index(
+                                i[a] * strides[a] + p[a] * dils[a] - pads[a][0],
+                                spatial[a],
+                                padding_mode,
+                            )
+                            for a in range(nsp)
+                        )
+                        if any(j is None for j in idx):  # zero padding
                             xv = zero
                         else:
                             xv = value(x, (nb, g * cg + c) + idx)
                         term = xv * value(w, (co, c) + p)
                         total = term if total is None else total + term
-                if total is None:                 # no input channels
+                if total is None:  # no input channels
                     total = zero
                 if b is not None:
                     total = total + value(b, (co,))
@@ -441,12 +475,17 @@ def conv2d(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_m
 
 # --- transposed CNN layers (fastconv.nn.conv_transpose1d / 2d), torch semantics -----------
 
-__all__ += ["conv_transpose_layer_shape", "conv_transpose_layer", "conv_transpose1d",
-            "conv_transpose2d"]
+__all__ += [
+    "conv_transpose_layer_shape",
+    "conv_transpose_layer",
+    "conv_transpose1d",
+    "conv_transpose2d",
+]
 
 
-def conv_transpose_layer_shape(in_shape, w_shape, stride=1, padding=0, output_padding=0,
-                               dilation=1, groups=1):
+def conv_transpose_layer_shape(
+    in_shape, w_shape, stride=1, padding=0, output_padding=0, dilation=1, groups=1
+):
     """The output shape (N, Cout, *spatial) of a transposed layer with
     input (N, C, *spatial) and weight (C, Cout/groups, *kernel), and the
     checks torch makes: groups divides C, weight has C rows, stride and
@@ -455,8 +494,10 @@ def conv_transpose_layer_shape(in_shape, w_shape, stride=1, padding=0, output_pa
     ValueError naming the argument otherwise."""
     nsp = len(w_shape) - 2
     if nsp < 1 or len(in_shape) != nsp + 2:
-        raise ValueError(f"weight: expected (C, Cout/groups, k...) matching input of shape "
-                         f"{tuple(in_shape)}, got {tuple(w_shape)}")
+        raise ValueError(
+            f"weight: expected (C, Cout/groups, k...) matching input of shape "
+            f"{tuple(in_shape)}, got {tuple(w_shape)}"
+        )
     nbatch, cin = in_shape[:2]
     if groups < 1 or cin % groups:
         raise ValueError(f"groups: {groups} must divide C={cin}")
@@ -464,14 +505,19 @@ def conv_transpose_layer_shape(in_shape, w_shape, stride=1, padding=0, output_pa
         raise ValueError(f"weight: expected {cin} rows (one per input channel), got {w_shape[0]}")
     s, p = _per_axis(stride, nsp), _per_axis(padding, nsp)
     op, d = _per_axis(output_padding, nsp), _per_axis(dilation, nsp)
-    for name, vals, low in (("stride", s, 1), ("dilation", d, 1), ("padding", p, 0),
-                            ("output_padding", op, 0)):
+    for name, vals, low in (
+        ("stride", s, 1),
+        ("dilation", d, 1),
+        ("padding", p, 0),
+        ("output_padding", op, 0),
+    ):
         if any(v < low for v in vals):
             raise ValueError(f"{name}: must be >= {low}, got {vals}")
     for a in range(nsp):
         if op[a] >= max(s[a], d[a]):
-            raise ValueError(f"output_padding: {op[a]} must be smaller than stride {s[a]} "
-                             f"or dilation {d[a]}")
+            raise ValueError(
+                f"output_padding: {op[a]} must be smaller than stride {s[a]} or dilation {d[a]}"
+            )
     spatial = []
     for a, (n, k) in enumerate(zip(in_shape[2:], w_shape[2:])):
         m = (n - 1) * s[a] - 2 * p[a] + d[a] * (k - 1) + op[a] + 1
@@ -481,8 +527,9 @@ def conv_transpose_layer_shape(in_shape, w_shape, stride=1, padding=0, output_pa
     return (nbatch, w_shape[1] * groups) + tuple(spatial)
 
 
-def conv_transpose_layer(x, w, bias=None, stride=1, padding=0, output_padding=0, dilation=1,
-                         groups=1):
+def conv_transpose_layer(
+    x, w, bias=None, stride=1, padding=0, output_padding=0, dilation=1, groups=1
+):
     """torch.nn.ConvTranspose1d/2d (any number of spatial axes), written
     from the scatter definition.
 
@@ -510,8 +557,9 @@ def conv_transpose_layer(x, w, bias=None, stride=1, padding=0, output_padding=0,
     w = np.asarray(w)
     b = None if bias is None else np.asarray(bias)
     operands = [x, w] + ([] if b is None else [b])
-    shape = conv_transpose_layer_shape(x.shape, w.shape, stride, padding, output_padding,
-                                       dilation, groups)
+    shape = conv_transpose_layer_shape(
+        x.shape, w.shape, stride, padding, output_padding, dilation, groups
+    )
     nsp = w.ndim - 2
     cout = shape[1]
     if b is not None and b.shape != (cout,):
@@ -522,7 +570,7 @@ def conv_transpose_layer(x, w, bias=None, stride=1, padding=0, output_padding=0,
     spatial, ksize, out_spatial = x.shape[2:], w.shape[2:], shape[2:]
 
     result, zero, value, finish = _layer_arithmetic(operands)
-    totals = {}                      # output index -> running sum (absent: no term yet)
+    totals = {}  # output index -> running sum (absent: no term yet)
     for nb in range(nbatch):
         for g in range(groups):
             for c in range(cg):
@@ -549,20 +597,19 @@ def conv_transpose_layer(x, w, bias=None, stride=1, padding=0, output_padding=0,
 def _transposed(x, w, bias, stride, padding, output_padding, groups, dilation, nsp):
     x = np.asarray(x)
     unbatched = x.ndim == nsp + 1
-    out = conv_transpose_layer(x[None] if unbatched else x, w, bias, stride, padding,
-                               output_padding, dilation, groups)
+    out = conv_transpose_layer(
+        x[None] if unbatched else x, w, bias, stride, padding, output_padding, dilation, groups
+    )
     return out[0] if unbatched else out
 
 
-def conv_transpose1d(x, w, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1):
+def conv_transpose1d(x, w, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """torch.nn.functional.conv_transpose1d (torch's argument order):
     (N, C, L) or (C, L), weight (C, Cout/groups, k)."""
     return _transposed(x, w, bias, stride, padding, output_padding, groups, dilation, 1)
 
 
-def conv_transpose2d(x, w, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1):
+def conv_transpose2d(x, w, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """torch.nn.functional.conv_transpose2d (torch's argument order):
     (N, C, H, W) or (C, H, W), weight (C, Cout/groups, kh, kw)."""
     return _transposed(x, w, bias, stride, padding, output_padding, groups, dilation, 2)

@@ -1,12 +1,10 @@
 """Threads, instruction set and build information."""
-from __future__ import annotations
 
-from typing import List
+from __future__ import annotations
 
 from . import _args, _core, _cost
 
-__all__ = ["set_num_threads", "get_num_threads", "active_isa", "available_isas",
-           "show_config"]
+__all__ = ["set_num_threads", "get_num_threads", "active_isa", "available_isas", "show_config"]
 
 
 def set_num_threads(n: int) -> None:
@@ -36,7 +34,7 @@ def active_isa() -> str:
     return _core.active_isa()
 
 
-def available_isas() -> List[str]:
+def available_isas() -> list[str]:
     """Every instruction set this build has and this CPU runs, best first."""
     return list(_core.available_isas())
 

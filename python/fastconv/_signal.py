@@ -5,23 +5,39 @@ result dtype, values and error types; fastconv's extras are keyword-only.
 The work is done by the C++ core (fastconv._core) with the GIL released;
 this module only validates, promotes dtypes and allocates.
 """
+
 from __future__ import annotations
 
 import math
 import time
 import warnings
+from typing import Literal, NamedTuple, overload
 
 import numpy as np
 
-from typing import Dict, Literal, NamedTuple, Optional, Tuple, Union, overload
-
 from . import _args, _core, _cost, _fft_path, _oracle
 from ._runtime import active_isa
-from ._typing import Anchor, Array, ArrayLike, Axes, Boundary, IntOrTuple, Method, Mode, Scalar, \
-    Threads
+from ._typing import (
+    Anchor,
+    Array,
+    ArrayLike,
+    Axes,
+    Boundary,
+    IntOrTuple,
+    Method,
+    Mode,
+    Scalar,
+    Threads,
+)
 
-__all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "convolve_separable",
-           "choose_conv_method"]
+__all__ = [
+    "convolve",
+    "correlate",
+    "convolve2d",
+    "correlate2d",
+    "convolve_separable",
+    "choose_conv_method",
+]
 
 _METHODS = ("auto", "direct", "fft")
 
@@ -54,6 +70,7 @@ _FFT_MIN_TAPS = 32
 class Convention(NamedTuple):
     """What sets one of scipy's four functions apart from the others (the
     one table of them; the code asks these fields, never the name)."""
+
     name: str  # the public function
     flip: bool  # convolution (the kernel reversed), else correlation
     two_d: bool  # convolve2d / correlate2d: 2-D only, no method or axes
@@ -61,17 +78,24 @@ class Convention(NamedTuple):
     conjugate_unswap: bool  # undoing scipy's 'valid' input swap conjugates
 
 
-CONVENTIONS = {c.name: c for c in (
-    Convention("convolve", flip=True, two_d=False, same_anchor="centre_low",
-               conjugate_unswap=False),
-    Convention("correlate", flip=False, two_d=False, same_anchor="centre_low",
-               conjugate_unswap=True),
-    Convention("convolve2d", flip=True, two_d=True, same_anchor="centre_low",
-               conjugate_unswap=False),
-    # (correlate2d crops 'same' at ke // 2: the high centre, MATLAB's anchor)
-    Convention("correlate2d", flip=False, two_d=True, same_anchor="centre_high",
-               conjugate_unswap=False),
-)}
+CONVENTIONS = {
+    c.name: c
+    for c in (
+        Convention(
+            "convolve", flip=True, two_d=False, same_anchor="centre_low", conjugate_unswap=False
+        ),
+        Convention(
+            "correlate", flip=False, two_d=False, same_anchor="centre_low", conjugate_unswap=True
+        ),
+        Convention(
+            "convolve2d", flip=True, two_d=True, same_anchor="centre_low", conjugate_unswap=False
+        ),
+        # (correlate2d crops 'same' at ke // 2: the high centre, MATLAB's anchor)
+        Convention(
+            "correlate2d", flip=False, two_d=True, same_anchor="centre_high", conjugate_unswap=False
+        ),
+    )
+}
 _CONVOLVE, _CORRELATE, _CONVOLVE2D, _CORRELATE2D = CONVENTIONS.values()
 
 
@@ -86,8 +110,13 @@ def _rank_one_factors(kernel):
     (about taps * eps * sum |x| |k|: the two passes add only len(col) +
     len(row) roundings).
     """
-    if (kernel.ndim != 2 or kernel.dtype.kind not in "fc" or kernel.dtype == np.float16
-            or min(kernel.shape) < 2 or not _SEPARABLE_MIN_TAPS <= kernel.size <= _RANK_ONE_MAX_TAPS):
+    if (
+        kernel.ndim != 2
+        or kernel.dtype.kind not in "fc"
+        or kernel.dtype == np.float16
+        or min(kernel.shape) < 2
+        or not _SEPARABLE_MIN_TAPS <= kernel.size <= _RANK_ONE_MAX_TAPS
+    ):
         return None
     mag = np.abs(kernel)
     if not np.isfinite(mag).all():
@@ -107,12 +136,15 @@ def _fft_beats_separable(in1, in2, boundary="fill", fillvalue=0):
     a rank-one 2-D kernel in2 (and allowed: finite inputs)."""
     dtype = _args.compute_dtype(np.result_type(in1, in2))
     fill = _args.fill_scalar(fillvalue, dtype)
-    separable = _cost.direct_seconds(in1.size, sum(in2.shape), dtype, active_isa(), True,
-                                     _cost.DECISION_THREADS)
-    fft = _fft_path.fft_path_seconds(in1.shape, in2.shape, [0, 1], [1, 1],
-                                     _args.check_boundary(boundary), fill, dtype)
-    return bool(fft * _cost.MULTI_AXIS_FFT_MARGIN < separable and _all_finite(in1)
-                and _all_finite(in2))
+    separable = _cost.direct_seconds(
+        in1.size, sum(in2.shape), dtype, active_isa(), True, _cost.DECISION_THREADS
+    )
+    fft = _fft_path.fft_path_seconds(
+        in1.shape, in2.shape, [0, 1], [1, 1], _args.check_boundary(boundary), fill, dtype
+    )
+    return bool(
+        fft * _cost.MULTI_AXIS_FFT_MARGIN < separable and _all_finite(in1) and _all_finite(in2)
+    )
 
 
 def _separable_factors(conv, in1, in2, mode, dilation, anchor):
@@ -120,9 +152,14 @@ def _separable_factors(conv, in1, in2, mode, dilation, anchor):
     and the call allows it (2-D, no dilation, no scipy input swap, enough
     work), else None. Reads only in1's shape and dtype, so that
     fastconv.dask takes the same route for a dask array."""
-    if in1.ndim != 2 or in2.ndim != 2 or dilation != 1 or in1.dtype.kind not in "fc" \
-            or in1.size * in2.size < _SEPARABLE_MIN_WORK \
-            or (mode == "valid" and (in1.shape[0] < in2.shape[0] or in1.shape[1] < in2.shape[1])):
+    if (
+        in1.ndim != 2
+        or in2.ndim != 2
+        or dilation != 1
+        or in1.dtype.kind not in "fc"
+        or in1.size * in2.size < _SEPARABLE_MIN_WORK
+        or (mode == "valid" and (in1.shape[0] < in2.shape[0] or in1.shape[1] < in2.shape[1]))
+    ):
         return None
     factors = _rank_one_factors(in2)
     if factors is None:
@@ -141,8 +178,7 @@ def _separable_factors(conv, in1, in2, mode, dilation, anchor):
     return col, row, anchor
 
 
-def _separable_choice(conv, in1, in2, mode, boundary, fillvalue, dilation, anchor,
-                      consider_fft):
+def _separable_choice(conv, in1, in2, mode, boundary, fillvalue, dilation, anchor, consider_fft):
     """The first step of the method choice (the one rule for the four
     functions and `choose_conv_method`): the (col, row, anchor) plan of
     the separable path when `_separable_factors` allows it, else None;
@@ -156,17 +192,40 @@ def _separable_choice(conv, in1, in2, mode, boundary, fillvalue, dilation, ancho
     return plan
 
 
-def _separable_route(conv, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out,
-                     threads, consider_fft=False):
+def _separable_route(
+    conv,
+    in1,
+    in2,
+    mode,
+    boundary,
+    fillvalue,
+    stride,
+    dilation,
+    anchor,
+    out,
+    threads,
+    consider_fft=False,
+):
     """The result by convolve_separable when `_separable_choice` takes it,
     else None."""
-    plan = _separable_choice(conv, in1, in2, mode, boundary, fillvalue, dilation, anchor,
-                             consider_fft)
+    plan = _separable_choice(
+        conv, in1, in2, mode, boundary, fillvalue, dilation, anchor, consider_fft
+    )
     if plan is None:
         return None
     col, row, anchor = plan
-    return convolve_separable(in1, col, row, mode, boundary=boundary, fillvalue=fillvalue,
-                              stride=stride, anchor=anchor, out=out, threads=threads)
+    return convolve_separable(
+        in1,
+        col,
+        row,
+        mode,
+        boundary=boundary,
+        fillvalue=fillvalue,
+        stride=stride,
+        anchor=anchor,
+        out=out,
+        threads=threads,
+    )
 
 
 def _max_abs(a):
@@ -197,8 +256,7 @@ def _mode_shape(s1, s2, mode, axes, strides, dilations):
     return tuple(shape)
 
 
-def _oracle_filter(flip, in1, in2, mode, axes, boundary, fillvalue, strides, dilations,
-                   anchor):
+def _oracle_filter(flip, in1, in2, mode, axes, boundary, fillvalue, strides, dilations, anchor):
     """Object arrays: the exact, slow pure-Python path (scipy computes them
     with Python arithmetic too)."""
     nd = in1.ndim
@@ -211,8 +269,13 @@ def _oracle_filter(flip, in1, in2, mode, axes, boundary, fillvalue, strides, dil
     bshape = np.broadcast_shapes(x.shape[:nb], k.shape[:nb])
     x = np.broadcast_to(x, bshape + x.shape[nb:])
     k = np.broadcast_to(k, bshape + k.shape[nb:])
-    kw = dict(boundary=boundary, fillvalue=fillvalue, stride=tuple(strides),
-              dilation=tuple(dilations), anchor=anchor)
+    kw = dict(
+        boundary=boundary,
+        fillvalue=fillvalue,
+        stride=tuple(strides),
+        dilation=tuple(dilations),
+        anchor=anchor,
+    )
     fn = _oracle.convolve if flip else _oracle.correlate
     planes = {b: fn(x[b], k[b], mode, **kw) for b in np.ndindex(*bshape)}
     inner = next(iter(planes.values())).shape if planes else ()
@@ -226,8 +289,7 @@ def _undo_swap(res, axes, conjugate):
     """scipy computes a swapped 'valid' correlation as correlate(in2, in1)
     and flips it back over the convolved axes; `correlate` also conjugates,
     `correlate2d` does not."""
-    res = res[tuple(slice(None, None, -1) if a in axes else slice(None)
-                    for a in range(res.ndim))]
+    res = res[tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(res.ndim))]
     return np.conjugate(res) if conjugate else res
 
 
@@ -237,8 +299,7 @@ class _FilterPlan:
     is one of the trivial ones (object dtype, empty input) -- the compute
     dtype, the inputs converted to it and the result shape."""
 
-    def __init__(self, conv, in1, in2, mode, axes, stride, dilation, boundary, fillvalue,
-                 anchor):
+    def __init__(self, conv, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, anchor):
         self.boundary = _args.check_boundary(boundary)
         self.axes = axes = _args.normalize_axes(axes, in1.ndim)
         _args.check_batch_shapes(in1.shape, in2.shape, axes)
@@ -257,8 +318,11 @@ class _FilterPlan:
             return
         self.result_dtype = np.result_type(in1, in2)
         self.cdtype = _args.compute_dtype(self.result_dtype)
-        self.shape = tuple(_core.output_shape(self.in1.shape, self.in2.shape, mode, axes,
-                                              self.strides, self.dilations))
+        self.shape = tuple(
+            _core.output_shape(
+                self.in1.shape, self.in2.shape, mode, axes, self.strides, self.dilations
+            )
+        )
         _args.check_result_size(self.shape, self.result_dtype, self.cdtype)
         self.x = _args.to_compute(self.in1, self.cdtype)
         self.k = _args.to_compute(self.in2, self.cdtype)
@@ -280,17 +344,29 @@ class _FilterPlan:
         # (an FFT costs tens of operations per output: short kernels never pay;
         # nor does any call the direct path finishes within the FFT path's
         # fixed cost even at the highest rate)
-        if taps < _FFT_MIN_TAPS or x.dtype.kind not in "fciu" or x.size == 0 \
-                or x.dtype in (np.longdouble, np.clongdouble) \
-                or math.prod(shape) * taps < _cost.FFT_CALL * _cost.MAX_RATE:
+        if (
+            taps < _FFT_MIN_TAPS
+            or x.dtype.kind not in "fciu"
+            or x.size == 0
+            or x.dtype in (np.longdouble, np.clongdouble)
+            or math.prod(shape) * taps < _cost.FFT_CALL * _cost.MAX_RATE
+        ):
             return False
         one_d = sum(k.shape[a] > 1 for a in axes) == 1
-        direct = _cost.direct_seconds(math.prod(shape), taps, x.dtype, active_isa(), one_d,
-                                      _cost.DECISION_THREADS)
+        direct = _cost.direct_seconds(
+            math.prod(shape), taps, x.dtype, active_isa(), one_d, _cost.DECISION_THREADS
+        )
         if direct < _cost.FFT_CALL:  # faster than the FFT path's fixed cost alone
             return False
-        fft = _fft_path.fft_path_seconds(x.shape, k.shape, axes, dilations, boundary, fill,
-                                         np.dtype(np.float64) if x.dtype.kind in "iu" else x.dtype)
+        fft = _fft_path.fft_path_seconds(
+            x.shape,
+            k.shape,
+            axes,
+            dilations,
+            boundary,
+            fill,
+            np.dtype(np.float64) if x.dtype.kind in "iu" else x.dtype,
+        )
         margin = _cost.MULTI_AXIS_FFT_MARGIN if not one_d else 1.0
         if fft * margin >= direct:
             return False
@@ -300,8 +376,21 @@ class _FilterPlan:
         return _all_finite(x) and _all_finite(k)
 
 
-def _filter(conv, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, anchor,
-            out, threads, method="direct"):
+def _filter(
+    conv,
+    in1,
+    in2,
+    mode,
+    axes,
+    stride,
+    dilation,
+    boundary,
+    fillvalue,
+    anchor,
+    out,
+    threads,
+    method="direct",
+):
     """The path shared by the four functions (`conv`: which one, a
     `Convention`): the direct core, or the FFT (method 'fft', or 'auto'
     when the cost model prefers it)."""
@@ -312,10 +401,21 @@ def _filter(conv, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, a
 
     if plan.is_object:
         default = "high" if conv.same_anchor == "centre_high" else None
-        oracle_anchor = default if anchor is None else \
-            "matlab" if isinstance(anchor, str) else tuple(plan.taps)
-        res = _oracle_filter(flip, in1, in2, mode, axes, plan.boundary, fillvalue, plan.strides,
-                             plan.dilations, oracle_anchor)
+        oracle_anchor = (
+            default if anchor is None else "matlab" if isinstance(anchor, str) else tuple(plan.taps)
+        )
+        res = _oracle_filter(
+            flip,
+            in1,
+            in2,
+            mode,
+            axes,
+            plan.boundary,
+            fillvalue,
+            plan.strides,
+            plan.dilations,
+            oracle_anchor,
+        )
         if swapped and not flip:
             res = _undo_swap(res, axes, conjugate=conv.conjugate_unswap)
         return _args.deliver(res, out, orig)
@@ -324,8 +424,13 @@ def _filter(conv, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, a
         result_dtype = np.result_type(in1, in2)
         _args.fill_scalar(fillvalue, result_dtype)  # (a bad fillvalue is refused here too)
         if not conv.two_d and (
-                mode == "full" or in1.ndim == 1 and mode == "valid"
-                or mode == "same" and in2.size == 0 and in1.size != 0):
+            mode == "full"
+            or in1.ndim == 1
+            and mode == "valid"
+            or mode == "same"
+            and in2.size == 0
+            and in1.size != 0
+        ):
             raise ValueError(f"in1 and in2 cannot be empty in {mode!r} mode")
         shape = _mode_shape(in1.shape, in2.shape, mode, axes, plan.strides, plan.dilations)
         return _args.empty_result(shape, result_dtype, out, orig)
@@ -337,25 +442,53 @@ def _filter(conv, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, a
     # (a swapped correlation is flipped back after the core, so not in `out`)
     target = _args.compute_target(None if unswap else out, shape, result_dtype, cdtype)
     if method == "fft" or method == "auto" and plan.fft_pays():
-        res = _fft_path.filter_fft(flip, plan.x, plan.k, mode, axes, plan.strides,
-                                   plan.dilations, plan.boundary, plan.fill, plan.rule,
-                                   plan.taps, shape, _core.resolve_num_threads(nthreads))
+        res = _fft_path.filter_fft(
+            flip,
+            plan.x,
+            plan.k,
+            mode,
+            axes,
+            plan.strides,
+            plan.dilations,
+            plan.boundary,
+            plan.fill,
+            plan.rule,
+            plan.taps,
+            shape,
+            _core.resolve_num_threads(nthreads),
+        )
         if method == "fft" and res.size and not np.isfinite(res.flat[0]):
-            warnings.warn("Use of fft convolution on input with NAN or inf results in NAN "
-                          "or inf output. Consider using method='direct' instead.",
-                          category=RuntimeWarning, stacklevel=4)
+            warnings.warn(
+                "Use of fft convolution on input with NAN or inf results in NAN "
+                "or inf output. Consider using method='direct' instead.",
+                category=RuntimeWarning,
+                stacklevel=4,
+            )
         np.copyto(target, res, casting="unsafe")
     else:
         compute = _core.convolve if flip else _core.correlate
-        compute(plan.x, plan.k, target, plan.fill, mode, plan.boundary, axes, plan.strides,
-                plan.dilations, plan.rule, plan.taps, nthreads)
+        compute(
+            plan.x,
+            plan.k,
+            target,
+            plan.fill,
+            mode,
+            plan.boundary,
+            axes,
+            plan.strides,
+            plan.dilations,
+            plan.rule,
+            plan.taps,
+            nthreads,
+        )
     if unswap:
         target = _undo_swap(target, axes, conjugate=conv.conjugate_unswap and cdtype.kind == "c")
     return _args.finish(target, result_dtype, out)
 
 
-def _n_dim_call(conv, in1, in2, mode, method, axes, stride, dilation, boundary, fillvalue,
-                anchor, out, threads):
+def _n_dim_call(
+    conv, in1, in2, mode, method, axes, stride, dilation, boundary, fillvalue, anchor, out, threads
+):
     in1 = _args.as_input(in1, "in1")
     in2 = _args.as_input(in2, "in2")
     if in1.ndim == in2.ndim == 0:
@@ -369,18 +502,54 @@ def _n_dim_call(conv, in1, in2, mode, method, axes, stride, dilation, boundary, 
     # method="auto": the separable path for rank-one 2-D kernels when it is
     # the cheapest, else whichever of direct and FFT the cost model prefers.
     if method == "auto" and axes is None:
-        res = _separable_route(conv, in1, in2, mode, boundary, fillvalue, stride, dilation,
-                               anchor, out, threads, consider_fft=True)
+        res = _separable_route(
+            conv,
+            in1,
+            in2,
+            mode,
+            boundary,
+            fillvalue,
+            stride,
+            dilation,
+            anchor,
+            out,
+            threads,
+            consider_fft=True,
+        )
         if res is not None:
             return res
-    return _filter(conv, in1, in2, mode, axes, stride, dilation, boundary, fillvalue,
-                   anchor, out, threads, method)
+    return _filter(
+        conv,
+        in1,
+        in2,
+        mode,
+        axes,
+        stride,
+        dilation,
+        boundary,
+        fillvalue,
+        anchor,
+        out,
+        threads,
+        method,
+    )
 
 
-def convolve(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", method: Method = "auto", *,
-             axes: Axes = None, stride: IntOrTuple = 1, dilation: IntOrTuple = 1,
-             boundary: Boundary = "fill", fillvalue: Scalar = 0, anchor: Anchor = None,
-             out: Optional[Array] = None, threads: Threads = None) -> Array:
+def convolve(
+    in1: ArrayLike,
+    in2: ArrayLike,
+    mode: Mode = "full",
+    method: Method = "auto",
+    *,
+    axes: Axes = None,
+    stride: IntOrTuple = 1,
+    dilation: IntOrTuple = 1,
+    boundary: Boundary = "fill",
+    fillvalue: Scalar = 0,
+    anchor: Anchor = None,
+    out: Array | None = None,
+    threads: Threads = None,
+) -> Array:
     """Convolve two N-dimensional arrays (scipy.signal.convolve).
 
     Parameters
@@ -429,22 +598,56 @@ def convolve(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", method: Method
     >>> fastconv.convolve([1, 2, 3], [0, 1, 0.5])
     array([0. , 1. , 2.5, 4. , 1.5])
     """
-    if (axes is None and anchor is None and out is None and threads is None
-            and stride is _ONE and dilation is _ONE and fillvalue is _ZERO
-            and boundary is _FILL and (method is _AUTO or method is _DIRECT)
-            and type(in1) is _ndarray and type(in2) is _ndarray and type(mode) is str
-            and in2.size < _SEPARABLE_MIN_TAPS):
+    if (
+        axes is None
+        and anchor is None
+        and out is None
+        and threads is None
+        and stride is _ONE
+        and dilation is _ONE
+        and fillvalue is _ZERO
+        and boundary is _FILL
+        and (method is _AUTO or method is _DIRECT)
+        and type(in1) is _ndarray
+        and type(in2) is _ndarray
+        and type(mode) is str
+        and in2.size < _SEPARABLE_MIN_TAPS
+    ):
         res = _core.plain(in1, in2, True, mode, False)
         if res is not None:
             return res
-    return _n_dim_call(_CONVOLVE, in1, in2, mode, method, axes, stride, dilation, boundary,
-                       fillvalue, anchor, out, threads)
+    return _n_dim_call(
+        _CONVOLVE,
+        in1,
+        in2,
+        mode,
+        method,
+        axes,
+        stride,
+        dilation,
+        boundary,
+        fillvalue,
+        anchor,
+        out,
+        threads,
+    )
 
 
-def correlate(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", method: Method = "auto", *,
-              axes: Axes = None, stride: IntOrTuple = 1, dilation: IntOrTuple = 1,
-              boundary: Boundary = "fill", fillvalue: Scalar = 0, anchor: Anchor = None,
-              out: Optional[Array] = None, threads: Threads = None) -> Array:
+def correlate(
+    in1: ArrayLike,
+    in2: ArrayLike,
+    mode: Mode = "full",
+    method: Method = "auto",
+    *,
+    axes: Axes = None,
+    stride: IntOrTuple = 1,
+    dilation: IntOrTuple = 1,
+    boundary: Boundary = "fill",
+    fillvalue: Scalar = 0,
+    anchor: Anchor = None,
+    out: Array | None = None,
+    threads: Threads = None,
+) -> Array:
     """Cross-correlate two N-dimensional arrays (scipy.signal.correlate).
 
     ``z[k] = sum_l in1[l + k] * conj(in2[l])`` (with the offsets of `mode`);
@@ -457,37 +660,70 @@ def correlate(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", method: Metho
     >>> fastconv.correlate([1, 2, 3], [4, 5], mode="same")
     array([ 5, 14, 23])
     """
-    if (axes is None and anchor is None and out is None and threads is None
-            and stride is _ONE and dilation is _ONE and fillvalue is _ZERO
-            and boundary is _FILL and (method is _AUTO or method is _DIRECT)
-            and type(in1) is _ndarray and type(in2) is _ndarray and type(mode) is str
-            and in2.size < _SEPARABLE_MIN_TAPS):
+    if (
+        axes is None
+        and anchor is None
+        and out is None
+        and threads is None
+        and stride is _ONE
+        and dilation is _ONE
+        and fillvalue is _ZERO
+        and boundary is _FILL
+        and (method is _AUTO or method is _DIRECT)
+        and type(in1) is _ndarray
+        and type(in2) is _ndarray
+        and type(mode) is str
+        and in2.size < _SEPARABLE_MIN_TAPS
+    ):
         res = _core.plain(in1, in2, False, mode, False)
         if res is not None:
             return res
-    return _n_dim_call(_CORRELATE, in1, in2, mode, method, axes, stride, dilation, boundary,
-                       fillvalue, anchor, out, threads)
+    return _n_dim_call(
+        _CORRELATE,
+        in1,
+        in2,
+        mode,
+        method,
+        axes,
+        stride,
+        dilation,
+        boundary,
+        fillvalue,
+        anchor,
+        out,
+        threads,
+    )
 
 
-def _two_d_call(conv, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out,
-                threads):
+def _two_d_call(conv, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out, threads):
     in1 = _args.as_input(in1, "in1")
     in2 = _args.as_input(in2, "in2")
     if not in1.ndim == in2.ndim == 2:
         raise ValueError(f"{conv.name} inputs must both be 2-D arrays")
     _args.check_mode(mode)
-    res = _separable_route(conv, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor,
-                           out, threads)
+    res = _separable_route(
+        conv, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out, threads
+    )
     if res is not None:
         return res
-    return _filter(conv, in1, in2, mode, None, stride, dilation, boundary, fillvalue, anchor,
-                   out, threads)
+    return _filter(
+        conv, in1, in2, mode, None, stride, dilation, boundary, fillvalue, anchor, out, threads
+    )
 
 
-def convolve2d(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", boundary: Boundary = "fill",
-               fillvalue: Scalar = 0, *, stride: IntOrTuple = 1, dilation: IntOrTuple = 1,
-               anchor: Anchor = None, out: Optional[Array] = None,
-               threads: Threads = None) -> Array:
+def convolve2d(
+    in1: ArrayLike,
+    in2: ArrayLike,
+    mode: Mode = "full",
+    boundary: Boundary = "fill",
+    fillvalue: Scalar = 0,
+    *,
+    stride: IntOrTuple = 1,
+    dilation: IntOrTuple = 1,
+    anchor: Anchor = None,
+    out: Array | None = None,
+    threads: Threads = None,
+) -> Array:
     """Convolve two 2-D arrays (scipy.signal.convolve2d).
 
     `mode`, `boundary`, `fillvalue` and the keyword-only extras are as in
@@ -501,21 +737,41 @@ def convolve2d(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", boundary: Bo
            [ 4., 10.,  6.],
            [ 3.,  7.,  4.]])
     """
-    if (anchor is None and out is None and threads is None and stride is _ONE
-            and dilation is _ONE and fillvalue is _ZERO and boundary is _FILL
-            and type(in1) is _ndarray and type(in2) is _ndarray and type(mode) is str
-            and in1.ndim == 2 and in2.size < _SEPARABLE_MIN_TAPS):
+    if (
+        anchor is None
+        and out is None
+        and threads is None
+        and stride is _ONE
+        and dilation is _ONE
+        and fillvalue is _ZERO
+        and boundary is _FILL
+        and type(in1) is _ndarray
+        and type(in2) is _ndarray
+        and type(mode) is str
+        and in1.ndim == 2
+        and in2.size < _SEPARABLE_MIN_TAPS
+    ):
         res = _core.plain(in1, in2, True, mode, False)
         if res is not None:
             return res
-    return _two_d_call(_CONVOLVE2D, in1, in2, mode, boundary, fillvalue, stride, dilation,
-                       anchor, out, threads)
+    return _two_d_call(
+        _CONVOLVE2D, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out, threads
+    )
 
 
-def correlate2d(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", boundary: Boundary = "fill",
-                fillvalue: Scalar = 0, *, stride: IntOrTuple = 1, dilation: IntOrTuple = 1,
-                anchor: Anchor = None, out: Optional[Array] = None,
-                threads: Threads = None) -> Array:
+def correlate2d(
+    in1: ArrayLike,
+    in2: ArrayLike,
+    mode: Mode = "full",
+    boundary: Boundary = "fill",
+    fillvalue: Scalar = 0,
+    *,
+    stride: IntOrTuple = 1,
+    dilation: IntOrTuple = 1,
+    anchor: Anchor = None,
+    out: Array | None = None,
+    threads: Threads = None,
+) -> Array:
     """Cross-correlate two 2-D arrays (scipy.signal.correlate2d).
 
     Note scipy's 'same' crop for even kernels differs from `correlate` by
@@ -530,21 +786,41 @@ def correlate2d(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", boundary: B
            [ 6., 10.,  4.],
            [ 2.,  3.,  1.]])
     """
-    if (anchor is None and out is None and threads is None and stride is _ONE
-            and dilation is _ONE and fillvalue is _ZERO and boundary is _FILL
-            and type(in1) is _ndarray and type(in2) is _ndarray and type(mode) is str
-            and in1.ndim == 2 and in2.size < _SEPARABLE_MIN_TAPS):
+    if (
+        anchor is None
+        and out is None
+        and threads is None
+        and stride is _ONE
+        and dilation is _ONE
+        and fillvalue is _ZERO
+        and boundary is _FILL
+        and type(in1) is _ndarray
+        and type(in2) is _ndarray
+        and type(mode) is str
+        and in1.ndim == 2
+        and in2.size < _SEPARABLE_MIN_TAPS
+    ):
         res = _core.plain(in1, in2, False, mode, True)
         if res is not None:
             return res
-    return _two_d_call(_CORRELATE2D, in1, in2, mode, boundary, fillvalue, stride, dilation,
-                       anchor, out, threads)
+    return _two_d_call(
+        _CORRELATE2D, in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out, threads
+    )
 
 
-def convolve_separable(in1: ArrayLike, col: ArrayLike, row: ArrayLike, mode: Mode = "full", *,
-                       boundary: Boundary = "fill", fillvalue: Scalar = 0,
-                       stride: IntOrTuple = 1, anchor: Anchor = None,
-                       out: Optional[Array] = None, threads: Threads = None) -> Array:
+def convolve_separable(
+    in1: ArrayLike,
+    col: ArrayLike,
+    row: ArrayLike,
+    mode: Mode = "full",
+    *,
+    boundary: Boundary = "fill",
+    fillvalue: Scalar = 0,
+    stride: IntOrTuple = 1,
+    anchor: Anchor = None,
+    out: Array | None = None,
+    threads: Threads = None,
+) -> Array:
     """Convolve the columns of a 2-D array with `col`, then its rows with `row`.
 
     MATLAB's ``conv2(u, v, A)``: equal to
@@ -576,14 +852,20 @@ def convolve_separable(in1: ArrayLike, col: ArrayLike, row: ArrayLike, mode: Mod
     in1 = _args.as_input(in1, "in1")
     col = _args.as_input(col, "col")
     row = _args.as_input(row, "row")
-    boundary, strides, nthreads, rule, taps = _separable_args(in1, col, row, mode, boundary,
-                                                              stride, anchor, threads)
+    boundary, strides, nthreads, rule, taps = _separable_args(
+        in1, col, row, mode, boundary, stride, anchor, threads
+    )
 
     if _args.is_object(in1, col, row):
-        res = _oracle.convolve(in1, np.outer(col, row), mode, boundary=boundary,
-                               fillvalue=fillvalue, stride=tuple(strides),
-                               anchor=None if anchor is None else
-                               anchor if isinstance(anchor, str) else tuple(taps))
+        res = _oracle.convolve(
+            in1,
+            np.outer(col, row),
+            mode,
+            boundary=boundary,
+            fillvalue=fillvalue,
+            stride=tuple(strides),
+            anchor=None if anchor is None else anchor if isinstance(anchor, str) else tuple(taps),
+        )
         return _args.deliver(res, out, (in1, col, row))
     result_dtype = np.result_type(in1, col, row)
     fill = _args.fill_scalar(fillvalue, result_dtype)
@@ -594,8 +876,9 @@ def convolve_separable(in1: ArrayLike, col: ArrayLike, row: ArrayLike, mode: Mod
         _args.check_out(out, shape, result_dtype, (in1, col, row))
     x, c, r = (_args.to_compute(a, cdtype) for a in (in1, col, row))
     target = _args.compute_target(out, shape, result_dtype, cdtype)
-    _core.convolve_separable(x, c, r, target, fill.astype(cdtype), mode, boundary, strides,
-                             rule, taps, nthreads)
+    _core.convolve_separable(
+        x, c, r, target, fill.astype(cdtype), mode, boundary, strides, rule, taps, nthreads
+    )
     return _args.finish(target, result_dtype, out)
 
 
@@ -615,20 +898,22 @@ def _separable_args(in1, col, row, mode, boundary, stride, anchor, threads):
 
 
 @overload
-def choose_conv_method(in1: ArrayLike, in2: ArrayLike, mode: Mode = ...,
-                       measure: Literal[False] = ...) -> Literal["direct", "fft"]: ...
+def choose_conv_method(
+    in1: ArrayLike, in2: ArrayLike, mode: Mode = ..., measure: Literal[False] = ...
+) -> Literal["direct", "fft"]: ...
 @overload
-def choose_conv_method(in1: ArrayLike, in2: ArrayLike, mode: Mode = ..., *,
-                       measure: Literal[True]) \
-        -> Tuple[Literal["direct", "fft"], Dict[str, float]]: ...
+def choose_conv_method(
+    in1: ArrayLike, in2: ArrayLike, mode: Mode = ..., *, measure: Literal[True]
+) -> tuple[Literal["direct", "fft"], dict[str, float]]: ...
 @overload
-def choose_conv_method(in1: ArrayLike, in2: ArrayLike, mode: Mode, measure: Literal[True]) \
-        -> Tuple[Literal["direct", "fft"], Dict[str, float]]: ...
+def choose_conv_method(
+    in1: ArrayLike, in2: ArrayLike, mode: Mode, measure: Literal[True]
+) -> tuple[Literal["direct", "fft"], dict[str, float]]: ...
 
 
-def choose_conv_method(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full",
-                       measure: bool = False) \
-        -> Union[Literal["direct", "fft"], Tuple[Literal["direct", "fft"], Dict[str, float]]]:
+def choose_conv_method(
+    in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", measure: bool = False
+) -> Literal["direct", "fft"] | tuple[Literal["direct", "fft"], dict[str, float]]:
     """The method `convolve`/`correlate` with method='auto' would use
     (scipy.signal.choose_conv_method).
 
@@ -665,8 +950,10 @@ def choose_conv_method(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full",
     if in1.ndim == 0:
         return "direct"
     # the two steps of method="auto" in `convolve`, on the same code
-    if _separable_choice(_CONVOLVE, in1, in2, mode, "fill", 0, 1, None,
-                         consider_fft=True) is not None:
+    if (
+        _separable_choice(_CONVOLVE, in1, in2, mode, "fill", 0, 1, None, consider_fft=True)
+        is not None
+    ):
         return "direct"  # (the separable path is a direct method)
     plan = _FilterPlan(_CONVOLVE, in1, in2, mode, None, 1, 1, "fill", 0, None)
     return "fft" if plan.fft_pays() else "direct"

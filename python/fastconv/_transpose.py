@@ -1,7 +1,8 @@
 """Transposed convolution ("deconvolution")."""
+
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -11,10 +12,18 @@ from ._typing import Array, ArrayLike, IntOrTuple, Threads
 __all__ = ["conv_transpose"]
 
 
-def conv_transpose(in1: ArrayLike, in2: ArrayLike, stride: IntOrTuple = 1,
-                   padding: IntOrTuple = 0, output_padding: IntOrTuple = 0,
-                   dilation: IntOrTuple = 1, *, axes: Optional[Sequence[int]] = None,
-                   out: Optional[Array] = None, threads: Threads = None) -> Array:
+def conv_transpose(
+    in1: ArrayLike,
+    in2: ArrayLike,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    dilation: IntOrTuple = 1,
+    *,
+    axes: Sequence[int] | None = None,
+    out: Array | None = None,
+    threads: Threads = None,
+) -> Array:
     """Transposed convolution of 1-D or 2-D (or N-D) signals.
 
     Every input element scatters a copy of the kernel scaled by its value,
@@ -64,12 +73,16 @@ def conv_transpose(in1: ArrayLike, in2: ArrayLike, stride: IntOrTuple = 1,
     in1 = _args.as_input(in1, "in1")
     in2 = _args.as_input(in2, "in2")
     axes, strides, dilations, paddings, out_paddings = _check_args(
-        in1, in2, axes, stride, padding, output_padding, dilation)
+        in1, in2, axes, stride, padding, output_padding, dilation
+    )
     nthreads = _args.threads_arg(threads)
     if in2.size == 0:
         raise ValueError("in2: empty kernel")
-    shape = tuple(_core.conv_transpose_shape(in1.shape, in2.shape, axes, strides, paddings,
-                                             out_paddings, dilations))
+    shape = tuple(
+        _core.conv_transpose_shape(
+            in1.shape, in2.shape, axes, strides, paddings, out_paddings, dilations
+        )
+    )
 
     if _args.is_object(in1, in2):
         res = _object_path(in1, in2, axes, strides, paddings, out_paddings, dilations, shape)
@@ -83,8 +96,7 @@ def conv_transpose(in1: ArrayLike, in2: ArrayLike, stride: IntOrTuple = 1,
     x = _args.to_compute(in1, cdtype)
     k = _args.to_compute(in2, cdtype)
     target = _args.compute_target(out, shape, result_dtype, cdtype)
-    _core.conv_transpose(x, k, target, axes, strides, paddings, out_paddings, dilations,
-                         nthreads)
+    _core.conv_transpose(x, k, target, axes, strides, paddings, out_paddings, dilations, nthreads)
     return _args.finish(target, result_dtype, out)
 
 
@@ -103,10 +115,13 @@ def _check_args(in1, in2, axes, stride, padding, output_padding, dilation):
         axes = _args.normalize_axes(axes, in1.ndim)
         if len(axes) != naxes:
             raise ValueError(f"axes: expected {naxes} axes (one per kernel axis), got {len(axes)}")
-    return (axes, _args.per_axis(stride, "stride", naxes, minimum=1),
-            _args.per_axis(dilation, "dilation", naxes, minimum=1),
-            _args.per_axis(padding, "padding", naxes, minimum=0),
-            _args.per_axis(output_padding, "output_padding", naxes, minimum=0))
+    return (
+        axes,
+        _args.per_axis(stride, "stride", naxes, minimum=1),
+        _args.per_axis(dilation, "dilation", naxes, minimum=1),
+        _args.per_axis(padding, "padding", naxes, minimum=0),
+        _args.per_axis(output_padding, "output_padding", naxes, minimum=0),
+    )
 
 
 def _object_path(in1, in2, axes, strides, paddings, out_paddings, dilations, shape):
@@ -115,6 +130,6 @@ def _object_path(in1, in2, axes, strides, paddings, out_paddings, dilations, sha
     batch = [a for a in range(nd) if a not in axes]
     x = np.moveaxis(in1, batch + list(axes), list(range(nd)))
     res = np.empty(tuple(shape[a] for a in batch + list(axes)), dtype=object)
-    for b in np.ndindex(*x.shape[:len(batch)]):
+    for b in np.ndindex(*x.shape[: len(batch)]):
         res[b] = _oracle.conv_transpose(x[b], in2, strides, paddings, out_paddings, dilations)
     return np.moveaxis(res, list(range(nd)), batch + list(axes))

@@ -1,7 +1,9 @@
 """Type aliases of the public API, for annotations only."""
+
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any, Literal, Optional, Union
 
 import numpy as np
 import numpy.typing as npt

@@ -14,9 +14,11 @@ and max-unpooling, for batched (N, C, L) / (N, C, H, W) and unbatched
 >>> nn.max_unpool1d(values, indices, 2)
 array([[[0., 5., 0., 4., 3., 0.]]])
 """
+
 from __future__ import annotations
 
-from typing import Literal, Optional, Sequence, Tuple, Union, overload
+from collections.abc import Sequence
+from typing import Literal, Union, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -26,7 +28,16 @@ from ._typing import Array, ArrayLike, IntOrTuple, Threads
 
 IndexArray = npt.NDArray[np.int64]
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "max_unpool1d", "max_unpool2d"]
+__all__ = [
+    "conv1d",
+    "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "max_pool1d",
+    "max_pool2d",
+    "max_unpool1d",
+    "max_unpool2d",
+]
 
 PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
 LayerPadding = Union[IntOrTuple, Literal["valid", "same"]]
@@ -34,10 +45,19 @@ LayerPadding = Union[IntOrTuple, Literal["valid", "same"]]
 _MAX_SIZE = 2**62
 
 
-def conv1d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
-           stride: IntOrTuple = 1, padding: LayerPadding = 0, dilation: IntOrTuple = 1,
-           groups: int = 1, *, padding_mode: PaddingMode = "zeros",
-           out: Optional[Array] = None, threads: Threads = None) -> Array:
+def conv1d(
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrTuple = 1,
+    padding: LayerPadding = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    *,
+    padding_mode: PaddingMode = "zeros",
+    out: Array | None = None,
+    threads: Threads = None,
+) -> Array:
     """1-D convolution layer (cross-correlation) over (N, C, L) or (C, L).
 
     As ``torch.nn.functional.conv1d`` (and ``torch.nn.Conv1d`` for
@@ -93,14 +113,35 @@ def conv1d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None
     >>> nn.conv1d(x, np.array([[[1.0, 0.0, -1.0]]]), padding=1)
     array([[[-2., -2., -2.,  3.]]])
     """
-    return _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, out,
-                 threads, 1, "conv1d")
+    return _conv(
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        dilation,
+        groups,
+        padding_mode,
+        out,
+        threads,
+        1,
+        "conv1d",
+    )
 
 
-def conv2d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
-           stride: IntOrTuple = 1, padding: LayerPadding = 0, dilation: IntOrTuple = 1,
-           groups: int = 1, *, padding_mode: PaddingMode = "zeros",
-           out: Optional[Array] = None, threads: Threads = None) -> Array:
+def conv2d(
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrTuple = 1,
+    padding: LayerPadding = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    *,
+    padding_mode: PaddingMode = "zeros",
+    out: Array | None = None,
+    threads: Threads = None,
+) -> Array:
     """2-D convolution layer (cross-correlation) over (N, C, H, W) or (C, H, W).
 
     As ``torch.nn.functional.conv2d`` (and ``torch.nn.Conv2d`` for
@@ -121,14 +162,35 @@ def conv2d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None
             [[145., 154.],
              [181., 190.]]]])
     """
-    return _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, out,
-                 threads, 2, "conv2d")
+    return _conv(
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        dilation,
+        groups,
+        padding_mode,
+        out,
+        threads,
+        2,
+        "conv2d",
+    )
 
 
-def conv_transpose1d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
-                     stride: IntOrTuple = 1, padding: IntOrTuple = 0,
-                     output_padding: IntOrTuple = 0, groups: int = 1, dilation: IntOrTuple = 1,
-                     *, out: Optional[Array] = None, threads: Threads = None) -> Array:
+def conv_transpose1d(
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+    *,
+    out: Array | None = None,
+    threads: Threads = None,
+) -> Array:
     """1-D transposed convolution layer ("deconvolution") over (N, C, L) or (C, L).
 
     As ``torch.nn.functional.conv_transpose1d``: every input sample adds
@@ -184,14 +246,35 @@ def conv_transpose1d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLi
     >>> nn.conv_transpose1d(np.array([[[1.0, 2.0]]]), np.array([[[1.0, 10.0, 100.0]]]), stride=2)
     array([[[  1.,  10., 102.,  20., 200.]]])
     """
-    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
-                           dilation, out, threads, 1, "conv_transpose1d")
+    return _conv_transpose(
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        out,
+        threads,
+        1,
+        "conv_transpose1d",
+    )
 
 
-def conv_transpose2d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLike] = None,
-                     stride: IntOrTuple = 1, padding: IntOrTuple = 0,
-                     output_padding: IntOrTuple = 0, groups: int = 1, dilation: IntOrTuple = 1,
-                     *, out: Optional[Array] = None, threads: Threads = None) -> Array:
+def conv_transpose2d(
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+    *,
+    out: Array | None = None,
+    threads: Threads = None,
+) -> Array:
     """2-D transposed convolution layer over (N, C, H, W) or (C, H, W).
 
     As ``torch.nn.functional.conv_transpose2d``; every parameter of
@@ -211,8 +294,20 @@ def conv_transpose2d(input: ArrayLike, weight: ArrayLike, bias: Optional[ArrayLi
            [3., 3., 4., 4.],
            [3., 3., 4., 4.]])
     """
-    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
-                           dilation, out, threads, 2, "conv_transpose2d")
+    return _conv_transpose(
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        out,
+        threads,
+        2,
+        "conv_transpose2d",
+    )
 
 
 def _sizes(value, name, naxes, minimum):
@@ -237,11 +332,15 @@ def _layer_arrays(input, weight, bias, naxes, name, weight_layout):
         raise ValueError(f"input: {name} expects shape {spatial}, got {x.shape}")
     if w.ndim != naxes + 2:
         kernel = "k" if naxes == 1 else "kh, kw"
-        raise ValueError(f"weight: {name} expects shape ({weight_layout}, {kernel}), "
-                         f"got {w.shape}")
+        raise ValueError(f"weight: {name} expects shape ({weight_layout}, {kernel}), got {w.shape}")
     batched = x.ndim == naxes + 2
-    return (x if batched else x[None]), w, (arrays[2] if bias is not None else None), \
-        batched, np.result_type(*arrays)
+    return (
+        (x if batched else x[None]),
+        w,
+        (arrays[2] if bias is not None else None),
+        batched,
+        np.result_type(*arrays),
+    )
 
 
 def _groups(groups):
@@ -258,15 +357,21 @@ def _run_layer(run, shape, x, w, b, batched, result_dtype, out):
     if out is not None:
         _args.check_out(out, result_shape, result_dtype, [a for a in (x, w, b) if a is not None])
     target = _args.compute_target(out, result_shape, result_dtype, cdtype)
-    run(_args.to_compute(x, cdtype), _args.to_compute(w, cdtype),
-        None if b is None else _args.to_compute(b, cdtype), target if batched else target[None])
+    run(
+        _args.to_compute(x, cdtype),
+        _args.to_compute(w, cdtype),
+        None if b is None else _args.to_compute(b, cdtype),
+        target if batched else target[None],
+    )
     return _args.finish(target, result_dtype, out)
 
 
-def _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, out, threads,
-          naxes, name):
-    x, w, b, batched, result_dtype = _layer_arrays(input, weight, bias, naxes, name,
-                                                   "Cout, C/groups")
+def _conv(
+    input, weight, bias, stride, padding, dilation, groups, padding_mode, out, threads, naxes, name
+):
+    x, w, b, batched, result_dtype = _layer_arrays(
+        input, weight, bias, naxes, name, "Cout, C/groups"
+    )
     if b is not None and b.shape != (w.shape[0],):
         raise ValueError(f"bias: expected shape ({w.shape[0]},), got {b.shape}")
     groups = _groups(groups)
@@ -275,8 +380,9 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, 
     same = isinstance(padding, str) and padding == "same"
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
-            raise ValueError(f"padding: expected an int, a tuple of ints, 'valid' or 'same', "
-                             f"got {padding!r}")
+            raise ValueError(
+                f"padding: expected an int, a tuple of ints, 'valid' or 'same', got {padding!r}"
+            )
         pads = [] if same else [0] * naxes
     else:
         pads = _sizes(padding, "padding", naxes, 0)
@@ -285,43 +391,105 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, padding_mode, 
     nthreads = _args.threads_arg(threads)
     options = (strides, dilations, pads, [], same, groups, padding_mode)
     shape = tuple(_core.conv_output_shape(x.shape, w.shape, *options))
-    return _run_layer(lambda *a: _core.conv_layer(*a, *options, nthreads), shape, x, w, b,
-                      batched, result_dtype, out)
+    return _run_layer(
+        lambda *a: _core.conv_layer(*a, *options, nthreads),
+        shape,
+        x,
+        w,
+        b,
+        batched,
+        result_dtype,
+        out,
+    )
 
 
-def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, out,
-                    threads, naxes, name):
-    x, w, b, batched, result_dtype = _layer_arrays(input, weight, bias, naxes, name,
-                                                   "C, Cout/groups")
-    options = (_sizes(stride, "stride", naxes, 1), _sizes(dilation, "dilation", naxes, 1),
-               _sizes(padding, "padding", naxes, 0),
-               _sizes(output_padding, "output_padding", naxes, 0), _groups(groups))
+def _conv_transpose(
+    input,
+    weight,
+    bias,
+    stride,
+    padding,
+    output_padding,
+    groups,
+    dilation,
+    out,
+    threads,
+    naxes,
+    name,
+):
+    x, w, b, batched, result_dtype = _layer_arrays(
+        input, weight, bias, naxes, name, "C, Cout/groups"
+    )
+    options = (
+        _sizes(stride, "stride", naxes, 1),
+        _sizes(dilation, "dilation", naxes, 1),
+        _sizes(padding, "padding", naxes, 0),
+        _sizes(output_padding, "output_padding", naxes, 0),
+        _groups(groups),
+    )
     nthreads = _args.threads_arg(threads)
     shape = tuple(_core.conv_transpose_output_shape(x.shape, w.shape, *options))
-    return _run_layer(lambda *a: _core.conv_transpose_layer(*a, *options, nthreads), shape,
-                      x, w, b, batched, result_dtype, out)
+    return _run_layer(
+        lambda *a: _core.conv_transpose_layer(*a, *options, nthreads),
+        shape,
+        x,
+        w,
+        b,
+        batched,
+        result_dtype,
+        out,
+    )
 
 
 @overload
-def max_pool1d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple] = ...,
-               padding: IntOrTuple = ..., dilation: IntOrTuple = ..., ceil_mode: bool = ...,
-               return_indices: Literal[False] = ..., *, threads: Threads = ...) -> Array: ...
+def max_pool1d(
+    input: ArrayLike,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = ...,
+    padding: IntOrTuple = ...,
+    dilation: IntOrTuple = ...,
+    ceil_mode: bool = ...,
+    return_indices: Literal[False] = ...,
+    *,
+    threads: Threads = ...,
+) -> Array: ...
 @overload
-def max_pool1d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple] = ...,
-               padding: IntOrTuple = ..., dilation: IntOrTuple = ..., ceil_mode: bool = ...,
-               *, return_indices: Literal[True], threads: Threads = ...) \
-        -> Tuple[Array, IndexArray]: ...
+def max_pool1d(
+    input: ArrayLike,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = ...,
+    padding: IntOrTuple = ...,
+    dilation: IntOrTuple = ...,
+    ceil_mode: bool = ...,
+    *,
+    return_indices: Literal[True],
+    threads: Threads = ...,
+) -> tuple[Array, IndexArray]: ...
 @overload
-def max_pool1d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple],
-               padding: IntOrTuple, dilation: IntOrTuple, ceil_mode: bool,
-               return_indices: Literal[True], *, threads: Threads = ...) \
-        -> Tuple[Array, IndexArray]: ...
+def max_pool1d(
+    input: ArrayLike,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None,
+    padding: IntOrTuple,
+    dilation: IntOrTuple,
+    ceil_mode: bool,
+    return_indices: Literal[True],
+    *,
+    threads: Threads = ...,
+) -> tuple[Array, IndexArray]: ...
 
 
-def max_pool1d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple] = None,
-               padding: IntOrTuple = 0, dilation: IntOrTuple = 1, ceil_mode: bool = False,
-               return_indices: bool = False, *, threads: Threads = None) \
-        -> Union[Array, Tuple[Array, IndexArray]]:
+def max_pool1d(
+    input: ArrayLike,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = None,
+    padding: IntOrTuple = 0,
+    dilation: IntOrTuple = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+    *,
+    threads: Threads = None,
+) -> Array | tuple[Array, IndexArray]:
     """1-D max-pooling over the last axis of an (N, C, L) or (C, L) array.
 
     As ``torch.nn.functional.max_pool1d``: output ``o`` is the maximum of
@@ -361,30 +529,69 @@ def max_pool1d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOr
     >>> nn.max_pool1d(np.array([[3, 1, 4, 1, 5, 9, 2]]), 3, stride=2)
     array([[4, 5, 9]])
     """
-    return _max_pool(input, 1, kernel_size, stride, padding, dilation, ceil_mode,
-                     return_indices, threads, "max_pool1d")
+    return _max_pool(
+        input,
+        1,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        ceil_mode,
+        return_indices,
+        threads,
+        "max_pool1d",
+    )
 
 
 @overload
-def max_pool2d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple] = ...,
-               padding: IntOrTuple = ..., dilation: IntOrTuple = ..., ceil_mode: bool = ...,
-               return_indices: Literal[False] = ..., *, threads: Threads = ...) -> Array: ...
+def max_pool2d(
+    input: ArrayLike,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = ...,
+    padding: IntOrTuple = ...,
+    dilation: IntOrTuple = ...,
+    ceil_mode: bool = ...,
+    return_indices: Literal[False] = ...,
+    *,
+    threads: Threads = ...,
+) -> Array: ...
 @overload
-def max_pool2d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple] = ...,
-               padding: IntOrTuple = ..., dilation: IntOrTuple = ..., ceil_mode: bool = ...,
-               *, return_indices: Literal[True], threads: Threads = ...) \
-        -> Tuple[Array, IndexArray]: ...
+def max_pool2d(
+    input: ArrayLike,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = ...,
+    padding: IntOrTuple = ...,
+    dilation: IntOrTuple = ...,
+    ceil_mode: bool = ...,
+    *,
+    return_indices: Literal[True],
+    threads: Threads = ...,
+) -> tuple[Array, IndexArray]: ...
 @overload
-def max_pool2d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple],
-               padding: IntOrTuple, dilation: IntOrTuple, ceil_mode: bool,
-               return_indices: Literal[True], *, threads: Threads = ...) \
-        -> Tuple[Array, IndexArray]: ...
+def max_pool2d(
+    input: ArrayLike,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None,
+    padding: IntOrTuple,
+    dilation: IntOrTuple,
+    ceil_mode: bool,
+    return_indices: Literal[True],
+    *,
+    threads: Threads = ...,
+) -> tuple[Array, IndexArray]: ...
 
 
-def max_pool2d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOrTuple] = None,
-               padding: IntOrTuple = 0, dilation: IntOrTuple = 1, ceil_mode: bool = False,
-               return_indices: bool = False, *, threads: Threads = None) \
-        -> Union[Array, Tuple[Array, IndexArray]]:
+def max_pool2d(
+    input: ArrayLike,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = None,
+    padding: IntOrTuple = 0,
+    dilation: IntOrTuple = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+    *,
+    threads: Threads = None,
+) -> Array | tuple[Array, IndexArray]:
     """2-D max-pooling over the last two axes of an (N, C, H, W) or (C, H, W) array.
 
     As ``torch.nn.functional.max_pool2d``; every parameter is an int or a
@@ -406,14 +613,30 @@ def max_pool2d(input: ArrayLike, kernel_size: IntOrTuple, stride: Optional[IntOr
     array([[[ 5,  7],
             [13, 15]]])
     """
-    return _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode,
-                     return_indices, threads, "max_pool2d")
+    return _max_pool(
+        input,
+        2,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        ceil_mode,
+        return_indices,
+        threads,
+        "max_pool2d",
+    )
 
 
-def max_unpool1d(input: ArrayLike, indices: ArrayLike, kernel_size: IntOrTuple,
-                 stride: Optional[IntOrTuple] = None, padding: IntOrTuple = 0,
-                 output_size: Optional[Sequence[int]] = None, *,
-                 threads: Threads = None) -> Array:
+def max_unpool1d(
+    input: ArrayLike,
+    indices: ArrayLike,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = None,
+    padding: IntOrTuple = 0,
+    output_size: Sequence[int] | None = None,
+    *,
+    threads: Threads = None,
+) -> Array:
     """Inverse of `max_pool1d`: every value put back at its recorded index.
 
     As ``torch.nn.functional.max_unpool1d``: a zero array of length
@@ -443,14 +666,21 @@ def max_unpool1d(input: ArrayLike, indices: ArrayLike, kernel_size: IntOrTuple,
     >>> nn.max_unpool1d(np.array([[5.0, 4.0]]), np.array([[1, 2]]), 2, output_size=(5,))
     array([[0., 5., 4., 0., 0.]])
     """
-    return _max_unpool(input, indices, 1, kernel_size, stride, padding, output_size, threads,
-                       "max_unpool1d")
+    return _max_unpool(
+        input, indices, 1, kernel_size, stride, padding, output_size, threads, "max_unpool1d"
+    )
 
 
-def max_unpool2d(input: ArrayLike, indices: ArrayLike, kernel_size: IntOrTuple,
-                 stride: Optional[IntOrTuple] = None, padding: IntOrTuple = 0,
-                 output_size: Optional[Sequence[int]] = None, *,
-                 threads: Threads = None) -> Array:
+def max_unpool2d(
+    input: ArrayLike,
+    indices: ArrayLike,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = None,
+    padding: IntOrTuple = 0,
+    output_size: Sequence[int] | None = None,
+    *,
+    threads: Threads = None,
+) -> Array:
     """Inverse of `max_pool2d`: every value put back at its recorded index.
 
     As ``torch.nn.functional.max_unpool2d``; the indices are flat
@@ -471,8 +701,9 @@ def max_unpool2d(input: ArrayLike, indices: ArrayLike, kernel_size: IntOrTuple,
            [ 0.,  0.,  0.,  0.],
            [ 0., 13.,  0., 15.]])
     """
-    return _max_unpool(input, indices, 2, kernel_size, stride, padding, output_size, threads,
-                       "max_unpool2d")
+    return _max_unpool(
+        input, indices, 2, kernel_size, stride, padding, output_size, threads, "max_unpool2d"
+    )
 
 
 def _pooled_input(input, naxes, name, argname="input"):
@@ -482,11 +713,12 @@ def _pooled_input(input, naxes, name, argname="input"):
         raise TypeError(f"{argname}: {name} needs real numbers, got dtype {x.dtype}")
     if x.ndim not in (naxes + 1, naxes + 2):
         axes = "(N, C, L) or (C, L)" if naxes == 1 else "(N, C, H, W) or (C, H, W)"
-        raise ValueError(f"{argname}: {name} expects an array of shape {axes}, "
-                         f"got shape {x.shape}")
-    if 0 in x.shape[x.ndim - naxes - 1:]:
-        raise ValueError(f"{argname}: {name} needs non-empty dimensions other than the batch "
-                         f"size, got shape {x.shape}")
+        raise ValueError(f"{argname}: {name} expects an array of shape {axes}, got shape {x.shape}")
+    if 0 in x.shape[x.ndim - naxes - 1 :]:
+        raise ValueError(
+            f"{argname}: {name} needs non-empty dimensions other than the batch "
+            f"size, got shape {x.shape}"
+        )
     result_dtype = x.dtype
     if x.dtype.kind == "b":
         x = x.view(np.uint8)  # max is logical or; unpooling copies bytes
@@ -522,8 +754,9 @@ def _flag(value, name):
     return bool(value)
 
 
-def _max_pool(input, naxes, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
-              threads, name):
+def _max_pool(
+    input, naxes, kernel_size, stride, padding, dilation, ceil_mode, return_indices, threads, name
+):
     x, result_dtype = _pooled_input(input, naxes, name)
     kernel, strides, paddings = _window(kernel_size, stride, padding, naxes)
     dilations = _args.per_axis(dilation, "dilation", naxes, minimum=1)

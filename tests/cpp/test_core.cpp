@@ -15,7 +15,10 @@ using fastconv::index_t;
 int failures = 0;
 
 void check(bool ok, const char* what) {
-  if (!ok) { std::printf("FAIL: %s\n", what); ++failures; }
+  if (!ok) {
+    std::printf("FAIL: %s\n", what);
+    ++failures;
+  }
 }
 
 template <class T>
@@ -102,7 +105,7 @@ bool check_conv_transpose(index_t N, index_t C, index_t H, index_t W, index_t O,
   o.dilation = d;
   o.padding = pad;
   o.output_padding = op;
-  const int ax = one_d ? 0 : 1;  // index of the column axis in s, d, pad, op
+  const int ax = one_d ? 0 : 1;                        // index of the column axis in s, d, pad, op
   for (std::vector<index_t>* v : {&s, &d, &pad, &op})  // one value: every axis (as the options)
     if (v->size() == 1 && !one_d) v->push_back(v->front());
   const index_t OH = one_d ? 1 : (H - 1) * s[0] - 2 * pad[0] + d[0] * (KH - 1) + op[0] + 1;
@@ -150,7 +153,8 @@ bool check_conv_transpose(index_t N, index_t C, index_t H, index_t W, index_t O,
     fastconv::conv_transpose2d<T>(fastconv::make_view<const T>(x.data(), xs),
                                   fastconv::make_view<const T>(w.data(), ws), bias, y, o);
   bool ok = true;
-  for (size_t i = 0; i < ref.size(); ++i) ok = ok && buf[2 * i] == ref[i] && buf[2 * i + 1] == sentinel;
+  for (size_t i = 0; i < ref.size(); ++i)
+    ok = ok && buf[2 * i] == ref[i] && buf[2 * i + 1] == sentinel;
   return ok;
 }
 
@@ -163,18 +167,18 @@ void check_conv_transposes(const char* name) {
   };
   const std::vector<Case> cases = {
       {2, 4, 3, 5, 6, 2, 3, 2, {2, 1}, {1, 2}, {1, 0}, {1, 0}, true, false},
-      {1, 3, 4, 4, 5, 1, 4, 4, {2}, {1}, {1}, {0}, true, false},      // k4 s2 p1
-      {1, 6, 3, 4, 6, 6, 2, 2, {3}, {1}, {0}, {2}, false, false},     // depthwise, k < s
+      {1, 3, 4, 4, 5, 1, 4, 4, {2}, {1}, {1}, {0}, true, false},              // k4 s2 p1
+      {1, 6, 3, 4, 6, 6, 2, 2, {3}, {1}, {0}, {2}, false, false},             // depthwise, k < s
       {1, 4, 3, 3, 8, 2, 2, 3, {4, 2}, {2, 3}, {1, 2}, {3, 2}, true, false},  // gcd(d, s) > 1
-      {1, 2, 2, 2, 37, 1, 3, 3, {2}, {1}, {0}, {1}, true, false},     // Cout not a block multiple
-      {2, 4, 1, 9, 6, 2, 1, 4, {3}, {2}, {2}, {2}, true, true},       // 1-D
-      {1, 3, 1, 7, 4, 1, 1, 3, {1}, {2}, {1}, {1}, false, true},      // 1-D, op < dilation
+      {1, 2, 2, 2, 37, 1, 3, 3, {2}, {1}, {0}, {1}, true, false},  // Cout not a block multiple
+      {2, 4, 1, 9, 6, 2, 1, 4, {3}, {2}, {2}, {2}, true, true},    // 1-D
+      {1, 3, 1, 7, 4, 1, 1, 3, {1}, {2}, {1}, {1}, false, true},   // 1-D, op < dilation
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     const Case& c = cases[i];
     const std::string what = std::string(name) + ", case " + std::to_string(i);
-    check(check_conv_transpose<T>(c.N, c.C, c.H, c.W, c.O, c.G, c.KH, c.KW, c.s, c.d, c.pad,
-                                  c.op, c.bias, c.one_d),
+    check(check_conv_transpose<T>(c.N, c.C, c.H, c.W, c.O, c.G, c.KH, c.KW, c.s, c.d, c.pad, c.op,
+                                  c.bias, c.one_d),
           what.c_str());
   }
 }
@@ -204,11 +208,12 @@ int main() {
   expect_invalid([&] { fastconv::output_shape(in.shape, kv.shape, opt); }, "stride 0");
   opt = {};
   opt.dilation = {1, 2, 3};
-  expect_invalid([&] { fastconv::output_shape(in.shape, kv.shape, opt); }, "3 dilations for 2 axes");
+  expect_invalid([&] { fastconv::output_shape(in.shape, kv.shape, opt); },
+                 "3 dilations for 2 axes");
   opt = {};
-  expect_invalid([&] {
-    fastconv::convolve<double>(in, kv, fastconv::make_view(out.data(), {5, 5}), opt);
-  }, "wrong out shape");
+  expect_invalid(
+      [&] { fastconv::convolve<double>(in, kv, fastconv::make_view(out.data(), {5, 5}), opt); },
+      "wrong out shape");
   expect_invalid([] { fastconv::parse_boundary("reflect"); }, "reflect is ambiguous");
   expect_invalid([] { fastconv::parse_mode("bogus"); }, "unknown mode");
   opt.mode = fastconv::Mode::valid;
@@ -250,11 +255,14 @@ int main() {
     check(restored == std::vector<float>({0, 5, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 9, 0, 0, 2}),
           "max_unpool");
     where[3] = 16;
-    expect_invalid([&] {
-      fastconv::max_unpool<float>(fastconv::make_view<const float>(pooled.data(), {1, 2, 2}),
-                                  fastconv::make_view<const std::int64_t>(where.data(), {1, 2, 2}),
-                                  fastconv::make_view(restored.data(), {1, 4, 4}), 2);
-    }, "unpool index outside the plane");
+    expect_invalid(
+        [&] {
+          fastconv::max_unpool<float>(
+              fastconv::make_view<const float>(pooled.data(), {1, 2, 2}),
+              fastconv::make_view<const std::int64_t>(where.data(), {1, 2, 2}),
+              fastconv::make_view(restored.data(), {1, 4, 4}), 2);
+        },
+        "unpool index outside the plane");
     po.padding = {2};
     expect_invalid([&] { fastconv::max_pool_shape({1, 4, 4}, po); }, "padding > kernel/2");
   }
@@ -355,7 +363,8 @@ int main() {
                    "transposed output_padding >= max(stride, dilation)");
     o.output_padding = {1};
     check(fastconv::conv_transpose_output_shape({1, 4, 5}, {4, 3, 3}, o) ==
-              std::vector<index_t>({1, 3, 12}), "conv_transpose_output_shape 1-D");
+              std::vector<index_t>({1, 3, 12}),
+          "conv_transpose_output_shape 1-D");
     o = {};
     o.groups = 3;
     expect_invalid([&] { fastconv::conv_transpose_output_shape({1, 4, 5}, {4, 3, 3}, o); },
@@ -382,15 +391,18 @@ int main() {
     o = {};
     o.stride = {2};
     fastconv::conv_transpose1d<double>(fastconv::make_view<const double>(x1.data(), {1, 1, 2}),
-                                       fastconv::make_view<const double>(w1.data(), {1, 1, 3}),
-                                       {}, fastconv::make_view(y1.data(), {1, 1, 5}), o);
+                                       fastconv::make_view<const double>(w1.data(), {1, 1, 3}), {},
+                                       fastconv::make_view(y1.data(), {1, 1, 5}), o);
     check(y1 == std::vector<double>({1, 10, 102, 20, 200}), "conv_transpose1d values");
     // a wrong out shape is refused
-    expect_invalid([&] {
-      fastconv::conv_transpose1d<double>(fastconv::make_view<const double>(x1.data(), {1, 1, 2}),
-                                         fastconv::make_view<const double>(w1.data(), {1, 1, 3}),
-                                         {}, fastconv::make_view(y1.data(), {1, 1, 4}), o);
-    }, "conv_transpose1d wrong out shape");
+    expect_invalid(
+        [&] {
+          fastconv::conv_transpose1d<double>(
+              fastconv::make_view<const double>(x1.data(), {1, 1, 2}),
+              fastconv::make_view<const double>(w1.data(), {1, 1, 3}), {},
+              fastconv::make_view(y1.data(), {1, 1, 4}), o);
+        },
+        "conv_transpose1d wrong out shape");
   }
 
   std::printf("%d failed\n", failures);

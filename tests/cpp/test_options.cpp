@@ -33,8 +33,10 @@ std::vector<T> conv(bool correlate, const std::vector<T>& x, std::vector<index_t
   std::vector<T> out(static_cast<size_t>(n));
   auto xv = make_view<const T>(x.data(), xs);
   auto kv = make_view<const T>(k.data(), ks);
-  if (correlate) fastconv::correlate<T>(xv, kv, make_view(out.data(), shape), o, fill);
-  else fastconv::convolve<T>(xv, kv, make_view(out.data(), shape), o, fill);
+  if (correlate)
+    fastconv::correlate<T>(xv, kv, make_view(out.data(), shape), o, fill);
+  else
+    fastconv::convolve<T>(xv, kv, make_view(out.data(), shape), o, fill);
   return out;
 }
 
@@ -115,8 +117,8 @@ void int64_wraps() {
   const std::int64_t big = std::numeric_limits<std::int64_t>::max();
   fastconv::ConvOptions o;
   // big * 2 wraps to -2; big + big*... : out = [2 big, 3 big] mod 2**64
-  expect(conv<std::int64_t>(false, {big}, {1}, {2, 3}, {2}, o),
-         {std::int64_t(-2), big - 2}, "int64 wraps around");
+  expect(conv<std::int64_t>(false, {big}, {1}, {2, 3}, {2}, o), {std::int64_t(-2), big - 2},
+         "int64 wraps around");
 }
 
 void transpose_padding() {
@@ -142,8 +144,8 @@ void pooling() {
     const auto shape = fastconv::max_pool_shape({1, 8}, o);
     v.assign(static_cast<size_t>(shape[1]), 0);
     idx.assign(v.size(), -1);
-    fastconv::max_pool<double>(make_view<const double>(x.data(), {1, 8}), make_view(v.data(), shape),
-                               make_view(idx.data(), shape), o);
+    fastconv::max_pool<double>(make_view<const double>(x.data(), {1, 8}),
+                               make_view(v.data(), shape), make_view(idx.data(), shape), o);
   };
   std::vector<double> v;
   std::vector<std::int64_t> idx;

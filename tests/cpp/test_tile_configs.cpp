@@ -113,8 +113,9 @@ int check(const KernelTable& table, std::mt19937& rng) {
                     want[o] = a;
                     scale[o] = m;
                   }
-                TileTask<T> t{x.data(), in_cols, k.data(), kh, kw, 0, rs, rdil, 2, dil,
-                              rows, cols, acc.data(), cols + 5, accumulate};
+                TileTask<T> t{x.data(), in_cols, k.data(),   kh,       kw,
+                              0,        rs,      rdil,       2,        dil,
+                              rows,     cols,    acc.data(), cols + 5, accumulate};
                 fastconv::kernels::tile_kernel<T>(table)(t);
                 ++cases;
                 for (size_t i = 0; i < acc.size(); ++i) {
@@ -127,9 +128,11 @@ int check(const KernelTable& table, std::mt19937& rng) {
                   const long double eps = std::numeric_limits<T>::epsilon();
                   const long double tol = (kh * kw + 1) * eps * scale[i] + 1e-300L;
                   if (std::abs((long double)acc[i] - want[i]) > tol) {
-                    std::printf("FAIL %s kh=%ld kw=%ld rows=%ld cols=%ld rs=%ld dil=%ld/%ld acc=%d at %zu\n",
-                                table.isa, (long)kh, (long)kw, (long)rows, (long)cols, (long)rs,
-                                (long)rdil, (long)dil, int(accumulate), i);
+                    std::printf(
+                        "FAIL %s kh=%ld kw=%ld rows=%ld cols=%ld rs=%ld dil=%ld/%ld acc=%d at "
+                        "%zu\n",
+                        table.isa, (long)kh, (long)kw, (long)rows, (long)cols, (long)rs, (long)rdil,
+                        (long)dil, int(accumulate), i);
                     ++failures;
                     break;
                   }
@@ -141,8 +144,8 @@ int check(const KernelTable& table, std::mt19937& rng) {
       }
     }
   }
-  std::printf("%s %s: %d cases, %d failed\n", table.isa, sizeof(T) == 4 ? "float" : "double",
-              cases, failures);
+  std::printf("%s %s: %d cases, %d failed\n", table.isa, sizeof(T) == 4 ? "float" : "double", cases,
+              failures);
   return failures;
 }
 

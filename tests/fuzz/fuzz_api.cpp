@@ -47,25 +47,36 @@ struct Bytes {
   std::abort();
 }
 
-template <class T> struct is_cx : std::false_type {};
-template <class R> struct is_cx<std::complex<R>> : std::true_type {};
+template <class T>
+struct is_cx : std::false_type {};
+template <class R>
+struct is_cx<std::complex<R>> : std::true_type {};
 
-template <class T> T conj_of(T v) {
-  if constexpr (is_cx<T>::value) return std::conj(v); else return v;
+template <class T>
+T conj_of(T v) {
+  if constexpr (is_cx<T>::value)
+    return std::conj(v);
+  else
+    return v;
 }
 // Integers wrap as two's complement (the API's promise); computed unsigned.
-template <class T> T mul(T a, T b) {
+template <class T>
+T mul(T a, T b) {
   if constexpr (std::is_integral_v<T>)
     return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
-  else return a * b;
+  else
+    return a * b;
 }
-template <class T> T add(T a, T b) {
+template <class T>
+T add(T a, T b) {
   if constexpr (std::is_integral_v<T>)
     return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-  else return a + b;
+  else
+    return a + b;
 }
 
-template <class T> T value(Bytes& b) {
+template <class T>
+T value(Bytes& b) {
   if constexpr (std::is_integral_v<T>) {
     return b.range(0, 7) == 0 ? static_cast<T>(b.i64()) : T(b.range(-8, 7));
   } else if constexpr (is_cx<T>::value) {
@@ -100,20 +111,28 @@ Strided<T> make_array(Bytes& b, const std::vector<index_t>& shape, bool allow_ze
   for (size_t a = r; a-- > 0;) {
     kind[a] = b.range(0, 7);  // 0-4 dense, 5 gap, 6 reversed, 7 broadcast
     if (kind[a] == 7 && !allow_zero_stride) kind[a] = 0;
-    if (kind[a] == 7) { strides[a] = 0; continue; }
+    if (kind[a] == 7) {
+      strides[a] = 0;
+      continue;
+    }
     strides[a] = step;
     step *= std::max<index_t>(shape[a], 1) * (kind[a] == 5 ? 2 : 1);
   }
   for (size_t a = 0; a < r; ++a)
-    if (kind[a] == 6) { first += (shape[a] - 1) * strides[a]; strides[a] = -strides[a]; }
+    if (kind[a] == 6) {
+      first += (shape[a] - 1) * strides[a];
+      strides[a] = -strides[a];
+    }
   s.buf.assign(static_cast<size_t>(step) + 1, T(0));
   s.view = fastconv::View<T>(s.buf.data() + first, shape, strides);
   return s;
 }
 
 // Visit every multi-index of `shape`.
-template <class F> void each_index(const std::vector<index_t>& shape, F f) {
-  for (index_t n : shape) if (n == 0) return;
+template <class F>
+void each_index(const std::vector<index_t>& shape, F f) {
+  for (index_t n : shape)
+    if (n == 0) return;
   std::vector<index_t> idx(shape.size(), 0);
   while (true) {
     f(idx);
@@ -132,16 +151,22 @@ void fill_values(Bytes& b, Strided<T>& s) {
   each_index(s.view.shape, [&](const std::vector<index_t>& i) { s.at(i) = value<T>(b); });
 }
 
-index_t floor_mod(index_t a, index_t m) { index_t r = a % m; return r < 0 ? r + m : r; }
+index_t floor_mod(index_t a, index_t m) {
+  index_t r = a % m;
+  return r < 0 ? r + m : r;
+}
 
 // The boundary rules of options.hpp; -1 = the fill value.
 index_t extend(index_t t, index_t n, fastconv::Boundary bd) {
   using B = fastconv::Boundary;
   if (t >= 0 && t < n) return t;
   switch (bd) {
-    case B::fill: return -1;
-    case B::wrap: return floor_mod(t, n);
-    case B::nearest: return t < 0 ? 0 : n - 1;
+    case B::fill:
+      return -1;
+    case B::wrap:
+      return floor_mod(t, n);
+    case B::nearest:
+      return t < 0 ? 0 : n - 1;
     case B::symm: {  // a b c d | d c b a, period 2n
       index_t u = floor_mod(t, 2 * n);
       return u < n ? u : 2 * n - 1 - u;
@@ -164,8 +189,7 @@ void expect_equal(T got, T want, const char* what) {
 // the definitions call invalid, and give their shape otherwise; false
 // when refused.
 template <class F>
-bool shape_agrees(F shape_of, bool valid, const std::vector<index_t>& expected,
-                  const char* name) {
+bool shape_agrees(F shape_of, bool valid, const std::vector<index_t>& expected, const char* name) {
   std::vector<index_t> shape;
   try {
     shape = shape_of();
@@ -194,7 +218,10 @@ void fuzz_convolve(Bytes& b, bool correlate) {
   using namespace fastconv;
   const int rank = b.range(1, 3);
   std::vector<index_t> xs(rank), ks(rank);
-  for (int a = 0; a < rank; ++a) { xs[a] = b.range(1, 12); ks[a] = b.range(1, 6); }
+  for (int a = 0; a < rank; ++a) {
+    xs[a] = b.range(1, 12);
+    ks[a] = b.range(1, 6);
+  }
   ConvOptions o;
   o.mode = static_cast<Mode>(b.range(0, 2));
   o.boundary = static_cast<Boundary>(b.range(0, 4));
@@ -202,7 +229,8 @@ void fuzz_convolve(Bytes& b, bool correlate) {
   // axes: all (empty), or a permutation of a subset, possibly with negatives
   std::vector<int> conv_axes;
   if (b.flag() && rank > 1) {
-    for (int a = 0; a < rank; ++a) if (b.flag()) conv_axes.push_back(a);
+    for (int a = 0; a < rank; ++a)
+      if (b.flag()) conv_axes.push_back(a);
     if (conv_axes.empty()) conv_axes.push_back(rank - 1);
     if (b.flag()) std::reverse(conv_axes.begin(), conv_axes.end());
     for (int a : conv_axes) o.axes.push_back(b.flag() ? a - rank : a);
@@ -210,9 +238,12 @@ void fuzz_convolve(Bytes& b, bool correlate) {
     for (int a = 0; a < rank; ++a) {
       if (std::find(conv_axes.begin(), conv_axes.end(), a) != conv_axes.end()) continue;
       const int c = b.range(0, 5);
-      if (c == 0) xs[a] = 1;
-      else if (c == 1) ks[a] = 1;
-      else if (c < 5) ks[a] = xs[a];
+      if (c == 0)
+        xs[a] = 1;
+      else if (c == 1)
+        ks[a] = 1;
+      else if (c < 5)
+        ks[a] = xs[a];
     }
   } else {
     for (int a = 0; a < rank; ++a) conv_axes.push_back(a);
@@ -221,7 +252,8 @@ void fuzz_convolve(Bytes& b, bool correlate) {
   auto per_axis = [&](std::vector<index_t>& v, int lo, int hi) {
     const int c = b.range(0, 2);  // empty, one for all, one per axis
     if (c == 1) v.push_back(b.range(lo, hi));
-    if (c == 2) for (size_t i = 0; i < nc; ++i) v.push_back(b.range(lo, hi));
+    if (c == 2)
+      for (size_t i = 0; i < nc; ++i) v.push_back(b.range(lo, hi));
   };
   per_axis(o.stride, 1, 4);
   per_axis(o.dilation, 1, 4);
@@ -243,23 +275,37 @@ void fuzz_convolve(Bytes& b, bool correlate) {
     const index_t s = param(o.stride, i, 1), d = param(o.dilation, i, 1);
     const index_t n = xs[a], k = ks[a];
     __int128 ke = static_cast<__int128>(d) * (k - 1) + 1;
-    if (ke * 2 + n > INT64_MAX) { valid = false; continue; }
-    index_t len = o.mode == Mode::full ? n + static_cast<index_t>(ke) - 1
-                  : o.mode == Mode::same ? n : n - static_cast<index_t>(ke) + 1;
-    if (len < 1) { valid = false; continue; }
+    if (ke * 2 + n > INT64_MAX) {
+      valid = false;
+      continue;
+    }
+    index_t len = o.mode == Mode::full   ? n + static_cast<index_t>(ke) - 1
+                  : o.mode == Mode::same ? n
+                                         : n - static_cast<index_t>(ke) + 1;
+    if (len < 1) {
+      valid = false;
+      continue;
+    }
     index_t s0 = 0;
     if (o.mode == Mode::valid) s0 = static_cast<index_t>(ke) - 1;
     if (o.mode == Mode::same) {
-      if (o.anchor_rule == AnchorRule::centre_low) s0 = static_cast<index_t>((ke - 1) / 2);
-      else if (o.anchor_rule == AnchorRule::centre_high) s0 = static_cast<index_t>(ke / 2);
+      if (o.anchor_rule == AnchorRule::centre_low)
+        s0 = static_cast<index_t>((ke - 1) / 2);
+      else if (o.anchor_rule == AnchorRule::centre_high)
+        s0 = static_cast<index_t>(ke / 2);
       else {
         const index_t tap = param(o.anchor, i, 0);  // (empty: tap 0)
-        if (tap >= k) { valid = false; continue; }
+        if (tap >= k) {
+          valid = false;
+          continue;
+        }
         // the tap over output sample 0 of the full convolution's index
         s0 = correlate ? static_cast<index_t>(ke) - 1 - tap * d : tap * d;
       }
     }
-    start[a] = s0; st[a] = s; dl[a] = d;
+    start[a] = s0;
+    st[a] = s;
+    dl[a] = d;
     oshape[a] = (len - 1) / s + 1;
   }
   for (int a = 0; a < rank; ++a) {
@@ -274,20 +320,24 @@ void fuzz_convolve(Bytes& b, bool correlate) {
   auto xk = operands<T>(b, xs, ks);
   auto& x = xk.first;  // (references, not a structured binding: lambdas capture them)
   auto& k = xk.second;
-  if (!shape_agrees([&] { return output_shape(xs, ks, o); }, valid, oshape, "output_shape"))
-    return;
+  if (!shape_agrees([&] { return output_shape(xs, ks, o); }, valid, oshape, "output_shape")) return;
   if (total > 20000) return;  // (a huge dilation in 'full' mode: the shape is the check)
   auto out = make_array<T>(b, oshape, false);
   View<const T> xv = x.view, kv = k.view;
-  if (correlate) fastconv::correlate<T>(xv, kv, out.view, o, fill);
-  else fastconv::convolve<T>(xv, kv, out.view, o, fill);
+  if (correlate)
+    fastconv::correlate<T>(xv, kv, out.view, o, fill);
+  else
+    fastconv::convolve<T>(xv, kv, out.view, o, fill);
 
   std::vector<index_t> xi(rank), ki(rank);
   each_index(oshape, [&](const std::vector<index_t>& oi) {
     T want = T(0);
     // batch axes pick their element; convolved axes sum over the taps
     for (int a = 0; a < rank; ++a)
-      if (!conv[a]) { xi[a] = xs[a] == 1 ? 0 : oi[a]; ki[a] = ks[a] == 1 ? 0 : oi[a]; }
+      if (!conv[a]) {
+        xi[a] = xs[a] == 1 ? 0 : oi[a];
+        ki[a] = ks[a] == 1 ? 0 : oi[a];
+      }
     std::vector<index_t> kc;
     for (int a = 0; a < rank; ++a) kc.push_back(conv[a] ? ks[a] : 1);
     each_index(kc, [&](const std::vector<index_t>& p) {
@@ -298,7 +348,10 @@ void fuzz_convolve(Bytes& b, bool correlate) {
         const index_t t = correlate ? oi[a] * st[a] + start[a] - (ke - 1) + p[a] * dl[a]
                                     : oi[a] * st[a] + start[a] - p[a] * dl[a];
         const index_t e = extend(t, xs[a], o.boundary);
-        if (e < 0) outside = true; else xi[a] = e;
+        if (e < 0)
+          outside = true;
+        else
+          xi[a] = e;
         ki[a] = p[a];
       }
       const T xv_ = outside ? fill : x.at(xi);
@@ -329,7 +382,8 @@ void fuzz_transpose(Bytes& b) {
   auto per_axis = [&](std::vector<index_t>& v, int lo, int hi) {
     const int c = b.range(0, 2);
     if (c == 1) v.push_back(b.range(lo, hi));
-    if (c == 2) for (int i = 0; i < naxes; ++i) v.push_back(b.range(lo, hi));
+    if (c == 2)
+      for (int i = 0; i < naxes; ++i) v.push_back(b.range(lo, hi));
   };
   per_axis(o.stride, 1, 4);
   per_axis(o.dilation, 1, 3);
@@ -374,8 +428,8 @@ void fuzz_transpose(Bytes& b) {
       std::vector<index_t> oi = xi;
       for (int i = 0; i < naxes; ++i) {
         const int a = axes[i];
-        oi[a] = xi[a] * param(o.stride, i, 1) + j[i] * param(o.dilation, i, 1) -
-                param(o.padding, i, 0);
+        oi[a] =
+            xi[a] * param(o.stride, i, 1) + j[i] * param(o.dilation, i, 1) - param(o.padding, i, 0);
         if (oi[a] < 0 || oi[a] >= oshape[a]) return;
       }
       T& w = want[static_cast<size_t>(flat(oi))];
@@ -402,11 +456,13 @@ void fuzz_separable(Bytes& b) {
   auto x = make_array<T>(b, xs, true);
   auto col = make_array<T>(b, {nc}, true);
   auto row = make_array<T>(b, {nr}, true);
-  fill_values(b, x); fill_values(b, col); fill_values(b, row);
+  fill_values(b, x);
+  fill_values(b, col);
+  fill_values(b, row);
   const auto shape = separable_output_shape(xs, nc, nr, o);
   auto out = make_array<T>(b, shape, false);
-  convolve_separable<T>(View<const T>(x.view), View<const T>(col.view),
-                        View<const T>(row.view), out.view, o, fill);
+  convolve_separable<T>(View<const T>(x.view), View<const T>(col.view), View<const T>(row.view),
+                        out.view, o, fill);
   // MATLAB's rule: 'valid' with an image smaller than the kernel is empty
   if (o.mode == Mode::valid && (xs[0] < nc || xs[1] < nr)) {
     if (shape[0] * shape[1] != 0) fail("separable valid: not empty");
@@ -416,8 +472,10 @@ void fuzz_separable(Bytes& b) {
   std::vector<index_t> start(2);
   const index_t ks[2] = {nc, nr};
   for (int a = 0; a < 2; ++a)
-    start[a] = o.mode == Mode::full ? 0 : o.mode == Mode::valid ? ks[a] - 1
-               : o.anchor_rule == AnchorRule::centre_low ? (ks[a] - 1) / 2 : ks[a] / 2;
+    start[a] = o.mode == Mode::full                      ? 0
+               : o.mode == Mode::valid                   ? ks[a] - 1
+               : o.anchor_rule == AnchorRule::centre_low ? (ks[a] - 1) / 2
+                                                         : ks[a] / 2;
   const index_t s0 = o.stride.empty() ? 1 : o.stride[0], s1 = o.stride.empty() ? 1 : o.stride[1];
   each_index(shape, [&](const std::vector<index_t>& oi) {
     T want = T(0);
@@ -435,10 +493,18 @@ void fuzz_separable(Bytes& b) {
 template <class T>
 void run(Bytes& b, int op) {
   switch (op) {
-    case 0: fuzz_convolve<T>(b, false); break;
-    case 1: fuzz_convolve<T>(b, true); break;
-    case 2: fuzz_transpose<T>(b); break;
-    default: fuzz_separable<T>(b); break;
+    case 0:
+      fuzz_convolve<T>(b, false);
+      break;
+    case 1:
+      fuzz_convolve<T>(b, true);
+      break;
+    case 2:
+      fuzz_transpose<T>(b);
+      break;
+    default:
+      fuzz_separable<T>(b);
+      break;
   }
 }
 
@@ -449,11 +515,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int op = b.range(0, 3);
   const int type = b.range(0, 4);
   switch (type) {
-    case 0: run<float>(b, op); break;
-    case 1: run<double>(b, op); break;
-    case 2: run<long double>(b, op); break;
-    case 3: run<std::complex<double>>(b, op); break;
-    default: run<std::int64_t>(b, op); break;
+    case 0:
+      run<float>(b, op);
+      break;
+    case 1:
+      run<double>(b, op);
+      break;
+    case 2:
+      run<long double>(b, op);
+      break;
+    case 3:
+      run<std::complex<double>>(b, op);
+      break;
+    default:
+      run<std::int64_t>(b, op);
+      break;
   }
   return 0;
 }

@@ -51,7 +51,6 @@ FASTCONV_API std::vector<index_t> separable_output_shape(const std::vector<index
 
 template <class T>
 FASTCONV_API void convolve_separable(View<const T> in, View<const T> col, View<const T> row,
-                                     View<T> out, const ConvOptions& options,
-                                     T fillvalue = T(0));
+                                     View<T> out, const ConvOptions& options, T fillvalue = T(0));
 
 }  // namespace fastconv

@@ -1,7 +1,7 @@
 #pragma once
 // CNN convolution layers with torch.nn.functional.conv1d / conv2d and
-// conv_transpose1d / conv_transpose2d semantics. For input (N, C, H, W), weight (Cout, C/groups, kh, kw) and
-// bias (Cout,):
+// conv_transpose1d / conv_transpose2d semantics. For input (N, C, H, W), weight (Cout, C/groups,
+// kh, kw) and bias (Cout,):
 //
 //   out[n, o, i, j] = bias[o] + sum_{c < C/groups} sum_{p < kh, q < kw}
 //       x~[n, g*(C/groups) + c, i*sh + p*dh - pad_top, j*sw + q*dw - pad_left] * w[o, c, p, q]
@@ -67,12 +67,12 @@ FASTCONV_API std::vector<index_t> conv_output_shape(const std::vector<index_t>& 
 // strides, not overlapping the inputs). `bias`: shape (Cout,), or a view
 // with data == nullptr for no bias.
 template <class T>
-FASTCONV_API void conv1d(View<const T> in, View<const T> weight, View<const T> bias,
-                         View<T> out, const ConvLayerOptions& options);
+FASTCONV_API void conv1d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
+                         const ConvLayerOptions& options);
 
 template <class T>
-FASTCONV_API void conv2d(View<const T> in, View<const T> weight, View<const T> bias,
-                         View<T> out, const ConvLayerOptions& options);
+FASTCONV_API void conv2d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
+                         const ConvLayerOptions& options);
 
 // Transposed layers (torch.nn.functional.conv_transpose1d / 2d), the
 // adjoint of conv1d / conv2d with the same arguments. For input

@@ -36,8 +36,8 @@ static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
       FASTCONV_UNROLL for (int i = 0; i < P; ++i) acc[i][j] = b;
     }
   } else {
-    FASTCONV_UNROLL for (int i = 0; i < P; ++i)
-      FASTCONV_UNROLL for (int j = 0; j < C; ++j) acc[i][j] = load_vec<V>(partial + (i * C + j) * L);
+    FASTCONV_UNROLL for (int i = 0; i < P; ++i) FASTCONV_UNROLL for (int j = 0; j < C; ++j)
+        acc[i][j] = load_vec<V>(partial + (i * C + j) * L);
   }
   const T* xb = t.panel + t.x_base[v];
   const T* w = t.w;
@@ -52,8 +52,8 @@ static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
     }
   }
   if (!t.last) {
-    FASTCONV_UNROLL for (int i = 0; i < P; ++i)
-      FASTCONV_UNROLL for (int j = 0; j < C; ++j) store_vec(partial + (i * C + j) * L, acc[i][j]);
+    FASTCONV_UNROLL for (int i = 0; i < P; ++i) FASTCONV_UNROLL for (int j = 0; j < C; ++j)
+        store_vec(partial + (i * C + j) * L, acc[i][j]);
     return;
   }
   // Channel o of position i goes to out[o*out_ch_step + pixel_out[i]],
@@ -62,12 +62,11 @@ static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
   // written whole before the next channel's.
   const index_t* po = t.pixel_out + v * kPiecePixels<C>;
   T tile[P][C * L];
-  FASTCONV_UNROLL for (int i = 0; i < P; ++i)
-    FASTCONV_UNROLL for (int j = 0; j < C; ++j) store_vec(tile[i] + j * L, acc[i][j]);
+  FASTCONV_UNROLL for (int i = 0; i < P; ++i) FASTCONV_UNROLL for (int j = 0; j < C; ++j)
+      store_vec(tile[i] + j * L, acc[i][j]);
   for (index_t o = 0; o < t.channels; ++o) {
     T* oo = t.out + o * t.out_ch_step;
-    FASTCONV_UNROLL for (int i = 0; i < P; ++i)
-      if (po[i] >= 0) oo[po[i]] = tile[i][o];
+    FASTCONV_UNROLL for (int i = 0; i < P; ++i) if (po[i] >= 0) oo[po[i]] = tile[i][o];
   }
 }
 
@@ -164,8 +163,10 @@ template <class T, int U, bool Paired = false>
 static void conv_vectors(const ConvTask<T>& t) {
   index_t v = 0;
   for (; v + U <= t.n_vec; v += U) {
-    if constexpr (Paired) conv_pair_block<T, U>(t, v);
-    else conv_block<T, U>(t, v);
+    if constexpr (Paired)
+      conv_pair_block<T, U>(t, v);
+    else
+      conv_block<T, U>(t, v);
   }
   if constexpr (U > 1) {
     if (v < t.n_vec) {

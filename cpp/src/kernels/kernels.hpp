@@ -148,17 +148,32 @@ struct KernelTable {
   ConvKernel<double> conv2_f64;
 };
 
-namespace baseline { const KernelTable& table(); }
-namespace avx2 { const KernelTable& table(); }
-namespace avx512 { const KernelTable& table(); }
+namespace baseline {
+const KernelTable& table();
+}
+namespace avx2 {
+const KernelTable& table();
+}
+namespace avx512 {
+const KernelTable& table();
+}
 
 // The table of the ISA chosen at start-up (see runtime.cpp).
 const KernelTable& active_table();
 
 // The tile kernel of T, or nullptr where only the row kernel exists.
-template <class T> TileKernel<T> tile_kernel(const KernelTable&) { return nullptr; }
-template <> inline TileKernel<float> tile_kernel(const KernelTable& t) { return t.tile_f32; }
-template <> inline TileKernel<double> tile_kernel(const KernelTable& t) { return t.tile_f64; }
+template <class T>
+TileKernel<T> tile_kernel(const KernelTable&) {
+  return nullptr;
+}
+template <>
+inline TileKernel<float> tile_kernel(const KernelTable& t) {
+  return t.tile_f32;
+}
+template <>
+inline TileKernel<double> tile_kernel(const KernelTable& t) {
+  return t.tile_f64;
+}
 
 // The layer kernels of T: wide (conv_channel_vecs vectors of channels),
 // half (1 vector of channels, twice the pixels), narrow (1 channel) and
@@ -167,21 +182,48 @@ template <class T>
 struct ConvKernels {
   ConvKernel<T> wide = nullptr, half = nullptr, narrow = nullptr, paired = nullptr;
 };
-template <class T> ConvKernels<T> conv_kernels(const KernelTable&) { return {}; }
-template <> inline ConvKernels<float> conv_kernels(const KernelTable& t) {
+template <class T>
+ConvKernels<T> conv_kernels(const KernelTable&) {
+  return {};
+}
+template <>
+inline ConvKernels<float> conv_kernels(const KernelTable& t) {
   return {t.conv_f32, t.conv_half_f32, t.conv1_f32, t.conv2_f32};
 }
-template <> inline ConvKernels<double> conv_kernels(const KernelTable& t) {
+template <>
+inline ConvKernels<double> conv_kernels(const KernelTable& t) {
   return {t.conv_f64, t.conv_half_f64, t.conv1_f64, t.conv2_f64};
 }
 
-template <class T> RowKernel<T> row_kernel(const KernelTable& t);
-template <> inline RowKernel<float> row_kernel(const KernelTable& t) { return t.f32; }
-template <> inline RowKernel<double> row_kernel(const KernelTable& t) { return t.f64; }
-template <> inline RowKernel<long double> row_kernel(const KernelTable& t) { return t.f_long; }
-template <> inline RowKernel<std::complex<float>> row_kernel(const KernelTable& t) { return t.c64; }
-template <> inline RowKernel<std::complex<double>> row_kernel(const KernelTable& t) { return t.c128; }
-template <> inline RowKernel<std::complex<long double>> row_kernel(const KernelTable& t) { return t.c_long; }
-template <> inline RowKernel<std::int64_t> row_kernel(const KernelTable& t) { return t.i64; }
+template <class T>
+RowKernel<T> row_kernel(const KernelTable& t);
+template <>
+inline RowKernel<float> row_kernel(const KernelTable& t) {
+  return t.f32;
+}
+template <>
+inline RowKernel<double> row_kernel(const KernelTable& t) {
+  return t.f64;
+}
+template <>
+inline RowKernel<long double> row_kernel(const KernelTable& t) {
+  return t.f_long;
+}
+template <>
+inline RowKernel<std::complex<float>> row_kernel(const KernelTable& t) {
+  return t.c64;
+}
+template <>
+inline RowKernel<std::complex<double>> row_kernel(const KernelTable& t) {
+  return t.c128;
+}
+template <>
+inline RowKernel<std::complex<long double>> row_kernel(const KernelTable& t) {
+  return t.c_long;
+}
+template <>
+inline RowKernel<std::int64_t> row_kernel(const KernelTable& t) {
+  return t.i64;
+}
 
 }  // namespace fastconv::kernels

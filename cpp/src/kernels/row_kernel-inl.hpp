@@ -42,8 +42,7 @@ static void row_correlate(const RowTask<T>& t) {
       const T* x = t.x + (lo + off);
       for (index_t j = lo; j < hi; ++j) detail::madd(acc[j], x[j - lo], w);
     } else {
-      for (index_t j = lo; j < hi; ++j)
-        detail::madd(acc[j], t.x[(j * s + off) * t.x_stride], w);
+      for (index_t j = lo; j < hi; ++j) detail::madd(acc[j], t.x[(j * s + off) * t.x_stride], w);
     }
     for (index_t j = hi; j < t.j1 && !zero_fill; ++j) {
       const index_t i = j * s + off;

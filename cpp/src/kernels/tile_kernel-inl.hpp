@@ -79,8 +79,9 @@ struct Block {
 // kernel row's taps, feeding output rows ILO..IHI of the block: row i takes
 // kernel row p = rr - i.
 template <class T, int R, int U, int ILO, int IHI, class V>
-__attribute__((always_inline)) static inline Block<V, R, U> sweep(
-    Block<V, R, U> acc, const TileTask<T>& t, index_t r, index_t c, index_t rr) {
+__attribute__((always_inline)) static inline Block<V, R, U> sweep(Block<V, R, U> acc,
+                                                                  const TileTask<T>& t, index_t r,
+                                                                  index_t c, index_t rr) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
   const index_t kw = t.kw, dx = t.col_dilation;
   const T* xr = t.x + t.col0 + c + (t.row0 + r + rr) * t.x_stride;
@@ -102,8 +103,7 @@ static inline void tile_block(const TileTask<T>& t, index_t r, index_t c) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
   using V = typename Lanes<T, L>::type;
   Block<V, R, U> acc;
-  FASTCONV_UNROLL for (int i = 0; i < R; ++i)
-    FASTCONV_UNROLL for (int u = 0; u < U; ++u)
+  FASTCONV_UNROLL for (int i = 0; i < R; ++i) FASTCONV_UNROLL for (int u = 0; u < U; ++u)
       acc[i][u] = t.accumulate ? load_vec<V>(t.acc + (r + i) * t.acc_stride + c + u * L) : V{};
   const T* xcol = t.x + t.col0 + c;
   const index_t kw = t.kw, dx = t.col_dilation;
@@ -124,16 +124,14 @@ static inline void tile_block(const TileTask<T>& t, index_t r, index_t c) {
     // last R-1 sweeps feed fewer rows; their row ranges are compile-time
     // constants so that every sweep loads each input vector once. The
     // caller guarantees kh >= R, so the three phases do not overlap.
-    static_for<R - 1>([&](auto rr) {
-      acc = sweep<T, R, U, 0, decltype(rr)::value>(acc, t, r, c, rr);
-    });
+    static_for<R - 1>(
+        [&](auto rr) { acc = sweep<T, R, U, 0, decltype(rr)::value>(acc, t, r, c, rr); });
     for (index_t rr = R - 1; rr < t.kh; ++rr) acc = sweep<T, R, U, 0, R - 1>(acc, t, r, c, rr);
     static_for<R - 1>([&](auto e) {
       acc = sweep<T, R, U, decltype(e)::value + 1, R - 1>(acc, t, r, c, t.kh + decltype(e)::value);
     });
   }
-  FASTCONV_UNROLL for (int i = 0; i < R; ++i)
-    FASTCONV_UNROLL for (int u = 0; u < U; ++u)
+  FASTCONV_UNROLL for (int i = 0; i < R; ++i) FASTCONV_UNROLL for (int u = 0; u < U; ++u)
       store_vec(t.acc + (r + i) * t.acc_stride + c + u * L, acc[i][u]);
 }
 
@@ -182,22 +180,19 @@ static void tile_3x3(const TileTask<T>& t) {
   const index_t dx = t.col_dilation;
   auto block = [&](index_t r, index_t c) {
     V acc[R][U];
-    FASTCONV_UNROLL for (int i = 0; i < R; ++i)
-      FASTCONV_UNROLL for (int u = 0; u < U; ++u)
+    FASTCONV_UNROLL for (int i = 0; i < R; ++i) FASTCONV_UNROLL for (int u = 0; u < U; ++u)
         acc[i][u] = t.accumulate ? load_vec<V>(t.acc + (r + i) * t.acc_stride + c + u * L) : V{};
     // Input row rr feeds output row i with kernel row rr - i: taps still
     // reach each output in ascending (p, q) order.
     FASTCONV_UNROLL for (int rr = 0; rr < R + 2; ++rr) {
       const T* xr = t.x + t.col0 + c + (t.row0 + r + rr) * t.x_stride;
-      FASTCONV_UNROLL for (int q = 0; q < 3; ++q)
-        FASTCONV_UNROLL for (int u = 0; u < U; ++u) {
-          const V xv = load_vec<V>(xr + q * dx + u * L);
-          FASTCONV_UNROLL for (int i = 0; i < R; ++i)
-            if (rr - i >= 0 && rr - i < 3) acc[i][u] += xv * w[(rr - i) * 3 + q];
-        }
+      FASTCONV_UNROLL for (int q = 0; q < 3; ++q) FASTCONV_UNROLL for (int u = 0; u < U; ++u) {
+        const V xv = load_vec<V>(xr + q * dx + u * L);
+        FASTCONV_UNROLL for (int i = 0; i < R; ++i) if (rr - i >= 0 && rr - i < 3) acc[i][u] +=
+            xv * w[(rr - i) * 3 + q];
+      }
     }
-    FASTCONV_UNROLL for (int i = 0; i < R; ++i)
-      FASTCONV_UNROLL for (int u = 0; u < U; ++u)
+    FASTCONV_UNROLL for (int i = 0; i < R; ++i) FASTCONV_UNROLL for (int u = 0; u < U; ++u)
         store_vec(t.acc + (r + i) * t.acc_stride + c + u * L, acc[i][u]);
   };
   index_t r = 0;

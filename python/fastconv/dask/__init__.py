@@ -60,6 +60,7 @@ Examples
 >>> np.array_equal(lazy.compute(), fastconv.convolve2d(x, k, "same", "symm"))
 True
 """
+
 from __future__ import annotations
 
 from functools import partial
@@ -69,17 +70,26 @@ import numpy as np
 try:
     import dask.array as da
 except ImportError as e:  # pragma: no cover - the message is the point
-    raise ImportError('fastconv.dask needs dask: pip install "fastconv[dask]" '
-                      '(or "dask[array]")') from e
+    raise ImportError(
+        'fastconv.dask needs dask: pip install "fastconv[dask]" (or "dask[array]")'
+    ) from e
 
 from .. import _args, _core, _fft_path, _signal, _transpose
 from . import _graph, _plan
 
-__all__ = ["convolve", "correlate", "convolve2d", "correlate2d", "convolve_separable",
-           "conv_transpose", "nn"]
+__all__ = [
+    "convolve",
+    "correlate",
+    "convolve2d",
+    "correlate2d",
+    "convolve_separable",
+    "conv_transpose",
+    "nn",
+]
 
 
 # -- arguments ---------------------------------------------------------------
+
 
 def _dask_input(a, name):
     """A dask array (NumPy input is wrapped as one chunk), numeric dtype."""
@@ -93,15 +103,19 @@ def _dask_input(a, name):
 def _kernel(a, name):
     """The kernel: a NumPy array (a dask array is refused: every task needs all of it)."""
     if isinstance(a, da.Array):
-        raise TypeError(f"{name}: the kernel must be a NumPy array (every task needs all of "
-                        f"it), got a dask array; pass {name}.compute()")
+        raise TypeError(
+            f"{name}: the kernel must be a NumPy array (every task needs all of "
+            f"it), got a dask array; pass {name}.compute()"
+        )
     return _args.as_input(a, name)
 
 
 def _no_out(out):
     if out is not None:
-        raise TypeError("out: not supported by fastconv.dask (the result is a lazy dask "
-                        "array; write it with dask.array.store or to_zarr)")
+        raise TypeError(
+            "out: not supported by fastconv.dask (the result is a lazy dask "
+            "array; write it with dask.array.store or to_zarr)"
+        )
 
 
 def _eager(x, func, name):
@@ -133,17 +147,51 @@ def _finite(a):
 
 # -- the tasks (module-level partials: dask tokenizes their arguments) --------
 
-def _filter_task(conv, mode, axes, strides, dilations, boundary, fillvalue, anchor, method,
-                 threads, window, kernels, block):
-    return _signal._filter(conv, window, kernels[0], mode, axes, strides, dilations, boundary,
-                           fillvalue, anchor, None, threads, method)
+
+def _filter_task(
+    conv,
+    mode,
+    axes,
+    strides,
+    dilations,
+    boundary,
+    fillvalue,
+    anchor,
+    method,
+    threads,
+    window,
+    kernels,
+    block,
+):
+    return _signal._filter(
+        conv,
+        window,
+        kernels[0],
+        mode,
+        axes,
+        strides,
+        dilations,
+        boundary,
+        fillvalue,
+        anchor,
+        None,
+        threads,
+        method,
+    )
 
 
-def _separable_task(mode, strides, boundary, fillvalue, anchor, threads, window, kernels,
-                    block):
-    return _signal.convolve_separable(window, kernels[0], kernels[1], mode, boundary=boundary,
-                                      fillvalue=fillvalue, stride=strides, anchor=anchor,
-                                      threads=threads)
+def _separable_task(mode, strides, boundary, fillvalue, anchor, threads, window, kernels, block):
+    return _signal.convolve_separable(
+        window,
+        kernels[0],
+        kernels[1],
+        mode,
+        boundary=boundary,
+        fillvalue=fillvalue,
+        stride=strides,
+        anchor=anchor,
+        threads=threads,
+    )
 
 
 def _transpose_task(axes, strides, dilations, crops, threads, window, kernels, block):
@@ -152,14 +200,18 @@ def _transpose_task(axes, strides, dilations, crops, threads, window, kernels, b
     shape = [window.shape[a] for a in range(window.ndim)]
     full_shape = list(shape)
     for j, a in enumerate(axes):
-        full_shape[a] = 0 if shape[a] == 0 else \
-            (shape[a] - 1) * strides[j] + dilations[j] * (kernels[0].shape[j] - 1) + 1
+        full_shape[a] = (
+            0
+            if shape[a] == 0
+            else (shape[a] - 1) * strides[j] + dilations[j] * (kernels[0].shape[j] - 1) + 1
+        )
     dtype = np.result_type(window, kernels[0])
     if 0 in full_shape:
         res = np.zeros(full_shape, dtype)
     else:
-        res = _transpose.conv_transpose(window, kernels[0], strides, 0, 0, dilations,
-                                        axes=axes, threads=threads)
+        res = _transpose.conv_transpose(
+            window, kernels[0], strides, 0, 0, dilations, axes=axes, threads=threads
+        )
     out_shape = [crops[a][block[a]][1] if a in axes else res.shape[a] for a in range(res.ndim)]
     out = np.zeros(out_shape, dtype)
     src, dst = [], []
@@ -178,8 +230,10 @@ def _transpose_task(axes, strides, dilations, crops, threads, window, kernels, b
 
 # -- the signal functions ---------------------------------------------------------
 
-def _signal_call(kind, in1, in2, mode, method, axes, stride, dilation, boundary, fillvalue,
-                 anchor, out, threads):
+
+def _signal_call(
+    kind, in1, in2, mode, method, axes, stride, dilation, boundary, fillvalue, anchor, out, threads
+):
     x = _dask_input(in1, "in1")
     k = _kernel(in2, "in2")
     _no_out(out)
@@ -198,11 +252,25 @@ def _signal_call(kind, in1, in2, mode, method, axes, stride, dilation, boundary,
     if x.ndim == 0 or x.size == 0 or k.size == 0:
         kw = dict(stride=stride, dilation=dilation, anchor=anchor, threads=nthreads or None)
         if two_d:
-            public = partial(getattr(_signal, kind), in2=k, mode=mode, boundary=boundary,
-                             fillvalue=fillvalue, **kw)
+            public = partial(
+                getattr(_signal, kind),
+                in2=k,
+                mode=mode,
+                boundary=boundary,
+                fillvalue=fillvalue,
+                **kw,
+            )
         else:
-            public = partial(getattr(_signal, kind), in2=k, mode=mode, method=method, axes=axes,
-                             boundary=boundary, fillvalue=fillvalue, **kw)
+            public = partial(
+                getattr(_signal, kind),
+                in2=k,
+                mode=mode,
+                method=method,
+                axes=axes,
+                boundary=boundary,
+                fillvalue=fillvalue,
+                **kw,
+            )
         return _eager(x, public, kind)
 
     axes_list = _args.normalize_axes(axes, x.ndim)
@@ -236,26 +304,70 @@ def _signal_call(kind, in1, in2, mode, method, axes, stride, dilation, boundary,
             continue
         ke = dilations[j] * (k.shape[a] - 1) + 1
         start = _fft_path._mode_start(mode, rule, taps[j] if taps else 0, ke, dilations[j], flip)
-        plans.append(_plan.correlation_axis(x.chunks[a], x.shape[a], k.shape[a], strides[j],
-                                            dilations[j], start - (ke - 1), shape[a],
-                                            boundary))
+        plans.append(
+            _plan.correlation_axis(
+                x.chunks[a],
+                x.shape[a],
+                k.shape[a],
+                strides[j],
+                dilations[j],
+                start - (ke - 1),
+                shape[a],
+                boundary,
+            )
+        )
     if whole:  # the in-memory call on whole convolved axes
-        func = partial(_filter_task, conv, mode, axes, stride, dilation, boundary, fillvalue,
-                       anchor, "direct" if method == "auto" else method, nthreads)
+        func = partial(
+            _filter_task,
+            conv,
+            mode,
+            axes,
+            stride,
+            dilation,
+            boundary,
+            fillvalue,
+            anchor,
+            "direct" if method == "auto" else method,
+            nthreads,
+        )
         kernels = (k,)
     elif separable is not None:
         col, row, _ = separable
         func = partial(_separable_task, "valid", strides, "fill", 0, None, nthreads)
         kernels = (col, row)
     else:
-        func = partial(_filter_task, conv, "valid", axes_list, strides, dilations, "fill", 0,
-                       None, "direct" if method == "auto" else method, nthreads)
+        func = partial(
+            _filter_task,
+            conv,
+            "valid",
+            axes_list,
+            strides,
+            dilations,
+            "fill",
+            0,
+            None,
+            "direct" if method == "auto" else method,
+            nthreads,
+        )
         kernels = (k,)
     return _graph.build(kind, x, plans, func, result_dtype, kernels, result_dtype, fill)
 
 
-def convolve(in1, in2, mode="full", method="auto", *, axes=None, stride=1, dilation=1,
-             boundary="fill", fillvalue=0, anchor=None, out=None, threads=1):
+def convolve(
+    in1,
+    in2,
+    mode="full",
+    method="auto",
+    *,
+    axes=None,
+    stride=1,
+    dilation=1,
+    boundary="fill",
+    fillvalue=0,
+    anchor=None,
+    out=None,
+    threads=1,
+):
     """`fastconv.convolve` of a dask array with a NumPy kernel, lazily.
 
     Parameters are those of `fastconv.convolve` (scipy.signal.convolve's
@@ -284,12 +396,38 @@ def convolve(in1, in2, mode="full", method="auto", *, axes=None, stride=1, dilat
     >>> fastconv.dask.convolve(x, np.array([1.0, 1.0, 1.0]), "same", boundary="wrap").compute()
     array([10.,  3.,  6.,  9., 12., 15., 18., 21., 24., 17.])
     """
-    return _signal_call("convolve", in1, in2, mode, method, axes, stride, dilation, boundary,
-                        fillvalue, anchor, out, threads)
+    return _signal_call(
+        "convolve",
+        in1,
+        in2,
+        mode,
+        method,
+        axes,
+        stride,
+        dilation,
+        boundary,
+        fillvalue,
+        anchor,
+        out,
+        threads,
+    )
 
 
-def correlate(in1, in2, mode="full", method="auto", *, axes=None, stride=1, dilation=1,
-              boundary="fill", fillvalue=0, anchor=None, out=None, threads=1):
+def correlate(
+    in1,
+    in2,
+    mode="full",
+    method="auto",
+    *,
+    axes=None,
+    stride=1,
+    dilation=1,
+    boundary="fill",
+    fillvalue=0,
+    anchor=None,
+    out=None,
+    threads=1,
+):
     """`fastconv.correlate` of a dask array with a NumPy kernel, lazily
     (scipy.signal.correlate's semantics, conjugating a complex kernel);
     the keywords and differences are those of `fastconv.dask.convolve`.
@@ -301,12 +439,36 @@ def correlate(in1, in2, mode="full", method="auto", *, axes=None, stride=1, dila
     ...                         "same").compute()
     array([ 5, 14, 23])
     """
-    return _signal_call("correlate", in1, in2, mode, method, axes, stride, dilation, boundary,
-                        fillvalue, anchor, out, threads)
+    return _signal_call(
+        "correlate",
+        in1,
+        in2,
+        mode,
+        method,
+        axes,
+        stride,
+        dilation,
+        boundary,
+        fillvalue,
+        anchor,
+        out,
+        threads,
+    )
 
 
-def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, stride=1, dilation=1,
-               anchor=None, out=None, threads=1):
+def convolve2d(
+    in1,
+    in2,
+    mode="full",
+    boundary="fill",
+    fillvalue=0,
+    *,
+    stride=1,
+    dilation=1,
+    anchor=None,
+    out=None,
+    threads=1,
+):
     """`fastconv.convolve2d` of a 2-D dask array with a 2-D NumPy kernel,
     lazily; see `fastconv.dask.convolve` for the differences (a rank-one
     kernel takes the separable path where in memory it would).
@@ -318,12 +480,36 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, stride=1,
     >>> fastconv.dask.convolve2d(x, np.ones((3, 3)), "same", "symm").compute()[0]
     array([9., 9., 9., 9.])
     """
-    return _signal_call("convolve2d", in1, in2, mode, "auto", None, stride, dilation, boundary,
-                        fillvalue, anchor, out, threads)
+    return _signal_call(
+        "convolve2d",
+        in1,
+        in2,
+        mode,
+        "auto",
+        None,
+        stride,
+        dilation,
+        boundary,
+        fillvalue,
+        anchor,
+        out,
+        threads,
+    )
 
 
-def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, stride=1, dilation=1,
-                anchor=None, out=None, threads=1):
+def correlate2d(
+    in1,
+    in2,
+    mode="full",
+    boundary="fill",
+    fillvalue=0,
+    *,
+    stride=1,
+    dilation=1,
+    anchor=None,
+    out=None,
+    threads=1,
+):
     """`fastconv.correlate2d` of a 2-D dask array with a 2-D NumPy kernel,
     lazily, keeping scipy's 'same' crop for even kernels (one sample later
     than `correlate`'s); see `fastconv.dask.convolve` for the differences.
@@ -337,12 +523,36 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, stride=1
            [2., 5., 3.],
            [0., 2., 1.]])
     """
-    return _signal_call("correlate2d", in1, in2, mode, "auto", None, stride, dilation, boundary,
-                        fillvalue, anchor, out, threads)
+    return _signal_call(
+        "correlate2d",
+        in1,
+        in2,
+        mode,
+        "auto",
+        None,
+        stride,
+        dilation,
+        boundary,
+        fillvalue,
+        anchor,
+        out,
+        threads,
+    )
 
 
-def convolve_separable(in1, col, row, mode="full", *, boundary="fill", fillvalue=0, stride=1,
-                       anchor=None, out=None, threads=1):
+def convolve_separable(
+    in1,
+    col,
+    row,
+    mode="full",
+    *,
+    boundary="fill",
+    fillvalue=0,
+    stride=1,
+    anchor=None,
+    out=None,
+    threads=1,
+):
     """`fastconv.convolve_separable` (MATLAB's conv2(u, v, A)) of a 2-D
     dask array with NumPy `col` and `row`, lazily; see
     `fastconv.dask.convolve` for the differences. Bitwise equal to the
@@ -361,17 +571,29 @@ def convolve_separable(in1, col, row, mode="full", *, boundary="fill", fillvalue
     c = _kernel(col, "col")
     r = _kernel(row, "row")
     _no_out(out)
-    boundary, strides, nthreads, rule, taps = _signal._separable_args(x, c, r, mode, boundary,
-                                                                      stride, anchor, threads)
+    boundary, strides, nthreads, rule, taps = _signal._separable_args(
+        x, c, r, mode, boundary, stride, anchor, threads
+    )
     _check_taps(rule, taps, (c.size, r.size))
     result_dtype = np.result_type(x.dtype, c.dtype, r.dtype)
     fill = _args.fill_scalar(fillvalue, result_dtype)
     shape = tuple(_core.separable_output_shape(x.shape, c.size, r.size, mode, strides))
     in_memory = partial(_separable_task, mode, strides, boundary, fillvalue, anchor, nthreads)
     if x.size == 0 or 0 in shape:
-        return _eager(x, partial(_signal.convolve_separable, col=c, row=r, mode=mode,
-                                 boundary=boundary, fillvalue=fillvalue, stride=stride,
-                                 anchor=anchor), "convolve_separable")
+        return _eager(
+            x,
+            partial(
+                _signal.convolve_separable,
+                col=c,
+                row=r,
+                mode=mode,
+                boundary=boundary,
+                fillvalue=fillvalue,
+                stride=stride,
+                anchor=anchor,
+            ),
+            "convolve_separable",
+        )
     whole = boundary == "fill" and fill == 0 and not (_finite(c) and _finite(r))
     plans = []
     for a, k in enumerate((c, r)):
@@ -379,16 +601,31 @@ def convolve_separable(in1, col, row, mode="full", *, boundary="fill", fillvalue
             plans.append(_plan.whole_axis(x.shape[a], shape[a]))
             continue
         start = _fft_path._mode_start(mode, rule, taps[a] if taps else 0, k.size, 1, True)
-        plans.append(_plan.correlation_axis(x.chunks[a], x.shape[a], k.size, strides[a], 1,
-                                            start - (k.size - 1), shape[a], boundary))
-    func = in_memory if whole else partial(_separable_task, "valid", strides, "fill", 0, None,
-                                           nthreads)
-    return _graph.build("convolve_separable", x, plans, func, result_dtype, (c, r),
-                        result_dtype, fill)
+        plans.append(
+            _plan.correlation_axis(
+                x.chunks[a],
+                x.shape[a],
+                k.size,
+                strides[a],
+                1,
+                start - (k.size - 1),
+                shape[a],
+                boundary,
+            )
+        )
+    func = (
+        in_memory
+        if whole
+        else partial(_separable_task, "valid", strides, "fill", 0, None, nthreads)
+    )
+    return _graph.build(
+        "convolve_separable", x, plans, func, result_dtype, (c, r), result_dtype, fill
+    )
 
 
-def conv_transpose(in1, in2, stride=1, padding=0, output_padding=0, dilation=1, *, axes=None,
-                   out=None, threads=1):
+def conv_transpose(
+    in1, in2, stride=1, padding=0, output_padding=0, dilation=1, *, axes=None, out=None, threads=1
+):
     """`fastconv.conv_transpose` of a dask array with a NumPy kernel, lazily.
 
     Every input element scatters a copy of the kernel (``out[i*s + j*d -
@@ -412,15 +649,26 @@ def conv_transpose(in1, in2, stride=1, padding=0, output_padding=0, dilation=1, 
     k = _kernel(in2, "in2")
     _no_out(out)
     nthreads = _args.threads_arg(threads)
-    in_memory = partial(_transpose.conv_transpose, in2=k, stride=stride, padding=padding,
-                        output_padding=output_padding, dilation=dilation, axes=axes,
-                        threads=nthreads)
+    in_memory = partial(
+        _transpose.conv_transpose,
+        in2=k,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        dilation=dilation,
+        axes=axes,
+        threads=nthreads,
+    )
     axes_list, strides, dilations, paddings, out_paddings = _transpose._check_args(
-        x, k, axes, stride, padding, output_padding, dilation)
+        x, k, axes, stride, padding, output_padding, dilation
+    )
     if x.size == 0 or k.size == 0:
         return _eager(x, in_memory, "conv_transpose")  # (the in-memory errors and shapes)
-    shape = tuple(_core.conv_transpose_shape(x.shape, k.shape, axes_list, strides, paddings,
-                                             out_paddings, dilations))
+    shape = tuple(
+        _core.conv_transpose_shape(
+            x.shape, k.shape, axes_list, strides, paddings, out_paddings, dilations
+        )
+    )
     result_dtype = np.result_type(x.dtype, k.dtype)
     _args.check_result_size(shape, result_dtype)
     plans, crops = [], {}
@@ -429,15 +677,26 @@ def conv_transpose(in1, in2, stride=1, padding=0, output_padding=0, dilation=1, 
             plans.append(_plan.batch_axis(x.chunks[a], x.shape[a], 1))
             continue
         j = axes_list.index(a)
-        p = _plan.transpose_axis(x.chunks[a], x.shape[a], k.shape[j], strides[j],
-                                 dilations[j], paddings[j], shape[a])
+        p = _plan.transpose_axis(
+            x.chunks[a], x.shape[a], k.shape[j], strides[j], dilations[j], paddings[j], shape[a]
+        )
         starts = np.cumsum((0,) + p.chunks)[:-1]
-        crops[a] = [(_plan.transpose_crop(r, int(o0), m, strides[j], paddings[j]), m)
-                    for r, o0, m in zip(p.reads, starts, p.chunks)]
+        crops[a] = [
+            (_plan.transpose_crop(r, int(o0), m, strides[j], paddings[j]), m)
+            for r, o0, m in zip(p.reads, starts, p.chunks)
+        ]
         plans.append(p)
     func = partial(_transpose_task, axes_list, strides, dilations, crops, nthreads)
-    return _graph.build("conv_transpose", x, plans, func, result_dtype, (k,), result_dtype,
-                        np.zeros((), result_dtype))
+    return _graph.build(
+        "conv_transpose",
+        x,
+        plans,
+        func,
+        result_dtype,
+        (k,),
+        result_dtype,
+        np.zeros((), result_dtype),
+    )
 
 
 from . import nn  # noqa: E402  (after the helpers it uses)

@@ -13,10 +13,11 @@ the in-memory function computes the chunk from its window alone.
 
 Nothing here imports dask: it is plain arithmetic on shapes and chunks.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -34,9 +35,10 @@ class AxisPlan:
     kernel: per output chunk, the slice of the kernel's axis it uses (batch
         axes of a kernel that is not broadcast), or None (the whole axis).
     """
-    chunks: Tuple[int, ...]
-    reads: Optional[Tuple[np.ndarray, ...]] = None
-    kernel: Optional[Tuple[slice, ...]] = None
+
+    chunks: tuple[int, ...]
+    reads: tuple[np.ndarray, ...] | None = None
+    kernel: tuple[slice, ...] | None = None
 
 
 def batch_axis(in_chunks, n, kernel_n):
@@ -63,8 +65,10 @@ def _extend(positions, n, boundary):
     idx = np.asarray(positions, dtype=np.int64).copy()
     outside = (idx < 0) | (idx >= n)
     if outside.any():
-        idx[outside] = [-1 if (i := _oracle.extend_index(int(t), n, boundary)) is None else i
-                        for t in idx[outside]]
+        idx[outside] = [
+            -1 if (i := _oracle.extend_index(int(t), n, boundary)) is None else i
+            for t in idx[outside]
+        ]
     return idx
 
 
@@ -141,9 +145,10 @@ class Pieces:
     fill: the window positions of the constant fill, or None.
     length: the window's length.
     """
-    parts: Tuple[Tuple[int, slice], ...]
-    runs: Tuple[tuple, ...]
-    fill: Optional[np.ndarray]
+
+    parts: tuple[tuple[int, slice], ...]
+    runs: tuple[tuple, ...]
+    fill: np.ndarray | None
     length: int
 
 
@@ -172,8 +177,14 @@ def pieces(read: np.ndarray, in_chunks: Sequence[int]) -> Pieces:
     parts, runs = [], []
     # consecutive positions from one chunk with one step form a run
     local = real - starts[which]
-    cut = np.flatnonzero((np.diff(which) != 0) | (np.diff(pos) != 1)
-                         | (np.diff(np.diff(local, prepend=local[0] - 1)) != 0)) + 1
+    cut = (
+        np.flatnonzero(
+            (np.diff(which) != 0)
+            | (np.diff(pos) != 1)
+            | (np.diff(np.diff(local, prepend=local[0] - 1)) != 0)
+        )
+        + 1
+    )
     bounds = np.concatenate(([0], cut, [real.size]))
     part_of = {}
     for c in np.unique(which):

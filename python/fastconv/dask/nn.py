@@ -6,6 +6,7 @@
 >>> nn.conv2d(x, np.ones((1, 1, 3, 3)), padding=1, padding_mode="replicate").compute()[0, 0, 0]
 array([9., 9., 9., 9.])
 """
+
 from __future__ import annotations
 
 from functools import partial
@@ -24,12 +25,24 @@ _BOUNDARY = {"zeros": "fill", "reflect": "mirror", "replicate": "nearest", "circ
 
 
 def _conv2d_task(bias, strides, dilations, groups, threads, window, kernels, block):
-    return _nn.conv2d(window, kernels[0], kernels[1], strides, 0, dilations, groups,
-                      threads=threads)
+    return _nn.conv2d(
+        window, kernels[0], kernels[1], strides, 0, dilations, groups, threads=threads
+    )
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
-           padding_mode="zeros", out=None, threads=1):
+def conv2d(
+    input,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups=1,
+    *,
+    padding_mode="zeros",
+    out=None,
+    threads=1,
+):
     """`fastconv.nn.conv2d` (torch.nn.functional.conv2d) of a dask array of
     shape (N, C, H, W) or (C, H, W) with a NumPy weight (and bias), lazily.
 
@@ -76,8 +89,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     dilations = _nn._sizes(dilation, "dilation", 2, 1)
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
-            raise ValueError(f"padding: expected an int, a tuple of ints, 'valid' or 'same', "
-                             f"got {padding!r}")
+            raise ValueError(
+                f"padding: expected an int, a tuple of ints, 'valid' or 'same', got {padding!r}"
+            )
         if padding == "same" and any(s != 1 for s in strides):
             raise ValueError("padding='same' is not supported for strided convolutions")
     else:
@@ -88,20 +102,40 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     # (left, right) per spatial axis by torch's rule; the core checks the
     # rest (padding mode name and limits, sizes) on the whole shape
     pads = _oracle.layer_padding(padding, w.shape[2:], strides, dilations)
-    shape = tuple(_core.conv_output_shape(x.shape, w.shape, strides, dilations,
-                                          [p for p, _ in pads], [q for _, q in pads], False,
-                                          groups, padding_mode))
+    shape = tuple(
+        _core.conv_output_shape(
+            x.shape,
+            w.shape,
+            strides,
+            dilations,
+            [p for p, _ in pads],
+            [q for _, q in pads],
+            False,
+            groups,
+            padding_mode,
+        )
+    )
     result_dtype = np.result_type(*(a for a in (x.dtype, w, b) if a is not None))
     _args.check_result_size(shape, result_dtype)
     boundary = _BOUNDARY[padding_mode]
 
-    plans = [_plan.batch_axis(x.chunks[0], x.shape[0], 1),
-             _plan.whole_axis(x.shape[1], shape[1])]
+    plans = [_plan.batch_axis(x.chunks[0], x.shape[0], 1), _plan.whole_axis(x.shape[1], shape[1])]
     for a in (2, 3):
         j = a - 2
-        plans.append(_plan.correlation_axis(x.chunks[a], x.shape[a], w.shape[a], strides[j],
-                                            dilations[j], -pads[j][0], shape[a], boundary))
+        plans.append(
+            _plan.correlation_axis(
+                x.chunks[a],
+                x.shape[a],
+                w.shape[a],
+                strides[j],
+                dilations[j],
+                -pads[j][0],
+                shape[a],
+                boundary,
+            )
+        )
     func = partial(_conv2d_task, b is not None, strides, dilations, groups, nthreads)
-    res = _graph.build("conv2d", x, plans, func, result_dtype, (w, b), result_dtype,
-                       np.zeros((), result_dtype))
+    res = _graph.build(
+        "conv2d", x, plans, func, result_dtype, (w, b), result_dtype, np.zeros((), result_dtype)
+    )
     return res if batched else res[0]
