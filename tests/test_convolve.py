@@ -45,7 +45,7 @@ def test_2d_modes_boundaries(rng, dtype, mode, boundary, fn, shape, kshape):
         x, h = h, x
     res = _call(fn, x, h, mode, boundary=boundary, fillvalue=-1.5)
     op = "convolve" if fn == "convolve2d" else "correlate"
-    anchor = "high" if fn == "correlate2d" else None
+    anchor = "matlab" if fn == "correlate2d" else None
     assert_matches_oracle(
         res, x, h, op, dtype, mode=mode, boundary=boundary, fillvalue=-1.5, anchor=anchor
     )
@@ -161,7 +161,7 @@ def test_promoted_dtypes(rng, dtype, op):
     res = getattr(fastconv, op)(x, h, "full")
     assert res.dtype == np.result_type(x, h)
     fn = _oracle.convolve if op == "convolve" else _oracle.correlate
-    kw = {"anchor": "high"} if op == "correlate2d" else {}
+    kw = {"anchor": "matlab"} if op == "correlate2d" else {}
     if np.dtype(dtype) == np.float16:
         exact = fn(x.astype(np.float64), h.astype(np.float64), "full", **kw)
         np.testing.assert_allclose(res.astype(np.float64), exact, rtol=2e-3, atol=2e-2)
@@ -334,7 +334,7 @@ def test_hypothesis_2d_complex(shape, kshape, mode, boundary, seed):
     h = random_array(rng, kshape, np.complex64)
     res = fastconv.correlate2d(x, h, mode, boundary=boundary)
     assert_matches_oracle(
-        res, x, h, "correlate", np.complex64, mode=mode, boundary=boundary, anchor="high"
+        res, x, h, "correlate", np.complex64, mode=mode, boundary=boundary, anchor="matlab"
     )
 
 
@@ -355,7 +355,7 @@ def test_fast_path_matches_general_path(rng, fn, dtype, mode):
         if mode == "valid" and (x.shape[0] < h.shape[0] or x.shape[1] < h.shape[1]):
             continue  # (swapped inputs: covered by test_valid_swap)
         op = "convolve" if fn.startswith("convolve") else "correlate"
-        kw = {"anchor": "high"} if fn == "correlate2d" else {}
+        kw = {"anchor": "matlab"} if fn == "correlate2d" else {}
         assert_matches_oracle(fast, x, h, op, dtype, mode=mode, **kw)
 
 

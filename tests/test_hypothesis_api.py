@@ -101,7 +101,7 @@ def test_convolve2d_correlate2d(p, dtype, mode, boundary, fn, layout, seed):
     fill = 1
     got = getattr(fastconv, fn)(laid_out(x, layout), k, mode, boundary, fill)
     op = "convolve" if fn == "convolve2d" else "correlate"
-    kw = {"anchor": "high"} if fn == "correlate2d" else {}
+    kw = {"anchor": "matlab"} if fn == "correlate2d" else {}
     check(got, x, k, op, dtype, mode=mode, boundary=boundary, fillvalue=fill, **kw)
 
 

@@ -85,7 +85,7 @@ def test_every_isa_against_the_oracle(isa):
         "        for b in ('fill', 'wrap', 'symm', 'mirror', 'nearest'):\n"
         "            got = fastconv.correlate2d(x, h, mode, boundary=b)\n"
         "            ref = _oracle.correlate(x.astype(np.complex256), h.astype(np.complex256),"
-        " mode, boundary=b, anchor='high')\n"
+        " mode, boundary=b, anchor='matlab')\n"
         "            tol = 50 * np.finfo(dt).eps * np.abs(ref).max()\n"
         "            assert np.abs(got - ref).max() <= tol, (dt, mode, b)\n"
         # int64 (exact, wrapping), long double, N-D convolve and

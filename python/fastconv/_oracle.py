@@ -80,9 +80,9 @@ def output_length(n, k, mode, stride=1, dilation=1):
 
 def _same_start(ke, d, anchor, flip):
     """Offset of the 'same' output in the full result."""
-    if anchor is None or anchor == "low":  # scipy convolve / correlate / convolve2d
+    if anchor is None:  # scipy convolve / correlate / convolve2d
         return (ke - 1) // 2
-    if anchor in ("high", "matlab"):  # scipy correlate2d, MATLAB, ndimage
+    if anchor == "matlab":  # scipy correlate2d, MATLAB, ndimage
         return ke // 2
     # An explicit tap a sits over each output sample:
     #   convolution  out[i] = sum_p x~[i + a*d - p*d] k[p]  -> start a*d
@@ -170,7 +170,7 @@ def correlate(
 ):
     """N-D correlation (conjugating complex k, as scipy.signal.correlate).
 
-    anchor: as for convolve; "matlab" (alias "high") gives the start ke//2
+    anchor: as for convolve; "matlab" gives the start ke//2
     that scipy.signal.correlate2d uses.
     """
     return _filter(x, k, mode, False, conjugate, boundary, fillvalue, stride, dilation, anchor)

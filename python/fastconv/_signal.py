@@ -400,7 +400,7 @@ def _filter(
     in1, in2 = plan.in1, plan.in2
 
     if plan.is_object:
-        default = "high" if conv.same_anchor == "centre_high" else None
+        default = "matlab" if conv.same_anchor == "centre_high" else None
         oracle_anchor = (
             default if anchor is None else "matlab" if isinstance(anchor, str) else tuple(plan.taps)
         )

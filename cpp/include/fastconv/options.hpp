@@ -25,7 +25,7 @@ enum class Boundary { fill, wrap, symm, mirror, nearest };
 //   centre_low:  (ke-1)/2 -- scipy.signal convolve, correlate, convolve2d
 //   centre_high: ke/2     -- scipy.signal correlate2d; MATLAB conv2/filter2
 //                            and scipy.ndimage (the two differ only for
-//                            even ke)
+//                            even ke); Python's anchor="matlab"
 //   taps:        `anchor[i]` is the kernel tap that sits over each output
 //                sample along convolved axis i.
 enum class AnchorRule { centre_low, centre_high, taps };
