@@ -159,49 +159,21 @@ def test_core_rejects_inconsistent_buffers():
     from fastconv import _core
 
     x = np.ones((3, 3))
+    plan = _core.plan_filter(
+        True, x.shape, x.shape, "full", "fill", [0, 1], [1, 1], [1, 1], "centre_low", [], 0
+    )
+    assert plan.shape == (5, 5)
     with pytest.raises(TypeError):
-        _core.convolve(
-            x,
-            x.astype(np.float32),
-            np.empty((5, 5)),
-            np.array(0.0),
-            "full",
-            "fill",
-            [0, 1],
-            [1, 1],
-            [1, 1],
-            "centre_low",
-            [],
-            0,
-        )
+        _core.execute(plan, x, x.astype(np.float32), np.empty((5, 5)), np.array(0.0))
     with pytest.raises(ValueError, match="shape"):
-        _core.convolve(
-            x,
-            x,
-            np.empty((4, 4)),
-            np.array(0.0),
-            "full",
-            "fill",
-            [0, 1],
-            [1, 1],
-            [1, 1],
-            "centre_low",
-            [],
-            0,
-        )
+        _core.execute(plan, x, x, np.empty((4, 4)), np.array(0.0))
+    with pytest.raises(ValueError, match="not the plan's"):
+        _core.execute(plan, np.ones((3, 4)), x, np.empty((5, 5)), np.array(0.0))
     with pytest.raises(ValueError, match="overlap"):
         big = np.zeros((5, 5))
-        _core.convolve(
-            big[:3, :3],
-            x,
-            big,
-            np.array(0.0),
-            "full",
-            "fill",
-            [0, 1],
-            [1, 1],
-            [1, 1],
-            "centre_low",
-            [],
-            0,
+        _core.execute(plan, big[:3, :3], x, big, np.array(0.0))
+    separable = _core.plan_separable((3, 3), 3, 3, "full", "fill", [1, 1], "centre_low", [], 0)
+    with pytest.raises(ValueError, match="not the plan's"):
+        _core.convolve_separable(
+            separable, x, np.ones(2), np.ones(3), np.empty((5, 5)), np.array(0.0)
         )

@@ -36,10 +36,10 @@ ConvOptions make_options(const std::string& mode, const std::string& boundary,
   return o;
 }
 
-// in1, in2, out and fillvalue (a 0-d array) share one dtype, checked here;
-// the Python layer has promoted and cast them.
-void compute(bool flip, const py::array& in1, const py::array& in2, const py::array& out,
-             const py::array& fillvalue, const ConvOptions& opt) {
+// Run a plan made by plan_filter. in1, in2, out and fillvalue (a 0-d array)
+// share one dtype, checked here; the Python layer has promoted and cast them.
+void execute_plan(const ConvPlan& plan, const py::array& in1, const py::array& in2,
+                  const py::array& out, const py::array& fillvalue) {
   const py::dtype dt = in1.dtype();
   if (!in2.dtype().is(dt) || !out.dtype().is(dt) || !fillvalue.dtype().is(dt))
     throw py::type_error("in1, in2, out and fillvalue must share one dtype");
@@ -49,12 +49,8 @@ void compute(bool flip, const py::array& in1, const py::array& in2, const py::ar
     auto k = bindings::view_of<const T>(in2, "in2", false);
     auto y = bindings::view_of<T>(out, "out", true);
     const T fill = *static_cast<const T*>(fillvalue.data());
-    // Pure C++ from here on: no Python objects are touched.
-    py::gil_scoped_release nogil;
-    if (flip)
-      fastconv::convolve<T>(std::move(x), std::move(k), std::move(y), opt, fill);
-    else
-      fastconv::correlate<T>(std::move(x), std::move(k), std::move(y), opt, fill);
+    py::gil_scoped_release nogil;  // pure C++ from here on
+    fastconv::execute<T>(plan, std::move(x), std::move(k), std::move(y), fill);
     return 0;
   });
 }
@@ -86,18 +82,16 @@ py::object plain(const py::array& in1, const py::array& in2, bool flip, const st
     if (!bindings::viewable<T>(in1) || !bindings::viewable<T>(in2)) return py::none();
     auto x = bindings::view_of<const T>(in1, "in1", false);
     auto k = bindings::view_of<const T>(in2, "in2", false);
-    const std::vector<index_t> shape = fastconv::output_shape(x.shape, k.shape, opt);
-    py::array out(dt, shape);
+    const ConvPlan plan =
+        flip ? plan_convolve(x.shape, k.shape, opt) : plan_correlate(x.shape, k.shape, opt);
+    py::array out(dt, plan.out_shape());
     auto y = bindings::view_of<T>(out, "out", true);
     // Release the GIL only where the work is worth the round trip.
     const bool release = y.size() * k.size() > 4096;
     {
       std::optional<py::gil_scoped_release> nogil;
       if (release) nogil.emplace();
-      if (flip)
-        fastconv::convolve<T>(std::move(x), std::move(k), std::move(y), opt);
-      else
-        fastconv::correlate<T>(std::move(x), std::move(k), std::move(y), opt);
+      fastconv::execute<T>(plan, std::move(x), std::move(k), std::move(y));
     }
     return std::move(out);
   });
@@ -107,26 +101,25 @@ py::object plain(const py::array& in1, const py::array& in2, bool flip, const st
 
 void register_convolve(py::module_& m) {
   m.def(
-      "separable_output_shape",
+      "plan_separable",
       [](std::vector<index_t> in_shape, index_t col_length, index_t row_length,
-         const std::string& mode, std::vector<index_t> stride) {
-        ConvOptions o = make_options(mode, "fill", {}, std::move(stride), {}, "centre_low", {}, 0);
-        return fastconv::separable_output_shape(in_shape, col_length, row_length, o);
+         const std::string& mode, const std::string& boundary, std::vector<index_t> stride,
+         const std::string& anchor_rule, std::vector<index_t> anchor, int threads) {
+        const ConvOptions o = make_options(mode, boundary, {}, std::move(stride), {}, anchor_rule,
+                                           std::move(anchor), threads);
+        return fastconv::plan_separable(in_shape, col_length, row_length, o);
       },
       py::arg("in_shape"), py::arg("col_length"), py::arg("row_length"), py::arg("mode"),
-      py::arg("stride"));
+      py::arg("boundary"), py::arg("stride"), py::arg("anchor_rule"), py::arg("anchor"),
+      py::arg("threads"), "Plan a separable convolution (see fastconv/convolve.hpp).");
   m.def(
       "convolve_separable",
-      [](const py::array& in1, const py::array& col, const py::array& row, const py::array& out,
-         const py::array& fillvalue, const std::string& mode, const std::string& boundary,
-         std::vector<index_t> stride, const std::string& anchor_rule, std::vector<index_t> anchor,
-         int threads) {
+      [](const ConvPlan& plan, const py::array& in1, const py::array& col, const py::array& row,
+         const py::array& out, const py::array& fillvalue) {
         const py::dtype dt = in1.dtype();
         if (!col.dtype().is(dt) || !row.dtype().is(dt) || !out.dtype().is(dt) ||
             !fillvalue.dtype().is(dt))
           throw py::type_error("in1, col, row, out and fillvalue must share one dtype");
-        const ConvOptions o = make_options(mode, boundary, {}, std::move(stride), {}, anchor_rule,
-                                           std::move(anchor), threads);
         bindings::dispatch_dtype(dt, [&](auto tag) {
           using T = decltype(tag);
           auto x = bindings::view_of<const T>(in1, "in1", false);
@@ -135,48 +128,48 @@ void register_convolve(py::module_& m) {
           auto y = bindings::view_of<T>(out, "out", true);
           const T fill = *static_cast<const T*>(fillvalue.data());
           py::gil_scoped_release nogil;  // pure C++ from here on
-          fastconv::convolve_separable<T>(std::move(x), std::move(c), std::move(r), std::move(y), o,
-                                          fill);
+          fastconv::convolve_separable<T>(plan, std::move(x), std::move(c), std::move(r),
+                                          std::move(y), fill);
           return 0;
         });
       },
-      py::arg("in1"), py::arg("col"), py::arg("row"), py::arg("out"), py::arg("fillvalue"),
-      py::arg("mode"), py::arg("boundary"), py::arg("stride"), py::arg("anchor_rule"),
-      py::arg("anchor"), py::arg("threads"),
-      "Separable convolution into out (see fastconv/convolve.hpp).");
+      py::arg("plan"), py::arg("in1"), py::arg("col"), py::arg("row"), py::arg("out"),
+      py::arg("fillvalue"), "Run a separable plan into out (see fastconv/convolve.hpp).");
 
   m.def("plain", &plain, py::arg("in1"), py::arg("in2"), py::arg("flip"), py::arg("mode"),
         py::arg("centre_high"),
         "Fast path for two arrays of one native dtype with default options; None when the "
         "general path is needed.");
 
+  py::class_<ConvPlan>(m, "ConvPlan",
+                       "A planned convolution or correlation (fastconv/convolve.hpp).")
+      .def_property_readonly("shape",
+                             [](const ConvPlan& p) { return bindings::as_tuple(p.out_shape()); })
+      .def_property_readonly("starts",
+                             [](const ConvPlan& p) {
+                               std::vector<index_t> starts(static_cast<size_t>(p.rank));
+                               for (int a = 0; a < p.rank; ++a) starts[a] = p.axis[a].start;
+                               return bindings::as_tuple(starts);
+                             })
+      .def_readonly("swapped", &ConvPlan::swapped);
   m.def(
-      "output_shape",
-      [](std::vector<index_t> in_shape, std::vector<index_t> k_shape, const std::string& mode,
-         std::vector<index_t> axes, std::vector<index_t> stride, std::vector<index_t> dilation) {
-        ConvOptions o = make_options(mode, "fill", std::move(axes), std::move(stride),
-                                     std::move(dilation), "centre_low", {}, 0);
-        return fastconv::output_shape(in_shape, k_shape, o);
+      "plan_filter",
+      [](bool flip, std::vector<index_t> in1_shape, std::vector<index_t> in2_shape,
+         const std::string& mode, const std::string& boundary, std::vector<index_t> axes,
+         std::vector<index_t> stride, std::vector<index_t> dilation, const std::string& anchor_rule,
+         std::vector<index_t> anchor, int threads) {
+        ConvOptions o = make_options(mode, boundary, std::move(axes), std::move(stride),
+                                     std::move(dilation), anchor_rule, std::move(anchor), threads);
+        o.swap_valid_inputs = o.allow_empty = true;  // scipy.signal's rules
+        return flip ? plan_convolve(in1_shape, in2_shape, o)
+                    : plan_correlate(in1_shape, in2_shape, o);
       },
-      py::arg("in_shape"), py::arg("kernel_shape"), py::arg("mode"), py::arg("axes"),
-      py::arg("stride"), py::arg("dilation"));
-
-  for (const bool flip : {true, false}) {
-    m.def(
-        flip ? "convolve" : "correlate",
-        [flip](const py::array& in1, const py::array& in2, const py::array& out,
-               const py::array& fillvalue, const std::string& mode, const std::string& boundary,
-               std::vector<index_t> axes, std::vector<index_t> stride,
-               std::vector<index_t> dilation, const std::string& anchor_rule,
-               std::vector<index_t> anchor, int threads) {
-          compute(flip, in1, in2, out, fillvalue,
-                  make_options(mode, boundary, std::move(axes), std::move(stride),
-                               std::move(dilation), anchor_rule, std::move(anchor), threads));
-        },
-        py::arg("in1"), py::arg("in2"), py::arg("out"), py::arg("fillvalue"), py::arg("mode"),
-        py::arg("boundary"), py::arg("axes"), py::arg("stride"), py::arg("dilation"),
-        py::arg("anchor_rule"), py::arg("anchor"), py::arg("threads"),
-        flip ? "Direct N-D convolution into out (see fastconv/convolve.hpp)."
-             : "Direct N-D correlation (conjugating in2) into out.");
-  }
+      py::arg("flip"), py::arg("in1_shape"), py::arg("in2_shape"), py::arg("mode"),
+      py::arg("boundary"), py::arg("axes"), py::arg("stride"), py::arg("dilation"),
+      py::arg("anchor_rule"), py::arg("anchor"), py::arg("threads"),
+      "Plan a convolution (flip) or correlation with scipy.signal's rules for 'valid' mode and "
+      "empty inputs.");
+  m.def("execute", &execute_plan, py::arg("plan"), py::arg("in1"), py::arg("in2"), py::arg("out"),
+        py::arg("fillvalue"),
+        "Run a plan into out; in1 and in2 in the caller's order (the plan swaps them itself).");
 }

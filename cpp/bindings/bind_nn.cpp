@@ -71,71 +71,61 @@ void run_layer_call(const py::array& input, const py::array& weight, const py::o
 }  // namespace
 
 void register_nn(py::module_& m) {
+  py::class_<ConvLayerPlan>(m, "ConvLayerPlan", "A planned CNN layer (fastconv/nn.hpp).")
+      .def_property_readonly(
+          "shape", [](const ConvLayerPlan& p) { return bindings::as_tuple(p.out_shape()); });
+  py::class_<ConvTransposeLayerPlan>(m, "ConvTransposeLayerPlan",
+                                     "A planned transposed CNN layer (fastconv/nn.hpp).")
+      .def_property_readonly("shape", [](const ConvTransposeLayerPlan& p) {
+        return bindings::as_tuple(p.out_shape());
+      });
   m.def(
-      "conv_output_shape",
+      "plan_conv_layer",
       [](std::vector<index_t> in_shape, std::vector<index_t> weight_shape,
          std::vector<index_t> stride, std::vector<index_t> dilation, std::vector<index_t> padding,
          std::vector<index_t> padding_end, bool same_padding, index_t groups,
-         const std::string& padding_mode) {
-        return conv_output_shape(
+         const std::string& padding_mode, int threads) {
+        return plan_conv_layer(
             in_shape, weight_shape,
             make_options(std::move(stride), std::move(dilation), std::move(padding),
-                         std::move(padding_end), same_padding, groups, padding_mode, 0));
+                         std::move(padding_end), same_padding, groups, padding_mode, threads));
       },
       py::arg("in_shape"), py::arg("weight_shape"), py::arg("stride"), py::arg("dilation"),
       py::arg("padding"), py::arg("padding_end"), py::arg("same_padding"), py::arg("groups"),
-      py::arg("padding_mode"));
+      py::arg("padding_mode"), py::arg("threads"));
   m.def(
       "conv_layer",
-      [](const py::array& input, const py::array& weight, const py::object& bias,
-         const py::array& out, std::vector<index_t> stride, std::vector<index_t> dilation,
-         std::vector<index_t> padding, std::vector<index_t> padding_end, bool same_padding,
-         index_t groups, const std::string& padding_mode, int threads) {
-        const ConvLayerOptions o =
-            make_options(std::move(stride), std::move(dilation), std::move(padding),
-                         std::move(padding_end), same_padding, groups, padding_mode, threads);
+      [](const ConvLayerPlan& plan, const py::array& input, const py::array& weight,
+         const py::object& bias, const py::array& out) {
         run_layer_call(input, weight, bias, out, [&](auto x, auto w, auto b, auto y) {
           using T = std::remove_pointer_t<decltype(y.data)>;
-          if (x.ndim() == 3)
-            conv1d<T>(std::move(x), std::move(w), std::move(b), std::move(y), o);
-          else
-            conv2d<T>(std::move(x), std::move(w), std::move(b), std::move(y), o);
+          fastconv::conv_layer<T>(plan, std::move(x), std::move(w), std::move(b), std::move(y));
         });
       },
-      py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("out"), py::arg("stride"),
-      py::arg("dilation"), py::arg("padding"), py::arg("padding_end"), py::arg("same_padding"),
-      py::arg("groups"), py::arg("padding_mode"), py::arg("threads"),
-      "A CNN convolution layer into out, see fastconv/nn.hpp.");
+      py::arg("plan"), py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("out"),
+      "Run a planned CNN convolution layer into out, see fastconv/nn.hpp.");
   m.def(
-      "conv_transpose_output_shape",
+      "plan_conv_transpose_layer",
       [](std::vector<index_t> in_shape, std::vector<index_t> weight_shape,
          std::vector<index_t> stride, std::vector<index_t> dilation, std::vector<index_t> padding,
-         std::vector<index_t> output_padding, index_t groups) {
-        return conv_transpose_output_shape(
+         std::vector<index_t> output_padding, index_t groups, int threads) {
+        return plan_conv_transpose_layer(
             in_shape, weight_shape,
             make_transpose_options(std::move(stride), std::move(dilation), std::move(padding),
-                                   std::move(output_padding), groups, 0));
+                                   std::move(output_padding), groups, threads));
       },
       py::arg("in_shape"), py::arg("weight_shape"), py::arg("stride"), py::arg("dilation"),
-      py::arg("padding"), py::arg("output_padding"), py::arg("groups"));
+      py::arg("padding"), py::arg("output_padding"), py::arg("groups"), py::arg("threads"));
   m.def(
       "conv_transpose_layer",
-      [](const py::array& input, const py::array& weight, const py::object& bias,
-         const py::array& out, std::vector<index_t> stride, std::vector<index_t> dilation,
-         std::vector<index_t> padding, std::vector<index_t> output_padding, index_t groups,
-         int threads) {
-        const ConvTransposeLayerOptions o =
-            make_transpose_options(std::move(stride), std::move(dilation), std::move(padding),
-                                   std::move(output_padding), groups, threads);
+      [](const ConvTransposeLayerPlan& plan, const py::array& input, const py::array& weight,
+         const py::object& bias, const py::array& out) {
         run_layer_call(input, weight, bias, out, [&](auto x, auto w, auto b, auto y) {
           using T = std::remove_pointer_t<decltype(y.data)>;
-          if (x.ndim() == 3)
-            conv_transpose1d<T>(std::move(x), std::move(w), std::move(b), std::move(y), o);
-          else
-            conv_transpose2d<T>(std::move(x), std::move(w), std::move(b), std::move(y), o);
+          fastconv::conv_transpose_layer<T>(plan, std::move(x), std::move(w), std::move(b),
+                                            std::move(y));
         });
       },
-      py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("out"), py::arg("stride"),
-      py::arg("dilation"), py::arg("padding"), py::arg("output_padding"), py::arg("groups"),
-      py::arg("threads"), "A transposed CNN layer into out, see fastconv/nn.hpp.");
+      py::arg("plan"), py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("out"),
+      "Run a planned transposed CNN layer into out, see fastconv/nn.hpp.");
 }

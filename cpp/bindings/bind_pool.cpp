@@ -29,21 +29,24 @@ PoolOptions make_options(std::vector<index_t> kernel_size, std::vector<index_t> 
 }  // namespace
 
 void register_pool(py::module_& m) {
+  py::class_<MaxPoolPlan>(m, "MaxPoolPlan", "A planned max-pooling (fastconv/pool.hpp).")
+      .def_property_readonly(
+          "shape", [](const MaxPoolPlan& p) { return bindings::as_tuple(p.out_shape()); });
   m.def(
-      "max_pool_shape",
+      "plan_max_pool",
       [](std::vector<index_t> in_shape, std::vector<index_t> kernel_size,
          std::vector<index_t> stride, std::vector<index_t> padding, std::vector<index_t> dilation,
-         bool ceil_mode) {
-        return fastconv::max_pool_shape(
-            in_shape, make_options(kernel_size, stride, padding, dilation, ceil_mode, 0));
+         bool ceil_mode, int threads) {
+        return fastconv::plan_max_pool(
+            in_shape, make_options(std::move(kernel_size), std::move(stride), std::move(padding),
+                                   std::move(dilation), ceil_mode, threads));
       },
       py::arg("in_shape"), py::arg("kernel_size"), py::arg("stride"), py::arg("padding"),
-      py::arg("dilation"), py::arg("ceil_mode"));
+      py::arg("dilation"), py::arg("ceil_mode"), py::arg("threads"));
   m.def(
       "max_pool",
-      [](const py::array& input, const py::array& out, const py::object& indices,
-         std::vector<index_t> kernel_size, std::vector<index_t> stride,
-         std::vector<index_t> padding, std::vector<index_t> dilation, bool ceil_mode, int threads) {
+      [](const MaxPoolPlan& plan, const py::array& input, const py::array& out,
+         const py::object& indices) {
         const py::dtype dt = input.dtype();
         if (!out.dtype().is(dt)) throw py::type_error("input and out must share one dtype");
         View<std::int64_t> idx;  // data == nullptr: no indices wanted
@@ -53,20 +56,16 @@ void register_pool(py::module_& m) {
             throw py::type_error("indices: must be int64");
           idx = bindings::view_of<std::int64_t>(ix, "indices", true);
         }
-        const PoolOptions o =
-            make_options(std::move(kernel_size), std::move(stride), std::move(padding),
-                         std::move(dilation), ceil_mode, threads);
         bindings::dispatch_real(dt, [&](auto tag) {
           using T = decltype(tag);
           auto x = bindings::view_of<const T>(input, "input", false);
           auto y = bindings::view_of<T>(out, "out", true);
           py::gil_scoped_release nogil;  // pure C++ from here on
-          fastconv::max_pool<T>(std::move(x), std::move(y), std::move(idx), o);
+          fastconv::max_pool<T>(plan, std::move(x), std::move(y), std::move(idx));
         });
       },
-      py::arg("input"), py::arg("out"), py::arg("indices"), py::arg("kernel_size"),
-      py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("ceil_mode"),
-      py::arg("threads"), "Max-pooling into out (and indices), see fastconv/pool.hpp.");
+      py::arg("plan"), py::arg("input"), py::arg("out"), py::arg("indices"),
+      "Run a planned max-pooling into out (and indices), see fastconv/pool.hpp.");
   m.def(
       "max_unpool_shape",
       [](std::vector<index_t> in_shape, std::vector<index_t> kernel_size,

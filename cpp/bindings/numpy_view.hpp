@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "fastconv/view.hpp"
 
@@ -82,6 +83,13 @@ void dispatch_real(const py::dtype& dt, F&& f) {
   if (kind == 'u' && size == 4) return f(std::uint32_t{});
   if (kind == 'u' && size == 8) return f(std::uint64_t{});
   throw py::type_error("unsupported dtype for pooling: " + std::string(py::str(dt)));
+}
+
+// A shape as a Python tuple (what NumPy gives for array.shape).
+inline py::tuple as_tuple(const std::vector<index_t>& v) {
+  py::tuple t(v.size());
+  for (size_t i = 0; i < v.size(); ++i) t[i] = py::int_(v[i]);
+  return t;
 }
 
 }  // namespace fastconv::bindings

@@ -31,7 +31,7 @@ namespace fastconv::detail {
   X(std::complex<long double>)            \
   X(std::int64_t)
 
-constexpr int kMaxRank = 64;  // NumPy's limit on dimensions
+using fastconv::kMaxRank;
 
 // A per-axis parameter: empty -> `dflt` everywhere, one value -> every
 // axis, else one value per axis (n of them); each must be >= `minimum`.

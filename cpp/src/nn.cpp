@@ -43,15 +43,8 @@ namespace {
 
 using detail::shape_str;
 
-// A layer planned in 2-D: a 1-D layer has h = kh = 1.
-struct LayerPlan {
-  int spatial;  // 1 or 2
-  index_t batch, channels, out_channels, groups, cin_g, cout_g;
-  index_t h, w, kh, kw, sh, sw, dh, dw;
-  index_t pad_top, pad_left;
-  index_t oh, ow;
-  PaddingMode mode;
-};
+using LayerPlan = ConvLayerPlan;
+using TransposedPlan = ConvTransposeLayerPlan;
 
 using detail::checked_add;
 using detail::checked_mul;
@@ -113,6 +106,7 @@ LayerPlan plan_layer(const std::vector<index_t>& in_shape, const std::vector<ind
   p.out_channels = w_shape[0];
   p.groups = o.groups;
   p.mode = o.padding_mode;
+  p.threads = o.threads;
   check_groups(p.groups, p.channels, "input's");
   check_groups(p.groups, p.out_channels, "weight's output");
   p.cin_g = p.channels / p.groups;
@@ -187,19 +181,6 @@ LayerPlan plan_layer(const std::vector<index_t>& in_shape, const std::vector<ind
   return p;
 }
 
-std::vector<index_t> output_of(const LayerPlan& p) {
-  if (p.spatial == 1) return {p.batch, p.out_channels, p.ow};
-  return {p.batch, p.out_channels, p.oh, p.ow};
-}
-
-// A transposed layer planned in 2-D, per axis (rows, columns); a 1-D
-// layer has rows of one input, kernel and output element.
-struct TransposedPlan {
-  int spatial;
-  index_t batch, channels, out_channels, groups, cin_g, cout_g;
-  std::array<index_t, 2> n, k, s, d, pad, out;
-};
-
 TransposedPlan plan_transposed(const std::vector<index_t>& in_shape,
                                const std::vector<index_t>& w_shape,
                                const ConvTransposeLayerOptions& o) {
@@ -210,6 +191,7 @@ TransposedPlan plan_transposed(const std::vector<index_t>& in_shape,
   p.batch = in_shape[0];
   p.channels = in_shape[1];
   p.groups = o.groups;
+  p.threads = o.threads;
   check_groups(p.groups, p.channels, "input's");
   if (w_shape[0] != p.channels)
     throw std::invalid_argument("weight: expected the input's " + std::to_string(p.channels) +
@@ -248,11 +230,6 @@ TransposedPlan plan_transposed(const std::vector<index_t>& in_shape,
   check_layer_size(p.batch, p.out_channels, p.out[0], p.out[1], p.groups,
                    checked_mul(p.cin_g, checked_mul(p.k[0], p.k[1], "weight"), "weight"));
   return p;
-}
-
-std::vector<index_t> output_of(const TransposedPlan& p) {
-  if (p.spatial == 1) return {p.batch, p.out_channels, p.out[1]};
-  return {p.batch, p.out_channels, p.out[0], p.out[1]};
 }
 
 // The views as 4-D (N, C, H, W): a 1-D layer gets an H axis of size 1.
@@ -758,6 +735,24 @@ void check_layer_call(const View<const T>& in, const View<const T>& weight,
                                 shape_str(in.shape));
 }
 
+// The input and weight a plan was made for, (N, C, H, W) and (A, B, kh, kw)
+// (a 1-D layer's have no H and kh).
+template <class T>
+void check_planned_shapes(const View<const T>& in, const View<const T>& weight,
+                          std::array<index_t, 4> in_shape, std::array<index_t, 4> w_shape,
+                          int spatial) {
+  const int skip = spatial == 1 ? 1 : 0;  // (a 1-D layer: no H axis)
+  auto equal = [&](const std::vector<index_t>& got, const std::array<index_t, 4>& want) {
+    if (got.size() != static_cast<size_t>(4 - skip)) return false;
+    for (int a = 0, b = 0; a < 4; ++a)
+      if (!(skip && a == 2) && got[b++] != want[a]) return false;
+    return true;
+  };
+  if (!equal(in.shape, in_shape) || !equal(weight.shape, w_shape))
+    throw std::invalid_argument("input/weight: shapes " + shape_str(in.shape) + " and " +
+                                shape_str(weight.shape) + " are not the plan's");
+}
+
 template <class T>
 void check_layer_out(const std::vector<index_t>& shape, index_t out_channels,
                      const View<const T>& in, const View<const T>& weight,
@@ -774,15 +769,16 @@ void check_layer_out(const std::vector<index_t>& shape, index_t out_channels,
 }
 
 template <class T>
-void conv_layer(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
-                const ConvLayerOptions& o, int spatial) {
-  check_layer_call(in, weight, bias, out, spatial, "conv");
-  const LayerPlan p = plan_layer(in.shape, weight.shape, o);
-  check_layer_out(output_of(p), p.out_channels, in, weight, bias, out);
+void run_conv_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<const T> bias,
+                    View<T> out) {
+  check_layer_call(in, weight, bias, out, p.spatial, "conv");
+  check_planned_shapes(in, weight, {p.batch, p.channels, p.h, p.w},
+                       {p.out_channels, p.cin_g, p.kh, p.kw}, p.spatial);
+  check_layer_out(p.out_shape(), p.out_channels, in, weight, bias, out);
   if (out.size() == 0) return;
   std::vector<LayerRun<T>> runs;
   runs.emplace_back(p, as_4d(in), conv_weights(p, as_4d(weight)), bias, as_4d(out));
-  run_layers(runs, detail::resolve_threads(o.threads, out.size(), runs[0].taps()));
+  run_layers(runs, detail::resolve_threads(p.threads, out.size(), runs[0].taps()));
 }
 
 // The transposed layer term by term, for weights holding Inf or NaN: the
@@ -830,11 +826,12 @@ void transposed_by_definition(const TransposedPlan& tp, const View<const T>& x,
 // phase run together (the paired kernel), so that the output is stored in
 // whole vectors.
 template <class T>
-void transposed_layer(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
-                      const ConvTransposeLayerOptions& o, int spatial) {
-  check_layer_call(in, weight, bias, out, spatial, "conv_transpose");
-  const TransposedPlan tp = plan_transposed(in.shape, weight.shape, o);
-  check_layer_out(output_of(tp), tp.out_channels, in, weight, bias, out);
+void run_transposed_layer(const TransposedPlan& tp, View<const T> in, View<const T> weight,
+                          View<const T> bias, View<T> out) {
+  check_layer_call(in, weight, bias, out, tp.spatial, "conv_transpose");
+  check_planned_shapes(in, weight, {tp.batch, tp.channels, tp.n[0], tp.n[1]},
+                       {tp.channels, tp.cout_g, tp.k[0], tp.k[1]}, tp.spatial);
+  check_layer_out(tp.out_shape(), tp.out_channels, in, weight, bias, out);
   if (out.size() == 0) return;
   const View<const T> x = as_4d(in), w = as_4d(weight);
   const View<T> y = as_4d(out);
@@ -949,59 +946,105 @@ void transposed_layer(View<const T> in, View<const T> weight, View<const T> bias
     }
   }
   // (Inf or NaN weights: term by term, see transposed_by_definition)
-  if (!run_layers(runs, detail::resolve_threads(o.threads, work, 1), /*finite_weights_only=*/true))
+  if (!run_layers(runs, detail::resolve_threads(tp.threads, work, 1), /*finite_weights_only=*/true))
     transposed_by_definition(tp, x, w, bias, y);
 }
 
 }  // namespace
 
+std::vector<index_t> ConvLayerPlan::out_shape() const {
+  if (spatial == 1) return {batch, out_channels, ow};
+  return {batch, out_channels, oh, ow};
+}
+
+std::vector<index_t> ConvTransposeLayerPlan::out_shape() const {
+  if (spatial == 1) return {batch, out_channels, out[1]};
+  return {batch, out_channels, out[0], out[1]};
+}
+
+ConvLayerPlan plan_conv_layer(const std::vector<index_t>& in_shape,
+                              const std::vector<index_t>& weight_shape,
+                              const ConvLayerOptions& options) {
+  return plan_layer(in_shape, weight_shape, options);
+}
+
+ConvTransposeLayerPlan plan_conv_transpose_layer(const std::vector<index_t>& in_shape,
+                                                 const std::vector<index_t>& weight_shape,
+                                                 const ConvTransposeLayerOptions& options) {
+  return plan_transposed(in_shape, weight_shape, options);
+}
+
 std::vector<index_t> conv_output_shape(const std::vector<index_t>& in_shape,
                                        const std::vector<index_t>& weight_shape,
                                        const ConvLayerOptions& options) {
-  return output_of(plan_layer(in_shape, weight_shape, options));
-}
-
-template <class T>
-void conv1d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
-            const ConvLayerOptions& options) {
-  conv_layer<T>(std::move(in), std::move(weight), std::move(bias), std::move(out), options, 1);
-}
-
-template <class T>
-void conv2d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
-            const ConvLayerOptions& options) {
-  conv_layer<T>(std::move(in), std::move(weight), std::move(bias), std::move(out), options, 2);
+  return plan_layer(in_shape, weight_shape, options).out_shape();
 }
 
 std::vector<index_t> conv_transpose_output_shape(const std::vector<index_t>& in_shape,
                                                  const std::vector<index_t>& weight_shape,
                                                  const ConvTransposeLayerOptions& options) {
-  return output_of(plan_transposed(in_shape, weight_shape, options));
+  return plan_transposed(in_shape, weight_shape, options).out_shape();
+}
+
+template <class T>
+void conv_layer(const ConvLayerPlan& plan, View<const T> in, View<const T> weight,
+                View<const T> bias, View<T> out) {
+  run_conv_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
+}
+
+template <class T>
+void conv_transpose_layer(const ConvTransposeLayerPlan& plan, View<const T> in,
+                          View<const T> weight, View<const T> bias, View<T> out) {
+  run_transposed_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
+}
+
+// The one-call forms: the plan of the given rank, then its run. (The rank
+// is checked first, so that a wrong one is named as such.)
+template <class T>
+void conv1d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
+            const ConvLayerOptions& options) {
+  check_layer_call(in, weight, bias, out, 1, "conv");
+  const auto plan = plan_layer(in.shape, weight.shape, options);  // (before `in` is moved)
+  run_conv_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
+}
+
+template <class T>
+void conv2d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
+            const ConvLayerOptions& options) {
+  check_layer_call(in, weight, bias, out, 2, "conv");
+  const auto plan = plan_layer(in.shape, weight.shape, options);  // (before `in` is moved)
+  run_conv_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
 }
 
 template <class T>
 void conv_transpose1d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
                       const ConvTransposeLayerOptions& options) {
-  transposed_layer<T>(std::move(in), std::move(weight), std::move(bias), std::move(out), options,
-                      1);
+  check_layer_call(in, weight, bias, out, 1, "conv_transpose");
+  const auto plan = plan_transposed(in.shape, weight.shape, options);  // (before `in` is moved)
+  run_transposed_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
 }
 
 template <class T>
 void conv_transpose2d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
                       const ConvTransposeLayerOptions& options) {
-  transposed_layer<T>(std::move(in), std::move(weight), std::move(bias), std::move(out), options,
-                      2);
+  check_layer_call(in, weight, bias, out, 2, "conv_transpose");
+  const auto plan = plan_transposed(in.shape, weight.shape, options);  // (before `in` is moved)
+  run_transposed_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
 }
 
-#define FASTCONV_INSTANTIATE(T)                                                           \
-  template void conv1d<T>(View<const T>, View<const T>, View<const T>, View<T>,           \
-                          const ConvLayerOptions&);                                       \
-  template void conv2d<T>(View<const T>, View<const T>, View<const T>, View<T>,           \
-                          const ConvLayerOptions&);                                       \
-  template void conv_transpose1d<T>(View<const T>, View<const T>, View<const T>, View<T>, \
-                                    const ConvTransposeLayerOptions&);                    \
-  template void conv_transpose2d<T>(View<const T>, View<const T>, View<const T>, View<T>, \
-                                    const ConvTransposeLayerOptions&);
+#define FASTCONV_INSTANTIATE(T)                                                                  \
+  template void conv1d<T>(View<const T>, View<const T>, View<const T>, View<T>,                  \
+                          const ConvLayerOptions&);                                              \
+  template void conv2d<T>(View<const T>, View<const T>, View<const T>, View<T>,                  \
+                          const ConvLayerOptions&);                                              \
+  template void conv_transpose1d<T>(View<const T>, View<const T>, View<const T>, View<T>,        \
+                                    const ConvTransposeLayerOptions&);                           \
+  template void conv_transpose2d<T>(View<const T>, View<const T>, View<const T>, View<T>,        \
+                                    const ConvTransposeLayerOptions&);                           \
+  template void conv_layer<T>(const ConvLayerPlan&, View<const T>, View<const T>, View<const T>, \
+                              View<T>);                                                          \
+  template void conv_transpose_layer<T>(const ConvTransposeLayerPlan&, View<const T>,            \
+                                        View<const T>, View<const T>, View<T>);
 FASTCONV_FOR_EACH_ELEMENT_TYPE(FASTCONV_INSTANTIATE)
 #undef FASTCONV_INSTANTIATE
 

@@ -17,16 +17,8 @@ namespace fastconv {
 
 namespace {
 
-// One pooled axis; a 1-D pooling is a 2-D one with a single row.
-struct PoolAxis {
-  index_t n = 1, k = 1, s = 1, p = 0, d = 1, out = 1;
-};
-
-struct PoolPlan {
-  int rank = 0;
-  index_t planes = 1;  // product of the leading axes
-  PoolAxis row, col;
-};
+using PoolAxis = MaxPoolPlan::Axis;
+using PoolPlan = MaxPoolPlan;
 
 [[noreturn]] void overflow() { throw std::invalid_argument("input: result size overflows"); }
 
@@ -65,18 +57,21 @@ int pooled_axes(const std::vector<index_t>& in_shape, const PoolOptions& o) {
 PoolPlan plan(const std::vector<index_t>& in_shape, const PoolOptions& o) {
   const int naxes = pooled_axes(in_shape, o);
   PoolPlan p;
-  p.rank = static_cast<int>(in_shape.size());
+  p.in_shape = in_shape;
+  p.naxes = naxes;
+  p.threads = o.threads;
+  const int rank = static_cast<int>(in_shape.size());
   const auto s =
       detail::expand_per_axis(o.stride.empty() ? o.kernel_size : o.stride, naxes, "stride", 1, 1);
   const auto pad = detail::expand_per_axis(o.padding, naxes, "padding", 0, 0);
   const auto d = detail::expand_per_axis(o.dilation, naxes, "dilation", 1, 1);
-  for (int a = 0; a < p.rank - naxes; ++a) {
+  for (int a = 0; a < rank - naxes; ++a) {
     if (in_shape[a] < 0) throw std::invalid_argument("input: negative extent");
     if (__builtin_mul_overflow(p.planes, in_shape[a], &p.planes)) overflow();
   }
   for (int i = 0; i < naxes; ++i) {
     PoolAxis& a = (naxes == 2 && i == 0) ? p.row : p.col;
-    a.n = in_shape[p.rank - naxes + i];
+    a.n = in_shape[rank - naxes + i];
     a.k = o.kernel_size[i];
     a.s = s[i];
     a.p = pad[i];
@@ -227,38 +222,49 @@ void check_shape(const std::vector<index_t>& got, const std::vector<index_t>& wa
 constexpr index_t kPoolRows = 8;        // output rows per task
 constexpr index_t kPoolColumns = 4096;  // output columns per task
 
-// The result's shape: the plane axes, then the pooled lengths.
-std::vector<index_t> result_shape(const PoolPlan& p, const std::vector<index_t>& in_shape,
-                                  size_t pooled) {
-  std::vector<index_t> shape(in_shape.begin(), in_shape.end() - pooled);
-  if (pooled == 2) shape.push_back(p.row.out);
-  shape.push_back(p.col.out);
+}  // namespace
+
+std::vector<index_t> MaxPoolPlan::out_shape() const {
+  std::vector<index_t> shape(in_shape.begin(), in_shape.end() - naxes);
+  if (naxes == 2) shape.push_back(row.out);
+  shape.push_back(col.out);
   return shape;
 }
 
-}  // namespace
+MaxPoolPlan plan_max_pool(const std::vector<index_t>& in_shape, const PoolOptions& options) {
+  return plan(in_shape, options);
+}
 
 std::vector<index_t> max_pool_shape(const std::vector<index_t>& in_shape,
                                     const PoolOptions& options) {
-  return result_shape(plan(in_shape, options), in_shape, options.kernel_size.size());
+  return plan(in_shape, options).out_shape();
 }
 
 template <class T>
 void max_pool(View<const T> in, View<T> out, View<std::int64_t> indices,
               const PoolOptions& options) {
   const PoolPlan p = plan(in.shape, options);
-  const std::vector<index_t> shape = result_shape(p, in.shape, options.kernel_size.size());
+  max_pool<T>(p, std::move(in), std::move(out), std::move(indices));
+}
+
+template <class T>
+void max_pool(const MaxPoolPlan& p, View<const T> in, View<T> out, View<std::int64_t> indices) {
+  if (in.shape != p.in_shape)
+    throw std::invalid_argument("input: shape " + detail::shape_str(in.shape) +
+                                " is not the plan's " + detail::shape_str(p.in_shape));
+  const std::vector<index_t> shape = p.out_shape();
   check_shape(out.shape, shape, "out");
   const bool with_indices = indices.data != nullptr;
   if (with_indices) check_shape(indices.shape, shape, "indices");
 
-  const int naxes = static_cast<int>(options.kernel_size.size());
-  const int leading = p.rank - naxes;
-  const index_t in_rs = naxes == 2 ? in.strides[p.rank - 2] : 0, in_cs = in.strides[p.rank - 1];
-  const index_t out_rs = naxes == 2 ? out.strides[p.rank - 2] : 0;
-  const index_t out_cs = out.strides[p.rank - 1];
-  const index_t idx_rs = with_indices && naxes == 2 ? indices.strides[p.rank - 2] : 0;
-  const index_t idx_cs = with_indices ? indices.strides[p.rank - 1] : 0;
+  const int naxes = p.naxes;
+  const int rank = static_cast<int>(p.in_shape.size());
+  const int leading = rank - naxes;
+  const index_t in_rs = naxes == 2 ? in.strides[rank - 2] : 0, in_cs = in.strides[rank - 1];
+  const index_t out_rs = naxes == 2 ? out.strides[rank - 2] : 0;
+  const index_t out_cs = out.strides[rank - 1];
+  const index_t idx_rs = with_indices && naxes == 2 ? indices.strides[rank - 2] : 0;
+  const index_t idx_cs = with_indices ? indices.strides[rank - 1] : 0;
   const PoolAxis row = p.row, col = p.col;
 
   // pool_pairs' case: 2x2 (or 2) windows at stride 2, contiguous columns.
@@ -271,7 +277,7 @@ void max_pool(View<const T> in, View<T> out, View<std::int64_t> indices,
   const index_t tasks = p.planes * row_blocks * col_blocks;
   if (tasks == 0) return;
   const int threads =
-      detail::resolve_threads(options.threads, p.planes * row.out * col.out, row.k * col.k);
+      detail::resolve_threads(p.threads, p.planes * row.out * col.out, row.k * col.k);
   detail::parallel_tasks(tasks, threads, [&](const detail::TaskLoop& loop) {
     loop([&](index_t task) {
       const index_t plane = task / (row_blocks * col_blocks);
@@ -448,6 +454,7 @@ void max_unpool(View<const T> in, View<const std::int64_t> indices, View<T> out,
 
 #define FASTCONV_INSTANTIATE(T)                                                              \
   template void max_pool<T>(View<const T>, View<T>, View<std::int64_t>, const PoolOptions&); \
+  template void max_pool<T>(const MaxPoolPlan&, View<const T>, View<T>, View<std::int64_t>); \
   template void max_unpool<T>(View<const T>, View<const std::int64_t>, View<T>, int, int);
 FASTCONV_POOL_TYPES(FASTCONV_INSTANTIATE)
 #undef FASTCONV_INSTANTIATE

@@ -43,12 +43,15 @@ ConvOptions pass_options(const ConvOptions& o, int axis) {
 
 }  // namespace
 
-std::vector<index_t> separable_output_shape(const std::vector<index_t>& in_shape,
-                                            index_t col_length, index_t row_length,
-                                            const ConvOptions& options) {
+ConvPlan plan_separable(const std::vector<index_t>& in_shape, index_t col_length,
+                        index_t row_length, const ConvOptions& options) {
   if (in_shape.size() != 2) throw std::invalid_argument("in1: must be 2-D");
   if (col_length < 0 || row_length < 0) throw std::invalid_argument("col/row: negative length");
-  std::vector<index_t> shape(2);
+  ConvPlan plan;
+  plan.flip_kernel = true;
+  plan.boundary = options.boundary;
+  plan.threads = options.threads;
+  plan.rank = 2;
   const index_t k[2] = {col_length, row_length};
   for (int a = 0; a < 2; ++a) {
     const ConvOptions p = pass_options(options, a);
@@ -56,27 +59,37 @@ std::vector<index_t> separable_output_shape(const std::vector<index_t>& in_shape
     // Empty inputs, and 'valid' with an input smaller than the kernel,
     // give an empty result along that axis.
     if (n == 0 || k[a] == 0 || (options.mode == Mode::valid && n < k[a])) {
-      shape[a] = 0;
+      plan.axis[a] = {true, n, k[a], 0, 1, 1, 0};
       continue;
     }
-    // The length along this axis alone: a 1-D problem with its options.
+    // This axis alone: a 1-D problem with its options.
     ConvOptions one = p;
     if (!p.stride.empty()) one.stride = {p.stride[a]};
     if (!p.anchor.empty()) one.anchor = {p.anchor[a]};
-    shape[a] = output_shape({n}, {k[a]}, one)[0];
+    plan.axis[a] = plan_convolve({n}, {k[a]}, one).axis[0];
   }
-  return shape;
+  detail::checked_mul(plan.axis[0].out_n, plan.axis[1].out_n, "output");
+  return plan;
+}
+
+std::vector<index_t> separable_output_shape(const std::vector<index_t>& in_shape,
+                                            index_t col_length, index_t row_length,
+                                            const ConvOptions& options) {
+  return plan_separable(in_shape, col_length, row_length, options).out_shape();
 }
 
 template <class T>
-void convolve_separable(View<const T> in, View<const T> col, View<const T> row, View<T> out,
-                        const ConvOptions& options, T fillvalue) {
+void convolve_separable(const ConvPlan& plan, View<const T> in, View<const T> col,
+                        View<const T> row, View<T> out, T fillvalue) {
   detail::check_view(in, "in1");
   detail::check_view(col, "col");
   detail::check_view(row, "row");
   detail::check_view(out, "out");
   if (col.ndim() != 1 || row.ndim() != 1) throw std::invalid_argument("col/row: must be 1-D");
-  const auto shape = separable_output_shape(in.shape, col.shape[0], row.shape[0], options);
+  if (plan.rank != 2 || in.shape != std::vector<index_t>{plan.axis[0].in_n, plan.axis[1].in_n} ||
+      col.shape[0] != plan.axis[0].kernel_n || row.shape[0] != plan.axis[1].kernel_n)
+    throw std::invalid_argument("in1/col/row: shapes are not the plan's");
+  const auto shape = plan.out_shape();
   if (out.shape != shape)
     throw std::invalid_argument("out: has shape " + detail::shape_str(out.shape) +
                                 ", the result has shape " + detail::shape_str(shape));
@@ -90,15 +103,9 @@ void convolve_separable(View<const T> in, View<const T> col, View<const T> row, 
   // cache), then the rows of that intermediate into `out`. Strips are
   // independent, fixed in size, and split between threads.
   const index_t kc = col.shape[0], kr = row.shape[0];
-  const ConvOptions o0 = pass_options(options, 0), o1 = pass_options(options, 1);
-  const index_t s0 = o0.stride.empty() ? 1 : o0.stride[0];
-  const index_t s1 = o1.stride.empty() ? 1 : o1.stride[1];
-  const index_t tap0 = o0.anchor.empty() ? 0 : o0.anchor[0];
-  const index_t tap1 = o1.anchor.empty() ? 0 : o1.anchor[1];
-  const index_t origin0 =
-      detail::mode_start(options.mode, options.anchor_rule, tap0, kc, 1, true) - (kc - 1);
-  const index_t origin1 =
-      detail::mode_start(options.mode, options.anchor_rule, tap1, kr, 1, true) - (kr - 1);
+  const index_t s0 = plan.axis[0].stride, s1 = plan.axis[1].stride;
+  const index_t origin0 = plan.axis[0].start - (kc - 1);
+  const index_t origin1 = plan.axis[1].start - (kr - 1);
   const View<const T> kcol(col.data, {kc, 1}, {col.strides[0], 0});
   const View<const T> krow(row.data, {1, kr}, {0, row.strides[0]});
   // Outside the input, the filled columns have become fillvalue * sum(col);
@@ -112,7 +119,7 @@ void convolve_separable(View<const T> in, View<const T> col, View<const T> row, 
   const index_t width = in.shape[1];
   constexpr index_t kStripRows = 32;
   const index_t strips = (shape[0] + kStripRows - 1) / kStripRows;
-  const int threads = detail::resolve_threads(options.threads, out.size(), kc + kr);
+  const int threads = detail::resolve_threads(plan.threads, out.size(), kc + kr);
   detail::parallel_tasks(strips, threads, [&](const detail::TaskLoop& for_each_strip) {
     std::vector<T> mid(static_cast<size_t>(std::min(kStripRows, shape[0]) * width));
     for_each_strip([&](index_t strip) {
@@ -120,18 +127,28 @@ void convolve_separable(View<const T> in, View<const T> col, View<const T> row, 
       const View<T> mid_view = make_view(mid.data(), {rows, width});
       const detail::AxisParams p1[2] = {{true, s0, 1, origin0 + r0 * s0}, {true, 1, 1, 0}};
       detail::execute<T>(in, kcol, mid_view, p1, /*flip_kernel=*/true, /*conj_kernel=*/false,
-                         options.boundary, fillvalue, 1);
+                         plan.boundary, fillvalue, 1);
       const View<T> out_rows(out.data + r0 * out.strides[0], {rows, shape[1]}, out.strides);
       const detail::AxisParams p2[2] = {{true, 1, 1, 0}, {true, s1, 1, origin1}};
       detail::execute<T>(mid_view, krow, out_rows, p2, /*flip_kernel=*/true,
-                         /*conj_kernel=*/false, options.boundary, mid_fill, 1);
+                         /*conj_kernel=*/false, plan.boundary, mid_fill, 1);
     });
   });
 }
 
+template <class T>
+void convolve_separable(View<const T> in, View<const T> col, View<const T> row, View<T> out,
+                        const ConvOptions& options, T fillvalue) {
+  if (col.ndim() != 1 || row.ndim() != 1) throw std::invalid_argument("col/row: must be 1-D");
+  convolve_separable<T>(plan_separable(in.shape, col.shape[0], row.shape[0], options), in, col, row,
+                        out, fillvalue);
+}
+
 #define FASTCONV_INSTANTIATE(T)                                                             \
   template void convolve_separable<T>(View<const T>, View<const T>, View<const T>, View<T>, \
-                                      const ConvOptions&, T);
+                                      const ConvOptions&, T);                               \
+  template void convolve_separable<T>(const ConvPlan&, View<const T>, View<const T>,        \
+                                      View<const T>, View<T>, T);
 FASTCONV_FOR_EACH_ELEMENT_TYPE(FASTCONV_INSTANTIATE)
 #undef FASTCONV_INSTANTIATE
 

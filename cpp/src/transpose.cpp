@@ -21,18 +21,7 @@ namespace {
 
 using detail::kMaxRank;
 
-struct TAxis {
-  int axis;  // axis of `in` (and `out`)
-  index_t n, k, s, d, pad, opad, out;
-};
-
-struct TransposePlan {
-  int rank = 0;
-  int naxes = 0;                    // transposed axes
-  std::array<TAxis, kMaxRank> t{};  // per transposed axis (kernel order)
-  std::array<index_t, kMaxRank> shape{};
-  std::array<int, kMaxRank> kernel_axis{};  // per axis of `in`: kernel axis, or -1
-};
+using TransposePlan = ConvTransposePlan;
 
 index_t checked(bool overflow, index_t v) {
   if (overflow) throw std::invalid_argument("conv_transpose: result size overflows");
@@ -58,6 +47,7 @@ TransposePlan plan(const std::vector<index_t>& in_shape, const std::vector<index
   const auto pad = detail::expand_per_axis(o.padding, p.naxes, "padding", 0, 0);
   const auto opad = detail::expand_per_axis(o.output_padding, p.naxes, "output_padding", 0, 0);
   p.kernel_axis.fill(-1);
+  p.threads = o.threads;
   for (int a = 0; a < p.rank; ++a) p.shape[a] = in_shape[a];
   for (int i = 0; i < p.naxes; ++i) {
     index_t a = axes[i] < 0 ? axes[i] + p.rank : axes[i];
@@ -113,7 +103,7 @@ bool merged_batch(const V& v, const TransposePlan& p, index_t& count, index_t& s
 // merge into the layer's N axis; false otherwise.
 template <class T>
 bool transpose_as_layer(const View<const T>& in, const View<const T>& kernel, const View<T>& out,
-                        const TransposePlan& p, const TransposeOptions& o) {
+                        const TransposePlan& p) {
   if constexpr (!std::is_same_v<T, float> && !std::is_same_v<T, double>) {
     return false;
   } else {
@@ -148,7 +138,7 @@ bool transpose_as_layer(const View<const T>& in, const View<const T>& kernel, co
       lo.padding.push_back(p.t[i].pad);
       lo.output_padding.push_back(p.t[i].opad);
     }
-    lo.threads = o.threads;
+    lo.threads = p.threads;
     const View<const T> x = layer_view(in, n_in, s_in), no_bias;
     const View<T> y = layer_view(out, n_out, s_out);
     if (p.naxes == 1)
@@ -161,20 +151,43 @@ bool transpose_as_layer(const View<const T>& in, const View<const T>& kernel, co
 
 }  // namespace
 
+std::vector<index_t> ConvTransposePlan::out_shape() const {
+  return {shape.begin(), shape.begin() + rank};
+}
+
+ConvTransposePlan plan_conv_transpose(const std::vector<index_t>& in_shape,
+                                      const std::vector<index_t>& kernel_shape,
+                                      const TransposeOptions& options) {
+  return plan(in_shape, kernel_shape, options);
+}
+
 std::vector<index_t> conv_transpose_shape(const std::vector<index_t>& in_shape,
                                           const std::vector<index_t>& kernel_shape,
                                           const TransposeOptions& options) {
-  const TransposePlan p = plan(in_shape, kernel_shape, options);
-  return {p.shape.begin(), p.shape.begin() + p.rank};
+  return plan(in_shape, kernel_shape, options).out_shape();
 }
 
 template <class T>
 void conv_transpose(View<const T> in, View<const T> kernel, View<T> out,
                     const TransposeOptions& options) {
+  const TransposePlan p = plan(in.shape, kernel.shape, options);
+  conv_transpose<T>(p, std::move(in), std::move(kernel), std::move(out));
+}
+
+template <class T>
+void conv_transpose(const ConvTransposePlan& p, View<const T> in, View<const T> kernel,
+                    View<T> out) {
   detail::check_view(in, "in1");
   detail::check_view(kernel, "in2");
   detail::check_view(out, "out");
-  const TransposePlan p = plan(in.shape, kernel.shape, options);
+  bool planned = in.ndim() == p.rank && kernel.ndim() == p.naxes;
+  for (int a = 0; planned && a < p.rank; ++a)
+    planned = p.kernel_axis[a] >= 0 ? in.shape[a] == p.t[p.kernel_axis[a]].n &&
+                                          kernel.shape[p.kernel_axis[a]] == p.t[p.kernel_axis[a]].k
+                                    : in.shape[a] == p.shape[a];
+  if (!planned)
+    throw std::invalid_argument("in1/in2: shapes " + detail::shape_str(in.shape) + " and " +
+                                detail::shape_str(kernel.shape) + " are not the plan's");
   if (!std::equal(out.shape.begin(), out.shape.end(), p.shape.begin(), p.shape.begin() + p.rank))
     throw std::invalid_argument("out: has shape " + detail::shape_str(out.shape) +
                                 ", the result has shape " +
@@ -183,7 +196,7 @@ void conv_transpose(View<const T> in, View<const T> kernel, View<T> out,
     throw std::invalid_argument("out: must not overlap in1 or in2");
   if (out.size() == 0) return;
   if (in.size() == 0) return;  // (only batch axes can be empty when out is not)
-  if (p.naxes <= 2 && transpose_as_layer(in, kernel, out, p, options)) return;
+  if (p.naxes <= 2 && transpose_as_layer(in, kernel, out, p)) return;
 
   // Phases: every combination of phi_i in [0, min(s_i, out_i)).
   std::array<index_t, kMaxRank> nphase{}, phi{};
@@ -206,7 +219,7 @@ void conv_transpose(View<const T> in, View<const T> kernel, View<T> out,
     bool empty_phase = false;
     for (int a = 0; a < p.rank; ++a) params[a] = {false, 1, 1, 0};
     for (int i = 0; i < p.naxes; ++i) {
-      const TAxis& t = p.t[i];
+      const ConvTransposePlan::Axis& t = p.t[i];
       const detail::OutputPhase ph = detail::output_phase(phi[i], t.k, t.s, t.d, t.pad, t.out);
       o.data += phi[i] * out.strides[t.axis];
       o.shape[t.axis] = ph.count;
@@ -238,12 +251,13 @@ void conv_transpose(View<const T> in, View<const T> kernel, View<T> out,
     }
     if (o.size() == 0) continue;
     detail::execute<T>(in, kv, o, params.data(), /*flip_kernel=*/true, /*conj_kernel=*/false,
-                       Boundary::fill, T(0), options.threads);
+                       Boundary::fill, T(0), p.threads);
   }
 }
 
-#define FASTCONV_INSTANTIATE(T) \
-  template void conv_transpose<T>(View<const T>, View<const T>, View<T>, const TransposeOptions&);
+#define FASTCONV_INSTANTIATE(T)                                                                    \
+  template void conv_transpose<T>(View<const T>, View<const T>, View<T>, const TransposeOptions&); \
+  template void conv_transpose<T>(const ConvTransposePlan&, View<const T>, View<const T>, View<T>);
 FASTCONV_FOR_EACH_ELEMENT_TYPE(FASTCONV_INSTANTIATE)
 #undef FASTCONV_INSTANTIATE
 

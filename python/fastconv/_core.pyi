@@ -4,33 +4,22 @@ import numpy as np
 
 __version__: str
 
-def output_shape(
-    in_shape: list[int],
-    kernel_shape: list[int],
-    mode: str,
-    axes: list[int],
-    stride: list[int],
-    dilation: list[int],
-) -> list[int]: ...
-def convolve(
-    in1: np.ndarray,
-    in2: np.ndarray,
-    out: np.ndarray,
-    fillvalue: np.ndarray,
-    mode: str,
-    boundary: str,
-    axes: list[int],
-    stride: list[int],
-    dilation: list[int],
-    anchor_rule: str,
-    anchor: list[int],
-    threads: int,
-) -> None: ...
-def correlate(
-    in1: np.ndarray,
-    in2: np.ndarray,
-    out: np.ndarray,
-    fillvalue: np.ndarray,
+class ConvPlan:
+    """A planned convolution or correlation (fastconv/convolve.hpp); made
+    only by plan_filter and plan_separable."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None: ...
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+    @property
+    def starts(self) -> tuple[int, ...]: ...
+    @property
+    def swapped(self) -> bool: ...
+
+def plan_filter(
+    flip: bool,
+    in1_shape: tuple[int, ...],
+    in2_shape: tuple[int, ...],
     mode: str,
     boundary: str,
     axes: list[int],
@@ -39,64 +28,73 @@ def correlate(
     anchor_rule: str,
     anchor: list[int],
     threads: int,
+) -> ConvPlan: ...
+def execute(
+    plan: ConvPlan, in1: np.ndarray, in2: np.ndarray, out: np.ndarray, fillvalue: np.ndarray
 ) -> None: ...
 def plain(
     in1: np.ndarray, in2: np.ndarray, flip: bool, mode: str, centre_high: bool
 ) -> np.ndarray | None: ...
-def separable_output_shape(
-    in_shape: list[int], col_length: int, row_length: int, mode: str, stride: list[int]
-) -> list[int]: ...
+def plan_separable(
+    in_shape: tuple[int, ...],
+    col_length: int,
+    row_length: int,
+    mode: str,
+    boundary: str,
+    stride: list[int],
+    anchor_rule: str,
+    anchor: list[int],
+    threads: int,
+) -> ConvPlan: ...
 def convolve_separable(
+    plan: ConvPlan,
     in1: np.ndarray,
     col: np.ndarray,
     row: np.ndarray,
     out: np.ndarray,
     fillvalue: np.ndarray,
-    mode: str,
-    boundary: str,
-    stride: list[int],
-    anchor_rule: str,
-    anchor: list[int],
-    threads: int,
 ) -> None: ...
-def conv_transpose_shape(
-    in_shape: list[int],
-    kernel_shape: list[int],
+
+class ConvTransposePlan:
+    """A planned transposed convolution (fastconv/transpose.hpp); made only
+    by plan_conv_transpose."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None: ...
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+def plan_conv_transpose(
+    in_shape: tuple[int, ...],
+    kernel_shape: tuple[int, ...],
     axes: list[int],
     stride: list[int],
     padding: list[int],
     output_padding: list[int],
     dilation: list[int],
-) -> list[int]: ...
+    threads: int,
+) -> ConvTransposePlan: ...
 def conv_transpose(
-    in1: np.ndarray,
-    in2: np.ndarray,
-    out: np.ndarray,
-    axes: list[int],
-    stride: list[int],
-    padding: list[int],
-    output_padding: list[int],
-    dilation: list[int],
-    threads: int,
+    plan: ConvTransposePlan, in1: np.ndarray, in2: np.ndarray, out: np.ndarray
 ) -> None: ...
-def max_pool_shape(
-    in_shape: list[int],
-    kernel_size: list[int],
-    stride: list[int],
-    padding: list[int],
-    dilation: list[int],
-    ceil_mode: bool,
-) -> list[int]: ...
-def max_pool(
-    input: np.ndarray,
-    out: np.ndarray,
-    indices: np.ndarray | None,
+
+class MaxPoolPlan:
+    """A planned max-pooling (fastconv/pool.hpp); made only by plan_max_pool."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None: ...
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+def plan_max_pool(
+    in_shape: tuple[int, ...],
     kernel_size: list[int],
     stride: list[int],
     padding: list[int],
     dilation: list[int],
     ceil_mode: bool,
     threads: int,
+) -> MaxPoolPlan: ...
+def max_pool(
+    plan: MaxPoolPlan, input: np.ndarray, out: np.ndarray, indices: np.ndarray | None
 ) -> None: ...
 def max_unpool_shape(
     in_shape: list[int],
@@ -108,9 +106,25 @@ def max_unpool_shape(
 def max_unpool(
     input: np.ndarray, indices: np.ndarray, out: np.ndarray, pooled_axes: int, threads: int
 ) -> None: ...
-def conv_output_shape(
-    in_shape: list[int],
-    weight_shape: list[int],
+
+class ConvLayerPlan:
+    """A planned CNN layer (fastconv/nn.hpp); made only by plan_conv_layer."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None: ...
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+class ConvTransposeLayerPlan:
+    """A planned transposed CNN layer (fastconv/nn.hpp); made only by
+    plan_conv_transpose_layer."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None: ...
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+def plan_conv_layer(
+    in_shape: tuple[int, ...],
+    weight_shape: tuple[int, ...],
     stride: list[int],
     dilation: list[int],
     padding: list[int],
@@ -118,41 +132,31 @@ def conv_output_shape(
     same_padding: bool,
     groups: int,
     padding_mode: str,
-) -> list[int]: ...
+    threads: int,
+) -> ConvLayerPlan: ...
 def conv_layer(
+    plan: ConvLayerPlan,
     input: np.ndarray,
     weight: np.ndarray,
     bias: np.ndarray | None,
     out: np.ndarray,
-    stride: list[int],
-    dilation: list[int],
-    padding: list[int],
-    padding_end: list[int],
-    same_padding: bool,
-    groups: int,
-    padding_mode: str,
-    threads: int,
 ) -> None: ...
-def conv_transpose_output_shape(
-    in_shape: list[int],
-    weight_shape: list[int],
-    stride: list[int],
-    dilation: list[int],
-    padding: list[int],
-    output_padding: list[int],
-    groups: int,
-) -> list[int]: ...
-def conv_transpose_layer(
-    input: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None,
-    out: np.ndarray,
+def plan_conv_transpose_layer(
+    in_shape: tuple[int, ...],
+    weight_shape: tuple[int, ...],
     stride: list[int],
     dilation: list[int],
     padding: list[int],
     output_padding: list[int],
     groups: int,
     threads: int,
+) -> ConvTransposeLayerPlan: ...
+def conv_transpose_layer(
+    plan: ConvTransposeLayerPlan,
+    input: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    out: np.ndarray,
 ) -> None: ...
 def set_num_threads(n: int) -> None: ...
 def get_num_threads() -> int: ...

@@ -94,29 +94,15 @@ def fft_path_seconds(x_shape, k_shape, axes, dilations, boundary, fill, dtype):
 _NP_PAD = {"wrap": "wrap", "symm": "symmetric", "mirror": "reflect", "nearest": "edge"}
 
 
-def _mode_start(mode, rule, tap, ke, dilation, flip):
-    """Where the mode's output starts in the full result along one axis:
-    the Python twin of mode_start in cpp/src/execute.hpp."""
-    if mode == "full":
-        return 0
-    if mode == "valid":
-        return ke - 1
-    if rule == "centre_low":
-        return (ke - 1) // 2
-    if rule == "centre_high":
-        return ke // 2
-    return tap * dilation if flip else ke - 1 - tap * dilation
-
-
-def filter_fft(
-    flip, x, k, mode, axes, strides, dilations, boundary, fill, rule, taps, shape, threads
-):
+def filter_fft(flip, x, k, axes, strides, dilations, boundary, fill, starts, shape, threads):
     """What the direct path computes (same mode, boundary, stride, dilation
     and anchor), computed with FFTs: the input extended by the boundary
     rule, its full convolution with the dilated kernel (flipped and
-    conjugated for a correlation), then the mode's window and every
-    stride-th sample. Accurate normwise, not per element. Returns an array
-    of `shape` in x's dtype (integers are rounded: exact up to 2**52)."""
+    conjugated for a correlation), then the mode's window -- from
+    `starts[a]`, the C++ plan's first output in the full result along axis
+    a -- and every stride-th sample. Accurate normwise, not per element.
+    Returns an array of `shape` in x's dtype (integers are rounded: exact up
+    to 2**52)."""
     if not flip:
         k = k[tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(k.ndim))]
         if k.dtype.kind == "c":
@@ -140,9 +126,7 @@ def filter_fft(
     # The window of the full convolution the mode keeps, per axis.
     window = []
     for j, a in enumerate(axes):
-        start = ext[j] + _mode_start(
-            mode, rule, taps[j] if taps else 0, k.shape[a], dilations[j], flip
-        )
+        start = ext[j] + starts[a]
         window.append((start, start + (shape[a] - 1) * strides[j] + 1))
     plans, _ = _fft_plan(xf.shape, kf.shape, axes, np.result_type(xf, kf))
     if all(p is None for p in plans):

@@ -241,21 +241,6 @@ def _all_finite(a):
     return bool(np.isfinite(np.add.reduce(a, axis=None)))
 
 
-def _mode_shape(s1, s2, mode, axes, strides, dilations):
-    """Result shape by the formulas of docs/conventions.md (used for empty inputs);
-    strides[i] and dilations[i] belong to axis axes[i]."""
-    shape = []
-    for a in range(len(s1)):
-        if a not in axes:
-            shape.append(0 if 0 in (s1[a], s2[a]) else max(s1[a], s2[a]))
-            continue
-        c = axes.index(a)
-        ke = dilations[c] * (s2[a] - 1) + 1
-        length = {"full": s1[a] + ke - 1, "same": s1[a], "valid": s1[a] - ke + 1}[mode]
-        shape.append(0 if length <= 0 else (length - 1) // strides[c] + 1)
-    return tuple(shape)
-
-
 def _oracle_filter(flip, in1, in2, mode, axes, boundary, fillvalue, strides, dilations, anchor):
     """Object arrays: the exact, slow pure-Python path (scipy computes them
     with Python arithmetic too)."""
@@ -299,17 +284,31 @@ class _FilterPlan:
     is one of the trivial ones (object dtype, empty input) -- the compute
     dtype, the inputs converted to it and the result shape."""
 
-    def __init__(self, conv, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, anchor):
+    def __init__(
+        self, conv, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, anchor, threads
+    ):
         self.boundary = _args.check_boundary(boundary)
         self.axes = axes = _args.normalize_axes(axes, in1.ndim)
-        _args.check_batch_shapes(in1.shape, in2.shape, axes)
         self.strides = _args.per_axis(stride, "stride", len(axes), minimum=1)
         self.dilations = _args.per_axis(dilation, "dilation", len(axes), minimum=1)
         self.rule, self.taps = _args.anchor_rule(anchor, len(axes), mode, conv.same_anchor)
-        # scipy swaps the inputs in 'valid' mode when in2 is the larger; only
-        # without stride and dilation, where in2 is then always the kernel.
-        plain = all(s == 1 for s in self.strides) and all(d == 1 for d in self.dilations)
-        self.swapped = plain and _args.swap_needed(mode, in1.shape, in2.shape, axes)
+        # The C++ plan: the remaining checks, scipy's input swap in 'valid'
+        # mode, the result shape and where each axis's output starts.
+        self.core = _core.plan_filter(
+            conv.flip,
+            in1.shape,
+            in2.shape,
+            mode,
+            self.boundary,
+            axes,
+            self.strides,
+            self.dilations,
+            self.rule,
+            self.taps,
+            threads,
+        )
+        self.shape = self.core.shape
+        self.swapped = self.core.swapped
         self.orig = (in1, in2)
         self.in1, self.in2 = (in2, in1) if self.swapped else (in1, in2)
         self.is_object = _args.is_object(in1, in2)
@@ -318,13 +317,8 @@ class _FilterPlan:
             return
         self.result_dtype = np.result_type(in1, in2)
         self.cdtype = _args.compute_dtype(self.result_dtype)
-        self.shape = tuple(
-            _core.output_shape(
-                self.in1.shape, self.in2.shape, mode, axes, self.strides, self.dilations
-            )
-        )
         _args.check_result_size(self.shape, self.result_dtype, self.cdtype)
-        self.x = _args.to_compute(self.in1, self.cdtype)
+        self.x = _args.to_compute(self.in1, self.cdtype)  # (in the plan's order)
         self.k = _args.to_compute(self.in2, self.cdtype)
         self.fill = _args.fill_scalar(fillvalue, self.result_dtype).astype(self.cdtype)
 
@@ -394,8 +388,10 @@ def _filter(
     """The path shared by the four functions (`conv`: which one, a
     `Convention`): the direct core, or the FFT (method 'fft', or 'auto'
     when the cost model prefers it)."""
-    plan = _FilterPlan(conv, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, anchor)
     nthreads = _args.threads_arg(threads)
+    plan = _FilterPlan(
+        conv, in1, in2, mode, axes, stride, dilation, boundary, fillvalue, anchor, nthreads
+    )
     flip, axes, orig, swapped = conv.flip, plan.axes, plan.orig, plan.swapped
     in1, in2 = plan.in1, plan.in2
 
@@ -432,8 +428,7 @@ def _filter(
             and in1.size != 0
         ):
             raise ValueError(f"in1 and in2 cannot be empty in {mode!r} mode")
-        shape = _mode_shape(in1.shape, in2.shape, mode, axes, plan.strides, plan.dilations)
-        return _args.empty_result(shape, result_dtype, out, orig)
+        return _args.empty_result(plan.shape, result_dtype, out, orig)
 
     shape, result_dtype, cdtype = plan.shape, plan.result_dtype, plan.cdtype
     if out is not None:
@@ -446,14 +441,12 @@ def _filter(
             flip,
             plan.x,
             plan.k,
-            mode,
             axes,
             plan.strides,
             plan.dilations,
             plan.boundary,
             plan.fill,
-            plan.rule,
-            plan.taps,
+            plan.core.starts,
             shape,
             _core.resolve_num_threads(nthreads),
         )
@@ -466,21 +459,8 @@ def _filter(
             )
         np.copyto(target, res, casting="unsafe")
     else:
-        compute = _core.convolve if flip else _core.correlate
-        compute(
-            plan.x,
-            plan.k,
-            target,
-            plan.fill,
-            mode,
-            plan.boundary,
-            axes,
-            plan.strides,
-            plan.dilations,
-            plan.rule,
-            plan.taps,
-            nthreads,
-        )
+        x, k = (plan.k, plan.x) if swapped else (plan.x, plan.k)  # (the plan swaps them back)
+        _core.execute(plan.core, x, k, target, plan.fill)
     if unswap:
         target = _undo_swap(target, axes, conjugate=conv.conjugate_unswap and cdtype.kind == "c")
     return _args.finish(target, result_dtype, out)
@@ -869,16 +849,17 @@ def convolve_separable(
         return _args.deliver(res, out, (in1, col, row))
     result_dtype = np.result_type(in1, col, row)
     fill = _args.fill_scalar(fillvalue, result_dtype)
-    shape = tuple(_core.separable_output_shape(in1.shape, col.size, row.size, mode, strides))
+    plan = _core.plan_separable(
+        in1.shape, col.size, row.size, mode, boundary, strides, rule, taps, nthreads
+    )
+    shape = plan.shape
     cdtype = _args.compute_dtype(result_dtype)
     _args.check_result_size(shape, result_dtype, cdtype)
     if out is not None:
         _args.check_out(out, shape, result_dtype, (in1, col, row))
     x, c, r = (_args.to_compute(a, cdtype) for a in (in1, col, row))
     target = _args.compute_target(out, shape, result_dtype, cdtype)
-    _core.convolve_separable(
-        x, c, r, target, fill.astype(cdtype), mode, boundary, strides, rule, taps, nthreads
-    )
+    _core.convolve_separable(plan, x, c, r, target, fill.astype(cdtype))
     return _args.finish(target, result_dtype, out)
 
 
@@ -955,5 +936,5 @@ def choose_conv_method(
         is not None
     ):
         return "direct"  # (the separable path is a direct method)
-    plan = _FilterPlan(_CONVOLVE, in1, in2, mode, None, 1, 1, "fill", 0, None)
+    plan = _FilterPlan(_CONVOLVE, in1, in2, mode, None, 1, 1, "fill", 0, None, 0)
     return "fft" if plan.fft_pays() else "direct"

@@ -78,11 +78,10 @@ def conv_transpose(
     nthreads = _args.threads_arg(threads)
     if in2.size == 0:
         raise ValueError("in2: empty kernel")
-    shape = tuple(
-        _core.conv_transpose_shape(
-            in1.shape, in2.shape, axes, strides, paddings, out_paddings, dilations
-        )
+    plan = _core.plan_conv_transpose(
+        in1.shape, in2.shape, axes, strides, paddings, out_paddings, dilations, nthreads
     )
+    shape = plan.shape
 
     if _args.is_object(in1, in2):
         res = _object_path(in1, in2, axes, strides, paddings, out_paddings, dilations, shape)
@@ -96,7 +95,7 @@ def conv_transpose(
     x = _args.to_compute(in1, cdtype)
     k = _args.to_compute(in2, cdtype)
     target = _args.compute_target(out, shape, result_dtype, cdtype)
-    _core.conv_transpose(x, k, target, axes, strides, paddings, out_paddings, dilations, nthreads)
+    _core.conv_transpose(plan, x, k, target)
     return _args.finish(target, result_dtype, out)
 
 

@@ -389,11 +389,12 @@ def _conv(
     if not isinstance(padding_mode, str):  # (the names are the core's: parse_padding_mode)
         raise TypeError(f"padding_mode: expected a string, got {padding_mode!r}")
     nthreads = _args.threads_arg(threads)
-    options = (strides, dilations, pads, [], same, groups, padding_mode)
-    shape = tuple(_core.conv_output_shape(x.shape, w.shape, *options))
+    plan = _core.plan_conv_layer(
+        x.shape, w.shape, strides, dilations, pads, [], same, groups, padding_mode, nthreads
+    )
     return _run_layer(
-        lambda *a: _core.conv_layer(*a, *options, nthreads),
-        shape,
+        lambda *a: _core.conv_layer(plan, *a),
+        plan.shape,
         x,
         w,
         b,
@@ -428,10 +429,10 @@ def _conv_transpose(
         _groups(groups),
     )
     nthreads = _args.threads_arg(threads)
-    shape = tuple(_core.conv_transpose_output_shape(x.shape, w.shape, *options))
+    plan = _core.plan_conv_transpose_layer(x.shape, w.shape, *options, nthreads)
     return _run_layer(
-        lambda *a: _core.conv_transpose_layer(*a, *options, nthreads),
-        shape,
+        lambda *a: _core.conv_transpose_layer(plan, *a),
+        plan.shape,
         x,
         w,
         b,
@@ -763,11 +764,12 @@ def _max_pool(
     ceil_mode = _flag(ceil_mode, "ceil_mode")
     return_indices = _flag(return_indices, "return_indices")
     nthreads = _args.threads_arg(threads)
-    shape = tuple(_core.max_pool_shape(x.shape, kernel, strides, paddings, dilations, ceil_mode))
+    plan = _core.plan_max_pool(x.shape, kernel, strides, paddings, dilations, ceil_mode, nthreads)
+    shape = plan.shape
     _args.check_result_size(shape, x.dtype, np.int64 if return_indices else x.dtype)
     values = np.empty(shape, x.dtype)
     indices = np.empty(shape, np.int64) if return_indices else None
-    _core.max_pool(x, values, indices, kernel, strides, paddings, dilations, ceil_mode, nthreads)
+    _core.max_pool(plan, x, values, indices)
     values = _back(values, result_dtype)
     return (values, indices) if return_indices else values
 

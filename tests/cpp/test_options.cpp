@@ -1,13 +1,15 @@
 // The C++ API's options, each against hand-computed values (no Python):
 // correlate (conjugating), axes with batch broadcasting, stride and
 // dilation, the 'same' anchors, non-contiguous views, int64 wrap-around,
-// conv_transpose padding, and max_pool / max_unpool options.
+// conv_transpose padding, max_pool / max_unpool options, and plans
+// (made once, run twice; scipy's 'valid' swap and empty inputs).
 #include <fastconv/fastconv.hpp>
 
 #include <complex>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <stdexcept>
 #include <vector>
 
 namespace {
@@ -185,6 +187,129 @@ void pooling() {
   }
 }
 
+template <class F>
+void expect_throws(F f, const char* what) {
+  try {
+    f();
+  } catch (const std::invalid_argument&) {
+    return;
+  }
+  std::printf("FAIL: %s (no std::invalid_argument)\n", what);
+  ++failures;
+}
+
+void plans() {
+  using fastconv::Mode;
+  fastconv::ConvOptions o;
+  o.mode = Mode::same;
+  o.anchor_rule = fastconv::AnchorRule::taps;
+  o.anchor = {0};
+  // correlation with tap 0 over each output: out[i] = sum_p x[i + p] k[p]
+  const fastconv::ConvPlan p = fastconv::plan_correlate({5}, {3}, o);
+  expect(p.out_shape(), {5}, "plan: 'same' shape");
+  expect(std::vector<index_t>{p.axis[0].start}, {2}, "plan: start of a correlation's tap 0");
+  const std::vector<double> x = {1, 2, 3, 4, 5}, k = {1, 0, 0};
+  std::vector<double> out(5);
+  for (int run = 0; run < 2; ++run) {  // a plan runs any number of times
+    fastconv::execute<double>(p, make_view(x.data(), {5}), make_view(k.data(), {3}),
+                              make_view(out.data(), {5}));
+    expect(out, {1, 2, 3, 4, 5}, "plan: execute");
+  }
+  expect_throws(
+      [&] {
+        fastconv::execute<double>(p, make_view(x.data(), {4}), make_view(k.data(), {3}),
+                                  make_view(out.data(), {5}));
+      },
+      "plan: an input of another shape");
+
+  // scipy's 'valid' swap: the larger operand goes first
+  fastconv::ConvOptions v;
+  v.mode = Mode::valid;
+  expect_throws([&] { fastconv::plan_correlate({2}, {4}, v); }, "valid: in1 smaller, no swap");
+  v.swap_valid_inputs = true;
+  const fastconv::ConvPlan s = fastconv::plan_correlate({2}, {4}, v);
+  expect(std::vector<index_t>{s.swapped, s.axis[0].in_n, s.out_shape()[0]}, {1, 4, 3},
+         "valid swap: planned for (in2, in1)");
+  // execute takes the caller's order and computes correlate(in2, in1)
+  const std::vector<double> a = {1, 2}, b = {1, 2, 3, 4};
+  std::vector<double> r(3);
+  fastconv::execute<double>(s, make_view(a.data(), {2}), make_view(b.data(), {4}),
+                            make_view(r.data(), {3}));
+  expect(r, {5, 8, 11}, "valid swap: execute");
+  expect_throws([&] { fastconv::plan_correlate({2, 5}, {3, 3}, v); },
+                "valid swap: neither input the larger");
+  v.stride = {2};  // no swap with a stride: the usual error
+  expect_throws([&] { fastconv::plan_correlate({2}, {4}, v); }, "valid swap: not with a stride");
+
+  // empty inputs: an error, or scipy's empty result
+  fastconv::ConvOptions e;
+  e.mode = Mode::same;
+  expect_throws([&] { fastconv::plan_convolve({0}, {3}, e); }, "empty input refused");
+  e.allow_empty = true;
+  expect(fastconv::plan_convolve({0, 4}, {3, 2}, e).out_shape(), {0, 4}, "allow_empty: same");
+  e.mode = Mode::valid;
+  expect(fastconv::plan_convolve({4, 0}, {2, 2}, e).out_shape(), {3, 0}, "allow_empty: valid");
+
+  // separable: MATLAB's empty 'valid' result for an input smaller than col
+  fastconv::ConvOptions sep;
+  sep.mode = Mode::valid;
+  expect(fastconv::plan_separable({4, 5}, 3, 2, sep).out_shape(), {2, 4}, "separable plan");
+  expect(fastconv::plan_separable({2, 5}, 3, 2, sep).out_shape(), {0, 4},
+         "separable plan: smaller than col");
+
+  // layers: plan once, run on arrays of the planned shapes
+  const std::vector<double> xs = {1, 2, 3, 4}, ws = {1, 2};
+  const fastconv::ConvLayerPlan lp = fastconv::plan_conv_layer({1, 1, 4}, {1, 1, 2}, {});
+  expect(lp.out_shape(), {1, 1, 3}, "layer plan: shape");
+  std::vector<double> y(3);
+  fastconv::conv_layer<double>(lp, make_view(xs.data(), {1, 1, 4}), make_view(ws.data(), {1, 1, 2}),
+                               {}, make_view(y.data(), {1, 1, 3}));
+  expect(y, {5, 8, 11}, "layer plan: run");
+  expect_throws(
+      [&] {
+        fastconv::conv_layer<double>(lp, make_view(xs.data(), {1, 1, 3}),
+                                     make_view(ws.data(), {1, 1, 2}), {},
+                                     make_view(y.data(), {1, 1, 2}));
+      },
+      "layer plan: an input of another shape");
+  const fastconv::ConvTransposeLayerPlan tp =
+      fastconv::plan_conv_transpose_layer({1, 1, 2}, {1, 1, 2}, {});
+  expect(tp.out_shape(), {1, 1, 3}, "transposed layer plan: shape");
+  fastconv::conv_transpose_layer<double>(tp, make_view(xs.data(), {1, 1, 2}),
+                                         make_view(ws.data(), {1, 1, 2}), {},
+                                         make_view(y.data(), {1, 1, 3}));
+  expect(y, {1, 4, 4}, "transposed layer plan: run");  // [1, 2] + [0, 2, 4]
+
+  // single-channel transposed convolution and max-pooling
+  const fastconv::ConvTransposePlan ct = fastconv::plan_conv_transpose({2}, {2}, {});
+  expect(ct.out_shape(), {3}, "conv_transpose plan: shape");
+  fastconv::conv_transpose<double>(ct, make_view(xs.data(), {2}), make_view(ws.data(), {2}),
+                                   make_view(y.data(), {3}));
+  expect(y, {1, 4, 4}, "conv_transpose plan: run");
+  expect_throws(
+      [&] {
+        fastconv::conv_transpose<double>(ct, make_view(xs.data(), {3}), make_view(ws.data(), {2}),
+                                         make_view(y.data(), {3}));
+      },
+      "conv_transpose plan: an input of another shape");
+  fastconv::PoolOptions po;
+  po.kernel_size = {2};
+  const fastconv::MaxPoolPlan mp = fastconv::plan_max_pool({1, 4}, po);
+  expect(mp.out_shape(), {1, 2}, "max_pool plan: shape");
+  std::vector<double> pooled(2);
+  std::vector<std::int64_t> where(2);
+  fastconv::max_pool<double>(mp, make_view(xs.data(), {1, 4}), make_view(pooled.data(), {1, 2}),
+                             make_view(where.data(), {1, 2}));
+  expect(pooled, {2, 4}, "max_pool plan: values");
+  expect(where, {1, 3}, "max_pool plan: indices");
+  expect_throws(
+      [&] {
+        fastconv::max_pool<double>(mp, make_view(xs.data(), {1, 3}),
+                                   make_view(pooled.data(), {1, 2}), {});
+      },
+      "max_pool plan: an input of another shape");
+}
+
 }  // namespace
 
 int main() {
@@ -197,6 +322,7 @@ int main() {
   int64_wraps();
   transpose_padding();
   pooling();
+  plans();
   std::printf("%d failed\n", failures);
   return failures == 0 ? 0 : 1;
 }

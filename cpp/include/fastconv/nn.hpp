@@ -17,6 +17,7 @@
 // channel-blocked SIMD kernels; the others on a portable loop. Every
 // output is summed in one fixed order (c, p, q) by one thread, so results
 // are bitwise identical for any thread count and any input layout.
+#include <array>
 #include <stdexcept>  // errors are std::invalid_argument
 #include <string>
 #include <vector>
@@ -63,9 +64,34 @@ FASTCONV_API std::vector<index_t> conv_output_shape(const std::vector<index_t>& 
                                                     const std::vector<index_t>& weight_shape,
                                                     const ConvLayerOptions& options);
 
-// Write the layer's output into `out` (shape conv_output_shape(...), any
-// strides, not overlapping the inputs). `bias`: shape (Cout,), or a view
-// with data == nullptr for no bias.
+// A layer planned once, in 2-D (a 1-D layer has h = kh = sh = dh = oh = 1
+// and pad_top = 0): what the options give for one input and weight shape.
+// Made by plan_conv_layer, run by conv_layer on arrays of those shapes.
+struct ConvLayerPlan {
+  int spatial;  // 1 or 2
+  index_t batch, channels, out_channels, groups, cin_g, cout_g;
+  index_t h, w, kh, kw, sh, sw, dh, dw;  // input, kernel, stride, dilation
+  index_t pad_top, pad_left;             // padding before the rows and columns
+  index_t oh, ow;
+  PaddingMode mode;
+  int threads;
+
+  std::vector<index_t> out_shape() const;  // (N, Cout, [H,] W)
+};
+
+FASTCONV_API ConvLayerPlan plan_conv_layer(const std::vector<index_t>& in_shape,
+                                           const std::vector<index_t>& weight_shape,
+                                           const ConvLayerOptions& options);
+
+// Run a plan: `in` and `weight` of the planned shapes, `out` of
+// plan.out_shape() (any strides, not overlapping the inputs), `bias` of
+// shape (Cout,) or a view with data == nullptr for no bias.
+template <class T>
+FASTCONV_API void conv_layer(const ConvLayerPlan& plan, View<const T> in, View<const T> weight,
+                             View<const T> bias, View<T> out);
+
+// Plan and run in one call: write the layer's output into `out` (shape
+// conv_output_shape(...)); 3-D or 4-D views respectively.
 template <class T>
 FASTCONV_API void conv1d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
                          const ConvLayerOptions& options);
@@ -107,9 +133,31 @@ FASTCONV_API std::vector<index_t> conv_transpose_output_shape(
     const std::vector<index_t>& in_shape, const std::vector<index_t>& weight_shape,
     const ConvTransposeLayerOptions& options);
 
-// Write the transposed layer's output into `out` (shape
-// conv_transpose_output_shape(...), any strides, not overlapping the
-// inputs). `bias`: shape (Cout,), or a view with data == nullptr.
+// A transposed layer planned once: per spatial axis (rows, columns; a
+// 1-D layer has rows of one input, kernel and output element) the input
+// n, kernel k, stride s, dilation d, padding and output size.
+struct ConvTransposeLayerPlan {
+  int spatial;  // 1 or 2
+  index_t batch, channels, out_channels, groups, cin_g, cout_g;
+  std::array<index_t, 2> n, k, s, d, pad, out;
+  int threads;
+
+  std::vector<index_t> out_shape() const;  // (N, Cout, [H,] W)
+};
+
+FASTCONV_API ConvTransposeLayerPlan plan_conv_transpose_layer(
+    const std::vector<index_t>& in_shape, const std::vector<index_t>& weight_shape,
+    const ConvTransposeLayerOptions& options);
+
+// Run a plan, with the arguments of conv_layer.
+template <class T>
+FASTCONV_API void conv_transpose_layer(const ConvTransposeLayerPlan& plan, View<const T> in,
+                                       View<const T> weight, View<const T> bias, View<T> out);
+
+// Plan and run in one call: write the transposed layer's output into
+// `out` (shape conv_transpose_output_shape(...), any strides, not
+// overlapping the inputs). `bias`: shape (Cout,), or a view with data ==
+// nullptr.
 template <class T>
 FASTCONV_API void conv_transpose1d(View<const T> in, View<const T> weight, View<const T> bias,
                                    View<T> out, const ConvTransposeLayerOptions& options);

@@ -43,6 +43,15 @@ struct ConvOptions {
   AnchorRule anchor_rule = AnchorRule::centre_low;
   std::vector<index_t> anchor;  // kernel taps, for AnchorRule::taps
   int threads = 0;              // 0 = the global setting (set_num_threads)
+  // scipy.signal's conventions (off by default):
+  // - swap_valid_inputs: in 'valid' mode without stride or dilation, when
+  //   in2 is at least as large as in1 along every convolved axis and larger
+  //   along one, the two trade places (ConvPlan::swapped); when neither is
+  //   at least as large as the other along every convolved axis, an error.
+  // - allow_empty: an empty input gives an empty result (each convolved
+  //   axis the mode's length, 0 where that is negative) instead of an error.
+  bool swap_valid_inputs = false;
+  bool allow_empty = false;
 };
 
 // Parse the names used by the Python API; throw std::invalid_argument on an

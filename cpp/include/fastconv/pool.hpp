@@ -37,6 +37,29 @@ struct PoolOptions {
   int threads = 0;  // 0 = the global setting
 };
 
+// A max-pooling planned once for one input shape (plan_max_pool), run by
+// max_pool(plan, ...) on inputs of that shape. A 1-D pooling is a 2-D one
+// with a single row.
+struct MaxPoolPlan {
+  struct Axis {
+    index_t n = 1, k = 1, s = 1, p = 0, d = 1, out = 1;
+  };
+  std::vector<index_t> in_shape;
+  int naxes = 0;       // pooled axes: the last 1 or 2
+  index_t planes = 1;  // product of the leading axes
+  Axis row, col;
+  int threads = 0;
+
+  std::vector<index_t> out_shape() const;  // of the result and of its indices
+};
+
+FASTCONV_API MaxPoolPlan plan_max_pool(const std::vector<index_t>& in_shape,
+                                       const PoolOptions& options);
+
+template <class T>
+FASTCONV_API void max_pool(const MaxPoolPlan& plan, View<const T> in, View<T> out,
+                           View<std::int64_t> indices);
+
 // The shape of max_pool's result (and of its indices); throws
 // std::invalid_argument naming the bad argument.
 FASTCONV_API std::vector<index_t> max_pool_shape(const std::vector<index_t>& in_shape,

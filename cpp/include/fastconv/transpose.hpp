@@ -13,6 +13,7 @@
 // per output phase: no zero-inserted temporary, no atomics, the same bits
 // for any number of threads.
 #include "fastconv/export.hpp"
+#include <array>
 #include <stdexcept>
 #include <vector>
 
@@ -29,6 +30,32 @@ struct TransposeOptions {
   std::vector<index_t> stride, padding, output_padding, dilation;
   int threads = 0;  // 0 = the global setting
 };
+
+// A transposed convolution planned once for one input and kernel shape
+// (plan_conv_transpose), run by conv_transpose(plan, ...) on arrays of
+// those shapes.
+struct ConvTransposePlan {
+  struct Axis {
+    int axis;  // axis of `in` (and `out`)
+    index_t n, k, s, d, pad, opad, out;
+  };
+  int rank = 0;
+  int naxes = 0;                            // transposed axes (the kernel's)
+  std::array<Axis, kMaxRank> t{};           // per transposed axis (kernel order)
+  std::array<index_t, kMaxRank> shape{};    // the result's
+  std::array<int, kMaxRank> kernel_axis{};  // per axis of `in`: kernel axis, or -1
+  int threads = 0;
+
+  std::vector<index_t> out_shape() const;
+};
+
+FASTCONV_API ConvTransposePlan plan_conv_transpose(const std::vector<index_t>& in_shape,
+                                                   const std::vector<index_t>& kernel_shape,
+                                                   const TransposeOptions& options);
+
+template <class T>
+FASTCONV_API void conv_transpose(const ConvTransposePlan& plan, View<const T> in,
+                                 View<const T> kernel, View<T> out);
 
 // The result shape; throws std::invalid_argument naming the bad argument.
 FASTCONV_API std::vector<index_t> conv_transpose_shape(const std::vector<index_t>& in_shape,

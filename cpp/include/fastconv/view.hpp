@@ -9,6 +9,9 @@ namespace fastconv {
 
 using index_t = std::ptrdiff_t;
 
+// NumPy's limit on dimensions, and so the library's.
+constexpr int kMaxRank = 64;
+
 template <class T>
 struct View {
   T* data = nullptr;

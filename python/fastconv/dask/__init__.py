@@ -74,7 +74,7 @@ except ImportError as e:  # pragma: no cover - the message is the point
         'fastconv.dask needs dask: pip install "fastconv[dask]" (or "dask[array]")'
     ) from e
 
-from .. import _args, _core, _fft_path, _signal, _transpose
+from .. import _args, _core, _signal, _transpose
 from . import _graph, _plan
 
 __all__ = [
@@ -129,16 +129,6 @@ def _eager(x, func, name):
     if probe.size != 0:  # (never: the callers send empty results only)
         raise AssertionError("fastconv.dask: a non-empty result taken for an empty one")
     return da.from_array(probe, chunks=-1)
-
-
-def _check_taps(rule, taps, sizes):
-    """An explicit 'same' anchor must be a tap of the kernel (the core's
-    check, which the in-memory call makes and the windows' 'valid' calls
-    would not)."""
-    if rule == "taps":
-        for t, n in zip(taps, sizes):
-            if not 0 <= t < n:
-                raise ValueError(f"anchor: tap {t} outside the kernel (size {n})")
 
 
 def _finite(a):
@@ -274,17 +264,16 @@ def _signal_call(
         return _eager(x, public, kind)
 
     axes_list = _args.normalize_axes(axes, x.ndim)
-    _args.check_batch_shapes(x.shape, k.shape, axes_list)
     strides = _args.per_axis(stride, "stride", len(axes_list), minimum=1)
     dilations = _args.per_axis(dilation, "dilation", len(axes_list), minimum=1)
     rule, taps = _args.anchor_rule(anchor, len(axes_list), mode, conv.same_anchor)
-    _check_taps(rule, taps, [k.shape[a] for a in axes_list])
     result_dtype = np.result_type(x.dtype, k.dtype)
     fill = _args.fill_scalar(fillvalue, result_dtype)
-    plain = all(s == 1 for s in strides) and all(d == 1 for d in dilations)
-    swapped = plain and _args.swap_needed(mode, x.shape, k.shape, axes_list)
-    s1, s2 = (k.shape, x.shape) if swapped else (x.shape, k.shape)
-    shape = tuple(_core.output_shape(s1, s2, mode, axes_list, strides, dilations))
+    # the in-memory call's plan: its checks, scipy's swap, shape and starts
+    core_plan = _core.plan_filter(
+        flip, x.shape, k.shape, mode, boundary, axes_list, strides, dilations, rule, taps, nthreads
+    )
+    swapped, shape = core_plan.swapped, core_plan.shape
     _args.check_result_size(shape, result_dtype)
 
     separable = None
@@ -303,7 +292,7 @@ def _signal_call(
             plans.append(_plan.whole_axis(x.shape[a], shape[a]))
             continue
         ke = dilations[j] * (k.shape[a] - 1) + 1
-        start = _fft_path._mode_start(mode, rule, taps[j] if taps else 0, ke, dilations[j], flip)
+        start = core_plan.starts[a]
         plans.append(
             _plan.correlation_axis(
                 x.chunks[a],
@@ -574,10 +563,13 @@ def convolve_separable(
     boundary, strides, nthreads, rule, taps = _signal._separable_args(
         x, c, r, mode, boundary, stride, anchor, threads
     )
-    _check_taps(rule, taps, (c.size, r.size))
     result_dtype = np.result_type(x.dtype, c.dtype, r.dtype)
     fill = _args.fill_scalar(fillvalue, result_dtype)
-    shape = tuple(_core.separable_output_shape(x.shape, c.size, r.size, mode, strides))
+    # the in-memory call's plan: its checks, shape and starts
+    core_plan = _core.plan_separable(
+        x.shape, c.size, r.size, mode, boundary, strides, rule, taps, nthreads
+    )
+    shape = core_plan.shape
     in_memory = partial(_separable_task, mode, strides, boundary, fillvalue, anchor, nthreads)
     if x.size == 0 or 0 in shape:
         return _eager(
@@ -600,7 +592,7 @@ def convolve_separable(
         if whole:
             plans.append(_plan.whole_axis(x.shape[a], shape[a]))
             continue
-        start = _fft_path._mode_start(mode, rule, taps[a] if taps else 0, k.size, 1, True)
+        start = core_plan.starts[a]
         plans.append(
             _plan.correlation_axis(
                 x.chunks[a],
@@ -664,11 +656,9 @@ def conv_transpose(
     )
     if x.size == 0 or k.size == 0:
         return _eager(x, in_memory, "conv_transpose")  # (the in-memory errors and shapes)
-    shape = tuple(
-        _core.conv_transpose_shape(
-            x.shape, k.shape, axes_list, strides, paddings, out_paddings, dilations
-        )
-    )
+    shape = _core.plan_conv_transpose(
+        x.shape, k.shape, axes_list, strides, paddings, out_paddings, dilations, 0
+    ).shape
     result_dtype = np.result_type(x.dtype, k.dtype)
     _args.check_result_size(shape, result_dtype)
     plans, crops = [], {}

@@ -102,19 +102,18 @@ def conv2d(
     # (left, right) per spatial axis by torch's rule; the core checks the
     # rest (padding mode name and limits, sizes) on the whole shape
     pads = _oracle.layer_padding(padding, w.shape[2:], strides, dilations)
-    shape = tuple(
-        _core.conv_output_shape(
-            x.shape,
-            w.shape,
-            strides,
-            dilations,
-            [p for p, _ in pads],
-            [q for _, q in pads],
-            False,
-            groups,
-            padding_mode,
-        )
-    )
+    shape = _core.plan_conv_layer(
+        x.shape,
+        w.shape,
+        strides,
+        dilations,
+        [p for p, _ in pads],
+        [q for _, q in pads],
+        False,
+        groups,
+        padding_mode,
+        nthreads,
+    ).shape
     result_dtype = np.result_type(*(a for a in (x.dtype, w, b) if a is not None))
     _args.check_result_size(shape, result_dtype)
     boundary = _BOUNDARY[padding_mode]
