@@ -418,3 +418,21 @@ def test_default_keywords_with_odd_layouts(rng, fn):
         )
         assert res.dtype == np.float64, name
         np.testing.assert_array_equal(res, want, err_msg=name)
+
+
+def test_every_element_type_of_the_core_computes_natively():
+    # _core.element_dtypes is the C++ list (fastconv/element_types.hpp) that
+    # the bindings' dtype switch is generated from: each of its dtypes is
+    # accepted by the core as it is, and gives the oracle's exact values.
+    from fastconv import _core, _oracle
+
+    for kind, size in _core.element_dtypes:
+        dt = np.dtype(f"{kind}{size}")
+        x = (np.arange(7) % 4 - 1).astype(dt)
+        k = np.array([2, -1, 3]).astype(dt)
+        plan = _core.plan_filter(
+            True, x.shape, k.shape, "full", "fill", [0], [1], [1], "centre_low", [], 0
+        )
+        out = np.empty(plan.shape, dt)
+        _core.execute(plan, x, k, out, np.zeros((), dt))
+        assert out.tolist() == _oracle.convolve(x.astype(object), k.astype(object), "full").tolist()

@@ -6,6 +6,7 @@
 
 #include "fastconv/runtime.hpp"
 #include "fastconv/version.hpp"
+#include "numpy_view.hpp"
 
 namespace py = pybind11;
 
@@ -37,6 +38,7 @@ bool python_signal_pending() {
 PYBIND11_MODULE(_core, m) {
   m.doc() = "fastconv's C++ core (private; use the fastconv package)";
   m.attr("__version__") = FASTCONV_VERSION_STRING;
+  m.attr("element_dtypes") = fastconv::bindings::element_dtypes();
   register_runtime(m);
   register_convolve(m);
   register_transpose(m);

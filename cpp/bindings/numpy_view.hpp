@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "fastconv/element_types.hpp"
 #include "fastconv/view.hpp"
 
 namespace fastconv::bindings {
@@ -50,19 +51,28 @@ View<T> view_of(const py::array& a, const char* name, bool writable) {
   return v;
 }
 
-// Call f(T{}) with the C++ type of a NumPy dtype the kernels compute in.
+// A value of T for f(tag) (T{} is not valid for `long double` in a macro).
+template <class T>
+T tag_of() {
+  return T{};
+}
+
+// Whether NumPy's dtype of kind `kind` and `size` bytes is T.
+template <class T>
+bool is_dtype_of(char kind, size_t size) {
+  return kind == numpy_kind<T>() && size == sizeof(T);
+}
+
+// Call f(T{}) with the C++ type of a NumPy dtype the kernels compute in
+// (fastconv/element_types.hpp: the first listed type that matches).
 template <class F>
 auto dispatch_dtype(const py::dtype& dt, F&& f) {
   const char kind = dt.kind();
   const auto size = static_cast<size_t>(dt.itemsize());
-  if (kind == 'f' && size == sizeof(float)) return f(float{});
-  if (kind == 'f' && size == sizeof(double)) return f(double{});
-  if (kind == 'f' && size == sizeof(long double)) return f((long double){});
-  if (kind == 'c' && size == sizeof(std::complex<float>)) return f(std::complex<float>{});
-  if (kind == 'c' && size == sizeof(std::complex<double>)) return f(std::complex<double>{});
-  if (kind == 'c' && size == sizeof(std::complex<long double>))
-    return f(std::complex<long double>{});
-  if (kind == 'i' && size == sizeof(std::int64_t)) return f(std::int64_t{});
+#define FASTCONV_DISPATCH(T) \
+  if (is_dtype_of<T>(kind, size)) return f(tag_of<T>());
+  FASTCONV_FOR_EACH_ELEMENT_TYPE(FASTCONV_DISPATCH)
+#undef FASTCONV_DISPATCH
   throw py::type_error("unsupported dtype for the C++ core: " + std::string(py::str(dt)));
 }
 
@@ -71,18 +81,20 @@ template <class F>
 void dispatch_real(const py::dtype& dt, F&& f) {
   const char kind = dt.kind();
   const auto size = static_cast<size_t>(dt.itemsize());
-  if (kind == 'f' && size == sizeof(float)) return f(float{});
-  if (kind == 'f' && size == sizeof(double)) return f(double{});
-  if (kind == 'f' && size == sizeof(long double)) return f((long double){});
-  if (kind == 'i' && size == 1) return f(std::int8_t{});
-  if (kind == 'i' && size == 2) return f(std::int16_t{});
-  if (kind == 'i' && size == 4) return f(std::int32_t{});
-  if (kind == 'i' && size == 8) return f(std::int64_t{});
-  if (kind == 'u' && size == 1) return f(std::uint8_t{});
-  if (kind == 'u' && size == 2) return f(std::uint16_t{});
-  if (kind == 'u' && size == 4) return f(std::uint32_t{});
-  if (kind == 'u' && size == 8) return f(std::uint64_t{});
+#define FASTCONV_DISPATCH(T) \
+  if (is_dtype_of<T>(kind, size)) return f(tag_of<T>());
+  FASTCONV_FOR_EACH_POOL_TYPE(FASTCONV_DISPATCH)
+#undef FASTCONV_DISPATCH
   throw py::type_error("unsupported dtype for pooling: " + std::string(py::str(dt)));
+}
+
+// The dtypes of the element types, as (kind, itemsize) pairs.
+inline py::list element_dtypes() {
+  py::list out;
+#define FASTCONV_DTYPE(T) out.append(py::make_tuple(std::string(1, numpy_kind<T>()), sizeof(T)));
+  FASTCONV_FOR_EACH_ELEMENT_TYPE(FASTCONV_DTYPE)
+#undef FASTCONV_DTYPE
+  return out;
 }
 
 // A shape as a Python tuple (what NumPy gives for array.shape).

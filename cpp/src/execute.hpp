@@ -13,23 +13,13 @@
 #include <vector>
 
 #include "engine.hpp"
+#include "fastconv/element_types.hpp"
 #include "fastconv/options.hpp"
 #include "fastconv/runtime.hpp"
 #include "scalar.hpp"
 #include "small_buffer.hpp"
 
 namespace fastconv::detail {
-
-// The element types every public entry point is instantiated for:
-// FASTCONV_FOR_EACH_ELEMENT_TYPE(X) expands X(T) once per type.
-#define FASTCONV_FOR_EACH_ELEMENT_TYPE(X) \
-  X(float)                                \
-  X(double)                               \
-  X(long double)                          \
-  X(std::complex<float>)                  \
-  X(std::complex<double>)                 \
-  X(std::complex<long double>)            \
-  X(std::int64_t)
 
 using fastconv::kMaxRank;
 

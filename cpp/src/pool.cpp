@@ -439,24 +439,11 @@ void max_unpool(View<const T> in, View<const std::int64_t> indices, View<T> out,
           (pooled_axes == 2 ? std::to_string(out_rows) + "x" : "") + std::to_string(out_cols));
 }
 
-#define FASTCONV_POOL_TYPES(X) \
-  X(float)                     \
-  X(double)                    \
-  X(long double)               \
-  X(std::int8_t)               \
-  X(std::int16_t)              \
-  X(std::int32_t)              \
-  X(std::int64_t)              \
-  X(std::uint8_t)              \
-  X(std::uint16_t)             \
-  X(std::uint32_t)             \
-  X(std::uint64_t)
-
 #define FASTCONV_INSTANTIATE(T)                                                              \
   template void max_pool<T>(View<const T>, View<T>, View<std::int64_t>, const PoolOptions&); \
   template void max_pool<T>(const MaxPoolPlan&, View<const T>, View<T>, View<std::int64_t>); \
   template void max_unpool<T>(View<const T>, View<const std::int64_t>, View<T>, int, int);
-FASTCONV_POOL_TYPES(FASTCONV_INSTANTIATE)
+FASTCONV_FOR_EACH_POOL_TYPE(FASTCONV_INSTANTIATE)
 #undef FASTCONV_INSTANTIATE
 
 }  // namespace fastconv

@@ -11,6 +11,8 @@ import operator
 
 import numpy as np
 
+from . import _core
+
 MODES = ("full", "same", "valid")
 BOUNDARIES = {
     "fill": "fill",
@@ -23,11 +25,9 @@ BOUNDARIES = {
     "nearest": "nearest",
 }
 
-# Element types the C++ core computes in, natively.
-_NATIVE = {
-    np.dtype(t)
-    for t in (np.float32, np.float64, np.longdouble, np.complex64, np.complex128, np.clongdouble)
-}
+# Element types the C++ core computes in, natively: its one list
+# (cpp/include/fastconv/element_types.hpp), as NumPy kind and size.
+_NATIVE = {np.dtype(f"{kind}{size}") for kind, size in _core.element_dtypes}
 
 
 def check_mode(mode, message="Acceptable mode flags are 'valid', 'same', or 'full'."):

@@ -3,6 +3,7 @@
 import numpy as np
 
 __version__: str
+element_dtypes: list[tuple[str, int]]
 
 class ConvPlan:
     """A planned convolution or correlation (fastconv/convolve.hpp); made

@@ -1,6 +1,7 @@
 #pragma once
 // Everything public: #include <fastconv/fastconv.hpp>
 #include "fastconv/convolve.hpp"
+#include "fastconv/element_types.hpp"
 #include "fastconv/nn.hpp"
 #include "fastconv/options.hpp"
 #include "fastconv/pool.hpp"

@@ -7,8 +7,10 @@
 // kernels over a packed panel (ConvTask, nn.cpp); plus the FMA probe.
 #include <complex>
 #include <cstdint>
+#include <tuple>
 #include <utility>
 
+#include "fastconv/element_types.hpp"
 #include "fastconv/options.hpp"
 
 namespace fastconv::kernels {
@@ -117,6 +119,15 @@ struct ConvTask {
 template <class T>
 using ConvKernel = void (*)(const ConvTask<T>&);
 
+// The row kernels of a type list, one per element type.
+template <class List>
+struct RowKernelsOf;
+template <class... T>
+struct RowKernelsOf<TypeList<T...>> {
+  using type = std::tuple<RowKernel<T>...>;
+};
+using RowKernels = RowKernelsOf<ElementTypes>::type;
+
 // Peak-throughput probe for bench/: `iterations` rounds of independent
 // float32 FMAs over full vectors; returns the flops done.
 using FmaProbe = double (*)(long iterations);
@@ -126,13 +137,7 @@ struct KernelTable {
   FmaProbe fma_probe;
   TileKernel<float> tile_f32;
   TileKernel<double> tile_f64;
-  RowKernel<float> f32;
-  RowKernel<double> f64;
-  RowKernel<long double> f_long;  // (80-bit x87 or 128-bit, by platform)
-  RowKernel<std::complex<float>> c64;
-  RowKernel<std::complex<double>> c128;
-  RowKernel<std::complex<long double>> c_long;
-  RowKernel<std::int64_t> i64;
+  RowKernels row;  // one per element type: row_kernel<T>(table)
   // CNN layers: bytes per vector, the wide kernels' block (vectors of
   // channels x pixels), and the kernels.
   int vec_bytes;
@@ -196,34 +201,8 @@ inline ConvKernels<double> conv_kernels(const KernelTable& t) {
 }
 
 template <class T>
-RowKernel<T> row_kernel(const KernelTable& t);
-template <>
-inline RowKernel<float> row_kernel(const KernelTable& t) {
-  return t.f32;
-}
-template <>
-inline RowKernel<double> row_kernel(const KernelTable& t) {
-  return t.f64;
-}
-template <>
-inline RowKernel<long double> row_kernel(const KernelTable& t) {
-  return t.f_long;
-}
-template <>
-inline RowKernel<std::complex<float>> row_kernel(const KernelTable& t) {
-  return t.c64;
-}
-template <>
-inline RowKernel<std::complex<double>> row_kernel(const KernelTable& t) {
-  return t.c128;
-}
-template <>
-inline RowKernel<std::complex<long double>> row_kernel(const KernelTable& t) {
-  return t.c_long;
-}
-template <>
-inline RowKernel<std::int64_t> row_kernel(const KernelTable& t) {
-  return t.i64;
+RowKernel<T> row_kernel(const KernelTable& t) {
+  return std::get<RowKernel<T>>(t.row);
 }
 
 }  // namespace fastconv::kernels

@@ -72,18 +72,17 @@ static double fma_probe(long iterations) {
   return 2.0 * kChains * L * static_cast<double>(iterations);
 }
 
+template <class... T>
+static constexpr RowKernels row_kernels(TypeList<T...>) {
+  return RowKernels{&row_correlate<T>...};
+}
+
 static const KernelTable kTable = {
     kIsaName,
     &fma_probe,
     &tile_correlate<float>,
     &tile_correlate<double>,
-    &row_correlate<float>,
-    &row_correlate<double>,
-    &row_correlate<long double>,
-    &row_correlate<std::complex<float>>,
-    &row_correlate<std::complex<double>>,
-    &row_correlate<std::complex<long double>>,
-    &row_correlate<std::int64_t>,
+    row_kernels(ElementTypes{}),
     kVecBytes,
     kConvChannelVecs,
     kConvPixels,
