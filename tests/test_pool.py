@@ -126,6 +126,17 @@ def test_vector_path_agrees_with_general_path(rng):
         np.testing.assert_array_equal(fast[1][:1, :1], want[1])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_vector_path_of_one_row_agrees_with_the_oracle(rng, dtype):
+    # max_pool1d 2 at stride 2: one-row windows in the SIMD pair kernel, 35
+    # outputs per row (whole vectors of every ISA, and a tail)
+    x = with_ties_and_nans(rng, (2, 3, 70), dtype)
+    values, indices = nn.max_pool1d(x, 2, return_indices=True)
+    want_v, want_i = oracle_pool(x, 1, 2, 2, 0, 1, False)
+    np.testing.assert_array_equal(values, want_v)
+    np.testing.assert_array_equal(indices, want_i)
+
+
 def test_threads_give_identical_bytes(rng):
     x = rng.standard_normal((4, 16, 64, 64)).astype(np.float32)
     a = nn.max_pool2d(x, 3, 2, 1, return_indices=True, threads=1)

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -11,6 +10,7 @@
 #include <utility>
 
 #include "execute.hpp"
+#include "kernels/kernels.hpp"
 #include "parallel.hpp"
 
 namespace fastconv {
@@ -129,91 +129,6 @@ std::pair<index_t, index_t> inside(const PoolAxis& a) {
   return {std::min(lo, a.out), std::max(lo, hi)};
 }
 
-// GCC/Clang vector of N T's (SSE2 or NEON registers at 16 bytes).
-template <class T, int N>
-struct Lanes {
-  typedef T type __attribute__((vector_size(N * sizeof(T))));
-};
-
-// The common CNN case, 2 (or 1) rows x 2 contiguous columns at stride 2,
-// for outputs whose windows are inside; the same selects in the same
-// order as the general loop, so the same answers.
-template <class T, int Rows, bool WithIndices>
-void pool_pairs(const T* line0, const T* line1, index_t count, T* dst, std::int64_t* idx,
-                std::int64_t at0, index_t width) {
-  index_t o = 0;
-  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
-    // L outputs at a time in 16-byte vectors (SSE2 / NEON): split even
-    // and odd columns, then track the winner's code 0..3 per lane.
-    constexpr int L = 16 / sizeof(T);
-    using V = typename Lanes<T, L>::type;
-    using Code = typename Lanes<std::conditional_t<L == 4, std::int32_t, std::int64_t>, L>::type;
-    using Index = typename Lanes<std::int64_t, L>::type;
-    auto split = [](const T* p, V& even, V& odd) {
-      V lo, hi;
-      std::memcpy(&lo, p, sizeof lo);
-      std::memcpy(&hi, p + L, sizeof hi);
-      if constexpr (L == 4) {
-        even = __builtin_shufflevector(lo, hi, 0, 2, 4, 6);
-        odd = __builtin_shufflevector(lo, hi, 1, 3, 5, 7);
-      } else {
-        even = __builtin_shufflevector(lo, hi, 0, 2);
-        odd = __builtin_shufflevector(lo, hi, 1, 3);
-      }
-    };
-    Index lane{};
-    for (int i = 0; i < L; ++i) lane[i] = 2 * i;
-    for (; o + L <= count; o += L) {
-      V best, v;
-      split(line0 + 2 * o, best, v);
-      Code code{};
-      auto take = [&](V value, int c) {
-        const Code wins = (value > best) | (value != value);
-        best = wins ? value : best;
-        code = wins ? Code{} + c : code;
-      };
-      take(v, 1);
-      if constexpr (Rows == 2) {
-        V v0, v1;
-        split(line1 + 2 * o, v0, v1);
-        take(v0, 2);
-        take(v1, 3);
-      }
-      std::memcpy(dst + o, &best, sizeof best);
-      if constexpr (WithIndices) {
-        const Index c = __builtin_convertvector(code, Index);
-        const Index at = (at0 + 2 * o) + lane + (c & 1) + (c >> 1) * width;
-        std::memcpy(idx + o, &at, sizeof at);
-      }
-    }
-  }
-  for (; o < count; ++o) {
-    T best = line0[2 * o];
-    std::int64_t at = at0 + 2 * o;
-    auto take = [&](T v, std::int64_t pos) {
-      const bool wins = beats(v, best);
-      best = wins ? v : best;
-      at = wins ? pos : at;
-    };
-    take(line0[2 * o + 1], at0 + 2 * o + 1);
-    if constexpr (Rows == 2) {
-      take(line1[2 * o], at0 + width + 2 * o);
-      take(line1[2 * o + 1], at0 + width + 2 * o + 1);
-    }
-    dst[o] = best;
-    if constexpr (WithIndices) idx[o] = at;
-  }
-}
-
-template <class T, int Rows>
-void pool_pairs(const T* line0, const T* line1, index_t count, T* dst, std::int64_t* idx,
-                std::int64_t at0, index_t width) {
-  if (idx)
-    pool_pairs<T, Rows, true>(line0, line1, count, dst, idx, at0, width);
-  else
-    pool_pairs<T, Rows, false>(line0, line1, count, dst, idx, at0, width);
-}
-
 void check_shape(const std::vector<index_t>& got, const std::vector<index_t>& want,
                  const char* name) {
   if (got != want) throw std::invalid_argument(std::string(name) + ": wrong shape");
@@ -271,6 +186,8 @@ void max_pool(const MaxPoolPlan& p, View<const T> in, View<T> out, View<std::int
   const bool pairs = col.k == 2 && col.s == 2 && col.d == 1 && (row.k == 1 || row.d == 1) &&
                      row.k <= 2 && in_cs == 1 && out_cs == 1 && (!with_indices || idx_cs == 1);
   const auto col_inside = inside(col);
+  const kernels::PoolPairsKernel<T> pool_pairs =
+      kernels::pool_pairs_kernel<T>(kernels::active_table());
 
   const index_t row_blocks = (row.out + kPoolRows - 1) / kPoolRows;
   const index_t col_blocks = (col.out + kPoolColumns - 1) / kPoolColumns;
@@ -319,10 +236,7 @@ void max_pool(const MaxPoolPlan& p, View<const T> in, View<T> out, View<std::int
           T* d = dst + orow * out_rs + lo;
           std::int64_t* ix = idx ? idx + orow * idx_rs + lo : nullptr;
           const std::int64_t at0 = rw.begin * col.n + c0;
-          if (row.k == 2)
-            pool_pairs<T, 2>(line0, line0 + in_rs, hi - lo, d, ix, at0, col.n);
-          else
-            pool_pairs<T, 1>(line0, nullptr, hi - lo, d, ix, at0, col.n);
+          pool_pairs(line0, row.k == 2 ? line0 + in_rs : nullptr, hi - lo, d, ix, at0, col.n);
         }
         for (index_t oc = hi; oc < oc_end; ++oc) pool_one(orow, rw, oc);
       }

@@ -31,6 +31,7 @@ constexpr int kConvPixels = 4;
 constexpr int kConvVecs1 = 8;
 #include "kernels/tile_kernel-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"
+#include "kernels/pool_kernel-inl.hpp"
 #include "kernels/row_kernel-inl.hpp"
 }  // namespace
 const KernelTable& table() { return kTable; }
@@ -47,6 +48,7 @@ constexpr int kConvPixels = 6;
 constexpr int kConvVecs1 = 8;
 #include "kernels/tile_kernel-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"
+#include "kernels/pool_kernel-inl.hpp"
 #include "kernels/row_kernel-inl.hpp"
 }  // namespace
 const KernelTable& table() { return kTable; }
@@ -63,6 +65,7 @@ constexpr int kConvPixels = 14;
 constexpr int kConvVecs1 = 12;
 #include "kernels/tile_kernel-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"
+#include "kernels/pool_kernel-inl.hpp"
 #include "kernels/row_kernel-inl.hpp"
 }  // namespace
 const KernelTable& table() { return kTable; }

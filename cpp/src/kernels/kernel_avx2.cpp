@@ -26,6 +26,7 @@ constexpr int kConvPixels = 6;
 constexpr int kConvVecs1 = 8;
 #include "kernels/tile_kernel-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"
+#include "kernels/pool_kernel-inl.hpp"
 #include "kernels/row_kernel-inl.hpp"
 }  // namespace
 

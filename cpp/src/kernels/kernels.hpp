@@ -4,7 +4,8 @@
 // segment, every element type), the register-blocked tile kernel (a 2-D
 // block with column stride 1, float and double), which the engine
 // (engine.hpp) reduces the signal functions to, and the CNN layers'
-// kernels over a packed panel (ConvTask, nn.cpp); plus the FMA probe.
+// kernels over a packed panel (ConvTask, nn.cpp), max-pooling's 2x2
+// stride-2 case (pool.cpp); plus the FMA probe.
 #include <complex>
 #include <cstdint>
 #include <tuple>
@@ -128,6 +129,21 @@ struct RowKernelsOf<TypeList<T...>> {
 };
 using RowKernels = RowKernelsOf<ElementTypes>::type;
 
+// Max-pooling of 2 (or 1, line1 == nullptr) rows x 2 columns at stride 2
+// into count outputs dst[0..count), and their flat in-plane indices
+// (at0 + offset, rows `width` apart) unless idx is nullptr; for windows
+// inside the input (pool.cpp, pool_kernel-inl.hpp). One per pool type.
+template <class T>
+using PoolPairsKernel = void (*)(const T* line0, const T* line1, index_t count, T* dst,
+                                 std::int64_t* idx, std::int64_t at0, index_t width);
+template <class List>
+struct PoolPairsKernelsOf;
+template <class... T>
+struct PoolPairsKernelsOf<TypeList<T...>> {
+  using type = std::tuple<PoolPairsKernel<T>...>;
+};
+using PoolPairsKernels = PoolPairsKernelsOf<PoolTypes>::type;
+
 // Peak-throughput probe for bench/: `iterations` rounds of independent
 // float32 FMAs over full vectors; returns the flops done.
 using FmaProbe = double (*)(long iterations);
@@ -137,7 +153,8 @@ struct KernelTable {
   FmaProbe fma_probe;
   TileKernel<float> tile_f32;
   TileKernel<double> tile_f64;
-  RowKernels row;  // one per element type: row_kernel<T>(table)
+  RowKernels row;               // one per element type: row_kernel<T>(table)
+  PoolPairsKernels pool_pairs;  // one per pool type: pool_pairs_kernel<T>(table)
   // CNN layers: bytes per vector, the wide kernels' block (vectors of
   // channels x pixels), and the kernels.
   int vec_bytes;
@@ -203,6 +220,11 @@ inline ConvKernels<double> conv_kernels(const KernelTable& t) {
 template <class T>
 RowKernel<T> row_kernel(const KernelTable& t) {
   return std::get<RowKernel<T>>(t.row);
+}
+
+template <class T>
+PoolPairsKernel<T> pool_pairs_kernel(const KernelTable& t) {
+  return std::get<PoolPairsKernel<T>>(t.pool_pairs);
 }
 
 }  // namespace fastconv::kernels

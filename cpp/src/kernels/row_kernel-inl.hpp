@@ -77,12 +77,18 @@ static constexpr RowKernels row_kernels(TypeList<T...>) {
   return RowKernels{&row_correlate<T>...};
 }
 
+template <class... T>
+static constexpr PoolPairsKernels pool_pairs_kernels(TypeList<T...>) {
+  return PoolPairsKernels{&pool_pairs<T>...};
+}
+
 static const KernelTable kTable = {
     kIsaName,
     &fma_probe,
     &tile_correlate<float>,
     &tile_correlate<double>,
     row_kernels(ElementTypes{}),
+    pool_pairs_kernels(PoolTypes{}),
     kVecBytes,
     kConvChannelVecs,
     kConvPixels,
