@@ -120,14 +120,15 @@ struct ConvTask {
 template <class T>
 using ConvKernel = void (*)(const ConvTask<T>&);
 
-// The row kernels of a type list, one per element type.
-template <class List>
-struct RowKernelsOf;
-template <class... T>
-struct RowKernelsOf<TypeList<T...>> {
-  using type = std::tuple<RowKernel<T>...>;
+// A tuple of Kernel<T> for each T of a type list (a table entry per type).
+template <template <class> class Kernel, class List>
+struct PerType;
+template <template <class> class Kernel, class... T>
+struct PerType<Kernel, TypeList<T...>> {
+  using type = std::tuple<Kernel<T>...>;
 };
-using RowKernels = RowKernelsOf<ElementTypes>::type;
+
+using RowKernels = PerType<RowKernel, ElementTypes>::type;
 
 // Max-pooling of 2 (or 1, line1 == nullptr) rows x 2 columns at stride 2
 // into count outputs dst[0..count), and their flat in-plane indices
@@ -136,13 +137,7 @@ using RowKernels = RowKernelsOf<ElementTypes>::type;
 template <class T>
 using PoolPairsKernel = void (*)(const T* line0, const T* line1, index_t count, T* dst,
                                  std::int64_t* idx, std::int64_t at0, index_t width);
-template <class List>
-struct PoolPairsKernelsOf;
-template <class... T>
-struct PoolPairsKernelsOf<TypeList<T...>> {
-  using type = std::tuple<PoolPairsKernel<T>...>;
-};
-using PoolPairsKernels = PoolPairsKernelsOf<PoolTypes>::type;
+using PoolPairsKernels = PerType<PoolPairsKernel, PoolTypes>::type;
 
 // Peak-throughput probe for bench/: `iterations` rounds of independent
 // float32 FMAs over full vectors; returns the flops done.
