@@ -15,7 +15,7 @@ from typing import Literal, NamedTuple, overload
 
 import numpy as np
 
-from . import _args, _core, _cost, _fft_path, _oracle
+from . import _args, _core, _cost, _fft_path, _object
 from ._runtime import active_isa
 from ._typing import (
     Anchor,
@@ -241,35 +241,6 @@ def _all_finite(a):
     return bool(np.isfinite(np.add.reduce(a, axis=None)))
 
 
-def _oracle_filter(flip, in1, in2, mode, axes, boundary, fillvalue, strides, dilations, anchor):
-    """Object arrays: the exact, slow pure-Python path (scipy computes them
-    with Python arithmetic too)."""
-    nd = in1.ndim
-    batch = [a for a in range(nd) if a not in axes]
-    conv = list(axes)
-    # Move batch axes to the front and loop over them.
-    x = np.moveaxis(in1, batch + conv, list(range(nd)))
-    k = np.moveaxis(in2, batch + conv, list(range(nd)))
-    nb = len(batch)
-    bshape = np.broadcast_shapes(x.shape[:nb], k.shape[:nb])
-    x = np.broadcast_to(x, bshape + x.shape[nb:])
-    k = np.broadcast_to(k, bshape + k.shape[nb:])
-    kw = dict(
-        boundary=boundary,
-        fillvalue=fillvalue,
-        stride=tuple(strides),
-        dilation=tuple(dilations),
-        anchor=anchor,
-    )
-    fn = _oracle.convolve if flip else _oracle.correlate
-    planes = {b: fn(x[b], k[b], mode, **kw) for b in np.ndindex(*bshape)}
-    inner = next(iter(planes.values())).shape if planes else ()
-    res = np.empty(bshape + inner, dtype=object)
-    for b, plane in planes.items():
-        res[b] = plane
-    return np.moveaxis(res, list(range(nd)), batch + conv)
-
-
 def _undo_swap(res, axes, conjugate):
     """scipy computes a swapped 'valid' correlation as correlate(in2, in1)
     and flips it back over the convolved axes; `correlate` also conjugates,
@@ -396,11 +367,7 @@ def _filter(
     in1, in2 = plan.in1, plan.in2
 
     if plan.is_object:
-        default = "matlab" if conv.same_anchor == "centre_high" else None
-        oracle_anchor = (
-            default if anchor is None else "matlab" if isinstance(anchor, str) else tuple(plan.taps)
-        )
-        res = _oracle_filter(
+        res = _object.convolution(
             flip,
             in1,
             in2,
@@ -410,7 +377,8 @@ def _filter(
             fillvalue,
             plan.strides,
             plan.dilations,
-            oracle_anchor,
+            plan.rule,
+            plan.taps,
         )
         if swapped and not flip:
             res = _undo_swap(res, axes, conjugate=conv.conjugate_unswap)
@@ -837,15 +805,7 @@ def convolve_separable(
     )
 
     if _args.is_object(in1, col, row):
-        res = _oracle.convolve(
-            in1,
-            np.outer(col, row),
-            mode,
-            boundary=boundary,
-            fillvalue=fillvalue,
-            stride=tuple(strides),
-            anchor=None if anchor is None else anchor if isinstance(anchor, str) else tuple(taps),
-        )
+        res = _object.separable(in1, col, row, mode, boundary, fillvalue, strides, rule, taps)
         return _args.deliver(res, out, (in1, col, row))
     result_dtype = np.result_type(in1, col, row)
     fill = _args.fill_scalar(fillvalue, result_dtype)

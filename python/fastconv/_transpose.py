@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import _args, _core, _oracle
+from . import _args, _core, _object
 from ._typing import Array, ArrayLike, IntOrTuple, Threads
 
 __all__ = ["conv_transpose"]
@@ -84,7 +84,9 @@ def conv_transpose(
     shape = plan.shape
 
     if _args.is_object(in1, in2):
-        res = _object_path(in1, in2, axes, strides, paddings, out_paddings, dilations, shape)
+        res = _object.conv_transpose(
+            in1, in2, axes, strides, paddings, out_paddings, dilations, shape
+        )
         return _args.deliver(res, out, (in1, in2))
 
     result_dtype = np.result_type(in1, in2)
@@ -121,14 +123,3 @@ def _check_args(in1, in2, axes, stride, padding, output_padding, dilation):
         _args.per_axis(padding, "padding", naxes, minimum=0),
         _args.per_axis(output_padding, "output_padding", naxes, minimum=0),
     )
-
-
-def _object_path(in1, in2, axes, strides, paddings, out_paddings, dilations, shape):
-    """Object arrays: the oracle, plane by plane over the batch axes."""
-    nd = in1.ndim
-    batch = [a for a in range(nd) if a not in axes]
-    x = np.moveaxis(in1, batch + list(axes), list(range(nd)))
-    res = np.empty(tuple(shape[a] for a in batch + list(axes)), dtype=object)
-    for b in np.ndindex(*x.shape[: len(batch)]):
-        res[b] = _oracle.conv_transpose(x[b], in2, strides, paddings, out_paddings, dilations)
-    return np.moveaxis(res, list(range(nd)), batch + list(axes))
