@@ -19,7 +19,7 @@ import sys
 import numpy as np
 
 import fastconv
-from fastconv import _calibrate, _cost, _fft_path
+from fastconv import _calibrate, _cost
 from fastconv._calibrate import best_time
 
 
@@ -83,7 +83,7 @@ def check(rng, threads):
         pd = _cost.direct_seconds(
             x.size, h.size, x.dtype, fastconv.active_isa(), x.ndim == 1, _cost.DECISION_THREADS
         )
-        pf = _fft_path.fft_path_seconds(
+        pf = _cost.fft_path_seconds(
             x.shape, h.shape, list(range(x.ndim)), [1] * x.ndim, "fill", 0, x.dtype
         )
         print(

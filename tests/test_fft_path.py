@@ -9,7 +9,7 @@ import pytest
 from conftest import random_array
 
 import fastconv
-from fastconv import _signal
+from fastconv import _cost, _signal
 
 BOUNDARIES = ["fill", "wrap", "symm", "mirror", "nearest"]
 
@@ -223,19 +223,18 @@ def test_auto_rank_one_kernel_follows_the_cost_model(rng, monkeypatch):
     # separable path unless the model predicts the FFT faster (and the
     # inputs are finite). Where the crossover lies depends on the machine's
     # rates, so the model's FFT estimate is set here to either side of it.
-    from fastconv import _fft_path
 
     x = rng.standard_normal((512, 512))
     k = np.outer(np.hanning(65)[1:-1], np.hanning(65)[1:-1])
-    monkeypatch.setattr(_fft_path, "fft_path_seconds", lambda *a, **kw: 0.0)
-    assert _signal._fft_beats_separable(x, k)
+    monkeypatch.setattr(_cost, "fft_path_seconds", lambda *a, **kw: 0.0)
+    assert _cost.fft_beats_separable(x, k)
     assert fastconv.choose_conv_method(x, k) == "fft"
     bad = x.copy()
     bad[3, 3] = np.nan
-    assert not _signal._fft_beats_separable(bad, k)
+    assert not _cost.fft_beats_separable(bad, k)
     assert fastconv.choose_conv_method(bad, k) == "direct"
-    monkeypatch.setattr(_fft_path, "fft_path_seconds", lambda *a, **kw: np.inf)
-    assert not _signal._fft_beats_separable(x, k)
+    monkeypatch.setattr(_cost, "fft_path_seconds", lambda *a, **kw: np.inf)
+    assert not _cost.fft_beats_separable(x, k)
     assert fastconv.choose_conv_method(x, k) == "direct"
 
 

@@ -124,12 +124,12 @@ def _gaussian(n, sigma, dtype=np.float64):
 @pytest.mark.parametrize("fn", ["convolve", "correlate", "convolve2d", "correlate2d"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
 def test_auto_takes_the_separable_path_for_rank_one_kernels(rng, fn, dtype):
-    from fastconv import _signal
+    from fastconv import _cost
 
     x = random_array(rng, (400, 380), dtype)  # large enough for auto to check the rank
     a, b = random_array(rng, 7, dtype), random_array(rng, 6, dtype)
     k = np.outer(a, b)
-    col, row = _signal._rank_one_factors(k)
+    col, row = _cost.rank_one_factors(k)
     assert np.abs(np.outer(col, row) - k).max() <= 4 * np.finfo(dtype).eps * np.abs(k).max()
     for mode in ("full", "same", "valid"):
         for boundary in ("fill", "symm"):
@@ -170,25 +170,25 @@ def test_auto_takes_the_separable_path_for_rank_one_kernels(rng, fn, dtype):
 
 
 def test_nearly_rank_one_kernels_keep_the_direct_path(rng):
-    from fastconv import _signal
+    from fastconv import _cost
 
     x = random_array(rng, (250, 250), np.float64)  # large enough to check the rank
     g = _gaussian(9, 2.0)
     k = np.outer(g, g)
     k_near = k.copy()
     k_near[3, 4] += 1e-9 * np.abs(k).max()  # far above rounding, far below visibility
-    assert _signal._rank_one_factors(k) is not None
-    assert _signal._rank_one_factors(k_near) is None
+    assert _cost.rank_one_factors(k) is not None
+    assert _cost.rank_one_factors(k_near) is None
     direct = fastconv.convolve(x, k_near, "same", method="direct")
     auto = fastconv.convolve2d(x, k_near, "same")
     assert auto.tobytes() == fastconv.convolve2d(x, k_near, "same", threads=1).tobytes()
     np.testing.assert_array_equal(auto, direct)
     # small kernels, integer kernels and NaN stay direct too
-    assert _signal._rank_one_factors(np.ones((3, 3))) is None
-    assert _signal._rank_one_factors(np.ones((5, 5), np.int64)) is None
+    assert _cost.rank_one_factors(np.ones((3, 3))) is None
+    assert _cost.rank_one_factors(np.ones((5, 5), np.int64)) is None
     k_nan = k.copy()
     k_nan[0, 0] = np.nan
-    assert _signal._rank_one_factors(k_nan) is None
+    assert _cost.rank_one_factors(k_nan) is None
 
 
 def test_separable_path_keeps_scipy_semantics(rng):

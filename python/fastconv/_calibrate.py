@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _core, _cost, _fft, _fft_path
+from . import _core, _cost, _fft
 from ._signal import convolve
 
 Shape = tuple[int, ...]
@@ -110,12 +110,12 @@ def fit_fft(
     for shape, k in grid:
         x, h = _random(rng, shape, dtype), _random(rng, k, dtype)
         axes = [a for a in range(x.ndim) if k[a] > 1]
-        nlogn, single = _fft_path._fft_work(shape, k, axes, [None] * len(axes), dt)
+        nlogn, single = _cost._fft_work(shape, k, axes, [None] * len(axes), dt)
         plain_rows.append((0 if single else nlogn, nlogn if single else 0))
         plain_t.append(best_time(lambda x=x, h=h, axes=axes: _fft._full_fft(x, h, axes, 1)))
         blocked = [_fft._oa_blocks(shape[a], k[a], next_fast_len, True) for a in axes]
         if any(p is not None for p in blocked):
-            nlogn, _ = _fft_path._fft_work(shape, k, axes, blocked, dt)
+            nlogn, _ = _cost._fft_work(shape, k, axes, blocked, dt)
             oa_rows.append((nlogn, len(axes)))
             oa_t.append(best_time(lambda x=x, h=h, a=axes, b=blocked: _fft._full_oa(x, h, a, b, 1)))
     rows, t = np.array(plain_rows), np.array(plain_t)

@@ -1,5 +1,7 @@
-"""The cost model behind method="auto": predicted seconds of the direct,
-separable and FFT paths, so that auto runs the fastest.
+"""The cost model behind method="auto" and the router that uses it:
+predicted seconds of the direct, separable and FFT paths, and the one rule
+that picks the fastest allowed path (`separable_choice`, `fft_pays`) for
+the four scipy functions, fastconv.dask and `choose_conv_method`.
 
 The built-in rates were measured with bench/calibrate.py, per thread: AVX2
 and baseline (FASTCONV_FORCE_ISA=baseline) on the 2-core AMD EPYC (AVX2+FMA)
@@ -15,13 +17,17 @@ them in place of the built-in ones.
 from __future__ import annotations
 
 import json
+import math
 import os
 import pathlib
 import warnings
 from functools import cache
 from typing import Any
 
-from . import _core
+import numpy as np
+
+from . import _args, _core
+from ._fft import _fft_backend, _oa_blocks
 
 # method="auto" (and the FFT path's choice of blocking) compares the paths
 # as for this many threads, whatever a call runs on: the choice decides the
@@ -251,3 +257,256 @@ def fft_seconds(nlogn, single_line, dtype, overlap_add, axes=1, threads=1):
         per *= _OVERLAP_ADD[kind][0 if axes == 1 else 1]
     speedup = 1 if single_line else 1 + _FFT_THREAD_GAIN * (threads - 1)
     return FFT_CALL + per * nlogn / speedup
+
+
+# ---------------------------------------------------------------------------
+# The FFT path's predicted time (its blocking plan is chosen by it too)
+
+
+def _fft_work(s1, s2, axes, plans, dtype):
+    """(sum of N*log2(N) over the transforms, single long 1-D transform?)
+    of the full convolution of shapes s1 and s2 with the blocking `plans`
+    (both inputs' transforms and the inverse)."""
+    _, next_fast_len = _fft_backend()
+    real = dtype.kind != "c"
+    batch = math.prod(max(s1[a], s2[a]) for a in range(len(s1)) if a not in axes)
+    big = small = 1  # points of the blocked input's and the other one's transforms
+    fft_size = 1
+    for a, plan in zip(axes, plans):
+        if plan is None:
+            n = next_fast_len(s1[a] + s2[a] - 1, real)
+            big, small = big * n, small * n
+        else:
+            n = plan[0]
+            big *= -(-max(s1[a], s2[a]) // plan[1]) * n
+            small *= n
+        fft_size *= n
+    points = batch * (2 * big + small)
+    single_line = batch == 1 and len(axes) == 1 and plans[0] is None
+    return points * math.log2(max(fft_size, 2)), single_line
+
+
+_MIN_BLOCK = 256
+
+
+def _fft_plan(s1, s2, axes, dtype):
+    """How to compute the full convolution of arrays of shapes s1 and s2
+    over `axes`: (plans, predicted seconds), plans as for _full_oa (all
+    None: one FFT of the whole arrays), whichever the cost model says is
+    cheaper -- compared as for DECISION_THREADS, so that the plan,
+    and so the result's rounding, never depends on the thread count."""
+    threads = DECISION_THREADS
+    _, next_fast_len = _fft_backend()
+    real = dtype.kind != "c"
+    plain = [None] * len(axes)
+    options = [
+        (
+            fft_seconds(*_fft_work(s1, s2, axes, plain, dtype), dtype, False, threads=threads),
+            plain,
+        )
+    ]
+    blocked = [_oa_blocks(max(s1[a], s2[a]), min(s1[a], s2[a]), next_fast_len, real) for a in axes]
+    # (blocks under _MIN_BLOCK points cost more in per-block overhead than
+    # they save in log N)
+    if any(p is not None for p in blocked) and all(
+        p is None or p[0] >= _MIN_BLOCK for p in blocked
+    ):
+        work = _fft_work(s1, s2, axes, blocked, dtype)
+        split = sum(p is not None for p in blocked)
+        options.append((fft_seconds(*work, dtype, True, split, threads), blocked))
+    seconds, plans = min(options, key=lambda o: o[0])
+    return plans, seconds
+
+
+def _extension(k_shape, axes, dilations, boundary, fill):
+    """Samples the FFT path adds on each side of every convolved axis: none
+    for a zero fill (the full convolution pads with zeros by itself), else
+    the dilated kernel's reach, filled by the boundary rule."""
+    if boundary == "fill" and fill == 0:
+        return [0] * len(axes)
+    return [d * (k_shape[a] - 1) for a, d in zip(axes, dilations)]
+
+
+def fft_path_seconds(x_shape, k_shape, axes, dilations, boundary, fill, dtype):
+    """Predicted time of filter_fft for these shapes (for method="auto"),
+    as for DECISION_THREADS threads."""
+    ext = _extension(k_shape, axes, dilations, boundary, fill)
+    s1, s2 = list(x_shape), list(k_shape)
+    for a, d, e in zip(axes, dilations, ext):
+        s1[a] += 2 * e
+        s2[a] = d * (k_shape[a] - 1) + 1
+    return _fft_plan(s1, s2, axes, dtype)[1]
+
+
+# ---------------------------------------------------------------------------
+# The method router: the one rule of method="auto" for the four scipy
+# functions, fastconv.dask and choose_conv_method -- first the separable
+# path for rank-one 2-D kernels, then the FFT when it is predicted faster
+# and allowed, else the direct path.
+
+# method="auto" takes the separable path for rank-one 2-D kernels from this
+# many taps on (below it the direct kernels are as fast).
+SEPARABLE_MIN_TAPS = 25
+# (larger kernels are not checked: the check's temporaries would be
+# kernel-sized, and such kernels belong to the FFT)
+_RANK_ONE_MAX_TAPS = 2**22
+# ... and for problems large enough (image size x kernel size) that the
+# separable path saves more than the rank-one check costs (~20 us).
+_SEPARABLE_MIN_WORK = 2**22
+
+# method="auto" considers the FFT only from this many kernel taps on (the
+# cost model never prefers it below; this spares small calls its cost).
+FFT_MIN_TAPS = 32
+
+
+def rank_one_factors(kernel):
+    """(col, row) with kernel == outer(col, row) to within rounding, or None.
+
+    The rule: take the largest tap k[i, j] as pivot, col = k[:, j] and
+    row = k[i, :] / k[i, j]; accept only if every tap of outer(col, row)
+    is within 4 units in the last place of the largest tap. A kernel that
+    is merely nearly rank one (any larger residual) keeps the direct path,
+    so the result stays within the direct path's per-element accuracy
+    (about taps * eps * sum |x| |k|: the two passes add only len(col) +
+    len(row) roundings).
+    """
+    if (
+        kernel.ndim != 2
+        or kernel.dtype.kind not in "fc"
+        or kernel.dtype == np.float16
+        or min(kernel.shape) < 2
+        or not SEPARABLE_MIN_TAPS <= kernel.size <= _RANK_ONE_MAX_TAPS
+    ):
+        return None
+    mag = np.abs(kernel)
+    if not np.isfinite(mag).all():
+        return None
+    i, j = np.unravel_index(np.argmax(mag), kernel.shape)
+    if mag[i, j] == 0:
+        return None
+    col = kernel[:, j].copy()
+    row = kernel[i, :] / kernel[i, j]
+    if np.abs(np.outer(col, row) - kernel).max() > 4 * np.finfo(kernel.dtype).eps * mag[i, j]:
+        return None
+    return col, row
+
+
+def fft_beats_separable(in1, in2, boundary="fill", fillvalue=0):
+    """Whether the FFT path is predicted faster than the separable one for
+    a rank-one 2-D kernel in2 (and allowed: finite inputs)."""
+    dtype = _args.compute_dtype(np.result_type(in1, in2))
+    fill = _args.fill_scalar(fillvalue, dtype)
+    separable = direct_seconds(
+        in1.size, sum(in2.shape), dtype, _core.active_isa(), True, DECISION_THREADS
+    )
+    fft = fft_path_seconds(
+        in1.shape, in2.shape, [0, 1], [1, 1], _args.check_boundary(boundary), fill, dtype
+    )
+    return bool(fft * MULTI_AXIS_FFT_MARGIN < separable and _all_finite(in1) and _all_finite(in2))
+
+
+def separable_factors(conv, in1, in2, mode, dilation, anchor):
+    """(col, row, anchor) for `convolve_separable` when the kernel is rank one
+    and the call allows it (2-D, no dilation, no scipy input swap, enough
+    work), else None. Reads only in1's shape and dtype, so that
+    fastconv.dask takes the same route for a dask array."""
+    if (
+        in1.ndim != 2
+        or in2.ndim != 2
+        or dilation != 1
+        or in1.dtype.kind not in "fc"
+        or in1.size * in2.size < _SEPARABLE_MIN_WORK
+        or (mode == "valid" and (in1.shape[0] < in2.shape[0] or in1.shape[1] < in2.shape[1]))
+    ):
+        return None
+    factors = rank_one_factors(in2)
+    if factors is None:
+        return None
+    col, row = factors
+    if not conv.flip:
+        # correlation = convolution with the flipped, conjugated kernel; a
+        # tap a over each sample becomes tap k-1-a of the flipped kernel
+        col, row = np.conj(col[::-1]), np.conj(row[::-1])
+        if anchor is None:
+            # correlate2d's 'same' crop (ke//2) is the "matlab" one
+            anchor = "matlab" if conv.same_anchor == "centre_high" and mode == "same" else None
+        elif not isinstance(anchor, str):
+            taps = anchor if isinstance(anchor, (tuple, list)) else (anchor, anchor)
+            anchor = tuple(k - 1 - a for k, a in zip(in2.shape, taps))
+    return col, row, anchor
+
+
+def separable_choice(conv, in1, in2, mode, boundary, fillvalue, dilation, anchor, consider_fft):
+    """The first step of the method choice (the one rule for the four
+    functions and `choose_conv_method`): the (col, row, anchor) plan of
+    the separable path when `separable_factors` allows it, else None;
+    with `consider_fft`, also None when the FFT path is predicted faster
+    (and allowed: finite inputs)."""
+    if not (isinstance(in1, np.ndarray) and isinstance(in2, np.ndarray)):
+        return None
+    plan = separable_factors(conv, in1, in2, mode, dilation, anchor)
+    if plan is None or consider_fft and fft_beats_separable(in1, in2, boundary, fillvalue):
+        return None
+    return plan
+
+
+def _max_abs(a):
+    """max |a| of an integer array as a Python int (np.abs overflows on the
+    most negative value: INT64_MIN stays negative)."""
+    return max(-int(a.min()), int(a.max()))
+
+
+def _all_finite(a):
+    """Whether `a` holds no NaN or Inf, from its sum: a NaN or Inf makes the
+    sum non-finite. (So can an overflowing sum of finite values: then the
+    answer is a safe "no", at the price of the direct path.)"""
+    return bool(np.isfinite(np.add.reduce(a, axis=None)))
+
+
+def fft_pays(plan):
+    """method="auto", second step (`plan`: the call's _signal._FilterPlan):
+    whether the FFT path is predicted faster than the direct one -- and
+    allowed: never for bool (scipy's rule), for inputs holding NaN or Inf
+    (an FFT spreads one over the whole result), for long double (the FFT
+    would lose its precision), or for integers whose exact result could
+    exceed 2**52 (scipy's rule: max|x| * max|k| * min(sizes)). The thread
+    count is no input: the choice, and so the result, never depends on it
+    (docs/guarantees.md)."""
+    if plan.is_object or plan.empty or plan.result_dtype.kind == "b":
+        return False
+    x, k, shape, axes = plan.x, plan.k, plan.shape, plan.axes
+    dilations, boundary, fill = plan.dilations, plan.boundary, plan.fill
+    taps = math.prod(k.shape[a] for a in axes)
+    # (an FFT costs tens of operations per output: short kernels never pay;
+    # nor does any call the direct path finishes within the FFT path's
+    # fixed cost even at the highest rate)
+    if (
+        taps < FFT_MIN_TAPS
+        or x.dtype.kind not in "fciu"
+        or x.size == 0
+        or x.dtype in (np.longdouble, np.clongdouble)
+        or math.prod(shape) * taps < FFT_CALL * MAX_RATE
+    ):
+        return False
+    one_d = sum(k.shape[a] > 1 for a in axes) == 1
+    direct = direct_seconds(
+        math.prod(shape), taps, x.dtype, _core.active_isa(), one_d, DECISION_THREADS
+    )
+    if direct < FFT_CALL:  # faster than the FFT path's fixed cost alone
+        return False
+    fft = fft_path_seconds(
+        x.shape,
+        k.shape,
+        axes,
+        dilations,
+        boundary,
+        fill,
+        np.dtype(np.float64) if x.dtype.kind in "iu" else x.dtype,
+    )
+    margin = MULTI_AXIS_FFT_MARGIN if not one_d else 1.0
+    if fft * margin >= direct:
+        return False
+    if x.dtype.kind in "iu":
+        bound = _max_abs(x) * _max_abs(k) * min(x.size, k.size)
+        return bound <= 2**52 - 1
+    return _all_finite(x) and _all_finite(k)

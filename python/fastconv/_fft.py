@@ -13,8 +13,7 @@ import math
 
 import numpy as np
 
-from . import _args
-from ._runtime import get_num_threads
+from . import _args, _core
 from ._typing import Array, ArrayLike, Axes, Mode
 
 _backend = None
@@ -101,7 +100,7 @@ def fftconvolve(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", axes: Axes 
     if not isinstance(prepared, tuple):
         return prepared
     in1, in2, s1, s2, axes = prepared
-    res = _full_fft(*_as_common_float(in1, in2), axes, get_num_threads())
+    res = _full_fft(*_as_common_float(in1, in2), axes, _core.get_num_threads())
     return _apply_mode(res, s1, s2, mode, axes)
 
 
@@ -363,7 +362,7 @@ def oaconvolve(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", axes: Axes =
     if all(p is None for p in plans):
         return fftconvolve(in1, in2, mode, axes)
 
-    res = _full_oa(*_as_common_float(in1, in2), axes, plans, get_num_threads())
+    res = _full_oa(*_as_common_float(in1, in2), axes, plans, _core.get_num_threads())
     return _apply_mode(res, s1, s2, mode, axes)
 
 

@@ -5,90 +5,10 @@ predicted time for the method choice."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from . import _cost
-from ._fft import _as_float, _fft_backend, _full_fft, _full_oa, _oa_blocks
-
-
-def _fft_work(s1, s2, axes, plans, dtype):
-    """(sum of N*log2(N) over the transforms, single long 1-D transform?)
-    of the full convolution of shapes s1 and s2 with the blocking `plans`
-    (both inputs' transforms and the inverse)."""
-    _, next_fast_len = _fft_backend()
-    real = dtype.kind != "c"
-    batch = math.prod(max(s1[a], s2[a]) for a in range(len(s1)) if a not in axes)
-    big = small = 1  # points of the blocked input's and the other one's transforms
-    fft_size = 1
-    for a, plan in zip(axes, plans):
-        if plan is None:
-            n = next_fast_len(s1[a] + s2[a] - 1, real)
-            big, small = big * n, small * n
-        else:
-            n = plan[0]
-            big *= -(-max(s1[a], s2[a]) // plan[1]) * n
-            small *= n
-        fft_size *= n
-    points = batch * (2 * big + small)
-    single_line = batch == 1 and len(axes) == 1 and plans[0] is None
-    return points * math.log2(max(fft_size, 2)), single_line
-
-
-_MIN_BLOCK = 256
-
-
-def _fft_plan(s1, s2, axes, dtype):
-    """How to compute the full convolution of arrays of shapes s1 and s2
-    over `axes`: (plans, predicted seconds), plans as for _full_oa (all
-    None: one FFT of the whole arrays), whichever the cost model says is
-    cheaper -- compared as for _cost.DECISION_THREADS, so that the plan,
-    and so the result's rounding, never depends on the thread count."""
-    threads = _cost.DECISION_THREADS
-    _, next_fast_len = _fft_backend()
-    real = dtype.kind != "c"
-    plain = [None] * len(axes)
-    options = [
-        (
-            _cost.fft_seconds(
-                *_fft_work(s1, s2, axes, plain, dtype), dtype, False, threads=threads
-            ),
-            plain,
-        )
-    ]
-    blocked = [_oa_blocks(max(s1[a], s2[a]), min(s1[a], s2[a]), next_fast_len, real) for a in axes]
-    # (blocks under _MIN_BLOCK points cost more in per-block overhead than
-    # they save in log N)
-    if any(p is not None for p in blocked) and all(
-        p is None or p[0] >= _MIN_BLOCK for p in blocked
-    ):
-        work = _fft_work(s1, s2, axes, blocked, dtype)
-        split = sum(p is not None for p in blocked)
-        options.append((_cost.fft_seconds(*work, dtype, True, split, threads), blocked))
-    seconds, plans = min(options, key=lambda o: o[0])
-    return plans, seconds
-
-
-def _extension(k_shape, axes, dilations, boundary, fill):
-    """Samples the FFT path adds on each side of every convolved axis: none
-    for a zero fill (the full convolution pads with zeros by itself), else
-    the dilated kernel's reach, filled by the boundary rule."""
-    if boundary == "fill" and fill == 0:
-        return [0] * len(axes)
-    return [d * (k_shape[a] - 1) for a, d in zip(axes, dilations)]
-
-
-def fft_path_seconds(x_shape, k_shape, axes, dilations, boundary, fill, dtype):
-    """Predicted time of filter_fft for these shapes (for method="auto"),
-    as for _cost.DECISION_THREADS threads."""
-    ext = _extension(k_shape, axes, dilations, boundary, fill)
-    s1, s2 = list(x_shape), list(k_shape)
-    for a, d, e in zip(axes, dilations, ext):
-        s1[a] += 2 * e
-        s2[a] = d * (k_shape[a] - 1) + 1
-    return _fft_plan(s1, s2, axes, dtype)[1]
-
+from ._cost import _extension, _fft_plan
+from ._fft import _as_float, _full_fft, _full_oa
 
 # np.pad's names for fastconv's boundary rules
 _NP_PAD = {"wrap": "wrap", "symm": "symmetric", "mirror": "reflect", "nearest": "edge"}

@@ -8,7 +8,6 @@ this module only validates, promotes dtypes and allocates.
 
 from __future__ import annotations
 
-import math
 import time
 import warnings
 from typing import Literal, NamedTuple, overload
@@ -16,7 +15,6 @@ from typing import Literal, NamedTuple, overload
 import numpy as np
 
 from . import _args, _core, _cost, _fft_path, _object
-from ._runtime import active_isa
 from ._typing import (
     Anchor,
     Array,
@@ -52,19 +50,8 @@ _METHODS = ("auto", "direct", "fft")
 _ONE, _ZERO, _FILL, _AUTO, _DIRECT = 1, 0, "fill", "auto", "direct"
 _ndarray = np.ndarray
 
-# method="auto" takes the separable path for rank-one 2-D kernels from this
-# many taps on (below it the direct kernels are as fast).
-_SEPARABLE_MIN_TAPS = 25
-# (larger kernels are not checked: the check's temporaries would be
-# kernel-sized, and such kernels belong to the FFT)
-_RANK_ONE_MAX_TAPS = 2**22
-# ... and for problems large enough (image size x kernel size) that the
-# separable path saves more than the rank-one check costs (~20 us).
-_SEPARABLE_MIN_WORK = 2**22
-
-# method="auto" considers the FFT only from this many kernel taps on (the
-# cost model never prefers it below; this spares small calls its cost).
-_FFT_MIN_TAPS = 32
+# (the router's threshold, bound here for the fast path's guard)
+_SEPARABLE_MIN_TAPS = _cost.SEPARABLE_MIN_TAPS
 
 
 class Convention(NamedTuple):
@@ -99,99 +86,6 @@ CONVENTIONS = {
 _CONVOLVE, _CORRELATE, _CONVOLVE2D, _CORRELATE2D = CONVENTIONS.values()
 
 
-def _rank_one_factors(kernel):
-    """(col, row) with kernel == outer(col, row) to within rounding, or None.
-
-    The rule: take the largest tap k[i, j] as pivot, col = k[:, j] and
-    row = k[i, :] / k[i, j]; accept only if every tap of outer(col, row)
-    is within 4 units in the last place of the largest tap. A kernel that
-    is merely nearly rank one (any larger residual) keeps the direct path,
-    so the result stays within the direct path's per-element accuracy
-    (about taps * eps * sum |x| |k|: the two passes add only len(col) +
-    len(row) roundings).
-    """
-    if (
-        kernel.ndim != 2
-        or kernel.dtype.kind not in "fc"
-        or kernel.dtype == np.float16
-        or min(kernel.shape) < 2
-        or not _SEPARABLE_MIN_TAPS <= kernel.size <= _RANK_ONE_MAX_TAPS
-    ):
-        return None
-    mag = np.abs(kernel)
-    if not np.isfinite(mag).all():
-        return None
-    i, j = np.unravel_index(np.argmax(mag), kernel.shape)
-    if mag[i, j] == 0:
-        return None
-    col = kernel[:, j].copy()
-    row = kernel[i, :] / kernel[i, j]
-    if np.abs(np.outer(col, row) - kernel).max() > 4 * np.finfo(kernel.dtype).eps * mag[i, j]:
-        return None
-    return col, row
-
-
-def _fft_beats_separable(in1, in2, boundary="fill", fillvalue=0):
-    """Whether the FFT path is predicted faster than the separable one for
-    a rank-one 2-D kernel in2 (and allowed: finite inputs)."""
-    dtype = _args.compute_dtype(np.result_type(in1, in2))
-    fill = _args.fill_scalar(fillvalue, dtype)
-    separable = _cost.direct_seconds(
-        in1.size, sum(in2.shape), dtype, active_isa(), True, _cost.DECISION_THREADS
-    )
-    fft = _fft_path.fft_path_seconds(
-        in1.shape, in2.shape, [0, 1], [1, 1], _args.check_boundary(boundary), fill, dtype
-    )
-    return bool(
-        fft * _cost.MULTI_AXIS_FFT_MARGIN < separable and _all_finite(in1) and _all_finite(in2)
-    )
-
-
-def _separable_factors(conv, in1, in2, mode, dilation, anchor):
-    """(col, row, anchor) for `convolve_separable` when the kernel is rank one
-    and the call allows it (2-D, no dilation, no scipy input swap, enough
-    work), else None. Reads only in1's shape and dtype, so that
-    fastconv.dask takes the same route for a dask array."""
-    if (
-        in1.ndim != 2
-        or in2.ndim != 2
-        or dilation != 1
-        or in1.dtype.kind not in "fc"
-        or in1.size * in2.size < _SEPARABLE_MIN_WORK
-        or (mode == "valid" and (in1.shape[0] < in2.shape[0] or in1.shape[1] < in2.shape[1]))
-    ):
-        return None
-    factors = _rank_one_factors(in2)
-    if factors is None:
-        return None
-    col, row = factors
-    if not conv.flip:
-        # correlation = convolution with the flipped, conjugated kernel; a
-        # tap a over each sample becomes tap k-1-a of the flipped kernel
-        col, row = np.conj(col[::-1]), np.conj(row[::-1])
-        if anchor is None:
-            # correlate2d's 'same' crop (ke//2) is the "matlab" one
-            anchor = "matlab" if conv.same_anchor == "centre_high" and mode == "same" else None
-        elif not isinstance(anchor, str):
-            taps = anchor if isinstance(anchor, (tuple, list)) else (anchor, anchor)
-            anchor = tuple(k - 1 - a for k, a in zip(in2.shape, taps))
-    return col, row, anchor
-
-
-def _separable_choice(conv, in1, in2, mode, boundary, fillvalue, dilation, anchor, consider_fft):
-    """The first step of the method choice (the one rule for the four
-    functions and `choose_conv_method`): the (col, row, anchor) plan of
-    the separable path when `_separable_factors` allows it, else None;
-    with `consider_fft`, also None when the FFT path is predicted faster
-    (and allowed: finite inputs)."""
-    if not (isinstance(in1, np.ndarray) and isinstance(in2, np.ndarray)):
-        return None
-    plan = _separable_factors(conv, in1, in2, mode, dilation, anchor)
-    if plan is None or consider_fft and _fft_beats_separable(in1, in2, boundary, fillvalue):
-        return None
-    return plan
-
-
 def _separable_route(
     conv,
     in1,
@@ -208,7 +102,7 @@ def _separable_route(
 ):
     """The result by convolve_separable when `_separable_choice` takes it,
     else None."""
-    plan = _separable_choice(
+    plan = _cost.separable_choice(
         conv, in1, in2, mode, boundary, fillvalue, dilation, anchor, consider_fft
     )
     if plan is None:
@@ -226,19 +120,6 @@ def _separable_route(
         out=out,
         threads=threads,
     )
-
-
-def _max_abs(a):
-    """max |a| of an integer array as a Python int (np.abs overflows on the
-    most negative value: INT64_MIN stays negative)."""
-    return max(-int(a.min()), int(a.max()))
-
-
-def _all_finite(a):
-    """Whether `a` holds no NaN or Inf, from its sum: a NaN or Inf makes the
-    sum non-finite. (So can an overflowing sum of finite values: then the
-    answer is a safe "no", at the price of the direct path.)"""
-    return bool(np.isfinite(np.add.reduce(a, axis=None)))
 
 
 def _undo_swap(res, axes, conjugate):
@@ -292,53 +173,6 @@ class _FilterPlan:
         self.x = _args.to_compute(self.in1, self.cdtype)  # (in the plan's order)
         self.k = _args.to_compute(self.in2, self.cdtype)
         self.fill = _args.fill_scalar(fillvalue, self.result_dtype).astype(self.cdtype)
-
-    def fft_pays(self):
-        """method="auto", second step: whether the FFT path is predicted
-        faster than the direct one -- and allowed: never for bool (scipy's
-        rule), for inputs holding NaN or Inf (an FFT spreads one over the
-        whole result), for long double (the FFT would lose its precision),
-        or for integers whose exact result could exceed 2**52 (scipy's rule:
-        max|x| * max|k| * min(sizes)). The thread count is no input: the
-        choice, and so the result, never depends on it (docs/guarantees.md)."""
-        if self.is_object or self.empty or self.result_dtype.kind == "b":
-            return False
-        x, k, shape, axes = self.x, self.k, self.shape, self.axes
-        dilations, boundary, fill = self.dilations, self.boundary, self.fill
-        taps = math.prod(k.shape[a] for a in axes)
-        # (an FFT costs tens of operations per output: short kernels never pay;
-        # nor does any call the direct path finishes within the FFT path's
-        # fixed cost even at the highest rate)
-        if (
-            taps < _FFT_MIN_TAPS
-            or x.dtype.kind not in "fciu"
-            or x.size == 0
-            or x.dtype in (np.longdouble, np.clongdouble)
-            or math.prod(shape) * taps < _cost.FFT_CALL * _cost.MAX_RATE
-        ):
-            return False
-        one_d = sum(k.shape[a] > 1 for a in axes) == 1
-        direct = _cost.direct_seconds(
-            math.prod(shape), taps, x.dtype, active_isa(), one_d, _cost.DECISION_THREADS
-        )
-        if direct < _cost.FFT_CALL:  # faster than the FFT path's fixed cost alone
-            return False
-        fft = _fft_path.fft_path_seconds(
-            x.shape,
-            k.shape,
-            axes,
-            dilations,
-            boundary,
-            fill,
-            np.dtype(np.float64) if x.dtype.kind in "iu" else x.dtype,
-        )
-        margin = _cost.MULTI_AXIS_FFT_MARGIN if not one_d else 1.0
-        if fft * margin >= direct:
-            return False
-        if x.dtype.kind in "iu":
-            bound = _max_abs(x) * _max_abs(k) * min(x.size, k.size)
-            return bound <= 2**52 - 1
-        return _all_finite(x) and _all_finite(k)
 
 
 def _filter(
@@ -404,7 +238,7 @@ def _filter(
     unswap = swapped and not flip
     # (a swapped correlation is flipped back after the core, so not in `out`)
     target = _args.compute_target(None if unswap else out, shape, result_dtype, cdtype)
-    if method == "fft" or method == "auto" and plan.fft_pays():
+    if method == "fft" or method == "auto" and _cost.fft_pays(plan):
         res = _fft_path.filter_fft(
             flip,
             plan.x,
@@ -892,9 +726,9 @@ def choose_conv_method(
         return "direct"
     # the two steps of method="auto" in `convolve`, on the same code
     if (
-        _separable_choice(_CONVOLVE, in1, in2, mode, "fill", 0, 1, None, consider_fft=True)
+        _cost.separable_choice(_CONVOLVE, in1, in2, mode, "fill", 0, 1, None, consider_fft=True)
         is not None
     ):
         return "direct"  # (the separable path is a direct method)
     plan = _FilterPlan(_CONVOLVE, in1, in2, mode, None, 1, 1, "fill", 0, None, 0)
-    return "fft" if plan.fft_pays() else "direct"
+    return "fft" if _cost.fft_pays(plan) else "direct"

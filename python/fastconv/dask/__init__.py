@@ -74,7 +74,7 @@ except ImportError as e:  # pragma: no cover - the message is the point
         'fastconv.dask needs dask: pip install "fastconv[dask]" (or "dask[array]")'
     ) from e
 
-from .. import _args, _core, _signal, _transpose
+from .. import _args, _core, _cost, _signal, _transpose
 from . import _graph, _plan
 
 __all__ = [
@@ -278,7 +278,7 @@ def _signal_call(
 
     separable = None
     if method == "auto" and (two_d or axes is None):
-        separable = _signal._separable_factors(conv, x, k, mode, dilation, anchor)
+        separable = _cost.separable_factors(conv, x, k, mode, dilation, anchor)
     zero_fill_skip = boundary == "fill" and fill == 0 and not _finite(k)
     whole = swapped or zero_fill_skip
 
