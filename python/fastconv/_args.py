@@ -162,19 +162,6 @@ def check_batch_shapes(s1, s2, axes):
             raise ValueError(f"incompatible shapes for in1 and in2: {s1} and {s2}")
 
 
-def swap_needed(mode, s1, s2, axes):
-    """scipy's rule: in 'valid' mode the larger input goes first."""
-    if mode != "valid" or not s1:
-        return False
-    ok1 = all(s1[a] >= s2[a] for a in axes)
-    ok2 = all(s2[a] >= s1[a] for a in axes)
-    if not (ok1 or ok2):
-        raise ValueError(
-            "For 'valid' mode, one must be at least as large as the other in every dimension"
-        )
-    return not ok1
-
-
 def fill_scalar(fillvalue, result_dtype):
     """scipy.signal.convolve2d's rules for `fillvalue`, as a 0-d array of the
     result dtype."""

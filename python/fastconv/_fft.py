@@ -124,8 +124,10 @@ def _prepare(in1, in2, mode, axes):
         raise ValueError("when provided, axes cannot be empty")
     # Axes where either input has length 1 are broadcast, not transformed.
     axes = sorted(a for a in axes if s1[a] != 1 and s2[a] != 1)
-    _args.check_batch_shapes(s1, s2, axes)
-    if _args.swap_needed(mode, s1, s2, axes):
+    if not axes:
+        _args.check_batch_shapes(s1, s2, axes)
+    # the C++ plan's checks of the batch shapes and scipy's 'valid' swap
+    elif _core.plan_filter(True, s1, s2, mode, "fill", axes, [1], [1], "centre_low", [], 0).swapped:
         in1, in2 = in2, in1
         s1, s2 = s2, s1
     if not axes:
