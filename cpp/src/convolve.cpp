@@ -208,6 +208,10 @@ void run(const ConvPlan& p, View<const T> in1, View<const T> in2, View<T> out, T
   if (may_overlap(out, in) || may_overlap(out, kernel))
     throw std::invalid_argument("out: must not overlap in1 or in2");
   if (out.size() == 0) return;
+  if (in.size() == 0 || kernel.size() == 0) {  // (ConvOptions::allow_empty)
+    detail::fill_view(out, T(0));              // a sum of no terms
+    return;
+  }
 
   std::array<detail::AxisParams, kMaxRank> params;
   for (int a = 0; a < p.rank; ++a) {

@@ -122,6 +122,22 @@ inline void check_view(const View<T>& v, const char* name) {
     throw std::invalid_argument(std::string(name) + ": null data pointer");
 }
 
+// Set every element of `v` (any strides) to `value`.
+template <class T>
+void fill_view(const View<T>& v, T value) {
+  std::array<index_t, kMaxRank> idx{};
+  const index_t count = v.size();
+  for (index_t e = 0; e < count; ++e) {
+    index_t off = 0;
+    for (int a = 0; a < v.ndim(); ++a) off += idx[a] * v.strides[a];
+    v.data[off] = value;
+    for (int a = v.ndim() - 1; a >= 0; --a) {
+      if (++idx[a] < v.shape[a]) break;
+      idx[a] = 0;
+    }
+  }
+}
+
 // The threads of one call (fastconv::resolve_num_threads: the request or
 // the global setting, capped), and one for small problems.
 inline int resolve_threads(int requested, index_t outputs, index_t taps) {

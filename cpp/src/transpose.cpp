@@ -236,17 +236,7 @@ void conv_transpose(const ConvTransposePlan& p, View<const T> in, View<const T> 
     }
     if (empty_phase) {
       // No tap reaches these outputs: zeros.
-      std::array<index_t, kMaxRank> idx{};
-      const index_t count = o.size();
-      for (index_t e = 0; e < count; ++e) {
-        index_t off = 0;
-        for (int a = 0; a < p.rank; ++a) off += idx[a] * o.strides[a];
-        o.data[off] = T(0);
-        for (int a = p.rank - 1; a >= 0; --a) {
-          if (++idx[a] < o.shape[a]) break;
-          idx[a] = 0;
-        }
-      }
+      detail::fill_view(o, T(0));
       continue;
     }
     if (o.size() == 0) continue;

@@ -259,8 +259,7 @@ def fft_seconds(nlogn, single_line, dtype, overlap_add, axes=1, threads=1):
     return FFT_CALL + per * nlogn / speedup
 
 
-# ---------------------------------------------------------------------------
-# The FFT path's predicted time (its blocking plan is chosen by it too)
+# --- the FFT path's predicted time (which also picks its blocking plan) ---
 
 
 def _fft_work(s1, s2, axes, plans, dtype):
@@ -338,11 +337,11 @@ def fft_path_seconds(x_shape, k_shape, axes, dilations, boundary, fill, dtype):
     return _fft_plan(s1, s2, axes, dtype)[1]
 
 
-# ---------------------------------------------------------------------------
-# The method router: the one rule of method="auto" for the four scipy
-# functions, fastconv.dask and choose_conv_method -- first the separable
-# path for rank-one 2-D kernels, then the FFT when it is predicted faster
-# and allowed, else the direct path.
+# --- the method router ---
+# The one rule of method="auto" for the four scipy functions, fastconv.dask
+# and choose_conv_method: the separable path for rank-one 2-D kernels when
+# it is the cheapest, then the FFT when it is predicted faster and allowed,
+# else the direct path.
 
 # method="auto" takes the separable path for rank-one 2-D kernels from this
 # many taps on (below it the direct kernels are as fast).

@@ -249,6 +249,13 @@ void plans() {
   expect(fastconv::plan_convolve({0, 4}, {3, 2}, e).out_shape(), {0, 4}, "allow_empty: same");
   e.mode = Mode::valid;
   expect(fastconv::plan_convolve({4, 0}, {2, 2}, e).out_shape(), {3, 0}, "allow_empty: valid");
+  e.mode = Mode::full;  // a non-empty result of an empty input: zeros
+  const fastconv::ConvPlan ep = fastconv::plan_convolve({0, 3}, {2, 2}, e);
+  expect(ep.out_shape(), {1, 4}, "allow_empty: full");
+  std::vector<double> zeros(4, 7.0);
+  fastconv::execute<double>(ep, make_view(x.data(), {0, 3}), make_view(x.data(), {2, 2}),
+                            make_view(zeros.data(), {1, 4}));
+  expect(zeros, {0, 0, 0, 0}, "allow_empty: execute gives zeros");
 
   // separable: MATLAB's empty 'valid' result for an input smaller than col
   fastconv::ConvOptions sep;
