@@ -720,6 +720,16 @@ bool run_layers(std::vector<LayerRun<T>>& runs, int threads, bool finite_weights
   return true;
 }
 
+// conv1d's input has 3 dimensions, conv2d's 4 (checked before planning:
+// the plan would take either).
+template <class T>
+void check_layer_rank(const View<const T>& in, int spatial, const char* name) {
+  if (in.ndim() != spatial + 2)
+    throw std::invalid_argument(std::string("input: ") + name + std::to_string(spatial) +
+                                "d expects " + std::to_string(spatial + 2) + " dimensions, got " +
+                                shape_str(in.shape));
+}
+
 // The checks of a layer call beyond its plan: views, rank, out and bias.
 template <class T>
 void check_layer_call(const View<const T>& in, const View<const T>& weight,
@@ -729,10 +739,7 @@ void check_layer_call(const View<const T>& in, const View<const T>& weight,
   detail::check_view(weight, "weight");
   detail::check_view(out, "out");
   if (bias.data) detail::check_view(bias, "bias");
-  if (in.ndim() != spatial + 2)
-    throw std::invalid_argument(std::string("input: ") + name + std::to_string(spatial) +
-                                "d expects " + std::to_string(spatial + 2) + " dimensions, got " +
-                                shape_str(in.shape));
+  check_layer_rank(in, spatial, name);
 }
 
 // The input and weight a plan was made for, (N, C, H, W) and (A, B, kh, kw)
@@ -1003,7 +1010,7 @@ void conv_transpose_layer(const ConvTransposeLayerPlan& plan, View<const T> in,
 template <class T>
 void conv1d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
             const ConvLayerOptions& options) {
-  check_layer_call(in, weight, bias, out, 1, "conv");
+  check_layer_rank(in, 1, "conv");
   const auto plan = plan_layer(in.shape, weight.shape, options);  // (before `in` is moved)
   run_conv_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
 }
@@ -1011,7 +1018,7 @@ void conv1d(View<const T> in, View<const T> weight, View<const T> bias, View<T> 
 template <class T>
 void conv2d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
             const ConvLayerOptions& options) {
-  check_layer_call(in, weight, bias, out, 2, "conv");
+  check_layer_rank(in, 2, "conv");
   const auto plan = plan_layer(in.shape, weight.shape, options);  // (before `in` is moved)
   run_conv_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
 }
@@ -1019,7 +1026,7 @@ void conv2d(View<const T> in, View<const T> weight, View<const T> bias, View<T> 
 template <class T>
 void conv_transpose1d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
                       const ConvTransposeLayerOptions& options) {
-  check_layer_call(in, weight, bias, out, 1, "conv_transpose");
+  check_layer_rank(in, 1, "conv_transpose");
   const auto plan = plan_transposed(in.shape, weight.shape, options);  // (before `in` is moved)
   run_transposed_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
 }
@@ -1027,7 +1034,7 @@ void conv_transpose1d(View<const T> in, View<const T> weight, View<const T> bias
 template <class T>
 void conv_transpose2d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
                       const ConvTransposeLayerOptions& options) {
-  check_layer_call(in, weight, bias, out, 2, "conv_transpose");
+  check_layer_rank(in, 2, "conv_transpose");
   const auto plan = plan_transposed(in.shape, weight.shape, options);  // (before `in` is moved)
   run_transposed_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
 }

@@ -6,19 +6,18 @@
 #include <cstring>
 #include <type_traits>
 
+#include "fastconv/element_types.hpp"
+
 namespace fastconv::detail {
 
 // static: kernel files compiled with AVX flags include these too, and
 // internal linkage keeps each file's copy its own (no linker merging).
 
-template <class T>
-struct is_complex : std::false_type {};
-template <class R>
-struct is_complex<std::complex<R>> : std::true_type {};
+using fastconv::IsComplex;
 
 template <class T>
 static inline T conj_if_complex(T v) {
-  if constexpr (is_complex<T>::value)
+  if constexpr (IsComplex<T>::value)
     return std::conj(v);
   else
     return v;
@@ -29,7 +28,7 @@ template <class T>
 static inline bool is_finite(T v) {
   if constexpr (std::is_integral_v<T>)
     return true;
-  else if constexpr (is_complex<T>::value)
+  else if constexpr (IsComplex<T>::value)
     return std::isfinite(v.real()) && std::isfinite(v.imag());
   else
     return std::isfinite(v);
@@ -42,7 +41,7 @@ template <class T>
 static inline bool all_finite(const T* v, std::int64_t n) {
   if constexpr (std::is_integral_v<T>) {
     return true;
-  } else if constexpr (is_complex<T>::value) {
+  } else if constexpr (IsComplex<T>::value) {
     return all_finite(reinterpret_cast<const typename T::value_type*>(v), 2 * n);
   } else if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
     using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
@@ -86,7 +85,7 @@ static inline void madd(T& acc, T x, T w) {
   if constexpr (std::is_integral_v<T>) {
     using U = std::make_unsigned_t<T>;
     acc = static_cast<T>(static_cast<U>(acc) + static_cast<U>(x) * static_cast<U>(w));
-  } else if constexpr (is_complex<T>::value) {
+  } else if constexpr (IsComplex<T>::value) {
     auto xr = x.real(), xi = x.imag(), wr = w.real(), wi = w.imag();
     acc = T(mul_add(-xi, wi, mul_add(xr, wr, acc.real())),
             mul_add(xi, wr, mul_add(xr, wi, acc.imag())));
