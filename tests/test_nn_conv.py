@@ -601,6 +601,26 @@ def test_depthwise_exact(rng, width, channels, multiplier):
     )
 
 
+@pytest.mark.parametrize("height", [1, 3, 4, 5, 9, 13])
+@pytest.mark.parametrize("kh,kw", [(1, 3), (2, 2), (3, 3), (4, 1), (5, 5), (7, 3), (8, 2)])
+def test_depthwise_rows_exact(rng, height, kh, kw):
+    """Depthwise at row stride 1 (the kernel that shares input rows between
+    output rows): every kernel height, heights across its row blocks,
+    widths across vectors (partial last vectors included), column
+    dilation, bias and padding modes, bitwise equal to the oracle."""
+    for width, dtype in ((5, np.float32), (21, np.float32), (37, np.float64), (70, np.float32)):
+        x = exact_data(rng, (1, 3, height, width), dtype)
+        w = exact_data(rng, (6, 1, kh, kw), dtype)
+        b = exact_data(rng, (6,), dtype)
+        pads = (kh // 2, kw // 2)
+        for dilation, mode in (((1, 1), "zeros"), ((1, 2), "replicate"), ((1, 1), "circular")):
+            if mode != "zeros" and (pads[0] > height or pads[1] > width):
+                continue
+            got = nn.conv2d(x, w, b, padding=pads, dilation=dilation, groups=3, padding_mode=mode)
+            want = _oracle.conv2d(x, w, b, 1, pads, dilation, 3, mode)
+            assert_exact(got, want)
+
+
 MEDIUM_CASES = [
     # input shape, Cout, kernel, stride, padding, dilation, groups
     ((2, 64, 20, 23), 32, (3, 3), 1, 1, 1, 1),
@@ -649,7 +669,7 @@ def test_other_isas(isa):
             "no:cacheprovider",
             __file__,
             "-k",
-            "tile_edges_exact_vs_oracle or depthwise_exact or random_data_within or hand_computed"
+            "tile_edges_exact_vs_oracle or depthwise_exact or depthwise_rows_exact or random_data_within or hand_computed"
             " or medium_sizes_vs_torch or hypothesis or inf_and_nan or threads_give"
             " or edge_geometries or integer_and_bool or layouts_give",
         ],

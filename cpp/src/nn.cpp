@@ -15,6 +15,7 @@
 #include <complex>
 #include <memory>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -374,8 +375,9 @@ struct LayerRun {
   index_t taps() const { return K; }
   index_t pack_tasks() const { return p.groups * blocks; }
   size_t packed_size() const { return static_cast<size_t>(p.groups * blocks * K * R); }
-  // Into `packed`, set by the caller; whether those weights are all finite.
-  bool pack(index_t gb);
+  // Into `packed`, set by the caller; with check_finite, whether those
+  // weights are all finite (else true).
+  bool pack(index_t gb, bool check_finite);
   // Split the channel blocks into chunks when there are too few tasks
   // for `threads` in all (`spatial_tasks_all`, this run's and others').
   void split(int threads, index_t spatial_tasks_all);
@@ -408,6 +410,11 @@ struct LayerRun {
   // that lie inside the input.
   std::vector<index_t> col_maps;
   std::vector<std::pair<index_t, index_t>> insides;
+  // The narrow kernels' pieces of a task's outputs, the same for every
+  // task of a column block (a task of fewer rows takes a prefix): per
+  // column block from narrow_at[cb], row by row, the pieces' x_base,
+  // out_off (from the task's first output) and lanes.
+  std::vector<index_t> narrow_at, narrow_x_base, narrow_out_off, narrow_lanes;
 
   index_t rows_in(index_t rows) const { return (rows - 1) * p.sh + (p.kh - 1) * p.dh + 1; }
 };
@@ -441,6 +448,8 @@ LayerRun<T>::LayerRun(const LayerPlan& plan, View<const T> input, LayerWeights<T
       paired = true;
       pair = *column_pair;
       kernel = simd.paired;
+    } else if (!wide_kernel && p.cin_g == 1 && p.sh == 1 && p.dh == 1) {
+      kernel = simd.rows;  // (consecutive output rows share input rows)
     }
   }
   K_even = p.cin_g * p.kh * p.kw;
@@ -504,24 +513,88 @@ LayerRun<T>::LayerRun(const LayerPlan& plan, View<const T> input, LayerWeights<T
       insides[cb * p.sw + f] = {lo, std::max(lo, hi)};
     }
   }
+
+  if (!wide_kernel)
+    for (index_t cb = 0; cb < col_blocks; ++cb) {
+      narrow_at.push_back(static_cast<index_t>(narrow_x_base.size()));
+      const index_t c0 = cb * col_block, cols = std::min(col_block, p.ow - c0);
+      for (index_t r = 0; r < row_block; ++r)
+        for (index_t c = 0; c < cols; c += piece) {
+          // A row's last vector, if partial, computes the last `piece`
+          // outputs instead (the same sums for those that the vector
+          // before computed too): it stores a whole vector.
+          const index_t at = !paired && c + piece > cols && cols >= piece ? cols - piece : c;
+          narrow_x_base.push_back(r * p.sh * row_len + at);
+          narrow_out_off.push_back(r * out.strides[2] + at * out.strides[3]);
+          narrow_lanes.push_back(paired ? std::min(2 * piece, pair.columns - 2 * (c0 + c))
+                                        : std::min(piece, cols - at));
+        }
+    }
+}
+
+// dst[r*ld + i] = src_i[r] for four channels i and four consecutive taps
+// r (a 4 x 4 transpose in vector registers); float and double.
+template <class T>
+inline void transpose4(const T* s0, const T* s1, const T* s2, const T* s3, T* dst, index_t ld) {
+  typedef T V __attribute__((vector_size(4 * sizeof(T))));
+  V a, b, c, d;  // (no function returns V: its ABI differs between ISAs)
+  std::memcpy(&a, s0, sizeof(V));
+  std::memcpy(&b, s1, sizeof(V));
+  std::memcpy(&c, s2, sizeof(V));
+  std::memcpy(&d, s3, sizeof(V));
+  const V ab0 = __builtin_shufflevector(a, b, 0, 4, 1, 5),
+          ab1 = __builtin_shufflevector(a, b, 2, 6, 3, 7);
+  const V cd0 = __builtin_shufflevector(c, d, 0, 4, 1, 5),
+          cd1 = __builtin_shufflevector(c, d, 2, 6, 3, 7);
+  const V rows[4] = {
+      __builtin_shufflevector(ab0, cd0, 0, 1, 4, 5), __builtin_shufflevector(ab0, cd0, 2, 3, 6, 7),
+      __builtin_shufflevector(ab1, cd1, 0, 1, 4, 5), __builtin_shufflevector(ab1, cd1, 2, 3, 6, 7)};
+  for (int r = 0; r < 4; ++r) std::memcpy(dst + r * ld, &rows[r], sizeof(V));
 }
 
 template <class T>
-bool LayerRun<T>::pack(index_t gb) {
+bool LayerRun<T>::pack(index_t gb, bool check_finite) {
   // K taps x R channels, the channels past cout_g zero.
   const index_t g = gb / blocks, b = gb % blocks;
   const index_t o0 = g * p.cout_g + b * R, n_ch = std::min(R, p.cout_g - b * R);
   T* dst = packed + gb * K * R;
   if (n_ch < R) std::fill(dst, dst + K * R, T(0));
   const index_t* channel_at = weights.channel_at.data() + o0;
-  for (index_t r = 0; r < K; ++r) {
-    const T* wr = weights.data + weights.tap_at[r];
-    for (index_t i = 0; i < n_ch; ++i) dst[r * R + i] = wr[channel_at[i]];
+  const index_t* tap_at = weights.tap_at.data();
+  // A transpose, by blocks of taps so that the lines read (a channel's
+  // weights apart, often in one L1 set) and written stay in L1; where the
+  // block's taps are consecutive in memory (a contiguous conv layer's
+  // weights), 4 x 4 at a time in vector registers.
+  constexpr index_t kTapBlock = 16;
+  for (index_t r0 = 0; r0 < K; r0 += kTapBlock) {
+    const index_t r1 = std::min(K, r0 + kTapBlock);
+    index_t i = 0;
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+      const bool consecutive =
+          tap_at[r1 - 1] - tap_at[r0] == r1 - 1 - r0 &&
+          std::adjacent_find(tap_at + r0, tap_at + r1,
+                             [](index_t a, index_t c) { return c != a + 1; }) == tap_at + r1;
+      const index_t r4 = r0 + (r1 - r0) / 4 * 4;
+      if (consecutive && r4 > r0)
+        for (; i + 4 <= n_ch; i += 4) {
+          const T* wc[4];
+          for (int j = 0; j < 4; ++j) wc[j] = weights.data + channel_at[i + j] + tap_at[r0];
+          for (index_t r = r0; r < r4; r += 4)
+            transpose4(wc[0] + (r - r0), wc[1] + (r - r0), wc[2] + (r - r0), wc[3] + (r - r0),
+                       dst + r * R + i, R);
+          for (index_t r = r4; r < r1; ++r)
+            for (int j = 0; j < 4; ++j) dst[r * R + i + j] = wc[j][r - r0];
+        }
+    }
+    for (; i < n_ch; ++i) {
+      const T* wc = weights.data + channel_at[i];
+      for (index_t r = r0; r < r1; ++r) dst[r * R + i] = wc[tap_at[r]];
+    }
   }
   if (bias.data)
     for (index_t i = 0; i < n_ch; ++i)
       packed_bias[static_cast<size_t>(gb * R + i)] = bias.data[(o0 + i) * bias.strides[0]];
-  return detail::all_finite(dst, K * R);
+  return !check_finite || detail::all_finite(dst, K * R);
 }
 
 template <class T>
@@ -539,8 +612,8 @@ ScratchSizes LayerRun<T>::scratch_sizes() const {
   ScratchSizes s;
   s.panel = panel_size;
   // (pieces across rows: at most one more per row than within rows)
-  s.pieces = static_cast<size_t>(row_block * ((row_len + piece - 1) / piece + 1));
-  s.pixels = wide_kernel ? s.pieces * static_cast<size_t>(piece) : 0;
+  s.pieces = wide_kernel ? static_cast<size_t>(row_block * ((row_len + piece - 1) / piece + 1)) : 0;
+  s.pixels = s.pieces * static_cast<size_t>(piece);
   s.partial = taps_per_pass < K ? s.pieces * static_cast<size_t>(piece * R) : 0;
   return s;
 }
@@ -583,7 +656,13 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
         T* d = dst + f * phase_len;
         const index_t* cm = col_map + f * phase_len;
         const auto [lo, hi] = inside[f];
-        for (index_t j = 0; j < lo; ++j) d[j] = cm[j] < 0 ? T(0) : xr[cm[j] * xs_w];
+        if (p.mode == PaddingMode::zeros) {  // (the positions outside read zeros)
+          std::fill(d, d + lo, T(0));
+          std::fill(d + hi, d + phase_len, T(0));
+        } else {
+          for (index_t j = 0; j < lo; ++j) d[j] = cm[j] < 0 ? T(0) : xr[cm[j] * xs_w];
+          for (index_t j = hi; j < phase_len; ++j) d[j] = cm[j] < 0 ? T(0) : xr[cm[j] * xs_w];
+        }
         if (hi > lo) {
           const T* src = xr + cm[lo] * xs_w;
           const index_t step = p.sw * xs_w;
@@ -592,7 +671,6 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
           else
             for (index_t j = lo; j < hi; ++j) d[j] = src[(j - lo) * step];
         }
-        for (index_t j = hi; j < phase_len; ++j) d[j] = cm[j] < 0 ? T(0) : xr[cm[j] * xs_w];
       }
     }
   }
@@ -604,14 +682,14 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
   // in the panel, row_len apart): the row_len - cols positions between
   // rows are then computed for nothing, but the runs stay long.
   index_t nv = 0;
+  const index_t vec_row = (cols + piece - 1) / piece;  // (narrow kernels)
+  const index_t *x_base = s.x_base.data(), *out_off = s.out_off.data(), *lanes = s.lanes.data();
   if (!wide_kernel) {
-    for (index_t r = 0; r < rows; ++r)
-      for (index_t c = 0; c < cols; c += piece, ++nv) {
-        s.x_base[nv] = r * p.sh * row_len + c;
-        s.out_off[nv] = r * out.strides[2] + c * out.strides[3];
-        s.lanes[nv] =
-            paired ? std::min(2 * piece, pair.columns - 2 * (c0 + c)) : std::min(piece, cols - c);
-      }
+    const auto at = static_cast<size_t>(narrow_at[cb]);
+    x_base = narrow_x_base.data() + at;
+    out_off = narrow_out_off.data() + at;
+    lanes = narrow_lanes.data() + at;
+    nv = rows * vec_row;
   } else {
     auto position_out = [&](index_t r, index_t c) {
       return c < cols ? r * out.strides[2] + c * out.strides[3] : index_t(-1);
@@ -642,15 +720,15 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
     for (index_t k0 = 0; k0 < K; k0 += taps_per_pass) {
       const index_t k1 = std::min(K, k0 + taps_per_pass);
       kernels::ConvTask<T> t{s.panel,
-                             s.x_base.data(),
+                             x_base,
                              x_off.data() + k0,
                              k1 - k0,
                              wb + k0 * R,
                              bias.data ? packed_bias.data() + (g * blocks + b) * R : nullptr,
                              std::min(R, p.cout_g - b * R),
                              nv,
-                             s.lanes.data(),
-                             s.out_off.data(),
+                             lanes,
+                             out_off,
                              s.pixel_out.data(),
                              out.data + n * out.strides[0] + o0 * out.strides[1] +
                                  r0 * out.strides[2] + c0 * out.strides[3],
@@ -659,6 +737,10 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
                              s.partial,
                              k0 == 0,
                              k1 == K};
+      t.kh = p.kh;  // (for the rows kernel)
+      t.kw = p.kw;
+      t.row_step = row_len;
+      t.vec_row = vec_row;
       if (paired) {  // (one pass: the narrow kernel)
         t.K = K_even;
         t.x_off2 = x_off.data() + K_even;
@@ -696,7 +778,8 @@ bool run_layers(std::vector<LayerRun<T>>& runs, int threads, bool finite_weights
                          [&](const detail::TaskLoop& for_each_block) {
                            for_each_block([&](index_t gb) {
                              for (LayerRun<T>& r : runs)
-                               if (gb < r.pack_tasks() && !r.pack(gb)) finite[gb] = 0;
+                               if (gb < r.pack_tasks() && !r.pack(gb, finite_weights_only))
+                                 finite[gb] = 0;
                            });
                          });
   if (finite_weights_only && std::find(finite.begin(), finite.end(), 0) != finite.end())

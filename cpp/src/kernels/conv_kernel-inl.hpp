@@ -14,7 +14,10 @@
 //
 // Narrow kernel, for one channel at a time (depthwise layers), vectorised
 // along the output row: kConvVecs1 output vectors per block, each step one
-// load per vector and one broadcast weight. Paired kernel: the narrow one
+// load per vector and one broadcast weight. Rows kernel: the narrow one
+// for one input channel at row stride and dilation 1, blocks of kRowBlock
+// output rows x kColVecsMulti vectors sharing each input load (as the tile
+// kernel's blocks do). Paired kernel: the narrow one
 // for the two column phases of a stride-2 transposed layer, interleaved in
 // registers so that the output is stored in whole vectors.
 
@@ -84,6 +87,22 @@ static void conv_wide(const ConvTask<T>& t) {
   for (index_t v = 0; v < t.n_vec; ++v) conv_pixels_upto<T, C, kPiecePixels<C>>(t, v);
 }
 
+// Output vector v of a narrow kernel: whole, or its lanes[v] lanes one by
+// one (a partial vector, or output columns not adjacent).
+template <class T, class V>
+static inline void store_piece(const ConvTask<T>& t, index_t v, const V& acc) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  T* o = t.out + t.out_off[v];
+  const index_t lanes = t.lanes[v];
+  if (lanes == L && t.out_w_step == 1) {
+    store_vec(o, acc);
+  } else {
+    T tmp[L];
+    store_vec(tmp, acc);
+    for (index_t l = 0; l < lanes; ++l) o[l * t.out_w_step] = tmp[l];
+  }
+}
+
 // One channel: U output vectors (pieces of at most L outputs).
 template <class T, int U>
 static inline void conv_block(const ConvTask<T>& t, index_t v0) {
@@ -99,17 +118,53 @@ static inline void conv_block(const ConvTask<T>& t, index_t v0) {
     const T wr = t.w[r];
     FASTCONV_UNROLL for (int u = 0; u < U; ++u) acc[u] += load_vec<V>(xb[u] + off) * wr;
   }
-  FASTCONV_UNROLL for (int u = 0; u < U; ++u) {
-    T* o = t.out + t.out_off[v0 + u];
-    const index_t lanes = t.lanes[v0 + u];
-    if (lanes == L && t.out_w_step == 1) {
-      store_vec(o, acc[u]);
-    } else {
-      T tmp[L];
-      store_vec(tmp, acc[u]);
-      for (index_t l = 0; l < lanes; ++l) o[l * t.out_w_step] = tmp[l];
+  FASTCONV_UNROLL for (int u = 0; u < U; ++u) store_piece(t, v0 + u, acc[u]);
+}
+
+// One input channel, KH kernel rows: R output rows x U vectors from
+// vector v0 (row-major, vec_row per row). Input row rr of the block feeds
+// output row i with kernel row rr - i, so each output still takes its
+// taps in ascending (row, column) order: the narrow kernel's sums.
+template <class T, int KH, int R, int U>
+static inline void rows_block(const ConvTask<T>& t, index_t v0) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  using V = typename Lanes<T, L>::type;
+  V acc[R][U];
+  const V b = V{} + (t.bias ? t.bias[0] : T(0));
+  FASTCONV_UNROLL for (int i = 0; i < R; ++i) FASTCONV_UNROLL for (int u = 0; u < U; ++u)
+      acc[i][u] = b;
+  const T* xb[U];  // (a row's last vector may overlap the one before)
+  FASTCONV_UNROLL for (int u = 0; u < U; ++u) xb[u] = t.panel + t.x_base[v0 + u];
+  const index_t kw = t.kw;
+  FASTCONV_UNROLL for (int rr = 0; rr < R + KH - 1; ++rr) {
+    for (index_t q = 0; q < kw; ++q) {
+      const index_t off = rr * t.row_step + t.x_off[q];
+      FASTCONV_UNROLL for (int u = 0; u < U; ++u) {
+        V xv = load_vec<V>(xb[u] + off);
+        if constexpr (kVecBytes <= kNativeVecBytes) FASTCONV_IN_REGISTER(xv);
+        FASTCONV_UNROLL for (int i = 0; i < R; ++i) if (rr - i >= 0 && rr - i < KH) acc[i][u] +=
+            xv * t.w[(rr - i) * kw + q];
+      }
     }
   }
+  FASTCONV_UNROLL for (int i = 0; i < R; ++i) FASTCONV_UNROLL for (int u = 0; u < U; ++u)
+      store_piece(t, v0 + i * t.vec_row + u, acc[i][u]);
+}
+
+// R rows of vectors from vector v0, U at a time, the rest by fewer.
+template <class T, int KH, int R, int U>
+static inline void rows_strip(const ConvTask<T>& t, index_t v0, index_t u0) {
+  for (; u0 + U <= t.vec_row; u0 += U) rows_block<T, KH, R, U>(t, v0 + u0);
+  if constexpr (U > 1) rows_strip<T, KH, R, U / 2>(t, v0, u0);
+}
+
+template <class T, int KH>
+static void conv_rows_of(const ConvTask<T>& t) {
+  const index_t rows = t.n_vec / t.vec_row;
+  index_t r = 0;
+  for (; r + kRowBlock <= rows; r += kRowBlock)
+    rows_strip<T, KH, kRowBlock, kColVecsMulti>(t, r * t.vec_row, 0);
+  for (; r < rows; ++r) rows_strip<T, KH, 1, kColVecsMulti>(t, r * t.vec_row, 0);
 }
 
 // Interleave a and b: (a0 b0 a1 b1 ...) in lo, then the rest in hi.
@@ -188,4 +243,21 @@ static void conv_narrow(const ConvTask<T>& t) {
 template <class T>
 static void conv_paired(const ConvTask<T>& t) {
   conv_vectors<T, kConvVecs1 / 2, true>(t);
+}
+
+// The rows kernel for the common kernel heights, the narrow one for others.
+template <class T>
+static void conv_rows(const ConvTask<T>& t) {
+  switch (t.kh) {
+    case 2:
+      return conv_rows_of<T, 2>(t);
+    case 3:
+      return conv_rows_of<T, 3>(t);
+    case 5:
+      return conv_rows_of<T, 5>(t);
+    case 7:
+      return conv_rows_of<T, 7>(t);
+    default:
+      return conv_narrow(t);
+  }
 }

@@ -86,6 +86,11 @@ using TileKernel = void (*)(const TileTask<T>&);
 // piece) instead of storing them -- the same operations in the same
 // order as one pass, so the same bits.
 //
+// Rows kernel: the narrow kernel's sums for one input channel (K = kh *
+// kw taps, x_off[p*kw + q] = p*row_step + x_off[q]) when the task's
+// n_vec pieces are n_vec / vec_row output rows of vec_row pieces, each row
+// row_step panel positions after the one before (x_base).
+//
 // Paired kernel (a transposed layer's two column phases at stride 2):
 // as the narrow kernel, with a second reduction over the K2 taps
 // x_off2/w2 for the odd output columns; piece v's outputs m of the first
@@ -115,6 +120,7 @@ struct ConvTask {
   const index_t* x_off2 = nullptr;  // paired kernel only
   const T* w2 = nullptr;
   index_t K2 = 0;
+  index_t kh = 0, kw = 0, row_step = 0, vec_row = 0;  // rows kernel only
 };
 
 template <class T>
@@ -158,10 +164,12 @@ struct KernelTable {
   ConvKernel<float> conv_f32;
   ConvKernel<float> conv_half_f32;  // one vector of channels
   ConvKernel<float> conv1_f32;
+  ConvKernel<float> conv_rows_f32;
   ConvKernel<float> conv2_f32;  // paired
   ConvKernel<double> conv_f64;
   ConvKernel<double> conv_half_f64;
   ConvKernel<double> conv1_f64;
+  ConvKernel<double> conv_rows_f64;
   ConvKernel<double> conv2_f64;
 };
 
@@ -193,11 +201,11 @@ inline TileKernel<double> tile_kernel(const KernelTable& t) {
 }
 
 // The layer kernels of T: wide (conv_channel_vecs vectors of channels),
-// half (1 vector of channels, twice the pixels), narrow (1 channel) and
-// paired; nullptr where T has none.
+// half (1 vector of channels, twice the pixels), narrow (1 channel), rows
+// and paired; nullptr where T has none.
 template <class T>
 struct ConvKernels {
-  ConvKernel<T> wide = nullptr, half = nullptr, narrow = nullptr, paired = nullptr;
+  ConvKernel<T> wide = nullptr, half = nullptr, narrow = nullptr, rows = nullptr, paired = nullptr;
 };
 template <class T>
 ConvKernels<T> conv_kernels(const KernelTable&) {
@@ -205,11 +213,11 @@ ConvKernels<T> conv_kernels(const KernelTable&) {
 }
 template <>
 inline ConvKernels<float> conv_kernels(const KernelTable& t) {
-  return {t.conv_f32, t.conv_half_f32, t.conv1_f32, t.conv2_f32};
+  return {t.conv_f32, t.conv_half_f32, t.conv1_f32, t.conv_rows_f32, t.conv2_f32};
 }
 template <>
 inline ConvKernels<double> conv_kernels(const KernelTable& t) {
-  return {t.conv_f64, t.conv_half_f64, t.conv1_f64, t.conv2_f64};
+  return {t.conv_f64, t.conv_half_f64, t.conv1_f64, t.conv_rows_f64, t.conv2_f64};
 }
 
 template <class T>

@@ -95,9 +95,11 @@ static const KernelTable kTable = {
     &conv_wide<float, kConvChannelVecs>,
     &conv_wide<float, 1>,
     &conv_narrow<float>,
+    &conv_rows<float>,
     &conv_paired<float>,
     &conv_wide<double, kConvChannelVecs>,
     &conv_wide<double, 1>,
     &conv_narrow<double>,
+    &conv_rows<double>,
     &conv_paired<double>,
 };
