@@ -621,6 +621,16 @@ def test_depthwise_rows_exact(rng, height, kh, kw):
             assert_exact(got, want)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_depthwise_tall_exact(rng, threads):
+    """Images taller than one task's rows (the tasks of a thread reuse the
+    zeroed panel edges of the ones before): bitwise equal to the oracle."""
+    x = exact_data(rng, (2, 2, 270, 9), np.float32)
+    w = exact_data(rng, (2, 1, 3, 3), np.float32)
+    got = nn.conv2d(x, w, None, padding=(2, 1), groups=2, threads=threads)
+    assert_exact(got, _oracle.conv2d(x, w, None, 1, (2, 1), 1, 2))
+
+
 MEDIUM_CASES = [
     # input shape, Cout, kernel, stride, padding, dilation, groups
     ((2, 64, 20, 23), 32, (3, 3), 1, 1, 1, 1),
@@ -669,7 +679,8 @@ def test_other_isas(isa):
             "no:cacheprovider",
             __file__,
             "-k",
-            "tile_edges_exact_vs_oracle or depthwise_exact or depthwise_rows_exact or random_data_within or hand_computed"
+            "tile_edges_exact_vs_oracle or depthwise_exact or depthwise_rows_exact"
+            " or depthwise_tall_exact or random_data_within or hand_computed"
             " or medium_sizes_vs_torch or hypothesis or inf_and_nan or threads_give"
             " or edge_geometries or integer_and_bool or layouts_give",
         ],

@@ -340,6 +340,10 @@ struct ThreadScratch {
   T* panel;
   T* partial;
   std::vector<index_t> x_base, out_off, lanes, pixel_out;
+  // The panel's first edges_rows rows hold zeros outside the input for
+  // the tasks of run edges_of, column block edges_cb (zero padding).
+  const void* edges_of = nullptr;
+  index_t edges_cb = -1, edges_rows = 0;
 };
 
 // Output columns per task: whole rows up to this many, so that a panel of
@@ -641,6 +645,17 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
   const auto* inside = insides.data() + cb * p.sw;
   const index_t first_row = r0 * p.sh - p.pad_top;
   const index_t used_rows = rows_in(rows);
+  // Zero padding: the positions outside are zeros, and nothing but this
+  // copy writes the panel, so rows whose outside positions an earlier task
+  // of this run and column block zeroed keep them (a wholly padded row
+  // zeroes them too).
+  const bool zeros = p.mode == PaddingMode::zeros;
+  if (s.edges_of != this || s.edges_cb != cb) {
+    s.edges_of = this;
+    s.edges_cb = cb;
+    s.edges_rows = 0;
+  }
+  const index_t zeroed_rows = zeros ? s.edges_rows : 0;
   for (index_t c = 0; c < p.cin_g; ++c) {
     const T* xc = in.data + n * in.strides[0] + (g * p.cin_g + c) * in.strides[1];
     for (index_t r = 0; r < used_rows; ++r) {
@@ -656,9 +671,11 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
         T* d = dst + f * phase_len;
         const index_t* cm = col_map + f * phase_len;
         const auto [lo, hi] = inside[f];
-        if (p.mode == PaddingMode::zeros) {  // (the positions outside read zeros)
-          std::fill(d, d + lo, T(0));
-          std::fill(d + hi, d + phase_len, T(0));
+        if (zeros) {
+          if (r >= zeroed_rows) {
+            std::fill(d, d + lo, T(0));
+            std::fill(d + hi, d + phase_len, T(0));
+          }
         } else {
           for (index_t j = 0; j < lo; ++j) d[j] = cm[j] < 0 ? T(0) : xr[cm[j] * xs_w];
           for (index_t j = hi; j < phase_len; ++j) d[j] = cm[j] < 0 ? T(0) : xr[cm[j] * xs_w];
@@ -674,6 +691,7 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
       }
     }
   }
+  s.edges_rows = std::max(s.edges_rows, used_rows);
 
   // The pieces of the task's outputs. Narrow kernel: vectors along each
   // row. Wide kernel: nearly equal runs of at most `piece` pixels per

@@ -99,9 +99,14 @@ def to_compute(a, dtype):
 def viewable(a):
     """`a` itself if the C++ core can view it (aligned elements, strides a
     multiple of the item size), else an aligned C-order copy."""
-    if not a.flags.aligned or any(s % a.itemsize for s in a.strides):
-        a = a.copy(order="C")  # fresh memory is aligned (ascontiguousarray may not copy)
-    return a
+    if a.flags.aligned:
+        itemsize = a.itemsize
+        for s in a.strides:  # (a loop: this runs for every array of every call)
+            if s % itemsize:
+                break
+        else:
+            return a
+    return a.copy(order="C")  # fresh memory is aligned (ascontiguousarray may not copy)
 
 
 def check_result_size(shape, *dtypes):
@@ -117,6 +122,10 @@ def check_result_size(shape, *dtypes):
 
 def per_axis(value, name, naxes, minimum=None):
     """An int, or a tuple with one int per convolved axis -> one int per axis."""
+    if type(value) is int:  # the common case, without the general path's cost
+        if minimum is not None and value < minimum:
+            raise ValueError(f"{name}: must be >= {minimum}, got {value!r}")
+        return [value] * naxes
     items = value if isinstance(value, (tuple, list)) else (value,)
     out = []
     for v in items:

@@ -312,7 +312,7 @@ def conv_transpose2d(
 
 def _sizes(value, name, naxes, minimum):
     values = _args.per_axis(value, name, naxes, minimum=minimum)
-    if any(v > _MAX_SIZE for v in values):
+    if max(values) > _MAX_SIZE:
         raise ValueError(f"{name}: too large, got {value!r}")
     return values
 
