@@ -693,8 +693,8 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
   }
   s.edges_rows = std::max(s.edges_rows, used_rows);
 
-  // The pieces of the task's outputs. Narrow kernel: vectors along each
-  // row. Wide kernel: nearly equal runs of at most `piece` pixels per
+  // The pieces of the task's outputs. Narrow kernels: vectors along each
+  // row, from the tables planned with the run. Wide kernel: nearly equal runs of at most `piece` pixels per
   // row; rows narrower than half a run take runs of `piece` panel
   // positions across rows (with unit strides the rows follow each other
   // in the panel, row_len apart): the row_len - cols positions between
