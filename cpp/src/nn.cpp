@@ -694,11 +694,12 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
   s.edges_rows = std::max(s.edges_rows, used_rows);
 
   // The pieces of the task's outputs. Narrow kernels: vectors along each
-  // row, from the tables planned with the run. Wide kernel: nearly equal runs of at most `piece` pixels per
-  // row; rows narrower than half a run take runs of `piece` panel
-  // positions across rows (with unit strides the rows follow each other
-  // in the panel, row_len apart): the row_len - cols positions between
-  // rows are then computed for nothing, but the runs stay long.
+  // row, from the tables planned with the run. Wide kernel: nearly equal
+  // runs of at most `piece` pixels per row; rows narrower than half a run
+  // take runs of `piece` panel positions across rows (with unit strides
+  // the rows follow each other in the panel, row_len apart): the
+  // row_len - cols positions between rows are then computed for nothing,
+  // but the runs stay long.
   index_t nv = 0;
   const index_t vec_row = (cols + piece - 1) / piece;  // (narrow kernels)
   const index_t *x_base = s.x_base.data(), *out_off = s.out_off.data(), *lanes = s.lanes.data();
