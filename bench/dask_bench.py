@@ -16,6 +16,7 @@ for fresh memory (page faults). GB/s counts the input's bytes; tasks/s
 the tasks of the convolution's graph. The full size takes a few minutes;
 figures vary with what else runs on the machine.
 
+    pip install ".[dask]" dask-image           # dask with its matching distributed; the peer
     python bench/dask_bench.py                 # 16384 x 16384 (1 GiB), 2048 chunks
     python bench/dask_bench.py --quick         # 2048 x 2048, 512 chunks (CI)
 """

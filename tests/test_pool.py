@@ -268,8 +268,14 @@ def test_max_unpool_bad_inputs():
         nn.max_unpool2d(values, indices[..., :1], 2)
     with pytest.raises(TypeError, match="indices"):
         nn.max_unpool2d(values, indices.astype(float), 2)
-    with pytest.raises(ValueError, match="output_size"):
+    with pytest.raises(
+        ValueError, match=r"output_size: the pooled axis H \(axis 1 of the output\)"
+    ):
         nn.max_unpool2d(values, indices, 2, output_size=(6, 4))
+    # a whole shape given: still named by the spatial axis, not "dimension 0"
+    whole = (*values.shape[:-2], 4, 6)
+    with pytest.raises(ValueError, match=r"pooled axis W \(axis 2 of the output\) must be between"):
+        nn.max_unpool2d(values, indices, 2, output_size=whole)
     with pytest.raises(ValueError, match="output_size"):
         nn.max_unpool2d(values, indices, 2, output_size=(4, 4, 4))
     with pytest.raises(TypeError, match="output_size"):

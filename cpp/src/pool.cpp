@@ -282,10 +282,15 @@ std::vector<index_t> max_unpool_shape(const std::vector<index_t>& in_shape,
     index_t lo, hi;
     if (__builtin_sub_overflow(dflt, s[i] - 1, &lo) || lo < 0) lo = 0;
     if (__builtin_add_overflow(dflt, s[i] - 1, &hi)) hi = std::numeric_limits<index_t>::max();
-    if (got < lo || got > hi)
-      throw std::invalid_argument("output_size: dimension " + std::to_string(i) +
-                                  " must be between " + std::to_string(lo) + " and " +
-                                  std::to_string(hi) + ", got " + std::to_string(got));
+    if (got < lo || got > hi) {
+      // Named by the pooled axis and its place in the output (with a whole
+      // shape given, a bare "dimension 0" would read as the batch axis).
+      const char* axis = naxes == 1 ? "L" : (i == 0 ? "H" : "W");
+      throw std::invalid_argument(std::string("output_size: the pooled axis ") + axis + " (axis " +
+                                  std::to_string(rank - naxes + i) +
+                                  " of the output) must be between " + std::to_string(lo) +
+                                  " and " + std::to_string(hi) + ", got " + std::to_string(got));
+    }
     shape.push_back(got);
   }
   return shape;
