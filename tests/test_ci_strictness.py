@@ -9,7 +9,7 @@ import pytest
 
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 
-CASES = '''
+CASES = """
 import pytest
 
 pytest.importorskip("fastconv_no_such_package_at_import")
@@ -17,9 +17,9 @@ pytest.importorskip("fastconv_no_such_package_at_import")
 
 def test_placeholder():
     pass
-'''
+"""
 
-FIXTURE_CASE = '''
+FIXTURE_CASE = """
 import pytest
 
 
@@ -34,7 +34,7 @@ def test_in_a_fixture(peer):
 
 def test_in_a_body():
     pytest.importorskip("fastconv_no_such_package_in_a_body")
-'''
+"""
 
 
 def run_pytest(tmp_path, ci):
