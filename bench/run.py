@@ -323,6 +323,51 @@ def _segment_case(size):
     return setup
 
 
+def _denormal_case(kind, dtype=np.float32):
+    """A call on subnormal input (normal data x 1e-39; x 1e-310 for f64)
+    against the same call on the normal data, and the peers on the
+    subnormal input: the slowdown subnormals cost (the denormal guard,
+    fastconv.show_config(), decides fastconv's)."""
+    tiny = 1e-39 if dtype == np.float32 else 1e-310
+
+    def setup(rng):
+        if kind == "layer":
+            x = rng.standard_normal((1, 64, 56, 56)).astype(dtype)
+            w = rng.standard_normal((64, 64, 3, 3)).astype(dtype)
+            d = (x * tiny).astype(dtype)
+            runs = {
+                "fastconv": lambda: fastconv.nn.conv2d(d, w, padding=1),
+                "normal input": lambda: fastconv.nn.conv2d(x, w, padding=1),
+            }
+            if torch is not None:
+                dt, wt = torch.from_numpy(d), torch.from_numpy(w)
+                runs["torch"] = lambda: F.conv2d(dt, wt, padding=1)
+            flops = 2 * x.size * 64 * 9
+        else:
+            x = rng.standard_normal((1024, 1024)).astype(dtype)
+            h = rng.standard_normal((7, 7)).astype(dtype)
+            d = (x * tiny).astype(dtype)
+            runs = {
+                "fastconv": lambda: fastconv.correlate2d(d, h, "same"),
+                "normal input": lambda: fastconv.correlate2d(x, h, "same"),
+            }
+            if cv2 is not None:
+                runs["cv2.filter2D"] = lambda: cv2.filter2D(
+                    d, -1, h, borderType=cv2.BORDER_CONSTANT
+                )
+            if torch is not None:
+                dt, ht = torch.from_numpy(d)[None, None], torch.from_numpy(h)[None, None]
+                runs["torch"] = lambda: F.conv2d(dt, ht, padding=3)
+            flops = 2 * x.size * 49
+        to_np = {
+            "normal input": lambda r: np.asarray(r) * dtype(tiny),
+            "torch": lambda r: r.numpy()[0, 0] if kind != "layer" else r.numpy(),
+        }
+        return flops, runs, to_np
+
+    return setup
+
+
 CASES = {
     "H1": ("2-D f32 1024x1024, 3x3, same", _image_case((1024, 1024), 3, np.float32, True)),
     "H2": ("2-D f32 1024x1024, 7x7, same", _image_case((1024, 1024), 7, np.float32, True)),
@@ -383,6 +428,18 @@ CASES = {
         "segmentation example forward (examples/python/segment.py), 512x512",
         _segment_case(512),
     ),
+    "D1": (
+        "subnormal input: 2-D f32 1024x1024, 7x7, same",
+        _denormal_case("image"),
+    ),
+    "D2": (
+        "subnormal input: conv2d 3x3 pad 1, N1 C64 56x56 -> 64",
+        _denormal_case("layer"),
+    ),
+    "D3": (
+        "subnormal input: 2-D f64 1024x1024, 7x7, same",
+        _denormal_case("image", np.float64),
+    ),
     "H9-floor": ("np.copy of H9's input", _copy_floor(1_000_000, np.float64)),
     "H16-1d": ("per call: 1-D f64 N=64, K=3, full (us)", _tiny_1d),
     "H16-2d": ("per call: 2-D f32 8x8, 3x3, same (us)", _tiny_2d),
@@ -436,6 +493,7 @@ def machine_info():
         "platform": platform.platform(),
         "fastconv": fastconv.__version__,
         "isa": fastconv.active_isa(),
+        "denormal_guard": fastconv.get_denormal_guard(),
         "numpy": np.__version__,
         "scipy": getattr(signal, "__name__", None) and __import__("scipy").__version__,
         "cv2": getattr(cv2, "__version__", None),
@@ -452,7 +510,7 @@ def format_row(r):
     micro = r["case"].startswith("H16")
     t = r["seconds"]
     ours = t.get("fastconv")
-    peers = {k: v for k, v in t.items() if k != "fastconv"}
+    peers = {k: v for k, v in t.items() if k not in ("fastconv", "normal input")}
     best = min(peers, key=peers.get) if peers else None
     cells = [r["case"], r["description"], str(r["threads"])]
     if ours is None:
@@ -466,6 +524,11 @@ def format_row(r):
             f"{best} {_fmt_time(t[best], micro)}" if best else "",
             f"{t[best] / ours:.2f}x" if best else "",
         ]
+        if "normal input" in t:  # the subnormal rows: the slowdown itself
+            cells[-1] += (
+                f" (normal input {_fmt_time(t['normal input'], micro)}: "
+                f"subnormal/normal {ours / t['normal input']:.2f}x)"
+            )
         for label in peers:  # the headline "x times faster than scipy.signal"
             if "scipy.signal" in label and label != best and not micro:
                 cells[-1] += f" ({label} {t[label] / ours:.0f}x)"
@@ -489,7 +552,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     peers = [name for name, mod in [("scipy", signal), ("cv2", cv2), ("torch", torch)] if mod]
     print(
-        f"fastconv {fastconv.__version__}, isa {fastconv.active_isa()}; peers: {', '.join(peers)}"
+        f"fastconv {fastconv.__version__}, isa {fastconv.active_isa()}, denormal guard "
+        f"{'on' if fastconv.get_denormal_guard() else 'off'}; peers: {', '.join(peers)}"
     )
     print(HEADER)
     out = run(args.cases, args.threads, args.budget)

@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 import tempfile
 
 import numpy as np
@@ -45,6 +47,19 @@ def pytest_make_collect_report(collector):
     outcome = yield
     if STRICT_OPTIONAL_PACKAGES:
         _fail_a_missing_package(outcome.get_result())
+
+
+def run_python(code, timeout=120, **env):
+    """`python -c code` in a fresh process (cwd: this folder, so that it can
+    import the test modules), with `env` added to the environment."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=timeout,
+        cwd=os.path.dirname(os.path.abspath(__file__)),
+    )
 
 
 FLOAT_DTYPES = [np.float32, np.float64, np.complex64, np.complex128]

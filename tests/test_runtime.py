@@ -2,12 +2,10 @@
 
 import multiprocessing
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from conftest import isa_params, random_array
+from conftest import isa_params, random_array, run_python
 
 import fastconv
 
@@ -40,18 +38,8 @@ def test_set_get_num_threads():
     assert fastconv.get_num_threads() == before
 
 
-def _run(code, **env):
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        timeout=120,
-    )
-
-
 def test_omp_num_threads_is_honoured():
-    r = _run("import fastconv; print(fastconv.get_num_threads())", OMP_NUM_THREADS="3")
+    r = run_python("import fastconv; print(fastconv.get_num_threads())", OMP_NUM_THREADS="3")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "3"
 
@@ -115,17 +103,17 @@ def test_every_isa_against_the_oracle(isa):
         "        assert np.abs(got - ref).max() <= tol, (dt, b)\n"
         "print('ok')\n"
     )
-    r = _run(code, FASTCONV_FORCE_ISA=isa)
+    r = run_python(code, FASTCONV_FORCE_ISA=isa)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "ok"
 
 
 def test_force_isa_refuses_unknown_or_unavailable():
-    r = _run("import fastconv", FASTCONV_FORCE_ISA="sse9")
+    r = run_python("import fastconv", FASTCONV_FORCE_ISA="sse9")
     assert r.returncode != 0 and "FASTCONV_FORCE_ISA" in r.stderr
     missing = [i for i in ("avx2", "avx512") if i not in fastconv.available_isas()]
     for isa in missing:
-        r = _run("import fastconv", FASTCONV_FORCE_ISA=isa)
+        r = run_python("import fastconv", FASTCONV_FORCE_ISA=isa)
         assert r.returncode != 0 and "FASTCONV_FORCE_ISA" in r.stderr
 
 

@@ -13,6 +13,8 @@ void register_runtime(py::module_& m) {
   m.def("active_isa", &fastconv::active_isa);
   m.def("available_isas", &fastconv::available_isas);
   m.def("config_string", &fastconv::config_string);
+  m.def("denormal_guard", &fastconv::denormal_guard);
+  m.def("set_denormal_guard", &fastconv::set_denormal_guard, py::arg("on"));
   m.def("openmp_runtime", &fastconv::openmp_runtime);
   // For bench/: (flops, seconds) of the active ISA's FMA probe.
   m.def(

@@ -18,6 +18,7 @@
 #include "fastconv/runtime.hpp"
 #include "scalar.hpp"
 #include "small_buffer.hpp"
+#include "underflow.hpp"
 
 namespace fastconv::detail {
 
@@ -150,9 +151,9 @@ inline int resolve_threads(int requested, index_t outputs, index_t taps) {
 }
 
 template <class T>
-void execute(const View<const T>& in, const View<const T>& kernel, const View<T>& out,
-             const AxisParams* params, bool flip_kernel, bool conj_kernel, Boundary boundary,
-             T fill, int threads_requested) {
+void execute_unguarded(const View<const T>& in, const View<const T>& kernel, const View<T>& out,
+                       const AxisParams* params, bool flip_kernel, bool conj_kernel,
+                       Boundary boundary, T fill, int threads_requested) {
   const int rank = in.ndim();
   // Batch axes first, convolved axes last (in their order). (The per-axis
   // arrays here are filled up to `rank` only: zeroing all 64 entries of
@@ -212,6 +213,21 @@ void execute(const View<const T>& in, const View<const T>& kernel, const View<T>
   }
   const int threads = resolve_threads(threads_requested, out.size(), taps_total);
   run_engine<T>(axes.data(), rank, in.data, packed.data(), out.data, boundary, fill, threads);
+}
+
+// execute_unguarded, on scaled copies when its products would be
+// subnormal (underflow.hpp).
+template <class T>
+void execute(const View<const T>& in, const View<const T>& kernel, const View<T>& out,
+             const AxisParams* params, bool flip_kernel, bool conj_kernel, Boundary boundary,
+             T fill, int threads_requested) {
+  guard_underflow(in, kernel, View<const T>(), View<const T>(), fill, kernel.size(), out,
+                  resolve_threads(threads_requested, out.size(), kernel.size()),
+                  [&](const View<const T>& x, const View<const T>& k, const View<const T>&,
+                      const View<const T>&, T scaled_fill) {
+                    execute_unguarded(x, k, out, params, flip_kernel, conj_kernel, boundary,
+                                      scaled_fill, threads_requested);
+                  });
 }
 
 }  // namespace fastconv::detail

@@ -885,9 +885,15 @@ void run_conv_layer(const LayerPlan& p, View<const T> in, View<const T> weight, 
                        {p.out_channels, p.cin_g, p.kh, p.kw}, p.spatial);
   check_layer_out(p.out_shape(), p.out_channels, in, weight, bias, out);
   if (out.size() == 0) return;
-  std::vector<LayerRun<T>> runs;
-  runs.emplace_back(p, as_4d(in), conv_weights(p, as_4d(weight)), bias, as_4d(out));
-  run_layers(runs, detail::resolve_threads(p.threads, out.size(), runs[0].taps()));
+  const int threads = detail::resolve_threads(p.threads, out.size(), p.cin_g * p.kh * p.kw);
+  detail::guard_underflow(in, weight, View<const T>(), bias, T(0), weight.size(), out, threads,
+                          [&](const View<const T>& x, const View<const T>& w, const View<const T>&,
+                              const View<const T>& b, T) {
+                            std::vector<LayerRun<T>> runs;
+                            runs.emplace_back(p, as_4d(x), conv_weights(p, as_4d(w)), b,
+                                              as_4d(out));
+                            run_layers(runs, threads);
+                          });
 }
 
 // The transposed layer term by term, for weights holding Inf or NaN: the
@@ -934,14 +940,11 @@ void transposed_by_definition(const TransposedPlan& tp, const View<const T>& x,
 // channels per group and column stride 2, the two column phases of a row
 // phase run together (the paired kernel), so that the output is stored in
 // whole vectors.
+// A transposed layer as the stride^2 phases' direct layers (checked views).
 template <class T>
-void run_transposed_layer(const TransposedPlan& tp, View<const T> in, View<const T> weight,
-                          View<const T> bias, View<T> out) {
-  check_layer_call(in, weight, bias, out, tp.spatial, "conv_transpose");
-  check_planned_shapes(in, weight, {tp.batch, tp.channels, tp.n[0], tp.n[1]},
-                       {tp.channels, tp.cout_g, tp.k[0], tp.k[1]}, tp.spatial);
-  check_layer_out(tp.out_shape(), tp.out_channels, in, weight, bias, out);
-  if (out.size() == 0) return;
+void run_transposed_phases(const TransposedPlan& tp, const View<const T>& in,
+                           const View<const T>& weight, const View<const T>& bias,
+                           const View<T>& out) {
   const View<const T> x = as_4d(in), w = as_4d(weight);
   const View<T> y = as_4d(out);
   auto phase = [&](int axis, index_t phi) {
@@ -1057,6 +1060,21 @@ void run_transposed_layer(const TransposedPlan& tp, View<const T> in, View<const
   // (Inf or NaN weights: term by term, see transposed_by_definition)
   if (!run_layers(runs, detail::resolve_threads(tp.threads, work, 1), /*finite_weights_only=*/true))
     transposed_by_definition(tp, x, w, bias, y);
+}
+
+template <class T>
+void run_transposed_layer(const TransposedPlan& tp, View<const T> in, View<const T> weight,
+                          View<const T> bias, View<T> out) {
+  check_layer_call(in, weight, bias, out, tp.spatial, "conv_transpose");
+  check_planned_shapes(in, weight, {tp.batch, tp.channels, tp.n[0], tp.n[1]},
+                       {tp.channels, tp.cout_g, tp.k[0], tp.k[1]}, tp.spatial);
+  check_layer_out(tp.out_shape(), tp.out_channels, in, weight, bias, out);
+  if (out.size() == 0) return;
+  const int threads = detail::resolve_threads(tp.threads, out.size(), tp.cin_g);
+  detail::guard_underflow(
+      in, weight, View<const T>(), bias, T(0), weight.size(), out, threads,
+      [&](const View<const T>& x, const View<const T>& w, const View<const T>&,
+          const View<const T>& b, T) { run_transposed_phases(tp, x, w, b, out); });
 }
 
 }  // namespace

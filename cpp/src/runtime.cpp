@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -250,6 +251,46 @@ std::string openmp_runtime() {
   return found;
 }
 
+namespace {
+// -1 until first asked: then the environment's choice, or the CPU's.
+std::atomic<int> g_denormal_guard{-1};
+
+bool cpu_slows_on_subnormals() {
+#if defined(__x86_64__) || defined(_M_X64)
+  unsigned r[4];
+  if (!kernels::cpuid(0, 0, r)) return false;
+  char vendor[13];
+  std::memcpy(vendor, &r[1], 4);  // EBX, EDX, ECX spell it
+  std::memcpy(vendor + 4, &r[3], 4);
+  std::memcpy(vendor + 8, &r[2], 4);
+  vendor[12] = 0;
+  return std::string(vendor) == "GenuineIntel";
+#else
+  return false;
+#endif
+}
+}  // namespace
+
+bool denormal_guard() {
+  int on = g_denormal_guard.load(std::memory_order_relaxed);
+  if (on < 0) {
+    const char* env = std::getenv("FASTCONV_DENORMAL_GUARD");
+    const std::string value = env ? env : "";
+    if (value == "1")
+      on = 1;
+    else if (value == "0")
+      on = 0;
+    else if (value.empty())
+      on = cpu_slows_on_subnormals() ? 1 : 0;
+    else
+      throw std::runtime_error("FASTCONV_DENORMAL_GUARD=" + value + ": expected 1 or 0");
+    g_denormal_guard.store(on, std::memory_order_relaxed);
+  }
+  return on != 0;
+}
+
+void set_denormal_guard(bool on) { g_denormal_guard.store(on ? 1 : 0); }
+
 std::string config_string() {
   std::string s;
   s += "fastconv " FASTCONV_VERSION_STRING "\n";
@@ -257,6 +298,7 @@ std::string config_string() {
   for (const auto& isa : available_isas()) s += " " + isa;
   s += ")\n";
   s += "threads: " + std::to_string(get_num_threads()) + "\n";
+  s += std::string("denormal guard: ") + (denormal_guard() ? "on" : "off") + "\n";
 #ifdef FASTCONV_COMPILER
   s += "compiler: " FASTCONV_COMPILER "\n";
 #endif

@@ -78,26 +78,11 @@ std::vector<index_t> separable_output_shape(const std::vector<index_t>& in_shape
   return plan_separable(in_shape, col_length, row_length, options).out_shape();
 }
 
+// The filter on checked views (the guarded call's operands).
 template <class T>
-void convolve_separable(const ConvPlan& plan, View<const T> in, View<const T> col,
-                        View<const T> row, View<T> out, T fillvalue) {
-  detail::check_view(in, "in1");
-  detail::check_view(col, "col");
-  detail::check_view(row, "row");
-  detail::check_view(out, "out");
-  if (col.ndim() != 1 || row.ndim() != 1) throw std::invalid_argument("col/row: must be 1-D");
-  if (plan.rank != 2 || in.shape != std::vector<index_t>{plan.axis[0].in_n, plan.axis[1].in_n} ||
-      col.shape[0] != plan.axis[0].kernel_n || row.shape[0] != plan.axis[1].kernel_n)
-    throw std::invalid_argument("in1/col/row: shapes are not the plan's");
+void separable_strips(const ConvPlan& plan, const View<const T>& in, const View<const T>& col,
+                      const View<const T>& row, const View<T>& out, T fillvalue, int threads) {
   const auto shape = plan.out_shape();
-  if (out.shape != shape)
-    throw std::invalid_argument("out: has shape " + detail::shape_str(out.shape) +
-                                ", the result has shape " + detail::shape_str(shape));
-  if (detail::may_overlap(out, in) || detail::may_overlap(out, col) ||
-      detail::may_overlap(out, row))
-    throw std::invalid_argument("out: must not overlap in1, col or row");
-  if (out.size() == 0) return;
-
   // Row strips of the output, each computed start to finish: the columns
   // of the input rows the strip needs into a small intermediate (kept in
   // cache), then the rows of that intermediate into `out`. Strips are
@@ -119,21 +104,48 @@ void convolve_separable(const ConvPlan& plan, View<const T> in, View<const T> co
   const index_t width = in.shape[1];
   constexpr index_t kStripRows = 32;
   const index_t strips = (shape[0] + kStripRows - 1) / kStripRows;
-  const int threads = detail::resolve_threads(plan.threads, out.size(), kc + kr);
   detail::parallel_tasks(strips, threads, [&](const detail::TaskLoop& for_each_strip) {
     std::vector<T> mid(static_cast<size_t>(std::min(kStripRows, shape[0]) * width));
     for_each_strip([&](index_t strip) {
       const index_t r0 = strip * kStripRows, rows = std::min(kStripRows, shape[0] - r0);
       const View<T> mid_view = make_view(mid.data(), {rows, width});
       const detail::AxisParams p1[2] = {{true, s0, 1, origin0 + r0 * s0}, {true, 1, 1, 0}};
-      detail::execute<T>(in, kcol, mid_view, p1, /*flip_kernel=*/true, /*conj_kernel=*/false,
-                         plan.boundary, fillvalue, 1);
+      detail::execute_unguarded<T>(in, kcol, mid_view, p1, /*flip_kernel=*/true,
+                                   /*conj_kernel=*/false, plan.boundary, fillvalue, 1);
       const View<T> out_rows(out.data + r0 * out.strides[0], {rows, shape[1]}, out.strides);
       const detail::AxisParams p2[2] = {{true, 1, 1, 0}, {true, s1, 1, origin1}};
-      detail::execute<T>(mid_view, krow, out_rows, p2, /*flip_kernel=*/true,
-                         /*conj_kernel=*/false, plan.boundary, mid_fill, 1);
+      detail::execute_unguarded<T>(mid_view, krow, out_rows, p2, /*flip_kernel=*/true,
+                                   /*conj_kernel=*/false, plan.boundary, mid_fill, 1);
     });
   });
+}
+
+template <class T>
+void convolve_separable(const ConvPlan& plan, View<const T> in, View<const T> col,
+                        View<const T> row, View<T> out, T fillvalue) {
+  detail::check_view(in, "in1");
+  detail::check_view(col, "col");
+  detail::check_view(row, "row");
+  detail::check_view(out, "out");
+  if (col.ndim() != 1 || row.ndim() != 1) throw std::invalid_argument("col/row: must be 1-D");
+  if (plan.rank != 2 || in.shape != std::vector<index_t>{plan.axis[0].in_n, plan.axis[1].in_n} ||
+      col.shape[0] != plan.axis[0].kernel_n || row.shape[0] != plan.axis[1].kernel_n)
+    throw std::invalid_argument("in1/col/row: shapes are not the plan's");
+  const auto shape = plan.out_shape();
+  if (out.shape != shape)
+    throw std::invalid_argument("out: has shape " + detail::shape_str(out.shape) +
+                                ", the result has shape " + detail::shape_str(shape));
+  if (detail::may_overlap(out, in) || detail::may_overlap(out, col) ||
+      detail::may_overlap(out, row))
+    throw std::invalid_argument("out: must not overlap in1, col or row");
+  if (out.size() == 0) return;
+  const int threads =
+      detail::resolve_threads(plan.threads, out.size(), col.shape[0] + row.shape[0]);
+  // (products in x col x row, guarded as one)
+  detail::guard_underflow(
+      in, col, row, View<const T>(), fillvalue, col.shape[0] * row.shape[0], out, threads,
+      [&](const View<const T>& x, const View<const T>& c, const View<const T>& r,
+          const View<const T>&, T fill) { separable_strips(plan, x, c, r, out, fill, threads); });
 }
 
 template <class T>

@@ -27,7 +27,15 @@ else:
         del _os.environ[_SPIN]  # (not passed on to child processes)
 from . import nn
 from ._fft import fftconvolve, oaconvolve
-from ._runtime import active_isa, available_isas, get_num_threads, set_num_threads, show_config
+from ._runtime import (
+    active_isa,
+    available_isas,
+    get_denormal_guard,
+    get_num_threads,
+    set_denormal_guard,
+    set_num_threads,
+    show_config,
+)
 from ._signal import (
     choose_conv_method,
     convolve,
@@ -52,11 +60,15 @@ __all__ = [
     "nn",
     "set_num_threads",
     "get_num_threads",
+    "set_denormal_guard",
+    "get_denormal_guard",
     "active_isa",
     "available_isas",
     "show_config",
 ]
 
-# Choose the instruction set now, so that a refused FASTCONV_FORCE_ISA
-# fails at import with its message rather than at the first call.
+# Choose the instruction set and read FASTCONV_DENORMAL_GUARD now, so that
+# a refused value fails at import with its message rather than at the
+# first call.
 active_isa()
+get_denormal_guard()

@@ -2,6 +2,7 @@
 // against a naive loop, and the exceptions of bad arguments.
 #include <fastconv/fastconv.hpp>
 
+#include <cfenv>
 #include <complex>
 #include <cstdint>
 #include <cstdio>
@@ -192,7 +193,55 @@ void expect_invalid(const std::function<void()>& f, const char* what) {
 }
 }  // namespace
 
+// The denormal guard from the C++ API: a 2-D convolution of subnormal
+// data against a long double loop (bound: 2 * taps * eps * sum|terms|
+// plus taps smallest subnormals), with the guard on and off; with it on,
+// the call raises no underflow (no operation met a subnormal).
+void check_denormal_guard() {
+  const index_t n = 40, m = 50, kh = 3, kw = 4;
+  std::vector<float> x(n * m), k(kh * kw), out(n * m);
+  std::uint32_t state = 12345;
+  auto next = [&] {
+    state = state * 1664525u + 1013904223u;
+    return static_cast<float>(static_cast<int>(state >> 8) - (1 << 23)) / float(1 << 23);
+  };
+  for (float& v : x) v = next() * 1e-39f;
+  for (float& v : k) v = next();
+  fastconv::ConvOptions opt;
+  opt.mode = fastconv::Mode::same;
+  opt.threads = 1;  // (a worker thread's flags are its own)
+  const bool before = fastconv::denormal_guard();
+  for (bool on : {true, false}) {
+    fastconv::set_denormal_guard(on);
+    std::feclearexcept(FE_UNDERFLOW);
+    fastconv::convolve<float>(fastconv::make_view<const float>(x.data(), {n, m}),
+                              fastconv::make_view<const float>(k.data(), {kh, kw}),
+                              fastconv::make_view(out.data(), {n, m}), opt);
+    if (on) check(!std::fetestexcept(FE_UNDERFLOW), "guard on: no subnormal in the arithmetic");
+    bool ok = true;
+    for (index_t i = 0; i < n; ++i)
+      for (index_t j = 0; j < m; ++j) {
+        long double exact = 0, scale = 0;
+        for (index_t p = 0; p < kh; ++p)
+          for (index_t q = 0; q < kw; ++q) {
+            // 'same' (scipy's anchor): out[i, j] = sum x[i + 1 - p, j + 1 - q] k[p, q]
+            const index_t a = i + (kh - 1) / 2 - p, b = j + (kw - 1) / 2 - q;
+            if (a < 0 || a >= n || b < 0 || b >= m) continue;
+            const long double t = static_cast<long double>(x[a * m + b]) * k[p * kw + q];
+            exact += t;
+            scale += t < 0 ? -t : t;
+          }
+        const long double err = out[i * m + j] - exact;
+        const long double bound = 2.0L * kh * kw * 1.1920929e-7L * scale + kh * kw * 1.4e-45L;
+        ok = ok && (err < 0 ? -err : err) <= bound;
+      }
+    check(ok, on ? "guard on: within the bound" : "guard off: within the bound");
+  }
+  fastconv::set_denormal_guard(before);
+}
+
 int main() {
+  check_denormal_guard();
   check_1d_valid<float>("float");
   check_1d_valid<double>("double");
   check_1d_valid<long double>("long double");

@@ -32,6 +32,7 @@ constexpr int kConvVecs1 = 8;
 #include "kernels/tile_kernel-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"
 #include "kernels/pool_kernel-inl.hpp"
+#include "kernels/underflow_kernel-inl.hpp"
 #include "kernels/row_kernel-inl.hpp"
 }  // namespace
 const KernelTable& table() { return kTable; }
@@ -49,6 +50,7 @@ constexpr int kConvVecs1 = 8;
 #include "kernels/tile_kernel-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"
 #include "kernels/pool_kernel-inl.hpp"
+#include "kernels/underflow_kernel-inl.hpp"
 #include "kernels/row_kernel-inl.hpp"
 }  // namespace
 const KernelTable& table() { return kTable; }
@@ -66,6 +68,7 @@ constexpr int kConvVecs1 = 12;
 #include "kernels/tile_kernel-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"
 #include "kernels/pool_kernel-inl.hpp"
+#include "kernels/underflow_kernel-inl.hpp"
 #include "kernels/row_kernel-inl.hpp"
 }  // namespace
 const KernelTable& table() { return kTable; }

@@ -58,6 +58,20 @@ FASTCONV_API std::string openmp_runtime();
 // the two to give its "% of the measured FMA peak".
 FASTCONV_API std::pair<double, double> measure_fma_peak(long iterations, int threads);
 
+// Subnormal (denormal) numbers: many CPUs take a microcode assist on every
+// instruction that reads or makes one, up to hundreds of times slower.
+// With the guard on, a call whose products would be subnormal runs on
+// operands scaled by exact powers of two and scales its output back once,
+// correctly rounded (the direct path's error bound with IEEE gradual
+// underflow's term; see docs/guarantees.md); it costs a copy of the input
+// and a pass over the output on such calls only. On by default where the
+// CPU is known to slow down (Intel x86-64), off elsewhere (the AMD Zen
+// cores measured run subnormals at full speed, where the guard would only
+// cost); FASTCONV_DENORMAL_GUARD=1 or 0 in the environment decides
+// instead, and set_denormal_guard at run time.
+FASTCONV_API bool denormal_guard();
+FASTCONV_API void set_denormal_guard(bool on);
+
 // Version, ISA, threads, compiler and OpenMP runtime, one per line.
 FASTCONV_API std::string config_string();
 

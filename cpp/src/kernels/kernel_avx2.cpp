@@ -8,6 +8,7 @@
 #include <complex>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 #include <utility>
 
@@ -27,6 +28,7 @@ constexpr int kConvVecs1 = 8;
 #include "kernels/tile_kernel-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"
 #include "kernels/pool_kernel-inl.hpp"
+#include "kernels/underflow_kernel-inl.hpp"
 #include "kernels/row_kernel-inl.hpp"
 }  // namespace
 

@@ -9,6 +9,7 @@
 #include <complex>
 #include <cstdint>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "fastconv/element_types.hpp"
@@ -149,6 +150,17 @@ using PoolPairsKernels = PerType<PoolPairsKernel, PoolTypes>::type;
 // float32 FMAs over full vectors; returns the flops done.
 using FmaProbe = double (*)(long iterations);
 
+// The denormal guard's row loops (underflow.hpp), over contiguous reals:
+// dst = src * 2^e exactly (e >= 0, results normal), y *= 2^-e correctly
+// rounded, and the smallest nonzero / largest |value| bit patterns folded
+// into lo and hi.
+template <class R>
+struct UnderflowKernels {
+  void (*scale_up)(const R* src, R* dst, index_t n, int e);
+  void (*scale_down)(R* y, index_t n, int e);
+  void (*bit_range)(const R* p, index_t n, std::int64_t& lo, std::int64_t& hi);
+};
+
 struct KernelTable {
   const char* isa;
   FmaProbe fma_probe;
@@ -171,6 +183,8 @@ struct KernelTable {
   ConvKernel<double> conv1_f64;
   ConvKernel<double> conv_rows_f64;
   ConvKernel<double> conv2_f64;
+  UnderflowKernels<float> underflow_f32;
+  UnderflowKernels<double> underflow_f64;
 };
 
 namespace baseline {
@@ -218,6 +232,14 @@ inline ConvKernels<float> conv_kernels(const KernelTable& t) {
 template <>
 inline ConvKernels<double> conv_kernels(const KernelTable& t) {
   return {t.conv_f64, t.conv_half_f64, t.conv1_f64, t.conv_rows_f64, t.conv2_f64};
+}
+
+template <class R>
+const UnderflowKernels<R>& underflow_kernels(const KernelTable& t) {
+  if constexpr (std::is_same_v<R, float>)
+    return t.underflow_f32;
+  else
+    return t.underflow_f64;
 }
 
 template <class T>
