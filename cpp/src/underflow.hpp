@@ -167,15 +167,14 @@ Magnitudes measure(const View<const T>& v, int threads, Each&& each) {
   const index_t n = v.ndim() ? v.shape[v.ndim() - 1] : 1;
   std::vector<BitRange<R>> ranges(
       static_cast<size_t>(std::max<index_t>(blocks_of(rows_of(v), n), 1)));
-  parallel_rows(rows_of(v), n, threads,
-                [&](index_t b, index_t first, index_t count) {
-                  BitRange<R>& range = ranges[static_cast<size_t>(b)];
-                  index_t row = first;
-                  for_each_row(v, first, count, [&](const T* p, index_t m, index_t step) {
-                    range.add_run(p, m, step);
-                    each(row++, p, m, step);
-                  });
-                });
+  parallel_rows(rows_of(v), n, threads, [&](index_t b, index_t first, index_t count) {
+    BitRange<R>& range = ranges[static_cast<size_t>(b)];
+    index_t row = first;
+    for_each_row(v, first, count, [&](const T* p, index_t m, index_t step) {
+      range.add_run(p, m, step);
+      each(row++, p, m, step);
+    });
+  });
   Magnitudes m = ranges[0].magnitudes();
   for (const BitRange<R>& r : ranges) m.include(r.magnitudes());
   return m;
