@@ -940,7 +940,6 @@ void transposed_by_definition(const TransposedPlan& tp, const View<const T>& x,
 // channels per group and column stride 2, the two column phases of a row
 // phase run together (the paired kernel), so that the output is stored in
 // whole vectors.
-// A transposed layer as the stride^2 phases' direct layers (checked views).
 template <class T>
 void run_transposed_phases(const TransposedPlan& tp, const View<const T>& in,
                            const View<const T>& weight, const View<const T>& bias,
