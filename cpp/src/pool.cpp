@@ -1,4 +1,5 @@
-// Max-pooling with indices and max-unpooling (see fastconv/pool.hpp).
+// Max-pooling with indices, max-unpooling and average pooling (see
+// fastconv/pool.hpp).
 #include "fastconv/pool.hpp"
 
 #include <algorithm>
@@ -17,8 +18,8 @@ namespace fastconv {
 
 namespace {
 
-using PoolAxis = MaxPoolPlan::Axis;
-using PoolPlan = MaxPoolPlan;
+using PoolAxis = PoolGeometry::Axis;
+using PoolPlan = PoolGeometry;
 
 [[noreturn]] void overflow() { throw std::invalid_argument("input: result size overflows"); }
 
@@ -139,7 +140,7 @@ constexpr index_t kPoolColumns = 4096;  // output columns per task
 
 }  // namespace
 
-std::vector<index_t> MaxPoolPlan::out_shape() const {
+std::vector<index_t> PoolGeometry::out_shape() const {
   std::vector<index_t> shape(in_shape.begin(), in_shape.end() - naxes);
   if (naxes == 2) shape.push_back(row.out);
   shape.push_back(col.out);
@@ -147,7 +148,7 @@ std::vector<index_t> MaxPoolPlan::out_shape() const {
 }
 
 MaxPoolPlan plan_max_pool(const std::vector<index_t>& in_shape, const PoolOptions& options) {
-  return plan(in_shape, options);
+  return MaxPoolPlan{plan(in_shape, options)};
 }
 
 std::vector<index_t> max_pool_shape(const std::vector<index_t>& in_shape,
@@ -158,7 +159,7 @@ std::vector<index_t> max_pool_shape(const std::vector<index_t>& in_shape,
 template <class T>
 void max_pool(View<const T> in, View<T> out, View<std::int64_t> indices,
               const PoolOptions& options) {
-  const PoolPlan p = plan(in.shape, options);
+  const MaxPoolPlan p = plan_max_pool(in.shape, options);
   max_pool<T>(p, std::move(in), std::move(out), std::move(indices));
 }
 
@@ -357,6 +358,175 @@ void max_unpool(View<const T> in, View<const std::int64_t> indices, View<T> out,
           "indices: index " + std::to_string(bad[plane]) + " is outside the output plane of size " +
           (pooled_axes == 2 ? std::to_string(out_rows) + "x" : "") + std::to_string(out_cols));
 }
+
+// --- Average pooling ---------------------------------------------------------
+
+namespace {
+
+// The taps of an average-pooling window inside the input, [begin, end)
+// (empty when end <= begin), and the window's factor of the divisor.
+struct AvgWindow {
+  index_t begin, end, size;
+};
+
+AvgWindow avg_window(const AvgPoolPlan& p, const PoolAxis& a, index_t o) {
+  if (p.adaptive) {
+    // [floor(o*n/out), ceil((o+1)*n/out)); the products fit (plan checks).
+    const index_t begin = o * a.n / a.out;
+    const index_t end = ((o + 1) * a.n + a.out - 1) / a.out;
+    return {begin, end, end - begin};
+  }
+  const index_t first = o * a.s - a.p;
+  const index_t last = std::min(first + a.k, a.n + a.p);  // clipped to the padded extent
+  const index_t begin = std::max<index_t>(first, 0), end = std::min(last, a.n);
+  return {begin, end, p.count_include_pad ? last - first : std::max<index_t>(end - begin, 0)};
+}
+
+// Integers sum with wrap-around (unsigned arithmetic), floats in their type.
+template <class T>
+using AvgSum = std::conditional_t<std::is_integral_v<T>, std::uint64_t, T>;
+
+// sum / divisor as torch computes it: in T, an integer quotient rounded
+// toward zero.
+template <class T>
+T divide(AvgSum<T> sum, index_t divisor) {
+  if constexpr (std::is_integral_v<T>) {
+    if (divisor == -1) return static_cast<T>(std::uint64_t(0) - sum);  // INT64_MIN / -1 wraps
+    return static_cast<T>(static_cast<T>(sum) / divisor);
+  } else {
+    return sum / static_cast<T>(divisor);
+  }
+}
+
+// The average of a window's sum, divided as plan `p` says.
+template <class T>
+T average(const AvgPoolPlan& p, AvgSum<T> sum, const AvgWindow& rw, const AvgWindow& cw) {
+  if (rw.end <= rw.begin || cw.end <= cw.begin) return T(0);  // no tap inside (torch: 0)
+  if (p.divisor_override != 0) return divide<T>(sum, p.divisor_override);
+  // torch divides an adaptive window's sum by its height, then its width.
+  if (p.adaptive) return divide<T>(divide<T>(sum, rw.size), cw.size);
+  return divide<T>(sum, rw.size * cw.size);
+}
+
+}  // namespace
+
+AvgPoolPlan plan_avg_pool(const std::vector<index_t>& in_shape, const AvgPoolOptions& options) {
+  for (index_t d : options.dilation)
+    if (d != 1)
+      throw std::invalid_argument("dilation: average pooling takes none (1), got " +
+                                  std::to_string(d));
+  AvgPoolPlan p{plan(in_shape, options)};
+  p.count_include_pad = options.count_include_pad;
+  p.divisor_override = options.divisor_override;
+  return p;
+}
+
+AvgPoolPlan plan_adaptive_avg_pool(const std::vector<index_t>& in_shape,
+                                   const std::vector<index_t>& output_size, int threads) {
+  const int naxes = static_cast<int>(output_size.size());
+  if (naxes < 1 || naxes > 2)
+    throw std::invalid_argument("output_size: expected 1 or 2 values (pooled axes), got " +
+                                std::to_string(naxes));
+  const int rank = static_cast<int>(in_shape.size());
+  if (rank < naxes) throw std::invalid_argument("input: fewer dimensions than pooled axes");
+  AvgPoolPlan p;
+  p.in_shape = in_shape;
+  p.naxes = naxes;
+  p.threads = threads;
+  p.adaptive = true;
+  for (int a = 0; a < rank - naxes; ++a) {
+    if (in_shape[a] < 0) throw std::invalid_argument("input: negative extent");
+    if (__builtin_mul_overflow(p.planes, in_shape[a], &p.planes)) overflow();
+  }
+  for (int i = 0; i < naxes; ++i) {
+    PoolAxis& a = (naxes == 2 && i == 0) ? p.row : p.col;
+    a.n = in_shape[rank - naxes + i];
+    a.out = output_size[i];
+    if (a.n < 1)
+      throw std::invalid_argument("input: the pooled axes must be non-empty, got extent " +
+                                  std::to_string(a.n));
+    if (a.out < 0)
+      throw std::invalid_argument("output_size: must be >= 0, got " + std::to_string(a.out));
+    index_t product;  // the windows' bounds compute (o + 1) * n
+    if (__builtin_mul_overflow(a.out + 1, a.n, &product))
+      throw std::invalid_argument("output_size: too large, got " + std::to_string(a.out));
+  }
+  return p;
+}
+
+template <class T>
+void avg_pool(const AvgPoolPlan& p, View<const T> in, View<T> out) {
+  if (in.shape != p.in_shape)
+    throw std::invalid_argument("input: shape " + detail::shape_str(in.shape) +
+                                " is not the plan's " + detail::shape_str(p.in_shape));
+  check_shape(out.shape, p.out_shape(), "out");
+  using Sum = AvgSum<T>;
+  const int naxes = p.naxes;
+  const int rank = static_cast<int>(p.in_shape.size());
+  const int leading = rank - naxes;
+  const index_t in_rs = naxes == 2 ? in.strides[rank - 2] : 0, in_cs = in.strides[rank - 1];
+  const index_t out_rs = naxes == 2 ? out.strides[rank - 2] : 0;
+  const index_t out_cs = out.strides[rank - 1];
+  const PoolAxis row = p.row, col = p.col;
+  // Outputs whose column windows lie wholly inside the input are summed
+  // together, tap by tap over a row of sums (vectorisable): each output's
+  // taps are still added in row-major order, so the bits are those of the
+  // one-output loop used for the others.
+  std::pair<index_t, index_t> sweep{0, 0};
+  if (!p.adaptive) {
+    sweep = inside(col);
+    sweep.first = std::min(sweep.first, col.out);
+    sweep.second = std::clamp(sweep.second, sweep.first, col.out);
+  }
+
+  const index_t row_blocks = (row.out + kPoolRows - 1) / kPoolRows;
+  const index_t tasks = p.planes * row_blocks;
+  if (tasks == 0 || col.out == 0) return;
+  const index_t taps = p.adaptive ? (row.n / row.out + 1) * (col.n / col.out + 1) : row.k * col.k;
+  const int threads = detail::resolve_threads(p.threads, p.planes * row.out * col.out, taps);
+  detail::parallel_tasks(tasks, threads, [&](const detail::TaskLoop& loop) {
+    std::vector<Sum> sums(static_cast<size_t>(sweep.second - sweep.first));
+    loop([&](index_t task) {
+      const index_t plane = task / row_blocks, rb = task % row_blocks;
+      const T* src = in.data + plane_offset(in, leading, plane);
+      T* dst = out.data + plane_offset(out, leading, plane);
+      auto pool_one = [&](const AvgWindow& rw, index_t oc) {
+        const AvgWindow cw = avg_window(p, col, oc);
+        Sum sum = 0;
+        for (index_t r = rw.begin; r < rw.end; ++r)
+          for (index_t c = cw.begin; c < cw.end; ++c) sum += static_cast<Sum>(src[r * in_rs + c * in_cs]);
+        return average<T>(p, sum, rw, cw);
+      };
+      for (index_t orow = rb * kPoolRows; orow < std::min(row.out, (rb + 1) * kPoolRows); ++orow) {
+        const AvgWindow rw = avg_window(p, row, orow);
+        T* line_out = dst + orow * out_rs;
+        for (index_t oc = 0; oc < sweep.first; ++oc) line_out[oc * out_cs] = pool_one(rw, oc);
+        if (sweep.second > sweep.first) {
+          std::fill(sums.begin(), sums.end(), Sum(0));
+          const index_t count = sweep.second - sweep.first, step = col.s * in_cs;
+          for (index_t r = rw.begin; r < rw.end; ++r) {
+            for (index_t j = 0; j < col.k; ++j) {
+              const T* x = src + r * in_rs + (sweep.first * col.s - col.p + j) * in_cs;
+              for (index_t i = 0; i < count; ++i) sums[i] += static_cast<Sum>(x[i * step]);
+            }
+          }
+          for (index_t i = 0; i < count; ++i) {
+            const index_t oc = sweep.first + i;
+            line_out[oc * out_cs] = average<T>(p, sums[i], rw, avg_window(p, col, oc));
+          }
+        }
+        for (index_t oc = sweep.second; oc < col.out; ++oc) line_out[oc * out_cs] = pool_one(rw, oc);
+      }
+    });
+  });
+}
+
+template void avg_pool<float>(const AvgPoolPlan&, View<const float>, View<float>);
+template void avg_pool<double>(const AvgPoolPlan&, View<const double>, View<double>);
+template void avg_pool<long double>(const AvgPoolPlan&, View<const long double>,
+                                    View<long double>);
+template void avg_pool<std::int64_t>(const AvgPoolPlan&, View<const std::int64_t>,
+                                     View<std::int64_t>);
 
 #define FASTCONV_INSTANTIATE(T)                                                              \
   template void max_pool<T>(View<const T>, View<T>, View<std::int64_t>, const PoolOptions&); \
