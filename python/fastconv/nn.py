@@ -857,7 +857,7 @@ def avg_pool1d(
     >>> import numpy as np
     >>> from fastconv import nn
     >>> nn.avg_pool1d(np.array([[1.0, 2.0, 3.0, 4.0, 5.0]]), 3, stride=2, padding=1)
-    array([[1.        , 3.        , 3.        ]])
+    array([[1., 3., 3.]])
     >>> nn.avg_pool1d(np.array([[1.0, 2.0, 3.0, 4.0, 5.0]]), 3, 2, 1, count_include_pad=False)
     array([[1.5, 3. , 4.5]])
     """
