@@ -382,6 +382,8 @@ AvgWindow avg_window(const AvgPoolPlan& p, const PoolAxis& a, index_t o) {
   return {begin, end, p.count_include_pad ? last - first : std::max<index_t>(end - begin, 0)};
 }
 
+constexpr int kAvgPlanes = 8; // planes per average-pooling task
+
 // Integers sum with wrap-around (unsigned arithmetic), floats in their type.
 template <class T>
 using AvgSum = std::conditional_t<std::is_integral_v<T>, std::uint64_t, T>;
@@ -395,6 +397,17 @@ T divide(AvgSum<T> sum, index_t divisor) {
     return static_cast<T>(static_cast<T>(sum) / divisor);
   } else {
     return sum / static_cast<T>(divisor);
+  }
+}
+
+// sums[i] += x[i * step]: element by element, so each sum's order is kept
+// (a unit step is the contiguous loop the compiler vectorises).
+template <class Sum, class T>
+void add_strided(Sum* __restrict sums, const T* __restrict x, index_t count, index_t step) {
+  if (step == 1) {
+    for (index_t i = 0; i < count; ++i) sums[i] += static_cast<Sum>(x[i]);
+  } else {
+    for (index_t i = 0; i < count; ++i) sums[i] += static_cast<Sum>(x[i * step]);
   }
 }
 
@@ -479,43 +492,63 @@ void avg_pool(const AvgPoolPlan& p, View<const T> in, View<T> out) {
     sweep.second = std::clamp(sweep.second, sweep.first, col.out);
   }
 
+  // A task pools a block of planes: the one-output loop keeps one sum per
+  // plane in flight (independent additions, not one long dependent chain;
+  // the whole cost of a global average pool otherwise).
+  const index_t plane_blocks = (p.planes + kAvgPlanes - 1) / kAvgPlanes;
   const index_t row_blocks = (row.out + kPoolRows - 1) / kPoolRows;
-  const index_t tasks = p.planes * row_blocks;
+  const index_t tasks = plane_blocks * row_blocks;
   if (tasks == 0 || col.out == 0) return;
   const index_t taps = p.adaptive ? (row.n / row.out + 1) * (col.n / col.out + 1) : row.k * col.k;
   const int threads = detail::resolve_threads(p.threads, p.planes * row.out * col.out, taps);
   detail::parallel_tasks(tasks, threads, [&](const detail::TaskLoop& loop) {
     std::vector<Sum> sums(static_cast<size_t>(sweep.second - sweep.first));
     loop([&](index_t task) {
-      const index_t plane = task / row_blocks, rb = task % row_blocks;
-      const T* src = in.data + plane_offset(in, leading, plane);
-      T* dst = out.data + plane_offset(out, leading, plane);
-      auto pool_one = [&](const AvgWindow& rw, index_t oc) {
+      const index_t first_plane = task / row_blocks * kAvgPlanes, rb = task % row_blocks;
+      const int nplanes = static_cast<int>(std::min<index_t>(kAvgPlanes, p.planes - first_plane));
+      // (a short block repeats its first plane: the loop stays fixed-size)
+      const T* src[kAvgPlanes];
+      T* dst[kAvgPlanes];
+      for (int q = 0; q < kAvgPlanes; ++q) {
+        const index_t plane = first_plane + (q < nplanes ? q : 0);
+        src[q] = in.data + plane_offset(in, leading, plane);
+        dst[q] = out.data + plane_offset(out, leading, plane);
+      }
+      // One output (orow, oc) of every plane of the block.
+      auto pool_one = [&](index_t orow, const AvgWindow& rw, index_t oc) {
         const AvgWindow cw = avg_window(p, col, oc);
-        Sum sum = 0;
+        Sum sum[kAvgPlanes] = {};
         for (index_t r = rw.begin; r < rw.end; ++r)
-          for (index_t c = cw.begin; c < cw.end; ++c) sum += static_cast<Sum>(src[r * in_rs + c * in_cs]);
-        return average<T>(p, sum, rw, cw);
+          for (index_t c = cw.begin; c < cw.end; ++c)
+            for (int q = 0; q < kAvgPlanes; ++q)
+              sum[q] += static_cast<Sum>(src[q][r * in_rs + c * in_cs]);
+        for (int q = 0; q < nplanes; ++q)
+          dst[q][orow * out_rs + oc * out_cs] = average<T>(p, sum[q], rw, cw);
       };
       for (index_t orow = rb * kPoolRows; orow < std::min(row.out, (rb + 1) * kPoolRows); ++orow) {
         const AvgWindow rw = avg_window(p, row, orow);
-        T* line_out = dst + orow * out_rs;
-        for (index_t oc = 0; oc < sweep.first; ++oc) line_out[oc * out_cs] = pool_one(rw, oc);
-        if (sweep.second > sweep.first) {
+        for (index_t oc = 0; oc < sweep.first; ++oc) pool_one(orow, rw, oc);
+        const index_t count = sweep.second - sweep.first, step = col.s * in_cs;
+        for (int q = 0; q < nplanes && count > 0; ++q) {
           std::fill(sums.begin(), sums.end(), Sum(0));
-          const index_t count = sweep.second - sweep.first, step = col.s * in_cs;
           for (index_t r = rw.begin; r < rw.end; ++r) {
             for (index_t j = 0; j < col.k; ++j) {
-              const T* x = src + r * in_rs + (sweep.first * col.s - col.p + j) * in_cs;
-              for (index_t i = 0; i < count; ++i) sums[i] += static_cast<Sum>(x[i * step]);
+              const T* x = src[q] + r * in_rs + (sweep.first * col.s - col.p + j) * in_cs;
+              add_strided(sums.data(), x, count, step);
             }
           }
-          for (index_t i = 0; i < count; ++i) {
-            const index_t oc = sweep.first + i;
-            line_out[oc * out_cs] = average<T>(p, sums[i], rw, avg_window(p, col, oc));
+          // These windows all have k columns inside the input: one divisor.
+          T* line_out = dst[q] + orow * out_rs + sweep.first * out_cs;
+          if (rw.end <= rw.begin) {
+            for (index_t i = 0; i < count; ++i) line_out[i * out_cs] = T(0);
+          } else {
+            const index_t divisor =
+                p.divisor_override != 0 ? p.divisor_override : rw.size * col.k;
+            for (index_t i = 0; i < count; ++i)
+              line_out[i * out_cs] = divide<T>(sums[i], divisor);
           }
         }
-        for (index_t oc = sweep.second; oc < col.out; ++oc) line_out[oc * out_cs] = pool_one(rw, oc);
+        for (index_t oc = sweep.second; oc < col.out; ++oc) pool_one(orow, rw, oc);
       }
     });
   });
