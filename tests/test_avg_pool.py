@@ -356,7 +356,7 @@ def test_adaptive_avg_pool_equals_torch(rng, dtype, naxes):
         x = rng.standard_normal(shape).astype(dtype)
         xt = torch.from_numpy(x)
         for out in ADAPTIVE_SIZES:
-            for size in ([out] if naxes == 1 else [(out, 3), (2, out), (out, out), (None, out)]):
+            for size in [out] if naxes == 1 else [(out, 3), (2, out), (out, out), (None, out)]:
                 if naxes == 1:
                     ours, want = nn.adaptive_avg_pool1d(x, out), F.adaptive_avg_pool1d(xt, out)
                 else:

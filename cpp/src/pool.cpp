@@ -7,6 +7,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -55,21 +56,28 @@ int pooled_axes(const std::vector<index_t>& in_shape, const PoolOptions& o) {
   return naxes;
 }
 
-PoolPlan plan(const std::vector<index_t>& in_shape, const PoolOptions& o) {
-  const int naxes = pooled_axes(in_shape, o);
+// The planes (leading axes) of a pooling over the last `naxes` axes; the
+// pooled axes are left for the caller to fill.
+PoolPlan leading_planes(const std::vector<index_t>& in_shape, int naxes, int threads) {
   PoolPlan p;
   p.in_shape = in_shape;
   p.naxes = naxes;
-  p.threads = o.threads;
+  p.threads = threads;
+  for (int a = 0; a < static_cast<int>(in_shape.size()) - naxes; ++a) {
+    if (in_shape[a] < 0) throw std::invalid_argument("input: negative extent");
+    if (__builtin_mul_overflow(p.planes, in_shape[a], &p.planes)) overflow();
+  }
+  return p;
+}
+
+PoolPlan plan(const std::vector<index_t>& in_shape, const PoolOptions& o) {
+  const int naxes = pooled_axes(in_shape, o);
+  PoolPlan p = leading_planes(in_shape, naxes, o.threads);
   const int rank = static_cast<int>(in_shape.size());
   const auto s =
       detail::expand_per_axis(o.stride.empty() ? o.kernel_size : o.stride, naxes, "stride", 1, 1);
   const auto pad = detail::expand_per_axis(o.padding, naxes, "padding", 0, 0);
   const auto d = detail::expand_per_axis(o.dilation, naxes, "dilation", 1, 1);
-  for (int a = 0; a < rank - naxes; ++a) {
-    if (in_shape[a] < 0) throw std::invalid_argument("input: negative extent");
-    if (__builtin_mul_overflow(p.planes, in_shape[a], &p.planes)) overflow();
-  }
   for (int i = 0; i < naxes; ++i) {
     PoolAxis& a = (naxes == 2 && i == 0) ? p.row : p.col;
     a.n = in_shape[rank - naxes + i];
@@ -135,6 +143,19 @@ void check_shape(const std::vector<index_t>& got, const std::vector<index_t>& wa
   if (got != want) throw std::invalid_argument(std::string(name) + ": wrong shape");
 }
 
+void check_planned_input(const PoolGeometry& p, const std::vector<index_t>& shape) {
+  if (shape != p.in_shape)
+    throw std::invalid_argument("input: shape " + detail::shape_str(shape) + " is not the plan's " +
+                                detail::shape_str(p.in_shape));
+}
+
+// A view's strides along the pooled rows (0 for a 1-D pooling) and columns.
+template <class T>
+std::pair<index_t, index_t> pooled_strides(const View<T>& v, int naxes) {
+  const int rank = v.ndim();
+  return {naxes == 2 ? v.strides[rank - 2] : 0, v.strides[rank - 1]};
+}
+
 constexpr index_t kPoolRows = 8;        // output rows per task
 constexpr index_t kPoolColumns = 4096;  // output columns per task
 
@@ -165,22 +186,19 @@ void max_pool(View<const T> in, View<T> out, View<std::int64_t> indices,
 
 template <class T>
 void max_pool(const MaxPoolPlan& p, View<const T> in, View<T> out, View<std::int64_t> indices) {
-  if (in.shape != p.in_shape)
-    throw std::invalid_argument("input: shape " + detail::shape_str(in.shape) +
-                                " is not the plan's " + detail::shape_str(p.in_shape));
+  check_planned_input(p, in.shape);
   const std::vector<index_t> shape = p.out_shape();
   check_shape(out.shape, shape, "out");
   const bool with_indices = indices.data != nullptr;
   if (with_indices) check_shape(indices.shape, shape, "indices");
 
   const int naxes = p.naxes;
-  const int rank = static_cast<int>(p.in_shape.size());
-  const int leading = rank - naxes;
-  const index_t in_rs = naxes == 2 ? in.strides[rank - 2] : 0, in_cs = in.strides[rank - 1];
-  const index_t out_rs = naxes == 2 ? out.strides[rank - 2] : 0;
-  const index_t out_cs = out.strides[rank - 1];
-  const index_t idx_rs = with_indices && naxes == 2 ? indices.strides[rank - 2] : 0;
-  const index_t idx_cs = with_indices ? indices.strides[rank - 1] : 0;
+  const int leading = static_cast<int>(p.in_shape.size()) - naxes;
+  // (std::tie, not structured bindings: those cannot be captured in C++17)
+  index_t in_rs, in_cs, out_rs, out_cs, idx_rs = 0, idx_cs = 0;
+  std::tie(in_rs, in_cs) = pooled_strides(in, naxes);
+  std::tie(out_rs, out_cs) = pooled_strides(out, naxes);
+  if (with_indices) std::tie(idx_rs, idx_cs) = pooled_strides(indices, naxes);
   const PoolAxis row = p.row, col = p.col;
 
   // pool_pairs' case: 2x2 (or 2) windows at stride 2, contiguous columns.
@@ -382,7 +400,7 @@ AvgWindow avg_window(const AvgPoolPlan& p, const PoolAxis& a, index_t o) {
   return {begin, end, p.count_include_pad ? last - first : std::max<index_t>(end - begin, 0)};
 }
 
-constexpr int kAvgPlanes = 8; // planes per average-pooling task
+constexpr int kAvgPlanes = 8;  // planes per average-pooling task
 
 // Integers sum with wrap-around (unsigned arithmetic), floats in their type.
 template <class T>
@@ -442,15 +460,8 @@ AvgPoolPlan plan_adaptive_avg_pool(const std::vector<index_t>& in_shape,
                                 std::to_string(naxes));
   const int rank = static_cast<int>(in_shape.size());
   if (rank < naxes) throw std::invalid_argument("input: fewer dimensions than pooled axes");
-  AvgPoolPlan p;
-  p.in_shape = in_shape;
-  p.naxes = naxes;
-  p.threads = threads;
+  AvgPoolPlan p{leading_planes(in_shape, naxes, threads)};
   p.adaptive = true;
-  for (int a = 0; a < rank - naxes; ++a) {
-    if (in_shape[a] < 0) throw std::invalid_argument("input: negative extent");
-    if (__builtin_mul_overflow(p.planes, in_shape[a], &p.planes)) overflow();
-  }
   for (int i = 0; i < naxes; ++i) {
     PoolAxis& a = (naxes == 2 && i == 0) ? p.row : p.col;
     a.n = in_shape[rank - naxes + i];
@@ -469,17 +480,13 @@ AvgPoolPlan plan_adaptive_avg_pool(const std::vector<index_t>& in_shape,
 
 template <class T>
 void avg_pool(const AvgPoolPlan& p, View<const T> in, View<T> out) {
-  if (in.shape != p.in_shape)
-    throw std::invalid_argument("input: shape " + detail::shape_str(in.shape) +
-                                " is not the plan's " + detail::shape_str(p.in_shape));
+  check_planned_input(p, in.shape);
   check_shape(out.shape, p.out_shape(), "out");
   using Sum = AvgSum<T>;
-  const int naxes = p.naxes;
-  const int rank = static_cast<int>(p.in_shape.size());
-  const int leading = rank - naxes;
-  const index_t in_rs = naxes == 2 ? in.strides[rank - 2] : 0, in_cs = in.strides[rank - 1];
-  const index_t out_rs = naxes == 2 ? out.strides[rank - 2] : 0;
-  const index_t out_cs = out.strides[rank - 1];
+  const int leading = static_cast<int>(p.in_shape.size()) - p.naxes;
+  index_t in_rs, in_cs, out_rs, out_cs;
+  std::tie(in_rs, in_cs) = pooled_strides(in, p.naxes);
+  std::tie(out_rs, out_cs) = pooled_strides(out, p.naxes);
   const PoolAxis row = p.row, col = p.col;
   // Outputs whose column windows lie wholly inside the input are summed
   // together, tap by tap over a row of sums (vectorisable): each output's
@@ -542,10 +549,8 @@ void avg_pool(const AvgPoolPlan& p, View<const T> in, View<T> out) {
           if (rw.end <= rw.begin) {
             for (index_t i = 0; i < count; ++i) line_out[i * out_cs] = T(0);
           } else {
-            const index_t divisor =
-                p.divisor_override != 0 ? p.divisor_override : rw.size * col.k;
-            for (index_t i = 0; i < count; ++i)
-              line_out[i * out_cs] = divide<T>(sums[i], divisor);
+            const index_t divisor = p.divisor_override != 0 ? p.divisor_override : rw.size * col.k;
+            for (index_t i = 0; i < count; ++i) line_out[i * out_cs] = divide<T>(sums[i], divisor);
           }
         }
         for (index_t oc = sweep.second; oc < col.out; ++oc) pool_one(orow, rw, oc);
@@ -556,8 +561,7 @@ void avg_pool(const AvgPoolPlan& p, View<const T> in, View<T> out) {
 
 template void avg_pool<float>(const AvgPoolPlan&, View<const float>, View<float>);
 template void avg_pool<double>(const AvgPoolPlan&, View<const double>, View<double>);
-template void avg_pool<long double>(const AvgPoolPlan&, View<const long double>,
-                                    View<long double>);
+template void avg_pool<long double>(const AvgPoolPlan&, View<const long double>, View<long double>);
 template void avg_pool<std::int64_t>(const AvgPoolPlan&, View<const std::int64_t>,
                                      View<std::int64_t>);
 

@@ -862,7 +862,16 @@ def avg_pool1d(
     array([[1.5, 3. , 4.5]])
     """
     return _avg_pool(
-        input, 1, kernel_size, stride, padding, ceil_mode, count_include_pad, None, out, threads,
+        input,
+        1,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        None,
+        out,
+        threads,
         "avg_pool1d",
     )
 
@@ -901,8 +910,17 @@ def avg_pool2d(
             [42., 50.]]])
     """
     return _avg_pool(
-        input, 2, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
-        out, threads, "avg_pool2d",
+        input,
+        2,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+        out,
+        threads,
+        "avg_pool2d",
     )
 
 
@@ -1036,7 +1054,9 @@ def _adaptive_avg_pool(input, naxes, output_size, out, threads, name):
     x, result_dtype, a = _averaged_input(input, naxes, name, allow_int64=False)
     if naxes == 2 and isinstance(output_size, (tuple, list)):
         if len(output_size) != 2:
-            raise ValueError(f"output_size: expected an int or 2 values (H, W), got {output_size!r}")
+            raise ValueError(
+                f"output_size: expected an int or 2 values (H, W), got {output_size!r}"
+            )
         # None keeps the input's size, as torch
         output_size = [n if v is None else v for v, n in zip(output_size, x.shape[-2:])]
     size = _sizes(output_size, "output_size", naxes, 0)
