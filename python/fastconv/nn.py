@@ -747,12 +747,12 @@ def _back(a, result_dtype):
 def _window(kernel_size, stride, padding, naxes):
     """kernel_size, stride (None or empty: the kernel size, as torch) and
     padding, one int per pooled axis."""
-    kernel = _args.per_axis(kernel_size, "kernel_size", naxes, minimum=1)
+    kernel = _sizes(kernel_size, "kernel_size", naxes, 1)
     if stride is None or isinstance(stride, (tuple, list)) and len(stride) == 0:
         strides = kernel
     else:
-        strides = _args.per_axis(stride, "stride", naxes, minimum=1)
-    return kernel, strides, _args.per_axis(padding, "padding", naxes, minimum=0)
+        strides = _sizes(stride, "stride", naxes, 1)
+    return kernel, strides, _sizes(padding, "padding", naxes, 0)
 
 
 def _flag(value, name):
