@@ -254,6 +254,25 @@ def _pool_case(rng):
     return None, runs, {"torch": lambda r: np.stack([r[0].numpy(), r[1].numpy()])}
 
 
+def _avg_pool_case(rng):
+    x = rng.random((8, 64, 56, 56)).astype(np.float32)
+    runs = {"fastconv": lambda: fastconv.nn.avg_pool2d(x, 3, 1, 1)}
+    if torch is not None:
+        xt = torch.from_numpy(x)
+        runs["torch"] = lambda: F.avg_pool2d(xt, 3, 1, 1)
+    # 9 adds per output, no multiply-adds: no GFLOP/s
+    return None, runs, {}
+
+
+def _adaptive_avg_pool_case(rng):
+    x = rng.random((8, 512, 14, 14)).astype(np.float32)
+    runs = {"fastconv": lambda: fastconv.nn.adaptive_avg_pool2d(x, 1)}
+    if torch is not None:
+        xt = torch.from_numpy(x)
+        runs["torch"] = lambda: F.adaptive_avg_pool2d(xt, 1)
+    return None, runs, {}
+
+
 def _layer_case(n, cin, size, cout, k, dtype=np.float32, stride=1, padding=0, groups=1):
     """A CNN layer (nn.conv1d for a 1-D `size`, else nn.conv2d) against torch."""
 
@@ -392,6 +411,8 @@ CASES = {
         _multiply_floor((1026, 1026), np.float32),
     ),
     "pool2d": ("max_pool2d 2x2 stride 2, (8, 64, 112, 112) f32, with indices", _pool_case),
+    "P1": ("avg_pool2d 3x3 stride 1 pad 1, (8, 64, 56, 56)", _avg_pool_case),
+    "P2": ("adaptive_avg_pool2d to 1x1, (8, 512, 14, 14)", _adaptive_avg_pool_case),
     "H12": ("conv2d 3x3 pad 1, N1 C64 56x56 -> 64", _layer_case(1, 64, (56, 56), 64, 3, padding=1)),
     "H13": ("conv2d 3x3 pad 1, N8 C64 56x56 -> 64", _layer_case(8, 64, (56, 56), 64, 3, padding=1)),
     "H18": (

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "fastconv/pool.hpp"
@@ -95,4 +96,46 @@ void register_pool(py::module_& m) {
       },
       py::arg("input"), py::arg("indices"), py::arg("out"), py::arg("pooled_axes"),
       py::arg("threads"), "Max-unpooling into out, see fastconv/pool.hpp.");
+
+  py::class_<AvgPoolPlan>(m, "AvgPoolPlan",
+                          "A planned (plain or adaptive) average pooling (fastconv/pool.hpp).")
+      .def_property_readonly(
+          "shape", [](const AvgPoolPlan& p) { return bindings::as_tuple(p.out_shape()); });
+  m.def(
+      "plan_avg_pool",
+      [](std::vector<index_t> in_shape, std::vector<index_t> kernel_size,
+         std::vector<index_t> stride, std::vector<index_t> padding, bool ceil_mode,
+         bool count_include_pad, index_t divisor_override, int threads) {
+        AvgPoolOptions o;
+        static_cast<PoolOptions&>(o) = make_options(std::move(kernel_size), std::move(stride),
+                                                    std::move(padding), {}, ceil_mode, threads);
+        o.count_include_pad = count_include_pad;
+        o.divisor_override = divisor_override;
+        return fastconv::plan_avg_pool(in_shape, o);
+      },
+      py::arg("in_shape"), py::arg("kernel_size"), py::arg("stride"), py::arg("padding"),
+      py::arg("ceil_mode"), py::arg("count_include_pad"), py::arg("divisor_override"),
+      py::arg("threads"));
+  m.def("plan_adaptive_avg_pool", &fastconv::plan_adaptive_avg_pool, py::arg("in_shape"),
+        py::arg("output_size"), py::arg("threads"));
+  m.def(
+      "avg_pool",
+      [](const AvgPoolPlan& plan, const py::array& input, const py::array& out) {
+        const py::dtype dt = input.dtype();
+        if (!out.dtype().is(dt)) throw py::type_error("input and out must share one dtype");
+        bindings::dispatch_real(dt, [&](auto tag) {
+          using T = decltype(tag);
+          if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, std::int64_t>) {
+            auto x = bindings::view_of<const T>(input, "input", false);
+            auto y = bindings::view_of<T>(out, "out", true);
+            py::gil_scoped_release nogil;  // pure C++ from here on
+            fastconv::avg_pool<T>(plan, std::move(x), std::move(y));
+          } else {
+            throw py::type_error("input: average pooling needs floats or int64, got " +
+                                 std::string(py::str(dt)));
+          }
+        });
+      },
+      py::arg("plan"), py::arg("input"), py::arg("out"),
+      "Run a planned average pooling into out, see fastconv/pool.hpp.");
 }

@@ -1,4 +1,5 @@
-// Max-pooling with indices and max-unpooling (see fastconv/pool.hpp).
+// Max-pooling with indices, max-unpooling and average pooling (see
+// fastconv/pool.hpp).
 #include "fastconv/pool.hpp"
 
 #include <algorithm>
@@ -6,6 +7,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -17,8 +19,8 @@ namespace fastconv {
 
 namespace {
 
-using PoolAxis = MaxPoolPlan::Axis;
-using PoolPlan = MaxPoolPlan;
+using PoolAxis = PoolGeometry::Axis;
+using PoolPlan = PoolGeometry;
 
 [[noreturn]] void overflow() { throw std::invalid_argument("input: result size overflows"); }
 
@@ -54,21 +56,28 @@ int pooled_axes(const std::vector<index_t>& in_shape, const PoolOptions& o) {
   return naxes;
 }
 
-PoolPlan plan(const std::vector<index_t>& in_shape, const PoolOptions& o) {
-  const int naxes = pooled_axes(in_shape, o);
+// The planes (leading axes) of a pooling over the last `naxes` axes; the
+// pooled axes are left for the caller to fill.
+PoolPlan leading_planes(const std::vector<index_t>& in_shape, int naxes, int threads) {
   PoolPlan p;
   p.in_shape = in_shape;
   p.naxes = naxes;
-  p.threads = o.threads;
+  p.threads = threads;
+  for (int a = 0; a < static_cast<int>(in_shape.size()) - naxes; ++a) {
+    if (in_shape[a] < 0) throw std::invalid_argument("input: negative extent");
+    if (__builtin_mul_overflow(p.planes, in_shape[a], &p.planes)) overflow();
+  }
+  return p;
+}
+
+PoolPlan plan(const std::vector<index_t>& in_shape, const PoolOptions& o) {
+  const int naxes = pooled_axes(in_shape, o);
+  PoolPlan p = leading_planes(in_shape, naxes, o.threads);
   const int rank = static_cast<int>(in_shape.size());
   const auto s =
       detail::expand_per_axis(o.stride.empty() ? o.kernel_size : o.stride, naxes, "stride", 1, 1);
   const auto pad = detail::expand_per_axis(o.padding, naxes, "padding", 0, 0);
   const auto d = detail::expand_per_axis(o.dilation, naxes, "dilation", 1, 1);
-  for (int a = 0; a < rank - naxes; ++a) {
-    if (in_shape[a] < 0) throw std::invalid_argument("input: negative extent");
-    if (__builtin_mul_overflow(p.planes, in_shape[a], &p.planes)) overflow();
-  }
   for (int i = 0; i < naxes; ++i) {
     PoolAxis& a = (naxes == 2 && i == 0) ? p.row : p.col;
     a.n = in_shape[rank - naxes + i];
@@ -134,12 +143,25 @@ void check_shape(const std::vector<index_t>& got, const std::vector<index_t>& wa
   if (got != want) throw std::invalid_argument(std::string(name) + ": wrong shape");
 }
 
+void check_planned_input(const PoolGeometry& p, const std::vector<index_t>& shape) {
+  if (shape != p.in_shape)
+    throw std::invalid_argument("input: shape " + detail::shape_str(shape) + " is not the plan's " +
+                                detail::shape_str(p.in_shape));
+}
+
+// A view's strides along the pooled rows (0 for a 1-D pooling) and columns.
+template <class T>
+std::pair<index_t, index_t> pooled_strides(const View<T>& v, int naxes) {
+  const int rank = v.ndim();
+  return {naxes == 2 ? v.strides[rank - 2] : 0, v.strides[rank - 1]};
+}
+
 constexpr index_t kPoolRows = 8;        // output rows per task
 constexpr index_t kPoolColumns = 4096;  // output columns per task
 
 }  // namespace
 
-std::vector<index_t> MaxPoolPlan::out_shape() const {
+std::vector<index_t> PoolGeometry::out_shape() const {
   std::vector<index_t> shape(in_shape.begin(), in_shape.end() - naxes);
   if (naxes == 2) shape.push_back(row.out);
   shape.push_back(col.out);
@@ -147,7 +169,7 @@ std::vector<index_t> MaxPoolPlan::out_shape() const {
 }
 
 MaxPoolPlan plan_max_pool(const std::vector<index_t>& in_shape, const PoolOptions& options) {
-  return plan(in_shape, options);
+  return MaxPoolPlan{plan(in_shape, options)};
 }
 
 std::vector<index_t> max_pool_shape(const std::vector<index_t>& in_shape,
@@ -158,28 +180,25 @@ std::vector<index_t> max_pool_shape(const std::vector<index_t>& in_shape,
 template <class T>
 void max_pool(View<const T> in, View<T> out, View<std::int64_t> indices,
               const PoolOptions& options) {
-  const PoolPlan p = plan(in.shape, options);
+  const MaxPoolPlan p = plan_max_pool(in.shape, options);
   max_pool<T>(p, std::move(in), std::move(out), std::move(indices));
 }
 
 template <class T>
 void max_pool(const MaxPoolPlan& p, View<const T> in, View<T> out, View<std::int64_t> indices) {
-  if (in.shape != p.in_shape)
-    throw std::invalid_argument("input: shape " + detail::shape_str(in.shape) +
-                                " is not the plan's " + detail::shape_str(p.in_shape));
+  check_planned_input(p, in.shape);
   const std::vector<index_t> shape = p.out_shape();
   check_shape(out.shape, shape, "out");
   const bool with_indices = indices.data != nullptr;
   if (with_indices) check_shape(indices.shape, shape, "indices");
 
   const int naxes = p.naxes;
-  const int rank = static_cast<int>(p.in_shape.size());
-  const int leading = rank - naxes;
-  const index_t in_rs = naxes == 2 ? in.strides[rank - 2] : 0, in_cs = in.strides[rank - 1];
-  const index_t out_rs = naxes == 2 ? out.strides[rank - 2] : 0;
-  const index_t out_cs = out.strides[rank - 1];
-  const index_t idx_rs = with_indices && naxes == 2 ? indices.strides[rank - 2] : 0;
-  const index_t idx_cs = with_indices ? indices.strides[rank - 1] : 0;
+  const int leading = static_cast<int>(p.in_shape.size()) - naxes;
+  // (std::tie, not structured bindings: those cannot be captured in C++17)
+  index_t in_rs, in_cs, out_rs, out_cs, idx_rs = 0, idx_cs = 0;
+  std::tie(in_rs, in_cs) = pooled_strides(in, naxes);
+  std::tie(out_rs, out_cs) = pooled_strides(out, naxes);
+  if (with_indices) std::tie(idx_rs, idx_cs) = pooled_strides(indices, naxes);
   const PoolAxis row = p.row, col = p.col;
 
   // pool_pairs' case: 2x2 (or 2) windows at stride 2, contiguous columns.
@@ -357,6 +376,194 @@ void max_unpool(View<const T> in, View<const std::int64_t> indices, View<T> out,
           "indices: index " + std::to_string(bad[plane]) + " is outside the output plane of size " +
           (pooled_axes == 2 ? std::to_string(out_rows) + "x" : "") + std::to_string(out_cols));
 }
+
+// --- Average pooling ---------------------------------------------------------
+
+namespace {
+
+// The taps of an average-pooling window inside the input, [begin, end)
+// (empty when end <= begin), and the window's factor of the divisor.
+struct AvgWindow {
+  index_t begin, end, size;
+};
+
+AvgWindow avg_window(const AvgPoolPlan& p, const PoolAxis& a, index_t o) {
+  if (p.adaptive) {
+    // [floor(o*n/out), ceil((o+1)*n/out)); the products fit (plan checks).
+    const index_t begin = o * a.n / a.out;
+    const index_t end = ((o + 1) * a.n + a.out - 1) / a.out;
+    return {begin, end, end - begin};
+  }
+  const index_t first = o * a.s - a.p;
+  const index_t last = std::min(first + a.k, a.n + a.p);  // clipped to the padded extent
+  const index_t begin = std::max<index_t>(first, 0), end = std::min(last, a.n);
+  return {begin, end, p.count_include_pad ? last - first : std::max<index_t>(end - begin, 0)};
+}
+
+constexpr int kAvgPlanes = 8;  // planes per average-pooling task
+
+// Integers sum with wrap-around (unsigned arithmetic), floats in their type.
+template <class T>
+using AvgSum = std::conditional_t<std::is_integral_v<T>, std::uint64_t, T>;
+
+// sum / divisor as torch computes it: in T, an integer quotient rounded
+// toward zero.
+template <class T>
+T divide(AvgSum<T> sum, index_t divisor) {
+  if constexpr (std::is_integral_v<T>) {
+    if (divisor == -1) return static_cast<T>(std::uint64_t(0) - sum);  // INT64_MIN / -1 wraps
+    return static_cast<T>(static_cast<T>(sum) / divisor);
+  } else {
+    return sum / static_cast<T>(divisor);
+  }
+}
+
+// sums[i] += x[i * step]: element by element, so each sum's order is kept
+// (a unit step is the contiguous loop the compiler vectorises).
+template <class Sum, class T>
+void add_strided(Sum* __restrict sums, const T* __restrict x, index_t count, index_t step) {
+  if (step == 1) {
+    for (index_t i = 0; i < count; ++i) sums[i] += static_cast<Sum>(x[i]);
+  } else {
+    for (index_t i = 0; i < count; ++i) sums[i] += static_cast<Sum>(x[i * step]);
+  }
+}
+
+// The average of a window's sum, divided as plan `p` says.
+template <class T>
+T average(const AvgPoolPlan& p, AvgSum<T> sum, const AvgWindow& rw, const AvgWindow& cw) {
+  if (rw.end <= rw.begin || cw.end <= cw.begin) return T(0);  // no tap inside (torch: 0)
+  if (p.divisor_override != 0) return divide<T>(sum, p.divisor_override);
+  // torch divides an adaptive window's sum by its height, then its width.
+  if (p.adaptive) return divide<T>(divide<T>(sum, rw.size), cw.size);
+  return divide<T>(sum, rw.size * cw.size);
+}
+
+}  // namespace
+
+AvgPoolPlan plan_avg_pool(const std::vector<index_t>& in_shape, const AvgPoolOptions& options) {
+  for (index_t d : options.dilation)
+    if (d != 1)
+      throw std::invalid_argument("dilation: average pooling takes none (1), got " +
+                                  std::to_string(d));
+  AvgPoolPlan p{plan(in_shape, options)};
+  p.count_include_pad = options.count_include_pad;
+  p.divisor_override = options.divisor_override;
+  return p;
+}
+
+AvgPoolPlan plan_adaptive_avg_pool(const std::vector<index_t>& in_shape,
+                                   const std::vector<index_t>& output_size, int threads) {
+  const int naxes = static_cast<int>(output_size.size());
+  if (naxes < 1 || naxes > 2)
+    throw std::invalid_argument("output_size: expected 1 or 2 values (pooled axes), got " +
+                                std::to_string(naxes));
+  const int rank = static_cast<int>(in_shape.size());
+  if (rank < naxes) throw std::invalid_argument("input: fewer dimensions than pooled axes");
+  AvgPoolPlan p{leading_planes(in_shape, naxes, threads)};
+  p.adaptive = true;
+  for (int i = 0; i < naxes; ++i) {
+    PoolAxis& a = (naxes == 2 && i == 0) ? p.row : p.col;
+    a.n = in_shape[rank - naxes + i];
+    a.out = output_size[i];
+    if (a.n < 1)
+      throw std::invalid_argument("input: the pooled axes must be non-empty, got extent " +
+                                  std::to_string(a.n));
+    if (a.out < 0)
+      throw std::invalid_argument("output_size: must be >= 0, got " + std::to_string(a.out));
+    index_t product;  // the windows' bounds compute (o + 1) * n
+    if (__builtin_mul_overflow(a.out + 1, a.n, &product))
+      throw std::invalid_argument("output_size: too large, got " + std::to_string(a.out));
+  }
+  return p;
+}
+
+template <class T>
+void avg_pool(const AvgPoolPlan& p, View<const T> in, View<T> out) {
+  check_planned_input(p, in.shape);
+  check_shape(out.shape, p.out_shape(), "out");
+  using Sum = AvgSum<T>;
+  const int leading = static_cast<int>(p.in_shape.size()) - p.naxes;
+  index_t in_rs, in_cs, out_rs, out_cs;
+  std::tie(in_rs, in_cs) = pooled_strides(in, p.naxes);
+  std::tie(out_rs, out_cs) = pooled_strides(out, p.naxes);
+  const PoolAxis row = p.row, col = p.col;
+  // Outputs whose column windows lie wholly inside the input are summed
+  // together, tap by tap over a row of sums (vectorisable): each output's
+  // taps are still added in row-major order, so the bits are those of the
+  // one-output loop used for the others.
+  std::pair<index_t, index_t> sweep{0, 0};
+  if (!p.adaptive) {
+    sweep = inside(col);
+    sweep.first = std::min(sweep.first, col.out);
+    sweep.second = std::clamp(sweep.second, sweep.first, col.out);
+  }
+
+  // A task pools a block of planes: the one-output loop keeps one sum per
+  // plane in flight (independent additions, not one long dependent chain;
+  // the whole cost of a global average pool otherwise).
+  const index_t plane_blocks = (p.planes + kAvgPlanes - 1) / kAvgPlanes;
+  const index_t row_blocks = (row.out + kPoolRows - 1) / kPoolRows;
+  const index_t tasks = plane_blocks * row_blocks;
+  if (tasks == 0 || col.out == 0) return;
+  const index_t taps = p.adaptive ? (row.n / row.out + 1) * (col.n / col.out + 1) : row.k * col.k;
+  const int threads = detail::resolve_threads(p.threads, p.planes * row.out * col.out, taps);
+  detail::parallel_tasks(tasks, threads, [&](const detail::TaskLoop& loop) {
+    std::vector<Sum> sums(static_cast<size_t>(sweep.second - sweep.first));
+    loop([&](index_t task) {
+      const index_t first_plane = task / row_blocks * kAvgPlanes, rb = task % row_blocks;
+      const int nplanes = static_cast<int>(std::min<index_t>(kAvgPlanes, p.planes - first_plane));
+      // (a short block repeats its first plane: the loop stays fixed-size)
+      const T* src[kAvgPlanes];
+      T* dst[kAvgPlanes];
+      for (int q = 0; q < kAvgPlanes; ++q) {
+        const index_t plane = first_plane + (q < nplanes ? q : 0);
+        src[q] = in.data + plane_offset(in, leading, plane);
+        dst[q] = out.data + plane_offset(out, leading, plane);
+      }
+      // One output (orow, oc) of every plane of the block.
+      auto pool_one = [&](index_t orow, const AvgWindow& rw, index_t oc) {
+        const AvgWindow cw = avg_window(p, col, oc);
+        Sum sum[kAvgPlanes] = {};
+        for (index_t r = rw.begin; r < rw.end; ++r)
+          for (index_t c = cw.begin; c < cw.end; ++c)
+            for (int q = 0; q < kAvgPlanes; ++q)
+              sum[q] += static_cast<Sum>(src[q][r * in_rs + c * in_cs]);
+        for (int q = 0; q < nplanes; ++q)
+          dst[q][orow * out_rs + oc * out_cs] = average<T>(p, sum[q], rw, cw);
+      };
+      for (index_t orow = rb * kPoolRows; orow < std::min(row.out, (rb + 1) * kPoolRows); ++orow) {
+        const AvgWindow rw = avg_window(p, row, orow);
+        for (index_t oc = 0; oc < sweep.first; ++oc) pool_one(orow, rw, oc);
+        const index_t count = sweep.second - sweep.first, step = col.s * in_cs;
+        for (int q = 0; q < nplanes && count > 0; ++q) {
+          std::fill(sums.begin(), sums.end(), Sum(0));
+          for (index_t r = rw.begin; r < rw.end; ++r) {
+            for (index_t j = 0; j < col.k; ++j) {
+              const T* x = src[q] + r * in_rs + (sweep.first * col.s - col.p + j) * in_cs;
+              add_strided(sums.data(), x, count, step);
+            }
+          }
+          // These windows all have k columns inside the input: one divisor.
+          T* line_out = dst[q] + orow * out_rs + sweep.first * out_cs;
+          if (rw.end <= rw.begin) {
+            for (index_t i = 0; i < count; ++i) line_out[i * out_cs] = T(0);
+          } else {
+            const index_t divisor = p.divisor_override != 0 ? p.divisor_override : rw.size * col.k;
+            for (index_t i = 0; i < count; ++i) line_out[i * out_cs] = divide<T>(sums[i], divisor);
+          }
+        }
+        for (index_t oc = sweep.second; oc < col.out; ++oc) pool_one(orow, rw, oc);
+      }
+    });
+  });
+}
+
+template void avg_pool<float>(const AvgPoolPlan&, View<const float>, View<float>);
+template void avg_pool<double>(const AvgPoolPlan&, View<const double>, View<double>);
+template void avg_pool<long double>(const AvgPoolPlan&, View<const long double>, View<long double>);
+template void avg_pool<std::int64_t>(const AvgPoolPlan&, View<const std::int64_t>,
+                                     View<std::int64_t>);
 
 #define FASTCONV_INSTANTIATE(T)                                                              \
   template void max_pool<T>(View<const T>, View<T>, View<std::int64_t>, const PoolOptions&); \

@@ -108,6 +108,29 @@ def max_unpool(
     input: np.ndarray, indices: np.ndarray, out: np.ndarray, pooled_axes: int, threads: int
 ) -> None: ...
 
+class AvgPoolPlan:
+    """A planned average pooling (fastconv/pool.hpp); made only by
+    plan_avg_pool or plan_adaptive_avg_pool."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None: ...
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+def plan_avg_pool(
+    in_shape: tuple[int, ...],
+    kernel_size: list[int],
+    stride: list[int],
+    padding: list[int],
+    ceil_mode: bool,
+    count_include_pad: bool,
+    divisor_override: int,
+    threads: int,
+) -> AvgPoolPlan: ...
+def plan_adaptive_avg_pool(
+    in_shape: tuple[int, ...], output_size: list[int], threads: int
+) -> AvgPoolPlan: ...
+def avg_pool(plan: AvgPoolPlan, input: np.ndarray, out: np.ndarray) -> None: ...
+
 class ConvLayerPlan:
     """A planned CNN layer (fastconv/nn.hpp); made only by plan_conv_layer."""
 

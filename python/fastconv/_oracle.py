@@ -23,11 +23,17 @@ Max-pooling takes, per output position, the largest input among the taps
 of its window that land inside the input (padding never wins), with the
 first position on ties and a NaN over any number (the last NaN, as
 torch); unpooling puts values back at their recorded flat positions.
+
+Average pooling divides the sum of a window's taps inside the input by
+divisor_override, or by the window's size clipped to the padded extent
+(count_include_pad) or to the input; adaptive average pooling to `out`
+outputs averages [floor(i*n/out), ceil((i+1)*n/out)) along each axis.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
@@ -39,6 +45,8 @@ __all__ = [
     "extend_index",
     "max_pool",
     "max_unpool",
+    "avg_pool",
+    "adaptive_avg_pool",
 ]
 
 
@@ -257,6 +265,66 @@ def max_unpool(x, indices, out_shape):
         if not 0 <= at < out.size:
             raise ValueError(f"index {at} outside the output plane")
         out.flat[at] = v
+    return out
+
+
+def _mean(x, taps, divisor):
+    """The sum of x over `taps` (index tuples) divided by `divisor`: for
+    floats the correctly rounded float64 sum (math.fsum) divided in float64;
+    for integers the exact sum divided rounding toward zero (as torch)."""
+    values = [x[t] for t in taps]
+    if x.dtype.kind == "f":
+        return math.fsum(float(v) for v in values) / divisor
+    total = sum(int(v) for v in values)
+    quotient = abs(total) // abs(divisor)
+    return quotient if (total < 0) == (divisor < 0) else -quotient
+
+
+def avg_pool(
+    x, kernel_size, stride, padding, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
+    """Average-pool one plane: x is 1-D or 2-D, the parameters one int per
+    axis. float64 results for float input, int64 for integers."""
+    x = np.asarray(x)
+    shape = x.shape
+    lengths = [
+        _pooled_length(n, k, s, p, 1, ceil_mode)
+        for n, k, s, p in zip(shape, kernel_size, stride, padding)
+    ]
+    out = np.empty(lengths, dtype=np.float64 if x.dtype.kind == "f" else np.int64)
+    for o in itertools.product(*(range(n) for n in lengths)):
+        ranges, padded = [], 1
+        for a in range(x.ndim):
+            first = o[a] * stride[a] - padding[a]
+            last = min(first + kernel_size[a], shape[a] + padding[a])
+            padded *= last - first
+            ranges.append(range(max(first, 0), min(last, shape[a])))
+        taps = list(itertools.product(*ranges))
+        if not taps:
+            out[o] = 0
+            continue
+        if divisor_override is not None:
+            divisor = divisor_override
+        elif count_include_pad:
+            divisor = padded
+        else:
+            divisor = len(taps)
+        out[o] = _mean(x, taps, divisor)
+    return out
+
+
+def adaptive_avg_pool(x, output_size):
+    """Adaptive average pooling of one plane (x 1-D or 2-D, output_size one
+    int per axis): output i averages [floor(i*n/out), ceil((i+1)*n/out))."""
+    x = np.asarray(x)
+    out = np.empty(output_size, dtype=np.float64 if x.dtype.kind == "f" else np.int64)
+    for o in itertools.product(*(range(n) for n in output_size)):
+        ranges = [
+            range(o[a] * n // m, -(-(o[a] + 1) * n // m))
+            for a, (n, m) in enumerate(zip(x.shape, output_size))
+        ]
+        taps = list(itertools.product(*ranges))
+        out[o] = _mean(x, taps, len(taps))
     return out
 
 

@@ -2,7 +2,8 @@
 
 Convolution layers (`conv1d`, `conv2d`), transposed convolution layers
 (`conv_transpose1d`, `conv_transpose2d`), max-pooling with recorded indices
-and max-unpooling, for batched (N, C, L) / (N, C, H, W) and unbatched
+and max-unpooling, average pooling (`avg_pool1d/2d`) and adaptive average
+pooling (`adaptive_avg_pool1d/2d`), for batched (N, C, L) / (N, C, H, W) and unbatched
 (C, L) / (C, H, W) arrays, computed by the C++ core with the GIL released.
 
 >>> import numpy as np
@@ -17,6 +18,7 @@ array([[[0., 5., 0., 4., 3., 0.]]])
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Literal, Union, overload
 
@@ -37,6 +39,10 @@ __all__ = [
     "max_pool2d",
     "max_unpool1d",
     "max_unpool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
 ]
 
 PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
@@ -741,12 +747,12 @@ def _back(a, result_dtype):
 def _window(kernel_size, stride, padding, naxes):
     """kernel_size, stride (None or empty: the kernel size, as torch) and
     padding, one int per pooled axis."""
-    kernel = _args.per_axis(kernel_size, "kernel_size", naxes, minimum=1)
+    kernel = _sizes(kernel_size, "kernel_size", naxes, 1)
     if stride is None or isinstance(stride, (tuple, list)) and len(stride) == 0:
         strides = kernel
     else:
-        strides = _args.per_axis(stride, "stride", naxes, minimum=1)
-    return kernel, strides, _args.per_axis(padding, "padding", naxes, minimum=0)
+        strides = _sizes(stride, "stride", naxes, 1)
+    return kernel, strides, _sizes(padding, "padding", naxes, 0)
 
 
 def _flag(value, name):
@@ -799,3 +805,261 @@ def _max_unpool(input, indices, naxes, kernel_size, stride, padding, output_size
     out = np.empty(shape, x.dtype)
     _core.max_unpool(x, ix, out, naxes, nthreads)
     return _back(out, result_dtype)
+
+
+def avg_pool1d(
+    input: ArrayLike,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = None,
+    padding: IntOrTuple = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    *,
+    out: Array | None = None,
+    threads: Threads = None,
+) -> Array:
+    """1-D average pooling over the last axis of an (N, C, L) or (C, L) array.
+
+    As ``torch.nn.functional.avg_pool1d``: output ``o`` is the sum of
+    ``input[..., o*stride - padding + j]`` over the taps ``j < kernel_size``
+    inside the input, divided by the window's length clipped to the padded
+    extent ``[-padding, L + padding)`` (`count_include_pad`) or to the
+    input (not `count_include_pad`). The output length is ``floor((L +
+    2*padding - kernel_size) / stride) + 1`` (``ceil`` with `ceil_mode`,
+    where the last window must still start inside the input or the left
+    padding).
+
+    Parameters
+    ----------
+    input : array_like
+        Floats (float16 is computed in float32), or int64 (summed with
+        wrap-around, the quotient rounded toward zero, as torch); torch's
+        other integer types, bool and complex raise TypeError, as torch
+        refuses them. Shape (N, C, L) or (C, L).
+    kernel_size : int or tuple of one int
+    stride : int or tuple of one int, optional
+        Default: `kernel_size`.
+    padding : int or tuple of one int
+        At most ``kernel_size // 2``.
+    ceil_mode, count_include_pad : bool
+    out : ndarray, optional
+        C-contiguous, of the result's shape and dtype.
+    threads : int, optional
+        Threads to use (default: `fastconv.get_num_threads()`).
+
+    Returns
+    -------
+    ndarray
+        The input's dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> nn.avg_pool1d(np.array([[1.0, 2.0, 3.0, 4.0, 5.0]]), 3, stride=2, padding=1)
+    array([[1., 3., 3.]])
+    >>> nn.avg_pool1d(np.array([[1.0, 2.0, 3.0, 4.0, 5.0]]), 3, 2, 1, count_include_pad=False)
+    array([[1.5, 3. , 4.5]])
+    """
+    return _avg_pool(
+        input,
+        1,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        None,
+        out,
+        threads,
+        "avg_pool1d",
+    )
+
+
+def avg_pool2d(
+    input: ArrayLike,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = None,
+    padding: IntOrTuple = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+    *,
+    out: Array | None = None,
+    threads: Threads = None,
+) -> Array:
+    """2-D average pooling over the last two axes of an (N, C, H, W) or (C, H, W) array.
+
+    As ``torch.nn.functional.avg_pool2d``; every window parameter is an int
+    or a tuple (rows, columns), with the rules of `avg_pool1d` per axis.
+    Each output is the sum of its window's taps inside the input, in
+    row-major order, divided by `divisor_override` if given (a nonzero
+    int), else by the window's area clipped to the padded extent
+    (`count_include_pad`) or to the input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> x = np.arange(16.0).reshape(1, 4, 4)
+    >>> nn.avg_pool2d(x, 2)
+    array([[[ 2.5,  4.5],
+            [10.5, 12.5]]])
+    >>> nn.avg_pool2d(x, 2, divisor_override=1)
+    array([[[10., 18.],
+            [42., 50.]]])
+    """
+    return _avg_pool(
+        input,
+        2,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+        out,
+        threads,
+        "avg_pool2d",
+    )
+
+
+def adaptive_avg_pool1d(
+    input: ArrayLike,
+    output_size: IntOrTuple,
+    *,
+    out: Array | None = None,
+    threads: Threads = None,
+) -> Array:
+    """1-D adaptive average pooling of an (N, C, L) or (C, L) array to `output_size`.
+
+    As ``torch.nn.functional.adaptive_avg_pool1d``: output ``i`` of
+    ``output_size`` is the mean of ``input[..., floor(i*L/output_size) :
+    ceil((i+1)*L/output_size)]``.
+
+    Parameters
+    ----------
+    input : array_like
+        Floats (float16 is computed in float32); integers, bool and complex
+        raise TypeError, as torch refuses them. Shape (N, C, L) or (C, L).
+    output_size : int or tuple of one int
+        >= 0.
+    out : ndarray, optional
+    threads : int, optional
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> nn.adaptive_avg_pool1d(np.array([[1.0, 2.0, 3.0, 4.0, 6.0]]), 2)
+    array([[2.        , 4.33333333]])
+    """
+    return _adaptive_avg_pool(input, 1, output_size, out, threads, "adaptive_avg_pool1d")
+
+
+def adaptive_avg_pool2d(
+    input: ArrayLike,
+    output_size: int | Sequence[int | None],
+    *,
+    out: Array | None = None,
+    threads: Threads = None,
+) -> Array:
+    """2-D adaptive average pooling of an (N, C, H, W) or (C, H, W) array.
+
+    As ``torch.nn.functional.adaptive_avg_pool2d``: `output_size` is an int
+    or a pair (H_out, W_out) whose None entries keep the input's size; the
+    windows are those of `adaptive_avg_pool1d` per axis, and the sum of a
+    window (in row-major order) is divided by its height, then by its
+    width, as torch divides.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> x = np.arange(12.0).reshape(1, 3, 4)
+    >>> nn.adaptive_avg_pool2d(x, 1)
+    array([[[5.5]]])
+    >>> nn.adaptive_avg_pool2d(x, (None, 2))
+    array([[[ 0.5,  2.5],
+            [ 4.5,  6.5],
+            [ 8.5, 10.5]]])
+    """
+    return _adaptive_avg_pool(input, 2, output_size, out, threads, "adaptive_avg_pool2d")
+
+
+def _averaged_input(input, naxes, name, allow_int64):
+    """The array average pooling works on (as `_pooled_input`), the dtype
+    to give back, and the caller's array (for `out`'s overlap check).
+    torch computes floats, and int64 in avg_pool only; the rest is refused."""
+    a = _args.as_input(input, "input")
+    if a.dtype.kind != "f" and not (allow_int64 and a.dtype.kind == "i" and a.itemsize == 8):
+        wanted = "floating point numbers or int64" if allow_int64 else "floating point numbers"
+        raise TypeError(f"input: {name} needs {wanted} (as torch), got dtype {a.dtype}")
+    x, result_dtype = _pooled_input(a, naxes, name)
+    return x, result_dtype, a
+
+
+def _run_avg_pool(plan, x, a, result_dtype, out):
+    """Allocate (or check `out`), run the planned pooling, give the result
+    in the caller's dtype."""
+    shape = plan.shape
+    if out is not None:
+        _args.check_out(out, shape, result_dtype, [a])
+    _args.check_result_size(shape, x.dtype)
+    target = _args.compute_target(out, shape, result_dtype, x.dtype)
+    _core.avg_pool(plan, x, target)
+    return _args.finish(target, result_dtype, out)
+
+
+def _avg_pool(
+    input,
+    naxes,
+    kernel_size,
+    stride,
+    padding,
+    ceil_mode,
+    count_include_pad,
+    divisor_override,
+    out,
+    threads,
+    name,
+):
+    x, result_dtype, a = _averaged_input(input, naxes, name, allow_int64=True)
+    kernel, strides, paddings = _window(kernel_size, stride, padding, naxes)
+    ceil_mode = _flag(ceil_mode, "ceil_mode")
+    count_include_pad = _flag(count_include_pad, "count_include_pad")
+    if divisor_override is None:
+        divisor = 0  # the core's "none"
+    else:
+        if isinstance(divisor_override, (bool, np.bool_)):
+            raise TypeError(f"divisor_override: expected an int, got {divisor_override!r}")
+        try:
+            divisor = operator.index(divisor_override)
+        except TypeError:
+            raise TypeError(
+                f"divisor_override: expected an int, got {divisor_override!r}"
+            ) from None
+        if divisor == 0:
+            raise ValueError("divisor_override: must not be zero")
+        if abs(divisor) > _MAX_SIZE:
+            raise ValueError(f"divisor_override: too large, got {divisor}")
+    nthreads = _args.threads_arg(threads)
+    plan = _core.plan_avg_pool(
+        x.shape, kernel, strides, paddings, ceil_mode, count_include_pad, divisor, nthreads
+    )
+    return _run_avg_pool(plan, x, a, result_dtype, out)
+
+
+def _adaptive_avg_pool(input, naxes, output_size, out, threads, name):
+    x, result_dtype, a = _averaged_input(input, naxes, name, allow_int64=False)
+    if naxes == 2 and isinstance(output_size, (tuple, list)):
+        if len(output_size) != 2:
+            raise ValueError(
+                f"output_size: expected an int or 2 values (H, W), got {output_size!r}"
+            )
+        # None keeps the input's size, as torch
+        output_size = [n if v is None else v for v, n in zip(output_size, x.shape[-2:])]
+    size = _sizes(output_size, "output_size", naxes, 0)
+    nthreads = _args.threads_arg(threads)
+    plan = _core.plan_adaptive_avg_pool(x.shape, size, nthreads)
+    return _run_avg_pool(plan, x, a, result_dtype, out)

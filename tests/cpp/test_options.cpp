@@ -317,6 +317,58 @@ void plans() {
       "max_pool plan: an input of another shape");
 }
 
+// Average pooling from C++: padding counted or not, divisor_override,
+// adaptive windows, int64 rounding toward zero, and the argument checks.
+void average_pooling() {
+  const std::vector<double> x = {1, 2, 3, 4, 6};
+  std::vector<double> y(3);
+  fastconv::AvgPoolOptions o;
+  o.kernel_size = {3};
+  o.stride = {2};
+  o.padding = {1};
+  const fastconv::AvgPoolPlan with_pad = fastconv::plan_avg_pool({1, 5}, o);
+  expect(with_pad.out_shape(), {1, 3}, "avg_pool plan: shape");
+  fastconv::avg_pool<double>(with_pad, make_view(x.data(), {1, 5}), make_view(y.data(), {1, 3}));
+  expect(y, {1, 3, 10.0 / 3}, "avg_pool: padding counted");
+  o.count_include_pad = false;
+  fastconv::avg_pool<double>(fastconv::plan_avg_pool({1, 5}, o), make_view(x.data(), {1, 5}),
+                             make_view(y.data(), {1, 3}));
+  expect(y, {1.5, 3, 5}, "avg_pool: padding not counted");
+  o.divisor_override = 2;
+  fastconv::avg_pool<double>(fastconv::plan_avg_pool({1, 5}, o), make_view(x.data(), {1, 5}),
+                             make_view(y.data(), {1, 3}));
+  expect(y, {1.5, 4.5, 5}, "avg_pool: divisor_override");
+  // windows [0, 3) and [2, 5)
+  std::vector<double> z(2);
+  fastconv::avg_pool<double>(fastconv::plan_adaptive_avg_pool({1, 5}, {2}),
+                             make_view(x.data(), {1, 5}), make_view(z.data(), {1, 2}));
+  expect(z, {2, 13.0 / 3}, "adaptive_avg_pool");
+  const std::vector<std::int64_t> xi = {-7, 2, 3};
+  std::vector<std::int64_t> yi(2);
+  fastconv::AvgPoolOptions oi;
+  oi.kernel_size = {2};
+  oi.stride = {1};
+  fastconv::avg_pool<std::int64_t>(fastconv::plan_avg_pool({1, 3}, oi),
+                                   make_view(xi.data(), {1, 3}), make_view(yi.data(), {1, 2}));
+  expect(yi, {-2, 2}, "avg_pool int64: toward zero");
+  fastconv::AvgPoolOptions bad = o;
+  bad.padding = {2};
+  expect_throws([&] { fastconv::plan_avg_pool({1, 5}, bad); }, "avg_pool: padding > k/2");
+  bad = o;
+  bad.dilation = {2};
+  expect_throws([&] { fastconv::plan_avg_pool({1, 5}, bad); }, "avg_pool: dilation");
+  expect_throws([&] { fastconv::plan_adaptive_avg_pool({1, 5}, {-1}); },
+                "adaptive_avg_pool: negative output_size");
+  expect_throws([&] { fastconv::plan_adaptive_avg_pool({1, 0}, {1}); },
+                "adaptive_avg_pool: empty input");
+  expect_throws(
+      [&] {
+        fastconv::avg_pool<double>(with_pad, make_view(x.data(), {1, 4}),
+                                   make_view(y.data(), {1, 3}));
+      },
+      "avg_pool plan: an input of another shape");
+}
+
 }  // namespace
 
 int main() {
@@ -330,6 +382,7 @@ int main() {
   transpose_padding();
   pooling();
   plans();
+  average_pooling();
   std::printf("%d failed\n", failures);
   return failures == 0 ? 0 : 1;
 }

@@ -1,6 +1,7 @@
 #pragma once
-// Max-pooling with recorded indices, and max-unpooling, with
-// torch.nn.functional's semantics (max_pool1d/2d, max_unpool1d/2d).
+// Max-pooling with recorded indices, max-unpooling, and average pooling
+// (plain and adaptive), with torch.nn.functional's semantics (max_pool1d/2d,
+// max_unpool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d).
 //
 // The pooled axes are the last kernel_size.size() (1 or 2) axes of the
 // input; every leading axis is a plane axis (N, C, ...). Along a pooled
@@ -37,10 +38,9 @@ struct PoolOptions {
   int threads = 0;  // 0 = the global setting
 };
 
-// A max-pooling planned once for one input shape (plan_max_pool), run by
-// max_pool(plan, ...) on inputs of that shape. A 1-D pooling is a 2-D one
-// with a single row.
-struct MaxPoolPlan {
+// The geometry of a planned pooling: the planes and the pooled axes. A
+// 1-D pooling is a 2-D one with a single row.
+struct PoolGeometry {
   struct Axis {
     index_t n = 1, k = 1, s = 1, p = 0, d = 1, out = 1;
   };
@@ -50,8 +50,12 @@ struct MaxPoolPlan {
   Axis row, col;
   int threads = 0;
 
-  std::vector<index_t> out_shape() const;  // of the result and of its indices
+  std::vector<index_t> out_shape() const;  // of the result (and of max_pool's indices)
 };
+
+// A max-pooling planned once for one input shape (plan_max_pool), run by
+// max_pool(plan, ...) on inputs of that shape.
+struct MaxPoolPlan : PoolGeometry {};
 
 FASTCONV_API MaxPoolPlan plan_max_pool(const std::vector<index_t>& in_shape,
                                        const PoolOptions& options);
@@ -89,5 +93,48 @@ FASTCONV_API std::vector<index_t> max_unpool_shape(const std::vector<index_t>& i
 template <class T>
 FASTCONV_API void max_unpool(View<const T> in, View<const std::int64_t> indices, View<T> out,
                              int pooled_axes, int threads = 0);
+
+// Average pooling. Along a pooled axis (length n, kernel k, stride s,
+// padding p) output o averages in[o*s - p + j] over the taps j < k that
+// land inside the input; the output length is max_pool's with dilation 1
+// (ceil_mode's rule included) and padding is at most k/2. Each output is
+// the sum of its taps in row-major order, divided once by
+//   divisor_override, if not 0; else
+//   the window clipped to the padded extent [-p, n + p) (count_include_pad)
+//   or to the input [0, n) (not count_include_pad), rows times columns.
+// A window with no tap inside the input (possible with ceil_mode) gives 0.
+//
+// Adaptive average pooling to `out` outputs per axis: output i averages
+// the input over [floor(i*n/out), ceil((i+1)*n/out)), the sum divided by
+// the window's height, then by its width (as torch divides).
+//
+// Floating types sum in their own type, as torch does; std::int64_t sums
+// with wrap-around and divides rounding toward zero, as torch does.
+// Computed one block of output rows per task: the same bits for any
+// number of threads.
+struct AvgPoolOptions : PoolOptions {  // dilation: empty or 1
+  bool count_include_pad = true;
+  index_t divisor_override = 0;  // 0 = none
+};
+
+struct AvgPoolPlan : PoolGeometry {
+  bool adaptive = false;
+  bool count_include_pad = true;
+  index_t divisor_override = 0;
+};
+
+// Throw std::invalid_argument naming the bad argument.
+FASTCONV_API AvgPoolPlan plan_avg_pool(const std::vector<index_t>& in_shape,
+                                       const AvgPoolOptions& options);
+// `output_size`: one value per pooled axis (1 or 2 of them), each >= 0.
+FASTCONV_API AvgPoolPlan plan_adaptive_avg_pool(const std::vector<index_t>& in_shape,
+                                                const std::vector<index_t>& output_size,
+                                                int threads = 0);
+
+// Write the (plain or adaptive) average pooling planned by `plan` into
+// `out`, of shape plan.out_shape(). T: float, double, long double or
+// std::int64_t.
+template <class T>
+FASTCONV_API void avg_pool(const AvgPoolPlan& plan, View<const T> in, View<T> out);
 
 }  // namespace fastconv
