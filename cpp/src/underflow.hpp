@@ -116,7 +116,7 @@ void for_each_row(const View<T>& v, index_t first, index_t count, Fn&& fn) {
   const int rank = v.ndim();
   const index_t n = rank ? v.shape[rank - 1] : 1;
   const index_t step = rank ? v.strides[rank - 1] : 1;
-  std::array<index_t, kMaxRank> idx{};
+  std::array<index_t, kMaxRank> idx;  // (entries [0, rank - 1) set below: zeroing 64 costs more)
   index_t rest = first;
   for (int a = rank - 2; a >= 0; --a) {
     idx[a] = rest % v.shape[a];
@@ -196,8 +196,18 @@ template <class T>
 Magnitudes sample(const View<const T>& v) {
   using R = typename RealOf<T>::type;
   const index_t size = v.size();
-  if (size <= kScanAll) return measure(v, 1);
   BitRange<R> range;
+  if (size <= kScanAll) {  // (all of it, on this thread: a tiny call's cost)
+    index_t dense = 1;     // (a C-contiguous view is one run)
+    for (int a = v.ndim() - 1; a >= 0 && dense; --a)
+      dense = v.shape[a] == 1 || v.strides[a] == dense ? dense * v.shape[a] : 0;
+    if (dense)
+      range.add_run(v.data, size, 1);
+    else
+      for_each_row(v, 0, rows_of(v),
+                   [&](const T* p, index_t m, index_t step) { range.add_run(p, m, step); });
+    return range.magnitudes();
+  }
   const index_t n = v.shape[v.ndim() - 1];
   for (index_t s = 0; s < kSampleRuns; ++s) {
     const index_t flat = size / kSampleRuns * s;
@@ -358,10 +368,14 @@ void guard_underflow(const View<const T>& in, const View<const T>& kernel,
       return;
     }
     const int nk = kernel2.data ? 2 : 1;
-    const View<const T> fill_view = make_view(static_cast<const T*>(&fill), {1});
+    const Magnitudes fill_magnitudes = [&] {
+      BitRange<R> f;
+      f.add_run(&fill, 1, 1);
+      return f.magnitudes();
+    }();
     const Magnitudes none;
     Magnitudes x = sample(in), b = bias.data ? sample(bias) : none;
-    x.include(measure(fill_view, 1));
+    x.include(fill_magnitudes);
     std::array<Magnitudes, 2> k{sample(kernel), nk == 2 ? sample(kernel2) : none};
     if (!may_underflow<R>(x, k, nk, b)) {
       run(in, kernel, kernel2, bias, fill);
@@ -375,7 +389,7 @@ void guard_underflow(const View<const T>& in, const View<const T>& kernel,
     } else {
       x = measure(in, threads);
     }
-    x.include(measure(fill_view, 1));
+    x.include(fill_magnitudes);
     k[0] = measure(kernel, threads);
     if (nk == 2) k[1] = measure(kernel2, 1);
     if (bias.data) b = measure(bias, 1);
