@@ -1,6 +1,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -68,6 +70,66 @@ void run_layer_call(const py::array& input, const py::array& weight, const py::o
   });
 }
 
+// A layer object of the weight's element type (ConvLayer<T> or
+// ConvTransposeLayer<T>), behind a dtype-free face for Python.
+struct BoundLayer {
+  py::dtype dtype;
+  std::function<std::vector<index_t>(const std::vector<index_t>&)> output_shape;
+  std::function<void(const py::array&, const py::array&, int)> run;
+};
+
+template <template <class> class Layer, class Options>
+BoundLayer bind_layer(const py::array& weight, const py::object& bias, const Options& options) {
+  const py::dtype dt = weight.dtype();
+  py::array b;
+  if (!bias.is_none()) {
+    b = bias.cast<py::array>();
+    if (!b.dtype().is(dt)) throw py::type_error("bias: must have the weight's dtype");
+  }
+  BoundLayer bound{dt, {}, {}};
+  bindings::dispatch_dtype(dt, [&](auto tag) {
+    using T = decltype(tag);
+    auto w = bindings::view_of<const T>(weight, "weight", false);
+    View<const T> bv;  // data == nullptr: no bias
+    if (!bias.is_none()) bv = bindings::view_of<const T>(b, "bias", false);
+    auto layer = std::make_shared<const Layer<T>>(std::move(w), std::move(bv), options);
+    bound.output_shape = [layer](const std::vector<index_t>& s) { return layer->output_shape(s); };
+    bound.run = [layer, dt](const py::array& input, const py::array& out, int threads) {
+      if (!input.dtype().is(dt) || !out.dtype().is(dt))
+        throw py::type_error("input and out must have the layer's dtype");
+      auto x = bindings::view_of<const T>(input, "input", false);
+      auto y = bindings::view_of<T>(out, "out", true);
+      py::gil_scoped_release nogil;  // run is const and thread-safe
+      layer->run(std::move(x), std::move(y), threads);
+    };
+  });
+  return bound;
+}
+
+// Two Python classes, the constructors differing (pybind11 binds a C++
+// type once): the face's methods on either.
+struct BoundConvLayer : BoundLayer {};
+struct BoundConvTransposeLayer : BoundLayer {};
+
+template <class Bound>
+py::class_<Bound> layer_class(py::module_& m, const char* name, const char* doc) {
+  return py::class_<Bound>(m, name, doc)
+      .def_property_readonly("dtype", [](const Bound& l) { return l.dtype; })
+      .def(
+          "output_shape",
+          [](const Bound& l, const std::vector<index_t>& in_shape) {
+            return bindings::as_tuple(l.output_shape(in_shape));
+          },
+          py::arg("in_shape"))
+      .def(
+          "run",
+          [](const Bound& l, const py::array& input, const py::array& out, int threads) {
+            l.run(input, out, threads);
+          },
+          py::arg("input"), py::arg("out"), py::arg("threads"),
+          "Run the layer on input (its dtype) into out; the GIL released.");
+}
+
 }  // namespace
 
 void register_nn(py::module_& m) {
@@ -128,4 +190,32 @@ void register_nn(py::module_& m) {
       },
       py::arg("plan"), py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("out"),
       "Run a planned transposed CNN layer into out, see fastconv/nn.hpp.");
+
+  layer_class<BoundConvLayer>(
+      m, "ConvLayer", "A convolution layer object, its weights packed once (fastconv/nn.hpp).")
+      .def(py::init([](const py::array& weight, const py::object& bias, std::vector<index_t> stride,
+                       std::vector<index_t> dilation, std::vector<index_t> padding,
+                       std::vector<index_t> padding_end, bool same_padding, index_t groups,
+                       const std::string& padding_mode) {
+             return BoundConvLayer{bind_layer<ConvLayer>(
+                 weight, bias,
+                 make_options(std::move(stride), std::move(dilation), std::move(padding),
+                              std::move(padding_end), same_padding, groups, padding_mode, 0))};
+           }),
+           py::arg("weight"), py::arg("bias"), py::arg("stride"), py::arg("dilation"),
+           py::arg("padding"), py::arg("padding_end"), py::arg("same_padding"), py::arg("groups"),
+           py::arg("padding_mode"));
+  layer_class<BoundConvTransposeLayer>(
+      m, "ConvTransposeLayer",
+      "A transposed convolution layer object, its weights packed once (fastconv/nn.hpp).")
+      .def(py::init([](const py::array& weight, const py::object& bias, std::vector<index_t> stride,
+                       std::vector<index_t> dilation, std::vector<index_t> padding,
+                       std::vector<index_t> output_padding, index_t groups) {
+             return BoundConvTransposeLayer{bind_layer<ConvTransposeLayer>(
+                 weight, bias,
+                 make_transpose_options(std::move(stride), std::move(dilation), std::move(padding),
+                                        std::move(output_padding), groups, 0))};
+           }),
+           py::arg("weight"), py::arg("bias"), py::arg("stride"), py::arg("dilation"),
+           py::arg("padding"), py::arg("output_padding"), py::arg("groups"));
 }

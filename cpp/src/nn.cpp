@@ -1158,6 +1158,227 @@ void conv_transpose2d(View<const T> in, View<const T> weight, View<const T> bias
   run_transposed_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
 }
 
+// ---- Layer objects ----
+
+namespace {
+
+// A contiguous copy of a view (the layer's own weights).
+template <class T>
+std::vector<T> contiguous_copy(const View<const T>& v) {
+  std::vector<T> data(static_cast<size_t>(v.size()));
+  std::vector<index_t> at(v.shape.size(), 0);
+  for (T& d : data) {
+    index_t off = 0;
+    for (size_t a = 0; a < at.size(); ++a) off += at[a] * v.strides[a];
+    d = v.data[off];
+    for (size_t a = at.size(); a-- > 0;) {
+      if (++at[a] < v.shape[a]) break;
+      at[a] = 0;
+    }
+  }
+  return data;
+}
+
+template <class T>
+View<const T> contiguous_view(const std::vector<T>& data, const std::vector<index_t>& shape) {
+  std::vector<index_t> strides(shape.size(), 1);
+  for (size_t a = shape.size(); a-- > 1;) strides[a - 1] = strides[a] * shape[a];
+  return View<const T>(data.data(), shape, strides);
+}
+
+// Option `values` on spatial axis a of ns (one value for all, or one per
+// axis; a bad count is for the plan to refuse), or `fallback`.
+index_t option_on_axis(const std::vector<index_t>& values, size_t a, size_t ns, index_t fallback) {
+  if (values.empty()) return fallback;
+  return values.size() == ns ? values[a] : values[0];
+}
+
+// An input that a layer of these weights and options can take (the
+// kernel fits, reflect padding is smaller than it): planning it checks
+// the weights and options at construction, before any input is seen.
+std::vector<index_t> probe_input(const std::vector<index_t>& w_shape, index_t channels,
+                                 const std::vector<std::vector<index_t>>& paddings,
+                                 const std::vector<index_t>& dilation) {
+  const size_t ns = w_shape.size() - 2;
+  std::vector<index_t> shape{1, channels};
+  for (size_t a = 0; a < ns; ++a) {
+    const index_t d = std::max<index_t>(1, option_on_axis(dilation, a, ns, 1));
+    index_t n = checked_add(checked_mul(d, w_shape[2 + a] - 1, "dilation"), 1, "dilation");
+    for (const auto& pad : paddings) {
+      const index_t p = std::max<index_t>(0, option_on_axis(pad, a, ns, 0));
+      n = std::max(n, checked_add(checked_mul(p, 2, "padding"), 1, "padding"));
+    }
+    shape.push_back(std::max<index_t>(n, 1));  // (a bad kernel size: the plan names it)
+  }
+  return shape;
+}
+
+// A layer object's input: its rank and channels are the weights' (so that
+// the error names the input, not the weight as the one-call plan would).
+void check_layer_input(const std::vector<index_t>& in_shape, const std::vector<index_t>& w_shape,
+                       index_t channels) {
+  if (in_shape.size() != w_shape.size())
+    throw std::invalid_argument("input: the layer expects " + std::to_string(w_shape.size()) +
+                                " dimensions (N, C, " + (w_shape.size() == 3 ? "L" : "H, W") +
+                                "), got " + shape_str(in_shape));
+  if (in_shape[1] != channels)
+    throw std::invalid_argument("input: the layer expects " + std::to_string(channels) +
+                                " channels in dimension 1, got shape " + shape_str(in_shape));
+}
+
+template <class T>
+void check_layer_weights(const View<const T>& weight, const View<const T>& bias,
+                         const char* layout) {
+  detail::check_view(weight, "weight");
+  if (weight.ndim() != 3 && weight.ndim() != 4)
+    throw std::invalid_argument(std::string("weight: expected shape ") + layout +
+                                " with 1 or 2 kernel axes, got " + shape_str(weight.shape));
+  if (bias.data) detail::check_view(bias, "bias");
+}
+
+}  // namespace
+
+template <class T>
+struct ConvLayer<T>::Impl {
+  std::vector<index_t> w_shape;
+  std::vector<T> weight, bias;
+  bool has_bias;
+  ConvLayerOptions options;
+
+  ConvLayerPlan plan(const std::vector<index_t>& in_shape, int threads) const {
+    check_layer_input(in_shape, w_shape, w_shape[1] * options.groups);
+    ConvLayerOptions o = options;
+    o.threads = threads;
+    return plan_layer(in_shape, w_shape, o);
+  }
+};
+
+template <class T>
+ConvLayer<T>::ConvLayer(View<const T> weight, View<const T> bias, const ConvLayerOptions& options) {
+  check_layer_weights(weight, bias, "(Cout, C/groups, kernel...)");
+  auto impl = std::make_unique<Impl>();
+  impl->w_shape = weight.shape;
+  impl->options = options;
+  impl->options.threads = 0;
+  // (the weight and options are checked by planning the smallest input)
+  const index_t channels = checked_mul(weight.shape[1], options.groups, "groups");
+  impl->plan(probe_input(weight.shape, std::max<index_t>(channels, 1),
+                         {options.padding, options.padding_end}, options.dilation),
+             0);
+  if (bias.data && bias.shape != std::vector<index_t>{weight.shape[0]})
+    throw std::invalid_argument("bias: expected shape (" + std::to_string(weight.shape[0]) +
+                                ",), got " + shape_str(bias.shape));
+  impl->weight = contiguous_copy(weight);
+  impl->has_bias = bias.data != nullptr;
+  if (impl->has_bias) impl->bias = contiguous_copy(bias);
+  impl_ = std::move(impl);
+}
+
+template <class T>
+ConvLayer<T>::~ConvLayer() = default;
+template <class T>
+ConvLayer<T>::ConvLayer(ConvLayer&&) noexcept = default;
+template <class T>
+ConvLayer<T>& ConvLayer<T>::operator=(ConvLayer&&) noexcept = default;
+
+template <class T>
+int ConvLayer<T>::spatial() const {
+  return static_cast<int>(impl_->w_shape.size()) - 2;
+}
+
+template <class T>
+std::vector<index_t> ConvLayer<T>::weight_shape() const {
+  return impl_->w_shape;
+}
+
+template <class T>
+std::vector<index_t> ConvLayer<T>::output_shape(const std::vector<index_t>& in_shape) const {
+  return impl_->plan(in_shape, 0).out_shape();
+}
+
+template <class T>
+void ConvLayer<T>::run(View<const T> in, View<T> out, int threads) const {
+  detail::check_view(in, "input");
+  const ConvLayerPlan plan = impl_->plan(in.shape, threads);
+  View<const T> b;
+  if (impl_->has_bias) b = contiguous_view(impl_->bias, {impl_->w_shape[0]});
+  run_conv_layer<T>(plan, std::move(in), contiguous_view(impl_->weight, impl_->w_shape), b,
+                    std::move(out));
+}
+
+template <class T>
+struct ConvTransposeLayer<T>::Impl {
+  std::vector<index_t> w_shape;
+  std::vector<T> weight, bias;
+  bool has_bias;
+  ConvTransposeLayerOptions options;
+
+  ConvTransposeLayerPlan plan(const std::vector<index_t>& in_shape, int threads) const {
+    check_layer_input(in_shape, w_shape, w_shape[0]);
+    ConvTransposeLayerOptions o = options;
+    o.threads = threads;
+    return plan_transposed(in_shape, w_shape, o);
+  }
+};
+
+template <class T>
+ConvTransposeLayer<T>::ConvTransposeLayer(View<const T> weight, View<const T> bias,
+                                          const ConvTransposeLayerOptions& options) {
+  check_layer_weights(weight, bias, "(C, Cout/groups, kernel...)");
+  auto impl = std::make_unique<Impl>();
+  impl->w_shape = weight.shape;
+  impl->options = options;
+  impl->options.threads = 0;
+  impl->plan(
+      probe_input(weight.shape, std::max<index_t>(weight.shape[0], 1), {options.padding}, {}), 0);
+  if (bias.data) {
+    const index_t cout = checked_mul(weight.shape[1], options.groups, "groups");
+    if (bias.shape != std::vector<index_t>{cout})
+      throw std::invalid_argument("bias: expected shape (" + std::to_string(cout) + ",), got " +
+                                  shape_str(bias.shape));
+  }
+  impl->weight = contiguous_copy(weight);
+  impl->has_bias = bias.data != nullptr;
+  if (impl->has_bias) impl->bias = contiguous_copy(bias);
+  impl_ = std::move(impl);
+}
+
+template <class T>
+ConvTransposeLayer<T>::~ConvTransposeLayer() = default;
+template <class T>
+ConvTransposeLayer<T>::ConvTransposeLayer(ConvTransposeLayer&&) noexcept = default;
+template <class T>
+ConvTransposeLayer<T>& ConvTransposeLayer<T>::operator=(ConvTransposeLayer&&) noexcept = default;
+
+template <class T>
+int ConvTransposeLayer<T>::spatial() const {
+  return static_cast<int>(impl_->w_shape.size()) - 2;
+}
+
+template <class T>
+std::vector<index_t> ConvTransposeLayer<T>::weight_shape() const {
+  return impl_->w_shape;
+}
+
+template <class T>
+std::vector<index_t> ConvTransposeLayer<T>::output_shape(
+    const std::vector<index_t>& in_shape) const {
+  return impl_->plan(in_shape, 0).out_shape();
+}
+
+template <class T>
+void ConvTransposeLayer<T>::run(View<const T> in, View<T> out, int threads) const {
+  detail::check_view(in, "input");
+  const ConvTransposeLayerPlan plan = impl_->plan(in.shape, threads);
+  View<const T> b;
+  if (impl_->has_bias) {
+    const index_t cout = impl_->w_shape[1] * impl_->options.groups;
+    b = contiguous_view(impl_->bias, {cout});
+  }
+  run_transposed_layer<T>(plan, std::move(in), contiguous_view(impl_->weight, impl_->w_shape), b,
+                          std::move(out));
+}
+
 #define FASTCONV_INSTANTIATE(T)                                                                  \
   template void conv1d<T>(View<const T>, View<const T>, View<const T>, View<T>,                  \
                           const ConvLayerOptions&);                                              \
@@ -1170,7 +1391,9 @@ void conv_transpose2d(View<const T> in, View<const T> weight, View<const T> bias
   template void conv_layer<T>(const ConvLayerPlan&, View<const T>, View<const T>, View<const T>, \
                               View<T>);                                                          \
   template void conv_transpose_layer<T>(const ConvTransposeLayerPlan&, View<const T>,            \
-                                        View<const T>, View<const T>, View<T>);
+                                        View<const T>, View<const T>, View<T>);                  \
+  template class ConvLayer<T>;                                                                   \
+  template class ConvTransposeLayer<T>;
 FASTCONV_FOR_EACH_ELEMENT_TYPE(FASTCONV_INSTANTIATE)
 #undef FASTCONV_INSTANTIATE
 

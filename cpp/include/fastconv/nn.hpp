@@ -18,6 +18,7 @@
 // output is summed in one fixed order (c, p, q) by one thread, so results
 // are bitwise identical for any thread count and any input layout.
 #include <array>
+#include <memory>
 #include <stdexcept>  // errors are std::invalid_argument
 #include <string>
 #include <vector>
@@ -165,5 +166,60 @@ FASTCONV_API void conv_transpose1d(View<const T> in, View<const T> weight, View<
 template <class T>
 FASTCONV_API void conv_transpose2d(View<const T> in, View<const T> weight, View<const T> bias,
                                    View<T> out, const ConvTransposeLayerOptions& options);
+
+// Layer objects for inference: construct once from the weights (copied and
+// packed for the kernels then; later changes to the caller's arrays do not
+// reach the layer), run many times on inputs of any batch and spatial size.
+// `run` is const and safe to call from several threads at once; `threads`
+// there (0 = the global setting, set_num_threads) is the run's, and
+// options.threads is not used. A run gives bitwise the result of the
+// one-call function (conv1d/conv2d, conv_transpose1d/2d) with the same
+// arguments. Errors: std::invalid_argument naming the argument, at
+// construction for the weight, bias and options, at run for the input
+// and out.
+template <class T>
+class FASTCONV_API ConvLayer {
+ public:
+  // weight (Cout, C/groups, [kh,] kw): 1 or 2 spatial axes; bias (Cout,),
+  // or a view with data == nullptr for no bias.
+  ConvLayer(View<const T> weight, View<const T> bias, const ConvLayerOptions& options);
+  ~ConvLayer();
+  ConvLayer(ConvLayer&&) noexcept;
+  ConvLayer& operator=(ConvLayer&&) noexcept;
+
+  int spatial() const;                        // 1 or 2
+  std::vector<index_t> weight_shape() const;  // (Cout, C/groups, [kh,] kw)
+  // (N, Cout, [H,] W) for input (N, C, [H,] W); std::invalid_argument
+  // naming the input when the layer cannot take it.
+  std::vector<index_t> output_shape(const std::vector<index_t>& in_shape) const;
+  // out: shape output_shape(in.shape), any strides, not overlapping in.
+  void run(View<const T> in, View<T> out, int threads = 0) const;
+
+  struct Impl;  // (nn/layer.cpp)
+
+ private:
+  std::unique_ptr<const Impl> impl_;
+};
+
+// The transposed layer's object: weight (C, Cout/groups, [kh,] kw).
+template <class T>
+class FASTCONV_API ConvTransposeLayer {
+ public:
+  ConvTransposeLayer(View<const T> weight, View<const T> bias,
+                     const ConvTransposeLayerOptions& options);
+  ~ConvTransposeLayer();
+  ConvTransposeLayer(ConvTransposeLayer&&) noexcept;
+  ConvTransposeLayer& operator=(ConvTransposeLayer&&) noexcept;
+
+  int spatial() const;
+  std::vector<index_t> weight_shape() const;  // (C, Cout/groups, [kh,] kw)
+  std::vector<index_t> output_shape(const std::vector<index_t>& in_shape) const;
+  void run(View<const T> in, View<T> out, int threads = 0) const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<const Impl> impl_;
+};
 
 }  // namespace fastconv
