@@ -1,7 +1,7 @@
 #pragma once
 // Transposed convolution along one axis as a gather per output phase, the
 // rule shared by conv_transpose (transpose.cpp) and the transposed layers
-// (nn.cpp).
+// (nn/transposed.hpp).
 //
 // out[i*s + j*d - p] += in[i] * k[j]. The outputs o = phi + m*s (phase
 // phi) receive the taps j with j*d = phi + p (mod s): those are

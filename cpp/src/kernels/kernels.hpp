@@ -4,7 +4,7 @@
 // segment, every element type), the register-blocked tile kernel (a 2-D
 // block with column stride 1, float and double), which the engine
 // (engine.hpp) reduces the signal functions to, and the CNN layers'
-// kernels over a packed panel (ConvTask, nn.cpp), max-pooling's 2x2
+// kernels over a packed panel (ConvTask, nn/run.hpp), max-pooling's 2x2
 // stride-2 case (pool.cpp); plus the FMA probe.
 #include <complex>
 #include <cstdint>
@@ -67,7 +67,7 @@ template <class T>
 using TileKernel = void (*)(const TileTask<T>&);
 
 // A CNN layer's direct convolution over a panel (a boundary-extended copy
-// of the input rows one task reads, see nn.cpp): for every piece v < n_vec
+// of the input rows one task reads, see nn/run.hpp): for every piece v < n_vec
 // of lanes[v] consecutive panel positions, and channel i < R of the block,
 //   out[i*out_ch_step + (output offset of position l)] = bias[i] +
 //       sum_{r < K} panel[x_base[v] + l + x_off[r]] * w[r*R + i]

@@ -1,0 +1,320 @@
+// CNN convolution layers (fastconv/nn.hpp): the one-call functions and the
+// layer objects, over the engine in nn/ -- plan (shape rules), conf
+// (kernel and blocking), packed (weights in the kernels' order), run
+// (tasks over panels) and transposed (output phases as runs).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fastconv/nn.hpp"
+#include "nn/plan.hpp"
+#include "nn/run.hpp"
+#include "nn/transposed.hpp"
+#include "underflow.hpp"
+
+namespace fastconv {
+
+namespace {
+
+using namespace detail;
+
+// Run a conv plan, packing the weights per call or (prepacked: a layer
+// object's, made from `weight`) using those.
+template <class T>
+void run_conv_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<const T> bias,
+                    View<T> out, const OwnedPackedWeights<T>* prepacked = nullptr) {
+  check_layer_call(in, weight, bias, out, p.spatial, "conv");
+  check_planned_shapes(in, weight, {p.batch, p.channels, p.h, p.w},
+                       {p.out_channels, p.cin_g, p.kh, p.kw}, p.spatial);
+  check_layer_out(p.out_shape(), p.out_channels, in, weight, bias, out);
+  if (out.size() == 0) return;
+  const int threads = resolve_threads(p.threads, out.size(), p.cin_g * p.kh * p.kw);
+  guard_underflow(in, weight, View<const T>(), bias, T(0), weight.size(), out, threads,
+                  [&](const View<const T>& x, const View<const T>& w, const View<const T>&,
+                      const View<const T>& b, T) {
+                    const LayerConf c = configure_layer_for<T>(p);
+                    std::vector<LayerRun<T>> runs;
+                    // (the guard may hand over scaled copies: then pack those)
+                    if (prepacked && w.data == weight.data && b.data == bias.data &&
+                        prepacked->packed.K == c.K && prepacked->packed.R == c.R)
+                      runs.emplace_back(c, p, as_4d(x), b, as_4d(out), prepacked->packed);
+                    else
+                      runs.emplace_back(c, p, as_4d(x), b, as_4d(out), conv_weights(p, as_4d(w)));
+                    run_layers(runs, threads);
+                  });
+}
+
+template <class T>
+void run_transposed_layer(const TransposedPlan& tp, View<const T> in, View<const T> weight,
+                          View<const T> bias, View<T> out,
+                          const TransposedPacks<T>* prepacked = nullptr) {
+  check_layer_call(in, weight, bias, out, tp.spatial, "conv_transpose");
+  check_planned_shapes(in, weight, {tp.batch, tp.channels, tp.n[0], tp.n[1]},
+                       {tp.channels, tp.cout_g, tp.k[0], tp.k[1]}, tp.spatial);
+  check_layer_out(tp.out_shape(), tp.out_channels, in, weight, bias, out);
+  if (out.size() == 0) return;
+  const int threads = resolve_threads(tp.threads, out.size(), tp.cin_g);
+  guard_underflow(in, weight, View<const T>(), bias, T(0), weight.size(), out, threads,
+                  [&](const View<const T>& x, const View<const T>& w, const View<const T>&,
+                      const View<const T>& b, T) {
+                    const bool own = w.data == weight.data && b.data == bias.data;
+                    run_transposed_phases(tp, as_4d(x), as_4d(w), b, as_4d(out),
+                                          own ? prepacked : nullptr);
+                  });
+}
+
+// The layer objects' copy of their weights and bias, contiguous.
+template <class T>
+struct WeightCopy {
+  WeightCopy(const View<const T>& weight, const View<const T>& bias)
+      : shape(weight.shape), weight(contiguous_copy(weight)), has_bias(bias.data != nullptr) {
+    if (has_bias) this->bias = contiguous_copy(bias);
+  }
+  std::vector<index_t> shape;
+  std::vector<T> weight, bias;
+  bool has_bias;
+
+  View<const T> weight_view() const { return contiguous_view(weight, shape); }
+  View<const T> bias_view() const {
+    return has_bias ? contiguous_view(bias, {static_cast<index_t>(bias.size())}) : View<const T>();
+  }
+
+ private:
+  static std::vector<T> contiguous_copy(const View<const T>& v) {
+    std::vector<T> data(static_cast<size_t>(v.size()));
+    std::vector<index_t> at(v.shape.size(), 0);
+    for (T& d : data) {
+      index_t off = 0;
+      for (size_t a = 0; a < at.size(); ++a) off += at[a] * v.strides[a];
+      d = v.data[off];
+      for (size_t a = at.size(); a-- > 0;) {
+        if (++at[a] < v.shape[a]) break;
+        at[a] = 0;
+      }
+    }
+    return data;
+  }
+  static View<const T> contiguous_view(const std::vector<T>& data,
+                                       const std::vector<index_t>& shape) {
+    std::vector<index_t> strides(shape.size(), 1);
+    for (size_t a = shape.size(); a-- > 1;) strides[a - 1] = strides[a] * shape[a];
+    return View<const T>(data.data(), shape, strides);
+  }
+};
+
+template <class T>
+void check_layer_weights(const View<const T>& weight, const View<const T>& bias,
+                         const char* layout) {
+  check_view(weight, "weight");
+  if (weight.ndim() != 3 && weight.ndim() != 4)
+    throw std::invalid_argument(std::string("weight: expected shape ") + layout +
+                                " with 1 or 2 kernel axes, got " + shape_str(weight.shape));
+  if (bias.data) check_view(bias, "bias");
+}
+
+void check_bias_shape(const std::vector<index_t>& bias_shape, index_t out_channels) {
+  if (bias_shape != std::vector<index_t>{out_channels})
+    throw std::invalid_argument("bias: expected shape (" + std::to_string(out_channels) +
+                                ",), got " + shape_str(bias_shape));
+}
+
+}  // namespace
+
+template <class T>
+void conv_layer(const ConvLayerPlan& plan, View<const T> in, View<const T> weight,
+                View<const T> bias, View<T> out) {
+  run_conv_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
+}
+
+template <class T>
+void conv_transpose_layer(const ConvTransposeLayerPlan& plan, View<const T> in,
+                          View<const T> weight, View<const T> bias, View<T> out) {
+  run_transposed_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
+}
+
+// The one-call forms: the plan of the given rank, then its run. (The rank
+// is checked first, so that a wrong one is named as such.)
+template <class T>
+void conv1d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
+            const ConvLayerOptions& options) {
+  check_layer_rank(in, 1, "conv");
+  const auto plan = plan_layer(in.shape, weight.shape, options);  // (before `in` is moved)
+  run_conv_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
+}
+
+template <class T>
+void conv2d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
+            const ConvLayerOptions& options) {
+  check_layer_rank(in, 2, "conv");
+  const auto plan = plan_layer(in.shape, weight.shape, options);  // (before `in` is moved)
+  run_conv_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
+}
+
+template <class T>
+void conv_transpose1d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
+                      const ConvTransposeLayerOptions& options) {
+  check_layer_rank(in, 1, "conv_transpose");
+  const auto plan = plan_transposed(in.shape, weight.shape, options);  // (before `in` is moved)
+  run_transposed_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
+}
+
+template <class T>
+void conv_transpose2d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
+                      const ConvTransposeLayerOptions& options) {
+  check_layer_rank(in, 2, "conv_transpose");
+  const auto plan = plan_transposed(in.shape, weight.shape, options);  // (before `in` is moved)
+  run_transposed_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
+}
+
+// ---- Layer objects ----
+
+template <class T>
+struct ConvLayer<T>::Impl {
+  Impl(const View<const T>& weight, const View<const T>& bias, const ConvLayerOptions& o)
+      : copy(weight, bias), options(o) {
+    options.threads = 0;
+  }
+  WeightCopy<T> copy;
+  ConvLayerOptions options;
+  std::unique_ptr<const OwnedPackedWeights<T>> packed;
+
+  ConvLayerPlan plan(const std::vector<index_t>& in_shape, int threads) const {
+    check_layer_input(in_shape, copy.shape, copy.shape[1] * options.groups);
+    ConvLayerOptions o = options;
+    o.threads = threads;
+    return plan_layer(in_shape, copy.shape, o);
+  }
+};
+
+template <class T>
+ConvLayer<T>::ConvLayer(View<const T> weight, View<const T> bias, const ConvLayerOptions& options) {
+  check_layer_weights(weight, bias, "(Cout, C/groups, kernel...)");
+  // (the weight and options are checked by planning an input they take)
+  const index_t channels = checked_mul(weight.shape[1], options.groups, "groups");
+  const ConvLayerPlan probe =
+      plan_layer(probe_input(weight.shape, std::max<index_t>(channels, 1),
+                             {options.padding, options.padding_end}, options.dilation),
+                 weight.shape, options);
+  if (bias.data) check_bias_shape(bias.shape, weight.shape[0]);
+  auto impl = std::make_unique<Impl>(weight, bias, options);
+  const LayerConf c = configure_layer_for<T>(probe);
+  impl->packed = std::make_unique<const OwnedPackedWeights<T>>(
+      probe.groups, c.blocks, c.K, c.R, conv_weights(probe, as_4d(impl->copy.weight_view())),
+      impl->copy.bias_view(), probe.cout_g);
+  impl_ = std::move(impl);
+}
+
+template <class T>
+ConvLayer<T>::~ConvLayer() = default;
+template <class T>
+ConvLayer<T>::ConvLayer(ConvLayer&&) noexcept = default;
+template <class T>
+ConvLayer<T>& ConvLayer<T>::operator=(ConvLayer&&) noexcept = default;
+
+template <class T>
+int ConvLayer<T>::spatial() const {
+  return static_cast<int>(impl_->copy.shape.size()) - 2;
+}
+
+template <class T>
+std::vector<index_t> ConvLayer<T>::weight_shape() const {
+  return impl_->copy.shape;
+}
+
+template <class T>
+std::vector<index_t> ConvLayer<T>::output_shape(const std::vector<index_t>& in_shape) const {
+  return impl_->plan(in_shape, 0).out_shape();
+}
+
+template <class T>
+void ConvLayer<T>::run(View<const T> in, View<T> out, int threads) const {
+  check_view(in, "input");
+  const ConvLayerPlan plan = impl_->plan(in.shape, threads);
+  run_conv_layer<T>(plan, std::move(in), impl_->copy.weight_view(), impl_->copy.bias_view(),
+                    std::move(out), impl_->packed.get());
+}
+
+template <class T>
+struct ConvTransposeLayer<T>::Impl {
+  Impl(const View<const T>& weight, const View<const T>& bias, const ConvTransposeLayerOptions& o)
+      : copy(weight, bias), options(o) {
+    options.threads = 0;
+  }
+  WeightCopy<T> copy;
+  ConvTransposeLayerOptions options;
+  TransposedPacks<T> packs;
+
+  ConvTransposeLayerPlan plan(const std::vector<index_t>& in_shape, int threads) const {
+    check_layer_input(in_shape, copy.shape, copy.shape[0]);
+    ConvTransposeLayerOptions o = options;
+    o.threads = threads;
+    return plan_transposed(in_shape, copy.shape, o);
+  }
+};
+
+template <class T>
+ConvTransposeLayer<T>::ConvTransposeLayer(View<const T> weight, View<const T> bias,
+                                          const ConvTransposeLayerOptions& options) {
+  check_layer_weights(weight, bias, "(C, Cout/groups, kernel...)");
+  // An input whose output has every phase (at least a stride long): its
+  // runs are the ones packed.
+  std::vector<index_t> probe_shape =
+      probe_input(weight.shape, std::max<index_t>(weight.shape[0], 1), {options.padding}, {});
+  for (size_t a = 2; a < probe_shape.size(); ++a) probe_shape[a] += 1;
+  const ConvTransposeLayerPlan probe = plan_transposed(probe_shape, weight.shape, options);
+  if (bias.data) check_bias_shape(bias.shape, probe.out_channels);
+  auto impl = std::make_unique<Impl>(weight, bias, options);
+  impl->packs = pack_transposed(probe, as_4d(impl->copy.weight_view()), impl->copy.bias_view());
+  impl_ = std::move(impl);
+}
+
+template <class T>
+ConvTransposeLayer<T>::~ConvTransposeLayer() = default;
+template <class T>
+ConvTransposeLayer<T>::ConvTransposeLayer(ConvTransposeLayer&&) noexcept = default;
+template <class T>
+ConvTransposeLayer<T>& ConvTransposeLayer<T>::operator=(ConvTransposeLayer&&) noexcept = default;
+
+template <class T>
+int ConvTransposeLayer<T>::spatial() const {
+  return static_cast<int>(impl_->copy.shape.size()) - 2;
+}
+
+template <class T>
+std::vector<index_t> ConvTransposeLayer<T>::weight_shape() const {
+  return impl_->copy.shape;
+}
+
+template <class T>
+std::vector<index_t> ConvTransposeLayer<T>::output_shape(
+    const std::vector<index_t>& in_shape) const {
+  return impl_->plan(in_shape, 0).out_shape();
+}
+
+template <class T>
+void ConvTransposeLayer<T>::run(View<const T> in, View<T> out, int threads) const {
+  check_view(in, "input");
+  const ConvTransposeLayerPlan plan = impl_->plan(in.shape, threads);
+  run_transposed_layer<T>(plan, std::move(in), impl_->copy.weight_view(), impl_->copy.bias_view(),
+                          std::move(out), &impl_->packs);
+}
+
+#define FASTCONV_INSTANTIATE(T)                                                                  \
+  template void conv1d<T>(View<const T>, View<const T>, View<const T>, View<T>,                  \
+                          const ConvLayerOptions&);                                              \
+  template void conv2d<T>(View<const T>, View<const T>, View<const T>, View<T>,                  \
+                          const ConvLayerOptions&);                                              \
+  template void conv_transpose1d<T>(View<const T>, View<const T>, View<const T>, View<T>,        \
+                                    const ConvTransposeLayerOptions&);                           \
+  template void conv_transpose2d<T>(View<const T>, View<const T>, View<const T>, View<T>,        \
+                                    const ConvTransposeLayerOptions&);                           \
+  template void conv_layer<T>(const ConvLayerPlan&, View<const T>, View<const T>, View<const T>, \
+                              View<T>);                                                          \
+  template void conv_transpose_layer<T>(const ConvTransposeLayerPlan&, View<const T>,            \
+                                        View<const T>, View<const T>, View<T>);                  \
+  template class ConvLayer<T>;                                                                   \
+  template class ConvTransposeLayer<T>;
+FASTCONV_FOR_EACH_ELEMENT_TYPE(FASTCONV_INSTANTIATE)
+#undef FASTCONV_INSTANTIATE
+
+}  // namespace fastconv

@@ -1,0 +1,238 @@
+#pragma once
+// A transposed layer as runs of the ordinary layer engine: one run per
+// output phase (phases.hpp), each an ordinary layer over the input with a
+// flipped sub-kernel, written to its phase of the output (rows phi_h::s_h,
+// columns phi_w::s_w). With few channels per group and column stride 2,
+// the two column phases of a row phase run together (the paired kernel),
+// so that the output is stored in whole vectors.
+#include <array>
+#include <map>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "nn/run.hpp"
+#include "phases.hpp"
+
+namespace fastconv::detail {
+
+// The transposed layer term by term, for weights holding Inf or NaN: the
+// phase gather reads zeros past the input's edges, and 0 * Inf = NaN is a
+// term that the scatter definition does not have. One thread, slow, exact.
+template <class T>
+void transposed_by_definition(const TransposedPlan& tp, const View<const T>& x,
+                              const View<const T>& w, const View<const T>& bias, const View<T>& y) {
+  // The input position that tap j of output position o reads on axis a,
+  // or -1.
+  auto source = [&](int a, index_t o, index_t j) {
+    const index_t at = o + tp.pad[a] - j * tp.d[a];
+    if (at < 0 || at % tp.s[a]) return index_t(-1);
+    return at / tp.s[a] < tp.n[a] ? at / tp.s[a] : index_t(-1);
+  };
+  for (index_t n = 0; n < tp.batch; ++n)
+    for (index_t oc = 0; oc < tp.out_channels; ++oc) {
+      const index_t g = oc / tp.cout_g, og = oc % tp.cout_g;
+      for (index_t i = 0; i < tp.out[0]; ++i)
+        for (index_t j = 0; j < tp.out[1]; ++j) {
+          T acc = bias.data ? bias.data[oc * bias.strides[0]] : T(0);
+          for (index_t c = g * tp.cin_g; c < (g + 1) * tp.cin_g; ++c)
+            for (index_t p = 0; p < tp.k[0]; ++p) {
+              const index_t si = source(0, i, p);
+              if (si < 0) continue;
+              for (index_t q = 0; q < tp.k[1]; ++q) {
+                const index_t sj = source(1, j, q);
+                if (sj < 0) continue;
+                detail::madd(acc,
+                             x.data[n * x.strides[0] + c * x.strides[1] + si * x.strides[2] +
+                                    sj * x.strides[3]],
+                             w.data[c * w.strides[0] + og * w.strides[1] + p * w.strides[2] +
+                                    q * w.strides[3]]);
+              }
+            }
+          y.data[n * y.strides[0] + oc * y.strides[1] + i * y.strides[2] + j * y.strides[3]] = acc;
+        }
+    }
+}
+
+// One run of a transposed layer: output row phase phi_h and column phase
+// phi_w (-1: both column phases, paired), as an ordinary layer's plan
+// over the input (zero padding: a phase reads only the input) with the
+// sub-kernel taps of (ph, pw) -- then of (ph, odd) when paired.
+struct TransposedRun {
+  index_t phi_h, phi_w;
+  detail::OutputPhase ph, pw, odd;
+  LayerPlan plan;
+  bool paired;
+  ColumnPair pair;
+};
+
+// The runs of a transposed plan, and whether some output phase gets no tap
+// (only the bias). `pairable`: whether T has the paired kernel.
+struct TransposedRuns {
+  std::vector<TransposedRun> runs;
+  bool some_empty = false;
+};
+
+inline TransposedRuns transposed_runs(const TransposedPlan& tp, bool pairable) {
+  auto phase = [&](int axis, index_t phi) {
+    return detail::output_phase(phi, tp.k[axis], tp.s[axis], tp.d[axis], tp.pad[axis],
+                                tp.out[axis]);
+  };
+  auto phase_plan = [&](const detail::OutputPhase& ph, const detail::OutputPhase& pw) {
+    LayerPlan p{};
+    p.spatial = tp.spatial;
+    p.batch = tp.batch;
+    p.channels = tp.channels;
+    p.out_channels = tp.out_channels;
+    p.groups = tp.groups;
+    p.cin_g = tp.cin_g;
+    p.cout_g = tp.cout_g;
+    p.h = tp.n[0];
+    p.w = tp.n[1];
+    p.kh = ph.taps;
+    p.kw = pw.taps;
+    p.sh = p.sw = 1;
+    p.dh = ph.dilation;
+    p.dw = pw.dilation;
+    p.pad_top = -ph.offset;
+    p.pad_left = -pw.offset;
+    p.oh = ph.count;
+    p.ow = pw.count;
+    p.mode = PaddingMode::zeros;
+    return p;
+  };
+  // The phases some tap reaches, per axis (at most k of them); the others
+  // get only the bias.
+  TransposedRuns result;
+  std::array<std::vector<detail::OutputPhase>, 2> live;
+  std::array<std::vector<index_t>, 2> live_phi;
+  for (int a = 0; a < 2; ++a)
+    for (index_t phi = 0; phi < std::min(tp.s[a], tp.out[a]); ++phi) {
+      const detail::OutputPhase ph = phase(a, phi);
+      if (ph.taps == 0) {
+        result.some_empty = true;
+        continue;
+      }
+      live[a].push_back(ph);
+      live_phi[a].push_back(phi);
+    }
+  const bool pair_columns = pairable && tp.s[1] == 2 && live[1].size() == 2;
+  for (size_t ih = 0; ih < live[0].size(); ++ih) {
+    const detail::OutputPhase& ph = live[0][ih];
+    if (pair_columns) {
+      const detail::OutputPhase &even = live[1][0], &odd = live[1][1];
+      LayerPlan p = phase_plan(ph, even);
+      const index_t first = std::min(even.offset, odd.offset);
+      p.pad_left = -first;
+      const ColumnPair pair{odd.taps, even.offset - first, odd.offset - first, tp.out[1]};
+      result.runs.push_back({live_phi[0][ih], -1, ph, even, odd, p, true, pair});
+      continue;
+    }
+    for (size_t iw = 0; iw < live[1].size(); ++iw) {
+      const detail::OutputPhase& pw = live[1][iw];
+      result.runs.push_back(
+          {live_phi[0][ih], live_phi[1][iw], ph, pw, {}, phase_plan(ph, pw), false, {}});
+    }
+  }
+  return result;
+}
+
+// Whether T's transposed layers of cout_g channels a group pair their
+// column phases (the paired kernel: few channels a group).
+template <class T>
+bool pairs_columns(index_t cout_g) {
+  const kernels::KernelTable& table = kernels::active_table();
+  return kernels::conv_kernels<T>(table).paired != nullptr &&
+         !uses_wide_kernel(cout_g, table, table.vec_bytes / static_cast<index_t>(sizeof(T)));
+}
+
+// The weights of a run: weight[g*cin_g + c, o % cout_g, tap_h(qh),
+// tap_w(qw)] for output channel o, the taps of (ph, pw) then, paired, of
+// (ph, odd). `w` is 4-D (C, Cout/groups, kh, kw).
+template <class T>
+LayerWeights<T> transposed_weights(const TransposedPlan& tp, const TransposedRun& r,
+                                   const View<const T>& w) {
+  LayerWeights<T> lw{w.data, {}, {}};
+  for (index_t oc = 0; oc < tp.out_channels; ++oc)
+    lw.channel_at.push_back(oc / tp.cout_g * tp.cin_g * w.strides[0] +
+                            oc % tp.cout_g * w.strides[1]);
+  auto add_taps = [&](const detail::OutputPhase& ph, const detail::OutputPhase& pw) {
+    for (index_t c = 0; c < tp.cin_g; ++c)
+      for (index_t qh = 0; qh < ph.taps; ++qh)
+        for (index_t qw = 0; qw < pw.taps; ++qw)
+          lw.tap_at.push_back(c * w.strides[0] + ph.tap(qh) * w.strides[2] +
+                              pw.tap(qw) * w.strides[3]);
+  };
+  add_taps(r.ph, r.pw);
+  if (r.paired) add_taps(r.ph, r.odd);
+  return lw;
+}
+
+// A transposed layer object's weights, packed per run, by (phi_h, phi_w).
+// A call whose runs differ (an output smaller than the stride has fewer
+// phases) packs the missing ones itself.
+template <class T>
+struct TransposedPacks {
+  std::map<std::pair<index_t, index_t>, std::unique_ptr<OwnedPackedWeights<T>>> by_phase;
+  bool finite = true;  // whether every weight is finite
+};
+
+template <class T>
+TransposedPacks<T> pack_transposed(const TransposedPlan& tp, const View<const T>& w4,
+                                   const View<const T>& bias) {
+  TransposedPacks<T> packs;
+  for (const TransposedRun& r : transposed_runs(tp, pairs_columns<T>(tp.cout_g)).runs) {
+    const LayerConf c = configure_layer_for<T>(r.plan, r.paired ? &r.pair : nullptr);
+    auto owned = std::make_unique<OwnedPackedWeights<T>>(
+        tp.groups, c.blocks, c.K, c.R, transposed_weights(tp, r, w4), bias, tp.cout_g);
+    packs.finite = packs.finite && owned->finite;
+    packs.by_phase[{r.phi_h, r.phi_w}] = std::move(owned);
+  }
+  return packs;
+}
+
+// Run a transposed plan (4-D views), with a layer object's packed weights
+// or (packs == nullptr) packing per call.
+template <class T>
+void run_transposed_phases(const TransposedPlan& tp, const View<const T>& x, const View<const T>& w,
+                           const View<const T>& bias, const View<T>& y,
+                           const TransposedPacks<T>* packs = nullptr) {
+  // (Inf or NaN weights: term by term, see transposed_by_definition)
+  if (packs && !packs->finite) return transposed_by_definition(tp, x, w, bias, y);
+  const TransposedRuns tr = transposed_runs(tp, pairs_columns<T>(tp.cout_g));
+  if (tr.some_empty)
+    for (index_t n = 0; n < tp.batch; ++n)
+      for (index_t c = 0; c < tp.out_channels; ++c) {
+        const T v = bias.data ? bias.data[c * bias.strides[0]] : T(0);
+        T* plane = y.data + n * y.strides[0] + c * y.strides[1];
+        for (index_t i = 0; i < tp.out[0]; ++i)
+          for (index_t j = 0; j < tp.out[1]; ++j) plane[i * y.strides[2] + j * y.strides[3]] = v;
+      }
+  std::vector<LayerRun<T>> runs;
+  index_t work = 0;  // multiply-adds
+  for (const TransposedRun& r : tr.runs) {
+    // The output of phase (phi_h, phi_w): the even phase's when paired.
+    View<T> yp = y;
+    yp.data += r.phi_h * y.strides[2] + std::max<index_t>(r.phi_w, 0) * y.strides[3];
+    yp.shape[2] = r.ph.count;
+    yp.shape[3] = r.pw.count;
+    yp.strides[2] *= tp.s[0];
+    yp.strides[3] *= tp.s[1];
+    const LayerConf c = configure_layer_for<T>(r.plan, r.paired ? &r.pair : nullptr);
+    const PackedWeights<T>* prepacked = nullptr;
+    if (packs) {
+      const auto it = packs->by_phase.find({r.phi_h, r.phi_w});
+      if (it != packs->by_phase.end() && it->second->packed.K == c.K && it->second->packed.R == c.R)
+        prepacked = &it->second->packed;
+    }
+    if (prepacked)
+      runs.emplace_back(c, r.plan, x, bias, yp, *prepacked);
+    else
+      runs.emplace_back(c, r.plan, x, bias, yp, transposed_weights(tp, r, w));
+    work += yp.size() * c.K;
+  }
+  if (!run_layers(runs, detail::resolve_threads(tp.threads, work, 1), /*finite_weights_only=*/true))
+    transposed_by_definition(tp, x, w, bias, y);
+}
+
+}  // namespace fastconv::detail
