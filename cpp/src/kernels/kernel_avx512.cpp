@@ -13,18 +13,14 @@
 #include <utility>
 
 #include "boundary.hpp"
+#include "kernels/isa_constants.hpp"
 #include "kernels/kernels.hpp"
 #include "scalar.hpp"
 
 namespace fastconv::kernels::avx512 {
 namespace {
-constexpr const char* kIsaName = "avx512";
-constexpr int kVecBytes = 64;
-constexpr int kRowBlock = 4;
-constexpr int kColVecsMulti = 4;
-constexpr int kConvChannelVecs = 2;
-constexpr int kConvPixels = 14;
-constexpr int kConvVecs1 = 12;
+constexpr IsaConstants kIsa = kAvx512Constants;
+#include "kernels/isa_names-inl.hpp"
 #include "kernels/tile_kernel-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"
 #include "kernels/pool_kernel-inl.hpp"

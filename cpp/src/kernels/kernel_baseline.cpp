@@ -13,18 +13,14 @@
 #include <utility>
 
 #include "boundary.hpp"
+#include "kernels/isa_constants.hpp"
 #include "kernels/kernels.hpp"
 #include "scalar.hpp"
 
 namespace fastconv::kernels::baseline {
 namespace {
-constexpr const char* kIsaName = "baseline";
-constexpr int kVecBytes = 16;
-constexpr int kRowBlock = 3;
-constexpr int kColVecsMulti = 3;
-constexpr int kConvChannelVecs = 2;
-constexpr int kConvPixels = 4;
-constexpr int kConvVecs1 = 8;
+constexpr IsaConstants kIsa = kBaselineConstants;
+#include "kernels/isa_names-inl.hpp"
 #include "kernels/tile_kernel-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"
 #include "kernels/pool_kernel-inl.hpp"
