@@ -173,16 +173,21 @@ struct KernelTable {
   int vec_bytes;
   int conv_channel_vecs;
   int conv_pixels;
-  ConvKernel<float> conv_f32;
-  ConvKernel<float> conv_half_f32;  // one vector of channels
-  ConvKernel<float> conv1_f32;
+  // (named as nn/conf.hpp's LayerKernel: wide = conv_channel_vecs vectors
+  // of output channels x conv_pixels pixels, half = one vector of channels
+  // x twice the pixels, both broadcasting one input per pixel and tap;
+  // narrow = vectors of pixels of one channel; rows = narrow sharing input
+  // rows between output rows; paired = narrow over two column phases)
+  ConvKernel<float> conv_wide_f32;
+  ConvKernel<float> conv_half_f32;
+  ConvKernel<float> conv_narrow_f32;
   ConvKernel<float> conv_rows_f32;
-  ConvKernel<float> conv2_f32;  // paired
-  ConvKernel<double> conv_f64;
+  ConvKernel<float> conv_paired_f32;
+  ConvKernel<double> conv_wide_f64;
   ConvKernel<double> conv_half_f64;
-  ConvKernel<double> conv1_f64;
+  ConvKernel<double> conv_narrow_f64;
   ConvKernel<double> conv_rows_f64;
-  ConvKernel<double> conv2_f64;
+  ConvKernel<double> conv_paired_f64;
   UnderflowKernels<float> underflow_f32;
   UnderflowKernels<double> underflow_f64;
 };
@@ -227,11 +232,11 @@ ConvKernels<T> conv_kernels(const KernelTable&) {
 }
 template <>
 inline ConvKernels<float> conv_kernels(const KernelTable& t) {
-  return {t.conv_f32, t.conv_half_f32, t.conv1_f32, t.conv_rows_f32, t.conv2_f32};
+  return {t.conv_wide_f32, t.conv_half_f32, t.conv_narrow_f32, t.conv_rows_f32, t.conv_paired_f32};
 }
 template <>
 inline ConvKernels<double> conv_kernels(const KernelTable& t) {
-  return {t.conv_f64, t.conv_half_f64, t.conv1_f64, t.conv_rows_f64, t.conv2_f64};
+  return {t.conv_wide_f64, t.conv_half_f64, t.conv_narrow_f64, t.conv_rows_f64, t.conv_paired_f64};
 }
 
 template <class R>
