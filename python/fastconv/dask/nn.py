@@ -24,10 +24,9 @@ __all__ = ["conv2d"]
 _BOUNDARY = {"zeros": "fill", "reflect": "mirror", "replicate": "nearest", "circular": "wrap"}
 
 
-def _conv2d_task(bias, strides, dilations, groups, threads, window, kernels, block):
-    return _nn.conv2d(
-        window, kernels[0], kernels[1], strides, 0, dilations, groups, threads=threads
-    )
+def _conv2d_task(threads, window, kernels, block):
+    layer = kernels[0]  # an nn.Conv2d with padding 0: the window holds the padding
+    return layer(window, threads=threads)
 
 
 def conv2d(
@@ -133,8 +132,21 @@ def conv2d(
                 boundary,
             )
         )
-    func = partial(_conv2d_task, b is not None, strides, dilations, groups, nthreads)
+    # One layer object, packed once per process that holds it: it is one
+    # key of the graph (a "kernel" of _graph.build), which every task names
+    # as a dependency. The threaded and synchronous schedulers hand every
+    # task this very object; a distributed worker deserializes a key once
+    # (unpickling packs: Conv2d.__reduce__) and gives its tasks the same
+    # object. (tests/test_dask.py counts the packings.)
+    layer = _nn.Conv2d(w, b, strides, 0, dilations, groups)
     res = _graph.build(
-        "conv2d", x, plans, func, result_dtype, (w, b), result_dtype, np.zeros((), result_dtype)
+        "conv2d",
+        x,
+        plans,
+        partial(_conv2d_task, nthreads),
+        result_dtype,
+        (layer,),
+        result_dtype,
+        np.zeros((), result_dtype),
     )
     return res if batched else res[0]
