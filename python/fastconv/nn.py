@@ -5,6 +5,10 @@ Convolution layers (`conv1d`, `conv2d`), transposed convolution layers
 and max-unpooling, average pooling (`avg_pool1d/2d`) and adaptive average
 pooling (`adaptive_avg_pool1d/2d`), for batched (N, C, L) / (N, C, H, W) and unbatched
 (C, L) / (C, H, W) arrays, computed by the C++ core with the GIL released.
+The layer objects `Conv1d`, `Conv2d`, `ConvTranspose1d` and
+`ConvTranspose2d` hold a layer's weights (checked, copied and packed once)
+and compute bitwise what the functional layers compute; they pickle,
+may be called from several threads and read torch modules (`from_torch`).
 
 >>> import numpy as np
 >>> from fastconv import nn
@@ -21,7 +25,7 @@ from __future__ import annotations
 import operator
 import threading
 from collections.abc import Sequence
-from typing import Literal, Union, overload
+from typing import Any, Literal, TypeVar, Union, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -475,6 +479,9 @@ def _conv_transpose(
     )
 
 
+_LayerT = TypeVar("_LayerT", bound="_Layer")
+
+
 def _rebuild(cls, weight, bias, options):
     """Unpickling a layer object: construct (check, copy, pack) it again."""
     return cls(weight, bias, **options)
@@ -613,7 +620,7 @@ class _Layer:
         return f"{type(self).__name__}({', '.join(shown)})"
 
     @classmethod
-    def from_torch(cls, module):
+    def from_torch(cls: type[_LayerT], module: Any) -> _LayerT:
         """The layer of a torch module of this class's name: its weight,
         bias and options, read without importing torch.
 
@@ -643,7 +650,8 @@ class _Layer:
             )
         weight = module.weight.detach().cpu().numpy()
         bias = None if module.bias is None else module.bias.detach().cpu().numpy()
-        return cls(weight, bias, **{name: getattr(module, name) for name in cls._option_names})
+        options = {name: getattr(module, name) for name in cls._option_names}
+        return cls(weight, bias, **options)
 
 
 class _ConvLayer(_Layer):
