@@ -519,9 +519,9 @@ class _Layer:
             cdtype = _args.compute_dtype(dtype)
         except TypeError:
             raise TypeError(f"weight: unsupported dtype {dtype}") from None
-        self._core(cdtype)
+        self._core_layer(cdtype)
 
-    def _core(self, cdtype):
+    def _core_layer(self, cdtype):
         """The core layer computing in `cdtype`, made once (under the lock:
         several threads may call the layer at once)."""
         core = self._cores.get(cdtype)
@@ -545,7 +545,7 @@ class _Layer:
             input, self._weight, self._bias, self._naxes, type(self).__name__, self._weight_layout
         )
         nthreads = _args.threads_arg(threads)
-        core = self._core(_args.compute_dtype(result_dtype))
+        core = self._core_layer(_args.compute_dtype(result_dtype))
         return _run_layer(
             lambda xc, cdtype, y: core.run(xc, y, nthreads),
             core.output_shape(list(x.shape)),
