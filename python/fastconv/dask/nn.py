@@ -137,7 +137,9 @@ def conv2d(
     # as a dependency. The threaded and synchronous schedulers hand every
     # task this very object; a distributed worker deserializes a key once
     # (unpickling packs: Conv2d.__reduce__) and gives its tasks the same
-    # object. (tests/test_dask.py counts the packings.)
+    # object. (tests/test_dask.py counts the packings, threaded and on a
+    # cluster.) Only dask's "processes" scheduler, which pickles a task's
+    # dependencies with every task, packs once per task.
     layer = _nn.Conv2d(w, b, strides, 0, dilations, groups)
     res = _graph.build(
         "conv2d",
