@@ -367,6 +367,11 @@ def _layer_arrays(input, weight, bias, naxes, name, weight_layout):
     )
 
 
+def _check_conv_bias(w, b):
+    if b is not None and b.shape != (w.shape[0],):
+        raise ValueError(f"bias: expected shape ({w.shape[0]},), got {b.shape}")
+
+
 def _groups(groups):
     if isinstance(groups, (tuple, list)):
         raise TypeError(f"groups: expected an int, got {groups!r}")
@@ -416,8 +421,7 @@ def _conv(
     x, w, b, batched, result_dtype = _layer_arrays(
         input, weight, bias, naxes, name, "Cout, C/groups"
     )
-    if b is not None and b.shape != (w.shape[0],):
-        raise ValueError(f"bias: expected shape ({w.shape[0]},), got {b.shape}")
+    _check_conv_bias(w, b)
     strides, dilations, pads, same, groups, padding_mode = _conv_options(
         stride, padding, dilation, groups, padding_mode, naxes
     )
@@ -670,6 +674,7 @@ class _ConvLayer(_Layer):
         padding_mode: PaddingMode = "zeros",
     ) -> None:
         super().__init__(weight, bias)
+        _check_conv_bias(self._weight, self._bias)
         strides, dilations, pads, same, groups, padding_mode = _conv_options(
             stride, padding, dilation, groups, padding_mode, self._naxes
         )
