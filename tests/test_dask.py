@@ -294,6 +294,26 @@ def test_nn_conv2d_bitwise(rng, padding_mode):
     )
 
 
+def test_nn_conv2d_packs_its_weights_once(rng, monkeypatch):
+    """One nn.Conv2d layer object for all the tasks: one key of the graph,
+    packed once on the threaded scheduler (however many chunks)."""
+    from fastconv import _core
+
+    packed = []
+    real = _core.ConvLayer
+    monkeypatch.setattr(_core, "ConvLayer", lambda *a: packed.append(a) or real(*a))
+    x = random_array(rng, (2, 4, 20, 18), np.float64)
+    w = random_array(rng, (6, 4, 3, 3), np.float64)
+    b = random_array(rng, 6, np.float64)
+    lazy = fd.nn.conv2d(da.from_array(x, chunks=(1, 4, 5, 6)), w, b, padding=1)
+    layers = [v for v in dict(lazy.__dask_graph__()).values() if isinstance(v, memory_nn.Conv2d)]
+    assert len(layers) == 1 and lazy.npartitions == 24
+    with dask.config.set(scheduler="threads"):
+        got = lazy.compute()
+    assert got.tobytes() == memory_nn.conv2d(x, w, b, padding=1).tobytes()
+    assert len(packed) == 1
+
+
 def test_bad_input_is_refused_by_name():
     x = da.ones((8, 8), chunks=4)
     k = np.ones((3, 3))
@@ -516,3 +536,37 @@ def test_on_a_local_cluster(cluster_client, rng):
     for got, (_lazy, ref) in zip(results, cases):
         assert got.shape == ref.shape and got.dtype == ref.dtype
         assert got.tobytes() == ref.tobytes()
+
+
+def test_nn_conv2d_packs_once_per_worker(cluster_client, rng):
+    """The layer object is one key: each worker unpickles (packs) it once
+    and hands it to all its tasks."""
+
+    def count_packings():
+        from fastconv import _core
+
+        real = _core.ConvLayer
+        _core.real_conv_layer, _core.packings = real, 0
+
+        def counting(*args):
+            _core.packings += 1
+            return real(*args)
+
+        _core.ConvLayer = counting
+
+    def packings_and_restore():
+        from fastconv import _core
+
+        _core.ConvLayer = _core.real_conv_layer
+        return _core.packings
+
+    x = random_array(rng, (4, 3, 48, 48), np.float64)
+    w = random_array(rng, (8, 3, 3, 3), np.float64)
+    lazy = fd.nn.conv2d(da.from_array(x, chunks=(1, 3, 16, 16)), w, None, padding=1)
+    cluster_client.run(count_packings)
+    try:
+        got = cluster_client.compute(lazy, sync=True)
+    finally:
+        packings = cluster_client.run(packings_and_restore)
+    assert got.tobytes() == memory_nn.conv2d(x, w, None, padding=1).tobytes()
+    assert lazy.npartitions == 36 and sorted(packings.values()) in ([1, 1], [0, 1])

@@ -1,5 +1,7 @@
 # Type stub of the private C++ extension (cpp/bindings/).
 
+from typing import Any
+
 import numpy as np
 
 __version__: str
@@ -182,6 +184,46 @@ def conv_transpose_layer(
     bias: np.ndarray | None,
     out: np.ndarray,
 ) -> None: ...
+
+class ConvLayer:
+    """A convolution layer object (fastconv/nn.hpp): the weights copied,
+    checked and packed once; `run` is const and thread-safe."""
+
+    def __init__(
+        self,
+        weight: np.ndarray,
+        bias: np.ndarray | None,
+        stride: list[int],
+        dilation: list[int],
+        padding: list[int],
+        padding_end: list[int],
+        same_padding: bool,
+        groups: int,
+        padding_mode: str,
+    ) -> None: ...
+    @property
+    def dtype(self) -> np.dtype[Any]: ...
+    def output_shape(self, in_shape: list[int]) -> tuple[int, ...]: ...
+    def run(self, input: np.ndarray, out: np.ndarray, threads: int) -> None: ...
+
+class ConvTransposeLayer:
+    """A transposed convolution layer object (fastconv/nn.hpp), as ConvLayer."""
+
+    def __init__(
+        self,
+        weight: np.ndarray,
+        bias: np.ndarray | None,
+        stride: list[int],
+        dilation: list[int],
+        padding: list[int],
+        output_padding: list[int],
+        groups: int,
+    ) -> None: ...
+    @property
+    def dtype(self) -> np.dtype[Any]: ...
+    def output_shape(self, in_shape: list[int]) -> tuple[int, ...]: ...
+    def run(self, input: np.ndarray, out: np.ndarray, threads: int) -> None: ...
+
 def set_num_threads(n: int) -> None: ...
 def get_num_threads() -> int: ...
 def resolve_num_threads(requested: int) -> int: ...

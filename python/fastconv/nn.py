@@ -5,6 +5,10 @@ Convolution layers (`conv1d`, `conv2d`), transposed convolution layers
 and max-unpooling, average pooling (`avg_pool1d/2d`) and adaptive average
 pooling (`adaptive_avg_pool1d/2d`), for batched (N, C, L) / (N, C, H, W) and unbatched
 (C, L) / (C, H, W) arrays, computed by the C++ core with the GIL released.
+The layer objects `Conv1d`, `Conv2d`, `ConvTranspose1d` and
+`ConvTranspose2d` hold a layer's weights (checked, copied and packed once)
+and compute bitwise what the functional layers compute; they pickle,
+may be called from several threads and read torch modules (`from_torch`).
 
 >>> import numpy as np
 >>> from fastconv import nn
@@ -19,8 +23,9 @@ array([[[0., 5., 0., 4., 3., 0.]]])
 from __future__ import annotations
 
 import operator
+import threading
 from collections.abc import Sequence
-from typing import Literal, Union, overload
+from typing import Any, Literal, TypeVar, Union, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +36,10 @@ from ._typing import Array, ArrayLike, IntOrTuple, Threads
 IndexArray = npt.NDArray[np.int64]
 
 __all__ = [
+    "Conv1d",
+    "Conv2d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
     "conv1d",
     "conv2d",
     "conv_transpose1d",
@@ -323,30 +332,44 @@ def _sizes(value, name, naxes, minimum):
     return values
 
 
-def _layer_arrays(input, weight, bias, naxes, name, weight_layout):
-    """The layer's arrays (input batched), whether the input was batched,
-    and the result dtype."""
-    arrays = [_args.as_input(input, "input"), _args.as_input(weight, "weight")]
-    if bias is not None:
-        arrays.append(_args.as_input(bias, "bias"))
-    for a, argname in zip(arrays, ("input", "weight", "bias")):
-        if a.dtype.kind == "O":
-            raise TypeError(f"{argname}: {name} needs numbers, got dtype object")
-    x, w = arrays[0], arrays[1]
-    spatial = "(N, C, L) or (C, L)" if naxes == 1 else "(N, C, H, W) or (C, H, W)"
-    if x.ndim not in (naxes + 1, naxes + 2):
-        raise ValueError(f"input: {name} expects shape {spatial}, got {x.shape}")
+def _numbers(a, argname, name):
+    if a.dtype.kind == "O":
+        raise TypeError(f"{argname}: {name} needs numbers, got dtype object")
+    return a
+
+
+def _weight_arrays(weight, bias, naxes, name, weight_layout):
+    """The layer's weight and bias as arrays, their dtypes and the weight's
+    rank checked (the functional layers and the layer objects)."""
+    w = _numbers(_args.as_input(weight, "weight"), "weight", name)
+    b = None if bias is None else _numbers(_args.as_input(bias, "bias"), "bias", name)
     if w.ndim != naxes + 2:
         kernel = "k" if naxes == 1 else "kh, kw"
         raise ValueError(f"weight: {name} expects shape ({weight_layout}, {kernel}), got {w.shape}")
+    return w, b
+
+
+def _layer_arrays(input, weight, bias, naxes, name, weight_layout):
+    """The layer's arrays (input batched), whether the input was batched,
+    and the result dtype."""
+    x = _numbers(_args.as_input(input, "input"), "input", name)
+    spatial = "(N, C, L) or (C, L)" if naxes == 1 else "(N, C, H, W) or (C, H, W)"
+    if x.ndim not in (naxes + 1, naxes + 2):
+        raise ValueError(f"input: {name} expects shape {spatial}, got {x.shape}")
+    w, b = _weight_arrays(weight, bias, naxes, name, weight_layout)
     batched = x.ndim == naxes + 2
     return (
         (x if batched else x[None]),
         w,
-        (arrays[2] if bias is not None else None),
+        b,
         batched,
-        np.result_type(*arrays),
+        np.result_type(*(a for a in (x, w, b) if a is not None)),
     )
+
+
+def _check_conv_bias(w, b):
+    if b is not None and b.shape != (w.shape[0],):
+        raise ValueError(f"bias: expected shape ({w.shape[0]},), got {b.shape}")
 
 
 def _groups(groups):
@@ -355,31 +378,26 @@ def _groups(groups):
     return _sizes(groups, "groups", 1, 1)[0]
 
 
-def _run_layer(run, shape, x, w, b, batched, result_dtype, out):
-    """Allocate (or check `out`), then `run(x, w, b, target)` in the
-    compute dtype; the result as the caller gets it."""
+def _run_layer(run, shape, x, batched, result_dtype, out, inputs):
+    """Allocate (or check `out` against the result and the `inputs`), then
+    `run(x, compute_dtype, target)` with x in the compute dtype; the result
+    as the caller gets it."""
     cdtype = _args.compute_dtype(result_dtype)
     result_shape = shape if batched else shape[1:]
     if out is not None:
-        _args.check_out(out, result_shape, result_dtype, [a for a in (x, w, b) if a is not None])
+        _args.check_out(out, result_shape, result_dtype, [a for a in inputs if a is not None])
     target = _args.compute_target(out, result_shape, result_dtype, cdtype)
-    run(
-        _args.to_compute(x, cdtype),
-        _args.to_compute(w, cdtype),
-        None if b is None else _args.to_compute(b, cdtype),
-        target if batched else target[None],
-    )
+    run(_args.to_compute(x, cdtype), cdtype, target if batched else target[None])
     return _args.finish(target, result_dtype, out)
 
 
-def _conv(
-    input, weight, bias, stride, padding, dilation, groups, padding_mode, out, threads, naxes, name
-):
-    x, w, b, batched, result_dtype = _layer_arrays(
-        input, weight, bias, naxes, name, "Cout, C/groups"
-    )
-    if b is not None and b.shape != (w.shape[0],):
-        raise ValueError(f"bias: expected shape ({w.shape[0]},), got {b.shape}")
+def _in_compute(w, b, cdtype):
+    return _args.to_compute(w, cdtype), None if b is None else _args.to_compute(b, cdtype)
+
+
+def _conv_options(stride, padding, dilation, groups, padding_mode, naxes):
+    """conv's options as the core takes them: (strides, dilations, pads,
+    same, groups, padding_mode); pads is empty for "same"."""
     groups = _groups(groups)
     strides = _sizes(stride, "stride", naxes, 1)
     dilations = _sizes(dilation, "dilation", naxes, 1)
@@ -394,19 +412,43 @@ def _conv(
         pads = _sizes(padding, "padding", naxes, 0)
     if not isinstance(padding_mode, str):  # (the names are the core's: parse_padding_mode)
         raise TypeError(f"padding_mode: expected a string, got {padding_mode!r}")
+    return strides, dilations, pads, same, groups, padding_mode
+
+
+def _conv(
+    input, weight, bias, stride, padding, dilation, groups, padding_mode, out, threads, naxes, name
+):
+    x, w, b, batched, result_dtype = _layer_arrays(
+        input, weight, bias, naxes, name, "Cout, C/groups"
+    )
+    _check_conv_bias(w, b)
+    strides, dilations, pads, same, groups, padding_mode = _conv_options(
+        stride, padding, dilation, groups, padding_mode, naxes
+    )
     nthreads = _args.threads_arg(threads)
     plan = _core.plan_conv_layer(
         x.shape, w.shape, strides, dilations, pads, [], same, groups, padding_mode, nthreads
     )
     return _run_layer(
-        lambda *a: _core.conv_layer(plan, *a),
+        lambda xc, cdtype, y: _core.conv_layer(plan, xc, *_in_compute(w, b, cdtype), y),
         plan.shape,
         x,
-        w,
-        b,
         batched,
         result_dtype,
         out,
+        (x, w, b),
+    )
+
+
+def _transpose_options(stride, padding, output_padding, groups, dilation, naxes):
+    """conv_transpose's options as the core takes them: (strides,
+    dilations, pads, output pads, groups)."""
+    return (
+        _sizes(stride, "stride", naxes, 1),
+        _sizes(dilation, "dilation", naxes, 1),
+        _sizes(padding, "padding", naxes, 0),
+        _sizes(output_padding, "output_padding", naxes, 0),
+        _groups(groups),
     )
 
 
@@ -427,25 +469,409 @@ def _conv_transpose(
     x, w, b, batched, result_dtype = _layer_arrays(
         input, weight, bias, naxes, name, "C, Cout/groups"
     )
-    options = (
-        _sizes(stride, "stride", naxes, 1),
-        _sizes(dilation, "dilation", naxes, 1),
-        _sizes(padding, "padding", naxes, 0),
-        _sizes(output_padding, "output_padding", naxes, 0),
-        _groups(groups),
-    )
+    options = _transpose_options(stride, padding, output_padding, groups, dilation, naxes)
     nthreads = _args.threads_arg(threads)
     plan = _core.plan_conv_transpose_layer(x.shape, w.shape, *options, nthreads)
     return _run_layer(
-        lambda *a: _core.conv_transpose_layer(plan, *a),
+        lambda xc, cdtype, y: _core.conv_transpose_layer(plan, xc, *_in_compute(w, b, cdtype), y),
         plan.shape,
         x,
-        w,
-        b,
         batched,
         result_dtype,
         out,
+        (x, w, b),
     )
+
+
+_LayerT = TypeVar("_LayerT", bound="_Layer")
+
+
+def _rebuild(cls, weight, bias, options):
+    """Unpickling a layer object: construct (check, copy, pack) it again."""
+    return cls(weight, bias, **options)
+
+
+def _frozen_copy(a):
+    a = np.array(a, order="C")  # (a copy)
+    a.setflags(write=False)
+    return a
+
+
+class _Layer:
+    """What the four layer objects share: the weights (checked, copied,
+    read-only), one core layer per compute dtype made on first use, the
+    call, pickling, repr and from_torch. A subclass sets the class
+    attributes, the options and `_make_core`."""
+
+    _naxes: int
+    _weight_layout: str  # as the functional layer names it in its errors
+    _option_names: tuple[str, ...]  # the constructor's (and the torch module's) options
+
+    def __init__(self, weight, bias):
+        w, b = _weight_arrays(weight, bias, self._naxes, type(self).__name__, self._weight_layout)
+        # the layer's own copies: the caller may change its arrays afterwards
+        self._weight = _frozen_copy(w)
+        self._bias = None if b is None else _frozen_copy(b)
+        self._cores = {}
+        self._lock = threading.Lock()
+
+    def _pack(self):
+        """Check the weights and options with the core (ValueError naming
+        the argument) by packing them for the weights' own compute dtype."""
+        dtype = np.result_type(*(a for a in (self._weight, self._bias) if a is not None))
+        try:
+            cdtype = _args.compute_dtype(dtype)
+        except TypeError:
+            raise TypeError(f"weight: unsupported dtype {dtype}") from None
+        self._core_layer(cdtype)
+
+    def _core_layer(self, cdtype):
+        """The core layer computing in `cdtype`, made once (under the lock:
+        several threads may call the layer at once)."""
+        core = self._cores.get(cdtype)
+        if core is None:
+            with self._lock:
+                core = self._cores.get(cdtype)
+                if core is None:
+                    core = self._make_core(*_in_compute(self._weight, self._bias, cdtype))
+                    self._cores[cdtype] = core
+        return core
+
+    def _make_core(self, weight, bias):
+        raise NotImplementedError
+
+    def __call__(
+        self, input: ArrayLike, *, out: Array | None = None, threads: Threads = None
+    ) -> Array:
+        """The layer applied to `input`: bitwise the functional layer's result
+        with the same arguments (see the class docstring)."""
+        x, w, b, batched, result_dtype = _layer_arrays(
+            input, self._weight, self._bias, self._naxes, type(self).__name__, self._weight_layout
+        )
+        nthreads = _args.threads_arg(threads)
+        core = self._core_layer(_args.compute_dtype(result_dtype))
+        return _run_layer(
+            lambda xc, cdtype, y: core.run(xc, y, nthreads),
+            core.output_shape(list(x.shape)),
+            x,
+            batched,
+            result_dtype,
+            out,
+            (x, w, b),
+        )
+
+    @property
+    def weight(self) -> Array:
+        """The layer's copy of the weights (read-only)."""
+        return self._weight
+
+    @property
+    def bias(self) -> Array | None:
+        """The layer's copy of the bias (read-only), or None."""
+        return self._bias
+
+    @property
+    def kernel_size(self) -> tuple[int, ...]:
+        return tuple(self._weight.shape[2:])
+
+    @property
+    def stride(self) -> tuple[int, ...]:
+        return self._stride
+
+    @property
+    def padding(self) -> tuple[int, ...] | str:
+        """One int per axis, or the string given ("same" or "valid")."""
+        return self._padding
+
+    @property
+    def dilation(self) -> tuple[int, ...]:
+        return self._dilation
+
+    @property
+    def groups(self) -> int:
+        return self._groups
+
+    def __reduce__(self):
+        # the original weights and options: unpickling checks and packs again
+        options = {name: getattr(self, name) for name in self._option_names}
+        return _rebuild, (type(self), self._weight, self._bias, options)
+
+    def __dask_tokenize__(self):
+        # (fastconv.dask names graph keys by it: equal layers, equal tokens)
+        arrays = [
+            (a.dtype.str, a.shape, a.tobytes()) for a in (self._weight, self._bias) if a is not None
+        ]
+        return type(self).__name__, arrays, [getattr(self, n) for n in self._option_names]
+
+    def __repr__(self):
+        # torch's: the options other than stride only when not the default
+        n = self._naxes
+        shown = [
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}",
+            f"stride={self.stride}",
+        ]
+        for name, default in (
+            ("padding", (0,) * n),
+            ("dilation", (1,) * n),
+            ("output_padding", (0,) * n),
+            ("groups", 1),
+            ("padding_mode", "zeros"),
+        ):
+            value = getattr(self, name, default)
+            if value != default:
+                shown.append(f"{name}={value}")  # (unquoted strings, as torch)
+        shown.append(f"bias={self._bias is not None}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    @classmethod
+    def from_torch(cls: type[_LayerT], module: Any) -> _LayerT:
+        """The layer of a torch module of this class's name: its weight,
+        bias and options, read without importing torch.
+
+        Parameters
+        ----------
+        module : torch.nn.Conv1d, Conv2d, ConvTranspose1d or ConvTranspose2d
+            The one named as this class (or a subclass of it). Its weight
+            and bias are read with ``detach().cpu().numpy()`` and copied.
+
+        Returns
+        -------
+        layer
+            Computes what ``module(torch.from_numpy(x))`` computes, to
+            float rounding (torch sums in another order).
+        """
+        if not any(
+            c.__name__ == cls.__name__ and c.__module__.startswith("torch.")
+            for c in type(module).__mro__
+        ):
+            raise TypeError(
+                f"module: expected a torch.nn.{cls.__name__}, got {type(module).__name__}"
+            )
+        if "padding_mode" not in cls._option_names and module.padding_mode != "zeros":
+            raise ValueError(
+                f"module: {cls.__name__} supports padding_mode 'zeros' only (as "
+                f"torch.nn.functional), got {module.padding_mode!r}"
+            )
+        weight = module.weight.detach().cpu().numpy()
+        bias = None if module.bias is None else module.bias.detach().cpu().numpy()
+        options = {name: getattr(module, name) for name in cls._option_names}
+        return cls(weight, bias, **options)
+
+
+class _ConvLayer(_Layer):
+    _weight_layout = "Cout, C/groups"
+    _option_names = ("stride", "padding", "dilation", "groups", "padding_mode")
+
+    def __init__(
+        self,
+        weight: ArrayLike,
+        bias: ArrayLike | None = None,
+        stride: IntOrTuple = 1,
+        padding: LayerPadding = 0,
+        dilation: IntOrTuple = 1,
+        groups: int = 1,
+        *,
+        padding_mode: PaddingMode = "zeros",
+    ) -> None:
+        super().__init__(weight, bias)
+        _check_conv_bias(self._weight, self._bias)
+        strides, dilations, pads, same, groups, padding_mode = _conv_options(
+            stride, padding, dilation, groups, padding_mode, self._naxes
+        )
+        self._stride = tuple(strides)
+        self._padding = padding if isinstance(padding, str) else tuple(pads)
+        self._dilation = tuple(dilations)
+        self._groups = groups
+        self._padding_mode = padding_mode
+        self._core_options = (strides, dilations, pads, [], same, groups, padding_mode)
+        self._pack()
+
+    def _make_core(self, weight, bias):
+        return _core.ConvLayer(weight, bias, *self._core_options)
+
+    @property
+    def padding_mode(self) -> str:
+        return self._padding_mode
+
+    @property
+    def in_channels(self) -> int:
+        return self._weight.shape[1] * self._groups
+
+    @property
+    def out_channels(self) -> int:
+        return self._weight.shape[0]
+
+
+class _ConvTransposeLayer(_Layer):
+    _weight_layout = "C, Cout/groups"
+    _option_names = ("stride", "padding", "output_padding", "groups", "dilation")
+
+    def __init__(
+        self,
+        weight: ArrayLike,
+        bias: ArrayLike | None = None,
+        stride: IntOrTuple = 1,
+        padding: IntOrTuple = 0,
+        output_padding: IntOrTuple = 0,
+        groups: int = 1,
+        dilation: IntOrTuple = 1,
+    ) -> None:
+        super().__init__(weight, bias)
+        self._core_options = _transpose_options(
+            stride, padding, output_padding, groups, dilation, self._naxes
+        )
+        strides, dilations, pads, output_pads, self._groups = self._core_options
+        self._stride = tuple(strides)
+        self._padding = tuple(pads)
+        self._output_padding = tuple(output_pads)
+        self._dilation = tuple(dilations)
+        self._pack()
+
+    def _make_core(self, weight, bias):
+        return _core.ConvTransposeLayer(weight, bias, *self._core_options)
+
+    @property
+    def output_padding(self) -> tuple[int, ...]:
+        return self._output_padding
+
+    @property
+    def in_channels(self) -> int:
+        return self._weight.shape[0]
+
+    @property
+    def out_channels(self) -> int:
+        return self._weight.shape[1] * self._groups
+
+
+class Conv1d(_ConvLayer):
+    """A 1-D convolution layer object: `conv1d` with its weights packed once.
+
+    ``Conv1d(weight, bias, ...)(x)`` is bitwise ``conv1d(x, weight, bias,
+    ...)`` for every input the functional layer takes (any batch size,
+    length, layout and dtype: the result dtype is ``numpy.result_type(x,
+    weight, bias)``), computed without repacking the weights.
+
+    Parameters
+    ----------
+    weight : array_like
+        Shape (Cout, C/groups, k). Copied: changing the caller's array
+        afterwards does not change the layer.
+    bias : array_like, optional
+        Shape (Cout,); copied too.
+    stride, padding, dilation, groups, padding_mode
+        As `conv1d`; checked here (ValueError or TypeError naming the
+        argument).
+
+    Notes
+    -----
+    ``layer(input, *, out=None, threads=None)`` takes `conv1d`'s `input`,
+    `out` and `threads`. One layer may be called from several threads at
+    once. Pickling stores the weights and options; unpickling packs again.
+    `from_torch` reads a ``torch.nn.Conv1d``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> layer = nn.Conv1d(np.array([[[1.0, 0.0, -1.0]]]), padding=1)
+    >>> layer
+    Conv1d(1, 1, kernel_size=(3,), stride=(1,), padding=(1,), bias=False)
+    >>> layer(np.array([[[1.0, 2.0, 3.0, 4.0]]]))
+    array([[[-2., -2., -2.,  3.]]])
+    """
+
+    _naxes = 1
+
+
+class Conv2d(_ConvLayer):
+    """A 2-D convolution layer object: `conv2d` with its weights packed once.
+
+    As `Conv1d`, for `conv2d`'s inputs (N, C, H, W) or (C, H, W): weight
+    of shape (Cout, C/groups, kh, kw), and stride, padding and dilation
+    an int or a tuple (rows, columns). ``Conv2d(weight, bias, ...)(x)`` is
+    bitwise ``conv2d(x, weight, bias, ...)``; `from_torch` reads a
+    ``torch.nn.Conv2d``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> layer = nn.Conv2d(np.ones((2, 1, 3, 3)), np.array([0.0, 100.0]))
+    >>> layer
+    Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), bias=True)
+    >>> layer(np.arange(16.0).reshape(1, 4, 4))  # unbatched (C, H, W)
+    array([[[ 45.,  54.],
+            [ 81.,  90.]],
+    <BLANKLINE>
+           [[145., 154.],
+            [181., 190.]]])
+    """
+
+    _naxes = 2
+
+
+class ConvTranspose1d(_ConvTransposeLayer):
+    """A 1-D transposed convolution layer object: `conv_transpose1d` with
+    its weights packed once.
+
+    ``ConvTranspose1d(weight, bias, ...)(x)`` is bitwise
+    ``conv_transpose1d(x, weight, bias, ...)`` for every input the
+    functional layer takes, computed without repacking the weights.
+
+    Parameters
+    ----------
+    weight : array_like
+        Shape (C, Cout/groups, k). Copied: changing the caller's array
+        afterwards does not change the layer.
+    bias : array_like, optional
+        Shape (Cout,); copied too.
+    stride, padding, output_padding, groups, dilation
+        As `conv_transpose1d`; checked here (ValueError or TypeError
+        naming the argument).
+
+    Notes
+    -----
+    ``layer(input, *, out=None, threads=None)`` as the functional layer;
+    thread-safe; pickles as its weights and options. `from_torch` reads a
+    ``torch.nn.ConvTranspose1d`` (padding_mode "zeros").
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> layer = nn.ConvTranspose1d(np.array([[[1.0, 10.0, 100.0]]]), stride=2)
+    >>> layer(np.array([[[1.0, 2.0]]]))
+    array([[[  1.,  10., 102.,  20., 200.]]])
+    """
+
+    _naxes = 1
+
+
+class ConvTranspose2d(_ConvTransposeLayer):
+    """A 2-D transposed convolution layer object: `conv_transpose2d` with
+    its weights packed once.
+
+    As `ConvTranspose1d`, for `conv_transpose2d`'s inputs: weight of shape
+    (C, Cout/groups, kh, kw), the options an int or a tuple (rows,
+    columns). ``ConvTranspose2d(weight, bias, ...)(x)`` is bitwise
+    ``conv_transpose2d(x, weight, bias, ...)``; `from_torch` reads a
+    ``torch.nn.ConvTranspose2d`` (padding_mode "zeros").
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> layer = nn.ConvTranspose2d(np.ones((1, 1, 2, 2)), stride=2)
+    >>> layer
+    ConvTranspose2d(1, 1, kernel_size=(2, 2), stride=(2, 2), bias=False)
+    >>> layer(np.array([[[[1.0, 2.0], [3.0, 4.0]]]]))[0, 0]
+    array([[1., 1., 2., 2.],
+           [1., 1., 2., 2.],
+           [3., 3., 4., 4.],
+           [3., 3., 4., 4.]])
+    """
+
+    _naxes = 2
 
 
 @overload

@@ -71,7 +71,8 @@ def build(name, x, plans, func, dtype, kernels, window_dtype, fill):
     plans: one `_plan.AxisPlan` per axis of `x` (and of the result).
     func: runs the in-memory function on a window; gets the kernels sliced
         for the block (batch axes) and the block index.
-    kernels: NumPy arrays (or None), stored in the graph once.
+    kernels: NumPy arrays (or None), or objects that dask can tokenize
+        (a layer object), stored in the graph once.
     window_dtype, fill: the window's dtype and the value of its fill samples.
     """
     token = tokenize(
@@ -81,7 +82,7 @@ def build(name, x, plans, func, dtype, kernels, window_dtype, fill):
             (p.chunks, None if p.reads is None else [r.tobytes() for r in p.reads], p.kernel)
             for p in plans
         ],
-        [None if k is None else k.tobytes() for k in kernels],
+        [k.tobytes() if isinstance(k, np.ndarray) else k for k in kernels],
         str(dtype),
         str(window_dtype),
         repr(fill),
@@ -137,7 +138,11 @@ def build(name, x, plans, func, dtype, kernels, window_dtype, fill):
             index = tuple(
                 slice(None) if p.kernel is None else p.kernel[j] for p, j in zip(plans, block)
             )
-            sliced = kernels[i].ndim == len(plans) and any(p.kernel for p in plans)
+            sliced = (
+                isinstance(kernels[i], np.ndarray)
+                and kernels[i].ndim == len(plans)
+                and any(p.kernel for p in plans)
+            )
             ksl.append((operator.getitem, key, index) if sliced else key)
         out_shape = tuple(p.chunks[j] for p, j in zip(plans, block))
         dsk[(out_name,) + block] = (

@@ -24,10 +24,9 @@ __all__ = ["conv2d"]
 _BOUNDARY = {"zeros": "fill", "reflect": "mirror", "replicate": "nearest", "circular": "wrap"}
 
 
-def _conv2d_task(bias, strides, dilations, groups, threads, window, kernels, block):
-    return _nn.conv2d(
-        window, kernels[0], kernels[1], strides, 0, dilations, groups, threads=threads
-    )
+def _conv2d_task(threads, window, kernels, block):
+    layer = kernels[0]  # an nn.Conv2d with padding 0: the window holds the padding
+    return layer(window, threads=threads)
 
 
 def conv2d(
@@ -70,34 +69,19 @@ def conv2d(
     w = _kernel(weight, "weight")
     b = None if bias is None else _kernel(bias, "bias")
     _no_out(out)
-    for a, name in ((x, "input"), (w, "weight"), (b, "bias")):
-        if a is not None and a.dtype.kind == "O":
-            raise TypeError(f"{name}: conv2d needs numbers, got dtype object")
+    if x.dtype.kind == "O":
+        raise TypeError("input: conv2d needs numbers, got dtype object")
     if x.ndim not in (3, 4):
         raise ValueError(f"input: conv2d expects shape (N, C, H, W) or (C, H, W), got {x.shape}")
-    if w.ndim != 4:
-        raise ValueError(f"weight: conv2d expects shape (Cout, C/groups, kh, kw), got {w.shape}")
-    if b is not None and b.shape != (w.shape[0],):
-        raise ValueError(f"bias: expected shape ({w.shape[0]},), got {b.shape}")
+    w, b = _nn._weight_arrays(w, b, 2, "conv2d", "Cout, C/groups")
+    _nn._check_conv_bias(w, b)
     batched = x.ndim == 4
     if not batched:
         x = x[None]
-    if isinstance(groups, (tuple, list)):
-        raise TypeError(f"groups: expected an int, got {groups!r}")
-    groups = _nn._sizes(groups, "groups", 1, 1)[0]
-    strides = _nn._sizes(stride, "stride", 2, 1)
-    dilations = _nn._sizes(dilation, "dilation", 2, 1)
-    if isinstance(padding, str):
-        if padding not in ("same", "valid"):
-            raise ValueError(
-                f"padding: expected an int, a tuple of ints, 'valid' or 'same', got {padding!r}"
-            )
-        if padding == "same" and any(s != 1 for s in strides):
-            raise ValueError("padding='same' is not supported for strided convolutions")
-    else:
-        _nn._sizes(padding, "padding", 2, 0)
-    if not isinstance(padding_mode, str):
-        raise TypeError(f"padding_mode: expected a string, got {padding_mode!r}")
+    # (the in-memory layer's parsing; "same" with a stride is refused below)
+    strides, dilations, _, _, groups, padding_mode = _nn._conv_options(
+        stride, padding, dilation, groups, padding_mode, 2
+    )
     nthreads = _args.threads_arg(threads)
     # (left, right) per spatial axis by torch's rule; the core checks the
     # rest (padding mode name and limits, sizes) on the whole shape
@@ -133,8 +117,23 @@ def conv2d(
                 boundary,
             )
         )
-    func = partial(_conv2d_task, b is not None, strides, dilations, groups, nthreads)
+    # One layer object, packed once per process that holds it: it is one
+    # key of the graph (a "kernel" of _graph.build), which every task names
+    # as a dependency. The threaded and synchronous schedulers hand every
+    # task this very object; a distributed worker deserializes a key once
+    # (unpickling packs: Conv2d.__reduce__) and gives its tasks the same
+    # object. (tests/test_dask.py counts the packings, threaded and on a
+    # cluster.) Only dask's "processes" scheduler, which pickles a task's
+    # dependencies with every task, packs once per task.
+    layer = _nn.Conv2d(w, b, strides, 0, dilations, groups)
     res = _graph.build(
-        "conv2d", x, plans, func, result_dtype, (w, b), result_dtype, np.zeros((), result_dtype)
+        "conv2d",
+        x,
+        plans,
+        partial(_conv2d_task, nthreads),
+        result_dtype,
+        (layer,),
+        result_dtype,
+        np.zeros((), result_dtype),
     )
     return res if batched else res[0]

@@ -1,0 +1,428 @@
+"""The layer objects of fastconv.nn (Conv1d, Conv2d, ConvTranspose1d,
+ConvTranspose2d): bitwise the functional layers' results with the same
+arguments, their copies of the weights, attributes, pickling, calls from
+several threads, errors naming the argument, and from_torch against torch.
+"""
+
+import multiprocessing
+import pickle
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from fastconv import _core, nn
+
+MODES = ["zeros", "reflect", "replicate", "circular"]
+# (input dtype, weight dtype): the native ones, and promotions
+DTYPES = [
+    (np.float32, np.float32),
+    (np.float64, np.float64),
+    (np.float32, np.float64),
+    (np.int64, np.int64),
+    (np.int32, np.float32),
+    (np.complex128, np.float64),
+    (np.float64, np.complex64),
+]
+
+# (layer class, input shape, weight shape, options)
+CASES = [
+    (nn.Conv1d, (2, 4, 17), (6, 4, 3), {}),
+    (nn.Conv1d, (2, 4, 17), (6, 2, 4), dict(stride=2, padding=1, groups=2)),
+    (nn.Conv1d, (1, 3, 20), (3, 1, 4), dict(padding="same", dilation=2, groups=3)),  # depthwise
+    (nn.Conv1d, (2, 4, 9), (2, 4, 5), dict(padding="valid", stride=3)),
+    (nn.Conv2d, (2, 4, 9, 11), (6, 4, 3, 3), dict(padding=1)),
+    (nn.Conv2d, (2, 4, 9, 11), (6, 2, 2, 3), dict(stride=(1, 2), padding=(2, 0), groups=2)),
+    (nn.Conv2d, (1, 4, 10, 8), (4, 1, 3, 2), dict(padding="same", dilation=(2, 1), groups=4)),
+    (nn.Conv2d, (3, 2, 7, 12), (5, 2, 3, 4), dict(padding="valid", stride=2, dilation=(1, 2))),
+    (nn.ConvTranspose1d, (2, 4, 9), (4, 3, 3), {}),
+    (
+        nn.ConvTranspose1d,
+        (2, 4, 9),
+        (4, 2, 4),
+        dict(stride=2, padding=1, output_padding=1, groups=2),
+    ),
+    (
+        nn.ConvTranspose1d,
+        (1, 3, 7),
+        (3, 1, 3),
+        dict(stride=3, dilation=2, groups=3, output_padding=1),
+    ),
+    (nn.ConvTranspose2d, (2, 4, 5, 6), (4, 3, 3, 3), dict(stride=2, padding=1)),
+    (nn.ConvTranspose2d, (2, 4, 5, 6), (4, 1, 4, 4), dict(stride=(2, 1), padding=(1, 0), groups=2)),
+    (
+        nn.ConvTranspose2d,
+        (1, 2, 4, 5),
+        (2, 2, 2, 3),
+        dict(stride=3, output_padding=(2, 1), dilation=(1, 2)),
+    ),
+]
+
+
+def random_data(rng, shape, dtype):
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu":
+        return rng.integers(-9, 10, shape).astype(dtype)
+    a = rng.standard_normal(shape)
+    if dtype.kind == "c":
+        a = a + 1j * rng.standard_normal(shape)
+    return a.astype(dtype)
+
+
+def functional(cls):
+    return {
+        nn.Conv1d: nn.conv1d,
+        nn.Conv2d: nn.conv2d,
+        nn.ConvTranspose1d: nn.conv_transpose1d,
+        nn.ConvTranspose2d: nn.conv_transpose2d,
+    }[cls]
+
+
+def conv_class(naxes):
+    return nn.Conv1d if naxes == 1 else nn.Conv2d
+
+
+def assert_bitwise(a, b):
+    assert a.dtype == b.dtype and a.shape == b.shape
+    assert a.tobytes() == b.tobytes()
+
+
+def check_layer(cls, x, w, b, options, **call):
+    """The layer object's result is bitwise the functional layer's."""
+    layer = cls(w, b, **options)
+    expected = functional(cls)(x, w, b, **options, **call)
+    got = layer(x, **call)
+    assert_bitwise(got, expected)
+    return layer, got
+
+
+# --- bitwise the functional layers -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("with_bias", [False, True])
+@pytest.mark.parametrize("dtypes", DTYPES, ids=str)
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_equals_functional(rng, case, dtypes, with_bias):
+    cls, in_shape, w_shape, options = case
+    x = random_data(rng, in_shape, dtypes[0])
+    w = random_data(rng, w_shape, dtypes[1])
+    b = random_data(rng, cls(w, **options).out_channels, dtypes[1]) if with_bias else None
+    _, got = check_layer(cls, x, w, b, options)
+    assert got.dtype == np.result_type(*(a for a in (x, w, b) if a is not None))
+
+
+@pytest.mark.parametrize("padding_mode", MODES)
+@pytest.mark.parametrize("naxes", [1, 2])
+def test_padding_modes_equal_functional(rng, naxes, padding_mode):
+    spatial = (13,) if naxes == 1 else (9, 10)
+    x = random_data(rng, (2, 4) + spatial, np.float64)
+    w = random_data(rng, (4, 2) + (3,) * naxes, np.float64)
+    b = random_data(rng, 4, np.float64)
+    for options in (dict(padding=2), dict(padding="same", dilation=2), dict(stride=2, padding=1)):
+        check_layer(conv_class(naxes), x, w, b, dict(options, groups=2, padding_mode=padding_mode))
+
+
+def test_unbatched_and_any_layout(rng):
+    w = random_data(rng, (5, 3, 3, 3), np.float32)
+    b = random_data(rng, 5, np.float32)
+    layer = nn.Conv2d(w, b, stride=2, padding=1)
+    nhwc = random_data(rng, (2, 12, 14, 3), np.float32)
+    inputs = [
+        nhwc.transpose(0, 3, 1, 2),  # channels-last
+        random_data(rng, (2, 3, 24, 14), np.float32)[:, :, ::2],  # strided
+        random_data(rng, (3, 12, 14), np.float32),  # unbatched
+        np.asfortranarray(random_data(rng, (3, 12, 14), np.float32)),
+    ]
+    for x in inputs:
+        got = layer(x)
+        assert_bitwise(got, nn.conv2d(x, w, b, stride=2, padding=1))
+        assert got.ndim == x.ndim
+    t = nn.ConvTranspose1d(random_data(rng, (3, 2, 4), np.float64), stride=2)
+    x = random_data(rng, (3, 9), np.float64)
+    assert_bitwise(t(x), nn.conv_transpose1d(x, t.weight, None, stride=2))
+    assert t(x).shape == (2, 20)
+
+
+def test_input_size_and_batch_change_between_calls(rng):
+    w = random_data(rng, (4, 2, 3, 3), np.float64)
+    conv = nn.Conv2d(w, None, padding="same", padding_mode="reflect")
+    wt = random_data(rng, (4, 2, 3, 3), np.float64)
+    up = nn.ConvTranspose2d(wt, None, stride=2, padding=1, output_padding=1)
+    for shape in [(1, 2, 5, 5), (3, 2, 16, 9), (2, 2, 4, 30), (1, 2, 5, 5)]:
+        x = random_data(rng, shape, np.float64)
+        got = conv(x)
+        assert_bitwise(got, nn.conv2d(x, w, None, padding="same", padding_mode="reflect"))
+        assert got.shape == (shape[0], 4) + shape[2:]
+        upped = up(got)
+        assert_bitwise(upped, nn.conv_transpose2d(got, wt, None, 2, 1, 1))
+        assert upped.shape == (shape[0], 2, 2 * shape[2], 2 * shape[3])
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_out_and_threads(rng, threads):
+    x = random_data(rng, (2, 4, 11, 9), np.float32)
+    w = random_data(rng, (6, 4, 3, 3), np.float32)
+    layer = nn.Conv2d(w, padding=1)
+    expected = nn.conv2d(x, w, padding=1, threads=threads)
+    out = np.full((2, 6, 11, 9), np.nan, np.float32)
+    assert layer(x, out=out, threads=threads) is out
+    assert_bitwise(out, expected)
+    # out of a result dtype the core does not compute in (int32 via int64)
+    xi = rng.integers(-5, 5, (4, 9), dtype=np.int32)
+    wi = rng.integers(-5, 5, (2, 4, 2), dtype=np.int32)
+    outi = np.zeros((2, 8), np.int32)
+    nn.Conv1d(wi)(xi, out=outi, threads=threads)
+    assert_bitwise(outi, nn.conv1d(xi, wi))
+    assert outi.any()
+    with pytest.raises(ValueError, match="out"):
+        layer(x, out=np.empty((2, 6, 11, 8), np.float32))
+    with pytest.raises(TypeError, match="out"):
+        layer(x, out=np.empty((2, 6, 11, 9), np.float64))
+    with pytest.raises(ValueError, match="threads"):
+        layer(x, threads=0)
+
+
+# --- the layer's own copies, attributes, repr ---------------------------------------------
+
+
+def test_weights_are_copied_and_read_only(rng):
+    w = random_data(rng, (3, 2, 3), np.float64)
+    b = random_data(rng, 3, np.float64)
+    x = random_data(rng, (2, 2, 10), np.float64)
+    layer = nn.Conv1d(w, b, padding=1)
+    expected = nn.conv1d(x, w, b, padding=1)
+    w[...] = 0
+    b[...] = 7
+    assert_bitwise(layer(x), expected)
+    assert not layer.weight.flags.writeable and not layer.bias.flags.writeable
+    with pytest.raises(ValueError):
+        layer.weight[0, 0, 0] = 1.0
+    for name in ("weight", "bias", "stride", "padding", "groups", "padding_mode"):
+        with pytest.raises(AttributeError):
+            setattr(layer, name, getattr(layer, name))
+    # a list is copied too
+    listed = nn.Conv1d([[[1.0, 2.0]]])
+    assert listed.weight.tolist() == [[[1.0, 2.0]]]
+
+
+def test_attributes_and_repr():
+    conv = nn.Conv2d(np.zeros((9, 2, 3, 5)), np.zeros(9), 2, (1, 2), 1, 3, padding_mode="circular")
+    assert conv.in_channels == 6 and conv.out_channels == 9
+    assert conv.kernel_size == (3, 5) and conv.stride == (2, 2)
+    assert conv.padding == (1, 2) and conv.dilation == (1, 1)
+    assert conv.groups == 3 and conv.padding_mode == "circular"
+    assert conv.weight.shape == (9, 2, 3, 5) and conv.bias.shape == (9,)
+    assert repr(conv) == (
+        "Conv2d(6, 9, kernel_size=(3, 5), stride=(2, 2), padding=(1, 2), groups=3, "
+        "padding_mode=circular, bias=True)"
+    )
+    same = nn.Conv1d(np.zeros((4, 4, 3)), padding="same", dilation=2)
+    assert same.padding == "same"
+    assert repr(same) == (
+        "Conv1d(4, 4, kernel_size=(3,), stride=(1,), padding=same, dilation=(2,), bias=False)"
+    )
+    up = nn.ConvTranspose2d(np.zeros((6, 2, 4, 4)), None, 2, 1, (1, 0), 3)
+    assert up.in_channels == 6 and up.out_channels == 6 and up.bias is None
+    assert up.output_padding == (1, 0) and up.padding == (1, 1)
+    assert repr(up) == (
+        "ConvTranspose2d(6, 6, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1), "
+        "output_padding=(1, 0), groups=3, bias=False)"
+    )
+
+
+# --- pickling, processes, threads ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        nn.Conv1d(
+            np.arange(12.0).reshape(2, 2, 3), np.ones(2), padding="same", padding_mode="reflect"
+        ),
+        nn.Conv2d(np.arange(36, dtype=np.float32).reshape(4, 1, 3, 3), None, 2, 1, groups=2),
+        nn.ConvTranspose1d(np.arange(12.0).reshape(2, 2, 3), np.ones(2), 2, 1, 1),
+        nn.ConvTranspose2d(np.ones((2, 3, 2, 2), np.complex128), None, (2, 1), dilation=2),
+    ],
+    ids=repr,
+)
+def test_pickle_round_trip_rebuilds(rng, layer, monkeypatch):
+    built = []
+    for name in ("ConvLayer", "ConvTransposeLayer"):
+        real = getattr(_core, name)
+        monkeypatch.setattr(_core, name, lambda *a, real=real: built.append(a) or real(*a))
+    copy = pickle.loads(pickle.dumps(layer))
+    assert len(built) == 1  # unpickling packed once (for the weights' dtype)
+    assert type(copy) is type(layer) and repr(copy) == repr(layer)
+    assert_bitwise(copy.weight, layer.weight)
+    assert (copy.bias is None) == (layer.bias is None)
+    x = random_data(rng, (2, layer.in_channels) + (8,) * layer._naxes, np.float64)
+    assert_bitwise(copy(x), layer(x))
+
+
+def test_spawned_process_runs_a_pickled_layer(rng):
+    layer = nn.Conv2d(random_data(rng, (3, 2, 3, 3), np.float32), np.ones(3, np.float32), padding=1)
+    inputs = [random_data(rng, (1, 2, n, n + 1), np.float32) for n in (4, 7)]
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        results = pool.map(layer, inputs)  # the layer itself is pickled
+    for x, got in zip(inputs, results):
+        assert_bitwise(got, nn.conv2d(x, layer.weight, layer.bias, padding=1))
+
+
+def test_one_layer_called_from_several_threads(rng, monkeypatch):
+    built = []
+    real = _core.ConvLayer
+    monkeypatch.setattr(_core, "ConvLayer", lambda *a: built.append(a) or real(*a))
+    w = random_data(rng, (8, 4, 3, 3), np.float64)
+    b = random_data(rng, 8, np.float64)
+    layer = nn.Conv2d(w, b, padding=1, padding_mode="replicate")
+    # float64 and complex128 inputs: the complex core layer is made once,
+    # by whichever thread gets there first
+    inputs = [
+        random_data(rng, (1 + i % 3, 4, 6 + i, 20 - i), np.float64 if i % 2 else np.complex128)
+        for i in range(16)
+    ]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda x: layer(x, threads=2), inputs))
+    for x, got in zip(inputs, results):
+        assert_bitwise(got, nn.conv2d(x, w, b, padding=1, padding_mode="replicate"))
+    assert len(built) == 2  # float64 at construction, complex128 once
+
+
+# --- errors name the argument -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make, error, name",
+    [
+        (lambda: nn.Conv2d(np.ones((2, 1, 3))), ValueError, "weight"),
+        (lambda: nn.Conv2d(np.ones((2, 1, 3, 3), object)), TypeError, "weight"),
+        (lambda: nn.Conv2d(np.array([["a"]])), TypeError, "weight"),
+        (lambda: nn.Conv2d(np.ones((2, 1, 3, 3)), np.ones(3)), ValueError, "bias"),
+        (lambda: nn.Conv2d(np.ones((2, 1, 3, 3)), np.ones(2, object)), TypeError, "bias"),
+        (lambda: nn.Conv2d(np.ones((3, 1, 3, 3)), groups=2), ValueError, "groups"),
+        (lambda: nn.Conv2d(np.ones((2, 1, 3, 3)), groups=0), ValueError, "groups"),
+        (lambda: nn.Conv2d(np.ones((2, 1, 3, 3)), groups=(1,)), TypeError, "groups"),
+        (lambda: nn.Conv2d(np.ones((2, 1, 3, 3)), stride=0), ValueError, "stride"),
+        (lambda: nn.Conv2d(np.ones((2, 1, 3, 3)), stride=1.5), TypeError, "stride"),
+        (lambda: nn.Conv2d(np.ones((2, 1, 3, 3)), padding="full"), ValueError, "padding"),
+        (lambda: nn.Conv2d(np.ones((2, 1, 3, 3)), padding=-1), ValueError, "padding"),
+        (lambda: nn.Conv2d(np.ones((2, 1, 3, 3)), padding=(1, 2, 3)), ValueError, "padding"),
+        (lambda: nn.Conv2d(np.ones((2, 1, 3, 3)), dilation=0), ValueError, "dilation"),
+        (lambda: nn.Conv2d(np.ones((2, 1, 3, 3)), stride=2, padding="same"), ValueError, "same"),
+        (lambda: nn.Conv1d(np.ones((2, 1, 3)), padding_mode="bogus"), ValueError, "padding_mode"),
+        (lambda: nn.Conv1d(np.ones((2, 1, 3)), padding_mode=0), TypeError, "padding_mode"),
+        (
+            lambda: nn.ConvTranspose1d(np.ones((2, 1, 3)), stride=2, output_padding=2),
+            ValueError,
+            "output_padding",
+        ),
+        (lambda: nn.ConvTranspose2d(np.ones((3, 1, 3, 3)), groups=2), ValueError, "groups"),
+        (lambda: nn.ConvTranspose2d(np.ones((2, 1, 3, 3)), np.ones(3)), ValueError, "bias"),
+        (lambda: nn.ConvTranspose1d(np.ones((2, 1, 3, 3))), ValueError, "weight"),
+    ],
+)
+def test_bad_construction_names_the_argument(make, error, name):
+    with pytest.raises(error, match=name):
+        make()
+
+
+@pytest.mark.parametrize("cls", [nn.Conv2d, nn.ConvTranspose2d])
+def test_bad_input_names_the_input(cls):
+    layer = cls(np.ones((2, 2, 3, 3)))
+    with pytest.raises(ValueError, match="input.*channels"):
+        layer(np.ones((1, 3, 8, 8)))
+    with pytest.raises(ValueError, match="input"):
+        layer(np.ones((8, 8)))
+    with pytest.raises(ValueError, match="input"):
+        layer(np.ones((1, 1, 2, 8, 8)))
+    with pytest.raises(TypeError, match="input"):
+        layer(np.ones((2, 8, 8), object))
+    with pytest.raises(TypeError, match="input"):
+        layer(np.full((2, 8, 8), "a"))
+    assert layer(np.ones((2, 8, 8))).shape[0] == 2  # (the layer itself works)
+
+
+def test_input_smaller_than_the_kernel():
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        nn.Conv2d(np.ones((2, 2, 5, 5)))(np.ones((1, 2, 3, 8)))
+    with pytest.raises(ValueError, match="padding must be smaller than the input"):
+        nn.Conv1d(np.ones((2, 2, 3)), padding=4, padding_mode="reflect")(np.ones((1, 2, 4)))
+
+
+# --- from_torch -------------------------------------------------------------------------------
+
+
+TORCH_CONV_OPTIONS = [
+    dict(),
+    dict(stride=2, padding=1, bias=False),
+    dict(padding="same", dilation=2, padding_mode="reflect"),
+    dict(padding="valid", groups=2, padding_mode="circular"),
+    dict(stride=(2, 1), padding=(1, 2), dilation=(1, 2), padding_mode="replicate"),
+    dict(groups=4, padding=1),  # depthwise
+]
+TORCH_TRANSPOSE_OPTIONS = [
+    dict(),
+    dict(stride=2, padding=1, output_padding=1, bias=False),
+    dict(stride=(3, 2), dilation=(1, 2), groups=2),
+    dict(groups=4, stride=2, padding=(1, 0)),
+]
+
+
+def _torch_case(torch, kind, naxes, options):
+    """A random torch module of `kind` with the options (tuples cut to
+    `naxes` values), and a random float32 input for it."""
+    options = {k: (v[:naxes] if isinstance(v, tuple) else v) for k, v in options.items()}
+    torch.manual_seed(len(repr(options)) + naxes)
+    module = getattr(torch.nn, f"{kind}{naxes}d")(4, 8, 3, **options)
+    x = np.random.default_rng(naxes).standard_normal((2, 4) + (11,) * naxes).astype(np.float32)
+    return module, x
+
+
+@pytest.mark.parametrize("naxes", [1, 2])
+@pytest.mark.parametrize(
+    "kind, options",
+    [("Conv", o) for o in TORCH_CONV_OPTIONS]
+    + [("ConvTranspose", o) for o in TORCH_TRANSPOSE_OPTIONS],
+    ids=str,
+)
+def test_from_torch_matches_torch(kind, options, naxes):
+    torch = pytest.importorskip("torch")
+    module, x = _torch_case(torch, kind, naxes, options)
+    cls = getattr(nn, f"{kind}{naxes}d")
+    layer = cls.from_torch(module)
+    with torch.no_grad():
+        expected = module(torch.from_numpy(x)).numpy()
+    got = layer(x)
+    assert got.dtype == np.float32 and got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+    # and bitwise our functional layer with the module's arguments
+    weight = module.weight.detach().numpy()
+    bias = None if module.bias is None else module.bias.detach().numpy()
+    if kind == "Conv":
+        names = ("stride", "padding", "dilation", "groups", "padding_mode")
+    else:
+        names = ("stride", "padding", "output_padding", "groups", "dilation")
+    call = {name: getattr(module, name) for name in names}
+    assert_bitwise(got, functional(cls)(x, weight, bias, **call))
+    assert repr(layer).replace(", bias=True", "") == repr(module)
+    assert layer.in_channels == module.in_channels and layer.kernel_size == module.kernel_size
+    # a copy: the module's later training does not change the layer
+    with torch.no_grad():
+        module.weight.zero_()
+    assert_bitwise(layer(x), got)
+
+
+def test_from_torch_refuses_other_modules():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match="module"):
+        nn.Conv2d.from_torch(torch.nn.Linear(3, 4))
+    with pytest.raises(TypeError, match="module"):
+        nn.Conv2d.from_torch(torch.nn.Conv1d(3, 4, 3))
+    with pytest.raises(TypeError, match="module"):
+        nn.ConvTranspose2d.from_torch(torch.nn.Conv2d(3, 4, 3))
+    with pytest.raises(TypeError, match="module"):
+        nn.Conv2d.from_torch(object())
+    module = torch.nn.ConvTranspose2d(2, 2, 3)
+    module.padding_mode = "reflect"  # (torch refuses it at construction)
+    with pytest.raises(ValueError, match="module.*zeros"):
+        nn.ConvTranspose2d.from_torch(module)
