@@ -146,50 +146,51 @@ void register_nn(py::module_& m) {
       [](std::vector<index_t> in_shape, std::vector<index_t> weight_shape,
          std::vector<index_t> stride, std::vector<index_t> dilation, std::vector<index_t> padding,
          std::vector<index_t> padding_end, bool same_padding, index_t groups,
-         const std::string& padding_mode, int threads) {
+         const std::string& padding_mode) {
         return plan_conv_layer(
             in_shape, weight_shape,
             make_options(std::move(stride), std::move(dilation), std::move(padding),
-                         std::move(padding_end), same_padding, groups, padding_mode, threads));
+                         std::move(padding_end), same_padding, groups, padding_mode, 0));
       },
       py::arg("in_shape"), py::arg("weight_shape"), py::arg("stride"), py::arg("dilation"),
       py::arg("padding"), py::arg("padding_end"), py::arg("same_padding"), py::arg("groups"),
-      py::arg("padding_mode"), py::arg("threads"));
+      py::arg("padding_mode"));
   m.def(
       "conv_layer",
       [](const ConvLayerPlan& plan, const py::array& input, const py::array& weight,
-         const py::object& bias, const py::array& out) {
+         const py::object& bias, const py::array& out, int threads) {
         run_layer_call(input, weight, bias, out, [&](auto x, auto w, auto b, auto y) {
           using T = std::remove_pointer_t<decltype(y.data)>;
-          fastconv::conv_layer<T>(plan, std::move(x), std::move(w), std::move(b), std::move(y));
+          fastconv::conv_layer<T>(plan, std::move(x), std::move(w), std::move(b), std::move(y),
+                                  threads);
         });
       },
       py::arg("plan"), py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("out"),
-      "Run a planned CNN convolution layer into out, see fastconv/nn.hpp.");
+      py::arg("threads"), "Run a planned CNN convolution layer into out, see fastconv/nn.hpp.");
   m.def(
       "plan_conv_transpose_layer",
       [](std::vector<index_t> in_shape, std::vector<index_t> weight_shape,
          std::vector<index_t> stride, std::vector<index_t> dilation, std::vector<index_t> padding,
-         std::vector<index_t> output_padding, index_t groups, int threads) {
+         std::vector<index_t> output_padding, index_t groups) {
         return plan_conv_transpose_layer(
             in_shape, weight_shape,
             make_transpose_options(std::move(stride), std::move(dilation), std::move(padding),
-                                   std::move(output_padding), groups, threads));
+                                   std::move(output_padding), groups, 0));
       },
       py::arg("in_shape"), py::arg("weight_shape"), py::arg("stride"), py::arg("dilation"),
-      py::arg("padding"), py::arg("output_padding"), py::arg("groups"), py::arg("threads"));
+      py::arg("padding"), py::arg("output_padding"), py::arg("groups"));
   m.def(
       "conv_transpose_layer",
       [](const ConvTransposeLayerPlan& plan, const py::array& input, const py::array& weight,
-         const py::object& bias, const py::array& out) {
+         const py::object& bias, const py::array& out, int threads) {
         run_layer_call(input, weight, bias, out, [&](auto x, auto w, auto b, auto y) {
           using T = std::remove_pointer_t<decltype(y.data)>;
           fastconv::conv_transpose_layer<T>(plan, std::move(x), std::move(w), std::move(b),
-                                            std::move(y));
+                                            std::move(y), threads);
         });
       },
       py::arg("plan"), py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("out"),
-      "Run a planned transposed CNN layer into out, see fastconv/nn.hpp.");
+      py::arg("threads"), "Run a planned transposed CNN layer into out, see fastconv/nn.hpp.");
 
   layer_class<BoundConvLayer>(
       m, "ConvLayer", "A convolution layer object, its weights packed once (fastconv/nn.hpp).")

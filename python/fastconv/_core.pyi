@@ -158,7 +158,6 @@ def plan_conv_layer(
     same_padding: bool,
     groups: int,
     padding_mode: str,
-    threads: int,
 ) -> ConvLayerPlan: ...
 def conv_layer(
     plan: ConvLayerPlan,
@@ -166,6 +165,7 @@ def conv_layer(
     weight: np.ndarray,
     bias: np.ndarray | None,
     out: np.ndarray,
+    threads: int,
 ) -> None: ...
 def plan_conv_transpose_layer(
     in_shape: tuple[int, ...],
@@ -175,7 +175,6 @@ def plan_conv_transpose_layer(
     padding: list[int],
     output_padding: list[int],
     groups: int,
-    threads: int,
 ) -> ConvTransposeLayerPlan: ...
 def conv_transpose_layer(
     plan: ConvTransposeLayerPlan,
@@ -183,6 +182,7 @@ def conv_transpose_layer(
     weight: np.ndarray,
     bias: np.ndarray | None,
     out: np.ndarray,
+    threads: int,
 ) -> None: ...
 
 class ConvLayer:

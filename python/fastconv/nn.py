@@ -427,10 +427,10 @@ def _conv(
     )
     nthreads = _args.threads_arg(threads)
     plan = _core.plan_conv_layer(
-        x.shape, w.shape, strides, dilations, pads, [], same, groups, padding_mode, nthreads
+        x.shape, w.shape, strides, dilations, pads, [], same, groups, padding_mode
     )
     return _run_layer(
-        lambda xc, cdtype, y: _core.conv_layer(plan, xc, *_in_compute(w, b, cdtype), y),
+        lambda xc, cdtype, y: _core.conv_layer(plan, xc, *_in_compute(w, b, cdtype), y, nthreads),
         plan.shape,
         x,
         batched,
@@ -471,9 +471,11 @@ def _conv_transpose(
     )
     options = _transpose_options(stride, padding, output_padding, groups, dilation, naxes)
     nthreads = _args.threads_arg(threads)
-    plan = _core.plan_conv_transpose_layer(x.shape, w.shape, *options, nthreads)
+    plan = _core.plan_conv_transpose_layer(x.shape, w.shape, *options)
     return _run_layer(
-        lambda xc, cdtype, y: _core.conv_transpose_layer(plan, xc, *_in_compute(w, b, cdtype), y),
+        lambda xc, cdtype, y: _core.conv_transpose_layer(
+            plan, xc, *_in_compute(w, b, cdtype), y, nthreads
+        ),
         plan.shape,
         x,
         batched,

@@ -251,6 +251,7 @@ void check_errors() {
   expect_invalid([&] { conv({8, 4, 3, 3}, {7}, o); }, "bias of the wrong length");
   expect_invalid([&] { conv({8, 4, 3, 3, 1}, {8}, o); }, "weight of rank 5");
   expect_invalid([&] { conv({8, 4}, {8}, o); }, "weight of rank 2");
+  expect_invalid([&] { conv({8, 0, 3, 3}, {8}, o); }, "weight with no input channels");
   auto bad = o;
   bad.groups = 3;
   expect_invalid([&] { conv({8, 4, 3, 3}, {8}, bad); }, "groups not dividing Cout");

@@ -75,7 +75,6 @@ struct ConvLayerPlan {
   index_t pad_top, pad_left;             // padding before the rows and columns
   index_t oh, ow;
   PaddingMode mode;
-  int threads;
 
   std::vector<index_t> out_shape() const;  // (N, Cout, [H,] W)
 };
@@ -86,10 +85,12 @@ FASTCONV_API ConvLayerPlan plan_conv_layer(const std::vector<index_t>& in_shape,
 
 // Run a plan: `in` and `weight` of the planned shapes, `out` of
 // plan.out_shape() (any strides, not overlapping the inputs), `bias` of
-// shape (Cout,) or a view with data == nullptr for no bias.
+// shape (Cout,) or a view with data == nullptr for no bias. Threads are
+// the run's (0 = the global setting, set_num_threads), not the plan's:
+// options.threads is for the one-call functions.
 template <class T>
 FASTCONV_API void conv_layer(const ConvLayerPlan& plan, View<const T> in, View<const T> weight,
-                             View<const T> bias, View<T> out);
+                             View<const T> bias, View<T> out, int threads = 0);
 
 // Plan and run in one call: write the layer's output into `out` (shape
 // conv_output_shape(...)); 3-D or 4-D views respectively.
@@ -141,7 +142,6 @@ struct ConvTransposeLayerPlan {
   int spatial;  // 1 or 2
   index_t batch, channels, out_channels, groups, cin_g, cout_g;
   std::array<index_t, 2> n, k, s, d, pad, out;
-  int threads;
 
   std::vector<index_t> out_shape() const;  // (N, Cout, [H,] W)
 };
@@ -153,7 +153,8 @@ FASTCONV_API ConvTransposeLayerPlan plan_conv_transpose_layer(
 // Run a plan, with the arguments of conv_layer.
 template <class T>
 FASTCONV_API void conv_transpose_layer(const ConvTransposeLayerPlan& plan, View<const T> in,
-                                       View<const T> weight, View<const T> bias, View<T> out);
+                                       View<const T> weight, View<const T> bias, View<T> out,
+                                       int threads = 0);
 
 // Plan and run in one call: write the transposed layer's output into
 // `out` (shape conv_transpose_output_shape(...), any strides, not

@@ -22,13 +22,14 @@ using namespace detail;
 // object's, made from `weight`) using those.
 template <class T>
 void run_conv_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<const T> bias,
-                    View<T> out, const OwnedPackedWeights<T>* prepacked = nullptr) {
+                    View<T> out, int threads_requested,
+                    const OwnedPackedWeights<T>* prepacked = nullptr) {
   check_layer_call(in, weight, bias, out, p.spatial, "conv");
   check_planned_shapes(in, weight, {p.batch, p.channels, p.h, p.w},
                        {p.out_channels, p.cin_g, p.kh, p.kw}, p.spatial);
   check_layer_out(p.out_shape(), p.out_channels, in, weight, bias, out);
   if (out.size() == 0) return;
-  const int threads = resolve_threads(p.threads, out.size(), p.cin_g * p.kh * p.kw);
+  const int threads = resolve_threads(threads_requested, out.size(), p.cin_g * p.kh * p.kw);
   guard_underflow(in, weight, View<const T>(), bias, T(0), weight.size(), out, threads,
                   [&](const View<const T>& x, const View<const T>& w, const View<const T>&,
                       const View<const T>& b, T) {
@@ -46,19 +47,19 @@ void run_conv_layer(const LayerPlan& p, View<const T> in, View<const T> weight, 
 
 template <class T>
 void run_transposed_layer(const TransposedPlan& tp, View<const T> in, View<const T> weight,
-                          View<const T> bias, View<T> out,
+                          View<const T> bias, View<T> out, int threads_requested,
                           const TransposedPacks<T>* prepacked = nullptr) {
   check_layer_call(in, weight, bias, out, tp.spatial, "conv_transpose");
   check_planned_shapes(in, weight, {tp.batch, tp.channels, tp.n[0], tp.n[1]},
                        {tp.channels, tp.cout_g, tp.k[0], tp.k[1]}, tp.spatial);
   check_layer_out(tp.out_shape(), tp.out_channels, in, weight, bias, out);
   if (out.size() == 0) return;
-  const int threads = resolve_threads(tp.threads, out.size(), tp.cin_g);
+  const int threads = resolve_threads(threads_requested, out.size(), tp.cin_g);
   guard_underflow(in, weight, View<const T>(), bias, T(0), weight.size(), out, threads,
                   [&](const View<const T>& x, const View<const T>& w, const View<const T>&,
                       const View<const T>& b, T) {
                     const bool own = w.data == weight.data && b.data == bias.data;
-                    run_transposed_phases(tp, as_4d(x), as_4d(w), b, as_4d(out),
+                    run_transposed_phases(tp, as_4d(x), as_4d(w), b, as_4d(out), threads_requested,
                                           own ? prepacked : nullptr);
                   });
 }
@@ -102,13 +103,19 @@ struct WeightCopy {
   }
 };
 
+// The weight's rank, and its input channels (dimension `channel_axis`):
+// no input can have none.
 template <class T>
-void check_layer_weights(const View<const T>& weight, const View<const T>& bias,
-                         const char* layout) {
+void check_layer_weights(const View<const T>& weight, const View<const T>& bias, const char* layout,
+                         int channel_axis) {
   check_view(weight, "weight");
   if (weight.ndim() != 3 && weight.ndim() != 4)
     throw std::invalid_argument(std::string("weight: expected shape ") + layout +
                                 " with 1 or 2 kernel axes, got " + shape_str(weight.shape));
+  if (weight.shape[channel_axis] == 0)
+    throw std::invalid_argument("weight: expected at least one input channel in dimension " +
+                                std::to_string(channel_axis) + ", got shape " +
+                                shape_str(weight.shape));
   if (bias.data) check_view(bias, "bias");
 }
 
@@ -122,14 +129,16 @@ void check_bias_shape(const std::vector<index_t>& bias_shape, index_t out_channe
 
 template <class T>
 void conv_layer(const ConvLayerPlan& plan, View<const T> in, View<const T> weight,
-                View<const T> bias, View<T> out) {
-  run_conv_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
+                View<const T> bias, View<T> out, int threads) {
+  run_conv_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out),
+                    threads);
 }
 
 template <class T>
 void conv_transpose_layer(const ConvTransposeLayerPlan& plan, View<const T> in,
-                          View<const T> weight, View<const T> bias, View<T> out) {
-  run_transposed_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
+                          View<const T> weight, View<const T> bias, View<T> out, int threads) {
+  run_transposed_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out),
+                          threads);
 }
 
 // The one-call forms: the plan of the given rank, then its run. (The rank
@@ -139,7 +148,8 @@ void conv1d(View<const T> in, View<const T> weight, View<const T> bias, View<T> 
             const ConvLayerOptions& options) {
   check_layer_rank(in, 1, "conv");
   const auto plan = plan_layer(in.shape, weight.shape, options);  // (before `in` is moved)
-  run_conv_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
+  run_conv_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out),
+                    options.threads);
 }
 
 template <class T>
@@ -147,7 +157,8 @@ void conv2d(View<const T> in, View<const T> weight, View<const T> bias, View<T> 
             const ConvLayerOptions& options) {
   check_layer_rank(in, 2, "conv");
   const auto plan = plan_layer(in.shape, weight.shape, options);  // (before `in` is moved)
-  run_conv_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
+  run_conv_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out),
+                    options.threads);
 }
 
 template <class T>
@@ -155,7 +166,8 @@ void conv_transpose1d(View<const T> in, View<const T> weight, View<const T> bias
                       const ConvTransposeLayerOptions& options) {
   check_layer_rank(in, 1, "conv_transpose");
   const auto plan = plan_transposed(in.shape, weight.shape, options);  // (before `in` is moved)
-  run_transposed_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
+  run_transposed_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out),
+                          options.threads);
 }
 
 template <class T>
@@ -163,7 +175,8 @@ void conv_transpose2d(View<const T> in, View<const T> weight, View<const T> bias
                       const ConvTransposeLayerOptions& options) {
   check_layer_rank(in, 2, "conv_transpose");
   const auto plan = plan_transposed(in.shape, weight.shape, options);  // (before `in` is moved)
-  run_transposed_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out));
+  run_transposed_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out),
+                          options.threads);
 }
 
 // ---- Layer objects ----
@@ -171,24 +184,20 @@ void conv_transpose2d(View<const T> in, View<const T> weight, View<const T> bias
 template <class T>
 struct ConvLayer<T>::Impl {
   Impl(const View<const T>& weight, const View<const T>& bias, const ConvLayerOptions& o)
-      : copy(weight, bias), options(o) {
-    options.threads = 0;
-  }
+      : copy(weight, bias), options(o) {}
   WeightCopy<T> copy;
   ConvLayerOptions options;
   std::unique_ptr<const OwnedPackedWeights<T>> packed;
 
-  ConvLayerPlan plan(const std::vector<index_t>& in_shape, int threads) const {
+  ConvLayerPlan plan(const std::vector<index_t>& in_shape) const {
     check_layer_input(in_shape, copy.shape, copy.shape[1] * options.groups);
-    ConvLayerOptions o = options;
-    o.threads = threads;
-    return plan_layer(in_shape, copy.shape, o);
+    return plan_layer(in_shape, copy.shape, options);
   }
 };
 
 template <class T>
 ConvLayer<T>::ConvLayer(View<const T> weight, View<const T> bias, const ConvLayerOptions& options) {
-  check_layer_weights(weight, bias, "(Cout, C/groups, kernel...)");
+  check_layer_weights(weight, bias, "(Cout, C/groups, kernel...)", 1);
   // (the weight and options are checked by planning an input they take)
   const index_t channels = checked_mul(weight.shape[1], options.groups, "groups");
   const ConvLayerPlan probe =
@@ -223,39 +232,35 @@ std::vector<index_t> ConvLayer<T>::weight_shape() const {
 
 template <class T>
 std::vector<index_t> ConvLayer<T>::output_shape(const std::vector<index_t>& in_shape) const {
-  return impl_->plan(in_shape, 0).out_shape();
+  return impl_->plan(in_shape).out_shape();
 }
 
 template <class T>
 void ConvLayer<T>::run(View<const T> in, View<T> out, int threads) const {
   check_view(in, "input");
-  const ConvLayerPlan plan = impl_->plan(in.shape, threads);
+  const ConvLayerPlan plan = impl_->plan(in.shape);
   run_conv_layer<T>(plan, std::move(in), impl_->copy.weight_view(), impl_->copy.bias_view(),
-                    std::move(out), impl_->packed.get());
+                    std::move(out), threads, impl_->packed.get());
 }
 
 template <class T>
 struct ConvTransposeLayer<T>::Impl {
   Impl(const View<const T>& weight, const View<const T>& bias, const ConvTransposeLayerOptions& o)
-      : copy(weight, bias), options(o) {
-    options.threads = 0;
-  }
+      : copy(weight, bias), options(o) {}
   WeightCopy<T> copy;
   ConvTransposeLayerOptions options;
   TransposedPacks<T> packs;
 
-  ConvTransposeLayerPlan plan(const std::vector<index_t>& in_shape, int threads) const {
+  ConvTransposeLayerPlan plan(const std::vector<index_t>& in_shape) const {
     check_layer_input(in_shape, copy.shape, copy.shape[0]);
-    ConvTransposeLayerOptions o = options;
-    o.threads = threads;
-    return plan_transposed(in_shape, copy.shape, o);
+    return plan_transposed(in_shape, copy.shape, options);
   }
 };
 
 template <class T>
 ConvTransposeLayer<T>::ConvTransposeLayer(View<const T> weight, View<const T> bias,
                                           const ConvTransposeLayerOptions& options) {
-  check_layer_weights(weight, bias, "(C, Cout/groups, kernel...)");
+  check_layer_weights(weight, bias, "(C, Cout/groups, kernel...)", 0);
   // An input whose output has every phase (at least a stride long): its
   // runs are the ones packed.
   std::vector<index_t> probe_shape =
@@ -288,15 +293,15 @@ std::vector<index_t> ConvTransposeLayer<T>::weight_shape() const {
 template <class T>
 std::vector<index_t> ConvTransposeLayer<T>::output_shape(
     const std::vector<index_t>& in_shape) const {
-  return impl_->plan(in_shape, 0).out_shape();
+  return impl_->plan(in_shape).out_shape();
 }
 
 template <class T>
 void ConvTransposeLayer<T>::run(View<const T> in, View<T> out, int threads) const {
   check_view(in, "input");
-  const ConvTransposeLayerPlan plan = impl_->plan(in.shape, threads);
+  const ConvTransposeLayerPlan plan = impl_->plan(in.shape);
   run_transposed_layer<T>(plan, std::move(in), impl_->copy.weight_view(), impl_->copy.bias_view(),
-                          std::move(out), &impl_->packs);
+                          std::move(out), threads, &impl_->packs);
 }
 
 #define FASTCONV_INSTANTIATE(T)                                                                  \
@@ -309,9 +314,9 @@ void ConvTransposeLayer<T>::run(View<const T> in, View<T> out, int threads) cons
   template void conv_transpose2d<T>(View<const T>, View<const T>, View<const T>, View<T>,        \
                                     const ConvTransposeLayerOptions&);                           \
   template void conv_layer<T>(const ConvLayerPlan&, View<const T>, View<const T>, View<const T>, \
-                              View<T>);                                                          \
+                              View<T>, int);                                                     \
   template void conv_transpose_layer<T>(const ConvTransposeLayerPlan&, View<const T>,            \
-                                        View<const T>, View<const T>, View<T>);                  \
+                                        View<const T>, View<const T>, View<T>, int);             \
   template class ConvLayer<T>;                                                                   \
   template class ConvTransposeLayer<T>;
 FASTCONV_FOR_EACH_ELEMENT_TYPE(FASTCONV_INSTANTIATE)

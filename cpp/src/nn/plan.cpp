@@ -84,7 +84,6 @@ LayerPlan plan_layer(const std::vector<index_t>& in_shape, const std::vector<ind
   p.out_channels = w_shape[0];
   p.groups = o.groups;
   p.mode = o.padding_mode;
-  p.threads = o.threads;
   check_groups(p.groups, p.channels, "input's");
   check_groups(p.groups, p.out_channels, "weight's output");
   p.cin_g = p.channels / p.groups;
@@ -169,7 +168,6 @@ TransposedPlan plan_transposed(const std::vector<index_t>& in_shape,
   p.batch = in_shape[0];
   p.channels = in_shape[1];
   p.groups = o.groups;
-  p.threads = o.threads;
   check_groups(p.groups, p.channels, "input's");
   if (w_shape[0] != p.channels)
     throw std::invalid_argument("weight: expected the input's " + std::to_string(p.channels) +

@@ -195,7 +195,7 @@ TransposedPacks<T> pack_transposed(const TransposedPlan& tp, const View<const T>
 // or (packs == nullptr) packing per call.
 template <class T>
 void run_transposed_phases(const TransposedPlan& tp, const View<const T>& x, const View<const T>& w,
-                           const View<const T>& bias, const View<T>& y,
+                           const View<const T>& bias, const View<T>& y, int threads_requested,
                            const TransposedPacks<T>* packs = nullptr) {
   // (Inf or NaN weights: term by term, see transposed_by_definition)
   if (packs && !packs->finite) return transposed_by_definition(tp, x, w, bias, y);
@@ -231,7 +231,8 @@ void run_transposed_phases(const TransposedPlan& tp, const View<const T>& x, con
       runs.emplace_back(c, r.plan, x, bias, yp, transposed_weights(tp, r, w));
     work += yp.size() * c.K;
   }
-  if (!run_layers(runs, detail::resolve_threads(tp.threads, work, 1), /*finite_weights_only=*/true))
+  if (!run_layers(runs, detail::resolve_threads(threads_requested, work, 1),
+                  /*finite_weights_only=*/true))
     transposed_by_definition(tp, x, w, bias, y);
 }
 

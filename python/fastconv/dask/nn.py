@@ -96,7 +96,6 @@ def conv2d(
         False,
         groups,
         padding_mode,
-        nthreads,
     ).shape
     result_dtype = np.result_type(*(a for a in (x.dtype, w, b) if a is not None))
     _args.check_result_size(shape, result_dtype)
