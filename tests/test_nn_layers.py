@@ -143,6 +143,26 @@ def test_unbatched_and_any_layout(rng):
     assert t(x).shape == (2, 20)
 
 
+def test_inputs_the_one_call_path_leaves_to_the_general_one(rng):
+    # A batch in the weights' dtype takes one core call; unaligned,
+    # byte-swapped or read-only-view inputs and other dtypes the general
+    # path: the same results either way.
+    w = random_data(rng, (4, 3, 3, 3), np.float64)
+    layer = nn.Conv2d(w, None, padding=1)
+    x = random_data(rng, (2, 3, 7, 9), np.float64)
+    raw = np.zeros(x.nbytes + 1, np.uint8)
+    unaligned = raw[1:].view(np.float64).reshape(x.shape)
+    unaligned[...] = x
+    assert not unaligned.flags.aligned
+    want = nn.conv2d(x, w, None, padding=1)
+    for variant in (x, unaligned, x.astype(">f8"), x[:, :, ::-1][:, :, ::-1]):
+        got = layer(variant)
+        assert got.dtype == np.float64 and got.flags.writeable
+        assert_bitwise(got, want)
+    single = x.astype(np.float32)
+    assert_bitwise(layer(single), nn.conv2d(single, w, None, padding=1))
+
+
 def test_input_size_and_batch_change_between_calls(rng):
     w = random_data(rng, (4, 2, 3, 3), np.float64)
     conv = nn.Conv2d(w, None, padding="same", padding_mode="reflect")

@@ -76,6 +76,10 @@ struct BoundLayer {
   py::dtype dtype;
   std::function<std::vector<index_t>(const std::vector<index_t>&)> output_shape;
   std::function<void(const py::array&, const py::array&, int)> run;
+  // The result of a batched input of the layer's dtype in a new array, on
+  // the global thread count; None where the input needs the general path
+  // (another dtype, unaligned elements).
+  std::function<py::object(const py::array&)> forward;
 };
 
 template <template <class> class Layer, class Options>
@@ -86,7 +90,7 @@ BoundLayer bind_layer(const py::array& weight, const py::object& bias, const Opt
     b = bias.cast<py::array>();
     if (!b.dtype().is(dt)) throw py::type_error("bias: must have the weight's dtype");
   }
-  BoundLayer bound{dt, {}, {}};
+  BoundLayer bound{dt, {}, {}, {}};
   bindings::dispatch_dtype(dt, [&](auto tag) {
     using T = decltype(tag);
     auto w = bindings::view_of<const T>(weight, "weight", false);
@@ -101,6 +105,18 @@ BoundLayer bind_layer(const py::array& weight, const py::object& bias, const Opt
       auto y = bindings::view_of<T>(out, "out", true);
       py::gil_scoped_release nogil;  // run is const and thread-safe
       layer->run(std::move(x), std::move(y), threads);
+    };
+    bound.forward = [layer, dt](const py::array& input) -> py::object {
+      if (!input.dtype().is(dt) || !bindings::viewable<T>(input)) return py::none();
+      auto x = bindings::view_of<const T>(input, "input", false);
+      const std::vector<index_t> shape = layer->output_shape(x.shape);
+      py::array out(dt, std::vector<py::ssize_t>(shape.begin(), shape.end()));
+      auto y = bindings::view_of<T>(out, "out", true);
+      {
+        py::gil_scoped_release nogil;
+        layer->run(std::move(x), std::move(y), 0);
+      }
+      return std::move(out);
     };
   });
   return bound;
@@ -127,7 +143,12 @@ py::class_<Bound> layer_class(py::module_& m, const char* name, const char* doc)
             l.run(input, out, threads);
           },
           py::arg("input"), py::arg("out"), py::arg("threads"),
-          "Run the layer on input (its dtype) into out; the GIL released.");
+          "Run the layer on input (its dtype) into out; the GIL released.")
+      .def(
+          "forward", [](const Bound& l, const py::array& input) { return l.forward(input); },
+          py::arg("input"),
+          "The result of a batched input of the layer's dtype in a new array (None: "
+          "another dtype or unaligned elements, for the general path).");
 }
 
 }  // namespace

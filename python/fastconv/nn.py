@@ -516,6 +516,7 @@ class _Layer:
         self._bias = None if b is None else _frozen_copy(b)
         self._cores = {}
         self._lock = threading.Lock()
+        self._native = None  # (dtype, core layer) when the weights compute in their own dtype
 
     def _pack(self):
         """Check the weights and options with the core (ValueError naming
@@ -525,7 +526,9 @@ class _Layer:
             cdtype = _args.compute_dtype(dtype)
         except TypeError:
             raise TypeError(f"weight: unsupported dtype {dtype}") from None
-        self._core_layer(cdtype)
+        core = self._core_layer(cdtype)
+        if cdtype == dtype:
+            self._native = (cdtype, core)
 
     def _core_layer(self, cdtype):
         """The core layer computing in `cdtype`, made once (under the lock:
@@ -547,6 +550,20 @@ class _Layer:
     ) -> Array:
         """The layer applied to `input`: bitwise the functional layer's result
         with the same arguments (see the class docstring)."""
+        native = self._native
+        if (
+            native is not None
+            and out is None
+            and threads is None
+            and type(input) is np.ndarray
+            and input.ndim == self._naxes + 2
+            and input.dtype == native[0]
+        ):
+            # The inference call (a batch in the weights' dtype): what the
+            # path below does, its promotions all no-ops, in one core call.
+            result = native[1].forward(input)
+            if result is not None:
+                return result
         x, w, b, batched, result_dtype = _layer_arrays(
             input, self._weight, self._bias, self._naxes, type(self).__name__, self._weight_layout
         )
