@@ -268,6 +268,24 @@ def test_what_cannot_be_scaled_runs_as_given(guard, rng, case):
     assert np.array_equal(fastconv.convolve2d(x, k, "same"), plain, equal_nan=True)
 
 
+@pytest.mark.parametrize("on", [True, False], ids=["guard on", "guard off"])
+def test_layer_objects_give_the_functional_bits(guard, rng, on):
+    # A layer object takes its weights' magnitudes once; the guard decides
+    # as for the functional call: the same bits, subnormal input, weights
+    # or bias (and a weight large enough to be sampled, not scanned).
+    guard(on)
+    for tiny_in, tiny_w, tiny_b in [(True, False, False), (False, True, False), (True, True, True)]:
+        x = rng.standard_normal((1, 16, 12, 13)).astype(np.float32) * (1e-39 if tiny_in else 1)
+        w = rng.standard_normal((160, 16, 4, 4)).astype(np.float32) * (1e-39 if tiny_w else 1)
+        w[7, 3, 1, 2] = 1e-42  # (a lone subnormal that a sample may miss)
+        b = rng.standard_normal(160).astype(np.float32) * (1e-39 if tiny_b else 1)
+        got = nn.Conv2d(w, b, padding=1)(x)
+        assert got.tobytes() == nn.conv2d(x, w, b, padding=1).tobytes()
+        wt = w.transpose(1, 0, 2, 3)
+        up = nn.ConvTranspose2d(wt, b, stride=2, padding=1)(x)
+        assert up.tobytes() == nn.conv_transpose2d(x, wt, b, stride=2, padding=1).tobytes()
+
+
 def test_threads_do_not_change_guarded_results(guard, rng):
     guard(True)
     x = (rng.standard_normal((300, 400)) * 1e-39).astype(np.float32)

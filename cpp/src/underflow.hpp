@@ -355,10 +355,36 @@ void scale_down_view(const View<T>& out, int e, int threads) {
 // normal); the copy measures the input exactly as it goes (or a scan does,
 // without a copy), and the kernels' powers follow from that. An input
 // whose exact range leaves no room runs as given after all.
+//
+// `known`: the kernel's and bias's samples and exact magnitudes when the
+// caller has them (a layer object takes them once from its weights), used
+// instead of sampling and measuring them on every call. (The samples, not
+// the exact values, decide whether to guard, as for a call without them:
+// so that both give the same bits.)
+struct KnownMagnitudes {
+  Magnitudes kernel_sample, kernel, bias_sample, bias;
+};
+
+// A kernel's and bias's (data null: none) magnitudes for guard_underflow.
+template <class T>
+KnownMagnitudes known_magnitudes(const View<const T>& kernel, const View<const T>& bias) {
+  KnownMagnitudes m;
+  if constexpr (kGuardsUnderflow<T>) {
+    m.kernel_sample = sample(kernel);
+    m.kernel = measure(kernel, 1);
+    if (bias.data) {
+      m.bias_sample = sample(bias);
+      m.bias = measure(bias, 1);
+    }
+  }
+  return m;
+}
+
 template <class T, class Run>
 void guard_underflow(const View<const T>& in, const View<const T>& kernel,
                      const View<const T>& kernel2, const View<const T>& bias, T fill, index_t terms,
-                     const View<T>& out, int threads, Run&& run) {
+                     const View<T>& out, int threads, Run&& run,
+                     const KnownMagnitudes* known = nullptr) {
   if constexpr (!kGuardsUnderflow<T>) {
     run(in, kernel, kernel2, bias, fill);
   } else {
@@ -374,9 +400,10 @@ void guard_underflow(const View<const T>& in, const View<const T>& kernel,
       return f.magnitudes();
     }();
     const Magnitudes none;
-    Magnitudes x = sample(in), b = bias.data ? sample(bias) : none;
+    Magnitudes x = sample(in), b = !bias.data ? none : known ? known->bias_sample : sample(bias);
     x.include(fill_magnitudes);
-    std::array<Magnitudes, 2> k{sample(kernel), nk == 2 ? sample(kernel2) : none};
+    std::array<Magnitudes, 2> k{known ? known->kernel_sample : sample(kernel),
+                                nk == 2 ? sample(kernel2) : none};
     if (!may_underflow<R>(x, k, nk, b)) {
       run(in, kernel, kernel2, bias, fill);
       return;
@@ -390,9 +417,9 @@ void guard_underflow(const View<const T>& in, const View<const T>& kernel,
       x = measure(in, threads);
     }
     x.include(fill_magnitudes);
-    k[0] = measure(kernel, threads);
+    k[0] = known ? known->kernel : measure(kernel, threads);
     if (nk == 2) k[1] = measure(kernel2, 1);
-    if (bias.data) b = measure(bias, 1);
+    if (bias.data) b = known ? known->bias : measure(bias, 1);
     const UnderflowScaling s = plan_scaling<R>(in_scale, x, k, nk, b, terms);
     if (!s.active()) {
       run(in, kernel, kernel2, bias, fill);

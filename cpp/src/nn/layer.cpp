@@ -19,49 +19,56 @@ namespace {
 using namespace detail;
 
 // Run a conv plan, packing the weights per call or (prepacked: a layer
-// object's, made from `weight`) using those.
+// object's, made from `weight`) using those; `known`: the magnitudes of
+// `weight` and `bias` for the denormal guard, when a layer object has them.
 template <class T>
 void run_conv_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<const T> bias,
                     View<T> out, int threads_requested,
-                    const OwnedPackedWeights<T>* prepacked = nullptr) {
+                    const OwnedPackedWeights<T>* prepacked = nullptr,
+                    const KnownMagnitudes* known = nullptr) {
   check_layer_call(in, weight, bias, out, p.spatial, "conv");
   check_planned_shapes(in, weight, {p.batch, p.channels, p.h, p.w},
                        {p.out_channels, p.cin_g, p.kh, p.kw}, p.spatial);
   check_layer_out(p.out_shape(), p.out_channels, in, weight, bias, out);
   if (out.size() == 0) return;
   const int threads = resolve_threads(threads_requested, out.size(), p.cin_g * p.kh * p.kw);
-  guard_underflow(in, weight, View<const T>(), bias, T(0), weight.size(), out, threads,
-                  [&](const View<const T>& x, const View<const T>& w, const View<const T>&,
-                      const View<const T>& b, T) {
-                    const LayerConf c = configure_layer_for<T>(p);
-                    std::vector<LayerRun<T>> runs;
-                    // (the guard may hand over scaled copies: then pack those)
-                    if (prepacked && w.data == weight.data && b.data == bias.data &&
-                        prepacked->packed.K == c.K && prepacked->packed.R == c.R)
-                      runs.emplace_back(c, p, as_4d(x), b, as_4d(out), prepacked->packed);
-                    else
-                      runs.emplace_back(c, p, as_4d(x), b, as_4d(out), conv_weights(p, as_4d(w)));
-                    run_layers(runs, threads);
-                  });
+  guard_underflow(
+      in, weight, View<const T>(), bias, T(0), weight.size(), out, threads,
+      [&](const View<const T>& x, const View<const T>& w, const View<const T>&,
+          const View<const T>& b, T) {
+        const LayerConf c = configure_layer_for<T>(p);
+        std::vector<LayerRun<T>> runs;
+        // (the guard may hand over scaled copies: then pack those)
+        if (prepacked && w.data == weight.data && b.data == bias.data &&
+            prepacked->packed.K == c.K && prepacked->packed.R == c.R)
+          runs.emplace_back(c, p, as_4d(x), b, as_4d(out), prepacked->packed);
+        else
+          runs.emplace_back(c, p, as_4d(x), b, as_4d(out), conv_weights(p, as_4d(w)));
+        run_layers(runs, threads);
+      },
+      known);
 }
 
 template <class T>
 void run_transposed_layer(const TransposedPlan& tp, View<const T> in, View<const T> weight,
                           View<const T> bias, View<T> out, int threads_requested,
-                          const TransposedPacks<T>* prepacked = nullptr) {
+                          const TransposedPacks<T>* prepacked = nullptr,
+                          const KnownMagnitudes* known = nullptr) {
   check_layer_call(in, weight, bias, out, tp.spatial, "conv_transpose");
   check_planned_shapes(in, weight, {tp.batch, tp.channels, tp.n[0], tp.n[1]},
                        {tp.channels, tp.cout_g, tp.k[0], tp.k[1]}, tp.spatial);
   check_layer_out(tp.out_shape(), tp.out_channels, in, weight, bias, out);
   if (out.size() == 0) return;
   const int threads = resolve_threads(threads_requested, out.size(), tp.cin_g);
-  guard_underflow(in, weight, View<const T>(), bias, T(0), weight.size(), out, threads,
-                  [&](const View<const T>& x, const View<const T>& w, const View<const T>&,
-                      const View<const T>& b, T) {
-                    const bool own = w.data == weight.data && b.data == bias.data;
-                    run_transposed_phases(tp, as_4d(x), as_4d(w), b, as_4d(out), threads_requested,
-                                          own ? prepacked : nullptr);
-                  });
+  guard_underflow(
+      in, weight, View<const T>(), bias, T(0), weight.size(), out, threads,
+      [&](const View<const T>& x, const View<const T>& w, const View<const T>&,
+          const View<const T>& b, T) {
+        const bool own = w.data == weight.data && b.data == bias.data;
+        run_transposed_phases(tp, as_4d(x), as_4d(w), b, as_4d(out), threads_requested,
+                              own ? prepacked : nullptr);
+      },
+      known);
 }
 
 // The layer objects' copy of their weights and bias, contiguous.
@@ -70,10 +77,12 @@ struct WeightCopy {
   WeightCopy(const View<const T>& weight, const View<const T>& bias)
       : shape(weight.shape), weight(contiguous_copy(weight)), has_bias(bias.data != nullptr) {
     if (has_bias) this->bias = contiguous_copy(bias);
+    magnitudes = known_magnitudes(weight_view(), bias_view());
   }
   std::vector<index_t> shape;
   std::vector<T> weight, bias;
   bool has_bias;
+  KnownMagnitudes magnitudes;  // (for the denormal guard)
 
   View<const T> weight_view() const { return contiguous_view(weight, shape); }
   View<const T> bias_view() const {
@@ -240,7 +249,7 @@ void ConvLayer<T>::run(View<const T> in, View<T> out, int threads) const {
   check_view(in, "input");
   const ConvLayerPlan plan = impl_->plan(in.shape);
   run_conv_layer<T>(plan, std::move(in), impl_->copy.weight_view(), impl_->copy.bias_view(),
-                    std::move(out), threads, impl_->packed.get());
+                    std::move(out), threads, impl_->packed.get(), &impl_->copy.magnitudes);
 }
 
 template <class T>
@@ -301,7 +310,7 @@ void ConvTransposeLayer<T>::run(View<const T> in, View<T> out, int threads) cons
   check_view(in, "input");
   const ConvTransposeLayerPlan plan = impl_->plan(in.shape);
   run_transposed_layer<T>(plan, std::move(in), impl_->copy.weight_view(), impl_->copy.bias_view(),
-                          std::move(out), threads, &impl_->packs);
+                          std::move(out), threads, &impl_->packs, &impl_->copy.magnitudes);
 }
 
 #define FASTCONV_INSTANTIATE(T)                                                                  \
