@@ -32,7 +32,8 @@ static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
   using V = typename Lanes<T, L>::type;
   V acc[P][C];
-  T* const partial = t.partial + v * kPiecePixels<C> * C * L;
+  // (one pass has no partial sums: no buffer, and no offset into a null one)
+  T* const partial = t.partial ? t.partial + v * kPiecePixels<C> * C * L : nullptr;
   if (t.first) {
     FASTCONV_UNROLL for (int j = 0; j < C; ++j) {
       const V b = t.bias ? load_vec<V>(t.bias + j * L) : V{};
