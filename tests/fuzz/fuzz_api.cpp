@@ -564,7 +564,8 @@ void fuzz_layer(Bytes& b) {
   Options o;
   o.groups = rare() ? b.range(-1, 0) : b.range(1, 3);
   const index_t g1 = std::max<index_t>(o.groups, 1);
-  const index_t cin_g = b.range(1, big ? 16 : 3), cout_g = b.range(big ? 1 : 0, big ? 20 : 4);
+  // (8..40 channels: the wide and the half kernel of every ISA and type)
+  const index_t cin_g = b.range(1, big ? 16 : 3), cout_g = big ? b.range(8, 40) : b.range(0, 4);
   const index_t C = cin_g * g1 + (rare() ? 1 : 0), Cout = cout_g * g1;
   std::vector<index_t> in_shape{b.range(0, 2), C}, w_shape;
   if constexpr (Transposed)
@@ -573,7 +574,7 @@ void fuzz_layer(Bytes& b) {
     w_shape = {Cout + (rare() ? 1 : 0), cin_g + (rare() ? 1 : 0)};
   for (int a = 0; a < ns; ++a) {
     in_shape.push_back(rare() ? 0 : b.range(1, big ? 5 : 9));
-    w_shape.push_back(b.range(1, 4));
+    w_shape.push_back(b.range(0, 7) == 7 ? b.range(5, 7) : b.range(1, 4));  // (rows kernel: 5, 7)
   }
   auto per_axis = [&](std::vector<index_t>& v, int lo, int hi) {
     const int c = b.range(0, 7);  // empty, one for all, one per axis, a wrong count
