@@ -649,9 +649,9 @@ void fuzz_layer(Bytes& b) {
       pad_begin[a + 2 - ns] = p0;
     }
     in_ok = in_ok && len >= 1;
-    oshape.push_back(len);
+    oshape.push_back(std::max<index_t>(len, 1));  // (refused: some shape for out)
   }
-  oshape.resize(static_cast<size_t>(ns + 2), 1);  // (bad options: some shape for out)
+  oshape.resize(static_cast<size_t>(ns + 2), 1);
   const bool with_bias = b.flag();
   const index_t bias_len = oshape[1] + (rare() ? 1 : 0);
   const bool bias_ok = !with_bias || bias_len == oshape[1];
