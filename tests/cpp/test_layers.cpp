@@ -239,6 +239,50 @@ void check_concurrent_runs() {
           "concurrent runs, thread " + std::to_string(i));
 }
 
+// An output with negative strides (a reversed view) gets every value, the
+// same as a contiguous one's: a negative offset is an output like any other.
+void check_negative_output_strides() {
+  std::mt19937 rng(5);
+  for (index_t groups : {1, 2}) {
+    const std::vector<index_t> w_shape = {16, 4 / groups, 2, 2}, t_shape = {4, 8 / groups, 2, 2};
+    const std::vector<double> x = random_values<double>(2 * 4 * 3 * 3, rng);
+    const std::vector<double> w = random_values<double>(product(w_shape), rng);
+    const std::vector<double> wt = random_values<double>(product(t_shape), rng);
+    fastconv::ConvLayerOptions o;
+    o.groups = groups;
+    o.padding = {1};
+    fastconv::ConvTransposeLayerOptions to;
+    to.groups = groups;
+    const std::vector<index_t> in_shape = {2, 4, 3, 3};
+    auto check_out = [&](const std::vector<index_t>& shape, const auto& run, const char* what) {
+      std::vector<double> plain(static_cast<size_t>(product(shape)), 99.0), reversed = plain;
+      run(fastconv::View<double>(plain.data(), shape, contiguous_strides(shape)));
+      // the last axis reversed: element j of a row at column (W - 1 - j)
+      std::vector<index_t> st = contiguous_strides(shape);
+      st.back() = -1;
+      run(fastconv::View<double>(reversed.data() + shape.back() - 1, shape, st));
+      bool ok = true;
+      const index_t w = shape.back();
+      for (index_t i = 0; i < product(shape); ++i)
+        ok = ok && reversed[i] == plain[i - i % w + (w - 1 - i % w)];
+      check(ok, std::string(what) + ", groups " + std::to_string(groups));
+    };
+    const fastconv::View<const double> xv = view_of(x, in_shape);
+    check_out(
+        fastconv::conv_output_shape(in_shape, w_shape, o),
+        [&](const fastconv::View<double>& y) {
+          fastconv::conv2d<double>(xv, view_of(w, w_shape), {}, y, o);
+        },
+        "conv2d into a reversed output");
+    check_out(
+        fastconv::conv_transpose_output_shape(in_shape, t_shape, to),
+        [&](const fastconv::View<double>& y) {
+          fastconv::ConvTransposeLayer<double>(view_of(wt, t_shape), {}, to).run(xv, y);
+        },
+        "a transposed layer into a reversed output");
+  }
+}
+
 void check_errors() {
   const std::vector<float> w(8 * 4 * 3 * 3, 1.0f), b(8, 0.0f), x(2 * 4 * 6 * 6, 1.0f);
   std::vector<float> y(2 * 8 * 6 * 6);
@@ -290,6 +334,7 @@ int main() {
   check_element_type<std::complex<double>>("complex<double>");
   check_element_type<std::int64_t>("int64");
   check_concurrent_runs();
+  check_negative_output_strides();
   check_errors();
   if (failures) {
     std::printf("%d failure(s)\n", failures);

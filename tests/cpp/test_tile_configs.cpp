@@ -16,63 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "boundary.hpp"
 #include "kernels/kernels.hpp"
-#include "scalar.hpp"
-
-namespace fastconv::kernels::w16 {
-namespace {
-constexpr const char* kIsaName = "w16";
-constexpr int kVecBytes = 16;
-constexpr int kRowBlock = 3;
-constexpr int kColVecsMulti = 3;
-constexpr int kConvChannelVecs = 2;
-constexpr int kConvPixels = 4;
-constexpr int kConvVecs1 = 8;
-#include "kernels/tile_kernel-inl.hpp"
-#include "kernels/conv_kernel-inl.hpp"
-#include "kernels/pool_kernel-inl.hpp"
-#include "kernels/underflow_kernel-inl.hpp"
-#include "kernels/row_kernel-inl.hpp"
-}  // namespace
-const KernelTable& table() { return kTable; }
-}  // namespace fastconv::kernels::w16
-
-namespace fastconv::kernels::w32 {
-namespace {
-constexpr const char* kIsaName = "w32";
-constexpr int kVecBytes = 32;
-constexpr int kRowBlock = 3;
-constexpr int kColVecsMulti = 3;
-constexpr int kConvChannelVecs = 2;
-constexpr int kConvPixels = 6;
-constexpr int kConvVecs1 = 8;
-#include "kernels/tile_kernel-inl.hpp"
-#include "kernels/conv_kernel-inl.hpp"
-#include "kernels/pool_kernel-inl.hpp"
-#include "kernels/underflow_kernel-inl.hpp"
-#include "kernels/row_kernel-inl.hpp"
-}  // namespace
-const KernelTable& table() { return kTable; }
-}  // namespace fastconv::kernels::w32
-
-namespace fastconv::kernels::w64 {
-namespace {
-constexpr const char* kIsaName = "w64";
-constexpr int kVecBytes = 64;
-constexpr int kRowBlock = 4;
-constexpr int kColVecsMulti = 4;
-constexpr int kConvChannelVecs = 2;
-constexpr int kConvPixels = 14;
-constexpr int kConvVecs1 = 12;
-#include "kernels/tile_kernel-inl.hpp"
-#include "kernels/conv_kernel-inl.hpp"
-#include "kernels/pool_kernel-inl.hpp"
-#include "kernels/underflow_kernel-inl.hpp"
-#include "kernels/row_kernel-inl.hpp"
-}  // namespace
-const KernelTable& table() { return kTable; }
-}  // namespace fastconv::kernels::w64
+#include "width_tables.hpp"
 
 namespace {
 

@@ -2,7 +2,8 @@
 // (gaps, negative and zero), options and values from the fuzzer's bytes,
 // runs fastconv, and checks every output element against a naive loop
 // over the definitions in the public headers, written here from those
-// definitions alone (no fastconv internals). Values are small integers (or
+// definitions alone (no fastconv internals): the signal functions and the
+// CNN layers (one-call functions and layer objects). Values are small integers (or
 // any 64-bit integer for int64), so every element type must agree
 // exactly. A bad argument must be refused with std::invalid_argument
 // exactly when the definitions say so; anything else aborts.
@@ -12,12 +13,16 @@
 #include <fastconv/fastconv.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <complex>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -188,16 +193,24 @@ void expect_equal(T got, T want, const char* what) {
 // A shape function (output_shape, ...) must refuse exactly the arguments
 // the definitions call invalid, and give their shape otherwise; false
 // when refused.
+// Run f, which must throw std::invalid_argument exactly when the
+// arguments are not valid; false when it threw.
 template <class F>
-bool shape_agrees(F shape_of, bool valid, const std::vector<index_t>& expected, const char* name) {
-  std::vector<index_t> shape;
+bool refused_unless(bool valid, F f, const char* name) {
   try {
-    shape = shape_of();
+    f();
   } catch (const std::invalid_argument& e) {
     if (valid) fail(name, e.what());
     return false;
   }
   if (!valid) fail(name, "accepted invalid arguments");
+  return true;
+}
+
+template <class F>
+bool shape_agrees(F shape_of, bool valid, const std::vector<index_t>& expected, const char* name) {
+  std::vector<index_t> shape;
+  if (!refused_unless(valid, [&] { shape = shape_of(); }, name)) return false;
   if (shape != expected) fail(name, "gave a wrong shape");
   return true;
 }
@@ -490,6 +503,265 @@ void fuzz_separable(Bytes& b) {
   });
 }
 
+// ---- CNN layers (nn.hpp): conv1d/2d, conv_transpose1d/2d, layer objects -
+
+// The layers' padding modes as the boundaries of `extend`.
+fastconv::Boundary boundary_of(fastconv::PaddingMode m) {
+  using fastconv::Boundary;
+  using fastconv::PaddingMode;
+  switch (m) {
+    case PaddingMode::zeros:
+      return Boundary::fill;  // (the fill value: 0)
+    case PaddingMode::reflect:
+      return Boundary::mirror;
+    case PaddingMode::replicate:
+      return Boundary::nearest;
+    case PaddingMode::circular:
+      return Boundary::wrap;
+  }
+  return Boundary::fill;
+}
+
+// The same bits (long double: the same value and sign; its padding bytes
+// are not part of the value).
+template <class T>
+bool same_bits(T a, T b) {
+  if constexpr (std::is_same_v<T, long double>)
+    return a == b && std::signbit(a) == std::signbit(b);
+  else
+    return std::memcmp(&a, &b, sizeof(T)) == 0;
+}
+
+// One spatial option as the headers describe it: one value for every
+// axis or one per axis, `dflt` when empty.
+index_t option_at(const std::vector<index_t>& v, int axis, index_t dflt) {
+  return v.empty() ? dflt : v.size() == 1 ? v[0] : v[static_cast<size_t>(axis)];
+}
+
+// (N, C, [H,] W) index of an element of a layer's array; 1-D has no H.
+std::vector<index_t> at4(int ns, index_t n, index_t c, index_t i, index_t j) {
+  return ns == 2 ? std::vector<index_t>{n, c, i, j} : std::vector<index_t>{n, c, j};
+}
+
+// A layer call (conv or transposed, Transposed) with small fuzzer-chosen
+// shapes and options: the shape function, the one-call function and the
+// layer object must refuse exactly the arguments nn.hpp calls invalid; the
+// one-call result must equal the definition's sum (exact: small integer
+// values), and the layer object's run the one-call result bit for bit --
+// after the caller's weight and bias arrays were overwritten (the layer
+// keeps its own copy).
+template <class T, bool Transposed>
+void fuzz_layer(Bytes& b) {
+  using namespace fastconv;
+  using Options = std::conditional_t<Transposed, ConvTransposeLayerOptions, ConvLayerOptions>;
+  using Layer = std::conditional_t<Transposed, ConvTransposeLayer<T>, ConvLayer<T>>;
+  const int ns = b.range(1, 2);
+  // An invalid argument now and then (not from the zeros past the input's
+  // end: short inputs should make valid calls).
+  auto rare = [&] { return b.range(0, 31) == 31; };
+  // big: enough channels for every ISA's wide kernel, and taps for passes
+  const bool big = b.range(0, 7) == 7;
+  Options o;
+  o.groups = rare() ? b.range(-1, 0) : b.range(1, 3);
+  const index_t g1 = std::max<index_t>(o.groups, 1);
+  // (8..40 channels: the wide and the half kernel of every ISA and type)
+  const index_t cin_g = b.range(1, big ? 16 : 3), cout_g = big ? b.range(8, 40) : b.range(0, 4);
+  const index_t C = cin_g * g1 + (rare() ? 1 : 0), Cout = cout_g * g1;
+  std::vector<index_t> in_shape{b.range(0, 2), C}, w_shape;
+  if constexpr (Transposed)
+    w_shape = {C + (rare() ? 1 : 0), cout_g};
+  else
+    w_shape = {Cout + (rare() ? 1 : 0), cin_g + (rare() ? 1 : 0)};
+  for (int a = 0; a < ns; ++a) {
+    in_shape.push_back(rare() ? 0 : b.range(1, big ? 5 : 9));
+    w_shape.push_back(b.range(0, 7) == 7 ? b.range(5, 7) : b.range(1, 4));  // (rows kernel: 5, 7)
+  }
+  auto per_axis = [&](std::vector<index_t>& v, int lo, int hi) {
+    const int c = b.range(0, 7);  // empty, one for all, one per axis, a wrong count
+    const size_t count = c < 2 ? 0 : c < 4 ? 1 : c < 7 ? ns : ns + 1;
+    for (size_t i = 0; i < count; ++i) v.push_back(rare() ? lo - 1 : b.range(lo, hi));
+  };
+  per_axis(o.stride, 1, 3);
+  per_axis(o.dilation, 1, 3);
+  per_axis(o.padding, 0, 3);
+  PaddingMode mode = PaddingMode::zeros;
+  if constexpr (Transposed) {
+    per_axis(o.output_padding, 0, 3);
+  } else {
+    per_axis(o.padding_end, 0, 3);
+    o.same_padding = b.range(0, 3) == 3;
+    if (o.same_padding && !rare()) {  // (its usual company)
+      o.padding.clear();
+      o.padding_end.clear();
+      o.stride.clear();
+    }
+    mode = o.padding_mode = static_cast<PaddingMode>(b.range(0, 3));
+  }
+  const int threads = b.range(0, 2);
+  o.threads = threads;
+
+  // The expected verdicts and shape, from nn.hpp: options (checked by the
+  // layer object's constructor), then the input.
+  auto count_ok = [&](const std::vector<index_t>& v) {
+    return v.empty() || v.size() == 1 || v.size() == static_cast<size_t>(ns);
+  };
+  auto all_at_least = [&](const std::vector<index_t>& v, index_t lo) {
+    return std::all_of(v.begin(), v.end(), [&](index_t x) { return x >= lo; });
+  };
+  bool opts_ok = o.groups >= 1 && count_ok(o.stride) && count_ok(o.dilation) &&
+                 count_ok(o.padding) && all_at_least(o.stride, 1) && all_at_least(o.dilation, 1) &&
+                 all_at_least(o.padding, 0) &&
+                 w_shape[0] % g1 == 0;  // (Cout, or the transposed layer's C)
+  bool in_ok = in_shape[1] >= 1;
+  for (int a = 0; a < ns; ++a) in_ok = in_ok && in_shape[2 + a] >= 1;
+  std::vector<index_t> oshape{in_shape[0], Transposed ? cout_g * g1 : w_shape[0]};
+  std::array<index_t, 2> pad_begin{0, 0};  // (rows, columns)
+  if constexpr (Transposed) {
+    opts_ok = opts_ok && count_ok(o.output_padding) && all_at_least(o.output_padding, 0);
+    in_ok = in_ok && in_shape[1] == w_shape[0];
+  } else {
+    opts_ok = opts_ok && count_ok(o.padding_end) && all_at_least(o.padding_end, 0);
+    if (o.same_padding)
+      opts_ok = opts_ok && o.padding.empty() && o.padding_end.empty() &&
+                all_at_least(o.stride, 1) &&
+                std::all_of(o.stride.begin(), o.stride.end(), [](index_t s) { return s == 1; });
+    in_ok = in_ok && in_shape[1] == w_shape[1] * g1;
+  }
+  for (int a = 0; a < ns && opts_ok; ++a) {
+    const index_t n = in_shape[2 + a], k = w_shape[2 + a];
+    const index_t s = option_at(o.stride, a, 1), d = option_at(o.dilation, a, 1);
+    const index_t span = d * (k - 1);
+    index_t len;
+    if constexpr (Transposed) {
+      const index_t op = option_at(o.output_padding, a, 0), p = option_at(o.padding, a, 0);
+      opts_ok = opts_ok && op < std::max(s, d);
+      len = (n - 1) * s - 2 * p + span + 1 + op;
+      pad_begin[a + 2 - ns] = p;
+    } else {
+      const index_t p0 = o.same_padding ? span / 2 : option_at(o.padding, a, 0);
+      const index_t p1 = o.same_padding          ? span - span / 2
+                         : o.padding_end.empty() ? p0
+                                                 : option_at(o.padding_end, a, 0);
+      if (mode == PaddingMode::reflect && (p0 >= n || p1 >= n)) in_ok = false;
+      if (mode == PaddingMode::circular && (p0 > n || p1 > n)) in_ok = false;
+      len = n + p0 + p1 - span;  // (then strided)
+      if (len >= 1) len = (len - 1) / s + 1;
+      pad_begin[a + 2 - ns] = p0;
+    }
+    in_ok = in_ok && len >= 1;
+    oshape.push_back(std::max<index_t>(len, 1));  // (refused: some shape for out)
+  }
+  oshape.resize(static_cast<size_t>(ns + 2), 1);
+  const bool with_bias = b.flag();
+  const index_t bias_len = oshape[1] + (rare() ? 1 : 0);
+  const bool bias_ok = !with_bias || bias_len == oshape[1];
+  std::vector<index_t> out_shape = oshape;
+  const bool out_ok = !rare();
+  if (!out_ok) out_shape.back() += 1;
+  const bool wrong_rank = rare();  // (conv2d on a 3-D input, or the reverse)
+
+  auto in = make_array<T>(b, in_shape, true);
+  auto weight = make_array<T>(b, w_shape, true);
+  auto bias = make_array<T>(b, {bias_len}, true);
+  fill_values(b, in);
+  fill_values(b, weight);
+  fill_values(b, bias);
+  const View<const T> iv = in.view, wv = weight.view, bv = with_bias ? bias.view : View<T>();
+
+  const bool shape_ok = opts_ok && in_ok;
+  // (refusals go on: the layer object must refuse bad options too)
+  if constexpr (Transposed)
+    shape_agrees([&] { return conv_transpose_output_shape(in_shape, w_shape, o); }, shape_ok,
+                 oshape, "conv_transpose_output_shape");
+  else
+    shape_agrees([&] { return conv_output_shape(in_shape, w_shape, o); }, shape_ok, oshape,
+                 "conv_output_shape");
+  auto out = make_array<T>(b, out_shape, false);
+  each_index(out_shape, [&](const std::vector<index_t>& i) { out.at(i) = T(99); });  // overwritten
+  const bool call_ok = shape_ok && bias_ok && out_ok;
+  auto call = [&](bool conv_2d) {
+    if constexpr (Transposed)
+      (conv_2d ? conv_transpose2d<T> : conv_transpose1d<T>)(iv, wv, bv, out.view, o);
+    else
+      (conv_2d ? conv2d<T> : conv1d<T>)(iv, wv, bv, out.view, o);
+  };
+  if (wrong_rank) refused_unless(false, [&] { call(ns == 1); }, "a layer call of the wrong rank");
+  refused_unless(call_ok, [&] { call(ns == 2); }, Transposed ? "conv_transpose1d/2d" : "conv1d/2d");
+
+  if (call_ok) {
+    // The definition: the gather of conv, or the scatter of the transposed
+    // layer (both plus the bias); rows of one element in 1-D.
+    const index_t H = ns == 2 ? in_shape[2] : 1, W = in_shape.back();
+    const index_t kh = ns == 2 ? w_shape[2] : 1, kw = w_shape.back();
+    const index_t oh = ns == 2 ? oshape[2] : 1, ow = oshape.back();
+    const index_t sh = ns == 2 ? option_at(o.stride, 0, 1) : 1, sw = option_at(o.stride, ns - 1, 1);
+    const index_t dh = ns == 2 ? option_at(o.dilation, 0, 1) : 1,
+                  dw = option_at(o.dilation, ns - 1, 1);
+    const index_t ci_g = in_shape[1] / g1, co_g = oshape[1] / g1;
+    std::vector<T> want(static_cast<size_t>(oshape[0] * oshape[1] * oh * ow), T(0));
+    auto flat = [&](index_t n, index_t c, index_t i, index_t j) {
+      return static_cast<size_t>(((n * oshape[1] + c) * oh + i) * ow + j);
+    };
+    for (index_t n = 0; n < oshape[0]; ++n)
+      for (index_t g = 0; g < g1; ++g)
+        for (index_t oc = 0; oc < co_g; ++oc)
+          for (index_t c = 0; c < ci_g; ++c)
+            for (index_t p = 0; p < kh; ++p)
+              for (index_t q = 0; q < kw; ++q) {
+                const index_t xc = g * ci_g + c, yc = g * co_g + oc;
+                if constexpr (Transposed) {
+                  const T wt = weight.at(at4(ns, xc, oc, p, q));
+                  for (index_t i = 0; i < H; ++i)
+                    for (index_t j = 0; j < W; ++j) {
+                      const index_t r = i * sh + p * dh - pad_begin[0];
+                      const index_t col = j * sw + q * dw - pad_begin[1];
+                      if (r < 0 || r >= oh || col < 0 || col >= ow) continue;
+                      T& y = want[flat(n, yc, r, col)];
+                      y = add(y, mul(in.at(at4(ns, n, xc, i, j)), wt));
+                    }
+                } else {
+                  const T wt = weight.at(at4(ns, yc, c, p, q));
+                  for (index_t i = 0; i < oh; ++i)
+                    for (index_t j = 0; j < ow; ++j) {
+                      const index_t r =
+                          extend(i * sh + p * dh - pad_begin[0], H, boundary_of(mode));
+                      const index_t col =
+                          extend(j * sw + q * dw - pad_begin[1], W, boundary_of(mode));
+                      if (r < 0 || col < 0) continue;  // (zero padding)
+                      T& y = want[flat(n, yc, i, j)];
+                      y = add(y, mul(in.at(at4(ns, n, xc, r, col)), wt));
+                    }
+                }
+              }
+    for (index_t n = 0; n < oshape[0]; ++n)
+      for (index_t c = 0; c < oshape[1]; ++c)
+        for (index_t i = 0; i < oh; ++i)
+          for (index_t j = 0; j < ow; ++j) {
+            const T bias_c = with_bias ? bias.at({c}) : T(0);
+            expect_equal(out.at(at4(ns, n, c, i, j)), add(bias_c, want[flat(n, c, i, j)]),
+                         Transposed ? "conv_transpose1d/2d value" : "conv1d/2d value");
+          }
+  }
+
+  // The layer object: the options and bias are checked at construction,
+  // the input and out at run.
+  std::optional<Layer> layer;
+  if (!refused_unless(opts_ok && bias_ok, [&] { layer.emplace(wv, bv, o); }, "layer object"))
+    return;
+  // (its copy of the weights: the caller's arrays may change)
+  std::fill(weight.buf.begin(), weight.buf.end(), T(5));
+  std::fill(bias.buf.begin(), bias.buf.end(), T(-3));
+  if (!shape_agrees([&] { return layer->output_shape(in_shape); }, in_ok, oshape,
+                    "layer output_shape"))
+    return;
+  auto out2 = make_array<T>(b, out_shape, false);
+  if (!refused_unless(in_ok && out_ok, [&] { layer->run(iv, out2.view, threads); }, "layer run"))
+    return;
+  each_index(out_shape, [&](const std::vector<index_t>& i) {
+    if (!same_bits(out2.at(i), out.at(i))) fail("layer run: not the one-call result");
+  });
+}
+
 template <class T>
 void run(Bytes& b, int op) {
   switch (op) {
@@ -502,8 +774,14 @@ void run(Bytes& b, int op) {
     case 2:
       fuzz_transpose<T>(b);
       break;
-    default:
+    case 3:
       fuzz_separable<T>(b);
+      break;
+    case 4:
+      fuzz_layer<T, false>(b);
+      break;
+    default:
+      fuzz_layer<T, true>(b);
       break;
   }
 }
@@ -512,7 +790,11 @@ void run(Bytes& b, int op) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Bytes b{data, size};
-  const int op = b.range(0, 3);
+  // A first byte below 0xC0 picks one of the signal functions as it did
+  // before the layers came (the corpus keeps its meaning); from 0xC0 on,
+  // a layer: conv (even) or transposed (odd).
+  const uint8_t head = b.u8();
+  const int op = head < 0xC0 ? head % 4 : 4 + head % 2;
   const int type = b.range(0, 4);
   switch (type) {
     case 0:

@@ -70,7 +70,7 @@ static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
       store_vec(tile[i] + j * L, acc[i][j]);
   for (index_t o = 0; o < t.channels; ++o) {
     T* oo = t.out + o * t.out_ch_step;
-    FASTCONV_UNROLL for (int i = 0; i < P; ++i) if (po[i] >= 0) oo[po[i]] = tile[i][o];
+    FASTCONV_UNROLL for (int i = 0; i < P; ++i) if (po[i] != kNoOutput) oo[po[i]] = tile[i][o];
   }
 }
 

@@ -16,6 +16,12 @@ struct IsaConstants {
   int conv_vecs1;         // layer narrow kernel: vectors of pixels per step
 };
 
+// The same constants under another name (the tests' copies of a table).
+constexpr IsaConstants renamed(IsaConstants c, const char* name) {
+  c.name = name;
+  return c;
+}
+
 inline constexpr IsaConstants kBaselineConstants{"baseline", 16, 3, 3, 2, 4, 8};
 inline constexpr IsaConstants kAvx2Constants{"avx2", 32, 3, 3, 2, 6, 8};
 // (32 registers: more rows share each input load)

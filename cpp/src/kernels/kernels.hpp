@@ -8,6 +8,7 @@
 // stride-2 case (pool.cpp); plus the FMA probe.
 #include <complex>
 #include <cstdint>
+#include <limits>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -75,7 +76,8 @@ using TileKernel = void (*)(const TileTask<T>&);
 // pieces of at most one vector, stored at out_off[v] + l*out_w_step. Wide
 // kernel: R = conv_channel_vecs vectors of channels, pieces of at most
 // P = conv_pixels positions whose output offsets are pixel_out[v*P + l]
-// (-1: a position with no output, not stored); the half-width kernel the
+// (kNoOutput: a position with no output, not stored; offsets may be
+// negative: an output with negative strides); the half-width kernel the
 // same with R = one vector and P = conv_pixels * conv_channel_vecs. Only
 // the first `channels` of the block are stored (the packed weights and
 // bias of the others are zero). bias == nullptr: no bias.
@@ -99,6 +101,10 @@ using TileKernel = void (*)(const TileTask<T>&);
 // m), the two vectors interleaved into 2*lanes[v] <= 2 vectors' worth of
 // consecutive columns (lanes[v] counts the columns stored: at most twice
 // a vector).
+// A wide-kernel position with no output (pixel_out): no output offset
+// can be this, whatever the strides.
+inline constexpr index_t kNoOutput = std::numeric_limits<index_t>::min();
+// (`partial` may be null when a task takes all its taps in one pass.)
 template <class T>
 struct ConvTask {
   const T* panel;

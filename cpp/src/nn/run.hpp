@@ -332,7 +332,7 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
     nv = rows * vec_row;
   } else {
     auto position_out = [&](index_t r, index_t c) {
-      return c < cols ? r * out.strides[2] + c * out.strides[3] : index_t(-1);
+      return c < cols ? r * out.strides[2] + c * out.strides[3] : kernels::kNoOutput;
     };
     if (p.sh == 1 && p.sw == 1 && 2 * cols < piece) {
       const index_t total = (rows - 1) * row_len + cols;
