@@ -113,6 +113,7 @@ struct BitRange {
 // (rows [first, first + count) of them, in C order).
 template <class T, class Fn>
 void for_each_row(const View<T>& v, index_t first, index_t count, Fn&& fn) {
+  if (count <= 0) return;  // (an empty view: no row, and a zero extent to divide by)
   const int rank = v.ndim();
   const index_t n = rank ? v.shape[rank - 1] : 1;
   const index_t step = rank ? v.strides[rank - 1] : 1;
