@@ -355,7 +355,8 @@ def _openvino_request(model, x):
             _ov_core.append(ov.Core())
         core = _ov_core[0]
         config = {
-            # else it runs bf16 on a machine with AMX (or avx512_bf16)
+            # else it runs bfloat16 where the CPU has AMX or avx512_bf16 (as
+            # this 2-core machine: relative error 2e-3 instead of 1e-6)
             "INFERENCE_PRECISION_HINT": "f32",
             "INFERENCE_NUM_THREADS": n,
             "PERFORMANCE_HINT": "LATENCY",
@@ -387,7 +388,8 @@ def _runtime_runs(op, x, w, b, ref, notes, stride=1, padding=0, groups=1):
     """{label: fn} for onnxruntime and OpenVINO running `op` on x; a runtime
     that refuses the case (onnxruntime's CPU Conv has no float64), or
     computes it at a lower precision (OpenVINO's CPU plugin runs float64 in
-    float32), is left out with a note for the row."""
+    float32), is left out with a note for the row (`ref`: fastconv's
+    result)."""
     if onnx is None:
         return {}
     model = _onnx_model(op, x, w, b, stride, padding, groups)
@@ -404,12 +406,11 @@ def _runtime_runs(op, x, w, b, ref, notes, stride=1, padding=0, groups=1):
         except Exception as e:  # a runtime's refusal: whatever it raises
             notes.append(f"{label} refuses it: {type(e).__name__}")
             continue
-        # float64 must agree to float64 precision (check_same's 1e-3 would
-        # pass a float32 computation)
-        if x.dtype == np.float64 and not np.allclose(
-            res, ref, rtol=1e-9, atol=1e-9 * np.abs(ref).max()
-        ):
-            notes.append(f"{label} left out: computes float64 in float32")
+        # held to the row's precision: check_same's 1e-3 would pass a
+        # float32 computation of a float64 row, or a bfloat16 one
+        err = np.abs(res - ref).max() / np.abs(ref).max()
+        if err > (1e-9 if x.dtype == np.float64 else 1e-4):
+            notes.append(f"{label} left out: error {err:.0e}, not {x.dtype} precision")
             continue
         runs[label] = fn
     return runs
