@@ -8,10 +8,10 @@
 Each case computes the same result with every library (checked once
 before timing). Times are medians of at least 5 runs after warm-up, the
 libraries of a case timed in alternating blocks. The CNN layer rows
-(H12-H15, H18-H24, H26, D2) also time onnxruntime and OpenVINO (held to float32) on
-a one-node ONNX model of the layer, compiled per thread count; a runtime
-that refuses a row, or computes it at lower precision, is left out with a
-note. "fastconv layer" is fastconv.nn's layer object (when this fastconv
+(H12-H15, H18-H24, H26, D2) also time onnxruntime and OpenVINO (held to
+float32) on a one-node ONNX model of the layer, compiled per thread count;
+a runtime that refuses a row, or computes it at lower precision, is left
+out with a note. "fastconv layer" is fastconv.nn's layer object (when this fastconv
 has it): not a peer, its ratio to the best peer is printed in brackets.
 Peers that are not installed are skipped.
 GFLOP/s counts 2 * outputs * taps; "% peak" is against the FMA throughput
@@ -24,6 +24,7 @@ is faster; the best peer is named beside its time.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -346,14 +347,14 @@ def _ort_session(model, x):
     return build
 
 
-_ov_core = []
+@functools.cache
+def _ov_core():
+    return ov.Core()
 
 
 def _openvino_request(model, x):
     def build(n):
-        if not _ov_core:
-            _ov_core.append(ov.Core())
-        core = _ov_core[0]
+        core = _ov_core()
         config = {
             # else it runs bfloat16 where the CPU has AMX or avx512_bf16 (as
             # this 2-core machine: relative error 2e-3 instead of 1e-6)
