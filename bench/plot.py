@@ -9,6 +9,9 @@ Needs matplotlib (not a dependency of fastconv).
 import json
 import sys
 
+# as bench/run.py: fastconv's other runs are not peers
+NOT_PEERS = ("fastconv", "fastconv layer", "normal input")
+
 
 def main(src, dst):
     import matplotlib
@@ -18,11 +21,15 @@ def main(src, dst):
 
     with open(src) as f:
         data = json.load(f)
-    rows = [r for r in data["results"] if "fastconv" in r["seconds"] and len(r["seconds"]) > 1]
+    rows = [
+        r
+        for r in data["results"]
+        if "fastconv" in r["seconds"] and any(k not in NOT_PEERS for k in r["seconds"])
+    ]
     labels, ratios, colors = [], [], []
     for r in rows:
         t = r["seconds"]
-        best = min(v for k, v in t.items() if k != "fastconv")
+        best = min(v for k, v in t.items() if k not in NOT_PEERS)
         labels.append(f"{r['case']} ({r['threads']}t)")
         ratios.append(best / t["fastconv"])
         colors.append("#2b7bba" if r["threads"] == 1 else "#e3792b")
@@ -30,7 +37,10 @@ def main(src, dst):
     ax.barh(labels[::-1], ratios[::-1], color=colors[::-1])
     ax.axvline(1.0, color="black", lw=0.8)
     ax.set_xscale("log")
-    ax.set_xlabel("speed vs the best peer (numpy / scipy / OpenCV / PyTorch), higher is better")
+    ax.set_xlabel(
+        "speed vs the best peer (numpy / scipy / OpenCV / PyTorch / onnxruntime / OpenVINO), "
+        "higher is better"
+    )
     m = data["machine"]
     ax.set_title(
         f"fastconv {m['fastconv']} ({m['isa']}), {m['cores']} cores: "

@@ -1,27 +1,38 @@
 """Time fastconv against every installed peer, side by side in one process.
 
+    pip install ".[bench]" torch==2.13.0   # the peers (never a plain `torch`: CUDA)
     python bench/run.py                 # all cases, 1 and 2 threads
     python bench/run.py --cases H1 H2   # some cases
     python bench/run.py --json bench/results/latest.json
 
 Each case computes the same result with every library (checked once
-before timing). Times are medians of at least 5 runs after warm-up.
+before timing). Times are medians of at least 5 runs after warm-up, the
+libraries of a case timed in alternating blocks. The CNN layer rows
+(H12-H15, H18-H24, H26, D2) also time onnxruntime and OpenVINO (held to
+float32) on a one-node ONNX model of the layer, compiled per thread count;
+a runtime that refuses a row, or computes it at lower precision, is left
+out with a note. "fastconv layer" is fastconv.nn's layer object (weights
+packed once): not a peer, its ratio to the best peer is printed in brackets.
+Peers that are not installed are skipped.
 GFLOP/s counts 2 * outputs * taps; "% peak" is against the FMA throughput
 of this machine measured by bench/peak.py with the same thread count
 (halved for float64 cases);
 "vs best" is (best peer's time) / (fastconv's time), so > 1 means fastconv
-is faster.
+is faster; the best peer is named beside its time.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from typing import NamedTuple
 
 # Peers must not oversubscribe the 2 cores with BLAS threads they never use.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -47,6 +58,21 @@ try:
     import torch.nn.functional as F
 except ImportError:  # pragma: no cover
     torch = None
+# The inference runtimes run a one-node ONNX model (built with onnx) of a
+# CNN row's layer.
+try:
+    import onnx
+    from onnx import helper, numpy_helper
+except ImportError:  # pragma: no cover
+    onnx = None
+try:
+    import onnxruntime as ort
+except ImportError:  # pragma: no cover
+    ort = None
+try:
+    import openvino as ov
+except ImportError:  # pragma: no cover
+    ov = None
 
 
 def median_time(fn, min_runs=5, budget=1.0):
@@ -75,6 +101,7 @@ def alternating_medians(runs, budget, blocks=3):
 
 
 def set_threads(n):
+    # (the inference runtimes take fastconv's count: see _PerThreads)
     fastconv.set_num_threads(n)
     if cv2 is not None:
         cv2.setNumThreads(n)
@@ -273,8 +300,126 @@ def _adaptive_avg_pool_case(rng):
     return None, runs, {}
 
 
+# ---- the inference runtimes: one-node ONNX models of the CNN rows
+
+# Not peers: "vs best" compares fastconv with the best of the others.
+NOT_PEERS = ("fastconv", "fastconv layer", "normal input")
+
+
+def _onnx_model(op, x, w, b, stride, padding, groups):
+    """A one-node ONNX model, `op` (Conv or ConvTranspose) on x's fixed
+    shape, the weights and bias as initializers (constants a runtime may
+    prepack), as torch's arguments (int stride and padding)."""
+    naxes = x.ndim - 2
+    elem = helper.np_dtype_to_tensor_dtype(x.dtype)
+    inits = [numpy_helper.from_array(w, "W")]
+    if b is not None:
+        inits.append(numpy_helper.from_array(b, "B"))
+    node = helper.make_node(
+        op,
+        ["X"] + [t.name for t in inits],
+        ["Y"],
+        kernel_shape=list(w.shape[2:]),
+        strides=[stride] * naxes,
+        pads=[padding] * (2 * naxes),
+        group=groups,
+    )
+    graph = helper.make_graph(
+        [node],
+        op,
+        [helper.make_tensor_value_info("X", elem, x.shape)],
+        [helper.make_tensor_value_info("Y", elem, None)],
+        initializer=inits,
+    )
+    # opset 17 / IR 8: what runtimes older than this onnx still load
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    return model.SerializeToString()
+
+
+def _ort_session(model, x):
+    def build(n):
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = n  # (the calling thread counts as one)
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        sess = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
+        return lambda: sess.run(None, {"X": x})[0]
+
+    return build
+
+
+@functools.cache
+def _ov_core():
+    return ov.Core()
+
+
+def _openvino_request(model, x):
+    def build(n):
+        core = _ov_core()
+        config = {
+            # else it runs bfloat16 where the CPU has AMX or avx512_bf16 (as
+            # this 2-core machine: relative error 2e-3 instead of 1e-6)
+            "INFERENCE_PRECISION_HINT": "f32",
+            "INFERENCE_NUM_THREADS": n,
+            "PERFORMANCE_HINT": "LATENCY",
+            "NUM_STREAMS": 1,
+        }
+        request = core.compile_model(core.read_model(model), "CPU", config).create_infer_request()
+        # the input as it is (no copy, as fastconv and torch), a fresh result
+        return lambda: request.infer({0: x}, share_inputs=True)[0]
+
+    return build
+
+
+class _PerThreads:
+    """A runtime's compiled model for the timing's thread count (set by
+    set_threads): built on the first call at that count, then cached
+    (the first call is a warm-up, never timed)."""
+
+    def __init__(self, build):
+        self.build, self.compiled = build, {}
+
+    def __call__(self):
+        n = fastconv.get_num_threads()
+        if n not in self.compiled:
+            self.compiled[n] = self.build(n)
+        return self.compiled[n]()
+
+
+def _runtime_runs(op, x, w, b, ref, notes, stride=1, padding=0, groups=1):
+    """{label: fn} for onnxruntime and OpenVINO running `op` on x; a runtime
+    that refuses the case (onnxruntime's CPU Conv has no float64), or
+    computes it at a lower precision (OpenVINO's CPU plugin runs float64 in
+    float32), is left out with a note for the row (`ref`: fastconv's
+    result)."""
+    if onnx is None:
+        return {}
+    model = _onnx_model(op, x, w, b, stride, padding, groups)
+    runs = {}
+    for label, build, mod in [
+        ("onnxruntime", _ort_session, ort),
+        ("OpenVINO", _openvino_request, ov),
+    ]:
+        if mod is None:
+            continue
+        fn = _PerThreads(build(model, x))
+        try:
+            res = fn()
+        except Exception as e:  # a runtime's refusal: whatever it raises
+            notes.append(f"{label} refuses it: {type(e).__name__}")
+            continue
+        # held to the row's precision: check_same's 1e-3 would pass a
+        # float32 computation of a float64 row, or a bfloat16 one
+        err = np.abs(res - ref).max() / np.abs(ref).max()
+        if err > (1e-9 if x.dtype == np.float64 else 1e-4):
+            notes.append(f"{label} left out: error {err:.0e}, not {x.dtype} precision")
+            continue
+        runs[label] = fn
+    return runs
+
+
 def _layer_case(n, cin, size, cout, k, dtype=np.float32, stride=1, padding=0, groups=1):
-    """A CNN layer (nn.conv1d for a 1-D `size`, else nn.conv2d) against torch."""
+    """A CNN layer (nn.conv1d for a 1-D `size`, else nn.conv2d) against
+    torch and the inference runtimes."""
 
     def setup(rng):
         spatial = (size,) if np.ndim(size) == 0 else tuple(size)
@@ -285,29 +430,42 @@ def _layer_case(n, cin, size, cout, k, dtype=np.float32, stride=1, padding=0, gr
         kw = dict(stride=stride, padding=padding, groups=groups)
         runs = {"fastconv": lambda: layer(x, w, b, **kw)}
         out = layer(x, w, b, **kw)
+        # the layer object: weights checked and packed once, then layer(x)
+        cls = fastconv.nn.Conv1d if len(spatial) == 1 else fastconv.nn.Conv2d
+        obj = cls(w, b, **kw)
+        runs["fastconv layer"] = lambda: obj(x)
         if torch is not None:
             tl = F.conv1d if len(spatial) == 1 else F.conv2d
             xt, wt, bt = (torch.from_numpy(a) for a in (x, w, b))
             runs["torch"] = lambda: tl(xt, wt, bt, **kw)
+        notes = []
+        runs.update(_runtime_runs("Conv", x, w, b, out, notes, **kw))
         flops = 2 * out.size * (cin // groups) * k ** len(spatial)
-        return flops, runs, {"torch": lambda r: r.numpy()}
+        return flops, runs, {"torch": lambda r: r.numpy()}, notes
 
     return setup
 
 
 def _transposed_layer_case(cin, size, cout, k, stride, padding=0, groups=1):
-    """A transposed CNN layer (nn.conv_transpose2d, N=1) against torch; the
-    work counted is the useful 2 N Cin Hin Win (Cout/groups) kh kw."""
+    """A transposed CNN layer (nn.conv_transpose2d, N=1) against torch and
+    the inference runtimes; the work counted is the useful
+    2 N Cin Hin Win (Cout/groups) kh kw."""
 
     def setup(rng):
         x = rng.standard_normal((1, cin) + size).astype(np.float32)
         w = rng.standard_normal((cin, cout // groups, k, k)).astype(np.float32)
         kw = dict(stride=stride, padding=padding, groups=groups)
         runs = {"fastconv": lambda: fastconv.nn.conv_transpose2d(x, w, **kw)}
+        obj = fastconv.nn.ConvTranspose2d(w, None, **kw)
+        runs["fastconv layer"] = lambda: obj(x)
         if torch is not None:
             xt, wt = torch.from_numpy(x), torch.from_numpy(w)
             runs["torch"] = lambda: F.conv_transpose2d(xt, wt, **kw)
-        return 2 * x.size * (cout // groups) * k * k, runs, {"torch": lambda r: r.numpy()}
+        notes = []
+        ref = fastconv.nn.conv_transpose2d(x, w, **kw)
+        runs.update(_runtime_runs("ConvTranspose", x, w, None, ref, notes, **kw))
+        flops = 2 * x.size * (cout // groups) * k * k
+        return flops, runs, {"torch": lambda r: r.numpy()}, notes
 
     return setup
 
@@ -350,6 +508,7 @@ def _denormal_case(kind, dtype=np.float32):
     tiny = 1e-39 if dtype == np.float32 else 1e-310
 
     def setup(rng):
+        notes = []
         if kind == "layer":
             x = rng.standard_normal((1, 64, 56, 56)).astype(dtype)
             w = rng.standard_normal((64, 64, 3, 3)).astype(dtype)
@@ -358,9 +517,13 @@ def _denormal_case(kind, dtype=np.float32):
                 "fastconv": lambda: fastconv.nn.conv2d(d, w, padding=1),
                 "normal input": lambda: fastconv.nn.conv2d(x, w, padding=1),
             }
+            obj = fastconv.nn.Conv2d(w, padding=1)
+            runs["fastconv layer"] = lambda: obj(d)
             if torch is not None:
                 dt, wt = torch.from_numpy(d), torch.from_numpy(w)
                 runs["torch"] = lambda: F.conv2d(dt, wt, padding=1)
+            ref = fastconv.nn.conv2d(d, w, padding=1)
+            runs.update(_runtime_runs("Conv", d, w, None, ref, notes, padding=1))
             flops = 2 * x.size * 64 * 9
         else:
             x = rng.standard_normal((1024, 1024)).astype(dtype)
@@ -382,9 +545,15 @@ def _denormal_case(kind, dtype=np.float32):
             "normal input": lambda r: np.asarray(r) * dtype(tiny),
             "torch": lambda r: r.numpy()[0, 0] if kind != "layer" else r.numpy(),
         }
-        return flops, runs, to_np
+        return flops, runs, to_np, notes
 
     return setup
+
+
+class Case(NamedTuple):
+    description: str
+    setup: Callable
+    micro: bool = False  # per-call times of a tiny input: printed in microseconds
 
 
 CASES = {
@@ -462,8 +631,13 @@ CASES = {
         _denormal_case("image", np.float64),
     ),
     "H9-floor": ("np.copy of H9's input", _copy_floor(1_000_000, np.float64)),
-    "H16-1d": ("per call: 1-D f64 N=64, K=3, full (us)", _tiny_1d),
-    "H16-2d": ("per call: 2-D f32 8x8, 3x3, same (us)", _tiny_2d),
+    "H16-1d": Case("per call: 1-D f64 N=64, K=3, full (us)", _tiny_1d, micro=True),
+    "H16-2d": Case("per call: 2-D f32 8x8, 3x3, same (us)", _tiny_2d, micro=True),
+    "H26": Case(
+        "per call: conv2d 3x3 pad 1, N1 C8 8x8 -> 8 (us)",
+        _layer_case(1, 8, (8, 8), 8, 3, padding=1),
+        micro=True,
+    ),
 }
 
 
@@ -486,8 +660,9 @@ def run(cases, threads_list, budget):
     peaks = {n: fma_peak_gflops(n) for n in threads_list}
     results = []
     for name in cases:
-        desc, setup = CASES[name]
-        flops, runs, to_np = setup(rng)
+        desc, setup, micro = Case(*CASES[name])
+        flops, runs, to_np, *rest = setup(rng)
+        notes = rest[0] if rest else []  # the peers left out, and why
         check_same(runs, to_np, rtol=1e-3)
         for n in threads_list:
             set_threads(n)
@@ -502,6 +677,8 @@ def run(cases, threads_list, budget):
                     "flops": flops,
                     "seconds": times,
                     "peak_gflops": peak,
+                    "micro": micro,
+                    "notes": notes,
                 }
             )
             print(format_row(results[-1]), flush=True)
@@ -519,6 +696,9 @@ def machine_info():
         "scipy": getattr(signal, "__name__", None) and __import__("scipy").__version__,
         "cv2": getattr(cv2, "__version__", None),
         "torch": getattr(torch, "__version__", None),
+        "onnx": getattr(onnx, "__version__", None),
+        "onnxruntime": getattr(ort, "__version__", None),
+        "openvino": ov and ov.get_version(),
         "cores": os.cpu_count(),
     }
 
@@ -528,10 +708,10 @@ def _fmt_time(seconds, micro):
 
 
 def format_row(r):
-    micro = r["case"].startswith("H16")
+    micro = r.get("micro", False)
     t = r["seconds"]
     ours = t.get("fastconv")
-    peers = {k: v for k, v in t.items() if k not in ("fastconv", "normal input")}
+    peers = {k: v for k, v in t.items() if k not in NOT_PEERS}
     best = min(peers, key=peers.get) if peers else None
     cells = [r["case"], r["description"], str(r["threads"])]
     if ours is None:
@@ -550,9 +730,14 @@ def format_row(r):
                 f" (normal input {_fmt_time(t['normal input'], micro)}: "
                 f"subnormal/normal {ours / t['normal input']:.2f}x)"
             )
+        if "fastconv layer" in t and best:  # fastconv.nn's layer object, not a peer
+            layer = t["fastconv layer"]
+            cells[-1] += f" (fastconv layer {_fmt_time(layer, micro)}: {t[best] / layer:.2f}x)"
         for label in peers:  # the headline "x times faster than scipy.signal"
             if "scipy.signal" in label and label != best and not micro:
                 cells[-1] += f" ({label} {t[label] / ours:.0f}x)"
+    for note in r.get("notes", []):
+        cells[-1] += f" ({note})"
     return "| " + " | ".join(cells) + " |"
 
 
@@ -571,7 +756,17 @@ def main(argv=None):
         "--json", default=os.path.join(os.path.dirname(__file__), "results", "latest.json")
     )
     args = ap.parse_args(argv)
-    peers = [name for name, mod in [("scipy", signal), ("cv2", cv2), ("torch", torch)] if mod]
+    peers = [
+        name
+        for name, mod in [
+            ("scipy", signal),
+            ("cv2", cv2),
+            ("torch", torch),
+            ("onnxruntime", onnx and ort),
+            ("OpenVINO", onnx and ov),
+        ]
+        if mod
+    ]
     print(
         f"fastconv {fastconv.__version__}, isa {fastconv.active_isa()}, denormal guard "
         f"{'on' if fastconv.get_denormal_guard() else 'off'}; peers: {', '.join(peers)}"
