@@ -51,14 +51,17 @@ struct ThreadScratch {
   explicit ThreadScratch(const ScratchSizes& s)
       : panel(scratch<T, 1>(s.panel, panel_owned)),
         partial(scratch<T, 2>(s.partial, partial_owned)),
-        x_base(s.pieces),
-        out_off(s.pieces),
-        lanes(s.pieces),
-        pixel_out(s.pixels) {}
+        x_base(scratch<index_t, 3>(3 * s.pieces + s.pixels, index_owned)),
+        out_off(x_base + s.pieces),
+        lanes(out_off + s.pieces),
+        pixel_out(lanes + s.pieces) {}
   std::unique_ptr<T[]> panel_owned, partial_owned;
+  std::unique_ptr<index_t[]> index_owned;
   T* panel;
   T* partial;
-  std::vector<index_t> x_base, out_off, lanes, pixel_out;
+  // The wide kernels' pieces of a task (kept memory too: a tiny layer's
+  // call would spend a tenth of its time allocating them).
+  index_t *x_base, *out_off, *lanes, *pixel_out;
   // The panel's first edges_rows rows hold zeros outside the input for
   // the tasks of run edges_of, column block edges_cb (zero padding).
   const void* edges_of = nullptr;
@@ -176,6 +179,7 @@ LayerRun<T>::LayerRun(const LayerConf& conf, const LayerPlan& plan, View<const T
 template <class T>
 void LayerRun<T>::lay_out() {
   kernel_fn = layer_kernel<T>(kernel);
+  x_off.reserve(static_cast<size_t>(K));
   for (index_t c = 0; c < p.cin_g; ++c)
     for (index_t kp = 0; kp < p.kh; ++kp)
       for (index_t kq = 0; kq < p.kw; ++kq)
@@ -323,7 +327,7 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
   // but the runs stay long.
   index_t nv = 0;
   const index_t vec_row = (cols + piece - 1) / piece;  // (narrow kernels)
-  const index_t *x_base = s.x_base.data(), *out_off = s.out_off.data(), *lanes = s.lanes.data();
+  const index_t *x_base = s.x_base, *out_off = s.out_off, *lanes = s.lanes;
   if (!wide_kernel) {
     const auto at = static_cast<size_t>(narrow_at[cb]);
     x_base = narrow_x_base.data() + at;
@@ -369,7 +373,7 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
                              nv,
                              lanes,
                              out_off,
-                             s.pixel_out.data(),
+                             s.pixel_out,
                              out.data + n * out.strides[0] + o0 * out.strides[1] +
                                  r0 * out.strides[2] + c0 * out.strides[3],
                              out.strides[1],
