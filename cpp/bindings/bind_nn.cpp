@@ -18,7 +18,7 @@ namespace {
 ConvLayerOptions make_options(std::vector<index_t> stride, std::vector<index_t> dilation,
                               std::vector<index_t> padding, std::vector<index_t> padding_end,
                               bool same_padding, index_t groups, const std::string& padding_mode,
-                              int threads) {
+                              int threads, const std::string& algorithm = "auto") {
   ConvLayerOptions o;
   o.stride = std::move(stride);
   o.dilation = std::move(dilation);
@@ -27,6 +27,7 @@ ConvLayerOptions make_options(std::vector<index_t> stride, std::vector<index_t> 
   o.same_padding = same_padding;
   o.groups = groups;
   o.padding_mode = parse_padding_mode(padding_mode);
+  o.algorithm = parse_conv_algorithm(algorithm);
   o.threads = threads;
   return o;
 }
@@ -167,15 +168,15 @@ void register_nn(py::module_& m) {
       [](std::vector<index_t> in_shape, std::vector<index_t> weight_shape,
          std::vector<index_t> stride, std::vector<index_t> dilation, std::vector<index_t> padding,
          std::vector<index_t> padding_end, bool same_padding, index_t groups,
-         const std::string& padding_mode) {
+         const std::string& padding_mode, const std::string& algorithm) {
         return plan_conv_layer(
             in_shape, weight_shape,
             make_options(std::move(stride), std::move(dilation), std::move(padding),
-                         std::move(padding_end), same_padding, groups, padding_mode, 0));
+                         std::move(padding_end), same_padding, groups, padding_mode, 0, algorithm));
       },
       py::arg("in_shape"), py::arg("weight_shape"), py::arg("stride"), py::arg("dilation"),
       py::arg("padding"), py::arg("padding_end"), py::arg("same_padding"), py::arg("groups"),
-      py::arg("padding_mode"));
+      py::arg("padding_mode"), py::arg("algorithm") = "auto");
   m.def(
       "conv_layer",
       [](const ConvLayerPlan& plan, const py::array& input, const py::array& weight,
@@ -218,15 +219,16 @@ void register_nn(py::module_& m) {
       .def(py::init([](const py::array& weight, const py::object& bias, std::vector<index_t> stride,
                        std::vector<index_t> dilation, std::vector<index_t> padding,
                        std::vector<index_t> padding_end, bool same_padding, index_t groups,
-                       const std::string& padding_mode) {
+                       const std::string& padding_mode, const std::string& algorithm) {
              return BoundConvLayer{bind_layer<ConvLayer>(
                  weight, bias,
                  make_options(std::move(stride), std::move(dilation), std::move(padding),
-                              std::move(padding_end), same_padding, groups, padding_mode, 0))};
+                              std::move(padding_end), same_padding, groups, padding_mode, 0,
+                              algorithm))};
            }),
            py::arg("weight"), py::arg("bias"), py::arg("stride"), py::arg("dilation"),
            py::arg("padding"), py::arg("padding_end"), py::arg("same_padding"), py::arg("groups"),
-           py::arg("padding_mode"));
+           py::arg("padding_mode"), py::arg("algorithm") = "auto");
   layer_class<BoundConvTransposeLayer>(
       m, "ConvTransposeLayer",
       "A transposed convolution layer object, its weights packed once (fastconv/nn.hpp).")

@@ -158,6 +158,7 @@ def plan_conv_layer(
     same_padding: bool,
     groups: int,
     padding_mode: str,
+    algorithm: str = "auto",
 ) -> ConvLayerPlan: ...
 def conv_layer(
     plan: ConvLayerPlan,
@@ -200,6 +201,7 @@ class ConvLayer:
         same_padding: bool,
         groups: int,
         padding_mode: str,
+        algorithm: str = "auto",
     ) -> None: ...
     @property
     def dtype(self) -> np.dtype[Any]: ...

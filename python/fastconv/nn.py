@@ -55,6 +55,7 @@ __all__ = [
 ]
 
 PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
+ConvAlgorithm = Literal["auto", "direct", "winograd"]
 LayerPadding = Union[IntOrTuple, Literal["valid", "same"]]
 # Sizes past this overflow the core's 64-bit arithmetic: refused up front.
 _MAX_SIZE = 2**62
@@ -70,6 +71,7 @@ def conv1d(
     groups: int = 1,
     *,
     padding_mode: PaddingMode = "zeros",
+    algorithm: ConvAlgorithm = "auto",
     out: Array | None = None,
     threads: Threads = None,
 ) -> Array:
@@ -106,6 +108,15 @@ def conv1d(
     padding_mode : {"zeros", "reflect", "replicate", "circular"}
         As torch.nn.Conv1d: reflect (d c b | a b c d) needs padding smaller
         than the input, circular at most its size.
+    algorithm : {"auto", "direct", "winograd"}
+        How the sums are computed. "direct": each output's taps summed in
+        one fixed order, accurate per element. "winograd": Winograd's
+        minimal filtering (F(4x4, 3x3), or F(2x2, 3x3) on maps under 8
+        outputs a side), fewer multiplications, accurate normwise (the
+        bound in docs/conventions.md); 2-D 3x3 layers with stride and
+        dilation 1, float32 or float64, only. "auto" (the default):
+        Winograd for such layers with 8 or more channels per group in and
+        out, else direct. Inf and NaN give the direct result either way.
     out : ndarray, optional
         C-contiguous, of the result's exact shape and dtype, not
         overlapping the inputs; returned.
@@ -137,6 +148,7 @@ def conv1d(
         dilation,
         groups,
         padding_mode,
+        algorithm,
         out,
         threads,
         1,
@@ -154,6 +166,7 @@ def conv2d(
     groups: int = 1,
     *,
     padding_mode: PaddingMode = "zeros",
+    algorithm: ConvAlgorithm = "auto",
     out: Array | None = None,
     threads: Threads = None,
 ) -> Array:
@@ -164,6 +177,11 @@ def conv2d(
     padding and dilation an int or a tuple (rows, columns), and weight of
     shape (Cout, C/groups, kh, kw). Channels-last arrays (an NHWC array
     transposed to NCHW) and other layouts are read as they are.
+
+    3x3 layers with stride and dilation 1 and 8 or more channels per
+    group in and out take Winograd's algorithm under ``algorithm="auto"``
+    (the default): accurate normwise, not per element;
+    ``algorithm="direct"`` keeps per-element accuracy (see `conv1d`).
 
     Examples
     --------
@@ -186,6 +204,7 @@ def conv2d(
         dilation,
         groups,
         padding_mode,
+        algorithm,
         out,
         threads,
         2,
@@ -395,9 +414,9 @@ def _in_compute(w, b, cdtype):
     return _args.to_compute(w, cdtype), None if b is None else _args.to_compute(b, cdtype)
 
 
-def _conv_options(stride, padding, dilation, groups, padding_mode, naxes):
+def _conv_options(stride, padding, dilation, groups, padding_mode, algorithm, naxes):
     """conv's options as the core takes them: (strides, dilations, pads,
-    same, groups, padding_mode); pads is empty for "same"."""
+    same, groups, padding_mode, algorithm); pads is empty for "same"."""
     groups = _groups(groups)
     strides = _sizes(stride, "stride", naxes, 1)
     dilations = _sizes(dilation, "dilation", naxes, 1)
@@ -410,24 +429,38 @@ def _conv_options(stride, padding, dilation, groups, padding_mode, naxes):
         pads = [] if same else [0] * naxes
     else:
         pads = _sizes(padding, "padding", naxes, 0)
-    if not isinstance(padding_mode, str):  # (the names are the core's: parse_padding_mode)
+    # (the names are the core's: parse_padding_mode, parse_conv_algorithm)
+    if not isinstance(padding_mode, str):
         raise TypeError(f"padding_mode: expected a string, got {padding_mode!r}")
-    return strides, dilations, pads, same, groups, padding_mode
+    if not isinstance(algorithm, str):
+        raise TypeError(f"algorithm: expected a string, got {algorithm!r}")
+    return strides, dilations, pads, same, groups, padding_mode, algorithm
 
 
 def _conv(
-    input, weight, bias, stride, padding, dilation, groups, padding_mode, out, threads, naxes, name
+    input,
+    weight,
+    bias,
+    stride,
+    padding,
+    dilation,
+    groups,
+    padding_mode,
+    algorithm,
+    out,
+    threads,
+    naxes,
+    name,
 ):
     x, w, b, batched, result_dtype = _layer_arrays(
         input, weight, bias, naxes, name, "Cout, C/groups"
     )
     _check_conv_bias(w, b)
-    strides, dilations, pads, same, groups, padding_mode = _conv_options(
-        stride, padding, dilation, groups, padding_mode, naxes
-    )
+    options = _conv_options(stride, padding, dilation, groups, padding_mode, algorithm, naxes)
+    strides, dilations, pads, same, groups, padding_mode, algorithm = options
     nthreads = _args.threads_arg(threads)
     plan = _core.plan_conv_layer(
-        x.shape, w.shape, strides, dilations, pads, [], same, groups, padding_mode
+        x.shape, w.shape, strides, dilations, pads, [], same, groups, padding_mode, algorithm
     )
     return _run_layer(
         lambda xc, cdtype, y: _core.conv_layer(plan, xc, *_in_compute(w, b, cdtype), y, nthreads),
@@ -508,6 +541,7 @@ class _Layer:
     _naxes: int
     _weight_layout: str  # as the functional layer names it in its errors
     _option_names: tuple[str, ...]  # the constructor's (and the torch module's) options
+    _own_options: tuple[str, ...] = ()  # the constructor's options torch's modules lack
 
     def __init__(self, weight, bias):
         w, b = _weight_arrays(weight, bias, self._naxes, type(self).__name__, self._weight_layout)
@@ -612,7 +646,7 @@ class _Layer:
 
     def __reduce__(self):
         # the original weights and options: unpickling checks and packs again
-        options = {name: getattr(self, name) for name in self._option_names}
+        options = {name: getattr(self, name) for name in self._option_names + self._own_options}
         return _rebuild, (type(self), self._weight, self._bias, options)
 
     def __dask_tokenize__(self):
@@ -620,7 +654,8 @@ class _Layer:
         arrays = [
             (a.dtype.str, a.shape, a.tobytes()) for a in (self._weight, self._bias) if a is not None
         ]
-        return type(self).__name__, arrays, [getattr(self, n) for n in self._option_names]
+        options = [getattr(self, n) for n in self._option_names + self._own_options]
+        return type(self).__name__, arrays, options
 
     def __repr__(self):
         # torch's: the options other than stride only when not the default
@@ -635,6 +670,7 @@ class _Layer:
             ("output_padding", (0,) * n),
             ("groups", 1),
             ("padding_mode", "zeros"),
+            ("algorithm", "auto"),
         ):
             value = getattr(self, name, default)
             if value != default:
@@ -680,6 +716,7 @@ class _Layer:
 class _ConvLayer(_Layer):
     _weight_layout = "Cout, C/groups"
     _option_names = ("stride", "padding", "dilation", "groups", "padding_mode")
+    _own_options = ("algorithm",)
 
     def __init__(
         self,
@@ -691,18 +728,21 @@ class _ConvLayer(_Layer):
         groups: int = 1,
         *,
         padding_mode: PaddingMode = "zeros",
+        algorithm: ConvAlgorithm = "auto",
     ) -> None:
         super().__init__(weight, bias)
         _check_conv_bias(self._weight, self._bias)
-        strides, dilations, pads, same, groups, padding_mode = _conv_options(
-            stride, padding, dilation, groups, padding_mode, self._naxes
+        options = _conv_options(
+            stride, padding, dilation, groups, padding_mode, algorithm, self._naxes
         )
+        strides, dilations, pads, same, groups, padding_mode, algorithm = options
         self._stride = tuple(strides)
         self._padding = padding if isinstance(padding, str) else tuple(pads)
         self._dilation = tuple(dilations)
         self._groups = groups
         self._padding_mode = padding_mode
-        self._core_options = (strides, dilations, pads, [], same, groups, padding_mode)
+        self._algorithm = algorithm
+        self._core_options = (strides, dilations, pads, [], same, groups, padding_mode, algorithm)
         self._pack()
 
     def _make_core(self, weight, bias):
@@ -711,6 +751,11 @@ class _ConvLayer(_Layer):
     @property
     def padding_mode(self) -> str:
         return self._padding_mode
+
+    @property
+    def algorithm(self) -> str:
+        """ "auto", "direct" or "winograd", as `conv2d` takes it."""
+        return self._algorithm
 
     @property
     def in_channels(self) -> int:

@@ -26,6 +26,7 @@ constexpr IsaConstants kIsa = renamed(kBaselineConstants, "w16");
 #include "kernels/conv_kernel-inl.hpp"
 #include "kernels/pool_kernel-inl.hpp"
 #include "kernels/underflow_kernel-inl.hpp"
+#include "kernels/winograd_kernel-inl.hpp"
 #include "kernels/row_kernel-inl.hpp"
 }  // namespace
 const KernelTable& table() { return kTable; }
@@ -39,6 +40,7 @@ constexpr IsaConstants kIsa = renamed(kAvx2Constants, "w32");
 #include "kernels/conv_kernel-inl.hpp"
 #include "kernels/pool_kernel-inl.hpp"
 #include "kernels/underflow_kernel-inl.hpp"
+#include "kernels/winograd_kernel-inl.hpp"
 #include "kernels/row_kernel-inl.hpp"
 }  // namespace
 const KernelTable& table() { return kTable; }
@@ -52,6 +54,7 @@ constexpr IsaConstants kIsa = renamed(kAvx512Constants, "w64");
 #include "kernels/conv_kernel-inl.hpp"
 #include "kernels/pool_kernel-inl.hpp"
 #include "kernels/underflow_kernel-inl.hpp"
+#include "kernels/winograd_kernel-inl.hpp"
 #include "kernels/row_kernel-inl.hpp"
 }  // namespace
 const KernelTable& table() { return kTable; }

@@ -35,6 +35,20 @@ namespace fastconv {
 //   circular   c d | a b c d | a b
 enum class PaddingMode { zeros, reflect, replicate, circular };
 
+// How a conv layer computes its sums:
+//   automatic  Winograd where it pays (3x3, stride 1, dilation 1, 2-D,
+//              float or double, 8 or more channels per group in and out),
+//              else direct
+//   direct     the sum as written, each output's taps in one fixed order:
+//              accurate per element (docs/conventions.md)
+//   winograd   F(4x4, 3x3) on maps of 8 outputs or more each way, F(2x2,
+//              3x3) on smaller ones: fewer products, accurate normwise
+//              (error bound in docs/conventions.md); needs the 3x3
+//              stride-1 dilation-1 2-D shape and float or double elements
+// Winograd and direct give the same Inf and NaN: an image whose Winograd
+// tiles give one is computed directly.
+enum class ConvAlgorithm { automatic, direct, winograd };
+
 struct ConvLayerOptions {
   // One value for every spatial axis, or one per spatial axis (rows, then
   // columns); empty = 1 for stride and dilation, 0 for padding.
@@ -47,6 +61,7 @@ struct ConvLayerOptions {
   bool same_padding = false;
   index_t groups = 1;
   PaddingMode padding_mode = PaddingMode::zeros;
+  ConvAlgorithm algorithm = ConvAlgorithm::automatic;
   // Reflect padding must be smaller than the input, circular padding at
   // most its size (torch's limits).
   int threads = 0;  // 0 = the global setting (set_num_threads)
@@ -55,6 +70,10 @@ struct ConvLayerOptions {
 // "zeros", "reflect", "replicate" or "circular"; std::invalid_argument
 // naming padding_mode otherwise.
 FASTCONV_API PaddingMode parse_padding_mode(const std::string& name);
+
+// "auto", "direct" or "winograd"; std::invalid_argument naming algorithm
+// otherwise.
+FASTCONV_API ConvAlgorithm parse_conv_algorithm(const std::string& name);
 
 // The output shape (N, Cout, [H,] W) of a layer with input shape
 // (N, C, [H,] W) and weight shape (Cout, C/groups, [kh,] kw); 1 or 2
@@ -75,6 +94,7 @@ struct ConvLayerPlan {
   index_t pad_top, pad_left;             // padding before the rows and columns
   index_t oh, ow;
   PaddingMode mode;
+  ConvAlgorithm algorithm;
 
   std::vector<index_t> out_shape() const;  // (N, Cout, [H,] W)
 };

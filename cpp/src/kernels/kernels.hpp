@@ -15,6 +15,7 @@
 
 #include "fastconv/element_types.hpp"
 #include "fastconv/options.hpp"
+#include "kernels/winograd_matrices.hpp"
 
 namespace fastconv::kernels {
 
@@ -133,6 +134,43 @@ struct ConvTask {
 template <class T>
 using ConvKernel = void (*)(const ConvTask<T>&);
 
+// Winograd F(m x m, 3 x 3) for a block of tiles of a 3 x 3, stride-1
+// layer (winograd_matrices.hpp; nn/winograd.hpp runs it). The input is a
+// channels-last panel: element (row r, column x, channel c) at
+// panel[r*panel_row + x*channel_step + c], zero for channels >= C; tile
+// (i, j) of tile_rows x tile_cols reads its alpha x alpha elements from
+// row i*m, column j*m. The transformed weights of product e (of alpha^2),
+// input channel c and output channel o = b*NB + j (NB = conv_channel_vecs
+// vectors) are U[e*u_e_step + b*u_block_step + c*NB + j]. For the output
+// channels [o0, o1) (whole blocks), per tile:
+//   out[o*out_ch_step + y*out_row_step + x*out_col_step] =
+//       bias[o] + (A^T [sum_c U[., c, o] . (B^T d_c B)] A)[y - i*m, x - j*m]
+// stored for o < channels, y < rows and x < cols (the output's edge cuts
+// the last tiles); the C input channels summed in ascending order. V and M
+// are scratch of alpha^2 x tiles x channel_step and alpha^2 x tiles x
+// (o1 - o0). `nonfinite` is set when any output of the
+// tiles, stored or not, is Inf or NaN (the caller then computes the image
+// directly: a tile mixes its inputs, so Inf and NaN would spread).
+template <class T>
+struct WinogradTask {
+  const T* panel;
+  index_t panel_row, channel_step;
+  index_t tile_rows, tile_cols, C;
+  const T* U;
+  index_t u_e_step, u_block_step;
+  index_t o0, o1;
+  const T* bias;
+  T* V;
+  T* M;
+  T* out;
+  index_t out_ch_step, out_row_step, out_col_step;
+  index_t rows, cols, channels;
+  bool* nonfinite;
+};
+
+template <class T>
+using WinogradKernel = void (*)(const WinogradTask<T>&);
+
 // A tuple of Kernel<T> for each T of a type list (a table entry per type).
 template <template <class> class Kernel, class List>
 struct PerType;
@@ -196,6 +234,9 @@ struct KernelTable {
   ConvKernel<double> conv_paired_f64;
   UnderflowKernels<float> underflow_f32;
   UnderflowKernels<double> underflow_f64;
+  // Winograd tiles: [0] F(2x2, 3x3), [1] F(4x4, 3x3)
+  WinogradKernel<float> winograd_f32[2];
+  WinogradKernel<double> winograd_f64[2];
 };
 
 namespace baseline {
@@ -243,6 +284,18 @@ inline ConvKernels<float> conv_kernels(const KernelTable& t) {
 template <>
 inline ConvKernels<double> conv_kernels(const KernelTable& t) {
   return {t.conv_wide_f64, t.conv_half_f64, t.conv_narrow_f64, t.conv_rows_f64, t.conv_paired_f64};
+}
+
+// The Winograd kernels of T ([0] F(2x2, 3x3), [1] F(4x4, 3x3)); nullptr
+// where T has none.
+template <class T>
+WinogradKernel<T> winograd_kernel(const KernelTable& t, int variant) {
+  if constexpr (std::is_same_v<T, float>)
+    return t.winograd_f32[variant];
+  else if constexpr (std::is_same_v<T, double>)
+    return t.winograd_f64[variant];
+  else
+    return nullptr;
 }
 
 template <class R>

@@ -10,6 +10,7 @@
 #include "nn/plan.hpp"
 #include "nn/run.hpp"
 #include "nn/transposed.hpp"
+#include "nn/winograd.hpp"
 #include "underflow.hpp"
 
 namespace fastconv {
@@ -18,13 +19,61 @@ namespace {
 
 using namespace detail;
 
-// Run a conv plan, packing the weights per call or (prepacked: a layer
-// object's, made from `weight`) using those; `known`: the magnitudes of
-// `weight` and `bias` for the denormal guard, when a layer object has them.
+// Direct convolution of a conv plan on 4-D views, packing the weights per
+// call or using a layer object's (`prepacked`, of the same weights).
+template <class T>
+void run_direct(const LayerPlan& p, const View<const T>& x, const View<const T>& w,
+                const View<const T>& b, const View<T>& out, int threads,
+                const OwnedPackedWeights<T>* prepacked) {
+  const LayerConf c = configure_layer_for<T>(p);
+  std::vector<LayerRun<T>> runs;
+  if (prepacked && prepacked->packed.K == c.K && prepacked->packed.R == c.R)
+    runs.emplace_back(c, p, x, b, out, prepacked->packed);
+  else
+    runs.emplace_back(c, p, x, b, out, conv_weights(p, w));
+  run_layers(runs, threads);
+}
+
+// Image n of a 4-D view.
+template <class T>
+View<T> image_of(View<T> v, index_t n) {
+  v.data += n * v.strides[0];
+  v.shape[0] = 1;
+  return v;
+}
+
+// Winograd for a plan (variant: winograd_variant's), with the weights
+// transformed per call or a layer object's (`cache`); the images whose
+// tiles gave an Inf or NaN again directly. False, computing nothing, when
+// a transformed weight is not finite (the caller computes directly).
+template <class T>
+bool run_winograd_or_redo(const LayerPlan& p, const View<const T>& x, const View<const T>& w,
+                          const View<const T>& b, const View<T>& out, int threads, int variant,
+                          const WinogradCache<T>* cache, const OwnedPackedWeights<T>* prepacked) {
+  WinogradWeights<T> transformed;
+  const WinogradWeights<T>* ww = &transformed;
+  if (cache)
+    ww = &cache->get(p, variant, w, b);
+  else
+    transformed = transform_winograd_weights(p, variant, w, b);
+  if (!ww->finite) return false;
+  const std::vector<char> redo = run_winograd(p, x, *ww, out, threads);
+  LayerPlan one = p;
+  one.batch = 1;
+  for (index_t n = 0; n < p.batch; ++n)
+    if (redo[n]) run_direct(one, image_of(x, n), w, b, image_of(out, n), threads, prepacked);
+  return true;
+}
+
+// Run a conv plan, packing or transforming the weights per call or (a
+// layer object's, made from `weight`) using those; `known`: the
+// magnitudes of `weight` and `bias` for the denormal guard, when a layer
+// object has them.
 template <class T>
 void run_conv_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<const T> bias,
                     View<T> out, int threads_requested,
                     const OwnedPackedWeights<T>* prepacked = nullptr,
+                    const WinogradCache<T>* winograd = nullptr,
                     const KnownMagnitudes* known = nullptr) {
   check_layer_call(in, weight, bias, out, p.spatial, "conv");
   check_planned_shapes(in, weight, {p.batch, p.channels, p.h, p.w},
@@ -32,19 +81,22 @@ void run_conv_layer(const LayerPlan& p, View<const T> in, View<const T> weight, 
   check_layer_out(p.out_shape(), p.out_channels, in, weight, bias, out);
   if (out.size() == 0) return;
   const int threads = resolve_threads(threads_requested, out.size(), p.cin_g * p.kh * p.kw);
+  const int variant = winograd_variant<T>(p);
   guard_underflow(
       in, weight, View<const T>(), bias, T(0), weight.size(), out, threads,
       [&](const View<const T>& x, const View<const T>& w, const View<const T>&,
           const View<const T>& b, T) {
-        const LayerConf c = configure_layer_for<T>(p);
-        std::vector<LayerRun<T>> runs;
         // (the guard may hand over scaled copies: then pack those)
-        if (prepacked && w.data == weight.data && b.data == bias.data &&
-            prepacked->packed.K == c.K && prepacked->packed.R == c.R)
-          runs.emplace_back(c, p, as_4d(x), b, as_4d(out), prepacked->packed);
-        else
-          runs.emplace_back(c, p, as_4d(x), b, as_4d(out), conv_weights(p, as_4d(w)));
-        run_layers(runs, threads);
+        const bool own = w.data == weight.data && b.data == bias.data;
+        const View<const T> x4 = as_4d(x), w4 = as_4d(w);
+        const View<T> out4 = as_4d(out);
+        if constexpr (kHasWinograd<T>) {
+          if (variant >= 0 &&
+              run_winograd_or_redo(p, x4, w4, b, out4, threads, variant, own ? winograd : nullptr,
+                                   own ? prepacked : nullptr))
+            return;
+        }
+        run_direct(p, x4, w4, b, out4, threads, own ? prepacked : nullptr);
       },
       known);
 }
@@ -197,6 +249,7 @@ struct ConvLayer<T>::Impl {
   WeightCopy<T> copy;
   ConvLayerOptions options;
   std::unique_ptr<const OwnedPackedWeights<T>> packed;
+  WinogradCache<T> winograd;  // (transformed on first use)
 
   ConvLayerPlan plan(const std::vector<index_t>& in_shape) const {
     check_layer_input(in_shape, copy.shape, copy.shape[1] * options.groups);
@@ -214,6 +267,7 @@ ConvLayer<T>::ConvLayer(View<const T> weight, View<const T> bias, const ConvLaye
                              {options.padding, options.padding_end}, options.dilation),
                  weight.shape, options);
   if (bias.data) check_bias_shape(bias.shape, weight.shape[0]);
+  winograd_variant<T>(probe);  // (algorithm: 'winograd' needs float or double)
   auto impl = std::make_unique<Impl>(weight, bias, options);
   const LayerConf c = configure_layer_for<T>(probe);
   impl->packed = std::make_unique<const OwnedPackedWeights<T>>(
@@ -249,7 +303,8 @@ void ConvLayer<T>::run(View<const T> in, View<T> out, int threads) const {
   check_view(in, "input");
   const ConvLayerPlan plan = impl_->plan(in.shape);
   run_conv_layer<T>(plan, std::move(in), impl_->copy.weight_view(), impl_->copy.bias_view(),
-                    std::move(out), threads, impl_->packed.get(), &impl_->copy.magnitudes);
+                    std::move(out), threads, impl_->packed.get(), &impl_->winograd,
+                    &impl_->copy.magnitudes);
 }
 
 template <class T>

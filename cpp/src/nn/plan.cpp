@@ -21,6 +21,14 @@ PaddingMode parse_padding_mode(const std::string& name) {
       name + "'");
 }
 
+ConvAlgorithm parse_conv_algorithm(const std::string& name) {
+  if (name == "auto") return ConvAlgorithm::automatic;
+  if (name == "direct") return ConvAlgorithm::direct;
+  if (name == "winograd") return ConvAlgorithm::winograd;
+  throw std::invalid_argument("algorithm: expected 'auto', 'direct' or 'winograd', got '" + name +
+                              "'");
+}
+
 namespace detail {
 
 namespace {
@@ -155,6 +163,11 @@ LayerPlan plan_layer(const std::vector<index_t>& in_shape, const std::vector<ind
   }
   check_layer_size(p.batch, p.out_channels, p.oh, p.ow, p.groups,
                    checked_mul(p.cin_g, checked_mul(p.kh, p.kw, "weight"), "weight"));
+  p.algorithm = o.algorithm;
+  if (p.algorithm == ConvAlgorithm::winograd && !winograd_shape(p))
+    throw std::invalid_argument(
+        "algorithm: 'winograd' needs a 2-D 3x3 kernel with stride 1 and dilation 1, got weight " +
+        shape_str(w_shape));
   return p;
 }
 

@@ -20,6 +20,12 @@ TransposedPlan plan_transposed(const std::vector<index_t>& in_shape,
                                const std::vector<index_t>& w_shape,
                                const ConvTransposeLayerOptions& o);
 
+// Whether a plan's shape allows Winograd (3x3, stride 1, dilation 1, 2-D).
+inline bool winograd_shape(const LayerPlan& p) {
+  return p.spatial == 2 && p.kh == 3 && p.kw == 3 && p.sh == 1 && p.sw == 1 && p.dh == 1 &&
+         p.dw == 1;
+}
+
 // Input index i of an axis of n through the padding rule; -1: a zero.
 index_t map_padded(index_t i, index_t n, PaddingMode m);
 

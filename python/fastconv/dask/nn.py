@@ -52,7 +52,10 @@ def conv2d(
     one chunk. Each task pads its window by `padding_mode` at the image's
     true edges only and runs the in-memory layer on it with padding 0, so
     the value is bitwise that of ``fastconv.nn.conv2d(input.compute(),
-    ...)``. ``threads=1`` per task by default; `out` is not supported.
+    ..., algorithm="direct")``: every chunk is computed directly (Winograd's
+    tiles, which "auto" may take in memory, would fall differently in
+    each chunk). ``threads=1`` per task by default; `out` is not
+    supported.
 
     Examples
     --------
@@ -62,7 +65,7 @@ def conv2d(
     >>> x = np.random.default_rng(0).standard_normal((2, 3, 9, 9))
     >>> w = np.ones((4, 3, 3, 3))
     >>> lazy = nn.conv2d(da.from_array(x, chunks=(1, 3, 4, 4)), w, stride=2, padding="valid")
-    >>> np.array_equal(lazy.compute(), memory_nn.conv2d(x, w, stride=2))
+    >>> np.array_equal(lazy.compute(), memory_nn.conv2d(x, w, stride=2, algorithm="direct"))
     True
     """
     x = _dask_input(input, "input")
@@ -79,8 +82,8 @@ def conv2d(
     if not batched:
         x = x[None]
     # (the in-memory layer's parsing; "same" with a stride is refused below)
-    strides, dilations, _, _, groups, padding_mode = _nn._conv_options(
-        stride, padding, dilation, groups, padding_mode, 2
+    strides, dilations, _, _, groups, padding_mode, _ = _nn._conv_options(
+        stride, padding, dilation, groups, padding_mode, "direct", 2
     )
     nthreads = _args.threads_arg(threads)
     # (left, right) per spatial axis by torch's rule; the core checks the
@@ -96,6 +99,7 @@ def conv2d(
         False,
         groups,
         padding_mode,
+        "direct",
     ).shape
     result_dtype = np.result_type(*(a for a in (x.dtype, w, b) if a is not None))
     _args.check_result_size(shape, result_dtype)
@@ -124,7 +128,7 @@ def conv2d(
     # object. (tests/test_dask.py counts the packings, threaded and on a
     # cluster.) Only dask's "processes" scheduler, which pickles a task's
     # dependencies with every task, packs once per task.
-    layer = _nn.Conv2d(w, b, strides, 0, dilations, groups)
+    layer = _nn.Conv2d(w, b, strides, 0, dilations, groups, algorithm="direct")
     res = _graph.build(
         "conv2d",
         x,

@@ -1,0 +1,263 @@
+#pragma once
+// Winograd's minimal filtering for 3x3, stride-1, dilation-1 layers
+// (F(2x2, 3x3) and F(4x4, 3x3), kernels/winograd_matrices.hpp): 16 or 36
+// products per 4 or 16 outputs where direct convolution takes 9 per
+// output. The weights are transformed once per layer object (per call in
+// the one-call functions); tasks over (image, group, block of tiles, chunk
+// of output channels) copy the input the tiles read into a channels-last
+// panel, then run the ISA's kernel (winograd_kernel-inl.hpp): input
+// transform, products as GEMMs over the input channels, output transform
+// with the bias. Accurate normwise, not per element (docs/conventions.md).
+// An image whose tiles give an Inf or NaN is computed directly instead,
+// so Inf and NaN give what direct convolution gives.
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <type_traits>
+#include <vector>
+
+#include "kernels/kernels.hpp"
+#include "nn/plan.hpp"
+#include "nn/run.hpp"
+#include "parallel.hpp"
+
+namespace fastconv::detail {
+
+// "auto" takes Winograd from this many channels per group in and out
+// (fewer: the transforms cost more than the products save).
+constexpr index_t kWinogradMinChannels = 8;
+
+// The Winograd variant a plan runs for T -- 0: F(2x2, 3x3), 1: F(4x4,
+// 3x3) -- or -1: direct convolution. F(4x4) on maps of 8 outputs or more
+// each way, F(2x2) on smaller ones (whose 4x4 tiles would be mostly cut).
+template <class T>
+constexpr bool kHasWinograd = std::is_same_v<T, float> || std::is_same_v<T, double>;
+
+template <class T>
+int winograd_variant(const LayerPlan& p) {
+  if (p.algorithm == ConvAlgorithm::direct) return -1;
+  if (p.algorithm == ConvAlgorithm::winograd && !kHasWinograd<T>)
+    throw std::invalid_argument("algorithm: 'winograd' needs float or double elements");
+  if (p.algorithm == ConvAlgorithm::automatic &&
+      (!kHasWinograd<T> || !winograd_shape(p) || p.cin_g < kWinogradMinChannels ||
+       p.cout_g < kWinogradMinChannels || p.oh < 2 || p.ow < 2))
+    return -1;
+  return std::min(p.oh, p.ow) >= 8 ? 1 : 0;
+}
+
+inline int winograd_m(int variant) { return variant == 1 ? 4 : 2; }
+
+// A layer's transformed weights for one variant: per group g, product e
+// (of alpha^2), block b of NB output channels (the kernel's block; cout_g
+// rounded up to whole blocks, the rest zero) and input channel c, the NB
+// channels at U[(((g*E + e)*blocks + b)*Cp + c)*NB]; Cp: cin_g rounded up
+// to whole vectors. The bias, if any, Op = blocks*NB per group.
+template <class T>
+struct WinogradWeights {
+  int variant = 0;
+  index_t Cp = 0, NB = 0, blocks = 0, Op = 0;
+  std::vector<T> U, bias;
+  bool finite = true;  // every transformed weight finite
+};
+
+// G g G^T of every 3x3 kernel, computed in double (long double for
+// long double, which has no kernels) and rounded once to T.
+template <class F, class T>
+void transform_kernels(const LayerPlan& p, const View<const T>& w, WinogradWeights<T>& out) {
+  constexpr int A = F::alpha, E = A * A;
+  for (index_t g = 0; g < p.groups; ++g)
+    for (index_t o = 0; o < p.cout_g; ++o)
+      for (index_t c = 0; c < p.cin_g; ++c) {
+        const T* k = w.data + (g * p.cout_g + o) * w.strides[0] + c * w.strides[1];
+        double gk[3][3], tmp[A][3], u[A][A];
+        for (int i = 0; i < 3; ++i)
+          for (int j = 0; j < 3; ++j) gk[i][j] = k[i * w.strides[2] + j * w.strides[3]];
+        for (int a = 0; a < A; ++a)
+          for (int j = 0; j < 3; ++j) {
+            double s = 0;
+            for (int i = 0; i < 3; ++i)
+              if (F::G[a][i] != 0) s += F::G[a][i] * gk[i][j];
+            tmp[a][j] = s;
+          }
+        for (int a = 0; a < A; ++a)
+          for (int b = 0; b < A; ++b) {
+            double s = 0;
+            for (int j = 0; j < 3; ++j)
+              if (F::G[b][j] != 0) s += tmp[a][j] * F::G[b][j];
+            u[a][b] = s;
+          }
+        T* dst =
+            out.U.data() + ((g * E * out.blocks + o / out.NB) * out.Cp + c) * out.NB + o % out.NB;
+        for (int e = 0; e < E; ++e) {
+          const T v = static_cast<T>(u[e / A][e % A]);
+          out.finite = out.finite && v - v == T(0);
+          dst[e * out.Op * out.Cp] = v;
+        }
+      }
+}
+
+template <class T>
+WinogradWeights<T> transform_winograd_weights(const LayerPlan& p, int variant,
+                                              const View<const T>& w, const View<const T>& bias) {
+  const kernels::KernelTable& table = kernels::active_table();
+  const index_t L = table.vec_bytes / static_cast<index_t>(sizeof(T));
+  const index_t block = table.conv_channel_vecs * L;
+  const index_t A = winograd_m(variant) + 2;
+  WinogradWeights<T> out;
+  out.variant = variant;
+  out.Cp = (p.cin_g + L - 1) / L * L;
+  out.NB = block;
+  out.blocks = (p.cout_g + block - 1) / block;
+  out.Op = out.blocks * block;
+  out.U.assign(static_cast<size_t>(p.groups * A * A * out.Cp * out.Op), T(0));
+  if (variant == 1)
+    transform_kernels<kernels::WinogradF4>(p, w, out);
+  else
+    transform_kernels<kernels::WinogradF2>(p, w, out);
+  if (bias.data) {
+    out.bias.assign(static_cast<size_t>(p.groups * out.Op), T(0));
+    for (index_t g = 0; g < p.groups; ++g)
+      for (index_t o = 0; o < p.cout_g; ++o)
+        out.bias[g * out.Op + o] = bias.data[(g * p.cout_g + o) * bias.strides[0]];
+  }
+  return out;
+}
+
+// A layer object's transformed weights, made on first use of each variant.
+template <class T>
+class WinogradCache {
+ public:
+  const WinogradWeights<T>& get(const LayerPlan& p, int variant, const View<const T>& w,
+                                const View<const T>& bias) const {
+    std::call_once(once_[variant], [&] {
+      weights_[variant] = std::make_unique<const WinogradWeights<T>>(
+          transform_winograd_weights(p, variant, w, bias));
+    });
+    return *weights_[variant];
+  }
+
+ private:
+  mutable std::once_flag once_[2];
+  mutable std::unique_ptr<const WinogradWeights<T>> weights_[2];
+};
+
+// Run a plan with Winograd on 4-D views; returns, per image, whether its
+// tiles gave an Inf or NaN (the image's output is then to be computed
+// directly).
+template <class T>
+std::vector<char> run_winograd(const LayerPlan& p, const View<const T>& in,
+                               const WinogradWeights<T>& ww, const View<T>& out, int threads) {
+  const kernels::KernelTable& table = kernels::active_table();
+  const kernels::WinogradKernel<T> kernel = kernels::winograd_kernel<T>(table, ww.variant);
+  const index_t m = winograd_m(ww.variant), A = m + 2, E = A * A;
+  const index_t L = table.vec_bytes / static_cast<index_t>(sizeof(T));
+  const index_t block = table.conv_channel_vecs * L;
+  // Tiles per task: about two of the product kernel's register blocks,
+  // whole tile rows where they are short.
+  const index_t tiles_y = (p.oh + m - 1) / m, tiles_x = (p.ow + m - 1) / m;
+  const index_t per_task = 2 * table.conv_pixels;
+  const index_t tcols = std::min(tiles_x, per_task);
+  const index_t trows = std::clamp((per_task + tcols - 1) / tcols, index_t(1), tiles_y);
+  const index_t row_blocks = (tiles_y + trows - 1) / trows,
+                col_blocks = (tiles_x + tcols - 1) / tcols;
+  const index_t spatial_tasks = p.batch * p.groups * row_blocks * col_blocks;
+  const index_t o_blocks = ww.Op / block;
+  const index_t chunks =
+      threads == 1 ? 1
+                   : std::min(o_blocks, std::max<index_t>(
+                                            1, (4 * threads + spatial_tasks - 1) / spatial_tasks));
+  const index_t per_chunk = (o_blocks + chunks - 1) / chunks;
+  const index_t pr = trows * m + 2, pc = tcols * m + 2;
+  const index_t panel_row = pc * ww.Cp;
+  const size_t panel_size = static_cast<size_t>(pr * panel_row);
+  const size_t v_size = static_cast<size_t>(E * trows * tcols * ww.Cp);
+  const size_t m_size = static_cast<size_t>(E * trows * tcols * per_chunk * block);
+  // Input index i of an axis of n through the padding; zero past the
+  // padded input (read only by the cut tiles' outputs, never stored).
+  auto padded = [&](index_t i, index_t n, index_t before, index_t after) {
+    return i < -before || i >= n + after ? index_t(-1) : map_padded(i, n, p.mode);
+  };
+  const index_t pad_bottom = p.oh + 2 - p.h - p.pad_top, pad_right = p.ow + 2 - p.w - p.pad_left;
+  std::vector<index_t> col_map(static_cast<size_t>(col_blocks * pc));
+  for (index_t cb = 0; cb < col_blocks; ++cb)
+    for (index_t x = 0; x < pc; ++x)
+      col_map[cb * pc + x] = padded(cb * tcols * m + x - p.pad_left, p.w, p.pad_left, pad_right);
+
+  const index_t tasks = spatial_tasks * chunks;
+  std::vector<char> task_nonfinite(static_cast<size_t>(tasks), 0);
+  parallel_tasks(tasks, threads, [&](const TaskLoop& for_each_task) {
+    std::unique_ptr<T[]> owned[3];
+    T* panel = scratch<T, 4>(panel_size, owned[0]);
+    T* V = scratch<T, 5>(v_size, owned[1]);
+    T* M = scratch<T, 6>(m_size, owned[2]);
+    for_each_task([&](index_t task) {
+      index_t rem = task;
+      const index_t cb = rem % col_blocks;
+      rem /= col_blocks;
+      const index_t rb = rem % row_blocks;
+      rem /= row_blocks;
+      const index_t chunk = rem % chunks;
+      rem /= chunks;
+      const index_t g = rem % p.groups, n = rem / p.groups;
+      const index_t ob0 = chunk * per_chunk, ob1 = std::min(o_blocks, ob0 + per_chunk);
+      if (ob0 >= ob1) return;
+      const index_t ty0 = rb * trows, tx0 = cb * tcols;
+      const index_t nty = std::min(trows, tiles_y - ty0), ntx = std::min(tcols, tiles_x - tx0);
+      // The panel: rows and columns the tiles read, channels last.
+      const index_t* cm = col_map.data() + cb * pc;
+      for (index_t c = 0; c < p.cin_g; ++c) {
+        const T* xc = in.data + n * in.strides[0] + (g * p.cin_g + c) * in.strides[1];
+        for (index_t r = 0; r < nty * m + 2; ++r) {
+          T* dst = panel + r * panel_row + c;
+          const index_t ri = padded(ty0 * m + r - p.pad_top, p.h, p.pad_top, pad_bottom);
+          if (ri < 0) {
+            for (index_t x = 0; x < ntx * m + 2; ++x) dst[x * ww.Cp] = T(0);
+            continue;
+          }
+          const T* xr = xc + ri * in.strides[2];
+          for (index_t x = 0; x < ntx * m + 2; ++x)
+            dst[x * ww.Cp] = cm[x] < 0 ? T(0) : xr[cm[x] * in.strides[3]];
+        }
+      }
+      if (p.cin_g < ww.Cp)
+        for (index_t r = 0; r < nty * m + 2; ++r)
+          for (index_t x = 0; x < ntx * m + 2; ++x)
+            std::fill(panel + r * panel_row + x * ww.Cp + p.cin_g,
+                      panel + r * panel_row + (x + 1) * ww.Cp, T(0));
+      bool nonfinite = false;
+      const index_t y0 = ty0 * m, x0 = tx0 * m;
+      kernels::WinogradTask<T> t{panel,
+                                 panel_row,
+                                 ww.Cp,
+                                 nty,
+                                 ntx,
+                                 p.cin_g,
+                                 ww.U.data() + g * E * ww.Cp * ww.Op,
+                                 ww.Cp * ww.Op,
+                                 ww.Cp * ww.NB,
+                                 ob0 * block,
+                                 ob1 * block,
+                                 ww.bias.empty() ? nullptr : ww.bias.data() + g * ww.Op,
+                                 V,
+                                 M,
+                                 out.data + n * out.strides[0] + g * p.cout_g * out.strides[1] +
+                                     y0 * out.strides[2] + x0 * out.strides[3],
+                                 out.strides[1],
+                                 out.strides[2],
+                                 out.strides[3],
+                                 p.oh - y0,
+                                 p.ow - x0,
+                                 p.cout_g,
+                                 &nonfinite};
+      kernel(t);
+      if (nonfinite) task_nonfinite[task] = 1;
+    });
+  });
+  std::vector<char> image_nonfinite(static_cast<size_t>(p.batch), 0);
+  for (index_t task = 0; task < tasks; ++task)
+    if (task_nonfinite[task])
+      image_nonfinite[task / (chunks * row_blocks * col_blocks) / p.groups] = 1;
+  return image_nonfinite;
+}
+
+}  // namespace fastconv::detail
