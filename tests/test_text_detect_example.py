@@ -86,6 +86,40 @@ def test_fold_batch_norm(td, rng):
     np.testing.assert_allclose(btf, beta - mean * scale, rtol=1e-5, atol=1e-6)
 
 
+def test_fold_batch_norm_without_affine(td, rng):
+    w = rng.standard_normal((3, 2, 1, 1)).astype(np.float32)
+    mean = rng.standard_normal(3).astype(np.float32)
+    var = rng.uniform(0.5, 2, 3).astype(np.float32)
+    wf, bf = td.fold_batch_norm(w, None, mean, var, eps=1e-3)
+    scale = 1 / np.sqrt(var.astype(np.float64) + 1e-3)
+    np.testing.assert_allclose(wf, w * scale[:, None, None, None], rtol=1e-6)
+    np.testing.assert_allclose(bf, -mean * scale, rtol=1e-6)
+
+
+def test_fold_into_next_convolutions(td, rng):
+    """conv(a*y + b) folded into the conv when it adds no padding (the
+    oracle in float64); a padded conv keeps the scale and shift."""
+    x = rng.standard_normal((1, 4, 5, 6))
+    w = rng.standard_normal((3, 4, 1, 1)).astype(np.float32)
+    cb = rng.standard_normal(3).astype(np.float32)
+    constants = {"a": np.float32([0.7]), "b": np.float32([-0.3])}
+    for pads, kept in (([0, 0, 0, 0], []), ([1, 1, 1, 1], ["Mul", "Add"])):
+        nodes = [
+            td.Node("Mul", ["y", "a"], "m"),
+            td.Node("Add", ["m", "b"], "v"),
+            td.Node("Conv", ["v"], "out", {"pads": pads}, weight=w, bias=cb),
+        ]
+        td.simplify(nodes, constants, "out")
+        assert [n.op for n in nodes] == kept + ["Conv"]
+        if kept:
+            continue
+        conv = nodes[0]
+        assert conv.inputs == ["y"]
+        expect = _oracle.conv2d(x * 0.7 - 0.3, w, cb)
+        got = _oracle.conv2d(x, conv.weight, conv.bias)
+        np.testing.assert_allclose(got, expect, rtol=1e-5, atol=1e-5)
+
+
 def test_activations(td, rng):
     """torch's formulas, from their definitions in float64."""
     y = (rng.standard_normal(1000) * 6).astype(np.float32)
@@ -149,7 +183,9 @@ def test_class_times(td, detector, small_input):
     assert all(t > 0 for t in times.values())
 
 
-def test_bad_input(detector):
+def test_bad_input(td, detector):
+    with pytest.raises(ValueError, match="image: 'no such picture'"):
+        td.load_photo("no such picture")
     with pytest.raises(ValueError, match="x: H and W must be multiples of 32"):
         detector(np.zeros((1, 3, 100, 96), np.float32))
     with pytest.raises(ValueError, match=r"x: expected a \(1, 3, H, W\) float32"):

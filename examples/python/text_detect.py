@@ -19,9 +19,12 @@ package and interpreted node by node in the file's (topological) order:
 - `load_graph` reads the nodes and the constants (the weights);
 - `simplify` rewrites the graph: a BatchNormalization, or a constant
   scale or shift, after a convolution is folded into the convolution's
-  weight and bias; the decomposed hardswish the exporter wrote (Add 3,
-  Clip 0..6, Mul, Div 6) becomes one HardSwish node; an activation right
-  after a convolution is attached to it (`fuse_activations`);
+  weight and bias (`fold_into_convolutions`), and a constant scale or
+  shift before unpadded convolutions into theirs
+  (`fold_into_next_convolutions`); the decomposed hardswish the exporter
+  wrote (Add 3, Clip 0..6, Mul, Div 6) becomes one HardSwish node; an
+  activation right after a convolution is attached to it
+  (`fuse_activations`);
 - `TextDetector` builds one `fastconv.nn.Conv2d` / `ConvTranspose2d` per
   convolution, once, and runs the rest (additions, products, the
   squeeze-excitation averages, the nearest upsampling, the concatenation)
@@ -29,7 +32,8 @@ package and interpreted node by node in the file's (topological) order:
 
 The activations attached to a convolution run in NumPy right after it
 (`ACTIVATIONS`); once the layer objects take ``activation=``, passing it
-there is the one change in `_make_layer`.
+there is the one change in `_make_layer` (and `fold_batch_norm` gives way
+to ``fastconv.nn.fold_batch_norm``).
 
 The input is prepared as the rapidocr package prepares it for this model:
 the photo resized so that its long side is `--size`, each side rounded to
@@ -205,16 +209,22 @@ def _out_channels(conv):
     return w.shape[1] * conv.attrs.get("group", 1)
 
 
+def _scaled_weight(weight, scale, transposed=False, groups=1):
+    """A convolution's weight times a per-output-channel `scale`: along axis
+    0 of (Cout, C/groups, kh, kw), or within each group along axis 1 of a
+    transposed convolution's (C, Cout/groups, kh, kw)."""
+    if not transposed:
+        return weight * scale[:, None, None, None]
+    c, per_group = weight.shape[:2]
+    w = weight.reshape(groups, c // groups, per_group, *weight.shape[2:])
+    return (w * scale.reshape(groups, 1, per_group, 1, 1)).reshape(weight.shape)
+
+
 def _scale_output_channels(conv, scale):
-    """The convolution's weight and bias times a per-output-channel `scale`."""
-    if conv.op == "Conv":
-        conv.weight = conv.weight * scale[:, None, None, None]
-    else:  # ConvTranspose: weight (C, Cout/groups, kh, kw)
-        groups = conv.attrs.get("group", 1)
-        c, per_group = conv.weight.shape[:2]
-        w = conv.weight.reshape(groups, c // groups, per_group, *conv.weight.shape[2:])
-        w = w * scale.reshape(groups, 1, per_group, 1, 1)
-        conv.weight = w.reshape(conv.weight.shape)
+    """The convolution node's weight and bias times a per-output-channel `scale`."""
+    conv.weight = _scaled_weight(
+        conv.weight, scale, conv.op == "ConvTranspose", conv.attrs.get("group", 1)
+    )
     if conv.bias is not None:
         conv.bias = conv.bias * scale
 
@@ -227,7 +237,7 @@ def _fold_one(conv, follower, constants):
         gamma, beta, mean, var = (constants.get(i) for i in follower.inputs[1:5])
         if any(v is None for v in (gamma, beta, mean, var)):
             return False
-        weight, bias = fold_batch_norm(
+        conv.weight, conv.bias = fold_batch_norm(
             conv.weight,
             conv.bias,
             mean,
@@ -238,7 +248,6 @@ def _fold_one(conv, follower, constants):
             transposed=conv.op == "ConvTranspose",
             groups=conv.attrs.get("group", 1),
         )
-        conv.weight, conv.bias = weight, bias
         return True
     if follower.op not in ("Mul", "Add"):
         return False
@@ -255,20 +264,31 @@ def _fold_one(conv, follower, constants):
     return True
 
 
-def fold_batch_norm(weight, bias, mean, var, gamma, beta, eps=1e-5, *, transposed=False, groups=1):
-    """(weight, bias) of a convolution followed by inference-mode batch
-    norm: ``gamma * (conv(x) + bias - mean) / sqrt(var + eps) + beta``.
-    (fastconv.nn.fold_batch_norm will do this for Conv layers; this one
-    also takes a transposed convolution's weight layout.)"""
-    scale = (np.asarray(gamma, np.float64) / np.sqrt(np.asarray(var, np.float64) + eps)).astype(
-        np.float32
-    )
-    conv = Node("ConvTranspose" if transposed else "Conv", [], "", {"group": groups})
-    conv.weight, conv.bias = np.asarray(weight, np.float32), bias
-    b = np.zeros(len(scale), np.float32) if bias is None else np.asarray(bias, np.float32)
-    conv.bias = None
-    _scale_output_channels(conv, scale)
-    return conv.weight, ((b - mean) * scale + beta).astype(np.float32)
+def fold_batch_norm(
+    weight,
+    bias,
+    running_mean,
+    running_var,
+    bn_weight=None,
+    bn_bias=None,
+    eps=1e-5,
+    *,
+    transposed=False,
+    groups=1,
+):
+    """(weight, bias) of a convolution followed by inference-mode batch norm,
+    ``bn_weight * (conv(x) + bias - running_mean) / sqrt(running_var + eps)
+    + bn_bias``, as float32. (fastconv.nn.fold_batch_norm's arguments, for
+    when it lands; this one also takes a transposed convolution's weight.)"""
+    mean = np.asarray(running_mean, np.float64)
+    scale = 1 / np.sqrt(np.asarray(running_var, np.float64) + eps)
+    if bn_weight is not None:
+        scale = scale * np.asarray(bn_weight, np.float64)
+    b = -mean * scale if bias is None else (np.asarray(bias, np.float64) - mean) * scale
+    if bn_bias is not None:
+        b = b + np.asarray(bn_bias, np.float64)
+    w = _scaled_weight(np.asarray(weight, np.float64), scale, transposed, groups)
+    return w.astype(np.float32), b.astype(np.float32)
 
 
 def fold_into_convolutions(nodes, constants, protected=()):
@@ -629,7 +649,12 @@ def load_photo(name="page"):
     an (H, W, 3) uint8 RGB array."""
     from skimage import data, io
 
-    photo = io.imread(name) if os.path.exists(name) else getattr(data, name)()
+    if os.path.exists(name):
+        photo = io.imread(name)
+    elif name in data.__all__:
+        photo = getattr(data, name)()
+    else:
+        raise ValueError(f"image: {name!r} is neither a file nor a skimage.data sample")
     photo = np.asarray(photo)
     if photo.ndim == 2:
         photo = np.stack([photo] * 3, axis=-1)
