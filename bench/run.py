@@ -8,8 +8,9 @@
 Each case computes the same result with every library (checked once
 before timing). Times are medians of at least 5 runs after warm-up, the
 libraries of a case timed in alternating blocks. The CNN layer rows
-(H12-H15, H18-H24, H26, D2) also time onnxruntime and OpenVINO (held to
-float32) on a one-node ONNX model of the layer, compiled per thread count;
+(H12-H15, H18-H24, H26, H27, D2) also time onnxruntime and OpenVINO (held to
+float32) on a one-node ONNX model of the layer (H27: the network's own
+ONNX file), compiled per thread count;
 a runtime that refuses a row, or computes it at lower precision, is left
 out with a note. "fastconv layer" is fastconv.nn's layer object (weights
 packed once): not a peer, its ratio to the best peer is printed in brackets.
@@ -336,13 +337,13 @@ def _onnx_model(op, x, w, b, stride, padding, groups):
     return model.SerializeToString()
 
 
-def _ort_session(model, x):
+def _ort_session(model, x, input_name="X"):
     def build(n):
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = n  # (the calling thread counts as one)
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         sess = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
-        return lambda: sess.run(None, {"X": x})[0]
+        return lambda: sess.run(None, {input_name: x})[0]
 
     return build
 
@@ -470,6 +471,21 @@ def _transposed_layer_case(cin, size, cout, k, stride, padding=0, groups=1):
     return setup
 
 
+def _load_example(name):
+    """examples/python/<name>.py as a module (registered in sys.modules:
+    a dataclass looks its module up there)."""
+    import importlib.util
+
+    path = os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), os.pardir, "examples", "python", f"{name}.py"
+    )
+    spec = importlib.util.spec_from_file_location(f"{name}_example", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def _segment_case(size):
     """The whole forward of examples/python/segment.py (an encoder, an FCN
     and a SegNet decoder) against the same network of torch.nn modules;
@@ -477,18 +493,7 @@ def _segment_case(size):
     near-tie maximum at another index)."""
 
     def setup(rng):
-        import importlib.util
-
-        path = os.path.join(
-            os.path.dirname(os.path.abspath(__file__)),
-            os.pardir,
-            "examples",
-            "python",
-            "segment.py",
-        )
-        spec = importlib.util.spec_from_file_location("segment_example", path)
-        segment = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(segment)
+        segment = _load_example("segment")
         image = rng.random((1, 3, size, size), dtype=np.float32)
         weights = segment.build_weights(0)
         runs = {"fastconv": lambda: segment.forward_fastconv(image, weights)[0]["outA"]}
@@ -496,6 +501,36 @@ def _segment_case(size):
             modules = segment.torch_modules(weights)
             runs["torch"] = lambda: segment.forward_torch(image, weights, None, modules)[0]["outA"]
         return None, runs, {}
+
+    return setup
+
+
+def _text_detect_case(size):
+    """The whole forward of examples/python/text_detect.py (PaddleOCR's
+    PP-OCRv4 text detector, its ONNX file run on fastconv layers and NumPy)
+    on a size x size input (skimage's page(), two copies stacked) against
+    onnxruntime and OpenVINO (f32) running the same file, its input shape
+    fixed. The model is downloaded once (see the example's fetch_model)."""
+
+    def setup(rng):
+        td = _load_example("text_detect")
+        model_path = td.fetch_model()
+        detector = td.TextDetector(model_path)
+        x = td.preprocess(np.tile(td.load_photo("page"), (2, 1, 1)), size)
+        if x.shape[2:] != (size, size):
+            raise ValueError(f"size: {size} gives a {x.shape} input, not a square one")
+        runs = {"fastconv": lambda: detector(x)}
+        notes = []
+        if onnx is not None:
+            model = onnx.load(str(model_path))
+            for dim, value in zip(model.graph.input[0].type.tensor_type.shape.dim, x.shape):
+                dim.dim_value = value
+            model = model.SerializeToString()
+            if ort is not None:
+                runs["onnxruntime"] = _PerThreads(_ort_session(model, x, "x"))
+            if ov is not None:
+                runs["OpenVINO"] = _PerThreads(_openvino_request(model, x))
+        return None, runs, {}, notes
 
     return setup
 
@@ -617,6 +652,10 @@ CASES = {
     "H25": (
         "segmentation example forward (examples/python/segment.py), 512x512",
         _segment_case(512),
+    ),
+    "H27": (
+        "text detector example forward (examples/python/text_detect.py), 960x960",
+        _text_detect_case(960),
     ),
     "D1": (
         "subnormal input: 2-D f32 1024x1024, 7x7, same",
