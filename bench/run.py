@@ -13,9 +13,12 @@ float32) on a one-node ONNX model of the layer (H27: the network's own
 ONNX file), compiled per thread count;
 a runtime that refuses a row, or computes it at lower precision, is left
 out with a note. "fastconv layer" is fastconv.nn's layer object (weights
-packed once): not a peer, its ratio to the best peer is printed in brackets.
+packed once): not a peer, its ratio to the best peer is printed in brackets;
+so is "fastconv direct" on the 3x3 rows that take Winograd by default.
 Peers that are not installed are skipped.
-GFLOP/s counts 2 * outputs * taps; "% peak" is against the FMA throughput
+GFLOP/s counts 2 * outputs * taps, the useful work (a Winograd row notes
+the share of it its products do: GFLOP/s above the peak come from
+there); "% peak" is against the FMA throughput
 of this machine measured by bench/peak.py with the same thread count
 (halved for float64 cases);
 "vs best" is (best peer's time) / (fastconv's time), so > 1 means fastconv
@@ -304,7 +307,7 @@ def _adaptive_avg_pool_case(rng):
 # ---- the inference runtimes: one-node ONNX models of the CNN rows
 
 # Not peers: "vs best" compares fastconv with the best of the others.
-NOT_PEERS = ("fastconv", "fastconv layer", "normal input")
+NOT_PEERS = ("fastconv", "fastconv layer", "fastconv direct", "normal input")
 
 
 def _onnx_model(op, x, w, b, stride, padding, groups):
@@ -418,6 +421,24 @@ def _runtime_runs(op, x, w, b, ref, notes, stride=1, padding=0, groups=1):
     return runs
 
 
+def _winograd_products(n, cin, out_shape, cout, k, dtype, stride, groups):
+    """The multiply-adds Winograd's products do where nn.conv2d's "auto"
+    takes it (docs/conventions.md: 3x3, stride 1, 8+ channels per group,
+    float32/float64; F(4x4, 3x3) from 8 outputs a side), else None."""
+    cin_g, cout_g = cin // groups, cout // groups
+    if (
+        len(out_shape) != 2
+        or k != 3
+        or stride != 1
+        or min(cin_g, cout_g) < 8
+        or np.dtype(dtype) not in (np.float32, np.float64)
+    ):
+        return None
+    m = 4 if min(out_shape) >= 8 else 2
+    tiles = -(-out_shape[0] // m) * -(-out_shape[1] // m)
+    return n * groups * tiles * (m + 2) ** 2 * cin_g * cout_g
+
+
 def _layer_case(n, cin, size, cout, k, dtype=np.float32, stride=1, padding=0, groups=1):
     """A CNN layer (nn.conv1d for a 1-D `size`, else nn.conv2d) against
     torch and the inference runtimes."""
@@ -442,6 +463,12 @@ def _layer_case(n, cin, size, cout, k, dtype=np.float32, stride=1, padding=0, gr
         notes = []
         runs.update(_runtime_runs("Conv", x, w, b, out, notes, **kw))
         flops = 2 * out.size * (cin // groups) * k ** len(spatial)
+        products = _winograd_products(n, cin, out.shape[2:], cout, k, dtype, stride, groups)
+        if products is not None:
+            # (the direct algorithm beside it; GFLOP/s above the FMA peak
+            # are explained by the arithmetic Winograd does)
+            runs["fastconv direct"] = lambda: layer(x, w, b, algorithm="direct", **kw)
+            notes.append(f"Winograd: {2 * products / flops:.2f}x of the useful flops done")
         return flops, runs, {"torch": lambda r: r.numpy()}, notes
 
     return setup
@@ -772,6 +799,9 @@ def format_row(r):
         if "fastconv layer" in t and best:  # fastconv.nn's layer object, not a peer
             layer = t["fastconv layer"]
             cells[-1] += f" (fastconv layer {_fmt_time(layer, micro)}: {t[best] / layer:.2f}x)"
+        if "fastconv direct" in t and best:  # the direct algorithm of a Winograd row
+            direct = t["fastconv direct"]
+            cells[-1] += f" (fastconv direct {_fmt_time(direct, micro)}: {t[best] / direct:.2f}x)"
         for label in peers:  # the headline "x times faster than scipy.signal"
             if "scipy.signal" in label and label != best and not micro:
                 cells[-1] += f" ({label} {t[label] / ours:.0f}x)"

@@ -170,6 +170,9 @@ struct WinogradTask {
 
 template <class T>
 using WinogradKernel = void (*)(const WinogradTask<T>&);
+// G g G^T of n 3x3 kernels in double (n a multiple of 8): tap (i, q) of
+// kernel j at g[(3*i + q)*n + j], product e at u[e*n + j].
+using WinogradWeightsKernel = void (*)(const double* g, index_t n, double* u);
 
 // A tuple of Kernel<T> for each T of a type list (a table entry per type).
 template <template <class> class Kernel, class List>
@@ -237,6 +240,7 @@ struct KernelTable {
   // Winograd tiles: [0] F(2x2, 3x3), [1] F(4x4, 3x3)
   WinogradKernel<float> winograd_f32[2];
   WinogradKernel<double> winograd_f64[2];
+  WinogradWeightsKernel winograd_weights[2];
 };
 
 namespace baseline {

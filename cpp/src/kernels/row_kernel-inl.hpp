@@ -106,4 +106,5 @@ static const KernelTable kTable = {
     {&scale_up_row<double>, &scale_down_row<double>, &bit_range_row<double>},
     {&winograd_tiles<float, WinogradF2>, &winograd_tiles<float, WinogradF4>},
     {&winograd_tiles<double, WinogradF2>, &winograd_tiles<double, WinogradF4>},
+    {&winograd_weights<WinogradF2>, &winograd_weights<WinogradF4>},
 };

@@ -61,6 +61,10 @@ template <class F>
 struct OutputMatrix {
   static constexpr const auto& c = F::AT;
 };
+template <class F>
+struct WeightMatrix {
+  static constexpr const auto& c = F::G;
+};
 
 // Y = Mx D Mx^T for a Rows x Cols matrix and Cols x Cols vectors D
 // (row-major), into Rows x Rows vectors.
@@ -71,6 +75,25 @@ static inline void transform_2d(const V* d, V* y) {
       Combine<Mx, Rows, Cols>::template apply<T>(d + j, Cols, tmp + j, Cols);
   FASTCONV_UNROLL for (int i = 0; i < Rows; ++i)  // (rows of Mx D)
       Combine<Mx, Rows, Cols>::template apply<T>(tmp + i * Cols, 1, y + i * Rows, 1);
+}
+
+// G g G^T of n kernels, in double: g[(3*i + q)*n + j] is tap (i, q) of
+// kernel j, u[e*n + j] its product e (n a whole number of vectors).
+template <class F>
+static void winograd_weights(const double* g, index_t n, double* u) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(double));
+  constexpr int A = F::alpha;
+  using V = typename Lanes<double, L>::type;
+  using G = Combine<WeightMatrix<F>, A, 3>;
+  for (index_t j = 0; j < n; j += L) {
+    V d[9], tmp[A * 3], y[A * A];
+    FASTCONV_UNROLL for (int i = 0; i < 9; ++i) d[i] = load_vec<V>(g + i * n + j);
+    FASTCONV_UNROLL for (int q = 0; q < 3; ++q)  // (G d, column by column)
+        G::template apply<double>(d + q, 3, tmp + q, 3);
+    FASTCONV_UNROLL for (int a = 0; a < A; ++a)  // (then times G^T, row by row)
+        G::template apply<double>(tmp + a * 3, 1, y + a * A, 1);
+    FASTCONV_UNROLL for (int e = 0; e < A * A; ++e) store_vec(u + e * n + j, y[e]);
+  }
 }
 
 // The input transform of every tile and channel vector into V (element e,

@@ -60,40 +60,36 @@ struct WinogradWeights {
   bool finite = true;  // every transformed weight finite
 };
 
-// G g G^T of every 3x3 kernel, computed in double (long double for
-// long double, which has no kernels) and rounded once to T.
-template <class F, class T>
+// G g G^T of every 3x3 kernel, computed in double (the ISA's kernel, a
+// block of NB output channels at a time) and rounded once to T.
+template <class T>
 void transform_kernels(const LayerPlan& p, const View<const T>& w, WinogradWeights<T>& out) {
-  constexpr int A = F::alpha, E = A * A;
+  const index_t E = (winograd_m(out.variant) + 2) * (winograd_m(out.variant) + 2);
+  const kernels::WinogradWeightsKernel kernel =
+      kernels::active_table().winograd_weights[out.variant];
+  const index_t NB = out.NB, step = out.blocks * out.Cp * NB;  // (between products)
+  std::vector<double> taps(static_cast<size_t>(9 * NB), 0.0), products(static_cast<size_t>(E * NB));
+  bool finite = true;
   for (index_t g = 0; g < p.groups; ++g)
-    for (index_t o = 0; o < p.cout_g; ++o)
+    for (index_t b = 0; b < out.blocks; ++b) {
+      const index_t channels = std::min(NB, p.cout_g - b * NB);
       for (index_t c = 0; c < p.cin_g; ++c) {
-        const T* k = w.data + (g * p.cout_g + o) * w.strides[0] + c * w.strides[1];
-        double gk[3][3], tmp[A][3], u[A][A];
-        for (int i = 0; i < 3; ++i)
-          for (int j = 0; j < 3; ++j) gk[i][j] = k[i * w.strides[2] + j * w.strides[3]];
-        for (int a = 0; a < A; ++a)
-          for (int j = 0; j < 3; ++j) {
-            double s = 0;
-            for (int i = 0; i < 3; ++i)
-              if (F::G[a][i] != 0) s += F::G[a][i] * gk[i][j];
-            tmp[a][j] = s;
-          }
-        for (int a = 0; a < A; ++a)
-          for (int b = 0; b < A; ++b) {
-            double s = 0;
-            for (int j = 0; j < 3; ++j)
-              if (F::G[b][j] != 0) s += tmp[a][j] * F::G[b][j];
-            u[a][b] = s;
-          }
-        T* dst =
-            out.U.data() + ((g * E * out.blocks + o / out.NB) * out.Cp + c) * out.NB + o % out.NB;
-        for (int e = 0; e < E; ++e) {
-          const T v = static_cast<T>(u[e / A][e % A]);
-          out.finite = out.finite && v - v == T(0);
-          dst[e * out.Op * out.Cp] = v;
+        for (index_t j = 0; j < channels; ++j) {
+          const T* k = w.data + (g * p.cout_g + b * NB + j) * w.strides[0] + c * w.strides[1];
+          for (index_t i = 0; i < 9; ++i)
+            taps[i * NB + j] = static_cast<double>(k[i / 3 * w.strides[2] + i % 3 * w.strides[3]]);
         }
+        kernel(taps.data(), NB, products.data());
+        T* dst = out.U.data() + ((g * E * out.blocks + b) * out.Cp + c) * NB;
+        for (index_t e = 0; e < E; ++e)
+          for (index_t j = 0; j < channels; ++j) {
+            const T v = static_cast<T>(products[e * NB + j]);
+            finite = finite && v - v == T(0);
+            dst[e * step + j] = v;
+          }
       }
+    }
+  out.finite = finite;
 }
 
 template <class T>
@@ -110,10 +106,7 @@ WinogradWeights<T> transform_winograd_weights(const LayerPlan& p, int variant,
   out.blocks = (p.cout_g + block - 1) / block;
   out.Op = out.blocks * block;
   out.U.assign(static_cast<size_t>(p.groups * A * A * out.Cp * out.Op), T(0));
-  if (variant == 1)
-    transform_kernels<kernels::WinogradF4>(p, w, out);
-  else
-    transform_kernels<kernels::WinogradF2>(p, w, out);
+  transform_kernels(p, w, out);
   if (bias.data) {
     out.bias.assign(static_cast<size_t>(p.groups * out.Op), T(0));
     for (index_t g = 0; g < p.groups; ++g)
