@@ -104,4 +104,6 @@ static const KernelTable kTable = {
     &conv_paired<double>,
     {&scale_up_row<float>, &scale_down_row<float>, &bit_range_row<float>},
     {&scale_up_row<double>, &scale_down_row<double>, &bit_range_row<double>},
+    &epilogue_row<float>,
+    &epilogue_row<double>,
 };

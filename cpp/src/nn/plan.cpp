@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "boundary.hpp"
@@ -18,6 +19,26 @@ PaddingMode parse_padding_mode(const std::string& name) {
   throw std::invalid_argument(
       "padding_mode: expected 'zeros', 'reflect', 'replicate' or "
       "'circular', got '" +
+      name + "'");
+}
+
+Activation parse_activation(const std::string& name) {
+  static const std::pair<const char*, Activation> kNames[] = {
+      {"none", Activation::none},
+      {"relu", Activation::relu},
+      {"relu6", Activation::relu6},
+      {"clamp", Activation::clamp},
+      {"leaky_relu", Activation::leaky_relu},
+      {"prelu", Activation::prelu},
+      {"sigmoid", Activation::sigmoid},
+      {"hardsigmoid", Activation::hardsigmoid},
+      {"hardswish", Activation::hardswish},
+      {"silu", Activation::silu}};
+  for (const auto& [known, a] : kNames)
+    if (name == known) return a;
+  throw std::invalid_argument(
+      "activation: expected 'relu', 'relu6', 'clamp', 'leaky_relu', 'prelu', 'sigmoid', "
+      "'hardsigmoid', 'hardswish' or 'silu', got '" +
       name + "'");
 }
 
