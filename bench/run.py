@@ -8,7 +8,7 @@
 Each case computes the same result with every library (checked once
 before timing). Times are medians of at least 5 runs after warm-up, the
 libraries of a case timed in alternating blocks. The CNN layer rows
-(H12-H15, H18-H24, H26, H27, D2) also time onnxruntime and OpenVINO (held to
+(H12-H15, H18-H24, H26, H28, D2) also time onnxruntime and OpenVINO (held to
 float32) on a one-node ONNX model of the layer, compiled per thread count;
 a runtime that refuses a row, or computes it at lower precision, is left
 out with a note. "fastconv layer" is fastconv.nn's layer object (weights
@@ -631,7 +631,7 @@ CASES = {
         "conv2d f64 3x3 pad 1, N1 C64 56x56 -> 64",
         _layer_case(1, 64, (56, 56), 64, 3, np.float64, padding=1),
     ),
-    "H27": (
+    "H28": (
         "conv2d 1x1 + hardswish (fused), N1 C16 240x240 -> 32",
         _fused_layer_case(16, (240, 240), 32, 1, "hardswish", "HardSwish"),
     ),
