@@ -8,7 +8,7 @@
 Each case computes the same result with every library (checked once
 before timing). Times are medians of at least 5 runs after warm-up, the
 libraries of a case timed in alternating blocks. The CNN layer rows
-(H12-H15, H18-H24, H26, H27, D2) also time onnxruntime and OpenVINO (held to
+(H12-H15, H18-H24, H26-H28, D2) also time onnxruntime and OpenVINO (held to
 float32) on a one-node ONNX model of the layer (H27: the network's own
 ONNX file), compiled per thread count;
 a runtime that refuses a row, or computes it at lower precision, is left
@@ -310,10 +310,12 @@ def _adaptive_avg_pool_case(rng):
 NOT_PEERS = ("fastconv", "fastconv layer", "fastconv direct", "normal input")
 
 
-def _onnx_model(op, x, w, b, stride, padding, groups):
+def _onnx_model(op, x, w, b, stride, padding, groups, activation=None):
     """A one-node ONNX model, `op` (Conv or ConvTranspose) on x's fixed
     shape, the weights and bias as initializers (constants a runtime may
-    prepack), as torch's arguments (int stride and padding)."""
+    prepack), as torch's arguments (int stride and padding); with
+    `activation` (an ONNX operator: Relu, HardSwish, ...) a second node
+    after it, which the runtimes fuse into the convolution."""
     naxes = x.ndim - 2
     elem = helper.np_dtype_to_tensor_dtype(x.dtype)
     inits = [numpy_helper.from_array(w, "W")]
@@ -322,14 +324,15 @@ def _onnx_model(op, x, w, b, stride, padding, groups):
     node = helper.make_node(
         op,
         ["X"] + [t.name for t in inits],
-        ["Y"],
+        ["C" if activation else "Y"],
         kernel_shape=list(w.shape[2:]),
         strides=[stride] * naxes,
         pads=[padding] * (2 * naxes),
         group=groups,
     )
+    nodes = [node] + ([helper.make_node(activation, ["C"], ["Y"])] if activation else [])
     graph = helper.make_graph(
-        [node],
+        nodes,
         op,
         [helper.make_tensor_value_info("X", elem, x.shape)],
         [helper.make_tensor_value_info("Y", elem, None)],
@@ -389,7 +392,7 @@ class _PerThreads:
         return self.compiled[n]()
 
 
-def _runtime_runs(op, x, w, b, ref, notes, stride=1, padding=0, groups=1):
+def _runtime_runs(op, x, w, b, ref, notes, stride=1, padding=0, groups=1, activation=None):
     """{label: fn} for onnxruntime and OpenVINO running `op` on x; a runtime
     that refuses the case (onnxruntime's CPU Conv has no float64), or
     computes it at a lower precision (OpenVINO's CPU plugin runs float64 in
@@ -397,7 +400,7 @@ def _runtime_runs(op, x, w, b, ref, notes, stride=1, padding=0, groups=1):
     result)."""
     if onnx is None:
         return {}
-    model = _onnx_model(op, x, w, b, stride, padding, groups)
+    model = _onnx_model(op, x, w, b, stride, padding, groups, activation)
     runs = {}
     for label, build, mod in [
         ("onnxruntime", _ort_session, ort),
@@ -469,6 +472,32 @@ def _layer_case(n, cin, size, cout, k, dtype=np.float32, stride=1, padding=0, gr
             # are explained by the arithmetic Winograd does)
             runs["fastconv direct"] = lambda: layer(x, w, b, algorithm="direct", **kw)
             notes.append(f"Winograd: {2 * products / flops:.2f}x of the useful flops done")
+        return flops, runs, {"torch": lambda r: r.numpy()}, notes
+
+    return setup
+
+
+def _fused_layer_case(cin, size, cout, k, activation, onnx_op, padding=0):
+    """A conv2d layer with a fused activation (fastconv's activation=, a
+    Conv + activation graph the runtimes fuse) against torch's conv and
+    activation."""
+
+    def setup(rng):
+        x = rng.standard_normal((1, cin) + size).astype(np.float32)
+        w = rng.standard_normal((cout, cin, k, k)).astype(np.float32)
+        b = rng.standard_normal(cout).astype(np.float32)
+        kw = dict(padding=padding)
+        runs = {"fastconv": lambda: fastconv.nn.conv2d(x, w, b, **kw, activation=activation)}
+        obj = fastconv.nn.Conv2d(w, b, **kw, activation=activation)
+        runs["fastconv layer"] = lambda: obj(x)
+        if torch is not None:
+            xt, wt, bt = (torch.from_numpy(a) for a in (x, w, b))
+            act = getattr(F, activation)
+            runs["torch"] = lambda: act(F.conv2d(xt, wt, bt, **kw))
+        notes = []
+        out = runs["fastconv"]()
+        runs.update(_runtime_runs("Conv", x, w, b, out, notes, **kw, activation=onnx_op))
+        flops = 2 * out.size * cin * k * k
         return flops, runs, {"torch": lambda r: r.numpy()}, notes
 
     return setup
@@ -663,6 +692,10 @@ CASES = {
     "H23": (
         "conv2d f64 3x3 pad 1, N1 C64 56x56 -> 64",
         _layer_case(1, 64, (56, 56), 64, 3, np.float64, padding=1),
+    ),
+    "H28": (
+        "conv2d 1x1 + hardswish (fused), N1 C16 240x240 -> 32",
+        _fused_layer_case(16, (240, 240), 32, 1, "hardswish", "HardSwish"),
     ),
     "H15": (
         "conv_transpose2d 4x4 stride 2 pad 1, N1 C256 14x14 -> 128",

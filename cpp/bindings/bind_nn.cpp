@@ -15,6 +15,37 @@ using namespace fastconv;
 
 namespace {
 
+// The epilogue that Python describes as (name, params): clamp's (min,
+// max), leaky_relu's (negative_slope,), prelu's slopes, none for others.
+Epilogue make_epilogue(const std::string& name, const std::vector<double>& params) {
+  Epilogue e;
+  e.activation = parse_activation(name);
+  const size_t wanted = e.activation == Activation::clamp        ? 2
+                        : e.activation == Activation::leaky_relu ? 1
+                        : e.activation == Activation::prelu      ? params.size()
+                                                                 : 0;
+  if (params.size() != wanted)
+    throw std::invalid_argument("activation: " + name + " takes " + std::to_string(wanted) +
+                                " parameters, got " + std::to_string(params.size()));
+  if (e.activation == Activation::clamp) {
+    e.min = params[0];
+    e.max = params[1];
+  }
+  if (e.activation == Activation::leaky_relu) e.negative_slope = params[0];
+  if (e.activation == Activation::prelu) e.slopes = params;
+  return e;
+}
+
+// An optional array of the input's dtype (None: a view with data == nullptr).
+template <class T>
+View<const T> optional_view(const py::object& a, const py::dtype& dt, const char* name) {
+  if (a.is_none()) return View<const T>();
+  auto arr = a.cast<py::array>();
+  if (!arr.dtype().is(dt))
+    throw py::type_error(std::string(name) + ": must have the input's dtype");
+  return bindings::view_of<const T>(arr, name, false);
+}
+
 ConvLayerOptions make_options(std::vector<index_t> stride, std::vector<index_t> dilation,
                               std::vector<index_t> padding, std::vector<index_t> padding_end,
                               bool same_padding, index_t groups, const std::string& padding_mode,
@@ -47,10 +78,11 @@ ConvTransposeLayerOptions make_transpose_options(std::vector<index_t> stride,
   return o;
 }
 
-// Run `layer(x, w, b, y)` on the arrays' element type, the GIL released.
+// Run `layer(x, w, b, y, residual)` on the arrays' element type, the GIL
+// released.
 template <class Layer>
 void run_layer_call(const py::array& input, const py::array& weight, const py::object& bias,
-                    const py::array& out, Layer layer) {
+                    const py::array& out, const py::object& residual, Layer layer) {
   const py::dtype dt = input.dtype();
   if (!weight.dtype().is(dt) || !out.dtype().is(dt))
     throw py::type_error("input, weight and out must share one dtype");
@@ -66,8 +98,9 @@ void run_layer_call(const py::array& input, const py::array& weight, const py::o
     View<const T> bv;  // data == nullptr: no bias
     if (!bias.is_none()) bv = bindings::view_of<const T>(b, "bias", false);
     auto y = bindings::view_of<T>(out, "out", true);
+    auto r = optional_view<T>(residual, dt, "residual");
     py::gil_scoped_release nogil;  // pure C++ from here on
-    layer(std::move(x), std::move(w), std::move(bv), std::move(y));
+    layer(std::move(x), std::move(w), std::move(bv), std::move(y), std::move(r));
   });
 }
 
@@ -76,7 +109,7 @@ void run_layer_call(const py::array& input, const py::array& weight, const py::o
 struct BoundLayer {
   py::dtype dtype;
   std::function<std::vector<index_t>(const std::vector<index_t>&)> output_shape;
-  std::function<void(const py::array&, const py::array&, int)> run;
+  std::function<void(const py::array&, const py::array&, int, const py::object&)> run;
   // The result of a batched input of the layer's dtype in a new array, on
   // the global thread count; None where the input needs the general path
   // (another dtype, unaligned elements).
@@ -99,13 +132,15 @@ BoundLayer bind_layer(const py::array& weight, const py::object& bias, const Opt
     if (!bias.is_none()) bv = bindings::view_of<const T>(b, "bias", false);
     auto layer = std::make_shared<const Layer<T>>(std::move(w), std::move(bv), options);
     bound.output_shape = [layer](const std::vector<index_t>& s) { return layer->output_shape(s); };
-    bound.run = [layer, dt](const py::array& input, const py::array& out, int threads) {
+    bound.run = [layer, dt](const py::array& input, const py::array& out, int threads,
+                            const py::object& residual) {
       if (!input.dtype().is(dt) || !out.dtype().is(dt))
         throw py::type_error("input and out must have the layer's dtype");
       auto x = bindings::view_of<const T>(input, "input", false);
       auto y = bindings::view_of<T>(out, "out", true);
+      auto r = optional_view<T>(residual, dt, "residual");
       py::gil_scoped_release nogil;  // run is const and thread-safe
-      layer->run(std::move(x), std::move(y), threads);
+      layer->run(std::move(x), std::move(y), threads, std::move(r));
     };
     bound.forward = [layer, dt](const py::array& input) -> py::object {
       if (!input.dtype().is(dt) || !bindings::viewable<T>(input)) return py::none();
@@ -140,11 +175,11 @@ py::class_<Bound> layer_class(py::module_& m, const char* name, const char* doc)
           py::arg("in_shape"))
       .def(
           "run",
-          [](const Bound& l, const py::array& input, const py::array& out, int threads) {
-            l.run(input, out, threads);
-          },
-          py::arg("input"), py::arg("out"), py::arg("threads"),
-          "Run the layer on input (its dtype) into out; the GIL released.")
+          [](const Bound& l, const py::array& input, const py::array& out, int threads,
+             const py::object& residual) { l.run(input, out, threads, residual); },
+          py::arg("input"), py::arg("out"), py::arg("threads"), py::arg("residual") = py::none(),
+          "Run the layer on input (its dtype) into out, adding residual (None: none) before "
+          "the activation; the GIL released.")
       .def(
           "forward", [](const Bound& l, const py::array& input) { return l.forward(input); },
           py::arg("input"),
@@ -180,15 +215,20 @@ void register_nn(py::module_& m) {
   m.def(
       "conv_layer",
       [](const ConvLayerPlan& plan, const py::array& input, const py::array& weight,
-         const py::object& bias, const py::array& out, int threads) {
-        run_layer_call(input, weight, bias, out, [&](auto x, auto w, auto b, auto y) {
-          using T = std::remove_pointer_t<decltype(y.data)>;
-          fastconv::conv_layer<T>(plan, std::move(x), std::move(w), std::move(b), std::move(y),
-                                  threads);
-        });
+         const py::object& bias, const py::array& out, int threads, const std::string& activation,
+         const std::vector<double>& params, const py::object& residual) {
+        const Epilogue e = make_epilogue(activation, params);
+        run_layer_call(input, weight, bias, out, residual,
+                       [&](auto x, auto w, auto b, auto y, auto r) {
+                         using T = std::remove_pointer_t<decltype(y.data)>;
+                         fastconv::conv_layer<T>(plan, std::move(x), std::move(w), std::move(b),
+                                                 std::move(y), threads, e, std::move(r));
+                       });
       },
       py::arg("plan"), py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("out"),
-      py::arg("threads"), "Run a planned CNN convolution layer into out, see fastconv/nn.hpp.");
+      py::arg("threads"), py::arg("activation") = "none", py::arg("params") = std::vector<double>(),
+      py::arg("residual") = py::none(),
+      "Run a planned CNN convolution layer into out, see fastconv/nn.hpp.");
   m.def(
       "plan_conv_transpose_layer",
       [](std::vector<index_t> in_shape, std::vector<index_t> weight_shape,
@@ -204,42 +244,52 @@ void register_nn(py::module_& m) {
   m.def(
       "conv_transpose_layer",
       [](const ConvTransposeLayerPlan& plan, const py::array& input, const py::array& weight,
-         const py::object& bias, const py::array& out, int threads) {
-        run_layer_call(input, weight, bias, out, [&](auto x, auto w, auto b, auto y) {
-          using T = std::remove_pointer_t<decltype(y.data)>;
-          fastconv::conv_transpose_layer<T>(plan, std::move(x), std::move(w), std::move(b),
-                                            std::move(y), threads);
-        });
+         const py::object& bias, const py::array& out, int threads, const std::string& activation,
+         const std::vector<double>& params, const py::object& residual) {
+        const Epilogue e = make_epilogue(activation, params);
+        run_layer_call(
+            input, weight, bias, out, residual, [&](auto x, auto w, auto b, auto y, auto r) {
+              using T = std::remove_pointer_t<decltype(y.data)>;
+              fastconv::conv_transpose_layer<T>(plan, std::move(x), std::move(w), std::move(b),
+                                                std::move(y), threads, e, std::move(r));
+            });
       },
       py::arg("plan"), py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("out"),
-      py::arg("threads"), "Run a planned transposed CNN layer into out, see fastconv/nn.hpp.");
+      py::arg("threads"), py::arg("activation") = "none", py::arg("params") = std::vector<double>(),
+      py::arg("residual") = py::none(),
+      "Run a planned transposed CNN layer into out, see fastconv/nn.hpp.");
 
   layer_class<BoundConvLayer>(
       m, "ConvLayer", "A convolution layer object, its weights packed once (fastconv/nn.hpp).")
       .def(py::init([](const py::array& weight, const py::object& bias, std::vector<index_t> stride,
                        std::vector<index_t> dilation, std::vector<index_t> padding,
                        std::vector<index_t> padding_end, bool same_padding, index_t groups,
-                       const std::string& padding_mode, const std::string& algorithm) {
-             return BoundConvLayer{bind_layer<ConvLayer>(
-                 weight, bias,
-                 make_options(std::move(stride), std::move(dilation), std::move(padding),
-                              std::move(padding_end), same_padding, groups, padding_mode, 0,
-                              algorithm))};
+                       const std::string& padding_mode, const std::string& algorithm,
+                       const std::string& activation, const std::vector<double>& params) {
+             ConvLayerOptions o = make_options(std::move(stride), std::move(dilation),
+                                               std::move(padding), std::move(padding_end),
+                                               same_padding, groups, padding_mode, 0, algorithm);
+             o.epilogue = make_epilogue(activation, params);
+             return BoundConvLayer{bind_layer<ConvLayer>(weight, bias, o)};
            }),
            py::arg("weight"), py::arg("bias"), py::arg("stride"), py::arg("dilation"),
            py::arg("padding"), py::arg("padding_end"), py::arg("same_padding"), py::arg("groups"),
-           py::arg("padding_mode"), py::arg("algorithm") = "auto");
+           py::arg("padding_mode"), py::arg("algorithm") = "auto", py::arg("activation") = "none",
+           py::arg("params") = std::vector<double>());
   layer_class<BoundConvTransposeLayer>(
       m, "ConvTransposeLayer",
       "A transposed convolution layer object, its weights packed once (fastconv/nn.hpp).")
       .def(py::init([](const py::array& weight, const py::object& bias, std::vector<index_t> stride,
                        std::vector<index_t> dilation, std::vector<index_t> padding,
-                       std::vector<index_t> output_padding, index_t groups) {
-             return BoundConvTransposeLayer{bind_layer<ConvTransposeLayer>(
-                 weight, bias,
+                       std::vector<index_t> output_padding, index_t groups,
+                       const std::string& activation, const std::vector<double>& params) {
+             ConvTransposeLayerOptions o =
                  make_transpose_options(std::move(stride), std::move(dilation), std::move(padding),
-                                        std::move(output_padding), groups, 0))};
+                                        std::move(output_padding), groups, 0);
+             o.epilogue = make_epilogue(activation, params);
+             return BoundConvTransposeLayer{bind_layer<ConvTransposeLayer>(weight, bias, o)};
            }),
            py::arg("weight"), py::arg("bias"), py::arg("stride"), py::arg("dilation"),
-           py::arg("padding"), py::arg("output_padding"), py::arg("groups"));
+           py::arg("padding"), py::arg("output_padding"), py::arg("groups"),
+           py::arg("activation") = "none", py::arg("params") = std::vector<double>());
 }

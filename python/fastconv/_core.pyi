@@ -167,6 +167,9 @@ def conv_layer(
     bias: np.ndarray | None,
     out: np.ndarray,
     threads: int,
+    activation: str = "none",
+    params: list[float] = ...,
+    residual: np.ndarray | None = None,
 ) -> None: ...
 def plan_conv_transpose_layer(
     in_shape: tuple[int, ...],
@@ -184,6 +187,9 @@ def conv_transpose_layer(
     bias: np.ndarray | None,
     out: np.ndarray,
     threads: int,
+    activation: str = "none",
+    params: list[float] = ...,
+    residual: np.ndarray | None = None,
 ) -> None: ...
 
 class ConvLayer:
@@ -202,11 +208,19 @@ class ConvLayer:
         groups: int,
         padding_mode: str,
         algorithm: str = "auto",
+        activation: str = "none",
+        params: list[float] = ...,
     ) -> None: ...
     @property
     def dtype(self) -> np.dtype[Any]: ...
     def output_shape(self, in_shape: list[int]) -> tuple[int, ...]: ...
-    def run(self, input: np.ndarray, out: np.ndarray, threads: int) -> None: ...
+    def run(
+        self,
+        input: np.ndarray,
+        out: np.ndarray,
+        threads: int,
+        residual: np.ndarray | None = None,
+    ) -> None: ...
     def forward(self, input: np.ndarray) -> np.ndarray | None: ...
 
 class ConvTransposeLayer:
@@ -221,11 +235,19 @@ class ConvTransposeLayer:
         padding: list[int],
         output_padding: list[int],
         groups: int,
+        activation: str = "none",
+        params: list[float] = ...,
     ) -> None: ...
     @property
     def dtype(self) -> np.dtype[Any]: ...
     def output_shape(self, in_shape: list[int]) -> tuple[int, ...]: ...
-    def run(self, input: np.ndarray, out: np.ndarray, threads: int) -> None: ...
+    def run(
+        self,
+        input: np.ndarray,
+        out: np.ndarray,
+        threads: int,
+        residual: np.ndarray | None = None,
+    ) -> None: ...
     def forward(self, input: np.ndarray) -> np.ndarray | None: ...
 
 def set_num_threads(n: int) -> None: ...

@@ -44,6 +44,7 @@ __all__ = [
     "conv2d",
     "conv_transpose1d",
     "conv_transpose2d",
+    "fold_batch_norm",
     "max_pool1d",
     "max_pool2d",
     "max_unpool1d",
@@ -57,6 +58,7 @@ __all__ = [
 PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
 ConvAlgorithm = Literal["auto", "direct", "winograd"]
 LayerPadding = Union[IntOrTuple, Literal["valid", "same"]]
+ActivationSpec = Union[None, str, tuple]
 # Sizes past this overflow the core's 64-bit arithmetic: refused up front.
 _MAX_SIZE = 2**62
 
@@ -74,6 +76,8 @@ def conv1d(
     algorithm: ConvAlgorithm = "auto",
     out: Array | None = None,
     threads: Threads = None,
+    activation: ActivationSpec = None,
+    residual: ArrayLike | None = None,
 ) -> Array:
     """1-D convolution layer (cross-correlation) over (N, C, L) or (C, L).
 
@@ -123,6 +127,17 @@ def conv1d(
     threads : int, optional
         Threads to use (default: `fastconv.get_num_threads()`); the result
         is bitwise the same for any number.
+    activation : str or tuple, optional
+        A fused activation applied to every output, with torch's formula:
+        "relu", "relu6", "sigmoid", "hardsigmoid", "hardswish", "silu",
+        "leaky_relu" (slope 0.01), ``("leaky_relu", slope)``,
+        ``("clamp", min, max)`` or ``("prelu", slope)`` (one float, or an
+        array of one slope per output channel). Bitwise the unfused
+        activation in the result's dtype, except sigmoid and silu (within a
+        few ulp, docs/conventions.md). float32 and float64 only.
+    residual : array_like, optional
+        Of the result's shape: added to the output (after the bias, before
+        the activation), in the compute dtype.
 
     Returns
     -------
@@ -153,6 +168,8 @@ def conv1d(
         threads,
         1,
         "conv1d",
+        activation,
+        residual,
     )
 
 
@@ -169,6 +186,8 @@ def conv2d(
     algorithm: ConvAlgorithm = "auto",
     out: Array | None = None,
     threads: Threads = None,
+    activation: ActivationSpec = None,
+    residual: ArrayLike | None = None,
 ) -> Array:
     """2-D convolution layer (cross-correlation) over (N, C, H, W) or (C, H, W).
 
@@ -209,6 +228,8 @@ def conv2d(
         threads,
         2,
         "conv2d",
+        activation,
+        residual,
     )
 
 
@@ -224,6 +245,8 @@ def conv_transpose1d(
     *,
     out: Array | None = None,
     threads: Threads = None,
+    activation: ActivationSpec = None,
+    residual: ArrayLike | None = None,
 ) -> Array:
     """1-D transposed convolution layer ("deconvolution") over (N, C, L) or (C, L).
 
@@ -266,6 +289,8 @@ def conv_transpose1d(
     threads : int, optional
         Threads to use (default: `fastconv.get_num_threads()`); the result
         is bitwise the same for any number.
+    activation, residual : optional
+        As `conv1d`: the fused activation of ``out + residual``.
 
     Returns
     -------
@@ -293,6 +318,8 @@ def conv_transpose1d(
         threads,
         1,
         "conv_transpose1d",
+        activation,
+        residual,
     )
 
 
@@ -308,6 +335,8 @@ def conv_transpose2d(
     *,
     out: Array | None = None,
     threads: Threads = None,
+    activation: ActivationSpec = None,
+    residual: ArrayLike | None = None,
 ) -> Array:
     """2-D transposed convolution layer over (N, C, H, W) or (C, H, W).
 
@@ -341,6 +370,8 @@ def conv_transpose2d(
         threads,
         2,
         "conv_transpose2d",
+        activation,
+        residual,
     )
 
 
@@ -386,6 +417,77 @@ def _layer_arrays(input, weight, bias, naxes, name, weight_layout):
     )
 
 
+# The activations named alone, and their parameters (the core's): leaky_relu
+# alone has torch's default slope.
+_ACTIVATION_NAMES = {
+    "relu": [],
+    "relu6": [],
+    "sigmoid": [],
+    "hardsigmoid": [],
+    "hardswish": [],
+    "silu": [],
+    "leaky_relu": [0.01],
+}
+
+
+def _real(value, what):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"activation: {what} must be a real number, got {value!r}")
+    if isinstance(value, np.number) and value.dtype.kind not in "iuf":
+        raise TypeError(f"activation: {what} must be a real number, got {value!r}")
+    return float(value)
+
+
+def _activation(activation, out_channels):
+    """The activation as the core takes it: (name, parameters). ValueError
+    or TypeError naming `activation` for anything else."""
+    if activation is None:
+        return "none", []
+    if isinstance(activation, str):
+        if activation not in _ACTIVATION_NAMES:
+            raise ValueError(
+                f"activation: expected one of {', '.join(map(repr, _ACTIVATION_NAMES))}, or a "
+                f"tuple ('leaky_relu', slope), ('clamp', min, max), ('prelu', slope), got "
+                f"{activation!r}"
+            )
+        return activation, _ACTIVATION_NAMES[activation]
+    if not isinstance(activation, tuple) or not activation or not isinstance(activation[0], str):
+        raise TypeError(f"activation: expected None, a name or a tuple, got {activation!r}")
+    name, params = activation[0], activation[1:]
+    wanted = {"leaky_relu": 1, "clamp": 2, "prelu": 1}.get(name)
+    if wanted is None:
+        raise ValueError(
+            f"activation: tuples are ('leaky_relu', slope), ('clamp', min, max) or "
+            f"('prelu', slope), got {activation!r}"
+        )
+    if len(params) != wanted:
+        raise ValueError(f"activation: {name} takes {wanted} parameter(s), got {activation!r}")
+    if name == "clamp":
+        lo, hi = _real(params[0], "clamp's min"), _real(params[1], "clamp's max")
+        if not lo <= hi:
+            raise ValueError(f"activation: clamp needs min <= max, got {activation!r}")
+        return name, [lo, hi]
+    if name == "leaky_relu" or np.ndim(params[0]) == 0:
+        return name, [_real(params[0], f"{name}'s slope")]
+    slopes = np.asarray(params[0])
+    if slopes.dtype.kind not in "iuf" or slopes.ndim != 1 or len(slopes) != out_channels:
+        raise ValueError(
+            f"activation: prelu's slopes must be a float or real numbers of shape "
+            f"({out_channels},), got {slopes.dtype} of shape {slopes.shape}"
+        )
+    return name, slopes.astype(np.float64).tolist()
+
+
+def _epilogue_dtype(cdtype, activation, residual):
+    """Refuse a fused epilogue where the core has none: it computes in
+    float32 and float64 only."""
+    if cdtype not in (np.float32, np.float64):
+        if activation is not None:
+            raise TypeError(f"activation: needs float32 or float64 data, got {cdtype}")
+        if residual is not None:
+            raise TypeError(f"residual: needs float32 or float64 data, got {cdtype}")
+
+
 def _check_conv_bias(w, b):
     if b is not None and b.shape != (w.shape[0],):
         raise ValueError(f"bias: expected shape ({w.shape[0]},), got {b.shape}")
@@ -397,16 +499,26 @@ def _groups(groups):
     return _sizes(groups, "groups", 1, 1)[0]
 
 
-def _run_layer(run, shape, x, batched, result_dtype, out, inputs):
+def _run_layer(run, shape, x, batched, result_dtype, out, inputs, residual=None):
     """Allocate (or check `out` against the result and the `inputs`), then
-    `run(x, compute_dtype, target)` with x in the compute dtype; the result
-    as the caller gets it."""
+    `run(x, compute_dtype, target, residual)` with x and the residual (or
+    None) in the compute dtype; the result as the caller gets it."""
     cdtype = _args.compute_dtype(result_dtype)
     result_shape = shape if batched else shape[1:]
+    if residual is not None:
+        residual = _numbers(_args.as_input(residual, "residual"), "residual", "the layer")
+        if residual.dtype.kind not in "biuf":
+            raise TypeError(f"residual: needs real numbers, got dtype {residual.dtype}")
+        if residual.shape != tuple(result_shape):
+            raise ValueError(
+                f"residual: expected the result's shape {tuple(result_shape)}, got {residual.shape}"
+            )
+        residual = _args.to_compute(residual, cdtype)
+        residual = residual if batched else residual[None]
     if out is not None:
         _args.check_out(out, result_shape, result_dtype, [a for a in inputs if a is not None])
     target = _args.compute_target(out, result_shape, result_dtype, cdtype)
-    run(_args.to_compute(x, cdtype), cdtype, target if batched else target[None])
+    run(_args.to_compute(x, cdtype), cdtype, target if batched else target[None], residual)
     return _args.finish(target, result_dtype, out)
 
 
@@ -451,11 +563,15 @@ def _conv(
     threads,
     naxes,
     name,
+    activation=None,
+    residual=None,
 ):
     x, w, b, batched, result_dtype = _layer_arrays(
         input, weight, bias, naxes, name, "Cout, C/groups"
     )
     _check_conv_bias(w, b)
+    epilogue = _activation(activation, w.shape[0])
+    _epilogue_dtype(_args.compute_dtype(result_dtype), activation, residual)
     options = _conv_options(stride, padding, dilation, groups, padding_mode, algorithm, naxes)
     strides, dilations, pads, same, groups, padding_mode, algorithm = options
     nthreads = _args.threads_arg(threads)
@@ -463,13 +579,16 @@ def _conv(
         x.shape, w.shape, strides, dilations, pads, [], same, groups, padding_mode, algorithm
     )
     return _run_layer(
-        lambda xc, cdtype, y: _core.conv_layer(plan, xc, *_in_compute(w, b, cdtype), y, nthreads),
+        lambda xc, cdtype, y, r: _core.conv_layer(
+            plan, xc, *_in_compute(w, b, cdtype), y, nthreads, *epilogue, r
+        ),
         plan.shape,
         x,
         batched,
         result_dtype,
         out,
         (x, w, b),
+        residual,
     )
 
 
@@ -498,16 +617,20 @@ def _conv_transpose(
     threads,
     naxes,
     name,
+    activation=None,
+    residual=None,
 ):
     x, w, b, batched, result_dtype = _layer_arrays(
         input, weight, bias, naxes, name, "C, Cout/groups"
     )
     options = _transpose_options(stride, padding, output_padding, groups, dilation, naxes)
+    epilogue = _activation(activation, w.shape[1] * options[-1])
+    _epilogue_dtype(_args.compute_dtype(result_dtype), activation, residual)
     nthreads = _args.threads_arg(threads)
     plan = _core.plan_conv_transpose_layer(x.shape, w.shape, *options)
     return _run_layer(
-        lambda xc, cdtype, y: _core.conv_transpose_layer(
-            plan, xc, *_in_compute(w, b, cdtype), y, nthreads
+        lambda xc, cdtype, y, r: _core.conv_transpose_layer(
+            plan, xc, *_in_compute(w, b, cdtype), y, nthreads, *epilogue, r
         ),
         plan.shape,
         x,
@@ -515,7 +638,86 @@ def _conv_transpose(
         result_dtype,
         out,
         (x, w, b),
+        residual,
     )
+
+
+def fold_batch_norm(
+    weight: ArrayLike,
+    bias: ArrayLike | None,
+    running_mean: ArrayLike,
+    running_var: ArrayLike,
+    bn_weight: ArrayLike | None = None,
+    bn_bias: ArrayLike | None = None,
+    eps: float = 1e-5,
+) -> tuple[Array, Array]:
+    """A convolution's weight and bias with an inference batch norm folded in.
+
+    The layer ``conv(x, weight, bias)`` followed by
+    ``torch.nn.functional.batch_norm(..., running_mean, running_var,
+    bn_weight, bn_bias, training=False, eps=eps)`` equals, up to rounding,
+    the layer of the returned weight and bias: with ``s = bn_weight /
+    sqrt(running_var + eps)``, ``weight * s`` (per output channel) and
+    ``(bias - running_mean) * s + bn_bias``. Computed in float64, returned
+    in the weight's dtype; the folded layer matches the unfused pair to
+    float rounding (normwise, a few ulp of the dtype times the sum's
+    length), not bitwise.
+
+    Parameters
+    ----------
+    weight : array_like
+        A conv layer's weight, (Cout, C/groups, ...): output channels
+        first.
+    bias : array_like or None
+        Shape (Cout,); None is zero.
+    running_mean, running_var : array_like
+        Shape (Cout,): the batch norm's statistics.
+    bn_weight, bn_bias : array_like, optional
+        Shape (Cout,): its affine parameters (None: 1 and 0).
+    eps : float
+        Added to the variance, as torch's.
+
+    Returns
+    -------
+    (weight, bias) : tuple of ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> w, b = nn.fold_batch_norm(np.ones((1, 1, 1)), None, [1.0], [4.0], eps=0.0)
+    >>> w, b
+    (array([[[0.5]]]), array([-0.5]))
+    """
+    w = _numbers(_args.as_input(weight, "weight"), "weight", "fold_batch_norm")
+    if w.ndim < 1 or w.dtype.kind not in "iuf":
+        raise ValueError(f"weight: expected real numbers, output channels first, got {w.shape}")
+    cout = w.shape[0]
+
+    def channel_vector(a, name, default):
+        if a is None:
+            return np.full(cout, default, dtype=np.float64)
+        a = _numbers(_args.as_input(a, name), name, "fold_batch_norm")
+        if a.dtype.kind not in "biuf":
+            raise TypeError(f"{name}: needs real numbers, got dtype {a.dtype}")
+        if a.shape != (cout,):
+            raise ValueError(f"{name}: expected shape ({cout},), got {a.shape}")
+        return a.astype(np.float64)
+
+    mean = channel_vector(running_mean, "running_mean", 0.0)
+    var = channel_vector(running_var, "running_var", 1.0)
+    gamma = channel_vector(bn_weight, "bn_weight", 1.0)
+    beta = channel_vector(bn_bias, "bn_bias", 0.0)
+    b = channel_vector(bias, "bias", 0.0)
+    if isinstance(eps, (bool, np.bool_)) or not isinstance(eps, (int, float, np.floating)):
+        raise TypeError(f"eps: expected a real number, got {eps!r}")
+    if not np.all(var + eps > 0):
+        raise ValueError("running_var: var + eps must be positive")
+    scale = gamma / np.sqrt(var + eps)
+    dtype = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
+    folded_w = w.astype(np.float64) * scale.reshape((cout,) + (1,) * (w.ndim - 1))
+    folded_b = (b - mean) * scale + beta
+    return folded_w.astype(dtype), folded_b.astype(dtype)
 
 
 _LayerT = TypeVar("_LayerT", bound="_Layer")
@@ -552,6 +754,19 @@ class _Layer:
         self._lock = threading.Lock()
         self._native = None  # (dtype, core layer) when the weights compute in their own dtype
 
+    def _set_activation(self, activation):
+        """Check and keep the fused activation (after the options: prelu's
+        slopes are one per output channel)."""
+        self._epilogue = _activation(activation, self.out_channels)
+        if isinstance(activation, tuple) and np.ndim(activation[-1]) == 1:
+            activation = (*activation[:-1], _frozen_copy(activation[-1]))
+        self._activation = activation
+
+    @property
+    def activation(self) -> ActivationSpec:
+        """The fused activation, as given (None: none)."""
+        return self._activation
+
     def _pack(self):
         """Check the weights and options with the core (ValueError naming
         the argument) by packing them for the weights' own compute dtype."""
@@ -572,6 +787,7 @@ class _Layer:
             with self._lock:
                 core = self._cores.get(cdtype)
                 if core is None:
+                    _epilogue_dtype(cdtype, self._activation, None)
                     core = self._make_core(*_in_compute(self._weight, self._bias, cdtype))
                     self._cores[cdtype] = core
         return core
@@ -580,15 +796,22 @@ class _Layer:
         raise NotImplementedError
 
     def __call__(
-        self, input: ArrayLike, *, out: Array | None = None, threads: Threads = None
+        self,
+        input: ArrayLike,
+        *,
+        out: Array | None = None,
+        threads: Threads = None,
+        residual: ArrayLike | None = None,
     ) -> Array:
         """The layer applied to `input`: bitwise the functional layer's result
-        with the same arguments (see the class docstring)."""
+        with the same arguments (see the class docstring). `residual` (the
+        result's shape) is added before the layer's activation."""
         native = self._native
         if (
             native is not None
             and out is None
             and threads is None
+            and residual is None
             and type(input) is np.ndarray
             and input.ndim == self._naxes + 2
             and input.dtype == native[0]
@@ -602,15 +825,18 @@ class _Layer:
             input, self._weight, self._bias, self._naxes, type(self).__name__, self._weight_layout
         )
         nthreads = _args.threads_arg(threads)
-        core = self._core_layer(_args.compute_dtype(result_dtype))
+        cdtype = _args.compute_dtype(result_dtype)
+        _epilogue_dtype(cdtype, self._activation, residual)
+        core = self._core_layer(cdtype)
         return _run_layer(
-            lambda xc, cdtype, y: core.run(xc, y, nthreads),
+            lambda xc, cdtype, y, r: core.run(xc, y, nthreads, r),
             core.output_shape(list(x.shape)),
             x,
             batched,
             result_dtype,
             out,
             (x, w, b),
+            residual,
         )
 
     @property
@@ -647,6 +873,7 @@ class _Layer:
     def __reduce__(self):
         # the original weights and options: unpickling checks and packs again
         options = {name: getattr(self, name) for name in self._option_names + self._own_options}
+        options["activation"] = self._activation
         return _rebuild, (type(self), self._weight, self._bias, options)
 
     def __dask_tokenize__(self):
@@ -655,7 +882,7 @@ class _Layer:
             (a.dtype.str, a.shape, a.tobytes()) for a in (self._weight, self._bias) if a is not None
         ]
         options = [getattr(self, n) for n in self._option_names + self._own_options]
-        return type(self).__name__, arrays, options
+        return type(self).__name__, arrays, options, self._epilogue
 
     def __repr__(self):
         # torch's: the options other than stride only when not the default
@@ -676,6 +903,12 @@ class _Layer:
             if value != default:
                 shown.append(f"{name}={value}")  # (unquoted strings, as torch)
         shown.append(f"bias={self._bias is not None}")
+        if self._activation is not None:
+            name, params = self._epilogue
+            if name == "prelu" and np.ndim(self._activation[1]) == 1:
+                shown.append(f"activation=('prelu', <{len(params)} slopes>)")
+            else:
+                shown.append(f"activation={self._activation!r}")
         return f"{type(self).__name__}({', '.join(shown)})"
 
     @classmethod
@@ -729,6 +962,7 @@ class _ConvLayer(_Layer):
         *,
         padding_mode: PaddingMode = "zeros",
         algorithm: ConvAlgorithm = "auto",
+        activation: ActivationSpec = None,
     ) -> None:
         super().__init__(weight, bias)
         _check_conv_bias(self._weight, self._bias)
@@ -743,10 +977,11 @@ class _ConvLayer(_Layer):
         self._padding_mode = padding_mode
         self._algorithm = algorithm
         self._core_options = (strides, dilations, pads, [], same, groups, padding_mode, algorithm)
+        self._set_activation(activation)
         self._pack()
 
     def _make_core(self, weight, bias):
-        return _core.ConvLayer(weight, bias, *self._core_options)
+        return _core.ConvLayer(weight, bias, *self._core_options, *self._epilogue)
 
     @property
     def padding_mode(self) -> str:
@@ -779,6 +1014,8 @@ class _ConvTransposeLayer(_Layer):
         output_padding: IntOrTuple = 0,
         groups: int = 1,
         dilation: IntOrTuple = 1,
+        *,
+        activation: ActivationSpec = None,
     ) -> None:
         super().__init__(weight, bias)
         self._core_options = _transpose_options(
@@ -789,10 +1026,11 @@ class _ConvTransposeLayer(_Layer):
         self._padding = tuple(pads)
         self._output_padding = tuple(output_pads)
         self._dilation = tuple(dilations)
+        self._set_activation(activation)
         self._pack()
 
     def _make_core(self, weight, bias):
-        return _core.ConvTransposeLayer(weight, bias, *self._core_options)
+        return _core.ConvTransposeLayer(weight, bias, *self._core_options, *self._epilogue)
 
     @property
     def output_padding(self) -> tuple[int, ...]:
@@ -825,13 +1063,16 @@ class Conv1d(_ConvLayer):
     stride, padding, dilation, groups, padding_mode
         As `conv1d`; checked here (ValueError or TypeError naming the
         argument).
+    activation : str or tuple, optional
+        The layer's fused activation, as `conv1d`'s (torch's formulas).
 
     Notes
     -----
-    ``layer(input, *, out=None, threads=None)`` takes `conv1d`'s `input`,
-    `out` and `threads`. One layer may be called from several threads at
-    once. Pickling stores the weights and options; unpickling packs again.
-    `from_torch` reads a ``torch.nn.Conv1d``.
+    ``layer(input, *, out=None, threads=None, residual=None)`` takes
+    `conv1d`'s `input`, `out`, `threads` and `residual` (added before the
+    activation). One layer may be called from several threads at once.
+    Pickling stores the weights, options and activation; unpickling packs
+    again. `from_torch` reads a ``torch.nn.Conv1d`` (no activation).
 
     Examples
     --------
@@ -892,10 +1133,13 @@ class ConvTranspose1d(_ConvTransposeLayer):
     stride, padding, output_padding, groups, dilation
         As `conv_transpose1d`; checked here (ValueError or TypeError
         naming the argument).
+    activation : str or tuple, optional
+        The layer's fused activation, as `conv1d`'s (torch's formulas).
 
     Notes
     -----
-    ``layer(input, *, out=None, threads=None)`` as the functional layer;
+    ``layer(input, *, out=None, threads=None, residual=None)`` as the
+    functional layer;
     thread-safe; pickles as its weights and options. `from_torch` reads a
     ``torch.nn.ConvTranspose1d`` (padding_mode "zeros").
 

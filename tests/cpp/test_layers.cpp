@@ -6,6 +6,7 @@
 // std::invalid_argument.
 #include <fastconv/fastconv.hpp>
 
+#include <algorithm>
 #include <complex>
 #include <cstdint>
 #include <cstdio>
@@ -325,6 +326,79 @@ void check_errors() {
                  "input smaller than the kernel");
 }
 
+// The fused epilogue from the C++ API: a layer object with relu6 and a
+// residual of other strides gives the one-call function's sums plus the
+// residual through min(max(x, 0), 6), bitwise (prelu per channel too,
+// on a transposed layer); a bad epilogue or residual throws.
+void check_epilogue() {
+  auto out_view = [](std::vector<float>& v, const std::vector<index_t>& shape) {
+    return fastconv::View<float>(v.data(), shape, contiguous_strides(shape));
+  };
+  std::mt19937 rng(7);
+  const std::vector<index_t> w_shape{12, 5, 3, 3}, x_shape{2, 5, 7, 9}, y_shape{2, 12, 7, 9};
+  const auto w = random_values<float>(product(w_shape), rng);
+  const auto x = random_values<float>(product(x_shape), rng);
+  auto res = random_values<float>(2 * product(y_shape), rng);  // every other element
+  const auto b = random_values<float>(12, rng);
+  fastconv::ConvLayerOptions o;
+  o.padding = {1};
+  std::vector<float> plain(static_cast<size_t>(product(y_shape)));
+  fastconv::conv2d<float>(view_of(x, x_shape), view_of(w, w_shape), view_of(b, {12}),
+                          out_view(plain, y_shape), o);
+  std::vector<index_t> res_strides = contiguous_strides(y_shape);
+  for (index_t& s : res_strides) s *= 2;
+  const fastconv::View<const float> residual(res.data(), y_shape, res_strides);
+  o.epilogue.activation = fastconv::Activation::relu6;
+  const fastconv::ConvLayer<float> layer(view_of(w, w_shape), view_of(b, {12}), o);
+  std::vector<float> fused(plain.size());
+  layer.run(view_of(x, x_shape), out_view(fused, y_shape), 2, residual);
+  bool same = true;
+  for (size_t i = 0; i < plain.size(); ++i) {
+    const float s = plain[i] + res[2 * i];
+    same = same && fused[i] == std::min(std::max(s, 0.0f), 6.0f);
+  }
+  check(same, "relu6 with a strided residual: the unfused sequence");
+
+  fastconv::ConvTransposeLayerOptions up;
+  up.stride = {2};
+  up.epilogue.activation = fastconv::Activation::prelu;
+  for (int c = 0; c < 5; ++c) up.epilogue.slopes.push_back(0.25 * c - 0.5);
+  const std::vector<index_t> t_shape{2, 5, 15, 19};
+  std::vector<float> t_plain(static_cast<size_t>(product(t_shape))), t_fused(t_plain.size());
+  fastconv::ConvTransposeLayerOptions up_plain = up;
+  up_plain.epilogue = {};
+  fastconv::conv_transpose2d<float>(view_of(plain, y_shape), view_of(w, w_shape), {},
+                                    out_view(t_plain, t_shape), up_plain);
+  fastconv::conv_transpose2d<float>(view_of(plain, y_shape), view_of(w, w_shape), {},
+                                    out_view(t_fused, t_shape), up);
+  same = true;
+  for (size_t i = 0; i < t_plain.size(); ++i) {
+    const float s = t_plain[i], slope = static_cast<float>(up.epilogue.slopes[i / (15 * 19) % 5]);
+    same = same && t_fused[i] == (s > 0 ? s : s * slope);
+  }
+  check(same, "transposed prelu per channel: the unfused sequence");
+
+  auto bad = o;
+  bad.epilogue.activation = fastconv::Activation::clamp;
+  bad.epilogue.min = 1;
+  bad.epilogue.max = 0;
+  expect_invalid([&] { fastconv::ConvLayer<float> l(view_of(w, w_shape), {}, bad); },
+                 "clamp with min > max");
+  bad.epilogue.activation = fastconv::Activation::prelu;
+  bad.epilogue.slopes = {1, 2};
+  expect_invalid([&] { fastconv::ConvLayer<float> l(view_of(w, w_shape), {}, bad); },
+                 "prelu with 2 slopes for 12 channels");
+  expect_invalid([&] { (void)fastconv::parse_activation("gelu"); }, "an unknown activation");
+  const std::vector<std::int64_t> wi(static_cast<size_t>(product(w_shape)), 1);
+  expect_invalid([&] { fastconv::ConvLayer<std::int64_t> l(view_of(wi, w_shape), {}, o); },
+                 "an activation on integers");
+  expect_invalid(
+      [&] {
+        layer.run(view_of(x, x_shape), out_view(fused, y_shape), 0, view_of(res, {2, 12, 7, 8}));
+      },
+      "a residual of the wrong shape");
+}
+
 }  // namespace
 
 int main() {
@@ -336,6 +410,7 @@ int main() {
   check_concurrent_runs();
   check_negative_output_strides();
   check_errors();
+  check_epilogue();
   if (failures) {
     std::printf("%d failure(s)\n", failures);
     return 1;

@@ -23,6 +23,7 @@ namespace {
 constexpr IsaConstants kIsa = renamed(kBaselineConstants, "w16");
 #include "kernels/isa_names-inl.hpp"
 #include "kernels/tile_kernel-inl.hpp"
+#include "kernels/epilogue-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"
 #include "kernels/pool_kernel-inl.hpp"
 #include "kernels/underflow_kernel-inl.hpp"
@@ -37,6 +38,7 @@ namespace {
 constexpr IsaConstants kIsa = renamed(kAvx2Constants, "w32");
 #include "kernels/isa_names-inl.hpp"
 #include "kernels/tile_kernel-inl.hpp"
+#include "kernels/epilogue-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"
 #include "kernels/pool_kernel-inl.hpp"
 #include "kernels/underflow_kernel-inl.hpp"
@@ -51,6 +53,7 @@ namespace {
 constexpr IsaConstants kIsa = renamed(kAvx512Constants, "w64");
 #include "kernels/isa_names-inl.hpp"
 #include "kernels/tile_kernel-inl.hpp"
+#include "kernels/epilogue-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"
 #include "kernels/pool_kernel-inl.hpp"
 #include "kernels/underflow_kernel-inl.hpp"

@@ -48,6 +48,46 @@ enum class PaddingMode { zeros, reflect, replicate, circular };
 // Winograd and direct give the same Inf and NaN: an image whose Winograd
 // tiles give one is computed directly.
 enum class ConvAlgorithm { automatic, direct, winograd };
+// A layer's fused epilogue: out = activation(conv + bias + residual),
+// applied while the outputs are in registers. Activations with torch's
+// formulas (torch.nn.functional), in the element type:
+//   relu         x < 0 ? 0 : x               (NaN stays NaN)
+//   relu6        clamp(x, 0, 6)
+//   clamp        min(max(x, min), max)        (hardtanh; NaN stays NaN)
+//   leaky_relu   x > 0 ? x : x * negative_slope
+//   prelu        x > 0 ? x : x * slope[channel]  (one slope, or one per output channel)
+//   sigmoid      1 / (1 + exp(-x))
+//   hardsigmoid  clamp(x + 3, 0, 6) / 6
+//   hardswish    x * clamp(x + 3, 0, 6) / 6
+//   silu         x / (1 + exp(-x))
+// All but sigmoid and silu give bitwise the unfused sequence; those two
+// use the kernels' exp (docs/conventions.md states its error). float and
+// double only: other element types take no epilogue (std::invalid_argument
+// naming activation or residual).
+enum class Activation {
+  none,
+  relu,
+  relu6,
+  clamp,
+  leaky_relu,
+  prelu,
+  sigmoid,
+  hardsigmoid,
+  hardswish,
+  silu
+};
+
+struct Epilogue {
+  Activation activation = Activation::none;
+  double min = 0, max = 0;       // clamp's bounds (min <= max)
+  double negative_slope = 0.01;  // leaky_relu's
+  std::vector<double> slopes;    // prelu's: one, or one per output channel
+};
+
+// "none", "relu", "relu6", "clamp", "leaky_relu", "prelu", "sigmoid",
+// "hardsigmoid", "hardswish" or "silu"; std::invalid_argument naming
+// activation otherwise.
+FASTCONV_API Activation parse_activation(const std::string& name);
 
 struct ConvLayerOptions {
   // One value for every spatial axis, or one per spatial axis (rows, then
@@ -64,7 +104,8 @@ struct ConvLayerOptions {
   ConvAlgorithm algorithm = ConvAlgorithm::automatic;
   // Reflect padding must be smaller than the input, circular padding at
   // most its size (torch's limits).
-  int threads = 0;  // 0 = the global setting (set_num_threads)
+  int threads = 0;    // 0 = the global setting (set_num_threads)
+  Epilogue epilogue;  // none by default
 };
 
 // "zeros", "reflect", "replicate" or "circular"; std::invalid_argument
@@ -107,20 +148,25 @@ FASTCONV_API ConvLayerPlan plan_conv_layer(const std::vector<index_t>& in_shape,
 // plan.out_shape() (any strides, not overlapping the inputs), `bias` of
 // shape (Cout,) or a view with data == nullptr for no bias. Threads are
 // the run's (0 = the global setting, set_num_threads), not the plan's:
-// options.threads is for the one-call functions.
+// options.threads is for the one-call functions. `epilogue` and
+// `residual` (out's shape, any strides; data == nullptr: none) as
+// Epilogue says.
 template <class T>
 FASTCONV_API void conv_layer(const ConvLayerPlan& plan, View<const T> in, View<const T> weight,
-                             View<const T> bias, View<T> out, int threads = 0);
+                             View<const T> bias, View<T> out, int threads = 0,
+                             const Epilogue& epilogue = {}, View<const T> residual = {});
 
 // Plan and run in one call: write the layer's output into `out` (shape
-// conv_output_shape(...)); 3-D or 4-D views respectively.
+// conv_output_shape(...)); 3-D or 4-D views respectively. `residual`:
+// added before options.epilogue's activation (out's shape; data ==
+// nullptr: none).
 template <class T>
 FASTCONV_API void conv1d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
-                         const ConvLayerOptions& options);
+                         const ConvLayerOptions& options, View<const T> residual = {});
 
 template <class T>
 FASTCONV_API void conv2d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
-                         const ConvLayerOptions& options);
+                         const ConvLayerOptions& options, View<const T> residual = {});
 
 // Transposed layers (torch.nn.functional.conv_transpose1d / 2d), the
 // adjoint of conv1d / conv2d with the same arguments. For input
@@ -143,7 +189,8 @@ struct ConvTransposeLayerOptions {
   std::vector<index_t> padding;         // cropped from both ends of each axis
   std::vector<index_t> output_padding;  // added at the end; < max(stride, dilation)
   index_t groups = 1;
-  int threads = 0;  // 0 = the global setting (set_num_threads)
+  int threads = 0;    // 0 = the global setting (set_num_threads)
+  Epilogue epilogue;  // none by default
 };
 
 // The output shape (N, Cout, [H,] W) of a transposed layer with input
@@ -174,7 +221,8 @@ FASTCONV_API ConvTransposeLayerPlan plan_conv_transpose_layer(
 template <class T>
 FASTCONV_API void conv_transpose_layer(const ConvTransposeLayerPlan& plan, View<const T> in,
                                        View<const T> weight, View<const T> bias, View<T> out,
-                                       int threads = 0);
+                                       int threads = 0, const Epilogue& epilogue = {},
+                                       View<const T> residual = {});
 
 // Plan and run in one call: write the transposed layer's output into
 // `out` (shape conv_transpose_output_shape(...), any strides, not
@@ -182,11 +230,13 @@ FASTCONV_API void conv_transpose_layer(const ConvTransposeLayerPlan& plan, View<
 // nullptr.
 template <class T>
 FASTCONV_API void conv_transpose1d(View<const T> in, View<const T> weight, View<const T> bias,
-                                   View<T> out, const ConvTransposeLayerOptions& options);
+                                   View<T> out, const ConvTransposeLayerOptions& options,
+                                   View<const T> residual = {});
 
 template <class T>
 FASTCONV_API void conv_transpose2d(View<const T> in, View<const T> weight, View<const T> bias,
-                                   View<T> out, const ConvTransposeLayerOptions& options);
+                                   View<T> out, const ConvTransposeLayerOptions& options,
+                                   View<const T> residual = {});
 
 // Layer objects for inference: construct once from the weights (copied and
 // packed for the kernels then; later changes to the caller's arrays do not
@@ -195,9 +245,11 @@ FASTCONV_API void conv_transpose2d(View<const T> in, View<const T> weight, View<
 // there (0 = the global setting, set_num_threads) is the run's, and
 // options.threads is not used. A run gives bitwise the result of the
 // one-call function (conv1d/conv2d, conv_transpose1d/2d) with the same
-// arguments. Errors: std::invalid_argument naming the argument, at
-// construction for the weight, bias and options, at run for the input
-// and out.
+// arguments. The options' epilogue is the layer's; a run's `residual`
+// (out's shape, any strides; data == nullptr: none) is added before its
+// activation. Errors: std::invalid_argument naming the argument, at
+// construction for the weight, bias and options, at run for the input,
+// out and residual.
 template <class T>
 class FASTCONV_API ConvLayer {
  public:
@@ -214,7 +266,7 @@ class FASTCONV_API ConvLayer {
   // naming the input when the layer cannot take it.
   std::vector<index_t> output_shape(const std::vector<index_t>& in_shape) const;
   // out: shape output_shape(in.shape), any strides, not overlapping in.
-  void run(View<const T> in, View<T> out, int threads = 0) const;
+  void run(View<const T> in, View<T> out, int threads = 0, View<const T> residual = {}) const;
 
   struct Impl;  // (nn/layer.cpp)
 
@@ -235,7 +287,7 @@ class FASTCONV_API ConvTransposeLayer {
   int spatial() const;
   std::vector<index_t> weight_shape() const;  // (C, Cout/groups, [kh,] kw)
   std::vector<index_t> output_shape(const std::vector<index_t>& in_shape) const;
-  void run(View<const T> in, View<T> out, int threads = 0) const;
+  void run(View<const T> in, View<T> out, int threads = 0, View<const T> residual = {}) const;
 
   struct Impl;
 

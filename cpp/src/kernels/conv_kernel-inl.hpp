@@ -66,6 +66,23 @@ static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
   // written whole before the next channel's.
   const index_t* po = t.pixel_out + v * kPiecePixels<C>;
   T tile[P][C * L];
+  if (t.epilogue && t.res) {  // (the residual's channels lie apart: one by one)
+    FASTCONV_UNROLL for (int i = 0; i < P; ++i) FASTCONV_UNROLL for (int j = 0; j < C; ++j)
+        store_vec(tile[i] + j * L, acc[i][j]);
+    for (index_t o = 0; o < t.channels; ++o) {
+      const T* ro = t.res + o * t.out_ch_step;
+      FASTCONV_UNROLL for (int i = 0; i < P; ++i) if (po[i] != kNoOutput) tile[i][o] += ro[po[i]];
+    }
+    FASTCONV_UNROLL for (int i = 0; i < P; ++i) FASTCONV_UNROLL for (int j = 0; j < C; ++j)
+        acc[i][j] = load_vec<V>(tile[i] + j * L);
+  }
+  if (t.epilogue) {
+    FASTCONV_UNROLL for (int j = 0; j < C; ++j) {
+      const V slope = t.slopes ? load_vec<V>(t.slopes + j * L) : V{};
+      FASTCONV_UNROLL for (int i = 0; i < P; ++i) acc[i][j] =
+          activate(*t.epilogue, acc[i][j], slope);
+    }
+  }
   FASTCONV_UNROLL for (int i = 0; i < P; ++i) FASTCONV_UNROLL for (int j = 0; j < C; ++j)
       store_vec(tile[i] + j * L, acc[i][j]);
   for (index_t o = 0; o < t.channels; ++o) {
@@ -88,13 +105,39 @@ static void conv_wide(const ConvTask<T>& t) {
   for (index_t v = 0; v < t.n_vec; ++v) conv_pixels_upto<T, C, kPiecePixels<C>>(t, v);
 }
 
+// n <= N outputs of one channel through the epilogue: acc plus the
+// residual at offset `at` (whole vectors when contiguous), then the
+// activation with the channel's slope.
+template <class T, int N, class V>
+static inline void finish_outputs(const ConvTask<T>& t, index_t at, index_t n, index_t step,
+                                  V (&acc)[N]) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  if (t.res) {
+    const T* r = t.res + at;
+    if (n == N * L && step == 1) {
+      FASTCONV_UNROLL for (int u = 0; u < N; ++u) acc[u] += load_vec<V>(r + u * L);
+    } else {
+      T tmp[N * L] = {};
+      for (index_t l = 0; l < n; ++l) tmp[l] = r[l * step];
+      FASTCONV_UNROLL for (int u = 0; u < N; ++u) acc[u] += load_vec<V>(tmp + u * L);
+    }
+  }
+  const V slope = splat<V>(t.slopes ? t.slopes[0] : T(0));
+  FASTCONV_UNROLL for (int u = 0; u < N; ++u) acc[u] = activate(*t.epilogue, acc[u], slope);
+}
+
 // Output vector v of a narrow kernel: whole, or its lanes[v] lanes one by
 // one (a partial vector, or output columns not adjacent).
 template <class T, class V>
-static inline void store_piece(const ConvTask<T>& t, index_t v, const V& acc) {
+static inline void store_piece(const ConvTask<T>& t, index_t v, V acc) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
   T* o = t.out + t.out_off[v];
   const index_t lanes = t.lanes[v];
+  if (t.epilogue) {
+    V a[1] = {acc};
+    finish_outputs<T, 1>(t, t.out_off[v], lanes, t.out_w_step, a);
+    acc = a[0];
+  }
   if (lanes == L && t.out_w_step == 1) {
     store_vec(o, acc);
   } else {
@@ -201,6 +244,12 @@ static inline void conv_pair_block(const ConvTask<T>& t, index_t v0) {
     interleave<L>(even[u], odd[u], lo, hi, std::make_integer_sequence<int, L>{});
     T* o = t.out + t.out_off[v0 + u];
     const index_t columns = t.lanes[v0 + u];
+    if (t.epilogue) {
+      V both[2] = {lo, hi};
+      finish_outputs<T, 2>(t, t.out_off[v0 + u], columns, step, both);
+      lo = both[0];
+      hi = both[1];
+    }
     if (columns == 2 * L && step == 1) {
       store_vec(o, lo);
       store_vec(o + L, hi);

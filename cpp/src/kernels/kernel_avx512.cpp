@@ -22,6 +22,7 @@ namespace {
 constexpr IsaConstants kIsa = kAvx512Constants;
 #include "kernels/isa_names-inl.hpp"
 #include "kernels/tile_kernel-inl.hpp"
+#include "kernels/epilogue-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"
 #include "kernels/pool_kernel-inl.hpp"
 #include "kernels/underflow_kernel-inl.hpp"

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "fastconv/element_types.hpp"
+#include "fastconv/nn.hpp"
 #include "fastconv/options.hpp"
 #include "kernels/winograd_matrices.hpp"
 
@@ -106,6 +107,26 @@ using TileKernel = void (*)(const TileTask<T>&);
 // can be this, whatever the strides.
 inline constexpr index_t kNoOutput = std::numeric_limits<index_t>::min();
 // (`partial` may be null when a task takes all its taps in one pass.)
+// A layer's fused epilogue as the kernels apply it (epilogue-inl.hpp):
+// out = activation(sum + residual). relu6 arrives as clamp (0, 6) and
+// leaky_relu as prelu with its slope for every channel.
+template <class T>
+struct Epilogue {
+  Activation activation = Activation::none;
+  T lo = 0, hi = 0;  // clamp's bounds
+  // prelu: the slope of each output channel, readable a whole block of
+  // channels past the last (zeros there)
+  const T* slopes = nullptr;
+};
+
+// The epilogue as a pass over n outputs already stored (out, element
+// step out_step), with the residual (res, step res_step; nullptr: none)
+// and one channel's prelu slope: what the kernels do in registers, for
+// the paths that store outputs without a kernel.
+template <class T>
+using EpiloguePass = void (*)(const Epilogue<T>& e, T* out, const T* res, index_t n,
+                              index_t out_step, index_t res_step, T slope);
+
 template <class T>
 struct ConvTask {
   const T* panel;
@@ -129,6 +150,12 @@ struct ConvTask {
   const T* w2 = nullptr;
   index_t K2 = 0;
   index_t kh = 0, kw = 0, row_step = 0, vec_row = 0;  // rows kernel only
+  // The epilogue (nullptr: store the sums), applied when the last pass
+  // stores: the residual at out's offsets from res (nullptr: none), and
+  // the prelu slopes from the block's first channel.
+  const Epilogue<T>* epilogue = nullptr;
+  const T* res = nullptr;
+  const T* slopes = nullptr;
 };
 
 template <class T>
@@ -241,6 +268,8 @@ struct KernelTable {
   WinogradKernel<float> winograd_f32[2];
   WinogradKernel<double> winograd_f64[2];
   WinogradWeightsKernel winograd_weights[2];
+  EpiloguePass<float> epilogue_f32;
+  EpiloguePass<double> epilogue_f64;
 };
 
 namespace baseline {
@@ -300,6 +329,15 @@ WinogradKernel<T> winograd_kernel(const KernelTable& t, int variant) {
     return t.winograd_f64[variant];
   else
     return nullptr;
+}
+
+// The epilogue pass of T (float or double).
+template <class T>
+EpiloguePass<T> epilogue_pass(const KernelTable& t) {
+  if constexpr (std::is_same_v<T, float>)
+    return t.epilogue_f32;
+  else
+    return t.epilogue_f64;
 }
 
 template <class R>

@@ -107,4 +107,6 @@ static const KernelTable kTable = {
     {&winograd_tiles<float, WinogradF2>, &winograd_tiles<float, WinogradF4>},
     {&winograd_tiles<double, WinogradF2>, &winograd_tiles<double, WinogradF4>},
     {&winograd_weights<WinogradF2>, &winograd_weights<WinogradF4>},
+    &epilogue_row<float>,
+    &epilogue_row<double>,
 };

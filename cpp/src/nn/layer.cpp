@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fastconv/nn.hpp"
+#include "nn/epilogue.hpp"
 #include "nn/plan.hpp"
 #include "nn/run.hpp"
 #include "nn/transposed.hpp"
@@ -24,13 +25,17 @@ using namespace detail;
 template <class T>
 void run_direct(const LayerPlan& p, const View<const T>& x, const View<const T>& w,
                 const View<const T>& b, const View<T>& out, int threads,
-                const OwnedPackedWeights<T>* prepacked) {
+                const OwnedPackedWeights<T>* prepacked, const CallEpilogue<T>* ep = nullptr) {
   const LayerConf c = configure_layer_for<T>(p);
   std::vector<LayerRun<T>> runs;
   if (prepacked && prepacked->packed.K == c.K && prepacked->packed.R == c.R)
     runs.emplace_back(c, p, x, b, out, prepacked->packed);
   else
     runs.emplace_back(c, p, x, b, out, conv_weights(p, w));
+  if (ep && ep->kernel()) {  // (the epilogue fused into the kernels)
+    runs.back().epilogue = ep->kernel();
+    if (ep->residual().data) runs.back().residual = as_4d(ep->residual());
+  }
   run_layers(runs, threads);
 }
 
@@ -68,59 +73,72 @@ bool run_winograd_or_redo(const LayerPlan& p, const View<const T>& x, const View
 // Run a conv plan, packing or transforming the weights per call or (a
 // layer object's, made from `weight`) using those; `known`: the
 // magnitudes of `weight` and `bias` for the denormal guard, when a layer
-// object has them.
+// object has them. The epilogue is fused into the direct kernels; after
+// Winograd, and on the guard's scaled copies (their outputs are scaled
+// afterwards), it is a pass.
 template <class T>
 void run_conv_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<const T> bias,
-                    View<T> out, int threads_requested,
-                    const OwnedPackedWeights<T>* prepacked = nullptr,
+                    View<T> out, int threads_requested, const Epilogue& epilogue,
+                    const View<const T>& residual, const OwnedPackedWeights<T>* prepacked = nullptr,
                     const WinogradCache<T>* winograd = nullptr,
                     const KnownMagnitudes* known = nullptr) {
   check_layer_call(in, weight, bias, out, p.spatial, "conv");
   check_planned_shapes(in, weight, {p.batch, p.channels, p.h, p.w},
                        {p.out_channels, p.cin_g, p.kh, p.kw}, p.spatial);
   check_layer_out(p.out_shape(), p.out_channels, in, weight, bias, out);
+  const CallEpilogue<T> ep(epilogue, p.out_channels, residual, out);
   if (out.size() == 0) return;
   const int threads = resolve_threads(threads_requested, out.size(), p.cin_g * p.kh * p.kw);
   const int variant = winograd_variant<T>(p);
+  bool fused = true;
   guard_underflow(
       in, weight, View<const T>(), bias, T(0), weight.size(), out, threads,
       [&](const View<const T>& x, const View<const T>& w, const View<const T>&,
           const View<const T>& b, T) {
         // (the guard may hand over scaled copies: then pack those)
         const bool own = w.data == weight.data && b.data == bias.data;
+        fused = own && x.data == in.data;
         const View<const T> x4 = as_4d(x), w4 = as_4d(w);
         const View<T> out4 = as_4d(out);
         if constexpr (kHasWinograd<T>) {
           if (variant >= 0 &&
               run_winograd_or_redo(p, x4, w4, b, out4, threads, variant, own ? winograd : nullptr,
-                                   own ? prepacked : nullptr))
+                                   own ? prepacked : nullptr)) {
+            fused = false;
             return;
+          }
         }
-        run_direct(p, x4, w4, b, out4, threads, own ? prepacked : nullptr);
+        run_direct(p, x4, w4, b, out4, threads, own ? prepacked : nullptr, fused ? &ep : nullptr);
       },
       known);
+  if (!fused) ep.apply(as_4d(out));
 }
 
 template <class T>
 void run_transposed_layer(const TransposedPlan& tp, View<const T> in, View<const T> weight,
                           View<const T> bias, View<T> out, int threads_requested,
+                          const Epilogue& epilogue, const View<const T>& residual,
                           const TransposedPacks<T>* prepacked = nullptr,
                           const KnownMagnitudes* known = nullptr) {
   check_layer_call(in, weight, bias, out, tp.spatial, "conv_transpose");
   check_planned_shapes(in, weight, {tp.batch, tp.channels, tp.n[0], tp.n[1]},
                        {tp.channels, tp.cout_g, tp.k[0], tp.k[1]}, tp.spatial);
   check_layer_out(tp.out_shape(), tp.out_channels, in, weight, bias, out);
+  const CallEpilogue<T> ep(epilogue, tp.out_channels, residual, out);
   if (out.size() == 0) return;
   const int threads = resolve_threads(threads_requested, out.size(), tp.cin_g);
+  bool fused = true;  // (as run_conv_layer)
   guard_underflow(
       in, weight, View<const T>(), bias, T(0), weight.size(), out, threads,
       [&](const View<const T>& x, const View<const T>& w, const View<const T>&,
           const View<const T>& b, T) {
         const bool own = w.data == weight.data && b.data == bias.data;
+        fused = own && x.data == in.data;
         run_transposed_phases(tp, as_4d(x), as_4d(w), b, as_4d(out), threads_requested,
-                              own ? prepacked : nullptr);
+                              own ? prepacked : nullptr, fused ? &ep : nullptr);
       },
       known);
+  if (!fused) ep.apply(as_4d(out));
 }
 
 // The layer objects' copy of their weights and bias, contiguous.
@@ -190,54 +208,56 @@ void check_bias_shape(const std::vector<index_t>& bias_shape, index_t out_channe
 
 template <class T>
 void conv_layer(const ConvLayerPlan& plan, View<const T> in, View<const T> weight,
-                View<const T> bias, View<T> out, int threads) {
+                View<const T> bias, View<T> out, int threads, const Epilogue& epilogue,
+                View<const T> residual) {
   run_conv_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out),
-                    threads);
+                    threads, epilogue, residual);
 }
 
 template <class T>
 void conv_transpose_layer(const ConvTransposeLayerPlan& plan, View<const T> in,
-                          View<const T> weight, View<const T> bias, View<T> out, int threads) {
+                          View<const T> weight, View<const T> bias, View<T> out, int threads,
+                          const Epilogue& epilogue, View<const T> residual) {
   run_transposed_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out),
-                          threads);
+                          threads, epilogue, residual);
 }
 
 // The one-call forms: the plan of the given rank, then its run. (The rank
 // is checked first, so that a wrong one is named as such.)
 template <class T>
 void conv1d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
-            const ConvLayerOptions& options) {
+            const ConvLayerOptions& options, View<const T> residual) {
   check_layer_rank(in, 1, "conv");
   const auto plan = plan_layer(in.shape, weight.shape, options);  // (before `in` is moved)
   run_conv_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out),
-                    options.threads);
+                    options.threads, options.epilogue, residual);
 }
 
 template <class T>
 void conv2d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
-            const ConvLayerOptions& options) {
+            const ConvLayerOptions& options, View<const T> residual) {
   check_layer_rank(in, 2, "conv");
   const auto plan = plan_layer(in.shape, weight.shape, options);  // (before `in` is moved)
   run_conv_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out),
-                    options.threads);
+                    options.threads, options.epilogue, residual);
 }
 
 template <class T>
 void conv_transpose1d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
-                      const ConvTransposeLayerOptions& options) {
+                      const ConvTransposeLayerOptions& options, View<const T> residual) {
   check_layer_rank(in, 1, "conv_transpose");
   const auto plan = plan_transposed(in.shape, weight.shape, options);  // (before `in` is moved)
   run_transposed_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out),
-                          options.threads);
+                          options.threads, options.epilogue, residual);
 }
 
 template <class T>
 void conv_transpose2d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
-                      const ConvTransposeLayerOptions& options) {
+                      const ConvTransposeLayerOptions& options, View<const T> residual) {
   check_layer_rank(in, 2, "conv_transpose");
   const auto plan = plan_transposed(in.shape, weight.shape, options);  // (before `in` is moved)
   run_transposed_layer<T>(plan, std::move(in), std::move(weight), std::move(bias), std::move(out),
-                          options.threads);
+                          options.threads, options.epilogue, residual);
 }
 
 // ---- Layer objects ----
@@ -268,6 +288,7 @@ ConvLayer<T>::ConvLayer(View<const T> weight, View<const T> bias, const ConvLaye
                  weight.shape, options);
   if (bias.data) check_bias_shape(bias.shape, weight.shape[0]);
   winograd_variant<T>(probe);  // (algorithm: 'winograd' needs float or double)
+  check_epilogue<T>(options.epilogue, weight.shape[0]);
   auto impl = std::make_unique<Impl>(weight, bias, options);
   const LayerConf c = configure_layer_for<T>(probe);
   impl->packed = std::make_unique<const OwnedPackedWeights<T>>(
@@ -299,12 +320,12 @@ std::vector<index_t> ConvLayer<T>::output_shape(const std::vector<index_t>& in_s
 }
 
 template <class T>
-void ConvLayer<T>::run(View<const T> in, View<T> out, int threads) const {
+void ConvLayer<T>::run(View<const T> in, View<T> out, int threads, View<const T> residual) const {
   check_view(in, "input");
   const ConvLayerPlan plan = impl_->plan(in.shape);
   run_conv_layer<T>(plan, std::move(in), impl_->copy.weight_view(), impl_->copy.bias_view(),
-                    std::move(out), threads, impl_->packed.get(), &impl_->winograd,
-                    &impl_->copy.magnitudes);
+                    std::move(out), threads, impl_->options.epilogue, residual, impl_->packed.get(),
+                    &impl_->winograd, &impl_->copy.magnitudes);
 }
 
 template <class T>
@@ -332,6 +353,7 @@ ConvTransposeLayer<T>::ConvTransposeLayer(View<const T> weight, View<const T> bi
   for (size_t a = 2; a < probe_shape.size(); ++a) probe_shape[a] += 1;
   const ConvTransposeLayerPlan probe = plan_transposed(probe_shape, weight.shape, options);
   if (bias.data) check_bias_shape(bias.shape, probe.out_channels);
+  check_epilogue<T>(options.epilogue, probe.out_channels);
   auto impl = std::make_unique<Impl>(weight, bias, options);
   impl->packs = pack_transposed(probe, as_4d(impl->copy.weight_view()), impl->copy.bias_view());
   impl_ = std::move(impl);
@@ -361,26 +383,29 @@ std::vector<index_t> ConvTransposeLayer<T>::output_shape(
 }
 
 template <class T>
-void ConvTransposeLayer<T>::run(View<const T> in, View<T> out, int threads) const {
+void ConvTransposeLayer<T>::run(View<const T> in, View<T> out, int threads,
+                                View<const T> residual) const {
   check_view(in, "input");
   const ConvTransposeLayerPlan plan = impl_->plan(in.shape);
   run_transposed_layer<T>(plan, std::move(in), impl_->copy.weight_view(), impl_->copy.bias_view(),
-                          std::move(out), threads, &impl_->packs, &impl_->copy.magnitudes);
+                          std::move(out), threads, impl_->options.epilogue, residual, &impl_->packs,
+                          &impl_->copy.magnitudes);
 }
 
 #define FASTCONV_INSTANTIATE(T)                                                                  \
   template void conv1d<T>(View<const T>, View<const T>, View<const T>, View<T>,                  \
-                          const ConvLayerOptions&);                                              \
+                          const ConvLayerOptions&, View<const T>);                               \
   template void conv2d<T>(View<const T>, View<const T>, View<const T>, View<T>,                  \
-                          const ConvLayerOptions&);                                              \
+                          const ConvLayerOptions&, View<const T>);                               \
   template void conv_transpose1d<T>(View<const T>, View<const T>, View<const T>, View<T>,        \
-                                    const ConvTransposeLayerOptions&);                           \
+                                    const ConvTransposeLayerOptions&, View<const T>);            \
   template void conv_transpose2d<T>(View<const T>, View<const T>, View<const T>, View<T>,        \
-                                    const ConvTransposeLayerOptions&);                           \
+                                    const ConvTransposeLayerOptions&, View<const T>);            \
   template void conv_layer<T>(const ConvLayerPlan&, View<const T>, View<const T>, View<const T>, \
-                              View<T>, int);                                                     \
+                              View<T>, int, const Epilogue&, View<const T>);                     \
   template void conv_transpose_layer<T>(const ConvTransposeLayerPlan&, View<const T>,            \
-                                        View<const T>, View<const T>, View<T>, int);             \
+                                        View<const T>, View<const T>, View<T>, int,              \
+                                        const Epilogue&, View<const T>);                         \
   template class ConvLayer<T>;                                                                   \
   template class ConvTransposeLayer<T>;
 FASTCONV_FOR_EACH_ELEMENT_TYPE(FASTCONV_INSTANTIATE)

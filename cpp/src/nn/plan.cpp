@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "boundary.hpp"
@@ -27,6 +28,26 @@ ConvAlgorithm parse_conv_algorithm(const std::string& name) {
   if (name == "winograd") return ConvAlgorithm::winograd;
   throw std::invalid_argument("algorithm: expected 'auto', 'direct' or 'winograd', got '" + name +
                               "'");
+}
+
+Activation parse_activation(const std::string& name) {
+  static const std::pair<const char*, Activation> kNames[] = {
+      {"none", Activation::none},
+      {"relu", Activation::relu},
+      {"relu6", Activation::relu6},
+      {"clamp", Activation::clamp},
+      {"leaky_relu", Activation::leaky_relu},
+      {"prelu", Activation::prelu},
+      {"sigmoid", Activation::sigmoid},
+      {"hardsigmoid", Activation::hardsigmoid},
+      {"hardswish", Activation::hardswish},
+      {"silu", Activation::silu}};
+  for (const auto& [known, a] : kNames)
+    if (name == known) return a;
+  throw std::invalid_argument(
+      "activation: expected 'relu', 'relu6', 'clamp', 'leaky_relu', 'prelu', 'sigmoid', "
+      "'hardsigmoid', 'hardswish' or 'silu', got '" +
+      name + "'");
 }
 
 namespace detail {

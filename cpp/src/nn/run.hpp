@@ -116,6 +116,11 @@ struct LayerRun : LayerConf {
 
   index_t rows_in(index_t rows) const { return (rows - 1) * p.sh + (p.kh - 1) * p.dh + 1; }
 
+  // The call's fused epilogue (nullptr: none) and its residual (data ==
+  // nullptr: none), laid out with out's strides (nn/epilogue.hpp).
+  const kernels::Epilogue<T>* epilogue = nullptr;
+  View<const T> residual;
+
  private:
   void lay_out();  // the task geometry (both constructors)
 };
@@ -385,6 +390,13 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
       t.kw = p.kw;
       t.row_step = row_len;
       t.vec_row = vec_row;
+      if (epilogue) {
+        t.epilogue = epilogue;
+        t.slopes = epilogue->slopes ? epilogue->slopes + o0 : nullptr;
+        if (residual.data)
+          t.res = residual.data + n * residual.strides[0] + o0 * residual.strides[1] +
+                  r0 * residual.strides[2] + c0 * residual.strides[3];
+      }
       if (paired) {  // (one pass: the narrow kernel)
         t.K = K_even;
         t.x_off2 = x_off.data() + K_even;

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "nn/epilogue.hpp"
 #include "nn/run.hpp"
 #include "phases.hpp"
 
@@ -192,15 +193,21 @@ TransposedPacks<T> pack_transposed(const TransposedPlan& tp, const View<const T>
 }
 
 // Run a transposed plan (4-D views), with a layer object's packed weights
-// or (packs == nullptr) packing per call.
+// or (packs == nullptr) packing per call, and the epilogue (nullptr: none).
 template <class T>
 void run_transposed_phases(const TransposedPlan& tp, const View<const T>& x, const View<const T>& w,
                            const View<const T>& bias, const View<T>& y, int threads_requested,
-                           const TransposedPacks<T>* packs = nullptr) {
+                           const TransposedPacks<T>* packs = nullptr,
+                           const CallEpilogue<T>* epilogue = nullptr) {
   // (Inf or NaN weights: term by term, see transposed_by_definition)
-  if (packs && !packs->finite) return transposed_by_definition(tp, x, w, bias, y);
+  auto by_definition = [&] {
+    transposed_by_definition(tp, x, w, bias, y);
+    if (epilogue) epilogue->apply(y);
+  };
+  if (packs && !packs->finite) return by_definition();
   const TransposedRuns tr = transposed_runs(tp, pairs_columns<T>(tp.cout_g));
-  if (tr.some_empty)
+  if (tr.some_empty) {
+    // (the runs overwrite the phases they compute, the epilogue included)
     for (index_t n = 0; n < tp.batch; ++n)
       for (index_t c = 0; c < tp.out_channels; ++c) {
         const T v = bias.data ? bias.data[c * bias.strides[0]] : T(0);
@@ -208,6 +215,8 @@ void run_transposed_phases(const TransposedPlan& tp, const View<const T>& x, con
         for (index_t i = 0; i < tp.out[0]; ++i)
           for (index_t j = 0; j < tp.out[1]; ++j) plane[i * y.strides[2] + j * y.strides[3]] = v;
       }
+    if (epilogue) epilogue->apply(y);
+  }
   std::vector<LayerRun<T>> runs;
   index_t work = 0;  // multiply-adds
   for (const TransposedRun& r : tr.runs) {
@@ -229,11 +238,21 @@ void run_transposed_phases(const TransposedPlan& tp, const View<const T>& x, con
       runs.emplace_back(c, r.plan, x, bias, yp, *prepacked);
     else
       runs.emplace_back(c, r.plan, x, bias, yp, transposed_weights(tp, r, w));
+    if (epilogue && epilogue->kernel()) {
+      runs.back().epilogue = epilogue->kernel();
+      if (epilogue->residual().data) {  // (the phase's part, as yp of y)
+        View<const T> rp = as_4d(epilogue->residual());
+        rp.data = rp.data + (yp.data - y.data);
+        rp.shape = yp.shape;
+        rp.strides = yp.strides;
+        runs.back().residual = rp;
+      }
+    }
     work += yp.size() * c.K;
   }
   if (!run_layers(runs, detail::resolve_threads(threads_requested, work, 1),
                   /*finite_weights_only=*/true))
-    transposed_by_definition(tp, x, w, bias, y);
+    by_definition();
 }
 
 }  // namespace fastconv::detail
