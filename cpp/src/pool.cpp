@@ -201,12 +201,12 @@ void max_pool(const MaxPoolPlan& p, View<const T> in, View<T> out, View<std::int
   if (with_indices) std::tie(idx_rs, idx_cs) = pooled_strides(indices, naxes);
   const PoolAxis row = p.row, col = p.col;
 
-  // pool_pairs' case: 2x2 (or 2) windows at stride 2, contiguous columns.
-  const bool pairs = col.k == 2 && col.s == 2 && col.d == 1 && (row.k == 1 || row.d == 1) &&
-                     row.k <= 2 && in_cs == 1 && out_cs == 1 && (!with_indices || idx_cs == 1);
+  // The row kernel takes the outputs whose column windows lie inside the
+  // input, from contiguous rows into contiguous rows; the loop below the rest.
+  const bool contiguous = in_cs == 1 && out_cs == 1 && (!with_indices || idx_cs == 1);
   const auto col_inside = inside(col);
-  const kernels::PoolPairsKernel<T> pool_pairs =
-      kernels::pool_pairs_kernel<T>(kernels::active_table());
+  const kernels::MaxPoolRowKernel<T> pool_row =
+      kernels::max_pool_row_kernel<T>(kernels::active_table());
 
   const index_t row_blocks = (row.out + kPoolRows - 1) / kPoolRows;
   const index_t col_blocks = (col.out + kPoolColumns - 1) / kPoolColumns;
@@ -222,7 +222,8 @@ void max_pool(const MaxPoolPlan& p, View<const T> in, View<T> out, View<std::int
       T* dst = out.data + plane_offset(out, leading, plane);
       std::int64_t* idx =
           with_indices ? indices.data + plane_offset(indices, leading, plane) : nullptr;
-      auto pool_one = [&](index_t orow, const Window& rw, index_t oc) {
+      // One output by the general loop; the index tracked only if wanted.
+      auto pool_one = [&](auto track, index_t orow, const Window& rw, index_t oc) {
         const Window cw = window(col, oc);
         T best = lowest<T>();
         index_t best_at = rw.begin * col.n + cw.begin;
@@ -233,31 +234,51 @@ void max_pool(const MaxPoolPlan& p, View<const T> in, View<T> out, View<std::int
             const T v = line[c * in_cs];
             const bool wins = beats(v, best);
             best = wins ? v : best;
-            best_at = wins ? r * col.n + c : best_at;
+            if constexpr (decltype(track)::value) best_at = wins ? r * col.n + c : best_at;
           }
         }
         dst[orow * out_rs + oc * out_cs] = best;
-        if (idx) idx[orow * idx_rs + oc * idx_cs] = best_at;
+        if constexpr (decltype(track)::value) idx[orow * idx_rs + oc * idx_cs] = best_at;
+      };
+      auto pool_range = [&](index_t orow, const Window& rw, index_t lo, index_t hi) {
+        for (index_t oc = lo; oc < hi; ++oc) {
+          if (idx)
+            pool_one(std::true_type{}, orow, rw, oc);
+          else
+            pool_one(std::false_type{}, orow, rw, oc);
+        }
       };
       const index_t oc_begin = cb * kPoolColumns;
       const index_t oc_end = std::min(col.out, (cb + 1) * kPoolColumns);
       for (index_t orow = rb * kPoolRows; orow < std::min(row.out, (rb + 1) * kPoolRows); ++orow) {
         const Window rw = window(row, orow);
-        index_t lo = oc_end, hi = oc_end;  // the columns pool_pairs takes
-        if (pairs && rw.end - rw.begin == row.k) {
+        index_t lo = oc_end, hi = oc_end;  // the columns pool_row takes
+        if (contiguous && rw.end > rw.begin) {
           lo = std::clamp(col_inside.first, oc_begin, oc_end);
           hi = std::clamp(col_inside.second, lo, oc_end);
         }
-        for (index_t oc = oc_begin; oc < lo; ++oc) pool_one(orow, rw, oc);
+        pool_range(orow, rw, oc_begin, lo);
         if (hi > lo) {
-          const index_t c0 = lo * 2 - col.p;
-          const T* line0 = src + rw.begin * in_rs + c0;
-          T* d = dst + orow * out_rs + lo;
-          std::int64_t* ix = idx ? idx + orow * idx_rs + lo : nullptr;
-          const std::int64_t at0 = rw.begin * col.n + c0;
-          pool_pairs(line0, row.k == 2 ? line0 + in_rs : nullptr, hi - lo, d, ix, at0, col.n);
+          const index_t c0 = lo * col.s - col.p;
+          kernels::MaxPoolRowTask<T> t;
+          t.x = src + rw.begin * in_rs + c0;
+          t.x_after = col.n - c0;
+          t.depths = 1;
+          t.depth_step = 0;
+          t.rows = (rw.end - rw.begin + row.d - 1) / row.d;
+          t.row_step = row.d * in_rs;
+          t.kw = col.k;
+          t.dilation = col.d;
+          t.stride = col.s;
+          t.count = hi - lo;
+          t.out = dst + orow * out_rs + lo;
+          t.idx = idx ? idx + orow * idx_rs + lo : nullptr;
+          t.at0 = rw.begin * col.n + c0;
+          t.depth_at_step = 0;
+          t.row_at_step = row.d * col.n;
+          pool_row(t);
         }
-        for (index_t oc = hi; oc < oc_end; ++oc) pool_one(orow, rw, oc);
+        pool_range(orow, rw, hi, oc_end);
       }
     });
   });
