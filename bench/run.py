@@ -316,6 +316,17 @@ def _stem_pool_case(with_indices):
     return setup
 
 
+def _pool3d_case(rng):
+    x = rng.random((1, 32, 64, 64, 64)).astype(np.float32)
+    runs = {"fastconv": lambda: fastconv.nn.max_pool3d(x, 2, 2, return_indices=True)}
+    checks = {}
+    if torch is not None:
+        xt = torch.from_numpy(x)
+        runs["torch"] = lambda: F.max_pool3d(xt, 2, 2, return_indices=True)
+        checks["torch"] = lambda r: np.stack([r[0].numpy(), r[1].numpy()])
+    return None, runs, checks
+
+
 def _avg_pool_case(rng):
     x = rng.random((8, 64, 56, 56)).astype(np.float32)
     runs = {"fastconv": lambda: fastconv.nn.avg_pool2d(x, 3, 1, 1)}
@@ -651,6 +662,7 @@ CASES = {
     "pool2d": ("max_pool2d 2x2 stride 2, (8, 64, 112, 112) f32, with indices", _pool_case),
     "P3": ("max_pool2d 3x3 stride 2 pad 1, N1 C64 112x112", _stem_pool_case(False)),
     "P4": ("max_pool2d 3x3 stride 2 pad 1, N1 C64 112x112, with indices", _stem_pool_case(True)),
+    "P5": ("max_pool3d 2x2x2 stride 2, N1 C32 64^3, with indices", _pool3d_case),
     "P1": ("avg_pool2d 3x3 stride 1 pad 1, (8, 64, 56, 56)", _avg_pool_case),
     "P2": ("adaptive_avg_pool2d to 1x1, (8, 512, 14, 14)", _adaptive_avg_pool_case),
     "H12": ("conv2d 3x3 pad 1, N1 C64 56x56 -> 64", _layer_case(1, 64, (56, 56), 64, 3, padding=1)),
