@@ -285,6 +285,51 @@ def _pool_case(rng):
     return None, runs, {"torch": lambda r: np.stack([r[0].numpy(), r[1].numpy()])}
 
 
+def _stem_pool_case(with_indices):
+    """max_pool2d 3x3 stride 2 pad 1 (the stem pool of ResNet and MTCNN)."""
+
+    def setup(rng):
+        x = rng.random((1, 64, 112, 112)).astype(np.float32)
+        runs = {"fastconv": lambda: fastconv.nn.max_pool2d(x, 3, 2, 1, return_indices=with_indices)}
+        checks = {}
+        if torch is not None:
+            xt = torch.from_numpy(x)
+            runs["torch"] = lambda: F.max_pool2d(xt, 3, 2, 1, return_indices=with_indices)
+            if with_indices:
+                checks["torch"] = lambda r: np.stack([r[0].numpy(), r[1].numpy()])
+        if not with_indices and onnx is not None and ort is not None:
+            # (ONNX's MaxPool indices count over the whole tensor, torch's
+            # per plane: the runtime is a peer of the row without them)
+            node = helper.make_node(
+                "MaxPool", ["X"], ["Y"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]
+            )
+            elem = helper.np_dtype_to_tensor_dtype(x.dtype)
+            graph = helper.make_graph(
+                [node],
+                "MaxPool",
+                [helper.make_tensor_value_info("X", elem, x.shape)],
+                [helper.make_tensor_value_info("Y", elem, None)],
+            )
+            model = helper.make_model(
+                graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8
+            ).SerializeToString()
+            runs["onnxruntime"] = _PerThreads(_ort_session(model, x))
+        return None, runs, checks
+
+    return setup
+
+
+def _pool3d_case(rng):
+    x = rng.random((1, 32, 64, 64, 64)).astype(np.float32)
+    runs = {"fastconv": lambda: fastconv.nn.max_pool3d(x, 2, 2, return_indices=True)}
+    checks = {}
+    if torch is not None:
+        xt = torch.from_numpy(x)
+        runs["torch"] = lambda: F.max_pool3d(xt, 2, 2, return_indices=True)
+        checks["torch"] = lambda r: np.stack([r[0].numpy(), r[1].numpy()])
+    return None, runs, checks
+
+
 def _avg_pool_case(rng):
     x = rng.random((8, 64, 56, 56)).astype(np.float32)
     runs = {"fastconv": lambda: fastconv.nn.avg_pool2d(x, 3, 1, 1)}
@@ -671,6 +716,9 @@ CASES = {
         _multiply_floor((1026, 1026), np.float32),
     ),
     "pool2d": ("max_pool2d 2x2 stride 2, (8, 64, 112, 112) f32, with indices", _pool_case),
+    "P3": ("max_pool2d 3x3 stride 2 pad 1, N1 C64 112x112", _stem_pool_case(False)),
+    "P4": ("max_pool2d 3x3 stride 2 pad 1, N1 C64 112x112, with indices", _stem_pool_case(True)),
+    "P5": ("max_pool3d 2x2x2 stride 2, N1 C32 64^3, with indices", _pool3d_case),
     "P1": ("avg_pool2d 3x3 stride 1 pad 1, (8, 64, 56, 56)", _avg_pool_case),
     "P2": ("adaptive_avg_pool2d to 1x1, (8, 512, 14, 14)", _adaptive_avg_pool_case),
     "H12": ("conv2d 3x3 pad 1, N1 C64 56x56 -> 64", _layer_case(1, 64, (56, 56), 64, 3, padding=1)),

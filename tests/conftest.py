@@ -154,3 +154,24 @@ def isa_params():
         )
         for isa in ("avx512", "avx2", "baseline")
     ]
+
+
+def run_tests_under_isa(test_file, isa, selection):
+    """Run the tests of `test_file` that `selection` (pytest -k) picks in a
+    fresh process with FASTCONV_FORCE_ISA=isa (the choice is made once per
+    process); skips when `isa` is this process's own."""
+    import fastconv
+
+    if isa == fastconv.active_isa():
+        pytest.skip(f"{isa} is the active ISA: the rest of this file runs on it")
+    r = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", test_file]
+        + ["-k", selection],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=os.path.dirname(os.path.abspath(test_file)),
+        env={**os.environ, "FASTCONV_FORCE_ISA": isa},
+    )
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    assert " passed" in r.stdout and "failed" not in r.stdout

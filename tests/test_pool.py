@@ -4,7 +4,9 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import random_array
+from conftest import isa_params, random_array, run_tests_under_isa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fastconv
 from fastconv import _oracle, nn
@@ -112,29 +114,109 @@ def test_any_memory_layout(rng, layout):
 
 
 def test_vector_path_agrees_with_general_path(rng):
-    # 2x2 stride 2 on contiguous rows goes through the SIMD pair kernel,
-    # a reversed view through the general loop: same values and positions.
+    # Contiguous rows go through the SIMD row kernel, a reversed view
+    # through the general loop: same values and positions.
     x = with_ties_and_nans(rng, (2, 3, 40, 70), np.float32)
     for dtype in (np.float32, np.float64):
         xd = x.astype(dtype)
-        fast = nn.max_pool2d(xd, 2, return_indices=True)
-        rev = np.ascontiguousarray(xd[..., ::-1])[..., ::-1]  # same values, negative stride
-        slow = nn.max_pool2d(rev, 2, return_indices=True)
-        np.testing.assert_array_equal(fast[0], slow[0])
-        np.testing.assert_array_equal(fast[1], slow[1])
+        for k, s, p in [(2, 2, 0), (3, 2, 1), (3, 1, 1)]:
+            fast = nn.max_pool2d(xd, k, s, p, return_indices=True)
+            rev = np.ascontiguousarray(xd[..., ::-1])[..., ::-1]  # same values, negative stride
+            slow = nn.max_pool2d(rev, k, s, p, return_indices=True)
+            np.testing.assert_array_equal(fast[0], slow[0])
+            np.testing.assert_array_equal(fast[1], slow[1])
         want = oracle_pool(xd[:1, :1], 2, 2, 2, 0, 1, False)
-        np.testing.assert_array_equal(fast[1][:1, :1], want[1])
+        np.testing.assert_array_equal(nn.max_pool2d(xd, 2, return_indices=True)[1][:1, :1], want[1])
+
+
+# (kernel, stride, padding, dilation, ceil_mode): the row kernel's stride
+# classes (1, 2 and any), dilated windows, ceil_mode's clipped last window
+VECTOR_PARAMS = [
+    (3, 2, 1, 1, False),  # the stem pool of ResNet and MTCNN
+    (3, 2, 1, 1, True),
+    (2, 2, 0, 1, False),
+    (3, 1, 1, 1, False),
+    (5, 1, 2, 2, False),
+    (1, 2, 0, 1, False),
+    (4, 3, 2, 1, True),
+    (3, 5, 0, 3, True),
+]
+
+
+def vector_row_width(s, d, k):
+    """Room for two whole vectors of 16 outputs (float32 on AVX-512) and a
+    part of one: the kernel's overlapping last vector."""
+    return 37 * s + d * (k - 1)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_vector_path_of_one_row_agrees_with_the_oracle(rng, dtype):
-    # max_pool1d 2 at stride 2: one-row windows in the SIMD pair kernel, 35
-    # outputs per row (whole vectors of every ISA, and a tail)
-    x = with_ties_and_nans(rng, (2, 3, 70), dtype)
-    values, indices = nn.max_pool1d(x, 2, return_indices=True)
-    want_v, want_i = oracle_pool(x, 1, 2, 2, 0, 1, False)
-    np.testing.assert_array_equal(values, want_v)
+@pytest.mark.parametrize("params", VECTOR_PARAMS)
+def test_vector_kernel_matches_oracle(rng, dtype, params):
+    k, s, p, d, ceil_mode = params
+    for naxes, shape in [(2, (1, 2, 6, vector_row_width(s, d, k))), (1, (2, 1, 40 * s))]:
+        x = with_ties_and_nans(rng, shape, dtype)
+        pool = nn.max_pool2d if naxes == 2 else nn.max_pool1d
+        values, indices = pool(x, k, s, p, d, ceil_mode, return_indices=True)
+        want_v, want_i = oracle_pool(x, naxes, k, s, p, d, ceil_mode)
+        np.testing.assert_array_equal(values, want_v)
+        np.testing.assert_array_equal(indices, want_i)
+        # without indices: the same values (NaN where the oracle has NaN)
+        np.testing.assert_array_equal(pool(x, k, s, p, d, ceil_mode), want_v)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_vector_kernel_nan_index_and_signed_zero_ties(dtype):
+    # torch's rule lane by lane: the last NaN of a window is the answer and
+    # its index; of equal maxima the first is kept (-0.0 before 0.0 stays).
+    x = np.zeros((1, 1, 3, 80), dtype)
+    x[0, 0, 0, ::2] = -0.0
+    x[0, 0, 1, 5] = np.nan
+    x[0, 0, 2, 4] = np.nan
+    values, indices = nn.max_pool2d(x, 3, 2, 1, return_indices=True)
+    want_v, want_i = oracle_pool(x, 2, 3, 2, 1, 1, False)
     np.testing.assert_array_equal(indices, want_i)
+    np.testing.assert_array_equal(np.signbit(values), np.signbit(want_v))
+    np.testing.assert_array_equal(values, want_v)
+    assert indices[0, 0, 1, 2] == 2 * 80 + 4  # the later NaN of the window
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    naxes=st.sampled_from([1, 2]),
+    dtype=st.sampled_from([np.float32, np.float64, np.int16]),
+    k=st.integers(1, 4),
+    s=st.integers(1, 4),
+    d=st.integers(1, 3),
+    pad_half=st.booleans(),
+    ceil_mode=st.booleans(),
+    rows=st.integers(1, 5),
+    extra=st.integers(0, 60),
+    with_indices=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_max_pool_hypothesis_matches_oracle(
+    naxes, dtype, k, s, d, pad_half, ceil_mode, rows, extra, with_indices, seed
+):
+    rng = np.random.default_rng(seed)
+    p = k // 2 if pad_half else 0
+    width = d * (k - 1) + 1 + extra
+    shape = (1, 2, max(rows, d * (k - 1) + 1), width) if naxes == 2 else (2, 1, width)
+    x = with_ties_and_nans(rng, shape, dtype)
+    pool = nn.max_pool2d if naxes == 2 else nn.max_pool1d
+    want_v, want_i = oracle_pool(x, naxes, k, s, p, d, ceil_mode)
+    got = pool(x, k, s, p, d, ceil_mode, return_indices=with_indices)
+    if with_indices:
+        np.testing.assert_array_equal(got[1], want_i)
+        got = got[0]
+    np.testing.assert_array_equal(got, want_v)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("isa", isa_params())
+def test_other_isas(isa):
+    """The kernel tests of this file again with each other compiled
+    instruction set."""
+    run_tests_under_isa(__file__, isa, "vector or hypothesis or threads_give")
 
 
 def test_threads_give_identical_bytes(rng):

@@ -44,6 +44,8 @@ void register_pool(py::module_& m) {
       },
       py::arg("in_shape"), py::arg("kernel_size"), py::arg("stride"), py::arg("padding"),
       py::arg("dilation"), py::arg("ceil_mode"), py::arg("threads"));
+  m.def("plan_adaptive_max_pool", &fastconv::plan_adaptive_max_pool, py::arg("in_shape"),
+        py::arg("output_size"), py::arg("threads"));
   m.def(
       "max_pool",
       [](const MaxPoolPlan& plan, const py::array& input, const py::array& out,

@@ -7,7 +7,6 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
-#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -46,8 +45,8 @@ index_t pooled_length(const PoolAxis& a, bool ceil_mode, const char* axis) {
 // The number of pooled axes, after checking kernel_size against the input.
 int pooled_axes(const std::vector<index_t>& in_shape, const PoolOptions& o) {
   const int naxes = static_cast<int>(o.kernel_size.size());
-  if (naxes < 1 || naxes > 2)
-    throw std::invalid_argument("kernel_size: expected 1 or 2 values (pooled axes), got " +
+  if (naxes < 1 || naxes > 3)
+    throw std::invalid_argument("kernel_size: expected 1, 2 or 3 values (pooled axes), got " +
                                 std::to_string(naxes));
   if (static_cast<int>(in_shape.size()) < naxes)
     throw std::invalid_argument("input: fewer dimensions than pooled axes");
@@ -70,6 +69,12 @@ PoolPlan leading_planes(const std::vector<index_t>& in_shape, int naxes, int thr
   return p;
 }
 
+// Pooled axis i of naxes: the last naxes of (depth, row, col).
+PoolAxis& pooled_axis(PoolPlan& p, int naxes, int i) {
+  PoolAxis* axes[3] = {&p.depth, &p.row, &p.col};
+  return *axes[3 - naxes + i];
+}
+
 PoolPlan plan(const std::vector<index_t>& in_shape, const PoolOptions& o) {
   const int naxes = pooled_axes(in_shape, o);
   PoolPlan p = leading_planes(in_shape, naxes, o.threads);
@@ -79,7 +84,7 @@ PoolPlan plan(const std::vector<index_t>& in_shape, const PoolOptions& o) {
   const auto pad = detail::expand_per_axis(o.padding, naxes, "padding", 0, 0);
   const auto d = detail::expand_per_axis(o.dilation, naxes, "dilation", 1, 1);
   for (int i = 0; i < naxes; ++i) {
-    PoolAxis& a = (naxes == 2 && i == 0) ? p.row : p.col;
+    PoolAxis& a = pooled_axis(p, naxes, i);
     a.n = in_shape[rank - naxes + i];
     a.k = o.kernel_size[i];
     a.s = s[i];
@@ -100,6 +105,8 @@ struct Window {
 };
 
 Window window(const PoolAxis& a, index_t o) {
+  // [floor(o*n/out), ceil((o+1)*n/out)); the products fit (the plan checks)
+  if (a.adaptive) return {o * a.n / a.out, ((o + 1) * a.n + a.out - 1) / a.out};
   const index_t first = o * a.s - a.p;
   index_t begin = first;
   if (begin < 0) begin += (-begin + a.d - 1) / a.d * a.d;
@@ -149,11 +156,47 @@ void check_planned_input(const PoolGeometry& p, const std::vector<index_t>& shap
                                 detail::shape_str(p.in_shape));
 }
 
-// A view's strides along the pooled rows (0 for a 1-D pooling) and columns.
+// A view's strides along the pooled depth, rows and columns (0 for an
+// axis the pooling does not have).
+struct PooledStrides {
+  index_t depth = 0, row = 0, col = 0;
+};
+
 template <class T>
-std::pair<index_t, index_t> pooled_strides(const View<T>& v, int naxes) {
+PooledStrides pooled_strides(const View<T>& v, int naxes) {
   const int rank = v.ndim();
-  return {naxes == 2 ? v.strides[rank - 2] : 0, v.strides[rank - 1]};
+  PooledStrides s;
+  s.col = v.strides[rank - 1];
+  if (naxes >= 2) s.row = v.strides[rank - 2];
+  if (naxes == 3) s.depth = v.strides[rank - 3];
+  return s;
+}
+
+// The plan of an adaptive pooling to output_size (one value per pooled
+// axis), the pooled axes' n and out set; throws std::invalid_argument.
+PoolPlan adaptive_plan(const std::vector<index_t>& in_shape,
+                       const std::vector<index_t>& output_size, int threads) {
+  const int naxes = static_cast<int>(output_size.size());
+  if (naxes < 1 || naxes > 3)
+    throw std::invalid_argument("output_size: expected 1, 2 or 3 values (pooled axes), got " +
+                                std::to_string(naxes));
+  const int rank = static_cast<int>(in_shape.size());
+  if (rank < naxes) throw std::invalid_argument("input: fewer dimensions than pooled axes");
+  PoolPlan p = leading_planes(in_shape, naxes, threads);
+  for (int i = 0; i < naxes; ++i) {
+    PoolAxis& a = pooled_axis(p, naxes, i);
+    a.n = in_shape[rank - naxes + i];
+    a.out = output_size[i];
+    if (a.n < 1)
+      throw std::invalid_argument("input: the pooled axes must be non-empty, got extent " +
+                                  std::to_string(a.n));
+    if (a.out < 0)
+      throw std::invalid_argument("output_size: must be >= 0, got " + std::to_string(a.out));
+    index_t product;  // the windows' bounds compute (o + 1) * n
+    if (__builtin_mul_overflow(a.out + 1, a.n, &product))
+      throw std::invalid_argument("output_size: too large, got " + std::to_string(a.out));
+  }
+  return p;
 }
 
 constexpr index_t kPoolRows = 8;        // output rows per task
@@ -163,13 +206,29 @@ constexpr index_t kPoolColumns = 4096;  // output columns per task
 
 std::vector<index_t> PoolGeometry::out_shape() const {
   std::vector<index_t> shape(in_shape.begin(), in_shape.end() - naxes);
-  if (naxes == 2) shape.push_back(row.out);
+  if (naxes == 3) shape.push_back(depth.out);
+  if (naxes >= 2) shape.push_back(row.out);
   shape.push_back(col.out);
   return shape;
 }
 
 MaxPoolPlan plan_max_pool(const std::vector<index_t>& in_shape, const PoolOptions& options) {
   return MaxPoolPlan{plan(in_shape, options)};
+}
+
+MaxPoolPlan plan_adaptive_max_pool(const std::vector<index_t>& in_shape,
+                                   const std::vector<index_t>& output_size, int threads) {
+  MaxPoolPlan p{adaptive_plan(in_shape, output_size, threads)};
+  for (int i = 0; i < p.naxes; ++i) {
+    PoolAxis& a = pooled_axis(p, p.naxes, i);
+    if (a.out > 0 && a.n % a.out == 0) {
+      a.k = a.s = a.n / a.out;  // equal windows side by side: a plain pooling
+    } else {
+      a.adaptive = true;
+      a.k = a.out > 0 ? a.n / a.out + 2 : 1;  // (the longest window, for the thread count)
+    }
+  }
+  return p;
 }
 
 std::vector<index_t> max_pool_shape(const std::vector<index_t>& in_shape,
@@ -194,70 +253,97 @@ void max_pool(const MaxPoolPlan& p, View<const T> in, View<T> out, View<std::int
 
   const int naxes = p.naxes;
   const int leading = static_cast<int>(p.in_shape.size()) - naxes;
-  // (std::tie, not structured bindings: those cannot be captured in C++17)
-  index_t in_rs, in_cs, out_rs, out_cs, idx_rs = 0, idx_cs = 0;
-  std::tie(in_rs, in_cs) = pooled_strides(in, naxes);
-  std::tie(out_rs, out_cs) = pooled_strides(out, naxes);
-  if (with_indices) std::tie(idx_rs, idx_cs) = pooled_strides(indices, naxes);
-  const PoolAxis row = p.row, col = p.col;
+  const PooledStrides is = pooled_strides(in, naxes), os = pooled_strides(out, naxes);
+  const PooledStrides xs = with_indices ? pooled_strides(indices, naxes) : PooledStrides{};
+  const PoolAxis depth = p.depth, row = p.row, col = p.col;
 
-  // pool_pairs' case: 2x2 (or 2) windows at stride 2, contiguous columns.
-  const bool pairs = col.k == 2 && col.s == 2 && col.d == 1 && (row.k == 1 || row.d == 1) &&
-                     row.k <= 2 && in_cs == 1 && out_cs == 1 && (!with_indices || idx_cs == 1);
-  const auto col_inside = inside(col);
-  const kernels::PoolPairsKernel<T> pool_pairs =
-      kernels::pool_pairs_kernel<T>(kernels::active_table());
+  // The row kernel takes the outputs whose column windows lie inside the
+  // input, from contiguous rows into contiguous rows; the loop below the
+  // rest (and adaptive columns).
+  const bool contiguous =
+      is.col == 1 && os.col == 1 && (!with_indices || xs.col == 1) && !col.adaptive;
+  const auto col_inside = col.adaptive ? std::pair<index_t, index_t>{0, 0} : inside(col);
+  const kernels::MaxPoolRowKernel<T> pool_row =
+      kernels::max_pool_row_kernel<T>(kernels::active_table());
 
   const index_t row_blocks = (row.out + kPoolRows - 1) / kPoolRows;
   const index_t col_blocks = (col.out + kPoolColumns - 1) / kPoolColumns;
-  const index_t tasks = p.planes * row_blocks * col_blocks;
+  const index_t tasks = p.planes * depth.out * row_blocks * col_blocks;
   if (tasks == 0) return;
-  const int threads =
-      detail::resolve_threads(p.threads, p.planes * row.out * col.out, row.k * col.k);
+  const int threads = detail::resolve_threads(p.threads, p.planes * depth.out * row.out * col.out,
+                                              depth.k * row.k * col.k);
+  const index_t plane_size = row.n * col.n;  // of one depth slice
   detail::parallel_tasks(tasks, threads, [&](const detail::TaskLoop& loop) {
     loop([&](index_t task) {
-      const index_t plane = task / (row_blocks * col_blocks);
+      const index_t plane = task / (depth.out * row_blocks * col_blocks);
+      const index_t od = task / (row_blocks * col_blocks) % depth.out;
       const index_t rb = task / col_blocks % row_blocks, cb = task % col_blocks;
+      const Window dw = window(depth, od);
       const T* src = in.data + plane_offset(in, leading, plane);
-      T* dst = out.data + plane_offset(out, leading, plane);
-      std::int64_t* idx =
-          with_indices ? indices.data + plane_offset(indices, leading, plane) : nullptr;
-      auto pool_one = [&](index_t orow, const Window& rw, index_t oc) {
+      T* dst = out.data + plane_offset(out, leading, plane) + od * os.depth;
+      std::int64_t* idx = with_indices
+                              ? indices.data + plane_offset(indices, leading, plane) + od * xs.depth
+                              : nullptr;
+      // One output by the general loop; the index tracked only if wanted.
+      auto pool_one = [&](auto track, index_t orow, const Window& rw, index_t oc) {
         const Window cw = window(col, oc);
         T best = lowest<T>();
-        index_t best_at = rw.begin * col.n + cw.begin;
-        for (index_t r = rw.begin; r < rw.end; r += row.d) {
-          const T* line = src + r * in_rs;
-          for (index_t c = cw.begin; c < cw.end; c += col.d) {
-            // Selects, not branches: on real data the winner is random.
-            const T v = line[c * in_cs];
-            const bool wins = beats(v, best);
-            best = wins ? v : best;
-            best_at = wins ? r * col.n + c : best_at;
+        index_t best_at = (dw.begin * row.n + rw.begin) * col.n + cw.begin;
+        for (index_t z = dw.begin; z < dw.end; z += depth.d) {
+          for (index_t r = rw.begin; r < rw.end; r += row.d) {
+            const T* line = src + z * is.depth + r * is.row;
+            for (index_t c = cw.begin; c < cw.end; c += col.d) {
+              // Selects, not branches: on real data the winner is random.
+              const T v = line[c * is.col];
+              const bool wins = beats(v, best);
+              best = wins ? v : best;
+              if constexpr (decltype(track)::value)
+                best_at = wins ? z * plane_size + r * col.n + c : best_at;
+            }
           }
         }
-        dst[orow * out_rs + oc * out_cs] = best;
-        if (idx) idx[orow * idx_rs + oc * idx_cs] = best_at;
+        dst[orow * os.row + oc * os.col] = best;
+        if constexpr (decltype(track)::value) idx[orow * xs.row + oc * xs.col] = best_at;
+      };
+      auto pool_range = [&](index_t orow, const Window& rw, index_t lo, index_t hi) {
+        for (index_t oc = lo; oc < hi; ++oc) {
+          if (idx)
+            pool_one(std::true_type{}, orow, rw, oc);
+          else
+            pool_one(std::false_type{}, orow, rw, oc);
+        }
       };
       const index_t oc_begin = cb * kPoolColumns;
       const index_t oc_end = std::min(col.out, (cb + 1) * kPoolColumns);
       for (index_t orow = rb * kPoolRows; orow < std::min(row.out, (rb + 1) * kPoolRows); ++orow) {
         const Window rw = window(row, orow);
-        index_t lo = oc_end, hi = oc_end;  // the columns pool_pairs takes
-        if (pairs && rw.end - rw.begin == row.k) {
+        index_t lo = oc_end, hi = oc_end;  // the columns pool_row takes
+        if (contiguous && rw.end > rw.begin && dw.end > dw.begin) {
           lo = std::clamp(col_inside.first, oc_begin, oc_end);
           hi = std::clamp(col_inside.second, lo, oc_end);
         }
-        for (index_t oc = oc_begin; oc < lo; ++oc) pool_one(orow, rw, oc);
+        pool_range(orow, rw, oc_begin, lo);
         if (hi > lo) {
-          const index_t c0 = lo * 2 - col.p;
-          const T* line0 = src + rw.begin * in_rs + c0;
-          T* d = dst + orow * out_rs + lo;
-          std::int64_t* ix = idx ? idx + orow * idx_rs + lo : nullptr;
-          const std::int64_t at0 = rw.begin * col.n + c0;
-          pool_pairs(line0, row.k == 2 ? line0 + in_rs : nullptr, hi - lo, d, ix, at0, col.n);
+          const index_t c0 = lo * col.s - col.p;
+          kernels::MaxPoolRowTask<T> t;
+          t.x = src + dw.begin * is.depth + rw.begin * is.row + c0;
+          t.x_after = col.n - c0;
+          t.depths = (dw.end - dw.begin + depth.d - 1) / depth.d;
+          t.depth_step = depth.d * is.depth;
+          t.rows = (rw.end - rw.begin + row.d - 1) / row.d;
+          t.row_step = row.d * is.row;
+          t.kw = col.k;
+          t.dilation = col.d;
+          t.stride = col.s;
+          t.count = hi - lo;
+          t.out = dst + orow * os.row + lo;
+          t.idx = idx ? idx + orow * xs.row + lo : nullptr;
+          t.at0 = dw.begin * plane_size + rw.begin * col.n + c0;
+          t.depth_at_step = depth.d * plane_size;
+          t.row_at_step = row.d * col.n;
+          pool_row(t);
         }
-        for (index_t oc = hi; oc < oc_end; ++oc) pool_one(orow, rw, oc);
+        pool_range(orow, rw, hi, oc_end);
       }
     });
   });
@@ -304,7 +390,8 @@ std::vector<index_t> max_unpool_shape(const std::vector<index_t>& in_shape,
     if (got < lo || got > hi) {
       // Named by the pooled axis and its place in the output (with a whole
       // shape given, a bare "dimension 0" would read as the batch axis).
-      const char* axis = naxes == 1 ? "L" : (i == 0 ? "H" : "W");
+      static const char* const kNames[3] = {"D", "H", "W"};
+      const char* axis = naxes == 1 ? "L" : kNames[3 - naxes + i];
       throw std::invalid_argument(std::string("output_size: the pooled axis ") + axis + " (axis " +
                                   std::to_string(rank - naxes + i) +
                                   " of the output) must be between " + std::to_string(lo) +
@@ -319,8 +406,8 @@ template <class T>
 void max_unpool(View<const T> in, View<const std::int64_t> indices, View<T> out, int pooled_axes,
                 int threads_requested) {
   const int rank = in.ndim();
-  if (pooled_axes < 1 || pooled_axes > 2 || rank < pooled_axes)
-    throw std::invalid_argument("max_unpool: expected 1 or 2 pooled axes");
+  if (pooled_axes < 1 || pooled_axes > 3 || rank < pooled_axes)
+    throw std::invalid_argument("max_unpool: expected 1, 2 or 3 pooled axes");
   check_shape(indices.shape, in.shape, "indices");
   if (out.ndim() != rank ||
       !std::equal(in.shape.begin(), in.shape.end() - pooled_axes, out.shape.begin()))
@@ -328,45 +415,48 @@ void max_unpool(View<const T> in, View<const std::int64_t> indices, View<T> out,
   const int leading = rank - pooled_axes;
   index_t planes = 1;
   for (int a = 0; a < leading; ++a) planes *= in.shape[a];
-  const index_t in_rows = pooled_axes == 2 ? in.shape[rank - 2] : 1;
-  const index_t in_cols = in.shape[rank - 1];
-  const index_t out_rows = pooled_axes == 2 ? out.shape[rank - 2] : 1;
-  const index_t out_cols = out.shape[rank - 1];
-  const index_t plane_size = out_rows * out_cols;
-  auto stride = [&](const auto& v, int from_end) {
-    return pooled_axes >= from_end ? v.strides[rank - from_end] : index_t(0);
+  // The pooled extents, depth, rows and columns (1 where absent).
+  auto extent = [&](const auto& v, int from_end) {
+    return pooled_axes >= from_end ? v.shape[rank - from_end] : index_t(1);
   };
-  const index_t in_rs = stride(in, 2), in_cs = stride(in, 1);
-  const index_t ix_rs = stride(indices, 2), ix_cs = stride(indices, 1);
-  const index_t out_rs = stride(out, 2), out_cs = stride(out, 1);
-  // (rows one after the other: the flat index is the offset, no division)
-  const bool flat_rows = out_rows == 1 || out_rs == out_cols * out_cs;
+  const index_t in_depth = extent(in, 3), in_rows = extent(in, 2), in_cols = extent(in, 1);
+  const index_t out_depth = extent(out, 3), out_rows = extent(out, 2), out_cols = extent(out, 1);
+  const index_t slice = out_rows * out_cols, plane_size = out_depth * slice;
+  const PooledStrides is = pooled_strides(in, pooled_axes);
+  const PooledStrides xs = pooled_strides(indices, pooled_axes);
+  const PooledStrides os = pooled_strides(out, pooled_axes);
+  // (a C-ordered plane: the flat index is the offset, no division)
+  const bool flat = (out_rows == 1 || os.row == out_cols * os.col) &&
+                    (out_depth == 1 || os.depth == out_rows * os.row);
 
   // An out-of-plane index stops its plane; the first one (in row-major
   // order over planes) is reported, whatever the number of threads.
   std::vector<std::int64_t> bad(static_cast<size_t>(planes), -1);
   std::vector<char> has_bad(static_cast<size_t>(planes), 0);
+  const index_t in_size = in_depth * in_rows * in_cols;
   const int threads =
-      detail::resolve_threads(threads_requested, planes * (plane_size + in_rows * in_cols), 1);
+      detail::resolve_threads(threads_requested, planes * (plane_size + in_size), 1);
   detail::parallel_tasks(planes, threads, [&](const detail::TaskLoop& loop) {
     loop([&](index_t plane) {
       const T* src = in.data + plane_offset(in, leading, plane);
       const std::int64_t* ix = indices.data + plane_offset(indices, leading, plane);
       T* dst = out.data + plane_offset(out, leading, plane);
-      for (index_t r = 0; r < out_rows; ++r)
-        for (index_t c = 0; c < out_cols; ++c) dst[r * out_rs + c * out_cs] = T(0);
-      for (index_t r = 0; r < in_rows; ++r) {
-        for (index_t c = 0; c < in_cols; ++c) {
-          const std::int64_t at = ix[r * ix_rs + c * ix_cs];
-          if (at < 0 || at >= plane_size) {
-            bad[plane] = at;
-            has_bad[plane] = 1;
-            return;
-          }
-          const index_t to =
-              flat_rows ? at * out_cs : at / out_cols * out_rs + at % out_cols * out_cs;
-          dst[to] = src[r * in_rs + c * in_cs];
+      for (index_t z = 0; z < out_depth; ++z)
+        for (index_t r = 0; r < out_rows; ++r)
+          for (index_t c = 0; c < out_cols; ++c) dst[z * os.depth + r * os.row + c * os.col] = T(0);
+      for (index_t i = 0; i < in_size; ++i) {
+        const index_t z = i / (in_rows * in_cols), r = i / in_cols % in_rows, c = i % in_cols;
+        const index_t from = z * is.depth + r * is.row + c * is.col;
+        const std::int64_t at = ix[z * xs.depth + r * xs.row + c * xs.col];
+        if (at < 0 || at >= plane_size) {
+          bad[plane] = at;
+          has_bad[plane] = 1;
+          return;
         }
+        const index_t to =
+            flat ? at * os.col
+                 : at / slice * os.depth + at % slice / out_cols * os.row + at % out_cols * os.col;
+        dst[to] = src[from];
       }
     });
   });
@@ -374,7 +464,8 @@ void max_unpool(View<const T> in, View<const std::int64_t> indices, View<T> out,
     if (has_bad[plane])
       throw std::invalid_argument(
           "indices: index " + std::to_string(bad[plane]) + " is outside the output plane of size " +
-          (pooled_axes == 2 ? std::to_string(out_rows) + "x" : "") + std::to_string(out_cols));
+          (pooled_axes == 3 ? std::to_string(out_depth) + "x" : "") +
+          (pooled_axes >= 2 ? std::to_string(out_rows) + "x" : "") + std::to_string(out_cols));
 }
 
 // --- Average pooling ---------------------------------------------------------
@@ -431,12 +522,15 @@ void add_strided(Sum* __restrict sums, const T* __restrict x, index_t count, ind
 
 // The average of a window's sum, divided as plan `p` says.
 template <class T>
-T average(const AvgPoolPlan& p, AvgSum<T> sum, const AvgWindow& rw, const AvgWindow& cw) {
-  if (rw.end <= rw.begin || cw.end <= cw.begin) return T(0);  // no tap inside (torch: 0)
+T average(const AvgPoolPlan& p, AvgSum<T> sum, const AvgWindow& dw, const AvgWindow& rw,
+          const AvgWindow& cw) {
+  if (dw.end <= dw.begin || rw.end <= rw.begin || cw.end <= cw.begin)
+    return T(0);  // no tap inside (torch: 0)
   if (p.divisor_override != 0) return divide<T>(sum, p.divisor_override);
-  // torch divides an adaptive window's sum by its height, then its width.
-  if (p.adaptive) return divide<T>(divide<T>(sum, rw.size), cw.size);
-  return divide<T>(sum, rw.size * cw.size);
+  // torch divides an adaptive window's sum by its depth, height, then width
+  // (a 1-D or 2-D pooling's depth is 1: an exact division).
+  if (p.adaptive) return divide<T>(divide<T>(divide<T>(sum, dw.size), rw.size), cw.size);
+  return divide<T>(sum, dw.size * rw.size * cw.size);
 }
 
 }  // namespace
@@ -454,27 +548,8 @@ AvgPoolPlan plan_avg_pool(const std::vector<index_t>& in_shape, const AvgPoolOpt
 
 AvgPoolPlan plan_adaptive_avg_pool(const std::vector<index_t>& in_shape,
                                    const std::vector<index_t>& output_size, int threads) {
-  const int naxes = static_cast<int>(output_size.size());
-  if (naxes < 1 || naxes > 2)
-    throw std::invalid_argument("output_size: expected 1 or 2 values (pooled axes), got " +
-                                std::to_string(naxes));
-  const int rank = static_cast<int>(in_shape.size());
-  if (rank < naxes) throw std::invalid_argument("input: fewer dimensions than pooled axes");
-  AvgPoolPlan p{leading_planes(in_shape, naxes, threads)};
+  AvgPoolPlan p{adaptive_plan(in_shape, output_size, threads)};
   p.adaptive = true;
-  for (int i = 0; i < naxes; ++i) {
-    PoolAxis& a = (naxes == 2 && i == 0) ? p.row : p.col;
-    a.n = in_shape[rank - naxes + i];
-    a.out = output_size[i];
-    if (a.n < 1)
-      throw std::invalid_argument("input: the pooled axes must be non-empty, got extent " +
-                                  std::to_string(a.n));
-    if (a.out < 0)
-      throw std::invalid_argument("output_size: must be >= 0, got " + std::to_string(a.out));
-    index_t product;  // the windows' bounds compute (o + 1) * n
-    if (__builtin_mul_overflow(a.out + 1, a.n, &product))
-      throw std::invalid_argument("output_size: too large, got " + std::to_string(a.out));
-  }
   return p;
 }
 
@@ -484,10 +559,8 @@ void avg_pool(const AvgPoolPlan& p, View<const T> in, View<T> out) {
   check_shape(out.shape, p.out_shape(), "out");
   using Sum = AvgSum<T>;
   const int leading = static_cast<int>(p.in_shape.size()) - p.naxes;
-  index_t in_rs, in_cs, out_rs, out_cs;
-  std::tie(in_rs, in_cs) = pooled_strides(in, p.naxes);
-  std::tie(out_rs, out_cs) = pooled_strides(out, p.naxes);
-  const PoolAxis row = p.row, col = p.col;
+  const PooledStrides is = pooled_strides(in, p.naxes), os = pooled_strides(out, p.naxes);
+  const PoolAxis depth = p.depth, row = p.row, col = p.col;
   // Outputs whose column windows lie wholly inside the input are summed
   // together, tap by tap over a row of sums (vectorisable): each output's
   // taps are still added in row-major order, so the bits are those of the
@@ -504,53 +577,63 @@ void avg_pool(const AvgPoolPlan& p, View<const T> in, View<T> out) {
   // the whole cost of a global average pool otherwise).
   const index_t plane_blocks = (p.planes + kAvgPlanes - 1) / kAvgPlanes;
   const index_t row_blocks = (row.out + kPoolRows - 1) / kPoolRows;
-  const index_t tasks = plane_blocks * row_blocks;
+  const index_t tasks = plane_blocks * depth.out * row_blocks;
   if (tasks == 0 || col.out == 0) return;
-  const index_t taps = p.adaptive ? (row.n / row.out + 1) * (col.n / col.out + 1) : row.k * col.k;
-  const int threads = detail::resolve_threads(p.threads, p.planes * row.out * col.out, taps);
+  const index_t taps =
+      p.adaptive ? (depth.n / depth.out + 1) * (row.n / row.out + 1) * (col.n / col.out + 1)
+                 : depth.k * row.k * col.k;
+  const int threads =
+      detail::resolve_threads(p.threads, p.planes * depth.out * row.out * col.out, taps);
   detail::parallel_tasks(tasks, threads, [&](const detail::TaskLoop& loop) {
     std::vector<Sum> sums(static_cast<size_t>(sweep.second - sweep.first));
     loop([&](index_t task) {
-      const index_t first_plane = task / row_blocks * kAvgPlanes, rb = task % row_blocks;
+      const index_t first_plane = task / (depth.out * row_blocks) * kAvgPlanes;
+      const index_t od = task / row_blocks % depth.out, rb = task % row_blocks;
       const int nplanes = static_cast<int>(std::min<index_t>(kAvgPlanes, p.planes - first_plane));
+      const AvgWindow dw = avg_window(p, depth, od);
       // (a short block repeats its first plane: the loop stays fixed-size)
       const T* src[kAvgPlanes];
       T* dst[kAvgPlanes];
       for (int q = 0; q < kAvgPlanes; ++q) {
         const index_t plane = first_plane + (q < nplanes ? q : 0);
         src[q] = in.data + plane_offset(in, leading, plane);
-        dst[q] = out.data + plane_offset(out, leading, plane);
+        dst[q] = out.data + plane_offset(out, leading, plane) + od * os.depth;
       }
       // One output (orow, oc) of every plane of the block.
       auto pool_one = [&](index_t orow, const AvgWindow& rw, index_t oc) {
         const AvgWindow cw = avg_window(p, col, oc);
         Sum sum[kAvgPlanes] = {};
-        for (index_t r = rw.begin; r < rw.end; ++r)
-          for (index_t c = cw.begin; c < cw.end; ++c)
-            for (int q = 0; q < kAvgPlanes; ++q)
-              sum[q] += static_cast<Sum>(src[q][r * in_rs + c * in_cs]);
+        for (index_t z = dw.begin; z < dw.end; ++z)
+          for (index_t r = rw.begin; r < rw.end; ++r)
+            for (index_t c = cw.begin; c < cw.end; ++c)
+              for (int q = 0; q < kAvgPlanes; ++q)
+                sum[q] += static_cast<Sum>(src[q][z * is.depth + r * is.row + c * is.col]);
         for (int q = 0; q < nplanes; ++q)
-          dst[q][orow * out_rs + oc * out_cs] = average<T>(p, sum[q], rw, cw);
+          dst[q][orow * os.row + oc * os.col] = average<T>(p, sum[q], dw, rw, cw);
       };
       for (index_t orow = rb * kPoolRows; orow < std::min(row.out, (rb + 1) * kPoolRows); ++orow) {
         const AvgWindow rw = avg_window(p, row, orow);
         for (index_t oc = 0; oc < sweep.first; ++oc) pool_one(orow, rw, oc);
-        const index_t count = sweep.second - sweep.first, step = col.s * in_cs;
+        const index_t count = sweep.second - sweep.first, step = col.s * is.col;
         for (int q = 0; q < nplanes && count > 0; ++q) {
           std::fill(sums.begin(), sums.end(), Sum(0));
-          for (index_t r = rw.begin; r < rw.end; ++r) {
-            for (index_t j = 0; j < col.k; ++j) {
-              const T* x = src[q] + r * in_rs + (sweep.first * col.s - col.p + j) * in_cs;
-              add_strided(sums.data(), x, count, step);
+          for (index_t z = dw.begin; z < dw.end; ++z) {
+            for (index_t r = rw.begin; r < rw.end; ++r) {
+              for (index_t j = 0; j < col.k; ++j) {
+                const T* x =
+                    src[q] + z * is.depth + r * is.row + (sweep.first * col.s - col.p + j) * is.col;
+                add_strided(sums.data(), x, count, step);
+              }
             }
           }
           // These windows all have k columns inside the input: one divisor.
-          T* line_out = dst[q] + orow * out_rs + sweep.first * out_cs;
-          if (rw.end <= rw.begin) {
-            for (index_t i = 0; i < count; ++i) line_out[i * out_cs] = T(0);
+          T* line_out = dst[q] + orow * os.row + sweep.first * os.col;
+          if (rw.end <= rw.begin || dw.end <= dw.begin) {
+            for (index_t i = 0; i < count; ++i) line_out[i * os.col] = T(0);
           } else {
-            const index_t divisor = p.divisor_override != 0 ? p.divisor_override : rw.size * col.k;
-            for (index_t i = 0; i < count; ++i) line_out[i * out_cs] = divide<T>(sums[i], divisor);
+            const index_t divisor =
+                p.divisor_override != 0 ? p.divisor_override : dw.size * rw.size * col.k;
+            for (index_t i = 0; i < count; ++i) line_out[i * os.col] = divide<T>(sums[i], divisor);
           }
         }
         for (index_t oc = sweep.second; oc < col.out; ++oc) pool_one(orow, rw, oc);

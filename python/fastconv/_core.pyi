@@ -81,7 +81,8 @@ def conv_transpose(
 ) -> None: ...
 
 class MaxPoolPlan:
-    """A planned max-pooling (fastconv/pool.hpp); made only by plan_max_pool."""
+    """A planned max-pooling (fastconv/pool.hpp); made only by plan_max_pool
+    or plan_adaptive_max_pool."""
 
     def __init__(self, *args: object, **kwargs: object) -> None: ...
     @property
@@ -95,6 +96,9 @@ def plan_max_pool(
     dilation: list[int],
     ceil_mode: bool,
     threads: int,
+) -> MaxPoolPlan: ...
+def plan_adaptive_max_pool(
+    in_shape: tuple[int, ...], output_size: list[int], threads: int
 ) -> MaxPoolPlan: ...
 def max_pool(
     plan: MaxPoolPlan, input: np.ndarray, out: np.ndarray, indices: np.ndarray | None

@@ -27,7 +27,8 @@ torch); unpooling puts values back at their recorded flat positions.
 Average pooling divides the sum of a window's taps inside the input by
 divisor_override, or by the window's size clipped to the padded extent
 (count_include_pad) or to the input; adaptive average pooling to `out`
-outputs averages [floor(i*n/out), ceil((i+1)*n/out)) along each axis.
+outputs averages [floor(i*n/out), ceil((i+1)*n/out)) along each axis;
+adaptive max-pooling takes those windows' maxima as max-pooling does.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ __all__ = [
     "max_unpool",
     "avg_pool",
     "adaptive_avg_pool",
+    "adaptive_max_pool",
 ]
 
 
@@ -222,8 +224,21 @@ def _pooled_length(n, k, s, p, d, ceil_mode):
     return count
 
 
+def _window_max(x, positions):
+    """The maximum of x over `positions` (index tuples inside x) visited in
+    order, and its flat index: a larger value or a NaN wins (so the first
+    of equal maxima stays, and the last NaN wins, as torch); (None, None)
+    for no positions."""
+    best, best_at = None, None
+    for pos in positions:
+        v = x[pos]
+        if best is None or v > best or v != v:
+            best, best_at = v, np.ravel_multi_index(pos, x.shape)
+    return best, best_at
+
+
 def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode=False):
-    """Max-pool one plane: x is 1-D or 2-D, the parameters one int per axis.
+    """Max-pool one plane: x is 1-D to 3-D, the parameters one int per axis.
     Returns (values, indices) with indices flat in x's plane."""
     x = np.asarray(x)
     shape = x.shape
@@ -234,17 +249,14 @@ def max_pool(x, kernel_size, stride, padding, dilation, ceil_mode=False):
     values = np.empty(lengths, dtype=x.dtype)
     indices = np.empty(lengths, dtype=np.int64)
     for o in itertools.product(*(range(n) for n in lengths)):
-        best, best_at = None, None
         taps = [
             [o[a] * stride[a] - padding[a] + j * dilation[a] for j in range(kernel_size[a])]
             for a in range(x.ndim)
         ]
-        for pos in itertools.product(*taps):
-            if not all(0 <= t < n for t, n in zip(pos, shape)):
-                continue
-            v = x[pos]
-            if best is None or v > best or v != v:
-                best, best_at = v, np.ravel_multi_index(pos, shape)
+        inside = (
+            pos for pos in itertools.product(*taps) if all(0 <= t < n for t, n in zip(pos, shape))
+        )
+        best, best_at = _window_max(x, inside)
         if best is None:
             # No tap inside the input (a dilated window over the padding):
             # torch's answer, the lowest value at the first tap past the
@@ -283,7 +295,7 @@ def _mean(x, taps, divisor):
 def avg_pool(
     x, kernel_size, stride, padding, ceil_mode=False, count_include_pad=True, divisor_override=None
 ):
-    """Average-pool one plane: x is 1-D or 2-D, the parameters one int per
+    """Average-pool one plane: x is 1-D to 3-D, the parameters one int per
     axis. float64 results for float input, int64 for integers."""
     x = np.asarray(x)
     shape = x.shape
@@ -313,19 +325,38 @@ def avg_pool(
     return out
 
 
+def _adaptive_taps(o, shape, output_size):
+    """The taps of adaptive output o, row-major: per axis (length n, m
+    outputs) [floor(o*n/m), ceil((o+1)*n/m))."""
+    ranges = [
+        range(o[a] * n // m, -(-(o[a] + 1) * n // m))
+        for a, (n, m) in enumerate(zip(shape, output_size))
+    ]
+    return list(itertools.product(*ranges))
+
+
 def adaptive_avg_pool(x, output_size):
-    """Adaptive average pooling of one plane (x 1-D or 2-D, output_size one
+    """Adaptive average pooling of one plane (x 1-D to 3-D, output_size one
     int per axis): output i averages [floor(i*n/out), ceil((i+1)*n/out))."""
     x = np.asarray(x)
     out = np.empty(output_size, dtype=np.float64 if x.dtype.kind == "f" else np.int64)
     for o in itertools.product(*(range(n) for n in output_size)):
-        ranges = [
-            range(o[a] * n // m, -(-(o[a] + 1) * n // m))
-            for a, (n, m) in enumerate(zip(x.shape, output_size))
-        ]
-        taps = list(itertools.product(*ranges))
+        taps = _adaptive_taps(o, x.shape, output_size)
         out[o] = _mean(x, taps, len(taps))
     return out
+
+
+def adaptive_max_pool(x, output_size):
+    """Adaptive max-pooling of one plane (x 1-D to 3-D, output_size one int
+    per axis): output i takes the maximum over [floor(i*n/out),
+    ceil((i+1)*n/out)) per axis with max_pool's rules. Returns (values,
+    indices) with indices flat in x's plane."""
+    x = np.asarray(x)
+    values = np.empty(output_size, dtype=x.dtype)
+    indices = np.empty(output_size, dtype=np.int64)
+    for o in itertools.product(*(range(n) for n in output_size)):
+        values[o], indices[o] = _window_max(x, _adaptive_taps(o, x.shape, output_size))
+    return values, indices
 
 
 # --- CNN layers (fastconv.nn.conv1d / conv2d), torch.nn.functional semantics ---------------

@@ -2,9 +2,12 @@
 
 Convolution layers (`conv1d`, `conv2d`), transposed convolution layers
 (`conv_transpose1d`, `conv_transpose2d`), max-pooling with recorded indices
-and max-unpooling, average pooling (`avg_pool1d/2d`) and adaptive average
-pooling (`adaptive_avg_pool1d/2d`), for batched (N, C, L) / (N, C, H, W) and unbatched
-(C, L) / (C, H, W) arrays, computed by the C++ core with the GIL released.
+and max-unpooling (`max_pool1d/2d/3d`, `max_unpool1d/2d/3d`), adaptive
+max-pooling (`adaptive_max_pool1d/2d/3d`), average pooling
+(`avg_pool1d/2d/3d`) and adaptive average pooling
+(`adaptive_avg_pool1d/2d/3d`), for batched (N, C, L) / (N, C, H, W) /
+(N, C, D, H, W) and unbatched (C, L) / (C, H, W) / (C, D, H, W) arrays,
+computed by the C++ core with the GIL released.
 The layer objects `Conv1d`, `Conv2d`, `ConvTranspose1d` and
 `ConvTranspose2d` hold a layer's weights (checked, copied and packed once)
 and compute bitwise what the functional layers compute; they pickle,
@@ -47,12 +50,19 @@ __all__ = [
     "fold_batch_norm",
     "max_pool1d",
     "max_pool2d",
+    "max_pool3d",
     "max_unpool1d",
     "max_unpool2d",
+    "max_unpool3d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
     "avg_pool1d",
     "avg_pool2d",
+    "avg_pool3d",
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
 ]
 
 PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
@@ -1368,6 +1378,86 @@ def max_pool2d(
     )
 
 
+@overload
+def max_pool3d(
+    input: ArrayLike,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = ...,
+    padding: IntOrTuple = ...,
+    dilation: IntOrTuple = ...,
+    ceil_mode: bool = ...,
+    return_indices: Literal[False] = ...,
+    *,
+    threads: Threads = ...,
+) -> Array: ...
+@overload
+def max_pool3d(
+    input: ArrayLike,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = ...,
+    padding: IntOrTuple = ...,
+    dilation: IntOrTuple = ...,
+    ceil_mode: bool = ...,
+    *,
+    return_indices: Literal[True],
+    threads: Threads = ...,
+) -> tuple[Array, IndexArray]: ...
+@overload
+def max_pool3d(
+    input: ArrayLike,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None,
+    padding: IntOrTuple,
+    dilation: IntOrTuple,
+    ceil_mode: bool,
+    return_indices: Literal[True],
+    *,
+    threads: Threads = ...,
+) -> tuple[Array, IndexArray]: ...
+
+
+def max_pool3d(
+    input: ArrayLike,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = None,
+    padding: IntOrTuple = 0,
+    dilation: IntOrTuple = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+    *,
+    threads: Threads = None,
+) -> Array | tuple[Array, IndexArray]:
+    """3-D max-pooling over the last three axes of an (N, C, D, H, W) or (C, D, H, W) array.
+
+    As ``torch.nn.functional.max_pool3d``; every parameter is an int or a
+    tuple (depth, rows, columns), with the rules of `max_pool1d` per axis.
+    The indices are flat positions ``(depth * H + row) * W + column``
+    within each (N, C) volume, as torch records them; the first maximum in
+    row-major order wins ties, and a NaN wins over any number (the last
+    NaN, as torch).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> x = np.arange(8.0).reshape(1, 2, 2, 2)
+    >>> nn.max_pool3d(x, 2, return_indices=True)
+    (array([[[[7.]]]]), array([[[[7]]]]))
+    """
+    return _max_pool(
+        input,
+        3,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        ceil_mode,
+        return_indices,
+        threads,
+        "max_pool3d",
+    )
+
+
 def max_unpool1d(
     input: ArrayLike,
     indices: ArrayLike,
@@ -1447,13 +1537,50 @@ def max_unpool2d(
     )
 
 
+def max_unpool3d(
+    input: ArrayLike,
+    indices: ArrayLike,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = None,
+    padding: IntOrTuple = 0,
+    output_size: Sequence[int] | None = None,
+    *,
+    threads: Threads = None,
+) -> Array:
+    """Inverse of `max_pool3d`: every value put back at its recorded index.
+
+    As ``torch.nn.functional.max_unpool3d``; the indices are flat
+    positions ``(depth * H_out + row) * W_out + column`` in each (N, C)
+    output volume of size ``(D - 1)*stride - 2*padding + kernel_size`` per
+    axis (or `output_size`: (D_out, H_out, W_out) or the whole shape).
+    Zeros elsewhere; an index outside the volume raises ValueError.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> x = np.arange(8.0).reshape(1, 2, 2, 2)
+    >>> values, indices = nn.max_pool3d(x, 2, return_indices=True)
+    >>> nn.max_unpool3d(values, indices, 2)[0, 1]
+    array([[0., 0.],
+           [0., 7.]])
+    """
+    return _max_unpool(
+        input, indices, 3, kernel_size, stride, padding, output_size, threads, "max_unpool3d"
+    )
+
+
 def _pooled_input(input, naxes, name, argname="input"):
     """The array the core works on, and the dtype to give back."""
     x = _args.as_input(input, argname)
     if x.dtype.kind in "cO":
         raise TypeError(f"{argname}: {name} needs real numbers, got dtype {x.dtype}")
     if x.ndim not in (naxes + 1, naxes + 2):
-        axes = "(N, C, L) or (C, L)" if naxes == 1 else "(N, C, H, W) or (C, H, W)"
+        axes = {
+            1: "(N, C, L) or (C, L)",
+            2: "(N, C, H, W) or (C, H, W)",
+            3: "(N, C, D, H, W) or (C, D, H, W)",
+        }[naxes]
         raise ValueError(f"{argname}: {name} expects an array of shape {axes}, got shape {x.shape}")
     if 0 in x.shape[x.ndim - naxes - 1 :]:
         raise ValueError(
@@ -1505,6 +1632,11 @@ def _max_pool(
     return_indices = _flag(return_indices, "return_indices")
     nthreads = _args.threads_arg(threads)
     plan = _core.plan_max_pool(x.shape, kernel, strides, paddings, dilations, ceil_mode, nthreads)
+    return _run_max_pool(plan, x, result_dtype, return_indices)
+
+
+def _run_max_pool(plan, x, result_dtype, return_indices):
+    """Allocate the values (and indices), run the planned max-pooling."""
     shape = plan.shape
     _args.check_result_size(shape, x.dtype, np.int64 if return_indices else x.dtype)
     values = np.empty(shape, x.dtype)
@@ -1658,6 +1790,50 @@ def avg_pool2d(
     )
 
 
+def avg_pool3d(
+    input: ArrayLike,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = None,
+    padding: IntOrTuple = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+    *,
+    out: Array | None = None,
+    threads: Threads = None,
+) -> Array:
+    """3-D average pooling over the last three axes of an (N, C, D, H, W) or (C, D, H, W) array.
+
+    As ``torch.nn.functional.avg_pool3d``; every window parameter is an int
+    or a tuple (depth, rows, columns), with the rules of `avg_pool1d` per
+    axis. Each output is the sum of its window's taps inside the input, in
+    row-major order, divided by `divisor_override` if given (a nonzero
+    int), else by the window's volume clipped to the padded extent
+    (`count_include_pad`) or to the input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> x = np.arange(8.0).reshape(1, 2, 2, 2)
+    >>> nn.avg_pool3d(x, 2)
+    array([[[[3.5]]]])
+    """
+    return _avg_pool(
+        input,
+        3,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+        out,
+        threads,
+        "avg_pool3d",
+    )
+
+
 def adaptive_avg_pool1d(
     input: ArrayLike,
     output_size: IntOrTuple,
@@ -1721,10 +1897,178 @@ def adaptive_avg_pool2d(
     return _adaptive_avg_pool(input, 2, output_size, out, threads, "adaptive_avg_pool2d")
 
 
+def adaptive_avg_pool3d(
+    input: ArrayLike,
+    output_size: int | Sequence[int | None],
+    *,
+    out: Array | None = None,
+    threads: Threads = None,
+) -> Array:
+    """3-D adaptive average pooling of an (N, C, D, H, W) or (C, D, H, W) array.
+
+    As ``torch.nn.functional.adaptive_avg_pool3d``: `output_size` is an int
+    or a triple (D_out, H_out, W_out) whose None entries keep the input's
+    size; the windows are those of `adaptive_avg_pool1d` per axis, and the
+    sum of a window (in row-major order) is divided by its depth, then its
+    height, then its width, as torch divides.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> x = np.arange(8.0).reshape(1, 2, 2, 2)
+    >>> nn.adaptive_avg_pool3d(x, (1, None, 1))
+    array([[[[2.5],
+             [4.5]]]])
+    """
+    return _adaptive_avg_pool(input, 3, output_size, out, threads, "adaptive_avg_pool3d")
+
+
+@overload
+def adaptive_max_pool1d(
+    input: ArrayLike,
+    output_size: IntOrTuple,
+    return_indices: Literal[False] = ...,
+    *,
+    threads: Threads = ...,
+) -> Array: ...
+@overload
+def adaptive_max_pool1d(
+    input: ArrayLike,
+    output_size: IntOrTuple,
+    return_indices: Literal[True],
+    *,
+    threads: Threads = ...,
+) -> tuple[Array, IndexArray]: ...
+
+
+def adaptive_max_pool1d(
+    input: ArrayLike,
+    output_size: IntOrTuple,
+    return_indices: bool = False,
+    *,
+    threads: Threads = None,
+) -> Array | tuple[Array, IndexArray]:
+    """1-D adaptive max-pooling of an (N, C, L) or (C, L) array to `output_size`.
+
+    As ``torch.nn.functional.adaptive_max_pool1d``: output ``i`` of
+    ``output_size`` is the maximum of ``input[..., floor(i*L/output_size) :
+    ceil((i+1)*L/output_size)]``, with `max_pool1d`'s rules (a NaN wins,
+    the first of equal maxima is taken) and indices.
+
+    Parameters
+    ----------
+    input : array_like
+        Floats (float16 is computed in float32); integers, bool and complex
+        raise TypeError, as torch refuses them. Shape (N, C, L) or (C, L).
+    output_size : int or tuple of one int
+        >= 0.
+    return_indices : bool
+        Also return, as int64, the position of every maximum along L.
+    threads : int, optional
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> nn.adaptive_max_pool1d(np.array([[1.0, 5.0, 3.0, 4.0, 6.0]]), 2, return_indices=True)
+    (array([[5., 6.]]), array([[1, 4]]))
+    """
+    return _adaptive_max_pool(input, 1, output_size, return_indices, threads, "adaptive_max_pool1d")
+
+
+@overload
+def adaptive_max_pool2d(
+    input: ArrayLike,
+    output_size: int | Sequence[int | None],
+    return_indices: Literal[False] = ...,
+    *,
+    threads: Threads = ...,
+) -> Array: ...
+@overload
+def adaptive_max_pool2d(
+    input: ArrayLike,
+    output_size: int | Sequence[int | None],
+    return_indices: Literal[True],
+    *,
+    threads: Threads = ...,
+) -> tuple[Array, IndexArray]: ...
+
+
+def adaptive_max_pool2d(
+    input: ArrayLike,
+    output_size: int | Sequence[int | None],
+    return_indices: bool = False,
+    *,
+    threads: Threads = None,
+) -> Array | tuple[Array, IndexArray]:
+    """2-D adaptive max-pooling of an (N, C, H, W) or (C, H, W) array.
+
+    As ``torch.nn.functional.adaptive_max_pool2d``: `output_size` is an int
+    or a pair (H_out, W_out) whose None entries keep the input's size; the
+    windows are those of `adaptive_max_pool1d` per axis, the indices flat
+    positions ``row * W + column`` as `max_pool2d`'s.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> x = np.arange(12.0).reshape(1, 3, 4)
+    >>> nn.adaptive_max_pool2d(x, (2, None))
+    array([[[ 4.,  5.,  6.,  7.],
+            [ 8.,  9., 10., 11.]]])
+    """
+    return _adaptive_max_pool(input, 2, output_size, return_indices, threads, "adaptive_max_pool2d")
+
+
+@overload
+def adaptive_max_pool3d(
+    input: ArrayLike,
+    output_size: int | Sequence[int | None],
+    return_indices: Literal[False] = ...,
+    *,
+    threads: Threads = ...,
+) -> Array: ...
+@overload
+def adaptive_max_pool3d(
+    input: ArrayLike,
+    output_size: int | Sequence[int | None],
+    return_indices: Literal[True],
+    *,
+    threads: Threads = ...,
+) -> tuple[Array, IndexArray]: ...
+
+
+def adaptive_max_pool3d(
+    input: ArrayLike,
+    output_size: int | Sequence[int | None],
+    return_indices: bool = False,
+    *,
+    threads: Threads = None,
+) -> Array | tuple[Array, IndexArray]:
+    """3-D adaptive max-pooling of an (N, C, D, H, W) or (C, D, H, W) array.
+
+    As ``torch.nn.functional.adaptive_max_pool3d``: `output_size` is an int
+    or a triple (D_out, H_out, W_out) whose None entries keep the input's
+    size; the windows are those of `adaptive_max_pool1d` per axis, the
+    indices flat positions as `max_pool3d`'s.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> x = np.arange(8.0).reshape(1, 2, 2, 2)
+    >>> nn.adaptive_max_pool3d(x, 1, return_indices=True)
+    (array([[[[7.]]]]), array([[[[7]]]]))
+    """
+    return _adaptive_max_pool(input, 3, output_size, return_indices, threads, "adaptive_max_pool3d")
+
+
 def _averaged_input(input, naxes, name, allow_int64):
     """The array average pooling works on (as `_pooled_input`), the dtype
     to give back, and the caller's array (for `out`'s overlap check).
-    torch computes floats, and int64 in avg_pool only; the rest is refused."""
+    torch computes floats, and int64 in avg_pool only; the rest is refused
+    (adaptive max-pooling takes these too)."""
     a = _args.as_input(input, "input")
     if a.dtype.kind != "f" and not (allow_int64 and a.dtype.kind == "i" and a.itemsize == 8):
         wanted = "floating point numbers or int64" if allow_int64 else "floating point numbers"
@@ -1784,16 +2128,31 @@ def _avg_pool(
     return _run_avg_pool(plan, x, a, result_dtype, out)
 
 
+def _adaptive_size(output_size, x, naxes):
+    """An adaptive pooling's output_size, one int per pooled axis (a None
+    entry of a 2-D or 3-D pooling keeps the input's size, as torch)."""
+    if naxes >= 2 and isinstance(output_size, (tuple, list)):
+        if len(output_size) != naxes:
+            names = "(H, W)" if naxes == 2 else "(D, H, W)"
+            raise ValueError(
+                f"output_size: expected an int or {naxes} values {names}, got {output_size!r}"
+            )
+        output_size = [n if v is None else v for v, n in zip(output_size, x.shape[-naxes:])]
+    return _sizes(output_size, "output_size", naxes, 0)
+
+
 def _adaptive_avg_pool(input, naxes, output_size, out, threads, name):
     x, result_dtype, a = _averaged_input(input, naxes, name, allow_int64=False)
-    if naxes == 2 and isinstance(output_size, (tuple, list)):
-        if len(output_size) != 2:
-            raise ValueError(
-                f"output_size: expected an int or 2 values (H, W), got {output_size!r}"
-            )
-        # None keeps the input's size, as torch
-        output_size = [n if v is None else v for v, n in zip(output_size, x.shape[-2:])]
-    size = _sizes(output_size, "output_size", naxes, 0)
+    size = _adaptive_size(output_size, x, naxes)
     nthreads = _args.threads_arg(threads)
     plan = _core.plan_adaptive_avg_pool(x.shape, size, nthreads)
     return _run_avg_pool(plan, x, a, result_dtype, out)
+
+
+def _adaptive_max_pool(input, naxes, output_size, return_indices, threads, name):
+    x, result_dtype, _ = _averaged_input(input, naxes, name, allow_int64=False)
+    size = _adaptive_size(output_size, x, naxes)
+    return_indices = _flag(return_indices, "return_indices")
+    nthreads = _args.threads_arg(threads)
+    plan = _core.plan_adaptive_max_pool(x.shape, size, nthreads)
+    return _run_max_pool(plan, x, result_dtype, return_indices)

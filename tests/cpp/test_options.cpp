@@ -1,7 +1,8 @@
 // The C++ API's options, each against hand-computed values (no Python):
 // correlate (conjugating), axes with batch broadcasting, stride and
 // dilation, the 'same' anchors, non-contiguous views, int64 wrap-around,
-// conv_transpose padding, max_pool / max_unpool options, and plans
+// conv_transpose padding, max_pool / max_unpool options (1-D to 3-D,
+// adaptive), and plans
 // (made once, run twice; scipy's 'valid' swap and empty inputs).
 #include <fastconv/fastconv.hpp>
 
@@ -185,6 +186,33 @@ void pooling() {
     ++failures;
   } catch (const std::invalid_argument&) {
   }
+  // adaptive max-pooling of the 8 samples to 3: windows [0,3), [2,6), [5,8)
+  const fastconv::MaxPoolPlan ap = fastconv::plan_adaptive_max_pool({1, 8}, {3});
+  v.assign(3, 0);
+  idx.assign(3, -1);
+  fastconv::max_pool<double>(ap, make_view<const double>(x.data(), {1, 8}),
+                             make_view(v.data(), {1, 3}), make_view(idx.data(), {1, 3}));
+  expect(v, {4, 9, 9}, "adaptive max_pool");
+  expect(idx, {2, 5, 5}, "adaptive max_pool indices");
+  // 3-D: the 2x2x2 volume 0..7 with its maximum 7 moved to the front,
+  // pooled whole: the winner's flat index in the volume
+  std::vector<double> vol = {7, 1, 2, 3, 4, 5, 6, 0};
+  fastconv::PoolOptions o3;
+  o3.kernel_size = {2, 2, 2};
+  const auto shape3 = fastconv::max_pool_shape({1, 2, 2, 2}, o3);
+  expect(shape3, {1, 1, 1, 1}, "max_pool 3-D shape");
+  v.assign(1, 0);
+  idx.assign(1, -1);
+  fastconv::max_pool<double>(make_view<const double>(vol.data(), {1, 2, 2, 2}),
+                             make_view(v.data(), shape3), make_view(idx.data(), shape3), o3);
+  expect(v, {7}, "max_pool 3-D");
+  expect(idx, {0}, "max_pool 3-D index");
+  idx[0] = 6;  // and back at depth 1, row 1, column 0
+  std::vector<double> vol_back(8, -1);
+  fastconv::max_unpool<double>(make_view<const double>(v.data(), shape3),
+                               make_view<const std::int64_t>(idx.data(), shape3),
+                               make_view(vol_back.data(), {1, 2, 2, 2}), 3);
+  expect(vol_back, {0, 0, 0, 0, 0, 0, 7, 0}, "max_unpool 3-D");
 }
 
 template <class F>

@@ -1,16 +1,18 @@
 #pragma once
 // Max-pooling with recorded indices, max-unpooling, and average pooling
-// (plain and adaptive), with torch.nn.functional's semantics (max_pool1d/2d,
-// max_unpool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d).
+// (plain and adaptive), with torch.nn.functional's semantics (max_pool1d/2d/3d,
+// max_unpool1d/2d/3d, adaptive_max_pool1d/2d/3d, avg_pool1d/2d/3d,
+// adaptive_avg_pool1d/2d/3d).
 //
-// The pooled axes are the last kernel_size.size() (1 or 2) axes of the
+// The pooled axes are the last kernel_size.size() (1, 2 or 3) axes of the
 // input; every leading axis is a plane axis (N, C, ...). Along a pooled
 // axis (length n, kernel k, stride s, padding p, dilation d) output o
 // takes the maximum of in[o*s - p + j*d] over the taps j < k that land
 // inside the input (padding never wins), and its index is the flat
-// position (row * width + column) of that maximum in the input plane:
-// the first one on ties, a NaN beats any number (among NaNs, the last,
-// as torch). Output length
+// position ((depth * height + row) * width + column) of that maximum in
+// the input plane, the taps visited in row-major order: the first one on
+// ties, a NaN beats any number (among NaNs, the last, as torch). Output
+// length
 //   floor_or_ceil((n + 2p - d*(k-1) - 1) / s) + 1,
 // and with ceil_mode the last window must start inside the input or the
 // left padding. Computed one plane (or block of rows) per task, so
@@ -28,7 +30,7 @@
 namespace fastconv {
 
 struct PoolOptions {
-  // One entry per pooled axis (1 or 2 of them); this decides how many
+  // One entry per pooled axis (1, 2 or 3 of them); this decides how many
   // trailing axes are pooled.
   std::vector<index_t> kernel_size;
   // One value for every pooled axis, or one per axis; empty stride = the
@@ -39,15 +41,18 @@ struct PoolOptions {
 };
 
 // The geometry of a planned pooling: the planes and the pooled axes. A
-// 1-D pooling is a 2-D one with a single row.
+// 1-D or 2-D pooling is a 3-D one with a single depth slice and row.
 struct PoolGeometry {
   struct Axis {
     index_t n = 1, k = 1, s = 1, p = 0, d = 1, out = 1;
+    // adaptive max-pooling's unequal windows: o takes [floor(o*n/out),
+    // ceil((o+1)*n/out)) (k is then only the longest window's size)
+    bool adaptive = false;
   };
   std::vector<index_t> in_shape;
-  int naxes = 0;       // pooled axes: the last 1 or 2
+  int naxes = 0;       // pooled axes: the last 1, 2 or 3
   index_t planes = 1;  // product of the leading axes
-  Axis row, col;
+  Axis depth, row, col;
   int threads = 0;
 
   std::vector<index_t> out_shape() const;  // of the result (and of max_pool's indices)
@@ -59,6 +64,15 @@ struct MaxPoolPlan : PoolGeometry {};
 
 FASTCONV_API MaxPoolPlan plan_max_pool(const std::vector<index_t>& in_shape,
                                        const PoolOptions& options);
+
+// Adaptive max-pooling to `output_size` (one value >= 0 per pooled axis,
+// 1 to 3 of them): output i of an axis of length n takes the maximum over
+// [floor(i*n/out), ceil((i+1)*n/out)), with max_pool's rules and indices.
+// Run by max_pool(plan, ...). Throws std::invalid_argument naming the bad
+// argument.
+FASTCONV_API MaxPoolPlan plan_adaptive_max_pool(const std::vector<index_t>& in_shape,
+                                                const std::vector<index_t>& output_size,
+                                                int threads = 0);
 
 template <class T>
 FASTCONV_API void max_pool(const MaxPoolPlan& plan, View<const T> in, View<T> out,
@@ -87,8 +101,9 @@ FASTCONV_API std::vector<index_t> max_unpool_shape(const std::vector<index_t>& i
                                                    const std::vector<index_t>& output_size);
 
 // Scatter `in` into `out` at `indices` (same shape as `in`), zeros
-// elsewhere. The last `pooled_axes` axes of `out` form the plane the
-// indices point into; the leading axes of `in` and `out` must match.
+// elsewhere. The last `pooled_axes` (1, 2 or 3) axes of `out` form the
+// plane the indices point into; the leading axes of `in` and `out` must
+// match.
 // Throws std::invalid_argument for an index outside the plane.
 template <class T>
 FASTCONV_API void max_unpool(View<const T> in, View<const std::int64_t> indices, View<T> out,
@@ -101,12 +116,13 @@ FASTCONV_API void max_unpool(View<const T> in, View<const std::int64_t> indices,
 // the sum of its taps in row-major order, divided once by
 //   divisor_override, if not 0; else
 //   the window clipped to the padded extent [-p, n + p) (count_include_pad)
-//   or to the input [0, n) (not count_include_pad), rows times columns.
+//   or to the input [0, n) (not count_include_pad), the product over the
+//   pooled axes.
 // A window with no tap inside the input (possible with ceil_mode) gives 0.
 //
 // Adaptive average pooling to `out` outputs per axis: output i averages
 // the input over [floor(i*n/out), ceil((i+1)*n/out)), the sum divided by
-// the window's height, then by its width (as torch divides).
+// the window's depth, then its height, then its width (as torch divides).
 //
 // Floating types sum in their own type, as torch does; std::int64_t sums
 // with wrap-around and divides rounding toward zero, as torch does.
@@ -126,7 +142,7 @@ struct AvgPoolPlan : PoolGeometry {
 // Throw std::invalid_argument naming the bad argument.
 FASTCONV_API AvgPoolPlan plan_avg_pool(const std::vector<index_t>& in_shape,
                                        const AvgPoolOptions& options);
-// `output_size`: one value per pooled axis (1 or 2 of them), each >= 0.
+// `output_size`: one value per pooled axis (1, 2 or 3 of them), each >= 0.
 FASTCONV_API AvgPoolPlan plan_adaptive_avg_pool(const std::vector<index_t>& in_shape,
                                                 const std::vector<index_t>& output_size,
                                                 int threads = 0);

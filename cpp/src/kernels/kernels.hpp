@@ -4,8 +4,8 @@
 // segment, every element type), the register-blocked tile kernel (a 2-D
 // block with column stride 1, float and double), which the engine
 // (engine.hpp) reduces the signal functions to, and the CNN layers'
-// kernels over a packed panel (ConvTask, nn/run.hpp), max-pooling's 2x2
-// stride-2 case (pool.cpp); plus the FMA probe.
+// kernels over a packed panel (ConvTask, nn/run.hpp), max-pooling's rows
+// (pool.cpp); plus the FMA probe.
 #include <complex>
 #include <cstdint>
 #include <limits>
@@ -211,14 +211,29 @@ struct PerType<Kernel, TypeList<T...>> {
 
 using RowKernels = PerType<RowKernel, ElementTypes>::type;
 
-// Max-pooling of 2 (or 1, line1 == nullptr) rows x 2 columns at stride 2
-// into count outputs dst[0..count), and their flat in-plane indices
-// (at0 + offset, rows `width` apart) unless idx is nullptr; for windows
-// inside the input (pool.cpp, pool_kernel-inl.hpp). One per pool type.
+// Max-pooling of one output row (pool.cpp, pool_kernel-inl.hpp): for
+// o < count, out[o] is the maximum of
+//   x[o*stride + z*depth_step + r*row_step + j*dilation]
+// over z < depths, r < rows, j < kw, taken in that (row-major) order, and
+// idx[o] (unless idx is nullptr) its flat index: at0 + o*stride +
+// z*depth_at_step + r*row_at_step + j*dilation. Every tap lies inside the
+// input; x_after elements of x's row are readable from x on. One per pool
+// type.
 template <class T>
-using PoolPairsKernel = void (*)(const T* line0, const T* line1, index_t count, T* dst,
-                                 std::int64_t* idx, std::int64_t at0, index_t width);
-using PoolPairsKernels = PerType<PoolPairsKernel, PoolTypes>::type;
+struct MaxPoolRowTask {
+  const T* x;
+  index_t x_after;
+  index_t depths, depth_step;
+  index_t rows, row_step;
+  index_t kw, dilation, stride;
+  index_t count;
+  T* out;
+  std::int64_t* idx;
+  std::int64_t at0, depth_at_step, row_at_step;
+};
+template <class T>
+using MaxPoolRowKernel = void (*)(const MaxPoolRowTask<T>&);
+using MaxPoolRowKernels = PerType<MaxPoolRowKernel, PoolTypes>::type;
 
 // Peak-throughput probe for bench/: `iterations` rounds of independent
 // float32 FMAs over full vectors; returns the flops done.
@@ -240,8 +255,8 @@ struct KernelTable {
   FmaProbe fma_probe;
   TileKernel<float> tile_f32;
   TileKernel<double> tile_f64;
-  RowKernels row;               // one per element type: row_kernel<T>(table)
-  PoolPairsKernels pool_pairs;  // one per pool type: pool_pairs_kernel<T>(table)
+  RowKernels row;                  // one per element type: row_kernel<T>(table)
+  MaxPoolRowKernels max_pool_row;  // one per pool type: max_pool_row_kernel<T>(table)
   // CNN layers: bytes per vector, the wide kernels' block (vectors of
   // channels x pixels), and the kernels.
   int vec_bytes;
@@ -354,8 +369,8 @@ RowKernel<T> row_kernel(const KernelTable& t) {
 }
 
 template <class T>
-PoolPairsKernel<T> pool_pairs_kernel(const KernelTable& t) {
-  return std::get<PoolPairsKernel<T>>(t.pool_pairs);
+MaxPoolRowKernel<T> max_pool_row_kernel(const KernelTable& t) {
+  return std::get<MaxPoolRowKernel<T>>(t.max_pool_row);
 }
 
 }  // namespace fastconv::kernels

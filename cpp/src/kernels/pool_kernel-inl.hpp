@@ -1,11 +1,16 @@
-// Max-pooling's common CNN case for pool.cpp: windows of 2 (or 1) rows x 2
-// contiguous columns at stride 2, for outputs whose windows lie inside the
-// input. Compiled once per ISA: include it inside the ISA's own namespace,
-// after tile_kernel-inl.hpp (Lanes) and before row_kernel-inl.hpp (whose
-// table holds it), never from a header.
+// Max-pooling's kernel for pool.cpp: one output row of windows whose
+// columns lie inside the input (any kernel size, stride and dilation; the
+// rows and depths tapped are the caller's, already clipped to the input).
+// Compiled once per ISA: include it inside the ISA's own namespace, after
+// tile_kernel-inl.hpp (Lanes) and before row_kernel-inl.hpp (whose table
+// holds it), never from a header.
 //
-// The same selects in the same order as pool.cpp's general loop, so the
-// same answers: the first maximum wins ties, a NaN beats any number.
+// Every output visits its taps in row-major order (depth, row, column)
+// with the selects of pool.cpp's loop, so the answers are the same: a
+// strictly larger value wins (the first of equal maxima stays), a NaN
+// beats anything (the last NaN wins), as torch. float32 and float64 take
+// whole vectors of outputs (rows of at least a vector's worth); the other
+// types one at a time.
 
 template <class T>
 static inline bool pool_beats(T v, T best) {
@@ -22,78 +27,118 @@ static inline V odd_lanes(V lo, V hi, std::index_sequence<I...>) {
   return __builtin_shufflevector(lo, hi, (2 * I + 1)...);
 }
 
-template <class T, int Rows, bool WithIndices>
-static void pool_pairs_rows(const T* line0, const T* line1, index_t count, T* dst,
-                            std::int64_t* idx, std::int64_t at0, index_t width) {
-  index_t o = 0;
-  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
-    // L outputs at a time in whole vectors: split even and odd columns,
-    // then track the winner's code 0..3 (row * 2 + column) per lane.
-    constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
-    using V = typename Lanes<T, L>::type;
-    using Code =
-        typename Lanes<std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>, L>::type;
-    using Index = typename Lanes<std::int64_t, L>::type;
-    auto split = [](const T* p, V& even, V& odd) {
-      V lo, hi;
-      std::memcpy(&lo, p, sizeof lo);
-      std::memcpy(&hi, p + L, sizeof hi);
-      even = even_lanes(lo, hi, std::make_index_sequence<L>{});
-      odd = odd_lanes(lo, hi, std::make_index_sequence<L>{});
-    };
-    Index lane{};
-    for (int i = 0; i < L; ++i) lane[i] = 2 * i;
-    for (; o + L <= count; o += L) {
-      V best, v;
-      split(line0 + 2 * o, best, v);
-      Code code{};
-      auto take = [&](V value, int c) {
-        const Code wins = (value > best) | (value != value);
-        best = wins ? value : best;
-        code = wins ? Code{} + c : code;
-      };
-      take(v, 1);
-      if constexpr (Rows == 2) {
-        V v0, v1;
-        split(line1 + 2 * o, v0, v1);
-        take(v0, 2);
-        take(v1, 3);
-      }
-      std::memcpy(dst + o, &best, sizeof best);
-      if constexpr (WithIndices) {
-        const Index c = __builtin_convertvector(code, Index);
-        const Index at = (at0 + 2 * o) + lane + (c & 1) + (c >> 1) * width;
-        std::memcpy(idx + o, &at, sizeof at);
+// One output from its first tap p (flat index at): the scalar loop.
+template <class T, bool WithIndices>
+static inline void max_pool_one(const MaxPoolRowTask<T>& t, const T* p, std::int64_t at, T* dst,
+                                std::int64_t* idx) {
+  T best = *p;
+  std::int64_t best_at = at;
+  for (index_t z = 0; z < t.depths; ++z) {
+    for (index_t r = 0; r < t.rows; ++r) {
+      const T* line = p + z * t.depth_step + r * t.row_step;
+      const std::int64_t line_at = at + z * t.depth_at_step + r * t.row_at_step;
+      for (index_t j = 0; j < t.kw; ++j) {
+        // Selects, not branches: on real data the winner is random.
+        const T v = line[j * t.dilation];
+        const bool wins = pool_beats(v, best);
+        best = wins ? v : best;
+        if constexpr (WithIndices) best_at = wins ? line_at + j * t.dilation : best_at;
       }
     }
   }
-  for (; o < count; ++o) {
-    T best = line0[2 * o];
-    std::int64_t at = at0 + 2 * o;
-    auto take = [&](T v, std::int64_t pos) {
-      const bool wins = pool_beats(v, best);
-      best = wins ? v : best;
-      at = wins ? pos : at;
-    };
-    take(line0[2 * o + 1], at0 + 2 * o + 1);
-    if constexpr (Rows == 2) {
-      take(line1[2 * o], at0 + width + 2 * o);
-      take(line1[2 * o + 1], at0 + width + 2 * o + 1);
+  *dst = best;
+  if constexpr (WithIndices) *idx = best_at;
+}
+
+// All t.count >= L outputs in whole vectors of L, the last vector
+// overlapping the one before when L does not divide the count (the same
+// values written twice). Stride class S: 1 (contiguous loads), 2 (the even
+// or odd lanes of two vectors) or 0 (any stride, lane by lane).
+template <class T, bool WithIndices, int S>
+static void max_pool_vectors(const MaxPoolRowTask<T>& t) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  using V = typename Lanes<T, L>::type;
+  // The winner's offset from the lane's first tap, in lanes as wide as T's
+  // (the selects' masks are then T's own).
+  using Int = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
+  using Code = typename Lanes<Int, L>::type;
+  using Index = typename Lanes<std::int64_t, L>::type;
+  const index_t s = t.stride;
+  // The lanes p[0], p[s], ...; `first`: p may be the row's first element.
+  auto load = [&](const T* p, bool first) {
+    V v;
+    if constexpr (S == 1) {
+      std::memcpy(&v, p, sizeof v);
+    } else if constexpr (S == 2) {
+      // The odd lanes of p[-1..2L-1) (which end at the last lane), or the
+      // even lanes of p[0..2L) where p[-1] may be outside the row (the
+      // caller checked that p[2L-1] is not).
+      V lo, hi;
+      std::memcpy(&lo, first ? p : p - 1, sizeof lo);
+      std::memcpy(&hi, (first ? p : p - 1) + L, sizeof hi);
+      v = first ? even_lanes(lo, hi, std::make_index_sequence<L>{})
+                : odd_lanes(lo, hi, std::make_index_sequence<L>{});
+    } else {
+      for (int i = 0; i < L; ++i) v[i] = p[i * s];
     }
-    dst[o] = best;
-    if constexpr (WithIndices) idx[o] = at;
+    return v;
+  };
+  Index lane{};
+  for (int i = 0; i < L; ++i) lane[i] = i * s;
+  for (index_t o = 0;; o = std::min(o + L, t.count - L)) {
+    const T* p = t.x + o * s;
+    V best = load(p, o == 0);
+    Code code{};
+    for (index_t z = 0; z < t.depths; ++z) {
+      for (index_t r = 0; r < t.rows; ++r) {
+        const T* line = p + z * t.depth_step + r * t.row_step;
+        const Int line_at = static_cast<Int>(z * t.depth_at_step + r * t.row_at_step);
+        const bool first_column = o == 0;  // (c0 may be the row's column 0)
+        for (index_t j = (z == 0 && r == 0) ? 1 : 0; j < t.kw; ++j) {
+          const V v = load(line + j * t.dilation, first_column && j == 0);
+          const Code wins = (v > best) | (v != v);
+          best = wins ? v : best;
+          if constexpr (WithIndices)
+            code = wins ? Code{} + static_cast<Int>(line_at + j * t.dilation) : code;
+        }
+      }
+    }
+    std::memcpy(t.out + o, &best, sizeof best);
+    if constexpr (WithIndices) {
+      const Index at = (t.at0 + o * s) + lane + __builtin_convertvector(code, Index);
+      std::memcpy(t.idx + o, &at, sizeof at);
+    }
+    if (o + L >= t.count) break;
   }
 }
 
+template <class T, bool WithIndices>
+static void max_pool_row_as(const MaxPoolRowTask<T>& t) {
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+    // The offsets of a window's taps from its first must fit the code lanes.
+    const std::int64_t span =
+        (t.depths - 1) * t.depth_at_step + (t.rows - 1) * t.row_at_step + (t.kw - 1) * t.dilation;
+    const bool fits = sizeof(T) == 8 || span <= std::numeric_limits<std::int32_t>::max();
+    if (fits && t.count >= L) {
+      if (t.stride == 1)
+        max_pool_vectors<T, WithIndices, 1>(t);
+      else if (t.stride == 2 && 2 * L <= t.x_after)
+        max_pool_vectors<T, WithIndices, 2>(t);
+      else
+        max_pool_vectors<T, WithIndices, 0>(t);
+      return;
+    }
+  }
+  for (index_t o = 0; o < t.count; ++o)
+    max_pool_one<T, WithIndices>(t, t.x + o * t.stride, t.at0 + o * t.stride, t.out + o,
+                                 WithIndices ? t.idx + o : nullptr);
+}
+
 template <class T>
-static void pool_pairs(const T* line0, const T* line1, index_t count, T* dst, std::int64_t* idx,
-                       std::int64_t at0, index_t width) {
-  if (line1 && idx)
-    pool_pairs_rows<T, 2, true>(line0, line1, count, dst, idx, at0, width);
-  else if (line1)
-    pool_pairs_rows<T, 2, false>(line0, line1, count, dst, idx, at0, width);
-  else if (idx)
-    pool_pairs_rows<T, 1, true>(line0, line1, count, dst, idx, at0, width);
+static void max_pool_row(const MaxPoolRowTask<T>& t) {
+  if (t.idx)
+    max_pool_row_as<T, true>(t);
   else
-    pool_pairs_rows<T, 1, false>(line0, line1, count, dst, idx, at0, width);
+    max_pool_row_as<T, false>(t);
 }

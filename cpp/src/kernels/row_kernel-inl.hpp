@@ -78,8 +78,8 @@ static constexpr RowKernels row_kernels(TypeList<T...>) {
 }
 
 template <class... T>
-static constexpr PoolPairsKernels pool_pairs_kernels(TypeList<T...>) {
-  return PoolPairsKernels{&pool_pairs<T>...};
+static constexpr MaxPoolRowKernels max_pool_row_kernels(TypeList<T...>) {
+  return MaxPoolRowKernels{&max_pool_row<T>...};
 }
 
 static const KernelTable kTable = {
@@ -88,7 +88,7 @@ static const KernelTable kTable = {
     &tile_correlate<float>,
     &tile_correlate<double>,
     row_kernels(ElementTypes{}),
-    pool_pairs_kernels(PoolTypes{}),
+    max_pool_row_kernels(PoolTypes{}),
     kVecBytes,
     kConvChannelVecs,
     kConvPixels,
