@@ -681,9 +681,9 @@ void fuzz_layer(Bytes& b) {
   const bool call_ok = shape_ok && bias_ok && out_ok;
   auto call = [&](bool conv_2d) {
     if constexpr (Transposed)
-      (conv_2d ? conv_transpose2d<T> : conv_transpose1d<T>)(iv, wv, bv, out.view, o);
+      (conv_2d ? conv_transpose2d<T> : conv_transpose1d<T>)(iv, wv, bv, out.view, o, {});
     else
-      (conv_2d ? conv2d<T> : conv1d<T>)(iv, wv, bv, out.view, o);
+      (conv_2d ? conv2d<T> : conv1d<T>)(iv, wv, bv, out.view, o, {});
   };
   if (wrong_rank) refused_unless(false, [&] { call(ns == 1); }, "a layer call of the wrong rank");
   refused_unless(call_ok, [&] { call(ns == 2); }, Transposed ? "conv_transpose1d/2d" : "conv1d/2d");
