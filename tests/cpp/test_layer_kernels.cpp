@@ -31,18 +31,7 @@ using fastconv::index_t;
 using fastconv::kernels::ConvKernel;
 using fastconv::kernels::ConvTask;
 using fastconv::kernels::KernelTable;
-
-// The compiled tables, by name (runtime.cpp has the same list).
-const KernelTable* table_named(const std::string& name) {
-  if (name == "baseline") return &fastconv::kernels::baseline::table();
-#ifdef FASTCONV_HAVE_AVX2
-  if (name == "avx2") return &fastconv::kernels::avx2::table();
-#endif
-#ifdef FASTCONV_HAVE_AVX512
-  if (name == "avx512") return &fastconv::kernels::avx512::table();
-#endif
-  return nullptr;
-}
+using fastconv::kernels::table_named;
 
 // The kernel files are compiled with -ffp-contract=fast: acc += w * x is
 // one fused multiply-add where the ISA has FMA (AVX2, AVX-512, AArch64)

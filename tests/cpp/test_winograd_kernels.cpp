@@ -24,18 +24,8 @@ namespace {
 
 using fastconv::index_t;
 using fastconv::kernels::KernelTable;
+using fastconv::kernels::table_named;
 using fastconv::kernels::WinogradTask;
-
-const KernelTable* table_named(const std::string& name) {
-  if (name == "baseline") return &fastconv::kernels::baseline::table();
-#ifdef FASTCONV_HAVE_AVX2
-  if (name == "avx2") return &fastconv::kernels::avx2::table();
-#endif
-#ifdef FASTCONV_HAVE_AVX512
-  if (name == "avx512") return &fastconv::kernels::avx512::table();
-#endif
-  return nullptr;
-}
 
 int failures = 0, checks = 0;
 

@@ -1,64 +1,37 @@
 #pragma once
-// Every ISA's register-block configuration compiled with this file's
-// flags, as tables named w16, w32 and w64 (16-byte vectors with the SSE2
-// blocks, 32-byte with AVX2's, 64-byte with AVX-512's): the compiler
-// lowers wide vectors to the instructions it has, so the tests run the
-// AVX-512 kernels' blocking logic on machines without AVX-512. Each test
-// that includes this gets its own copies (anonymous namespaces).
-#include <algorithm>
-#include <complex>
-#include <cstdint>
-#include <cstring>
-#include <limits>
-#include <type_traits>
-#include <utility>
+// Every ISA's register-block configuration compiled with the tests' default
+// flags (width_table_w*.cpp), as tables named w16, w32 and w64 (16-byte
+// vectors with the SSE2 blocks, 32-byte with AVX2's, 64-byte with
+// AVX-512's): the compiler lowers wide vectors to the instructions it has,
+// so the tests run the AVX-512 kernels' blocking logic on machines without
+// AVX-512. Also the tables this build compiled for real, by name.
+#include <string>
 
-#include "boundary.hpp"
-#include "kernels/isa_constants.hpp"
 #include "kernels/kernels.hpp"
-#include "scalar.hpp"
 
-namespace fastconv::kernels::w16 {
-namespace {
-constexpr IsaConstants kIsa = renamed(kBaselineConstants, "w16");
-#include "kernels/isa_names-inl.hpp"
-#include "kernels/tile_kernel-inl.hpp"
-#include "kernels/epilogue-inl.hpp"
-#include "kernels/conv_kernel-inl.hpp"
-#include "kernels/pool_kernel-inl.hpp"
-#include "kernels/underflow_kernel-inl.hpp"
-#include "kernels/winograd_kernel-inl.hpp"
-#include "kernels/row_kernel-inl.hpp"
-}  // namespace
-const KernelTable& table() { return kTable; }
-}  // namespace fastconv::kernels::w16
+namespace fastconv::kernels {
+namespace w16 {
+const KernelTable& table();
+}
+namespace w32 {
+const KernelTable& table();
+}
+namespace w64 {
+const KernelTable& table();
+}
 
-namespace fastconv::kernels::w32 {
-namespace {
-constexpr IsaConstants kIsa = renamed(kAvx2Constants, "w32");
-#include "kernels/isa_names-inl.hpp"
-#include "kernels/tile_kernel-inl.hpp"
-#include "kernels/epilogue-inl.hpp"
-#include "kernels/conv_kernel-inl.hpp"
-#include "kernels/pool_kernel-inl.hpp"
-#include "kernels/underflow_kernel-inl.hpp"
-#include "kernels/winograd_kernel-inl.hpp"
-#include "kernels/row_kernel-inl.hpp"
-}  // namespace
-const KernelTable& table() { return kTable; }
-}  // namespace fastconv::kernels::w32
+// The compiled ISA tables by name (runtime.cpp has the same list), or
+// nullptr for one this build lacks. FASTCONV_HAVE_AVX2/AVX512 come from
+// the build (tests/cpp/CMakeLists.txt).
+inline const KernelTable* table_named(const std::string& name) {
+  if (name == "baseline") return &baseline::table();
+#ifdef FASTCONV_HAVE_AVX2
+  if (name == "avx2") return &avx2::table();
+#endif
+#ifdef FASTCONV_HAVE_AVX512
+  if (name == "avx512") return &avx512::table();
+#endif
+  return nullptr;
+}
 
-namespace fastconv::kernels::w64 {
-namespace {
-constexpr IsaConstants kIsa = renamed(kAvx512Constants, "w64");
-#include "kernels/isa_names-inl.hpp"
-#include "kernels/tile_kernel-inl.hpp"
-#include "kernels/epilogue-inl.hpp"
-#include "kernels/conv_kernel-inl.hpp"
-#include "kernels/pool_kernel-inl.hpp"
-#include "kernels/underflow_kernel-inl.hpp"
-#include "kernels/winograd_kernel-inl.hpp"
-#include "kernels/row_kernel-inl.hpp"
-}  // namespace
-const KernelTable& table() { return kTable; }
-}  // namespace fastconv::kernels::w64
+}  // namespace fastconv::kernels

@@ -66,7 +66,7 @@ static void max_pool_vectors(const MaxPoolRowTask<T>& t) {
   const index_t s = t.stride;
   // The lanes p[0], p[s], ...; `first`: p may be the row's first element.
   auto load = [&](const T* p, bool first) {
-    V v;
+    V v{};  // (set below; GCC -O1 cannot tell for the gather)
     if constexpr (S == 1) {
       std::memcpy(&v, p, sizeof v);
     } else if constexpr (S == 2) {
