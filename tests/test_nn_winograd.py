@@ -216,3 +216,34 @@ def test_matches_torch_when_installed():
     ).numpy()
     got = nn.conv2d(x, w, b, padding=1)
     assert np.linalg.norm(got - ref) <= 1e-5 * np.linalg.norm(ref)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_epilogue_also_on_the_images_computed_directly(dtype):
+    # The activation and residual are fused into the output transform; an
+    # image whose tiles meet a NaN is computed directly, with them fused
+    # there: per channel (prelu's slopes, in two groups) and per image, the
+    # result is the plain layer's followed by the epilogue's formula.
+    x, w = _data((3, 16, 12, 11), (24, 8, 3, 3), dtype, False)
+    x[1, 3, 5, 5] = np.nan
+    b = rng.standard_normal(24).astype(dtype)
+    residual = rng.standard_normal((3, 24, 12, 11)).astype(dtype)
+    slopes = rng.uniform(-0.5, 0.5, 24)
+    options = dict(padding=1, groups=2)
+    plain = nn.conv2d(x, w, b, **options) + residual
+    assert np.isnan(plain[1]).any() and not np.isnan(plain[[0, 2]]).any()
+    want = np.where(plain > 0, plain, plain * slopes.astype(dtype)[:, None, None])
+    activation = ("prelu", slopes)
+    got = nn.conv2d(x, w, b, **options, activation=activation, residual=residual)
+    np.testing.assert_array_equal(got, want)
+    layer = nn.Conv2d(w, b, **options, activation=activation)
+    np.testing.assert_array_equal(layer(x, residual=residual, threads=2), want)
+    # the residual may be the output itself
+    out = residual.copy()
+    nn.conv2d(x, w, b, **options, activation=activation, residual=out, out=out)
+    np.testing.assert_array_equal(out, want)
+    # and the same layer computed directly differs (the epilogue ran on Winograd's sums)
+    direct = nn.conv2d(x, w, b, **options, algorithm="direct") + residual
+    assert not np.array_equal(
+        got[0], np.where(direct[0] > 0, direct[0], direct[0] * slopes[:, None, None].astype(dtype))
+    )

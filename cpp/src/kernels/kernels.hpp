@@ -193,6 +193,10 @@ struct WinogradTask {
   index_t out_ch_step, out_row_step, out_col_step;
   index_t rows, cols, channels;
   bool* nonfinite;
+  // The fused epilogue (nullptr: none; its slopes from this task's first
+  // channel on) and the residual at out's offsets (nullptr: none).
+  const Epilogue<T>* epilogue = nullptr;
+  const T* res = nullptr;
 };
 
 template <class T>

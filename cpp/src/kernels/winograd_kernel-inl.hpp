@@ -191,10 +191,17 @@ static void winograd_tiles(const WinogradTask<T>& t) {
       }
       const index_t lanes = std::min<index_t>(L, t.channels - oj);
       for (index_t l = 0; l < lanes; ++l) {
-        T* oo = t.out + (oj + l) * t.out_ch_step + y0 * t.out_row_step + x0 * t.out_col_step;
+        const index_t at = (oj + l) * t.out_ch_step + y0 * t.out_row_step + x0 * t.out_col_step;
         for (index_t r = 0; r < ny; ++r)
-          for (index_t x = 0; x < nx; ++x)
-            oo[r * t.out_row_step + x * t.out_col_step] = tile[r * m + x][l];
+          for (index_t x = 0; x < nx; ++x) {
+            const index_t k = r * t.out_row_step + x * t.out_col_step;
+            T v = tile[r * m + x][l];
+            if (t.epilogue) {  // (the scalar form of the kernels' epilogue: the same bits)
+              if (t.res) v += t.res[at + k];
+              v = activate(*t.epilogue, v, t.epilogue->slopes ? t.epilogue->slopes[oj + l] : T(0));
+            }
+            t.out[at + k] = v;
+          }
       }
     }
   }

@@ -25,17 +25,16 @@ using namespace detail;
 template <class T>
 void run_direct(const LayerPlan& p, const View<const T>& x, const View<const T>& w,
                 const View<const T>& b, const View<T>& out, int threads,
-                const OwnedPackedWeights<T>* prepacked, const CallEpilogue<T>* ep = nullptr) {
+                const OwnedPackedWeights<T>* prepacked, const kernels::Epilogue<T>* epilogue,
+                const View<const T>& residual) {
   const LayerConf c = configure_layer_for<T>(p);
   std::vector<LayerRun<T>> runs;
   if (prepacked && prepacked->packed.K == c.K && prepacked->packed.R == c.R)
     runs.emplace_back(c, p, x, b, out, prepacked->packed);
   else
     runs.emplace_back(c, p, x, b, out, conv_weights(p, w));
-  if (ep && ep->kernel()) {  // (the epilogue fused into the kernels)
-    runs.back().epilogue = ep->kernel();
-    if (ep->residual().data) runs.back().residual = as_4d(ep->residual());
-  }
+  runs.back().epilogue = epilogue;  // (fused into the kernels)
+  if (residual.data) runs.back().residual = residual;
   run_layers(runs, threads);
 }
 
@@ -48,13 +47,15 @@ View<T> image_of(View<T> v, index_t n) {
 }
 
 // Winograd for a plan (variant: winograd_variant's), with the weights
-// transformed per call or a layer object's (`cache`); the images whose
-// tiles gave an Inf or NaN again directly. False, computing nothing, when
-// a transformed weight is not finite (the caller computes directly).
+// transformed per call or a layer object's (`cache`) and the epilogue
+// fused as run_direct's; the images whose tiles gave an Inf or NaN again
+// directly. False, computing nothing, when a transformed weight is not
+// finite (the caller computes directly).
 template <class T>
 bool run_winograd_or_redo(const LayerPlan& p, const View<const T>& x, const View<const T>& w,
                           const View<const T>& b, const View<T>& out, int threads, int variant,
-                          const WinogradCache<T>* cache, const OwnedPackedWeights<T>* prepacked) {
+                          const WinogradCache<T>* cache, const OwnedPackedWeights<T>* prepacked,
+                          const kernels::Epilogue<T>* epilogue, const View<const T>& residual) {
   WinogradWeights<T> transformed;
   const WinogradWeights<T>* ww = &transformed;
   if (cache)
@@ -62,20 +63,21 @@ bool run_winograd_or_redo(const LayerPlan& p, const View<const T>& x, const View
   else
     transformed = transform_winograd_weights(p, variant, w, b, threads);
   if (!ww->finite) return false;
-  const std::vector<char> redo = run_winograd(p, x, *ww, out, threads);
+  const std::vector<char> redo = run_winograd(p, x, *ww, out, threads, epilogue, residual);
   LayerPlan one = p;
   one.batch = 1;
   for (index_t n = 0; n < p.batch; ++n)
-    if (redo[n]) run_direct(one, image_of(x, n), w, b, image_of(out, n), threads, prepacked);
+    if (redo[n])
+      run_direct(one, image_of(x, n), w, b, image_of(out, n), threads, prepacked, epilogue,
+                 residual.data ? image_of(residual, n) : residual);
   return true;
 }
 
 // Run a conv plan, packing or transforming the weights per call or (a
 // layer object's, made from `weight`) using those; `known`: the
 // magnitudes of `weight` and `bias` for the denormal guard, when a layer
-// object has them. The epilogue is fused into the direct kernels; after
-// Winograd, and on the guard's scaled copies (their outputs are scaled
-// afterwards), it is a pass.
+// object has them. The epilogue is fused into the kernels, but on the
+// guard's scaled copies (their outputs are scaled afterwards) it is a pass.
 template <class T>
 void run_conv_layer(const LayerPlan& p, View<const T> in, View<const T> weight, View<const T> bias,
                     View<T> out, int threads_requested, const Epilogue& epilogue,
@@ -100,15 +102,16 @@ void run_conv_layer(const LayerPlan& p, View<const T> in, View<const T> weight, 
         fused = own && x.data == in.data;
         const View<const T> x4 = as_4d(x), w4 = as_4d(w);
         const View<T> out4 = as_4d(out);
+        const kernels::Epilogue<T>* epilogue = fused ? ep.kernel() : nullptr;
+        const View<const T> res =
+            epilogue && ep.residual().data ? as_4d(ep.residual()) : View<const T>();
         if constexpr (kHasWinograd<T>) {
           if (variant >= 0 &&
               run_winograd_or_redo(p, x4, w4, b, out4, threads, variant, own ? winograd : nullptr,
-                                   own ? prepacked : nullptr)) {
-            fused = false;
+                                   own ? prepacked : nullptr, epilogue, res))
             return;
-          }
         }
-        run_direct(p, x4, w4, b, out4, threads, own ? prepacked : nullptr, fused ? &ep : nullptr);
+        run_direct(p, x4, w4, b, out4, threads, own ? prepacked : nullptr, epilogue, res);
       },
       known);
   if (!fused) ep.apply(as_4d(out));

@@ -151,12 +151,16 @@ class WinogradCache {
   mutable std::unique_ptr<const WinogradWeights<T>> weights_[2];
 };
 
-// Run a plan with Winograd on 4-D views; returns, per image, whether its
-// tiles gave an Inf or NaN (the image's output is then to be computed
-// directly).
+// Run a plan with Winograd on 4-D views, with the epilogue (nullptr:
+// none) and its residual (4-D, out's strides; data nullptr: none) fused
+// into the output transform; returns, per image, whether its tiles gave an
+// Inf or NaN before the epilogue (the image's output is then to be
+// computed directly).
 template <class T>
 std::vector<char> run_winograd(const LayerPlan& p, const View<const T>& in,
-                               const WinogradWeights<T>& ww, const View<T>& out, int threads) {
+                               const WinogradWeights<T>& ww, const View<T>& out, int threads,
+                               const kernels::Epilogue<T>* epilogue,
+                               const View<const T>& residual) {
   const kernels::KernelTable& table = kernels::active_table();
   const kernels::WinogradKernel<T> kernel = kernels::winograd_kernel<T>(table, ww.variant);
   const index_t m = winograd_m(ww.variant), A = m + 2, E = A * A;
@@ -236,6 +240,11 @@ std::vector<char> run_winograd(const LayerPlan& p, const View<const T>& in,
                       panel + r * panel_row + (x + 1) * ww.Cp, T(0));
       bool nonfinite = false;
       const index_t y0 = ty0 * m, x0 = tx0 * m;
+      kernels::Epilogue<T> group_epilogue;  // (the slopes from the group's first channel)
+      if (epilogue) {
+        group_epilogue = *epilogue;
+        if (group_epilogue.slopes) group_epilogue.slopes += g * p.cout_g;
+      }
       kernels::WinogradTask<T> t{panel,
                                  panel_row,
                                  ww.Cp,
@@ -258,7 +267,13 @@ std::vector<char> run_winograd(const LayerPlan& p, const View<const T>& in,
                                  p.oh - y0,
                                  p.ow - x0,
                                  p.cout_g,
-                                 &nonfinite};
+                                 &nonfinite,
+                                 epilogue ? &group_epilogue : nullptr,
+                                 residual.data
+                                     ? residual.data + n * residual.strides[0] +
+                                           g * p.cout_g * residual.strides[1] +
+                                           y0 * residual.strides[2] + x0 * residual.strides[3]
+                                     : nullptr};
       kernel(t);
       if (nonfinite) task_nonfinite[task] = 1;
     });
