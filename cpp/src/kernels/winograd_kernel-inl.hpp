@@ -183,25 +183,32 @@ static void winograd_tiles(const WinogradTask<T>& t) {
           load_vec<V>(t.M + (e * tiles + ti) * oc + oj - t.o0);
       transform_2d<OutputMatrix<F>, m, A, T>(mv, y);
       const V b = t.bias ? load_vec<V>(t.bias + oj) : V{};
-      T tile[m * m][L];
+      const index_t channels = std::min<index_t>(L, t.channels - oj);
       FASTCONV_UNROLL for (int k = 0; k < m * m; ++k) {
         y[k] += b;
         finite_check += y[k] - y[k];
-        store_vec(tile[k], y[k]);
       }
-      const index_t lanes = std::min<index_t>(L, t.channels - oj);
-      for (index_t l = 0; l < lanes; ++l) {
-        const index_t at = (oj + l) * t.out_ch_step + y0 * t.out_row_step + x0 * t.out_col_step;
-        for (index_t r = 0; r < ny; ++r)
-          for (index_t x = 0; x < nx; ++x) {
-            const index_t k = r * t.out_row_step + x * t.out_col_step;
-            T v = tile[r * m + x][l];
-            if (t.epilogue) {  // (the scalar form of the kernels' epilogue: the same bits)
-              if (t.res) v += t.res[at + k];
-              v = activate(*t.epilogue, v, t.epilogue->slopes ? t.epilogue->slopes[oj + l] : T(0));
-            }
-            t.out[at + k] = v;
+      if (t.epilogue) {  // (on the L channels of a pixel at once)
+        const V slope = t.epilogue->slopes ? load_vec<V>(t.epilogue->slopes + oj) : V{};
+        for (int k = 0; k < m * m; ++k) {
+          const index_t r = k / m, x = k % m;
+          if (t.res && r < ny && x < nx) {
+            T res[L] = {};
+            const T* from =
+                t.res + oj * t.out_ch_step + (y0 + r) * t.out_row_step + (x0 + x) * t.out_col_step;
+            for (index_t l = 0; l < channels; ++l) res[l] = from[l * t.out_ch_step];
+            y[k] += load_vec<V>(res);
           }
+          y[k] = activate(*t.epilogue, y[k], slope);
+        }
+      }
+      T tile[m * m][L];
+      FASTCONV_UNROLL for (int k = 0; k < m * m; ++k) store_vec(tile[k], y[k]);
+      for (index_t l = 0; l < channels; ++l) {
+        T* oo = t.out + (oj + l) * t.out_ch_step + y0 * t.out_row_step + x0 * t.out_col_step;
+        for (index_t r = 0; r < ny; ++r)
+          for (index_t x = 0; x < nx; ++x)
+            oo[r * t.out_row_step + x * t.out_col_step] = tile[r * m + x][l];
       }
     }
   }
