@@ -111,9 +111,9 @@ struct BoundLayer {
   std::function<std::vector<index_t>(const std::vector<index_t>&)> output_shape;
   std::function<void(const py::array&, const py::array&, int, const py::object&)> run;
   // The result of a batched input of the layer's dtype in a new array, on
-  // the global thread count; None where the input needs the general path
-  // (another dtype, unaligned elements).
-  std::function<py::object(const py::array&)> forward;
+  // `threads` threads (0: the global setting); None where the input needs
+  // the general path (another dtype, unaligned elements).
+  std::function<py::object(const py::array&, int)> forward;
 };
 
 template <template <class> class Layer, class Options>
@@ -142,7 +142,7 @@ BoundLayer bind_layer(const py::array& weight, const py::object& bias, const Opt
       py::gil_scoped_release nogil;  // run is const and thread-safe
       layer->run(std::move(x), std::move(y), threads, std::move(r));
     };
-    bound.forward = [layer, dt](const py::array& input) -> py::object {
+    bound.forward = [layer, dt](const py::array& input, int threads) -> py::object {
       if (!input.dtype().is(dt) || !bindings::viewable<T>(input)) return py::none();
       auto x = bindings::view_of<const T>(input, "input", false);
       const std::vector<index_t> shape = layer->output_shape(x.shape);
@@ -150,7 +150,7 @@ BoundLayer bind_layer(const py::array& weight, const py::object& bias, const Opt
       auto y = bindings::view_of<T>(out, "out", true);
       {
         py::gil_scoped_release nogil;
-        layer->run(std::move(x), std::move(y), 0);
+        layer->run(std::move(x), std::move(y), threads);
       }
       return std::move(out);
     };
@@ -181,10 +181,14 @@ py::class_<Bound> layer_class(py::module_& m, const char* name, const char* doc)
           "Run the layer on input (its dtype) into out, adding residual (None: none) before "
           "the activation; the GIL released.")
       .def(
-          "forward", [](const Bound& l, const py::array& input) { return l.forward(input); },
-          py::arg("input"),
-          "The result of a batched input of the layer's dtype in a new array (None: "
-          "another dtype or unaligned elements, for the general path).");
+          "forward",
+          [](const Bound& l, const py::array& input, int threads) {
+            return l.forward(input, threads);
+          },
+          py::arg("input"), py::arg("threads") = 0,
+          "The result of a batched input of the layer's dtype in a new array, on `threads` "
+          "threads (0: the global setting; None: another dtype or unaligned elements, for the "
+          "general path).");
 }
 
 }  // namespace

@@ -820,7 +820,6 @@ class _Layer:
         if (
             native is not None
             and out is None
-            and threads is None
             and residual is None
             and type(input) is np.ndarray
             and input.ndim == self._naxes + 2
@@ -828,7 +827,7 @@ class _Layer:
         ):
             # The inference call (a batch in the weights' dtype): what the
             # path below does, its promotions all no-ops, in one core call.
-            result = native[1].forward(input)
+            result = native[1].forward(input, _args.threads_arg(threads))
             if result is not None:
                 return result
         x, w, b, batched, result_dtype = _layer_arrays(
