@@ -118,23 +118,6 @@ def assert_matches_oracle(result, x, k, op, dtype, **kw):
     assert np.all(err <= bound), f"max error {err.max()} vs bound {bound.max()}"
 
 
-def rerun_under_isa(test_file, isa, selection):
-    """Run `selection` (a -k expression) of a test file in a fresh process
-    with FASTCONV_FORCE_ISA=isa (the choice is made once per process);
-    assert that it passed."""
-    r = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", test_file]
-        + ["-k", selection],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        cwd=os.path.dirname(os.path.abspath(__file__)),
-        env={**os.environ, "FASTCONV_FORCE_ISA": isa},
-    )
-    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
-    assert " passed" in r.stdout and "failed" not in r.stdout
-
-
 def isa_params():
     """Every ISA fastconv knows, as pytest params: one this CPU or build
     lacks is reported as skipped with the reason, never silently dropped

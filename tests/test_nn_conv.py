@@ -15,13 +15,9 @@ Three kinds of comparison:
   result.
 """
 
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
-from conftest import isa_params
+from conftest import isa_params, run_tests_under_isa
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -666,32 +662,14 @@ def check_medium_vs_torch(rng, dtype, case, mode):
 def test_other_isas(isa):
     """The exact-data tile, depthwise and random-data tests again with each
     other compiled instruction set (the choice is made once per process)."""
-    if isa == fastconv.active_isa():
-        pytest.skip(f"{isa} is the active ISA: the rest of this file runs on it")
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-x",
-            "-p",
-            "no:cacheprovider",
-            __file__,
-            "-k",
-            "tile_edges_exact_vs_oracle or depthwise_exact or depthwise_rows_exact"
-            " or depthwise_tall_exact or random_data_within or hand_computed"
-            " or medium_sizes_vs_torch or hypothesis or inf_and_nan or threads_give"
-            " or edge_geometries or integer_and_bool or layouts_give",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        cwd=os.path.dirname(__file__),
-        env={**os.environ, "FASTCONV_FORCE_ISA": isa},
+    run_tests_under_isa(
+        __file__,
+        isa,
+        "tile_edges_exact_vs_oracle or depthwise_exact or depthwise_rows_exact"
+        " or depthwise_tall_exact or random_data_within or hand_computed"
+        " or medium_sizes_vs_torch or hypothesis or inf_and_nan or threads_give"
+        " or edge_geometries or integer_and_bool or layouts_give",
     )
-    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
-    assert " passed" in r.stdout and "failed" not in r.stdout
 
 
 NONFINITE_CASES = [

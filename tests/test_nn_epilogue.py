@@ -11,7 +11,7 @@ import pickle
 
 import numpy as np
 import pytest
-from conftest import isa_params, rerun_under_isa
+from conftest import isa_params, run_tests_under_isa
 
 import fastconv
 from fastconv import nn
@@ -452,9 +452,7 @@ def test_fold_batch_norm_defaults_and_errors():
 def test_other_isas(isa):
     """This file's exactness tests again under each other compiled ISA
     (the choice is made once per process)."""
-    if isa == fastconv.active_isa():
-        pytest.skip(f"{isa} is the active ISA: the rest of this file runs on it")
-    rerun_under_isa(
+    run_tests_under_isa(
         __file__,
         isa,
         "fused_equals_unfused or exp_error or nan_and_inf or denormal_guard or nonfinite",

@@ -22,7 +22,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import isa_params
+from conftest import isa_params, run_tests_under_isa
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from test_nn_conv import (
@@ -1003,29 +1003,12 @@ def test_other_isas(isa):
     medium sizes and the hypothesis tests are left to the active ISA to
     keep the file under a minute: tests/kernel_check.py covers phases,
     channel-block tails and wide rows per ISA)."""
-    if isa == fastconv.active_isa():
-        pytest.skip(f"{isa} is the active ISA: the rest of this file runs on it")
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            __file__,
-            "-k",
-            "hand_computed or unreached or random_data_within or depthwise or inf_and_nan"
-            " or integer_and_bool or threads_give or layouts_give",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        cwd=os.path.dirname(__file__),
-        env={**os.environ, "FASTCONV_FORCE_ISA": isa},
+    run_tests_under_isa(
+        __file__,
+        isa,
+        "hand_computed or unreached or random_data_within or depthwise or inf_and_nan"
+        " or integer_and_bool or threads_give or layouts_give",
     )
-    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
-    assert " passed" in r.stdout and "failed" not in r.stdout
 
 
 @pytest.mark.parametrize("isa", ["baseline", "avx2", "avx512"])

@@ -30,10 +30,11 @@ package and interpreted node by node in the file's (topological) order:
   squeeze-excitation averages, the nearest upsampling, the concatenation)
   in NumPy.
 
-The activations attached to a convolution run in NumPy right after it
-(`ACTIVATIONS`); once the layer objects take ``activation=``, passing it
-there is the one change in `_make_layer` (and `fold_batch_norm` gives way
-to ``fastconv.nn.fold_batch_norm``).
+The activation attached to a convolution runs inside the layer
+(``activation=``, fused into its output); a batch norm after a
+convolution is folded with ``fastconv.nn.fold_batch_norm`` (after a
+transposed one, whose weight has the output channels second, with
+`fold_batch_norm` here).
 
 The input is prepared as the rapidocr package prepares it for this model:
 the photo resized so that its long side is `--size`, each side rounded to
@@ -237,17 +238,23 @@ def _fold_one(conv, follower, constants):
         gamma, beta, mean, var = (constants.get(i) for i in follower.inputs[1:5])
         if any(v is None for v in (gamma, beta, mean, var)):
             return False
-        conv.weight, conv.bias = fold_batch_norm(
-            conv.weight,
-            conv.bias,
-            mean,
-            var,
-            gamma,
-            beta,
-            follower.attrs.get("epsilon", 1e-5),
-            transposed=conv.op == "ConvTranspose",
-            groups=conv.attrs.get("group", 1),
-        )
+        eps = follower.attrs.get("epsilon", 1e-5)
+        if conv.op == "Conv":
+            conv.weight, conv.bias = nn.fold_batch_norm(
+                conv.weight, conv.bias, mean, var, gamma, beta, eps
+            )
+        else:
+            conv.weight, conv.bias = fold_batch_norm(
+                conv.weight,
+                conv.bias,
+                mean,
+                var,
+                gamma,
+                beta,
+                eps,
+                transposed=True,
+                groups=conv.attrs.get("group", 1),
+            )
         return True
     if follower.op not in ("Mul", "Add"):
         return False
@@ -278,8 +285,8 @@ def fold_batch_norm(
 ):
     """(weight, bias) of a convolution followed by inference-mode batch norm,
     ``bn_weight * (conv(x) + bias - running_mean) / sqrt(running_var + eps)
-    + bn_bias``, as float32. (fastconv.nn.fold_batch_norm's arguments, for
-    when it lands; this one also takes a transposed convolution's weight.)"""
+    + bn_bias``, as float32: fastconv.nn.fold_batch_norm's arguments, and
+    also a transposed convolution's weight (its output channels second)."""
     mean = np.asarray(running_mean, np.float64)
     scale = 1 / np.sqrt(np.asarray(running_var, np.float64) + eps)
     if bn_weight is not None:
@@ -439,29 +446,12 @@ def _hardswish(y):
     return t
 
 
-def _hardsigmoid(y):
-    t = np.add(y, 3, dtype=y.dtype)
-    np.clip(t, 0, 6, out=t)
-    t /= 6
-    return t
-
-
 def _sigmoid(y):
     t = np.negative(y)
     with np.errstate(over="ignore"):  # exp(-y) = inf for y < -88: the sigmoid is 0
         np.exp(t, out=t)
     t += 1
     return np.reciprocal(t, out=t)
-
-
-# torch's formulas (relu, hardswish = x * relu6(x + 3) / 6, hardsigmoid =
-# relu6(x + 3) / 6, sigmoid), on a fresh or reusable float32 array
-ACTIVATIONS = {
-    "relu": lambda y: np.maximum(y, 0, out=y),
-    "hardswish": _hardswish,
-    "hardsigmoid": _hardsigmoid,
-    "sigmoid": _sigmoid,
-}
 
 
 def _symmetric_pads(node):
@@ -481,8 +471,17 @@ def _make_layer(node):
     groups = a.get("group", 1)
     if node.weight.ndim != 4:
         raise ValueError(f"{node.op} {node.output!r}: 2-D convolutions only")
+    activation = node.activation
     if node.op == "Conv":
-        return nn.Conv2d(node.weight, node.bias, stride, _symmetric_pads(node), dilation, groups)
+        return nn.Conv2d(
+            node.weight,
+            node.bias,
+            stride,
+            _symmetric_pads(node),
+            dilation,
+            groups,
+            activation=activation,
+        )
     if "output_shape" in a:
         raise ValueError(f"ConvTranspose {node.output!r}: output_shape is not supported")
     return nn.ConvTranspose2d(
@@ -493,6 +492,7 @@ def _make_layer(node):
         tuple(a.get("output_padding", (0, 0))),
         groups,
         dilation,
+        activation=activation,
     )
 
 
@@ -594,8 +594,8 @@ class TextDetector:
 
     def __call__(self, x, times=None):
         """The probability map for `x`; with a dict `times`, adds each
-        layer class's seconds to it (convolutions by `conv_class`, the
-        activations attached to them and every other op under
+        layer class's seconds to it (convolutions, with the activations
+        fused into them, by `conv_class`, and every other op under
         OTHER_OPS)."""
         x = np.asarray(x)
         if x.ndim != 4 or x.shape[:2] != (1, 3) or x.dtype != np.float32:
@@ -609,9 +609,6 @@ class TextDetector:
             t0 = clock()
             if node.op in CONV_OPS:
                 y = self.layers[node.output](args[0])
-                t1 = clock()
-                if node.activation is not None:
-                    y = ACTIVATIONS[node.activation](y)
                 if times is not None:
                     key = conv_class(
                         args[0].shape,
@@ -620,8 +617,7 @@ class TextDetector:
                         node.attrs.get("group", 1),
                         node.attrs.get("strides", (1, 1))[0],
                     )
-                    times[key] = times.get(key, 0.0) + (t1 - t0)
-                    times[OTHER_OPS] = times.get(OTHER_OPS, 0.0) + (clock() - t1)
+                    times[key] = times.get(key, 0.0) + (clock() - t0)
             else:
                 if node.op in BINARY_OPS:
                     spares = [

@@ -58,9 +58,9 @@ bool run_winograd_or_redo(const LayerPlan& p, const View<const T>& x, const View
   WinogradWeights<T> transformed;
   const WinogradWeights<T>* ww = &transformed;
   if (cache)
-    ww = &cache->get(p, variant, w, b);
+    ww = &cache->get(p, variant, w, b, threads);
   else
-    transformed = transform_winograd_weights(p, variant, w, b);
+    transformed = transform_winograd_weights(p, variant, w, b, threads);
   if (!ww->finite) return false;
   const std::vector<char> redo = run_winograd(p, x, *ww, out, threads);
   LayerPlan one = p;

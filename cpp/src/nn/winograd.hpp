@@ -61,40 +61,57 @@ struct WinogradWeights {
 };
 
 // G g G^T of every 3x3 kernel, computed in double (the ISA's kernel, a
-// block of NB output channels at a time) and rounded once to T.
+// block of NB output channels at a time) and rounded once to T. Tasks over
+// (group, block, chunk of input channels); a chunk's products are kept so
+// that each product's rows of U are written in one contiguous run (U's
+// products lie far apart: one pass per kernel would touch E pages each).
 template <class T>
-void transform_kernels(const LayerPlan& p, const View<const T>& w, WinogradWeights<T>& out) {
+void transform_kernels(const LayerPlan& p, const View<const T>& w, WinogradWeights<T>& out,
+                       int threads) {
+  constexpr index_t kChunk = 16;  // input channels per task
   const index_t E = (winograd_m(out.variant) + 2) * (winograd_m(out.variant) + 2);
   const kernels::WinogradWeightsKernel kernel =
       kernels::active_table().winograd_weights[out.variant];
   const index_t NB = out.NB, step = out.blocks * out.Cp * NB;  // (between products)
-  std::vector<double> taps(static_cast<size_t>(9 * NB), 0.0), products(static_cast<size_t>(E * NB));
-  bool finite = true;
-  for (index_t g = 0; g < p.groups; ++g)
-    for (index_t b = 0; b < out.blocks; ++b) {
+  const index_t chunks = (p.cin_g + kChunk - 1) / kChunk;
+  const index_t tasks = p.groups * out.blocks * chunks;
+  std::vector<char> task_nonfinite(static_cast<size_t>(tasks), 0);
+  parallel_tasks(tasks, threads, [&](const TaskLoop& for_each_task) {
+    std::vector<double> taps(static_cast<size_t>(9 * NB), 0.0);
+    std::vector<double> products(static_cast<size_t>(kChunk * E * NB));
+    for_each_task([&](index_t task) {
+      const index_t chunk = task % chunks, b = task / chunks % out.blocks,
+                    g = task / chunks / out.blocks;
+      const index_t c0 = chunk * kChunk, c1 = std::min(p.cin_g, c0 + kChunk);
       const index_t channels = std::min(NB, p.cout_g - b * NB);
-      for (index_t c = 0; c < p.cin_g; ++c) {
+      for (index_t c = c0; c < c1; ++c) {
         for (index_t j = 0; j < channels; ++j) {
           const T* k = w.data + (g * p.cout_g + b * NB + j) * w.strides[0] + c * w.strides[1];
           for (index_t i = 0; i < 9; ++i)
             taps[i * NB + j] = static_cast<double>(k[i / 3 * w.strides[2] + i % 3 * w.strides[3]]);
         }
-        kernel(taps.data(), NB, products.data());
-        T* dst = out.U.data() + ((g * E * out.blocks + b) * out.Cp + c) * NB;
-        for (index_t e = 0; e < E; ++e)
-          for (index_t j = 0; j < channels; ++j) {
-            const T v = static_cast<T>(products[e * NB + j]);
-            finite = finite && v - v == T(0);
-            dst[e * step + j] = v;
-          }
+        kernel(taps.data(), NB, products.data() + (c - c0) * E * NB);
       }
-    }
-  out.finite = finite;
+      bool finite = true;
+      T* dst = out.U.data() + ((g * E * out.blocks + b) * out.Cp + c0) * NB;
+      for (index_t e = 0; e < E; ++e) {
+        T* row = dst + e * step;
+        for (index_t c = 0; c < c1 - c0; ++c) {
+          const double* from = products.data() + (c * E + e) * NB;
+          for (index_t j = 0; j < channels; ++j) row[c * NB + j] = static_cast<T>(from[j]);
+        }
+        finite = finite && all_finite(row, (c1 - c0) * NB);
+      }
+      task_nonfinite[task] = !finite;
+    });
+  });
+  out.finite = std::none_of(task_nonfinite.begin(), task_nonfinite.end(), [](char c) { return c; });
 }
 
 template <class T>
 WinogradWeights<T> transform_winograd_weights(const LayerPlan& p, int variant,
-                                              const View<const T>& w, const View<const T>& bias) {
+                                              const View<const T>& w, const View<const T>& bias,
+                                              int threads) {
   const kernels::KernelTable& table = kernels::active_table();
   const index_t L = table.vec_bytes / static_cast<index_t>(sizeof(T));
   const index_t block = table.conv_channel_vecs * L;
@@ -106,7 +123,7 @@ WinogradWeights<T> transform_winograd_weights(const LayerPlan& p, int variant,
   out.blocks = (p.cout_g + block - 1) / block;
   out.Op = out.blocks * block;
   out.U.assign(static_cast<size_t>(p.groups * A * A * out.Cp * out.Op), T(0));
-  transform_kernels(p, w, out);
+  transform_kernels(p, w, out, threads);
   if (bias.data) {
     out.bias.assign(static_cast<size_t>(p.groups * out.Op), T(0));
     for (index_t g = 0; g < p.groups; ++g)
@@ -121,10 +138,10 @@ template <class T>
 class WinogradCache {
  public:
   const WinogradWeights<T>& get(const LayerPlan& p, int variant, const View<const T>& w,
-                                const View<const T>& bias) const {
+                                const View<const T>& bias, int threads) const {
     std::call_once(once_[variant], [&] {
       weights_[variant] = std::make_unique<const WinogradWeights<T>>(
-          transform_winograd_weights(p, variant, w, bias));
+          transform_winograd_weights(p, variant, w, bias, threads));
     });
     return *weights_[variant];
   }
