@@ -23,6 +23,11 @@ of this machine measured by bench/peak.py with the same thread count
 (halved for float64 cases);
 "vs best" is (best peer's time) / (fastconv's time), so > 1 means fastconv
 is faster; the best peer is named beside its time.
+Memory-bound rows (the pools, the depthwise H14 and H24, H5) print
+"GB/s (% copy)": the bytes their ideal algorithm reads and writes over
+fastconv's time, and its share of the machine's copy bandwidth measured in
+the same run (a STREAM-like np.copyto of 256 MiB); the pool rows also give
+fastconv's time over one read of an input-sized array ("x one read").
 """
 
 from __future__ import annotations
@@ -111,6 +116,68 @@ def set_threads(n):
         cv2.setNumThreads(n)
     if torch is not None:
         torch.set_num_threads(n)
+
+
+# ---- memory-bound rows: judged by the machine's copy bandwidth
+
+COPY_BYTES = 256 * 2**20  # per array: well beyond the last-level cache
+
+
+@functools.cache
+def copy_bandwidth():
+    """GB/s of a STREAM-like copy on this machine, measured once per run:
+    np.copyto between two preallocated COPY_BYTES arrays (one thread),
+    bytes read + written over the best of 5 copies."""
+    src = np.ones(COPY_BYTES // 8)  # (written once: its pages are mapped)
+    dst = np.zeros_like(src)
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        np.copyto(dst, src)
+        times.append(time.perf_counter() - t0)
+    return 2 * src.nbytes / min(times) / 1e9
+
+
+def _memory_bound(setup, read_bytes, one_read=False):
+    """A memory-bound row: the ideal algorithm reads `read_bytes` (input
+    and weights) and writes fastconv's result once; the row prints
+    fastconv's GB/s of that traffic and its % of copy_bandwidth(). With
+    `one_read`, the row also times one read of an input-sized float32 array
+    ("one read", not a peer: np.max, numpy's fastest read; np.sum's pairwise
+    float32 sum is slower than the memory), the floor of issue 31's "within
+    Nx of one read of the input" targets."""
+
+    def wrapped(rng):
+        flops, runs, to_np, *rest = setup(rng)
+        result = runs["fastconv"]()
+        parts = result if isinstance(result, tuple) else (result,)
+        memory = {"bytes": read_bytes + sum(np.asarray(r).nbytes for r in parts)}
+        if one_read:
+            y = rng.random(read_bytes // 4).astype(np.float32)
+            runs["one read"] = lambda: np.max(y)
+        return flops, runs, to_np, rest[0] if rest else [], memory
+
+    return wrapped
+
+
+def memory_figures(memory, seconds):
+    """A memory-bound row's figures from its times: GB/s of the ideal
+    traffic, % of the copy bandwidth and fastconv's time over one read."""
+    gbs = memory["bytes"] / seconds["fastconv"] / 1e9
+    figures = {
+        "bytes": memory["bytes"],
+        "gb_per_s": gbs,
+        "copy_gb_per_s": copy_bandwidth(),
+        "copy_pct": 100 * gbs / copy_bandwidth(),
+    }
+    if "one read" in seconds:
+        figures["vs_one_read"] = seconds["fastconv"] / seconds["one read"]
+    return figures
+
+
+def _f32_bytes(*shapes):
+    """Bytes of float32 arrays of these shapes."""
+    return sum(4 * int(np.prod(s)) for s in shapes)
 
 
 # ---- cases: name -> (description, setup) where setup returns
@@ -285,11 +352,14 @@ def _pool_case(rng):
     return None, runs, {"torch": lambda r: np.stack([r[0].numpy(), r[1].numpy()])}
 
 
+STEM_POOL_SHAPE = (8, 64, 112, 112)
+
+
 def _stem_pool_case(with_indices):
     """max_pool2d 3x3 stride 2 pad 1 (the stem pool of ResNet and MTCNN)."""
 
     def setup(rng):
-        x = rng.random((1, 64, 112, 112)).astype(np.float32)
+        x = rng.random(STEM_POOL_SHAPE).astype(np.float32)
         runs = {"fastconv": lambda: fastconv.nn.max_pool2d(x, 3, 2, 1, return_indices=with_indices)}
         checks = {}
         if torch is not None:
@@ -352,7 +422,7 @@ def _adaptive_avg_pool_case(rng):
 # ---- the inference runtimes: one-node ONNX models of the CNN rows
 
 # Not peers: "vs best" compares fastconv with the best of the others.
-NOT_PEERS = ("fastconv", "fastconv layer", "fastconv direct", "normal input")
+NOT_PEERS = ("fastconv", "fastconv layer", "fastconv direct", "normal input", "one read")
 
 
 def _onnx_model(op, x, w, b, stride, padding, groups, activation=None):
@@ -700,7 +770,10 @@ CASES = {
         "2-D f32 1024x1024, 31x31, same, method auto",
         _large_kernel_case((1024, 1024), (31, 31)),
     ),
-    "H5": ("2-D f32 4096x4096, 5x5, same", _image_case((4096, 4096), 5, np.float32)),
+    "H5": (
+        "2-D f32 4096x4096, 5x5, same",
+        _memory_bound(_image_case((4096, 4096), 5, np.float32), _f32_bytes((4096, 4096), (5, 5))),
+    ),
     "H6": ("2-D f64 1024x1024, 7x7, same", _image_case((1024, 1024), 7, np.float64)),
     "H7": ("1-D f32 N=1,000,000, K=64, same", _signal_case(1_000_000, 64, np.float32)),
     "H8": (
@@ -716,11 +789,27 @@ CASES = {
         _multiply_floor((1026, 1026), np.float32),
     ),
     "pool2d": ("max_pool2d 2x2 stride 2, (8, 64, 112, 112) f32, with indices", _pool_case),
-    "P3": ("max_pool2d 3x3 stride 2 pad 1, N1 C64 112x112", _stem_pool_case(False)),
-    "P4": ("max_pool2d 3x3 stride 2 pad 1, N1 C64 112x112, with indices", _stem_pool_case(True)),
-    "P5": ("max_pool3d 2x2x2 stride 2, N1 C32 64^3, with indices", _pool3d_case),
-    "P1": ("avg_pool2d 3x3 stride 1 pad 1, (8, 64, 56, 56)", _avg_pool_case),
-    "P2": ("adaptive_avg_pool2d to 1x1, (8, 512, 14, 14)", _adaptive_avg_pool_case),
+    # the pool rows: issue 31's shapes and targets
+    "P3": (
+        "max_pool2d 3x3 stride 2 pad 1, (8, 64, 112, 112)",
+        _memory_bound(_stem_pool_case(False), _f32_bytes(STEM_POOL_SHAPE), one_read=True),
+    ),
+    "P4": (
+        "max_pool2d 3x3 stride 2 pad 1, (8, 64, 112, 112), with indices",
+        _memory_bound(_stem_pool_case(True), _f32_bytes(STEM_POOL_SHAPE), one_read=True),
+    ),
+    "P5": (
+        "max_pool3d 2x2x2 stride 2, N1 C32 64^3, with indices",
+        _memory_bound(_pool3d_case, _f32_bytes((1, 32, 64, 64, 64)), one_read=True),
+    ),
+    "P1": (
+        "avg_pool2d 3x3 stride 1 pad 1, (8, 64, 56, 56)",
+        _memory_bound(_avg_pool_case, _f32_bytes((8, 64, 56, 56)), one_read=True),
+    ),
+    "P2": (
+        "adaptive_avg_pool2d to 1x1, (8, 512, 14, 14)",
+        _memory_bound(_adaptive_avg_pool_case, _f32_bytes((8, 512, 14, 14)), one_read=True),
+    ),
     "H12": ("conv2d 3x3 pad 1, N1 C64 56x56 -> 64", _layer_case(1, 64, (56, 56), 64, 3, padding=1)),
     "H13": ("conv2d 3x3 pad 1, N8 C64 56x56 -> 64", _layer_case(8, 64, (56, 56), 64, 3, padding=1)),
     "H18": (
@@ -734,7 +823,10 @@ CASES = {
     "H20": ("conv2d 1x1, N1 C256 56x56 -> 64", _layer_case(1, 256, (56, 56), 64, 1)),
     "H14": (
         "conv2d depthwise 3x3 pad 1, N1 C128 56x56",
-        _layer_case(1, 128, (56, 56), 128, 3, padding=1, groups=128),
+        _memory_bound(
+            _layer_case(1, 128, (56, 56), 128, 3, padding=1, groups=128),
+            _f32_bytes((1, 128, 56, 56), (128, 1, 3, 3), (128,)),
+        ),
     ),
     "H21": ("conv1d k5 pad 2, N8 C64 L4096 -> 64", _layer_case(8, 64, 4096, 64, 5, padding=2)),
     "H23": (
@@ -755,7 +847,10 @@ CASES = {
     ),
     "H24": (
         "depthwise conv_transpose2d 4x4 stride 2 pad 1, N1 C21 128x128",
-        _transposed_layer_case(21, (128, 128), 21, 4, 2, padding=1, groups=21),
+        _memory_bound(
+            _transposed_layer_case(21, (128, 128), 21, 4, 2, padding=1, groups=21),
+            _f32_bytes((1, 21, 128, 128), (21, 1, 4, 4)),
+        ),
     ),
     "H25": (
         "segmentation example forward (examples/python/segment.py), 512x512",
@@ -794,6 +889,8 @@ def check_same(runs, to_np, rtol):
         return
     ref = np.asarray(runs["fastconv"]())
     for label, fn in runs.items():
+        if label == "one read":  # a floor, not the same result
+            continue
         res = fn()
         res = to_np.get(label, np.asarray)(res)
         if res.shape != ref.shape or not np.allclose(
@@ -810,6 +907,7 @@ def run(cases, threads_list, budget):
         desc, setup, micro = Case(*CASES[name])
         flops, runs, to_np, *rest = setup(rng)
         notes = rest[0] if rest else []  # the peers left out, and why
+        memory = rest[1] if len(rest) > 1 else None  # (a memory-bound row)
         check_same(runs, to_np, rtol=1e-3)
         for n in threads_list:
             set_threads(n)
@@ -828,8 +926,13 @@ def run(cases, threads_list, budget):
                     "notes": notes,
                 }
             )
+            if memory is not None:
+                results[-1]["memory"] = memory_figures(memory, times)
             print(format_row(results[-1]), flush=True)
-    return {"machine": machine_info(), "peak_gflops": peaks, "results": results}
+    out = {"machine": machine_info(), "peak_gflops": peaks, "results": results}
+    if any("memory" in r for r in results):
+        out["copy_gb_per_s"] = copy_bandwidth()
+    return out
 
 
 def machine_info():
@@ -854,6 +957,16 @@ def _fmt_time(seconds, micro):
     return f"{seconds * 1e6:.2f} us" if micro else f"{seconds * 1e3:.3f} ms"
 
 
+def _fmt_memory(m):
+    """'GB/s (% of copy)' of a memory-bound row, and its time over one read."""
+    if m is None:
+        return ""
+    cell = f"{m['gb_per_s']:.1f} ({m['copy_pct']:.0f}%)"
+    if "vs_one_read" in m:
+        cell += f", {m['vs_one_read']:.2f}x one read"
+    return cell
+
+
 def format_row(r):
     micro = r.get("micro", False)
     t = r["seconds"]
@@ -862,13 +975,14 @@ def format_row(r):
     best = min(peers, key=peers.get) if peers else None
     cells = [r["case"], r["description"], str(r["threads"])]
     if ours is None:
-        cells += [_fmt_time(t[best], micro), "", "", f"{best} {_fmt_time(t[best], micro)}", ""]
+        cells += [_fmt_time(t[best], micro), "", "", "", f"{best} {_fmt_time(t[best], micro)}", ""]
     else:
         gflops = r["flops"] / ours / 1e9 if r["flops"] else None
         cells += [
             _fmt_time(ours, micro),
             f"{gflops:.1f}" if gflops else "",
             f"{100 * gflops / r['peak_gflops']:.0f}%" if gflops else "",
+            _fmt_memory(r.get("memory")),
             f"{best} {_fmt_time(t[best], micro)}" if best else "",
             f"{t[best] / ours:.2f}x" if best else "",
         ]
@@ -892,8 +1006,9 @@ def format_row(r):
 
 
 HEADER = (
-    "| case | what | threads | fastconv | GFLOP/s | % peak | best peer | vs best |\n"
-    "|---|---|---|---|---|---|---|---|"
+    "| case | what | threads | fastconv | GFLOP/s | % peak | GB/s (% copy) | best peer "
+    "| vs best |\n"
+    "|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -927,6 +1042,12 @@ def main(argv=None):
         "\nmeasured fp32 FMA peak: "
         + ", ".join(f"{n} thread(s) {g:.0f} GFLOP/s" for n, g in out["peak_gflops"].items())
     )
+    if "copy_gb_per_s" in out:
+        print(
+            f"measured copy bandwidth: {out['copy_gb_per_s']:.1f} GB/s (np.copyto of "
+            f"{COPY_BYTES >> 20} MiB, one thread); GB/s = bytes the ideal algorithm reads "
+            "and writes / fastconv's time; one read = np.max of an input-sized array"
+        )
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump(out, f, indent=1)

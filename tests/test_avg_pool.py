@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import isa_params, run_tests_under_isa
 
 from fastconv import _oracle, nn
 
@@ -249,6 +250,118 @@ def test_out(rng):
 def test_threads_bitwise_equal(rng, call):
     x = rng.standard_normal((4, 16, 96, 96)).astype(np.float32)
     np.testing.assert_array_equal(call(x, 1), call(x, 2))
+
+
+# -- the vector row kernels -----------------------------------------------------
+
+# Rows long enough for whole vectors of every ISA (16 float32 lanes) and a
+# last vector overlapping the one before; strides 1, 2 and 3 (the three
+# load classes), borders, ceil_mode, count_include_pad, divisor_override.
+VECTOR_PARAMS = [
+    (3, 1, 1, False, True, None),
+    (3, 1, 1, False, False, None),
+    ((2, 3), 2, (1, 1), True, False, None),
+    ((3, 5), (1, 3), (0, 2), True, True, None),
+    (2, 1, 0, False, True, -7),
+]
+VECTOR_SHAPES = {1: (2, 3, 71), 2: (2, 5, 53), 3: (1, 2, 3, 4, 37)}
+
+
+def _vector_call(naxes, x, params, **kw):
+    if naxes < 3:
+        return _call(naxes, x, params, **kw)
+    k, s, p, ceil_mode, include_pad, divisor = _as_3d(params)
+    return nn.avg_pool3d(x, k, s, p, ceil_mode, include_pad, divisor, **kw)
+
+
+def _as_3d(params):
+    """2-D parameters for 3-D pooling: a pair gets depth 1 (pad 0) in front."""
+    k, s, p, *rest = params
+    k, s, p = ((d,) + v if isinstance(v, tuple) else v for d, v in zip((1, 1, 0), (k, s, p)))
+    return (k, s, p, *rest)
+
+
+def _vector_oracle(x, naxes, params):
+    if naxes < 3:
+        return oracle_avg(x, naxes, params)
+    k, s, p, ceil_mode, include_pad, divisor = _as_3d(params)
+    k, s, p = (list(v) if isinstance(v, tuple) else [v] * 3 for v in (k, s, p))
+    planes = [_oracle.avg_pool(x[0, c], k, s, p, ceil_mode, include_pad, divisor) for c in range(2)]
+    return np.array(planes)[None]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("params", VECTOR_PARAMS)
+@pytest.mark.parametrize("naxes", [1, 2, 3])
+def test_vector_rows_match_the_oracle(rng, dtype, params, naxes):
+    shape = VECTOR_SHAPES[naxes]
+    # exact data: the one correctly rounded division, bit for bit
+    x = rng.integers(-8, 9, shape).astype(dtype)
+    np.testing.assert_array_equal(
+        _vector_call(naxes, x, params), _vector_oracle(x, naxes, params).astype(dtype)
+    )
+    # random data: within the documented bound
+    x = rng.standard_normal(shape).astype(dtype)
+    got = _vector_call(naxes, x, params)
+    abs_params = params[:5] + (None if params[5] is None else abs(params[5]),)
+    scale = _vector_oracle(np.abs(x), naxes, abs_params)
+    taps = math.prod(_per_axis(params[0], 2)) if naxes > 1 else _per_axis(params[0], 2)[-1]
+    assert_within_bound(got, _vector_oracle(x, naxes, params), scale, taps, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [(4, 16), (3, 24), (2, 8)])
+def test_vector_rows_of_equal_adaptive_windows_match_the_oracle(rng, dtype, size):
+    # (6, 48) -> 16 or more columns of equal windows: the row kernel, with
+    # the three divisions (all by powers of two or exact on this data)
+    x = rng.integers(-8, 9, (2, 3, 8, 48)).astype(dtype)
+    want = oracle_adaptive(x, 2, list(size)).astype(dtype)
+    np.testing.assert_array_equal(nn.adaptive_avg_pool2d(x, size), want)
+    x = rng.standard_normal((2, 3, 8, 48)).astype(dtype)
+    taps = math.prod(-(-n // m) + 1 for n, m in zip((8, 48), size))
+    assert_within_bound(
+        nn.adaptive_avg_pool2d(x, size),
+        oracle_adaptive(x, 2, list(size)),
+        oracle_adaptive(np.abs(x), 2, list(size)),
+        taps,
+        dtype,
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("naxes", [1, 2, 3])
+def test_vector_rows_equal_torch(rng, dtype, naxes):
+    # torch sums each window in row-major order and divides once (an
+    # adaptive window by its height, then width): bit for bit ours.
+    torch = _torch()
+    F = torch.nn.functional
+    x = rng.standard_normal(VECTOR_SHAPES[naxes]).astype(dtype)
+    xt = torch.from_numpy(x)
+    for k, s, p, ceil_mode, include_pad, divisor in VECTOR_PARAMS:
+        params = (k, s, p, ceil_mode, include_pad, divisor)
+        if naxes == 1:
+            k, s, p = (v[-1] if isinstance(v, tuple) else v for v in (k, s, p))
+            want = F.avg_pool1d(xt, k, s, p, ceil_mode, include_pad)
+        elif naxes == 2:
+            want = F.avg_pool2d(xt, k, s, p, ceil_mode, include_pad, divisor)
+        else:
+            k, s, p = _as_3d(params)[:3]
+            want = F.avg_pool3d(xt, k, s, p, ceil_mode, include_pad, divisor)
+        np.testing.assert_array_equal(_vector_call(naxes, x, params), want.numpy())
+    if naxes == 2:
+        x = rng.standard_normal((2, 3, 8, 48)).astype(dtype)
+        for size in [(4, 16), (3, 24), (8, 8)]:
+            want = F.adaptive_avg_pool2d(torch.from_numpy(x), size).numpy()
+            np.testing.assert_array_equal(nn.adaptive_avg_pool2d(x, size), want)
+
+
+@pytest.mark.parametrize("isa", isa_params())
+def test_other_isas(isa):
+    # The row kernels and the thread split under each ISA, in a fresh
+    # process (the choice is made once per process).
+    run_tests_under_isa(
+        __file__, isa, "vector_rows or threads_bitwise or exact_data or adaptive_avg_pool_equals"
+    )
 
 
 # -- bad input ----------------------------------------------------------------

@@ -3,6 +3,7 @@
 #include "fastconv/pool.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
@@ -491,7 +492,7 @@ AvgWindow avg_window(const AvgPoolPlan& p, const PoolAxis& a, index_t o) {
   return {begin, end, p.count_include_pad ? last - first : std::max<index_t>(end - begin, 0)};
 }
 
-constexpr int kAvgPlanes = 8;  // planes per average-pooling task
+constexpr int kAvgPlanes = 16;  // planes per average-pooling task (a vector's lanes)
 
 // Integers sum with wrap-around (unsigned arithmetic), floats in their type.
 template <class T>
@@ -520,17 +521,31 @@ void add_strided(Sum* __restrict sums, const T* __restrict x, index_t count, ind
   }
 }
 
+// The divisors of a window's sum as plan `p` says, in the order they
+// divide (1: none): torch divides an adaptive window's sum by its depth,
+// height, then width (a 1-D or 2-D pooling's depth is 1), a plain one once.
+// `width`: the window's factor along the columns.
+std::array<index_t, 3> divisors(const AvgPoolPlan& p, const AvgWindow& dw, const AvgWindow& rw,
+                                index_t width) {
+  if (p.adaptive) return {dw.size, rw.size, width};
+  return {p.divisor_override != 0 ? p.divisor_override : dw.size * rw.size * width, 1, 1};
+}
+
+// sum divided by each of d in turn.
+template <class T>
+T divided(AvgSum<T> sum, const std::array<index_t, 3>& d) {
+  for (index_t x : d)
+    if (x != 1) sum = static_cast<AvgSum<T>>(divide<T>(sum, x));
+  return static_cast<T>(sum);
+}
+
 // The average of a window's sum, divided as plan `p` says.
 template <class T>
 T average(const AvgPoolPlan& p, AvgSum<T> sum, const AvgWindow& dw, const AvgWindow& rw,
           const AvgWindow& cw) {
   if (dw.end <= dw.begin || rw.end <= rw.begin || cw.end <= cw.begin)
     return T(0);  // no tap inside (torch: 0)
-  if (p.divisor_override != 0) return divide<T>(sum, p.divisor_override);
-  // torch divides an adaptive window's sum by its depth, height, then width
-  // (a 1-D or 2-D pooling's depth is 1: an exact division).
-  if (p.adaptive) return divide<T>(divide<T>(divide<T>(sum, dw.size), rw.size), cw.size);
-  return divide<T>(sum, dw.size * rw.size * cw.size);
+  return divided<T>(sum, divisors(p, dw, rw, cw.size));
 }
 
 }  // namespace
@@ -561,20 +576,35 @@ void avg_pool(const AvgPoolPlan& p, View<const T> in, View<T> out) {
   const int leading = static_cast<int>(p.in_shape.size()) - p.naxes;
   const PooledStrides is = pooled_strides(in, p.naxes), os = pooled_strides(out, p.naxes);
   const PoolAxis depth = p.depth, row = p.row, col = p.col;
-  // Outputs whose column windows lie wholly inside the input are summed
-  // together, tap by tap over a row of sums (vectorisable): each output's
-  // taps are still added in row-major order, so the bits are those of the
-  // one-output loop used for the others.
+  // Outputs whose column windows lie wholly inside the input (ck columns
+  // each, cs apart) are pooled a row at a time: by the ISA's row kernel
+  // (float and double, unit column strides), else tap by tap over a row of
+  // sums (vectorisable). Each output's taps are still added in row-major
+  // order, so the bits are those of the one-output loop used for the
+  // others. Adaptive columns join when their windows are equal and there
+  // are enough of them (the one-output loop keeps kAvgPlanes sums in
+  // flight: better for a few long windows, a global pool).
   std::pair<index_t, index_t> sweep{0, 0};
+  index_t ck = col.k, cs = col.s, cp = col.p;
   if (!p.adaptive) {
     sweep = inside(col);
     sweep.first = std::min(sweep.first, col.out);
     sweep.second = std::clamp(sweep.second, sweep.first, col.out);
+  } else if (col.out >= kAvgPlanes && col.n % col.out == 0) {
+    ck = cs = col.n / col.out;
+    cp = 0;
+    sweep = {0, col.out};
   }
+  const kernels::AvgPoolRowKernel<T> pool_row =
+      is.col == 1 && os.col == 1 ? kernels::avg_pool_row_kernel<T>(kernels::active_table())
+                                 : nullptr;
+  const kernels::AvgPoolPlanesKernel<T> pool_planes =
+      is.col == 1 ? kernels::avg_pool_planes_kernel<T>(kernels::active_table()) : nullptr;
 
   // A task pools a block of planes: the one-output loop keeps one sum per
   // plane in flight (independent additions, not one long dependent chain;
-  // the whole cost of a global average pool otherwise).
+  // the whole cost of a global average pool otherwise), the ISA's planes
+  // kernel one per lane.
   const index_t plane_blocks = (p.planes + kAvgPlanes - 1) / kAvgPlanes;
   const index_t row_blocks = (row.out + kPoolRows - 1) / kPoolRows;
   const index_t tasks = plane_blocks * depth.out * row_blocks;
@@ -602,6 +632,27 @@ void avg_pool(const AvgPoolPlan& p, View<const T> in, View<T> out) {
       // One output (orow, oc) of every plane of the block.
       auto pool_one = [&](index_t orow, const AvgWindow& rw, index_t oc) {
         const AvgWindow cw = avg_window(p, col, oc);
+        if (pool_planes && dw.end > dw.begin && rw.end > rw.begin && cw.end > cw.begin) {
+          const T* first_tap[kAvgPlanes];
+          T* at[kAvgPlanes];
+          for (int q = 0; q < nplanes; ++q) {
+            first_tap[q] = src[q] + dw.begin * is.depth + rw.begin * is.row + cw.begin;
+            at[q] = dst[q] + orow * os.row + oc * os.col;
+          }
+          kernels::AvgPoolPlanesTask<T> t;
+          t.x = first_tap;
+          t.planes = nplanes;
+          t.depths = dw.end - dw.begin;
+          t.depth_step = is.depth;
+          t.rows = rw.end - rw.begin;
+          t.row_step = is.row;
+          t.width = cw.end - cw.begin;
+          const std::array<index_t, 3> d = divisors(p, dw, rw, cw.size);
+          std::copy(d.begin(), d.end(), t.divisors);
+          t.out = at;
+          pool_planes(t);
+          return;
+        }
         Sum sum[kAvgPlanes] = {};
         for (index_t z = dw.begin; z < dw.end; ++z)
           for (index_t r = rw.begin; r < rw.end; ++r)
@@ -614,26 +665,38 @@ void avg_pool(const AvgPoolPlan& p, View<const T> in, View<T> out) {
       for (index_t orow = rb * kPoolRows; orow < std::min(row.out, (rb + 1) * kPoolRows); ++orow) {
         const AvgWindow rw = avg_window(p, row, orow);
         for (index_t oc = 0; oc < sweep.first; ++oc) pool_one(orow, rw, oc);
-        const index_t count = sweep.second - sweep.first, step = col.s * is.col;
+        const index_t count = sweep.second - sweep.first, c0 = sweep.first * cs - cp;
+        const bool taps_inside = rw.end > rw.begin && dw.end > dw.begin;
+        // These windows all have ck columns inside the input: one divisor.
+        const std::array<index_t, 3> row_divisors = divisors(p, dw, rw, ck);
         for (int q = 0; q < nplanes && count > 0; ++q) {
-          std::fill(sums.begin(), sums.end(), Sum(0));
-          for (index_t z = dw.begin; z < dw.end; ++z) {
-            for (index_t r = rw.begin; r < rw.end; ++r) {
-              for (index_t j = 0; j < col.k; ++j) {
-                const T* x =
-                    src[q] + z * is.depth + r * is.row + (sweep.first * col.s - col.p + j) * is.col;
-                add_strided(sums.data(), x, count, step);
-              }
-            }
-          }
-          // These windows all have k columns inside the input: one divisor.
+          const T* first_tap = src[q] + dw.begin * is.depth + rw.begin * is.row + c0 * is.col;
           T* line_out = dst[q] + orow * os.row + sweep.first * os.col;
-          if (rw.end <= rw.begin || dw.end <= dw.begin) {
+          if (!taps_inside) {
             for (index_t i = 0; i < count; ++i) line_out[i * os.col] = T(0);
+          } else if (pool_row) {
+            kernels::AvgPoolRowTask<T> t;
+            t.x = first_tap;
+            t.x_after = col.n - c0;
+            t.depths = dw.end - dw.begin;
+            t.depth_step = is.depth;
+            t.rows = rw.end - rw.begin;
+            t.row_step = is.row;
+            t.kw = ck;
+            t.stride = cs;
+            t.count = count;
+            std::copy(row_divisors.begin(), row_divisors.end(), t.divisors);
+            t.out = line_out;
+            pool_row(t);
           } else {
-            const index_t divisor =
-                p.divisor_override != 0 ? p.divisor_override : dw.size * rw.size * col.k;
-            for (index_t i = 0; i < count; ++i) line_out[i * os.col] = divide<T>(sums[i], divisor);
+            std::fill(sums.begin(), sums.end(), Sum(0));
+            for (index_t z = 0; z < dw.end - dw.begin; ++z)
+              for (index_t r = 0; r < rw.end - rw.begin; ++r)
+                for (index_t j = 0; j < ck; ++j)
+                  add_strided(sums.data(), first_tap + z * is.depth + r * is.row + j * is.col,
+                              count, cs * is.col);
+            for (index_t i = 0; i < count; ++i)
+              line_out[i * os.col] = divided<T>(sums[i], row_divisors);
           }
         }
         for (index_t oc = sweep.second; oc < col.out; ++oc) pool_one(orow, rw, oc);

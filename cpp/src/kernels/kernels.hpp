@@ -4,8 +4,8 @@
 // segment, every element type), the register-blocked tile kernel (a 2-D
 // block with column stride 1, float and double), which the engine
 // (engine.hpp) reduces the signal functions to, and the CNN layers'
-// kernels over a packed panel (ConvTask, nn/run.hpp), max-pooling's rows
-// (pool.cpp); plus the FMA probe.
+// kernels over a packed panel (ConvTask, nn/run.hpp), max- and
+// average-pooling's rows (pool.cpp); plus the FMA probe.
 #include <complex>
 #include <cstdint>
 #include <limits>
@@ -239,6 +239,48 @@ template <class T>
 using MaxPoolRowKernel = void (*)(const MaxPoolRowTask<T>&);
 using MaxPoolRowKernels = PerType<MaxPoolRowKernel, PoolTypes>::type;
 
+// Average pooling of one output row (pool.cpp, pool_kernel-inl.hpp): for
+// o < count, out[o] is the sum of
+//   x[o*stride + z*depth_step + r*row_step + j]
+// over z < depths, r < rows, j < kw, added from zero in that (row-major)
+// order, divided by divisors[0], then [1], then [2] (1: no division).
+// Every tap lies inside the input; x_after elements of x's row are
+// readable from x on. float32 and float64 (the other types: pool.cpp's
+// loops).
+template <class T>
+struct AvgPoolRowTask {
+  const T* x;
+  index_t x_after;
+  index_t depths, depth_step;
+  index_t rows, row_step;
+  index_t kw, stride;
+  index_t count;
+  index_t divisors[3];
+  T* out;
+};
+template <class T>
+using AvgPoolRowKernel = void (*)(const AvgPoolRowTask<T>&);
+
+// Average pooling of one window in each of `planes` planes (pool.cpp's
+// outputs that no row kernel takes: borders, unequal adaptive windows, a
+// global pool): *out[q] for q < planes is the sum of
+//   x[q][z*depth_step + r*row_step + j]
+// over z < depths, r < rows, j < width, added from zero in that
+// (row-major) order, divided by divisors[0], then [1], then [2]. Every
+// tap lies inside the input. float32 and float64.
+template <class T>
+struct AvgPoolPlanesTask {
+  const T* const* x;  // each plane's first tap
+  int planes;
+  index_t depths, depth_step;
+  index_t rows, row_step;
+  index_t width;
+  index_t divisors[3];
+  T* const* out;  // each plane's output
+};
+template <class T>
+using AvgPoolPlanesKernel = void (*)(const AvgPoolPlanesTask<T>&);
+
 // Peak-throughput probe for bench/: `iterations` rounds of independent
 // float32 FMAs over full vectors; returns the flops done.
 using FmaProbe = double (*)(long iterations);
@@ -259,8 +301,12 @@ struct KernelTable {
   FmaProbe fma_probe;
   TileKernel<float> tile_f32;
   TileKernel<double> tile_f64;
-  RowKernels row;                  // one per element type: row_kernel<T>(table)
-  MaxPoolRowKernels max_pool_row;  // one per pool type: max_pool_row_kernel<T>(table)
+  RowKernels row;                            // one per element type: row_kernel<T>(table)
+  MaxPoolRowKernels max_pool_row;            // one per pool type: max_pool_row_kernel<T>(table)
+  AvgPoolRowKernel<float> avg_pool_row_f32;  // avg_pool_row_kernel<T>(table)
+  AvgPoolRowKernel<double> avg_pool_row_f64;
+  AvgPoolPlanesKernel<float> avg_pool_planes_f32;  // avg_pool_planes_kernel<T>(table)
+  AvgPoolPlanesKernel<double> avg_pool_planes_f64;
   // CNN layers: bytes per vector, the wide kernels' block (vectors of
   // channels x pixels), and the kernels.
   int vec_bytes;
@@ -375,6 +421,28 @@ RowKernel<T> row_kernel(const KernelTable& t) {
 template <class T>
 MaxPoolRowKernel<T> max_pool_row_kernel(const KernelTable& t) {
   return std::get<MaxPoolRowKernel<T>>(t.max_pool_row);
+}
+
+// The average-pooling row kernel of T; nullptr where T has none.
+template <class T>
+AvgPoolRowKernel<T> avg_pool_row_kernel(const KernelTable& t) {
+  if constexpr (std::is_same_v<T, float>)
+    return t.avg_pool_row_f32;
+  else if constexpr (std::is_same_v<T, double>)
+    return t.avg_pool_row_f64;
+  else
+    return nullptr;
+}
+
+// The average-pooling planes kernel of T; nullptr where T has none.
+template <class T>
+AvgPoolPlanesKernel<T> avg_pool_planes_kernel(const KernelTable& t) {
+  if constexpr (std::is_same_v<T, float>)
+    return t.avg_pool_planes_f32;
+  else if constexpr (std::is_same_v<T, double>)
+    return t.avg_pool_planes_f64;
+  else
+    return nullptr;
 }
 
 }  // namespace fastconv::kernels

@@ -1,6 +1,7 @@
-// Max-pooling's kernel for pool.cpp: one output row of windows whose
-// columns lie inside the input (any kernel size, stride and dilation; the
-// rows and depths tapped are the caller's, already clipped to the input).
+// Pooling's kernels for pool.cpp: one output row of windows whose columns
+// lie inside the input (max: any kernel size, stride and dilation; average:
+// any kernel size and stride; the rows and depths tapped are the caller's,
+// already clipped to the input).
 // Compiled once per ISA: include it inside the ISA's own namespace, after
 // tile_kernel-inl.hpp (Lanes) and before row_kernel-inl.hpp (whose table
 // holds it), never from a header.
@@ -8,9 +9,10 @@
 // Every output visits its taps in row-major order (depth, row, column)
 // with the selects of pool.cpp's loop, so the answers are the same: a
 // strictly larger value wins (the first of equal maxima stays), a NaN
-// beats anything (the last NaN wins), as torch. float32 and float64 take
-// whole vectors of outputs (rows of at least a vector's worth); the other
-// types one at a time.
+// beats anything (the last NaN wins), as torch; an average adds them from
+// zero and divides as pool.cpp's loop does. float32 and float64 take whole
+// vectors of outputs (rows of at least a vector's worth); the other types
+// one at a time.
 
 template <class T>
 static inline bool pool_beats(T v, T best) {
@@ -25,6 +27,37 @@ static inline V even_lanes(V lo, V hi, std::index_sequence<I...>) {
 template <class V, std::size_t... I>
 static inline V odd_lanes(V lo, V hi, std::index_sequence<I...>) {
   return __builtin_shufflevector(lo, hi, (2 * I + 1)...);
+}
+
+// Stride classes of the vector loads: 1 (contiguous loads), 2 (the even
+// or odd lanes of two vectors) or 0 (any stride, lane by lane).
+//
+// The lanes p[0], p[s], ... of vector type V; `first`: p may be the row's
+// first element (for S == 2 the caller checked that p[2L-1] is inside the
+// row).
+template <class V, int L, int S, class T>
+static inline V load_lanes(const T* p, index_t s, bool first) {
+  V v{};  // (set below; GCC -O1 cannot tell for the gather)
+  if constexpr (S == 1) {
+    std::memcpy(&v, p, sizeof v);
+  } else if constexpr (S == 2) {
+    // The odd lanes of p[-1..2L-1) (which end at the last lane), or the
+    // even lanes of p[0..2L) where p[-1] may be outside the row.
+    V lo, hi;
+    std::memcpy(&lo, first ? p : p - 1, sizeof lo);
+    std::memcpy(&hi, (first ? p : p - 1) + L, sizeof hi);
+    v = first ? even_lanes(lo, hi, std::make_index_sequence<L>{})
+              : odd_lanes(lo, hi, std::make_index_sequence<L>{});
+  } else {
+    for (int i = 0; i < L; ++i) v[i] = p[i * s];
+  }
+  return v;
+}
+
+// The stride class of a row task (x_after elements readable from x).
+static inline int stride_class(index_t stride, index_t x_after, int lanes) {
+  if (stride == 1) return 1;
+  return stride == 2 && 2 * lanes <= x_after ? 2 : 0;
 }
 
 // One output from its first tap p (flat index at): the scalar loop.
@@ -52,8 +85,7 @@ static inline void max_pool_one(const MaxPoolRowTask<T>& t, const T* p, std::int
 
 // All t.count >= L outputs in whole vectors of L, the last vector
 // overlapping the one before when L does not divide the count (the same
-// values written twice). Stride class S: 1 (contiguous loads), 2 (the even
-// or odd lanes of two vectors) or 0 (any stride, lane by lane).
+// values written twice), loads of stride class S.
 template <class T, bool WithIndices, int S>
 static void max_pool_vectors(const MaxPoolRowTask<T>& t) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
@@ -64,25 +96,7 @@ static void max_pool_vectors(const MaxPoolRowTask<T>& t) {
   using Code = typename Lanes<Int, L>::type;
   using Index = typename Lanes<std::int64_t, L>::type;
   const index_t s = t.stride;
-  // The lanes p[0], p[s], ...; `first`: p may be the row's first element.
-  auto load = [&](const T* p, bool first) {
-    V v{};  // (set below; GCC -O1 cannot tell for the gather)
-    if constexpr (S == 1) {
-      std::memcpy(&v, p, sizeof v);
-    } else if constexpr (S == 2) {
-      // The odd lanes of p[-1..2L-1) (which end at the last lane), or the
-      // even lanes of p[0..2L) where p[-1] may be outside the row (the
-      // caller checked that p[2L-1] is not).
-      V lo, hi;
-      std::memcpy(&lo, first ? p : p - 1, sizeof lo);
-      std::memcpy(&hi, (first ? p : p - 1) + L, sizeof hi);
-      v = first ? even_lanes(lo, hi, std::make_index_sequence<L>{})
-                : odd_lanes(lo, hi, std::make_index_sequence<L>{});
-    } else {
-      for (int i = 0; i < L; ++i) v[i] = p[i * s];
-    }
-    return v;
-  };
+  auto load = [&](const T* p, bool first) { return load_lanes<V, L, S>(p, s, first); };
   Index lane{};
   for (int i = 0; i < L; ++i) lane[i] = i * s;
   for (index_t o = 0;; o = std::min(o + L, t.count - L)) {
@@ -121,9 +135,10 @@ static void max_pool_row_as(const MaxPoolRowTask<T>& t) {
         (t.depths - 1) * t.depth_at_step + (t.rows - 1) * t.row_at_step + (t.kw - 1) * t.dilation;
     const bool fits = sizeof(T) == 8 || span <= std::numeric_limits<std::int32_t>::max();
     if (fits && t.count >= L) {
-      if (t.stride == 1)
+      const int stride_class_ = stride_class(t.stride, t.x_after, L);
+      if (stride_class_ == 1)
         max_pool_vectors<T, WithIndices, 1>(t);
-      else if (t.stride == 2 && 2 * L <= t.x_after)
+      else if (stride_class_ == 2)
         max_pool_vectors<T, WithIndices, 2>(t);
       else
         max_pool_vectors<T, WithIndices, 0>(t);
@@ -141,4 +156,130 @@ static void max_pool_row(const MaxPoolRowTask<T>& t) {
     max_pool_row_as<T, true>(t);
   else
     max_pool_row_as<T, false>(t);
+}
+
+// ---- Average pooling
+
+// The average of a window's sum: divided by each divisor in turn.
+template <class T, class Sum>
+static inline Sum avg_divide(Sum sum, const index_t (&divisors)[3]) {
+  for (index_t d : divisors)
+    if (d != 1) sum = sum / static_cast<T>(d);  // (a division by 1 is exact)
+  return sum;
+}
+
+// All t.count >= L outputs in whole vectors of L (the last overlapping the
+// one before), loads of stride class S; each lane sums its window's taps
+// from zero in row-major order, as avg_pool_one.
+template <class T, int S>
+static void avg_pool_vectors(const AvgPoolRowTask<T>& t) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  using V = typename Lanes<T, L>::type;
+  const index_t s = t.stride;
+  for (index_t o = 0;; o = std::min(o + L, t.count - L)) {
+    const T* p = t.x + o * s;
+    V sum{};
+    for (index_t z = 0; z < t.depths; ++z) {
+      for (index_t r = 0; r < t.rows; ++r) {
+        const T* line = p + z * t.depth_step + r * t.row_step;
+        for (index_t j = 0; j < t.kw; ++j)
+          sum += load_lanes<V, L, S>(line + j, s, o == 0 && j == 0);
+      }
+    }
+    sum = avg_divide<T>(sum, t.divisors);
+    std::memcpy(t.out + o, &sum, sizeof sum);
+    if (o + L >= t.count) break;
+  }
+}
+
+// One output from its first tap p: the scalar loop.
+template <class T>
+static inline T avg_pool_one(const AvgPoolRowTask<T>& t, const T* p) {
+  T sum = 0;
+  for (index_t z = 0; z < t.depths; ++z)
+    for (index_t r = 0; r < t.rows; ++r)
+      for (index_t j = 0; j < t.kw; ++j) sum += p[z * t.depth_step + r * t.row_step + j];
+  return avg_divide<T>(sum, t.divisors);
+}
+
+template <class T>
+static void avg_pool_row(const AvgPoolRowTask<T>& t) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  if (t.count >= L) {
+    const int stride_class_ = stride_class(t.stride, t.x_after, L);
+    if (stride_class_ == 1)
+      avg_pool_vectors<T, 1>(t);
+    else if (stride_class_ == 2)
+      avg_pool_vectors<T, 2>(t);
+    else
+      avg_pool_vectors<T, 0>(t);
+    return;
+  }
+  for (index_t o = 0; o < t.count; ++o) t.out[o] = avg_pool_one(t, t.x + o * t.stride);
+}
+
+// Lanes 0, L, 1, L+1, ... of a:b from its first (Half = 0) or second half.
+template <std::size_t Half, class V, std::size_t... I>
+static inline V interleave(V a, V b, std::index_sequence<I...>) {
+  constexpr std::size_t L = sizeof...(I);
+  return __builtin_shufflevector(a, b, (Half * L / 2 + I / 2 + (I % 2) * L)...);
+}
+
+// v[k][i] -> v[i][k]: each round interleaves vector k with k + L/2, which
+// rotates the bits of (k, i) by one; log2(L) rounds transpose.
+template <class V, int L>
+static inline void transpose(V (&v)[L]) {
+  for (int round = 1; round < L; round *= 2) {
+    V w[L];
+    for (int k = 0; k < L / 2; ++k) {
+      w[2 * k] = interleave<0>(v[k], v[k + L / 2], std::make_index_sequence<L>{});
+      w[2 * k + 1] = interleave<1>(v[k], v[k + L / 2], std::make_index_sequence<L>{});
+    }
+    for (int k = 0; k < L; ++k) v[k] = w[k];
+  }
+}
+
+// A window in each of t.planes planes, L planes to a vector (one per
+// lane): the taps of L planes are loaded L at a time and transposed, so
+// each lane still adds its plane's taps in row-major order.
+template <class T>
+static void avg_pool_planes(const AvgPoolPlanesTask<T>& t) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  using V = typename Lanes<T, L>::type;
+  // Rows (and depths) that follow each other in memory are one long row:
+  // the same taps in the same order (a global pool's whole plane).
+  index_t depths = t.depths, rows = t.rows, width = t.width;
+  if (rows == 1 || t.row_step == width) {
+    width *= rows;
+    rows = 1;
+    if (depths == 1 || t.depth_step == width) {
+      width *= depths;
+      depths = 1;
+    }
+  }
+  for (int q0 = 0; q0 < t.planes; q0 += L) {
+    const int planes = std::min(L, t.planes - q0);
+    const T* x[L];
+    for (int q = 0; q < L; ++q) x[q] = t.x[q0 + std::min(q, planes - 1)];  // (repeats the last)
+    V sum{};
+    for (index_t z = 0; z < depths; ++z) {
+      for (index_t r = 0; r < rows; ++r) {
+        const index_t line = z * t.depth_step + r * t.row_step;
+        index_t j = 0;
+        for (; j + L <= width; j += L) {
+          V v[L];
+          for (int q = 0; q < L; ++q) std::memcpy(&v[q], x[q] + line + j, sizeof(V));
+          transpose(v);
+          for (int i = 0; i < L; ++i) sum += v[i];
+        }
+        for (; j < width; ++j) {
+          V v{};  // (set below; GCC -O1 cannot tell)
+          for (int q = 0; q < L; ++q) v[q] = x[q][line + j];
+          sum += v;
+        }
+      }
+    }
+    sum = avg_divide<T>(sum, t.divisors);
+    for (int q = 0; q < planes; ++q) *t.out[q0 + q] = sum[q];
+  }
 }

@@ -1,0 +1,169 @@
+// The average-pooling kernels (kernels.hpp's AvgPoolRowTask and
+// AvgPoolPlanesTask, float and double) of every ISA this build has and
+// this CPU runs, and every ISA's vector width compiled here
+// (width_tables.hpp), on random tasks against the task's definition summed
+// in the same order: the outputs must be the same bits (the kernels
+// promise row-major sums from zero and the divisors in turn), and no
+// other output may change.
+#include <fastconv/runtime.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/kernels.hpp"
+#include "width_tables.hpp"
+
+namespace {
+
+using fastconv::index_t;
+using fastconv::kernels::AvgPoolPlanesTask;
+using fastconv::kernels::AvgPoolRowTask;
+using fastconv::kernels::KernelTable;
+using fastconv::kernels::table_named;
+
+int failures = 0, checks = 0;
+
+void expect(bool ok, const std::string& what) {
+  ++checks;
+  if (!ok && failures++ < 20) std::printf("FAIL: %s\n", what.c_str());
+}
+
+// out[o] by the task's definition.
+template <class T>
+T reference(const AvgPoolRowTask<T>& t, index_t o) {
+  T sum = 0;
+  for (index_t z = 0; z < t.depths; ++z)
+    for (index_t r = 0; r < t.rows; ++r)
+      for (index_t j = 0; j < t.kw; ++j)
+        sum += t.x[o * t.stride + z * t.depth_step + r * t.row_step + j];
+  for (index_t d : t.divisors) sum = sum / static_cast<T>(d);
+  return sum;
+}
+
+// Random values of mixed magnitudes (sums that round), a few signed zeros
+// and infinities.
+template <class T>
+T random_value(std::mt19937& g) {
+  std::uniform_int_distribution<int> special(0, 9);
+  std::normal_distribution<double> value(0.0, 1e3);
+  const int s = special(g);
+  return s == 0 ? T(-0.0) : s == 1 && special(g) == 0 ? -T(1) / T(0) : static_cast<T>(value(g));
+}
+
+// Divisors of a plain pooling (one) or an adaptive one (three).
+void pick_divisors(index_t (&d)[3], index_t depths, index_t rows, index_t width, std::mt19937& g) {
+  const bool adaptive = std::uniform_int_distribution<int>(0, 2)(g) == 0;
+  d[0] = adaptive ? depths : depths * rows * width;
+  d[1] = adaptive ? rows : 1;
+  d[2] = adaptive ? width : 1;
+}
+
+template <class T>
+bool same_bits(T a, T b) {
+  return std::memcmp(&a, &b, sizeof(T)) == 0;
+}
+
+template <class T>
+void check_row(const KernelTable& tb, std::mt19937& g) {
+  std::uniform_int_distribution<index_t> small(1, 3), width(1, 5), count(1, 70);
+  const index_t depths = small(g), rows = small(g), kw = width(g), stride = small(g);
+  const index_t n = count(g), cols = (n - 1) * stride + kw + small(g) - 1;
+  const index_t row_step = cols, depth_step = (rows + 1) * row_step;
+  std::vector<T> x(static_cast<size_t>(depths * depth_step));
+  for (T& v : x) v = random_value<T>(g);
+  const T sentinel = T(12345);
+  std::vector<T> out(static_cast<size_t>(n + 3), sentinel);
+  AvgPoolRowTask<T> t;
+  t.x = x.data();
+  t.x_after = cols;
+  t.depths = depths;
+  t.depth_step = depth_step;
+  t.rows = rows;
+  t.row_step = row_step;
+  t.kw = kw;
+  t.stride = stride;
+  t.count = n;
+  pick_divisors(t.divisors, depths, rows, kw, g);
+  t.out = out.data();
+  fastconv::kernels::avg_pool_row_kernel<T>(tb)(t);
+  const std::string what = std::string(tb.isa) + (sizeof(T) == 4 ? " f32" : " f64") +
+                           " depths=" + std::to_string(depths) + " rows=" + std::to_string(rows) +
+                           " kw=" + std::to_string(kw) + " stride=" + std::to_string(stride) +
+                           " count=" + std::to_string(n);
+  for (index_t o = 0; o < n; ++o) {
+    const T want = reference(t, o), got = out[static_cast<size_t>(o)];
+    expect(same_bits(want, got), what + " output " + std::to_string(o));
+  }
+  for (index_t o = n; o < n + 3; ++o)
+    expect(out[static_cast<size_t>(o)] == sentinel, what + " wrote past count");
+}
+
+// A window in each of `planes` separately allocated planes, its rows
+// either following each other in memory (one long row for the kernel) or
+// apart.
+template <class T>
+void check_planes(const KernelTable& tb, std::mt19937& g) {
+  std::uniform_int_distribution<index_t> small(1, 3), width(1, 40), gap(0, 2);
+  const int planes = static_cast<int>(std::uniform_int_distribution<index_t>(1, 40)(g));
+  const index_t depths = small(g), rows = small(g), w = width(g);
+  const index_t row_step = w + gap(g), depth_step = rows * row_step + gap(g);
+  std::vector<std::vector<T>> x(static_cast<size_t>(planes));
+  std::vector<const T*> first(x.size());
+  std::vector<T> out(x.size(), T(12345));
+  std::vector<T*> at(x.size());
+  for (size_t q = 0; q < x.size(); ++q) {
+    x[q].resize(static_cast<size_t>(depths * depth_step));
+    for (T& v : x[q]) v = random_value<T>(g);
+    first[q] = x[q].data();
+    at[q] = &out[q];
+  }
+  AvgPoolPlanesTask<T> t;
+  t.x = first.data();
+  t.planes = planes;
+  t.depths = depths;
+  t.depth_step = depth_step;
+  t.rows = rows;
+  t.row_step = row_step;
+  t.width = w;
+  pick_divisors(t.divisors, depths, rows, w, g);
+  t.out = at.data();
+  fastconv::kernels::avg_pool_planes_kernel<T>(tb)(t);
+  const std::string what = std::string(tb.isa) + (sizeof(T) == 4 ? " f32" : " f64") +
+                           " planes=" + std::to_string(planes) +
+                           " depths=" + std::to_string(depths) + " rows=" + std::to_string(rows) +
+                           " width=" + std::to_string(w) + " row_step=" + std::to_string(row_step);
+  for (size_t q = 0; q < x.size(); ++q) {
+    T want = 0;
+    for (index_t z = 0; z < depths; ++z)
+      for (index_t r = 0; r < rows; ++r)
+        for (index_t j = 0; j < w; ++j)
+          want += x[q][static_cast<size_t>(z * depth_step + r * row_step + j)];
+    for (index_t d : t.divisors) want = want / static_cast<T>(d);
+    expect(same_bits(want, out[q]), what + " plane " + std::to_string(q));
+  }
+}
+
+void check_table(const KernelTable& tb, std::mt19937& g) {
+  for (int i = 0; i < 300; ++i) {
+    check_row<float>(tb, g);
+    check_row<double>(tb, g);
+    check_planes<float>(tb, g);
+    check_planes<double>(tb, g);
+  }
+}
+
+}  // namespace
+
+int main() {
+  std::mt19937 g(2026);
+  for (const std::string& isa : fastconv::available_isas())
+    if (const KernelTable* tb = table_named(isa)) check_table(*tb, g);
+  for (const KernelTable* tb : {&fastconv::kernels::w16::table(), &fastconv::kernels::w32::table(),
+                                &fastconv::kernels::w64::table()})
+    check_table(*tb, g);
+  std::printf("%d checks, %d failures\n", checks, failures);
+  return failures ? 1 : 0;
+}
