@@ -263,6 +263,78 @@ void register_nn(py::module_& m) {
       py::arg("residual") = py::none(),
       "Run a planned transposed CNN layer into out, see fastconv/nn.hpp.");
 
+  m.def(
+      "conv3d_output_shape",
+      [](std::vector<index_t> in_shape, std::vector<index_t> weight_shape,
+         std::vector<index_t> stride, std::vector<index_t> dilation, std::vector<index_t> padding,
+         bool same_padding, index_t groups, const std::string& padding_mode) {
+        return bindings::as_tuple(conv3d_output_shape(
+            in_shape, weight_shape,
+            make_options(std::move(stride), std::move(dilation), std::move(padding), {},
+                         same_padding, groups, padding_mode, 0)));
+      },
+      py::arg("in_shape"), py::arg("weight_shape"), py::arg("stride"), py::arg("dilation"),
+      py::arg("padding"), py::arg("same_padding"), py::arg("groups"), py::arg("padding_mode"));
+  m.def(
+      "conv3d",
+      [](const py::array& input, const py::array& weight, const py::object& bias,
+         const py::array& out, std::vector<index_t> stride, std::vector<index_t> dilation,
+         std::vector<index_t> padding, bool same_padding, index_t groups,
+         const std::string& padding_mode, const std::string& algorithm, int threads,
+         const std::string& activation, const std::vector<double>& params,
+         const py::object& residual) {
+        ConvLayerOptions o =
+            make_options(std::move(stride), std::move(dilation), std::move(padding), {},
+                         same_padding, groups, padding_mode, threads, algorithm);
+        o.epilogue = make_epilogue(activation, params);
+        run_layer_call(input, weight, bias, out, residual,
+                       [&](auto x, auto w, auto b, auto y, auto r) {
+                         using T = std::remove_pointer_t<decltype(y.data)>;
+                         fastconv::conv3d<T>(std::move(x), std::move(w), std::move(b), std::move(y),
+                                             o, std::move(r));
+                       });
+      },
+      py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("out"), py::arg("stride"),
+      py::arg("dilation"), py::arg("padding"), py::arg("same_padding"), py::arg("groups"),
+      py::arg("padding_mode"), py::arg("algorithm"), py::arg("threads"),
+      py::arg("activation") = "none", py::arg("params") = std::vector<double>(),
+      py::arg("residual") = py::none(), "A 3-D convolution layer into out, see fastconv/nn.hpp.");
+  m.def(
+      "conv_transpose3d_output_shape",
+      [](std::vector<index_t> in_shape, std::vector<index_t> weight_shape,
+         std::vector<index_t> stride, std::vector<index_t> dilation, std::vector<index_t> padding,
+         std::vector<index_t> output_padding, index_t groups) {
+        return bindings::as_tuple(conv_transpose3d_output_shape(
+            in_shape, weight_shape,
+            make_transpose_options(std::move(stride), std::move(dilation), std::move(padding),
+                                   std::move(output_padding), groups, 0)));
+      },
+      py::arg("in_shape"), py::arg("weight_shape"), py::arg("stride"), py::arg("dilation"),
+      py::arg("padding"), py::arg("output_padding"), py::arg("groups"));
+  m.def(
+      "conv_transpose3d",
+      [](const py::array& input, const py::array& weight, const py::object& bias,
+         const py::array& out, std::vector<index_t> stride, std::vector<index_t> dilation,
+         std::vector<index_t> padding, std::vector<index_t> output_padding, index_t groups,
+         int threads, const std::string& activation, const std::vector<double>& params,
+         const py::object& residual) {
+        ConvTransposeLayerOptions o =
+            make_transpose_options(std::move(stride), std::move(dilation), std::move(padding),
+                                   std::move(output_padding), groups, threads);
+        o.epilogue = make_epilogue(activation, params);
+        run_layer_call(input, weight, bias, out, residual,
+                       [&](auto x, auto w, auto b, auto y, auto r) {
+                         using T = std::remove_pointer_t<decltype(y.data)>;
+                         fastconv::conv_transpose3d<T>(std::move(x), std::move(w), std::move(b),
+                                                       std::move(y), o, std::move(r));
+                       });
+      },
+      py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("out"), py::arg("stride"),
+      py::arg("dilation"), py::arg("padding"), py::arg("output_padding"), py::arg("groups"),
+      py::arg("threads"), py::arg("activation") = "none", py::arg("params") = std::vector<double>(),
+      py::arg("residual") = py::none(),
+      "A 3-D transposed convolution layer into out, see fastconv/nn.hpp.");
+
   layer_class<BoundConvLayer>(
       m, "ConvLayer", "A convolution layer object, its weights packed once (fastconv/nn.hpp).")
       .def(py::init([](const py::array& weight, const py::object& bias, std::vector<index_t> stride,

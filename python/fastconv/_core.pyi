@@ -195,6 +195,57 @@ def conv_transpose_layer(
     params: list[float] = ...,
     residual: np.ndarray | None = None,
 ) -> None: ...
+def conv3d_output_shape(
+    in_shape: tuple[int, ...],
+    weight_shape: tuple[int, ...],
+    stride: list[int],
+    dilation: list[int],
+    padding: list[int],
+    same_padding: bool,
+    groups: int,
+    padding_mode: str,
+) -> tuple[int, ...]: ...
+def conv3d(
+    input: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    out: np.ndarray,
+    stride: list[int],
+    dilation: list[int],
+    padding: list[int],
+    same_padding: bool,
+    groups: int,
+    padding_mode: str,
+    algorithm: str,
+    threads: int,
+    activation: str = "none",
+    params: list[float] = ...,
+    residual: np.ndarray | None = None,
+) -> None: ...
+def conv_transpose3d_output_shape(
+    in_shape: tuple[int, ...],
+    weight_shape: tuple[int, ...],
+    stride: list[int],
+    dilation: list[int],
+    padding: list[int],
+    output_padding: list[int],
+    groups: int,
+) -> tuple[int, ...]: ...
+def conv_transpose3d(
+    input: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    out: np.ndarray,
+    stride: list[int],
+    dilation: list[int],
+    padding: list[int],
+    output_padding: list[int],
+    groups: int,
+    threads: int,
+    activation: str = "none",
+    params: list[float] = ...,
+    residual: np.ndarray | None = None,
+) -> None: ...
 
 class ConvLayer:
     """A convolution layer object (fastconv/nn.hpp): the weights copied,

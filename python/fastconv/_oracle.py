@@ -712,3 +712,20 @@ def conv_transpose2d(x, w, bias=None, stride=1, padding=0, output_padding=0, gro
     """torch.nn.functional.conv_transpose2d (torch's argument order):
     (N, C, H, W) or (C, H, W), weight (C, Cout/groups, kh, kw)."""
     return _transposed(x, w, bias, stride, padding, output_padding, groups, dilation, 2)
+
+
+# --- 3-D layers (fastconv.nn.conv3d / conv_transpose3d): the same definitions, three axes ---
+
+__all__ += ["conv3d", "conv_transpose3d"]
+
+
+def conv3d(x, w, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
+    """torch.nn.functional.conv3d / nn.Conv3d: (N, C, D, H, W) or
+    (C, D, H, W); padding an int, a 3-tuple, "valid" or "same"."""
+    return _layer(x, w, bias, stride, padding, dilation, groups, padding_mode, 3)
+
+
+def conv_transpose3d(x, w, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """torch.nn.functional.conv_transpose3d (torch's argument order):
+    (N, C, D, H, W) or (C, D, H, W), weight (C, Cout/groups, kd, kh, kw)."""
+    return _transposed(x, w, bias, stride, padding, output_padding, groups, dilation, 3)

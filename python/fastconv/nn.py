@@ -1,9 +1,9 @@
 """CNN-style layers with torch.nn.functional's semantics, on NumPy arrays.
 
-Convolution layers (`conv1d`, `conv2d`), transposed convolution layers
-(`conv_transpose1d`, `conv_transpose2d`), max-pooling with recorded indices
-and max-unpooling (`max_pool1d/2d/3d`, `max_unpool1d/2d/3d`), adaptive
-max-pooling (`adaptive_max_pool1d/2d/3d`), average pooling
+Convolution layers (`conv1d`, `conv2d`, `conv3d`), transposed convolution
+layers (`conv_transpose1d`, `conv_transpose2d`, `conv_transpose3d`),
+max-pooling with recorded indices and max-unpooling (`max_pool1d/2d/3d`,
+`max_unpool1d/2d/3d`), adaptive max-pooling (`adaptive_max_pool1d/2d/3d`), average pooling
 (`avg_pool1d/2d/3d`) and adaptive average pooling
 (`adaptive_avg_pool1d/2d/3d`), for batched (N, C, L) / (N, C, H, W) /
 (N, C, D, H, W) and unbatched (C, L) / (C, H, W) / (C, D, H, W) arrays,
@@ -45,8 +45,10 @@ __all__ = [
     "ConvTranspose2d",
     "conv1d",
     "conv2d",
+    "conv3d",
     "conv_transpose1d",
     "conv_transpose2d",
+    "conv_transpose3d",
     "fold_batch_norm",
     "max_pool1d",
     "max_pool2d",
@@ -243,6 +245,65 @@ def conv2d(
     )
 
 
+def conv3d(
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrTuple = 1,
+    padding: LayerPadding = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+    *,
+    padding_mode: PaddingMode = "zeros",
+    algorithm: ConvAlgorithm = "auto",
+    out: Array | None = None,
+    threads: Threads = None,
+    activation: ActivationSpec = None,
+    residual: ArrayLike | None = None,
+) -> Array:
+    """3-D convolution layer (cross-correlation) over (N, C, D, H, W) or (C, D, H, W).
+
+    As ``torch.nn.functional.conv3d`` (and ``torch.nn.Conv3d`` for
+    `padding_mode`); every parameter of `conv1d` applies, with stride,
+    padding and dilation an int or a tuple (depth, rows, columns), and
+    weight of shape (Cout, C/groups, kd, kh, kw). Computed as one 2-D
+    layer run per output depth slice over the kd input slices it reads
+    (stacked as channels), so `algorithm` acts on the rows and columns as
+    in `conv2d`: "auto" takes Winograd for 3x3 rows and columns with
+    stride and dilation 1 there and enough channels. The result is
+    bitwise the same for any thread count, layout and batch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> x = np.arange(27.0).reshape(1, 1, 3, 3, 3)
+    >>> nn.conv3d(x, np.ones((1, 1, 2, 2, 2)))[0, 0]
+    array([[[ 52.,  60.],
+            [ 76.,  84.]],
+    <BLANKLINE>
+           [[124., 132.],
+            [148., 156.]]])
+    """
+    return _conv(
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        dilation,
+        groups,
+        padding_mode,
+        algorithm,
+        out,
+        threads,
+        3,
+        "conv3d",
+        activation,
+        residual,
+    )
+
+
 def conv_transpose1d(
     input: ArrayLike,
     weight: ArrayLike,
@@ -385,6 +446,57 @@ def conv_transpose2d(
     )
 
 
+def conv_transpose3d(
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+    *,
+    out: Array | None = None,
+    threads: Threads = None,
+    activation: ActivationSpec = None,
+    residual: ArrayLike | None = None,
+) -> Array:
+    """3-D transposed convolution layer over (N, C, D, H, W) or (C, D, H, W).
+
+    As ``torch.nn.functional.conv_transpose3d``; every parameter of
+    `conv_transpose1d` applies, an int or a tuple (depth, rows, columns),
+    with weight of shape (C, Cout/groups, kd, kh, kw). The adjoint of
+    `conv3d` with the same arguments (the decoders of 3-D U-Net and
+    V-Net: stride 2 with a 2x2x2 kernel doubles every size). Computed as
+    one 2-D transposed layer run per output depth slice over the input
+    slices that reach it; bitwise the same for any thread count.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> x = np.array([[[[[1.0]], [[2.0]]]]])  # (1, 1, 2, 1, 1)
+    >>> nn.conv_transpose3d(x, np.ones((1, 1, 2, 1, 1)), stride=2).ravel()
+    array([1., 1., 2., 2.])
+    """
+    return _conv_transpose(
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        out,
+        threads,
+        3,
+        "conv_transpose3d",
+        activation,
+        residual,
+    )
+
+
 def _sizes(value, name, naxes, minimum):
     values = _args.per_axis(value, name, naxes, minimum=minimum)
     if max(values) > _MAX_SIZE:
@@ -404,7 +516,7 @@ def _weight_arrays(weight, bias, naxes, name, weight_layout):
     w = _numbers(_args.as_input(weight, "weight"), "weight", name)
     b = None if bias is None else _numbers(_args.as_input(bias, "bias"), "bias", name)
     if w.ndim != naxes + 2:
-        kernel = "k" if naxes == 1 else "kh, kw"
+        kernel = ("k", "kh, kw", "kd, kh, kw")[naxes - 1]
         raise ValueError(f"weight: {name} expects shape ({weight_layout}, {kernel}), got {w.shape}")
     return w, b
 
@@ -413,7 +525,11 @@ def _layer_arrays(input, weight, bias, naxes, name, weight_layout):
     """The layer's arrays (input batched), whether the input was batched,
     and the result dtype."""
     x = _numbers(_args.as_input(input, "input"), "input", name)
-    spatial = "(N, C, L) or (C, L)" if naxes == 1 else "(N, C, H, W) or (C, H, W)"
+    spatial = (
+        "(N, C, L) or (C, L)",
+        "(N, C, H, W) or (C, H, W)",
+        "(N, C, D, H, W) or (C, D, H, W)",
+    )[naxes - 1]
     if x.ndim not in (naxes + 1, naxes + 2):
         raise ValueError(f"input: {name} expects shape {spatial}, got {x.shape}")
     w, b = _weight_arrays(weight, bias, naxes, name, weight_layout)
@@ -585,14 +701,29 @@ def _conv(
     options = _conv_options(stride, padding, dilation, groups, padding_mode, algorithm, naxes)
     strides, dilations, pads, same, groups, padding_mode, algorithm = options
     nthreads = _args.threads_arg(threads)
-    plan = _core.plan_conv_layer(
-        x.shape, w.shape, strides, dilations, pads, [], same, groups, padding_mode, algorithm
-    )
+    if naxes == 3:  # (the core's 3-D layer plans its 2-D runs itself)
+        shape = _core.conv3d_output_shape(
+            x.shape, w.shape, strides, dilations, pads, same, groups, padding_mode
+        )
+
+        def run(xc, cdtype, y, r):
+            _core.conv3d(
+                xc, *_in_compute(w, b, cdtype), y, strides, dilations, pads, same, groups,
+                padding_mode, algorithm, nthreads, *epilogue, r,
+            )  # fmt: skip
+
+    else:
+        plan = _core.plan_conv_layer(
+            x.shape, w.shape, strides, dilations, pads, [], same, groups, padding_mode, algorithm
+        )
+        shape = plan.shape
+
+        def run(xc, cdtype, y, r):
+            _core.conv_layer(plan, xc, *_in_compute(w, b, cdtype), y, nthreads, *epilogue, r)
+
     return _run_layer(
-        lambda xc, cdtype, y, r: _core.conv_layer(
-            plan, xc, *_in_compute(w, b, cdtype), y, nthreads, *epilogue, r
-        ),
-        plan.shape,
+        run,
+        shape,
         x,
         batched,
         result_dtype,
@@ -637,12 +768,26 @@ def _conv_transpose(
     epilogue = _activation(activation, w.shape[1] * options[-1])
     _epilogue_dtype(_args.compute_dtype(result_dtype), activation, residual)
     nthreads = _args.threads_arg(threads)
-    plan = _core.plan_conv_transpose_layer(x.shape, w.shape, *options)
+    if naxes == 3:
+        shape = _core.conv_transpose3d_output_shape(x.shape, w.shape, *options)
+
+        def run(xc, cdtype, y, r):
+            _core.conv_transpose3d(
+                xc, *_in_compute(w, b, cdtype), y, *options, nthreads, *epilogue, r
+            )
+
+    else:
+        plan = _core.plan_conv_transpose_layer(x.shape, w.shape, *options)
+        shape = plan.shape
+
+        def run(xc, cdtype, y, r):
+            _core.conv_transpose_layer(
+                plan, xc, *_in_compute(w, b, cdtype), y, nthreads, *epilogue, r
+            )
+
     return _run_layer(
-        lambda xc, cdtype, y, r: _core.conv_transpose_layer(
-            plan, xc, *_in_compute(w, b, cdtype), y, nthreads, *epilogue, r
-        ),
-        plan.shape,
+        run,
+        shape,
         x,
         batched,
         result_dtype,

@@ -238,6 +238,33 @@ FASTCONV_API void conv_transpose2d(View<const T> in, View<const T> weight, View<
                                    View<T> out, const ConvTransposeLayerOptions& options,
                                    View<const T> residual = {});
 
+// 3-D layers (torch.nn.functional.conv3d / conv_transpose3d): the 2-D
+// layers' formulas with a depth axis in front of the rows -- input
+// (N, C, D, H, W), conv weight (Cout, C/groups, kd, kh, kw), transposed
+// weight (C, Cout/groups, kd, kh, kw) -- and the same options, one value
+// for every spatial axis or three (depth, rows, columns). Each output is
+// summed by one 2-D layer run over the stacked depth taps (nn/volume.cpp):
+// the same element types, order of sums per output and bitwise
+// thread-independence as conv2d; "automatic" picks Winograd for 3x3 rows
+// and columns as conv2d does. Errors: std::invalid_argument naming the
+// argument, as the 2-D layers.
+FASTCONV_API std::vector<index_t> conv3d_output_shape(const std::vector<index_t>& in_shape,
+                                                      const std::vector<index_t>& weight_shape,
+                                                      const ConvLayerOptions& options);
+
+template <class T>
+FASTCONV_API void conv3d(View<const T> in, View<const T> weight, View<const T> bias, View<T> out,
+                         const ConvLayerOptions& options, View<const T> residual = {});
+
+FASTCONV_API std::vector<index_t> conv_transpose3d_output_shape(
+    const std::vector<index_t>& in_shape, const std::vector<index_t>& weight_shape,
+    const ConvTransposeLayerOptions& options);
+
+template <class T>
+FASTCONV_API void conv_transpose3d(View<const T> in, View<const T> weight, View<const T> bias,
+                                   View<T> out, const ConvTransposeLayerOptions& options,
+                                   View<const T> residual = {});
+
 // Layer objects for inference: construct once from the weights (copied and
 // packed for the kernels then; later changes to the caller's arrays do not
 // reach the layer), run many times on inputs of any batch and spatial size.
