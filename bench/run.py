@@ -8,7 +8,7 @@
 Each case computes the same result with every library (checked once
 before timing). Times are medians of at least 5 runs after warm-up, the
 libraries of a case timed in alternating blocks. The CNN layer rows
-(H12-H15, H18-H24, H26-H28, D2) also time onnxruntime and OpenVINO (held to
+(H12-H15, H18-H24, H26-H28, V1-V2, D2) also time onnxruntime and OpenVINO (held to
 float32) on a one-node ONNX model of the layer (H27: the network's own
 ONNX file), compiled per thread count;
 a runtime that refuses a row, or computes it at lower precision, is left
@@ -642,6 +642,33 @@ def _transposed_layer_case(cin, size, cout, k, stride, padding=0, groups=1):
     return setup
 
 
+def _volume_layer_case(cin, size, cout, k, transposed=False, stride=1, padding=0):
+    """A 3-D layer (nn.conv3d, or nn.conv_transpose3d), N=1, against torch
+    and the inference runtimes; the work counted is the useful 2 outputs
+    Cin k^3 (transposed: 2 inputs Cout k^3)."""
+
+    def setup(rng):
+        x = rng.standard_normal((1, cin) + (size,) * 3).astype(np.float32)
+        w_shape = (cin, cout) if transposed else (cout, cin)
+        w = rng.standard_normal(w_shape + (k,) * 3).astype(np.float32)
+        b = rng.standard_normal(cout).astype(np.float32)
+        layer = fastconv.nn.conv_transpose3d if transposed else fastconv.nn.conv3d
+        kw = dict(stride=stride, padding=padding)
+        runs = {"fastconv": lambda: layer(x, w, b, **kw)}
+        if torch is not None:
+            tl = F.conv_transpose3d if transposed else F.conv3d
+            xt, wt, bt = (torch.from_numpy(a) for a in (x, w, b))
+            runs["torch"] = lambda: tl(xt, wt, bt, **kw)
+        notes = []
+        out = layer(x, w, b, **kw)
+        op = "ConvTranspose" if transposed else "Conv"
+        runs.update(_runtime_runs(op, x, w, b, out, notes, **kw))
+        flops = 2 * (x.size * cout if transposed else out.size * cin) * k**3
+        return flops, runs, {"torch": lambda r: r.numpy()}, notes
+
+    return setup
+
+
 def _load_example(name):
     """examples/python/<name>.py as a module (registered in sys.modules:
     a dataclass looks its module up there)."""
@@ -851,6 +878,14 @@ CASES = {
             _transposed_layer_case(21, (128, 128), 21, 4, 2, padding=1, groups=21),
             _f32_bytes((1, 21, 128, 128), (21, 1, 4, 4)),
         ),
+    ),
+    "V1": (
+        "conv3d 3x3x3 pad 1, N1 C32 32x32x32 -> 32",
+        _volume_layer_case(32, 32, 32, 3, padding=1),
+    ),
+    "V2": (
+        "conv_transpose3d 2x2x2 stride 2, N1 C64 16^3 -> 32",
+        _volume_layer_case(64, 16, 32, 2, transposed=True, stride=2),
     ),
     "H25": (
         "segmentation example forward (examples/python/segment.py), 512x512",

@@ -129,14 +129,14 @@ Epilogue group_epilogue(const Epilogue& e, index_t g, index_t cout_g, index_t ou
   return part;
 }
 
-// Group g's channels [g*cout_g, (g+1)*cout_g) of `out` at depth od
-// (depths = 1) or of every depth (depths = OD), as 4-D (depth, C, H, W).
+// Group g's channels [g*cout_g, (g+1)*cout_g) of `out` at the depths od,
+// od + step, ... (`depths` of them), as 4-D (depth, C, H, W).
 template <class T>
 View<T> out_slices(const View<T>& out, index_t n, index_t g, index_t cout_g, index_t od,
-                   index_t depths) {
+                   index_t depths, index_t step = 1) {
   const auto& s = out.strides;
   return View<T>(out.data + n * s[0] + g * cout_g * s[1] + od * s[2],
-                 {depths, cout_g, out.shape[3], out.shape[4]}, {s[2], s[1], s[3], s[4]});
+                 {depths, cout_g, out.shape[3], out.shape[4]}, {step * s[2], s[1], s[3], s[4]});
 }
 
 template <class T>
@@ -147,13 +147,13 @@ View<const T> bias_part(const View<const T>& bias, index_t g, index_t cout_g) {
 
 template <class T>
 View<const T> residual_part(const View<const T>& residual, index_t n, index_t g, index_t cout_g,
-                            index_t od, index_t depths) {
+                            index_t od, index_t depths, index_t step = 1) {
   if (!residual.data) return residual;
   if (residual.ndim() != 5)
     throw std::invalid_argument("residual: expected out's 5 dimensions, got " +
                                 shape_str(residual.shape));
   return out_slices(View<T>(const_cast<T*>(residual.data), residual.shape, residual.strides), n, g,
-                    cout_g, od, depths);
+                    cout_g, od, depths, step);
 }
 
 void check_residual_shape(const std::vector<index_t>& residual, const std::vector<index_t>& out) {
@@ -311,41 +311,60 @@ void conv_transpose3d(View<const T> in, View<const T> weight, View<const T> bias
 
   ConvTransposeLayerOptions plane_options = pair_options(options, 1);
   plane_options.groups = 1;
-  std::vector<std::unique_ptr<ConvTransposeLayerPlan>> runs(static_cast<size_t>(kd + 1));
-  auto run_of = [&](index_t taps) -> const ConvTransposeLayerPlan& {
-    auto& r = runs[static_cast<size_t>(taps)];
-    if (!r)
-      r = std::make_unique<ConvTransposeLayerPlan>(plan_conv_transpose_layer(
-          {1, taps * cin_g, h, w}, {taps * cin_g, cout_g, kh, kw}, plane_options));
-    return *r;
+  // The taps reaching output depth od, ascending (k_first, k_first +
+  // k_step, ... k_last), and the input depth of the last (the lowest).
+  struct Reach {
+    index_t taps = 0, k_first = -1, k_last = -1, first_id = 0;
+    bool operator==(const Reach& o) const {
+      return taps == o.taps && k_first == o.k_first && k_last == o.k_last;
+    }
   };
-  for (index_t od = 0; od < od_count; ++od) {
-    // The taps reaching od, ascending: k_first, k_first + k_step, ... k_last.
-    index_t k_first = -1, k_last = -1;
+  auto reach = [&](index_t od) {
+    Reach r;
     for (index_t k = 0; k < kd; ++k) {
       const index_t u = od + pad - k * dd;
       if (u >= 0 && u % sd == 0 && u / sd < depth) {
-        if (k_first < 0) k_first = k;
-        k_last = k;
+        if (r.k_first < 0) r.k_first = k;
+        r.k_last = k;
       }
     }
-    const index_t taps = k_first < 0 ? 0 : (k_last - k_first) / k_step + 1;
-    const ConvTransposeLayerPlan& run = run_of(std::max<index_t>(taps, 1));
-    const index_t r = k_first < 0 ? 0 : k_first % k_step;
-    const index_t first_id = k_last < 0 ? 0 : (od + pad - k_last * dd) / sd;  // (the lowest)
-    const index_t w_at = class_at[r] + (class_taps(r) - 1 - (k_last - r) / k_step) * tap_size;
+    if (r.k_first >= 0) {
+      r.taps = (r.k_last - r.k_first) / k_step + 1;
+      r.first_id = (od + pad - r.k_last * dd) / sd;
+    }
+    return r;
+  };
+  std::vector<char> done(static_cast<size_t>(od_count), 0);
+  for (index_t od = 0; od < od_count; ++od) {
+    if (done[od]) continue;
+    // One run for od, od + sd, ... while they take the same taps of the
+    // next input slices (positions one apart: id_step 1).
+    const Reach first = reach(od);
+    index_t images = 1;
+    while (id_step == 1 && od + images * sd < od_count) {
+      const Reach next = reach(od + images * sd);
+      if (!(next == first) || (first.taps && next.first_id != first.first_id + images)) break;
+      done[od + images * sd] = 1;
+      ++images;
+    }
+    const index_t taps = std::max<index_t>(first.taps, 1), channels = taps * cin_g;
+    const ConvTransposeLayerPlan run = plan_conv_transpose_layer(
+        {images, channels, h, w}, {channels, cout_g, kh, kw}, plane_options);
+    const index_t r = first.taps ? first.k_first % k_step : 0;
+    const index_t w_at = class_at[r] + (class_taps(r) - 1 - (first.k_last - r) / k_step) * tap_size;
     for (index_t g = 0; g < groups; ++g) {
       const Epilogue e = group_epilogue(options.epilogue, g, cout_g, out_channels);
-      const View<const T> wg =
-          make_view<const T>(taps ? wx.get() + g * group_size + w_at : zeros.data(),
-                             {std::max<index_t>(taps, 1) * cin_g, cout_g, kh, kw});
+      const View<const T> wg = make_view<const T>(
+          first.taps ? wx.get() + g * group_size + w_at : zeros.data(), {channels, cout_g, kh, kw});
       for (index_t n = 0; n < batch; ++n) {
-        const T* xs = taps ? x.get() + (n * groups + g) * slab + position(first_id) * cin_g * plane
-                           : zeros.data();
-        conv_transpose_layer<T>(
-            run, make_view<const T>(xs, {1, std::max<index_t>(taps, 1) * cin_g, h, w}), wg,
-            bias_part(bias, g, cout_g), out_slices(out, n, g, cout_g, od, 1), options.threads, e,
-            residual_part(residual, n, g, cout_g, od, 1));
+        const View<const T> xs =
+            first.taps ? View<const T>(x.get() + (n * groups + g) * slab +
+                                           position(first.first_id) * cin_g * plane,
+                                       {images, channels, h, w}, {cin_g * plane, plane, w, 1})
+                       : View<const T>(zeros.data(), {images, channels, h, w}, {0, plane, w, 1});
+        conv_transpose_layer<T>(run, xs, wg, bias_part(bias, g, cout_g),
+                                out_slices(out, n, g, cout_g, od, images, sd), options.threads, e,
+                                residual_part(residual, n, g, cout_g, od, images, sd));
       }
     }
   }
