@@ -4,17 +4,12 @@ order gives the oracle's value) and PyTorch (torch.nn.functional.conv3d /
 conv_transpose3d and nn.Conv3d for the padding modes, random data within a
 forward-error bound); layouts, thread counts and batching bitwise."""
 
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
-from conftest import isa_params
+from conftest import isa_params, run_tests_under_isa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import fastconv
 from fastconv import _oracle, nn
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
@@ -314,18 +309,5 @@ def test_bad_input_names_the_argument(case):
 
 @pytest.mark.parametrize("isa", isa_params())
 def test_other_isas(isa):
-    """The exact-data tests again with each other compiled instruction set
-    (the choice is made once per process)."""
-    if isa == fastconv.active_isa():
-        pytest.skip(f"{isa} is the active ISA: the rest of this file runs on it")
-    r = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__]
-        + ["-k", "exact and float32 or unbatched"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=os.path.dirname(__file__),
-        env={**os.environ, "FASTCONV_FORCE_ISA": isa},
-    )
-    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
-    assert " passed" in r.stdout and "failed" not in r.stdout
+    """The exact-data tests again with each other compiled instruction set."""
+    run_tests_under_isa(__file__, isa, "exact and float32 or unbatched")
