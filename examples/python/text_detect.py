@@ -32,9 +32,8 @@ package and interpreted node by node in the file's (topological) order:
 
 The activation attached to a convolution runs inside the layer
 (``activation=``, fused into its output); a batch norm after a
-convolution is folded with ``fastconv.nn.fold_batch_norm`` (after a
-transposed one, whose weight has the output channels second, with
-`fold_batch_norm` here).
+convolution is folded with ``fastconv.nn.fold_batch_norm`` (`fold_batch_norm`
+here lays a transposed convolution's weight out for it).
 
 The input is prepared as the rapidocr package prepares it for this model:
 the photo resized so that its long side is `--size`, each side rounded to
@@ -238,23 +237,17 @@ def _fold_one(conv, follower, constants):
         gamma, beta, mean, var = (constants.get(i) for i in follower.inputs[1:5])
         if any(v is None for v in (gamma, beta, mean, var)):
             return False
-        eps = follower.attrs.get("epsilon", 1e-5)
-        if conv.op == "Conv":
-            conv.weight, conv.bias = nn.fold_batch_norm(
-                conv.weight, conv.bias, mean, var, gamma, beta, eps
-            )
-        else:
-            conv.weight, conv.bias = fold_batch_norm(
-                conv.weight,
-                conv.bias,
-                mean,
-                var,
-                gamma,
-                beta,
-                eps,
-                transposed=True,
-                groups=conv.attrs.get("group", 1),
-            )
+        conv.weight, conv.bias = fold_batch_norm(
+            conv.weight,
+            conv.bias,
+            mean,
+            var,
+            gamma,
+            beta,
+            follower.attrs.get("epsilon", 1e-5),
+            transposed=conv.op == "ConvTranspose",
+            groups=conv.attrs.get("group", 1),
+        )
         return True
     if follower.op not in ("Mul", "Add"):
         return False
@@ -285,16 +278,26 @@ def fold_batch_norm(
 ):
     """(weight, bias) of a convolution followed by inference-mode batch norm,
     ``bn_weight * (conv(x) + bias - running_mean) / sqrt(running_var + eps)
-    + bn_bias``, as float32: fastconv.nn.fold_batch_norm's arguments, and
-    also a transposed convolution's weight (its output channels second)."""
-    mean = np.asarray(running_mean, np.float64)
-    scale = 1 / np.sqrt(np.asarray(running_var, np.float64) + eps)
-    if bn_weight is not None:
-        scale = scale * np.asarray(bn_weight, np.float64)
-    b = -mean * scale if bias is None else (np.asarray(bias, np.float64) - mean) * scale
-    if bn_bias is not None:
-        b = b + np.asarray(bn_bias, np.float64)
-    w = _scaled_weight(np.asarray(weight, np.float64), scale, transposed, groups)
+    + bn_bias``, as float32: ``fastconv.nn.fold_batch_norm``, also for a
+    transposed convolution's weight (C, Cout/groups, kh, kw), whose output
+    channels are laid out as a convolution's for it and back."""
+    weight = np.asarray(weight)
+    if not transposed:
+        w, b = nn.fold_batch_norm(weight, bias, running_mean, running_var, bn_weight, bn_bias, eps)
+        return w.astype(np.float32), b.astype(np.float32)
+    c, per_group, *kernel = weight.shape
+    # (groups, C/groups, Cout/groups, k) <-> (groups, Cout/groups, C/groups, k)
+    grouped = weight.reshape(groups, c // groups, per_group, *kernel).swapaxes(1, 2)
+    w, b = nn.fold_batch_norm(
+        grouped.reshape(groups * per_group, c // groups, *kernel),
+        bias,
+        running_mean,
+        running_var,
+        bn_weight,
+        bn_bias,
+        eps,
+    )
+    w = w.reshape(groups, per_group, c // groups, *kernel).swapaxes(1, 2).reshape(weight.shape)
     return w.astype(np.float32), b.astype(np.float32)
 
 
