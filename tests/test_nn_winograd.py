@@ -219,15 +219,16 @@ def test_matches_torch_when_installed():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_fused_epilogue_also_on_the_images_computed_directly(dtype):
+@pytest.mark.parametrize("size", [(12, 11), (40, 37)])  # one task per image; several
+def test_fused_epilogue_also_on_the_images_computed_directly(dtype, size):
     # The activation and residual are fused into the output transform; an
     # image whose tiles meet a NaN is computed directly, with them fused
     # there: per channel (prelu's slopes, in two groups) and per image, the
     # result is the plain layer's followed by the epilogue's formula.
-    x, w = _data((3, 16, 12, 11), (24, 8, 3, 3), dtype, False)
+    x, w = _data((3, 16, *size), (24, 8, 3, 3), dtype, False)
     x[1, 3, 5, 5] = np.nan
     b = rng.standard_normal(24).astype(dtype)
-    residual = rng.standard_normal((3, 24, 12, 11)).astype(dtype)
+    residual = rng.standard_normal((3, 24, *size)).astype(dtype)
     slopes = rng.uniform(-0.5, 0.5, 24)
     options = dict(padding=1, groups=2)
     plain = nn.conv2d(x, w, b, **options) + residual
