@@ -294,6 +294,43 @@ def test_nn_conv2d_bitwise(rng, padding_mode):
     )
 
 
+@pytest.mark.parametrize("padding_mode", ["zeros", "reflect", "replicate", "circular"])
+def test_nn_conv3d_bitwise(rng, padding_mode):
+    """A volume in chunks along depth, rows and columns (chunks of 1 and
+    smaller than the kernel included) is bitwise the in-memory direct
+    result, for every padding mode, stride, dilation and "same"."""
+    x = random_array(rng, (2, 4, 7, 9, 8), np.float32)
+    w = random_array(rng, (6, 2, 3, 2, 3), np.float32)
+    b = random_array(rng, 6, np.float32)
+    for (s, p, d), chunks in zip(
+        [(1, 1, 1), ((2, 1, 3), (1, 0, 2), 1), (1, "same", (2, 1, 1)), (2, 0, 1)],
+        itertools.cycle([(1, 2, 1, 3, 2), (2, 4, 3, 4, 5), (2, 4, 7, 9, 8)]),
+    ):
+        ref = memory_nn.conv3d(
+            x, w, b, s, p, d, groups=2, padding_mode=padding_mode, algorithm="direct"
+        )
+        lazy = fd.nn.conv3d(
+            da.from_array(x, chunks=chunks), w, b, s, p, d, groups=2, padding_mode=padding_mode
+        )
+        _check(lazy, ref)
+    # unbatched, float64, 3x3x3 (where "auto" in memory may take Winograd)
+    x64 = random_array(rng, (8, 6, 7, 5), np.float64)
+    w64 = random_array(rng, (3, 8, 3, 3, 3), np.float64)
+    _check(
+        fd.nn.conv3d(da.from_array(x64, chunks=(3, 2, 3, 5)), w64, None, 1, 1),
+        memory_nn.conv3d(x64, w64, None, 1, 1, algorithm="direct"),
+    )
+
+
+def test_nn_conv3d_against_torch(rng):
+    torch = pytest.importorskip("torch")
+    x = random_array(rng, (1, 3, 6, 7, 5), np.float64)
+    w = random_array(rng, (4, 3, 3, 3, 3), np.float64)
+    got = fd.nn.conv3d(da.from_array(x, chunks=(1, 3, 2, 3, 5)), w, None, 1, 1).compute()
+    ref = torch.nn.functional.conv3d(torch.from_numpy(x), torch.from_numpy(w), None, 1, 1)
+    np.testing.assert_allclose(got, ref.numpy(), rtol=1e-12, atol=1e-12)
+
+
 def test_nn_conv2d_packs_its_weights_once(rng, monkeypatch):
     """One nn.Conv2d layer object for all the tasks: one key of the graph,
     packed once on the threaded scheduler (however many chunks)."""
@@ -321,6 +358,14 @@ def test_bad_input_is_refused_by_name():
         fd.convolve2d(x, da.ones((3, 3)))
     with pytest.raises(TypeError, match="weight"):
         fd.nn.conv2d(da.ones((1, 1, 8, 8)), da.ones((1, 1, 3, 3)))
+    with pytest.raises(TypeError, match="weight"):
+        fd.nn.conv3d(da.ones((1, 1, 4, 4, 4)), da.ones((1, 1, 3, 3, 3)))
+    with pytest.raises(ValueError, match="input: conv3d expects shape"):
+        fd.nn.conv3d(da.ones((1, 4, 4)), np.ones((1, 1, 3, 3, 3)))
+    with pytest.raises(ValueError, match="padding"):
+        fd.nn.conv3d(da.ones((1, 1, 4, 4, 4)), np.ones((1, 1, 3, 3, 3)), None, 2, "same")
+    with pytest.raises(TypeError, match="out"):
+        fd.nn.conv3d(da.ones((1, 1, 4, 4, 4)), np.ones((1, 1, 3, 3, 3)), out=np.empty(1))
     with pytest.raises(TypeError, match="out"):
         fd.convolve(x, k, out=np.empty((10, 10)))
     with pytest.raises(ValueError, match="symm"):
@@ -530,6 +575,10 @@ def test_on_a_local_cluster(cluster_client, rng):
         (
             fd.nn.conv2d(X[None, None], k[None, None], None, 1, "same", padding_mode="reflect"),
             memory_nn.conv2d(x[None, None], k[None, None], None, 1, "same", padding_mode="reflect"),
+        ),
+        (
+            fd.nn.conv3d(X[None, None, None], k[None, None, None], None, 1, (0, 1, 2)),
+            memory_nn.conv3d(x[None, None, None], k[None, None, None], None, 1, (0, 1, 2)),
         ),
     ]
     results = cluster_client.compute([lazy for lazy, _ in cases], sync=True)

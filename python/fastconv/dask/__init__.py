@@ -1,7 +1,7 @@
 """fastconv on dask arrays: images and signals larger than one machine's memory.
 
 `convolve`, `correlate`, `convolve2d`, `correlate2d`, `convolve_separable`,
-`conv_transpose` and `nn.conv2d` take a dask array (and a NumPy kernel)
+`conv_transpose`, `nn.conv2d` and `nn.conv3d` take a dask array (and a NumPy kernel)
 with the in-memory signature and return a lazy dask array whose computed
 value equals the in-memory function's -- bitwise for the direct path --
 for every mode, boundary, stride, dilation, anchor and chunking. Runs on

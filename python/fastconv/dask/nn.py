@@ -1,4 +1,4 @@
-"""`fastconv.nn.conv2d` over the batch and spatial chunks of a dask array.
+"""`fastconv.nn.conv2d` and `conv3d` over the batch and spatial chunks of a dask array.
 
 >>> import numpy as np, dask.array as da
 >>> from fastconv.dask import nn
@@ -17,7 +17,7 @@ from .. import _args, _core, _oracle
 from .. import nn as _nn
 from . import _dask_input, _graph, _kernel, _no_out, _plan
 
-__all__ = ["conv2d"]
+__all__ = ["conv2d", "conv3d"]
 
 # torch's padding modes as the boundary rules they are within torch's limits
 # (reflect padding < n, circular <= n; the core checks them): docs/conventions.md
@@ -27,6 +27,13 @@ _BOUNDARY = {"zeros": "fill", "reflect": "mirror", "replicate": "nearest", "circ
 def _conv2d_task(threads, window, kernels, block):
     layer = kernels[0]  # an nn.Conv2d with padding 0: the window holds the padding
     return layer(window, threads=threads)
+
+
+def _conv3d_task(strides, dilations, groups, threads, window, kernels, block):
+    weight, bias = kernels  # (padding 0: the window holds the padding)
+    return _nn.conv3d(
+        window, weight, bias, strides, 0, dilations, groups, algorithm="direct", threads=threads
+    )
 
 
 def conv2d(
@@ -68,45 +75,102 @@ def conv2d(
     >>> np.array_equal(lazy.compute(), memory_nn.conv2d(x, w, stride=2, algorithm="direct"))
     True
     """
+    return _conv(
+        input, weight, bias, stride, padding, dilation, groups, padding_mode, out, threads, 2
+    )
+
+
+def conv3d(
+    input,
+    weight,
+    bias=None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups=1,
+    *,
+    padding_mode="zeros",
+    out=None,
+    threads=1,
+):
+    """`fastconv.nn.conv3d` (torch.nn.functional.conv3d) of a dask array of
+    shape (N, C, D, H, W) or (C, D, H, W) with a NumPy weight (and bias),
+    lazily: a volume larger than memory.
+
+    As `conv2d` with a depth axis: N, D, H and W keep their chunks, the
+    channels are read whole, and the value is bitwise that of
+    ``fastconv.nn.conv3d(input.compute(), ..., algorithm="direct")`` for
+    any chunking. ``threads=1`` per task by default; `out` is not
+    supported.
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da
+    >>> from fastconv import nn as memory_nn
+    >>> from fastconv.dask import nn
+    >>> x = np.random.default_rng(0).standard_normal((1, 2, 9, 8, 7))
+    >>> w = np.ones((3, 2, 3, 3, 3))
+    >>> lazy = nn.conv3d(da.from_array(x, chunks=(1, 2, 4, 4, 4)), w, padding=1)
+    >>> np.array_equal(lazy.compute(), memory_nn.conv3d(x, w, padding=1, algorithm="direct"))
+    True
+    """
+    return _conv(
+        input, weight, bias, stride, padding, dilation, groups, padding_mode, out, threads, 3
+    )
+
+
+def _conv(
+    input, weight, bias, stride, padding, dilation, groups, padding_mode, out, threads, naxes
+):
+    name = f"conv{naxes}d"
     x = _dask_input(input, "input")
     w = _kernel(weight, "weight")
     b = None if bias is None else _kernel(bias, "bias")
     _no_out(out)
     if x.dtype.kind == "O":
-        raise TypeError("input: conv2d needs numbers, got dtype object")
-    if x.ndim not in (3, 4):
-        raise ValueError(f"input: conv2d expects shape (N, C, H, W) or (C, H, W), got {x.shape}")
-    w, b = _nn._weight_arrays(w, b, 2, "conv2d", "Cout, C/groups")
+        raise TypeError(f"input: {name} needs numbers, got dtype object")
+    spatial = "D, H, W" if naxes == 3 else "H, W"
+    if x.ndim not in (naxes + 1, naxes + 2):
+        raise ValueError(
+            f"input: {name} expects shape (N, C, {spatial}) or (C, {spatial}), got {x.shape}"
+        )
+    w, b = _nn._weight_arrays(w, b, naxes, name, "Cout, C/groups")
     _nn._check_conv_bias(w, b)
-    batched = x.ndim == 4
+    batched = x.ndim == naxes + 2
     if not batched:
         x = x[None]
     # (the in-memory layer's parsing; "same" with a stride is refused below)
-    strides, dilations, _, _, groups, padding_mode, _ = _nn._conv_options(
-        stride, padding, dilation, groups, padding_mode, "direct", 2
+    strides, dilations, pads, same, groups, padding_mode, _ = _nn._conv_options(
+        stride, padding, dilation, groups, padding_mode, "direct", naxes
     )
     nthreads = _args.threads_arg(threads)
     # (left, right) per spatial axis by torch's rule; the core checks the
-    # rest (padding mode name and limits, sizes) on the whole shape
-    pads = _oracle.layer_padding(padding, w.shape[2:], strides, dilations)
-    shape = _core.plan_conv_layer(
-        x.shape,
-        w.shape,
-        strides,
-        dilations,
-        [p for p, _ in pads],
-        [q for _, q in pads],
-        False,
-        groups,
-        padding_mode,
-        "direct",
-    ).shape
+    # rest (padding mode name and limits, sizes) on the whole shape, as the
+    # in-memory layer does
+    pairs = _oracle.layer_padding(padding, w.shape[2:], strides, dilations)
+    if naxes == 2:
+        shape = _core.plan_conv_layer(
+            x.shape,
+            w.shape,
+            strides,
+            dilations,
+            [p for p, _ in pairs],
+            [q for _, q in pairs],
+            False,
+            groups,
+            padding_mode,
+            "direct",
+        ).shape
+    else:
+        shape = _core.conv3d_output_shape(
+            x.shape, w.shape, strides, dilations, pads, same, groups, padding_mode
+        )
     result_dtype = np.result_type(*(a for a in (x.dtype, w, b) if a is not None))
     _args.check_result_size(shape, result_dtype)
     boundary = _BOUNDARY[padding_mode]
 
     plans = [_plan.batch_axis(x.chunks[0], x.shape[0], 1), _plan.whole_axis(x.shape[1], shape[1])]
-    for a in (2, 3):
+    for a in range(2, naxes + 2):
         j = a - 2
         plans.append(
             _plan.correlation_axis(
@@ -115,28 +179,26 @@ def conv2d(
                 w.shape[a],
                 strides[j],
                 dilations[j],
-                -pads[j][0],
+                -pairs[j][0],
                 shape[a],
                 boundary,
             )
         )
-    # One layer object, packed once per process that holds it: it is one
-    # key of the graph (a "kernel" of _graph.build), which every task names
-    # as a dependency. The threaded and synchronous schedulers hand every
-    # task this very object; a distributed worker deserializes a key once
-    # (unpickling packs: Conv2d.__reduce__) and gives its tasks the same
-    # object. (tests/test_dask.py counts the packings, threaded and on a
-    # cluster.) Only dask's "processes" scheduler, which pickles a task's
-    # dependencies with every task, packs once per task.
-    layer = _nn.Conv2d(w, b, strides, 0, dilations, groups, algorithm="direct")
+    if naxes == 2:
+        # One layer object, packed once per process that holds it: it is one
+        # key of the graph (a "kernel" of _graph.build), which every task names
+        # as a dependency. The threaded and synchronous schedulers hand every
+        # task this very object; a distributed worker deserializes a key once
+        # (unpickling packs: Conv2d.__reduce__) and gives its tasks the same
+        # object. (tests/test_dask.py counts the packings, threaded and on a
+        # cluster.) Only dask's "processes" scheduler, which pickles a task's
+        # dependencies with every task, packs once per task.
+        kernels = (_nn.Conv2d(w, b, strides, 0, dilations, groups, algorithm="direct"),)
+        task = partial(_conv2d_task, nthreads)
+    else:  # (the weight and bias as keys: the 3-D layer packs per call)
+        kernels = (w, b)
+        task = partial(_conv3d_task, strides, dilations, groups, nthreads)
     res = _graph.build(
-        "conv2d",
-        x,
-        plans,
-        partial(_conv2d_task, nthreads),
-        result_dtype,
-        (layer,),
-        result_dtype,
-        np.zeros((), result_dtype),
+        name, x, plans, task, result_dtype, kernels, result_dtype, np.zeros((), result_dtype)
     )
     return res if batched else res[0]
