@@ -8,7 +8,7 @@
 Each case computes the same result with every library (checked once
 before timing). Times are medians of at least 5 runs after warm-up, the
 libraries of a case timed in alternating blocks. The CNN layer rows
-(H12-H15, H18-H24, H26-H28, V1-V2, D2) also time onnxruntime and OpenVINO (held to
+(H12-H15, H18-H24, H26-H28, R1-R8, V1-V2, D2) also time onnxruntime and OpenVINO (held to
 float32) on a one-node ONNX model of the layer (H27: the network's own
 ONNX file), compiled per thread count;
 a runtime that refuses a row, or computes it at lower precision, is left
@@ -908,6 +908,35 @@ CASES = {
         _denormal_case("image", np.float64),
     ),
     "H9-floor": ("np.copy of H9's input", _copy_floor(1_000_000, np.float64)),
+    # issue 30's layer classes of a mobile segmentation network (the text
+    # detector's): one layer each, N1 float32
+    "R1": ("conv2d 1x1, N1 C16 240x240 -> 32", _layer_case(1, 16, (240, 240), 32, 1)),
+    "R2": ("conv2d 1x1, N1 C12 240x240 -> 96", _layer_case(1, 12, (240, 240), 96, 1)),
+    "R3": (
+        "conv2d depthwise 3x3 stride 2 pad 1, N1 C32 240x240",
+        _layer_case(1, 32, (240, 240), 32, 3, stride=2, padding=1, groups=32),
+    ),
+    "R4": (
+        "conv2d depthwise 5x5 pad 2, N1 C96 60x60",
+        _layer_case(1, 96, (60, 60), 96, 5, padding=2, groups=96),
+    ),
+    "R5": (
+        "conv2d stem 3x3 stride 2 pad 1, N1 C3 480x480 -> 16",
+        _layer_case(1, 3, (480, 480), 16, 3, stride=2, padding=1),
+    ),
+    "R6": Case(
+        "per call: squeeze-excitation conv2d 1x1 on 1x1, C96 -> 24 (us)",
+        _layer_case(1, 96, (1, 1), 24, 1),
+        micro=True,
+    ),
+    "R7": (
+        "conv_transpose2d 2x2 stride 2, N1 C24 120x120 -> 24",
+        _transposed_layer_case(24, (120, 120), 24, 2, 2),
+    ),
+    "R8": (
+        "conv2d 3x3 pad 1, N1 C96 120x120 -> 24",
+        _layer_case(1, 96, (120, 120), 24, 3, padding=1),
+    ),
     "H16-1d": Case("per call: 1-D f64 N=64, K=3, full (us)", _tiny_1d, micro=True),
     "H16-2d": Case("per call: 2-D f32 8x8, 3x3, same (us)", _tiny_2d, micro=True),
     "H26": Case(

@@ -1,5 +1,5 @@
 // The CNN layer kernels (kernels.hpp's ConvTask: wide, half, narrow, rows,
-// paired; float and double) of every ISA this build has and this CPU runs,
+// paired, pointwise; float and double) of every ISA this build has and this CPU runs,
 // each on its own: tasks filled by hand, as nn.cpp fills them, against a
 // reference loop over ConvTask's definition. The reference takes the taps
 // in the kernels' order (ascending r) with their rounding (one fused
@@ -362,10 +362,49 @@ void check_paired(const KernelTable& tb, ConvKernel<T> kernel, bool fused, Rng& 
       }
 }
 
+// Pointwise: `channels` output channels x n pixels, input channel r at
+// panel + x_off[r] (its pixels adjacent), channel j's weights at w + j*K,
+// outputs out[j*ch_step + i] with gaps between the channels' rows (which
+// must stay unwritten).
+template <class T>
+void check_pointwise(const KernelTable& tb, ConvKernel<T> kernel, bool fused, Rng& rng,
+                     Tally& tally) {
+  const index_t L = tb.vec_bytes / static_cast<index_t>(sizeof(T));
+  // (n up to 14 vectors and a bit: every block size and the overlapping
+  // last vector; channels past every channel block)
+  for (index_t K : {1, 3, 8})
+    for (index_t channels = 1; channels <= 9; channels += 2)
+      for (index_t n = L; n <= 14 * L + 3; n += rng.range(1, L + 2)) {
+        const bool with_bias = rng.one_in(2);
+        std::vector<index_t> x_off(K);
+        for (index_t r = 1; r < K; ++r) x_off[r] = x_off[r - 1] + n + rng.range(0, 3);
+        const std::vector<T> panel = rng.values<T>(x_off.back() + n),
+                             w = rng.values<T>(channels * K), bias = rng.values<T>(channels);
+        const index_t ch_step = n + rng.range(0, 5);
+        std::vector<T> out(channels * ch_step, kUnwritten<T>), want = out;
+        for (index_t j = 0; j < channels; ++j)
+          for (index_t i = 0; i < n; ++i)
+            want[j * ch_step + i] =
+                reference(panel, i, x_off, w.data() + j * K, 1, with_bias ? bias[j] : T(0), fused);
+        ConvTask<T> t{panel.data(), nullptr,
+                      x_off.data(), K,
+                      w.data(),     with_bias ? bias.data() : nullptr,
+                      channels,     n,
+                      nullptr,      nullptr,
+                      nullptr,      out.data(),
+                      ch_step,      1,
+                      nullptr,      true,
+                      true};
+        kernel(t);
+        tally.expect(out, want, tb.isa, "pointwise",
+                     describe({{"K", K}, {"channels", channels}, {"n", n}, {"bias", with_bias}}));
+      }
+}
+
 template <class T>
 bool check_type(const KernelTable& tb, bool fused, Rng& rng, Tally& tally) {
   const auto k = fastconv::kernels::conv_kernels<T>(tb);
-  if (!k.wide || !k.half || !k.narrow || !k.rows || !k.paired) {
+  if (!k.wide || !k.half || !k.narrow || !k.rows || !k.paired || !k.pointwise) {
     std::printf("FAIL %s: a layer kernel of %s is missing\n", tb.isa,
                 sizeof(T) == 4 ? "float" : "double");
     return false;
@@ -375,6 +414,7 @@ bool check_type(const KernelTable& tb, bool fused, Rng& rng, Tally& tally) {
   check_narrow<T>(tb, k.narrow, fused, rng, tally);
   check_rows<T>(tb, k.rows, fused, rng, tally);
   check_paired<T>(tb, k.paired, fused, rng, tally);
+  check_pointwise<T>(tb, k.pointwise, fused, rng, tally);
   return true;
 }
 

@@ -20,6 +20,12 @@
 // kernel's blocks do). Paired kernel: the narrow one
 // for the two column phases of a stride-2 transposed layer, interleaved in
 // registers so that the output is stored in whole vectors.
+//
+// Pointwise kernel, for 1x1 layers with stride 1 and no padding on
+// contiguous planes: the input read in place (no panel) and the output
+// stored in whole vectors, blocks of kPointwiseChannels output channels x
+// kPointwiseVecs vectors of pixels, each input vector loaded once per
+// block and feeding all its channels.
 
 // Pixels per piece of the wide kernel with C vectors of channels: the
 // same registers whatever C (the half-width kernel, C = 1, serves layers
@@ -310,4 +316,73 @@ static void conv_rows(const ConvTask<T>& t) {
     default:
       return conv_narrow(t);
   }
+}
+
+// Pointwise blocks: accumulators, input vectors and a broadcast weight in
+// the register file (4 x 6 + 6 of 32 AVX-512 registers, 2 x 4 + 4 of 16).
+constexpr int kPointwiseChannels = kVecBytes == 64 ? 4 : 2;
+constexpr int kPointwiseVecs = kVecBytes == 64 ? 6 : 4;
+
+// Channels [j0, j0 + C) of pixels [i0, i0 + U*L) of a pointwise task:
+// each output is bias + the K products in ascending order, the narrow and
+// wide kernels' sums, then the epilogue (the residual at out's offsets).
+template <class T, int C, int U>
+static inline void pointwise_block(const ConvTask<T>& t, index_t j0, index_t i0) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  using V = typename Lanes<T, L>::type;
+  V acc[C][U];
+  FASTCONV_UNROLL for (int j = 0; j < C; ++j) {
+    const V b = V{} + (t.bias ? t.bias[j0 + j] : T(0));
+    FASTCONV_UNROLL for (int u = 0; u < U; ++u) acc[j][u] = b;
+  }
+  const T* x = t.panel + i0;
+  const T* w = t.w + j0 * t.K;
+  for (index_t r = 0; r < t.K; ++r) {
+    const T* xr = x + t.x_off[r];
+    V xv[U];
+    FASTCONV_UNROLL for (int u = 0; u < U; ++u) xv[u] = load_vec<V>(xr + u * L);
+    FASTCONV_UNROLL for (int j = 0; j < C; ++j) {
+      const T wj = w[j * t.K + r];
+      FASTCONV_UNROLL for (int u = 0; u < U; ++u) acc[j][u] += xv[u] * wj;
+    }
+  }
+  FASTCONV_UNROLL for (int j = 0; j < C; ++j) {
+    const index_t at = (j0 + j) * t.out_ch_step + i0;
+    if (t.epilogue) {
+      if (t.res)
+        FASTCONV_UNROLL for (int u = 0; u < U; ++u) acc[j][u] += load_vec<V>(t.res + at + u * L);
+      const V slope = splat<V>(t.slopes ? t.slopes[j0 + j] : T(0));
+      FASTCONV_UNROLL for (int u = 0; u < U; ++u) acc[j][u] =
+          activate(*t.epilogue, acc[j][u], slope);
+    }
+    FASTCONV_UNROLL for (int u = 0; u < U; ++u) store_vec(t.out + at + u * L, acc[j][u]);
+  }
+}
+
+// Channels [j0, j0 + C) of all the task's pixels (n_vec of them, at least
+// one vector): blocks of kPointwiseVecs vectors, then of half as many,
+// then single vectors, and a last vector overlapping the one before (the
+// same sums for the outputs both compute: it stores a whole vector).
+template <class T, int C>
+static inline void pointwise_channels(const ConvTask<T>& t, index_t j0) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  constexpr int U = kPointwiseVecs, H = kPointwiseVecs / 2;
+  const index_t n = t.n_vec;
+  index_t i = 0;
+  for (; i + U * L <= n; i += U * L) pointwise_block<T, C, U>(t, j0, i);
+  for (; i + H * L <= n; i += H * L) pointwise_block<T, C, H>(t, j0, i);
+  for (; i + L <= n; i += L) pointwise_block<T, C, 1>(t, j0, i);
+  if (i < n) pointwise_block<T, C, 1>(t, j0, n - L);
+}
+
+// A pointwise task (ConvTask read as: panel = the input at the task's
+// first pixel, x_off[r] = input channel r's offset, w = the weights of the
+// first output channel, channel j's K at w + j*K, bias and slopes indexed
+// by channel from the first, n_vec = pixels, out at the first pixel).
+template <class T>
+static void conv_pointwise(const ConvTask<T>& t) {
+  constexpr int C = kPointwiseChannels;
+  index_t j = 0;
+  for (; j + C <= t.channels; j += C) pointwise_channels<T, C>(t, j);
+  for (; j < t.channels; ++j) pointwise_channels<T, 1>(t, j);
 }

@@ -327,6 +327,10 @@ struct KernelTable {
   ConvKernel<double> conv_narrow_f64;
   ConvKernel<double> conv_rows_f64;
   ConvKernel<double> conv_paired_f64;
+  // pointwise = 1x1, stride 1, no padding: blocks of channels x vectors of
+  // pixels over the input in place, stored in whole vectors
+  ConvKernel<float> conv_pointwise_f32;
+  ConvKernel<double> conv_pointwise_f64;
   UnderflowKernels<float> underflow_f32;
   UnderflowKernels<double> underflow_f64;
   // Winograd tiles: [0] F(2x2, 3x3), [1] F(4x4, 3x3)
@@ -369,7 +373,8 @@ inline TileKernel<double> tile_kernel(const KernelTable& t) {
 // and paired; nullptr where T has none.
 template <class T>
 struct ConvKernels {
-  ConvKernel<T> wide = nullptr, half = nullptr, narrow = nullptr, rows = nullptr, paired = nullptr;
+  ConvKernel<T> wide = nullptr, half = nullptr, narrow = nullptr, rows = nullptr, paired = nullptr,
+                pointwise = nullptr;
 };
 template <class T>
 ConvKernels<T> conv_kernels(const KernelTable&) {
@@ -377,11 +382,13 @@ ConvKernels<T> conv_kernels(const KernelTable&) {
 }
 template <>
 inline ConvKernels<float> conv_kernels(const KernelTable& t) {
-  return {t.conv_wide_f32, t.conv_half_f32, t.conv_narrow_f32, t.conv_rows_f32, t.conv_paired_f32};
+  return {t.conv_wide_f32, t.conv_half_f32,   t.conv_narrow_f32,
+          t.conv_rows_f32, t.conv_paired_f32, t.conv_pointwise_f32};
 }
 template <>
 inline ConvKernels<double> conv_kernels(const KernelTable& t) {
-  return {t.conv_wide_f64, t.conv_half_f64, t.conv_narrow_f64, t.conv_rows_f64, t.conv_paired_f64};
+  return {t.conv_wide_f64, t.conv_half_f64,   t.conv_narrow_f64,
+          t.conv_rows_f64, t.conv_paired_f64, t.conv_pointwise_f64};
 }
 
 // The Winograd kernels of T ([0] F(2x2, 3x3), [1] F(4x4, 3x3)); nullptr

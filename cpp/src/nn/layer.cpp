@@ -9,6 +9,7 @@
 #include "fastconv/nn.hpp"
 #include "nn/epilogue.hpp"
 #include "nn/plan.hpp"
+#include "nn/pointwise.hpp"
 #include "nn/run.hpp"
 #include "nn/transposed.hpp"
 #include "nn/winograd.hpp"
@@ -27,6 +28,10 @@ void run_direct(const LayerPlan& p, const View<const T>& x, const View<const T>&
                 const View<const T>& b, const View<T>& out, int threads,
                 const OwnedPackedWeights<T>* prepacked, const kernels::Epilogue<T>* epilogue,
                 const View<const T>& residual) {
+  if (pointwise_applies(p, x, out)) {
+    run_pointwise(p, x, w, b, out, threads, epilogue, residual);
+    return;
+  }
   const LayerConf c = configure_layer_for<T>(p);
   std::vector<LayerRun<T>> runs;
   if (prepacked && prepacked->packed.K == c.K && prepacked->packed.R == c.R)
