@@ -135,7 +135,7 @@ constexpr T lowest() {
 // otherwise only a strictly larger value wins, so ties keep the first.
 template <class T>
 inline bool beats(T v, T best) {
-  return v > best || v != v;
+  return (v > best) | (v != v);  // (no short circuit: a select, not a branch)
 }
 
 // The outputs [lo, hi) whose windows lie wholly inside the input.
@@ -264,6 +264,7 @@ void max_pool(const MaxPoolPlan& p, View<const T> in, View<T> out, View<std::int
   const bool contiguous =
       is.col == 1 && os.col == 1 && (!with_indices || xs.col == 1) && !col.adaptive;
   const auto col_inside = col.adaptive ? std::pair<index_t, index_t>{0, 0} : inside(col);
+  const auto row_inside = row.adaptive ? std::pair<index_t, index_t>{0, 0} : inside(row);
   const kernels::MaxPoolRowKernel<T> pool_row =
       kernels::max_pool_row_kernel<T>(kernels::active_table());
 
@@ -316,34 +317,62 @@ void max_pool(const MaxPoolPlan& p, View<const T> in, View<T> out, View<std::int
       };
       const index_t oc_begin = cb * kPoolColumns;
       const index_t oc_end = std::min(col.out, (cb + 1) * kPoolColumns);
-      for (index_t orow = rb * kPoolRows; orow < std::min(row.out, (rb + 1) * kPoolRows); ++orow) {
-        const Window rw = window(row, orow);
-        index_t lo = oc_end, hi = oc_end;  // the columns pool_row takes
+      // The columns [lo, hi) of an output row with row window rw that
+      // pool_row takes (none: lo == hi == oc_end).
+      auto kernel_columns = [&](const Window& rw) {
+        index_t lo = oc_end, hi = oc_end;
         if (contiguous && rw.end > rw.begin && dw.end > dw.begin) {
           lo = std::clamp(col_inside.first, oc_begin, oc_end);
           hi = std::clamp(col_inside.second, lo, oc_end);
         }
+        return std::pair<index_t, index_t>{lo, hi};
+      };
+      // Columns [lo, hi) of output rows orow.. orow + nrows - 1 by pool_row,
+      // their row windows rw moved down a stride per row.
+      auto kernel_rows = [&](index_t orow, index_t nrows, const Window& rw, index_t lo,
+                             index_t hi) {
+        const index_t c0 = lo * col.s - col.p;
+        kernels::MaxPoolRowTask<T> t;
+        t.x = src + dw.begin * is.depth + rw.begin * is.row + c0;
+        t.x_after = col.n - c0;
+        t.depths = (dw.end - dw.begin + depth.d - 1) / depth.d;
+        t.depth_step = depth.d * is.depth;
+        t.rows = (rw.end - rw.begin + row.d - 1) / row.d;
+        t.row_step = row.d * is.row;
+        t.kw = col.k;
+        t.dilation = col.d;
+        t.stride = col.s;
+        t.count = hi - lo;
+        t.out = dst + orow * os.row + lo;
+        t.idx = idx ? idx + orow * xs.row + lo : nullptr;
+        t.at0 = dw.begin * plane_size + rw.begin * col.n + c0;
+        t.depth_at_step = depth.d * plane_size;
+        t.row_at_step = row.d * col.n;
+        t.out_rows = nrows;
+        t.x_row_step = row.s * is.row;
+        t.out_row_step = os.row;
+        t.idx_row_step = xs.row;
+        t.at_row_step = row.s * col.n;
+        pool_row(t);
+      };
+      // The output rows whose windows lie wholly inside the input (the same
+      // taps a stride apart) are one kernel call; the others one each. The
+      // kernel goes first: it streams the rows that the border columns'
+      // scattered reads then find in the cache.
+      const index_t orow_begin = rb * kPoolRows;
+      const index_t orow_end = std::min(row.out, (rb + 1) * kPoolRows);
+      const index_t run_begin = std::clamp(row_inside.first, orow_begin, orow_end);
+      const index_t run_end = std::clamp(row_inside.second, run_begin, orow_end);
+      if (run_end > run_begin) {
+        const Window rw = window(row, run_begin);
+        const auto [lo, hi] = kernel_columns(rw);
+        if (hi > lo) kernel_rows(run_begin, run_end - run_begin, rw, lo, hi);
+      }
+      for (index_t orow = orow_begin; orow < orow_end; ++orow) {
+        const Window rw = window(row, orow);
+        const auto [lo, hi] = kernel_columns(rw);
+        if (hi > lo && (orow < run_begin || orow >= run_end)) kernel_rows(orow, 1, rw, lo, hi);
         pool_range(orow, rw, oc_begin, lo);
-        if (hi > lo) {
-          const index_t c0 = lo * col.s - col.p;
-          kernels::MaxPoolRowTask<T> t;
-          t.x = src + dw.begin * is.depth + rw.begin * is.row + c0;
-          t.x_after = col.n - c0;
-          t.depths = (dw.end - dw.begin + depth.d - 1) / depth.d;
-          t.depth_step = depth.d * is.depth;
-          t.rows = (rw.end - rw.begin + row.d - 1) / row.d;
-          t.row_step = row.d * is.row;
-          t.kw = col.k;
-          t.dilation = col.d;
-          t.stride = col.s;
-          t.count = hi - lo;
-          t.out = dst + orow * os.row + lo;
-          t.idx = idx ? idx + orow * xs.row + lo : nullptr;
-          t.at0 = dw.begin * plane_size + rw.begin * col.n + c0;
-          t.depth_at_step = depth.d * plane_size;
-          t.row_at_step = row.d * col.n;
-          pool_row(t);
-        }
         pool_range(orow, rw, hi, oc_end);
       }
     });
