@@ -237,6 +237,9 @@ struct MaxPoolRowTask {
   index_t out_rows = 1;  // the rows below the first, each a step further on
   index_t x_row_step = 0, out_row_step = 0, idx_row_step = 0;
   std::int64_t at_row_step = 0;
+  // Each row's output before the first too (out[-1], idx[-1]: o = -1 above,
+  // dilation 1), whose first column lies left of the row: not a tap.
+  bool first_clipped = false;
 };
 template <class T>
 using MaxPoolRowKernel = void (*)(const MaxPoolRowTask<T>&);
