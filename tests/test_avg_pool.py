@@ -194,6 +194,17 @@ def test_any_layout(rng):
         np.testing.assert_array_equal(nn.avg_pool1d(v[0], 3, 2), nn.avg_pool1d(c[0], 3, 2))
 
 
+def test_plane_layouts_give_the_same_bits(rng):
+    # the planes a stride apart (one multiplication per plane) or not (the
+    # general offsets): the same sums as a contiguous copy's
+    base = rng.standard_normal((4, 20, 5, 6)).astype(np.float32)
+    views = [base[::2], base[:, ::3], base[:1, 3:], base.transpose(1, 0, 2, 3), base[..., ::-1, :]]
+    for v in views:
+        c = np.ascontiguousarray(v)
+        for pool in (lambda a: nn.adaptive_avg_pool2d(a, 1), lambda a: nn.avg_pool2d(a, 3, 1, 1)):
+            assert pool(v).tobytes() == pool(c).tobytes()
+
+
 def test_output_size_none_keeps_the_input_size(rng):
     x = rng.standard_normal((2, 7, 9))
     assert nn.adaptive_avg_pool2d(x, (None, 4)).shape == (2, 7, 4)

@@ -180,6 +180,26 @@ def test_vector_kernel_nan_index_and_signed_zero_ties(dtype):
     assert indices[0, 0, 1, 2] == 2 * 80 + 4  # the later NaN of the window
 
 
+# (rows, columns) of inputs for the 3x3 stride-2 kernel (the rows below the
+# first share a row of maxima): runs of inside rows longer than a task's
+# eight, odd and even sizes, rows narrower than a vector (the general
+# path), and more than one chunk of 16 vectors along a row.
+STRIDE2_SHAPES = [(21, 39), (20, 38), (7, 33), (5, 9), (3, 530)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", STRIDE2_SHAPES)
+@pytest.mark.parametrize("padding, ceil_mode", [(1, False), (0, False), (0, True), (1, True)])
+def test_vector_kernel_3x3_stride2_matches_oracle(rng, dtype, shape, padding, ceil_mode):
+    x = with_ties_and_nans(rng, (1, 2) + shape, dtype)
+    x[0, 1] = rng.standard_normal(shape)  # (a plane of distinct values: every winner differs)
+    values, indices = nn.max_pool2d(x, 3, 2, padding, 1, ceil_mode, return_indices=True)
+    want_v, want_i = oracle_pool(x, 2, 3, 2, padding, 1, ceil_mode)
+    np.testing.assert_array_equal(values, want_v)
+    np.testing.assert_array_equal(indices, want_i)
+    np.testing.assert_array_equal(nn.max_pool2d(x, 3, 2, padding, 1, ceil_mode), want_v)
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     naxes=st.sampled_from([1, 2]),

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -125,6 +126,32 @@ index_t plane_offset(const View<T>& v, int leading, index_t plane) {
   return off;
 }
 
+// plane_offset of the planes of a view, without its divisions where the
+// leading axes collapse into one stride (C order among themselves, the
+// usual case): one call per plane of a block of planes adds up otherwise.
+template <class T>
+class PlaneOffsets {
+ public:
+  PlaneOffsets(const View<T>& v, int leading) : v_(v), leading_(leading) {
+    if (leading == 0) return;
+    step_ = v.strides[leading - 1];
+    index_t inner = step_ * v.shape[leading - 1];  // the stride axis a must have
+    for (int a = leading - 2; a >= 0; --a) {
+      if (v.shape[a] != 1 && v.strides[a] != inner) uniform_ = false;
+      inner *= v.shape[a];
+    }
+  }
+  index_t operator()(index_t plane) const {
+    return uniform_ ? plane * step_ : plane_offset(v_, leading_, plane);
+  }
+
+ private:
+  const View<T>& v_;
+  int leading_;
+  bool uniform_ = true;
+  index_t step_ = 0;
+};
+
 template <class T>
 constexpr T lowest() {
   return std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity()
@@ -135,7 +162,27 @@ constexpr T lowest() {
 // otherwise only a strictly larger value wins, so ties keep the first.
 template <class T>
 inline bool beats(T v, T best) {
-  return v > best || v != v;
+  return (v > best) | (v != v);  // (no short circuit: a select, not a branch)
+}
+
+// c ? a : b without a branch for float and double (GCC branches on a
+// float select, and on real data the winner of a tap is random: a
+// mispredict every other tap).
+template <class T>
+inline T pick(bool c, T a, T b) {
+  if constexpr (std::is_floating_point_v<T> && (sizeof(T) == 4 || sizeof(T) == 8)) {
+    using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    Bits x, y;
+    std::memcpy(&x, &a, sizeof a);
+    std::memcpy(&y, &b, sizeof b);
+    const Bits mask = Bits(0) - Bits(c);
+    const Bits r = (x & mask) | (y & ~mask);
+    T t;
+    std::memcpy(&t, &r, sizeof t);
+    return t;
+  } else {
+    return c ? a : b;
+  }
 }
 
 // The outputs [lo, hi) whose windows lie wholly inside the input.
@@ -264,6 +311,7 @@ void max_pool(const MaxPoolPlan& p, View<const T> in, View<T> out, View<std::int
   const bool contiguous =
       is.col == 1 && os.col == 1 && (!with_indices || xs.col == 1) && !col.adaptive;
   const auto col_inside = col.adaptive ? std::pair<index_t, index_t>{0, 0} : inside(col);
+  const auto row_inside = row.adaptive ? std::pair<index_t, index_t>{0, 0} : inside(row);
   const kernels::MaxPoolRowKernel<T> pool_row =
       kernels::max_pool_row_kernel<T>(kernels::active_table());
 
@@ -297,7 +345,7 @@ void max_pool(const MaxPoolPlan& p, View<const T> in, View<T> out, View<std::int
               // Selects, not branches: on real data the winner is random.
               const T v = line[c * is.col];
               const bool wins = beats(v, best);
-              best = wins ? v : best;
+              best = pick(wins, v, best);
               if constexpr (decltype(track)::value)
                 best_at = wins ? z * plane_size + r * col.n + c : best_at;
             }
@@ -316,35 +364,73 @@ void max_pool(const MaxPoolPlan& p, View<const T> in, View<T> out, View<std::int
       };
       const index_t oc_begin = cb * kPoolColumns;
       const index_t oc_end = std::min(col.out, (cb + 1) * kPoolColumns);
-      for (index_t orow = rb * kPoolRows; orow < std::min(row.out, (rb + 1) * kPoolRows); ++orow) {
-        const Window rw = window(row, orow);
-        index_t lo = oc_end, hi = oc_end;  // the columns pool_row takes
+      // The columns [lo, hi) of an output row with row window rw that
+      // pool_row takes (none: lo == hi == oc_end), and whether it takes
+      // column lo - 1 too (clipped: its window starts one column left of
+      // the input and ends inside).
+      struct KernelColumns {
+        index_t lo, hi;
+        bool clipped;
+      };
+      auto kernel_columns = [&](const Window& rw) {
+        KernelColumns k{oc_end, oc_end, false};
         if (contiguous && rw.end > rw.begin && dw.end > dw.begin) {
-          lo = std::clamp(col_inside.first, oc_begin, oc_end);
-          hi = std::clamp(col_inside.second, lo, oc_end);
+          k.lo = std::clamp(col_inside.first, oc_begin, oc_end);
+          k.hi = std::clamp(col_inside.second, k.lo, oc_end);
+          k.clipped = k.hi > k.lo && k.lo > oc_begin && col.d == 1 &&
+                      (k.lo - 1) * col.s - col.p == -1 && col.k - 2 < col.n;
         }
-        pool_range(orow, rw, oc_begin, lo);
-        if (hi > lo) {
-          const index_t c0 = lo * col.s - col.p;
-          kernels::MaxPoolRowTask<T> t;
-          t.x = src + dw.begin * is.depth + rw.begin * is.row + c0;
-          t.x_after = col.n - c0;
-          t.depths = (dw.end - dw.begin + depth.d - 1) / depth.d;
-          t.depth_step = depth.d * is.depth;
-          t.rows = (rw.end - rw.begin + row.d - 1) / row.d;
-          t.row_step = row.d * is.row;
-          t.kw = col.k;
-          t.dilation = col.d;
-          t.stride = col.s;
-          t.count = hi - lo;
-          t.out = dst + orow * os.row + lo;
-          t.idx = idx ? idx + orow * xs.row + lo : nullptr;
-          t.at0 = dw.begin * plane_size + rw.begin * col.n + c0;
-          t.depth_at_step = depth.d * plane_size;
-          t.row_at_step = row.d * col.n;
-          pool_row(t);
-        }
-        pool_range(orow, rw, hi, oc_end);
+        return k;
+      };
+      // Columns [lo, hi) of output rows orow.. orow + nrows - 1 by pool_row,
+      // their row windows rw moved down a stride per row.
+      auto kernel_rows = [&](index_t orow, index_t nrows, const Window& rw,
+                             const KernelColumns& k) {
+        const index_t lo = k.lo, hi = k.hi;
+        const index_t c0 = lo * col.s - col.p;
+        kernels::MaxPoolRowTask<T> t;
+        t.x = src + dw.begin * is.depth + rw.begin * is.row + c0;
+        t.x_after = col.n - c0;
+        t.depths = (dw.end - dw.begin + depth.d - 1) / depth.d;
+        t.depth_step = depth.d * is.depth;
+        t.rows = (rw.end - rw.begin + row.d - 1) / row.d;
+        t.row_step = row.d * is.row;
+        t.kw = col.k;
+        t.dilation = col.d;
+        t.stride = col.s;
+        t.count = hi - lo;
+        t.out = dst + orow * os.row + lo;
+        t.idx = idx ? idx + orow * xs.row + lo : nullptr;
+        t.at0 = dw.begin * plane_size + rw.begin * col.n + c0;
+        t.depth_at_step = depth.d * plane_size;
+        t.row_at_step = row.d * col.n;
+        t.out_rows = nrows;
+        t.x_row_step = row.s * is.row;
+        t.out_row_step = os.row;
+        t.idx_row_step = xs.row;
+        t.at_row_step = row.s * col.n;
+        t.first_clipped = k.clipped;
+        pool_row(t);
+      };
+      // The output rows whose windows lie wholly inside the input (the same
+      // taps a stride apart) are one kernel call; the others one each. The
+      // kernel goes first: it streams the rows that the border columns'
+      // scattered reads then find in the cache.
+      const index_t orow_begin = rb * kPoolRows;
+      const index_t orow_end = std::min(row.out, (rb + 1) * kPoolRows);
+      const index_t run_begin = std::clamp(row_inside.first, orow_begin, orow_end);
+      const index_t run_end = std::clamp(row_inside.second, run_begin, orow_end);
+      if (run_end > run_begin) {
+        const Window rw = window(row, run_begin);
+        const KernelColumns k = kernel_columns(rw);
+        if (k.hi > k.lo) kernel_rows(run_begin, run_end - run_begin, rw, k);
+      }
+      for (index_t orow = orow_begin; orow < orow_end; ++orow) {
+        const Window rw = window(row, orow);
+        const KernelColumns k = kernel_columns(rw);
+        if (k.hi > k.lo && (orow < run_begin || orow >= run_end)) kernel_rows(orow, 1, rw, k);
+        pool_range(orow, rw, oc_begin, k.lo - k.clipped);
+        pool_range(orow, rw, k.hi, oc_end);
       }
     });
   });
@@ -614,6 +700,8 @@ void avg_pool(const AvgPoolPlan& p, View<const T> in, View<T> out) {
                  : depth.k * row.k * col.k;
   const int threads =
       detail::resolve_threads(p.threads, p.planes * depth.out * row.out * col.out, taps);
+  const PlaneOffsets<const T> in_offset(in, leading);
+  const PlaneOffsets<T> out_offset(out, leading);
   detail::parallel_tasks(tasks, threads, [&](const detail::TaskLoop& loop) {
     std::vector<Sum> sums(static_cast<size_t>(sweep.second - sweep.first));
     loop([&](index_t task) {
@@ -626,8 +714,8 @@ void avg_pool(const AvgPoolPlan& p, View<const T> in, View<T> out) {
       T* dst[kAvgPlanes];
       for (int q = 0; q < kAvgPlanes; ++q) {
         const index_t plane = first_plane + (q < nplanes ? q : 0);
-        src[q] = in.data + plane_offset(in, leading, plane);
-        dst[q] = out.data + plane_offset(out, leading, plane) + od * os.depth;
+        src[q] = in.data + in_offset(plane);
+        dst[q] = out.data + out_offset(plane) + od * os.depth;
       }
       // One output (orow, oc) of every plane of the block.
       auto pool_one = [&](index_t orow, const AvgWindow& rw, index_t oc) {

@@ -1,16 +1,21 @@
-// The average-pooling kernels (kernels.hpp's AvgPoolRowTask and
-// AvgPoolPlanesTask, float and double) of every ISA this build has and
+// The max-pooling kernel (kernels.hpp's MaxPoolRowTask: several output
+// rows, the 3x3 stride-2 windows whose rows share their maxima among them)
+// and the average-pooling kernels (AvgPoolRowTask and AvgPoolPlanesTask),
+// float and double, of every ISA this build has and
 // this CPU runs, and every ISA's vector width compiled here
 // (width_tables.hpp), on random tasks against the task's definition summed
 // in the same order: the outputs must be the same bits (the kernels
-// promise row-major sums from zero and the divisors in turn), and no
-// other output may change.
+// promise row-major sums from zero and the divisors in turn; the maxima
+// the first largest tap or the last NaN, and its index), and no other
+// output may change.
 #include <fastconv/runtime.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernels/kernels.hpp"
@@ -22,6 +27,7 @@ using fastconv::index_t;
 using fastconv::kernels::AvgPoolPlanesTask;
 using fastconv::kernels::AvgPoolRowTask;
 using fastconv::kernels::KernelTable;
+using fastconv::kernels::MaxPoolRowTask;
 using fastconv::kernels::table_named;
 
 int failures = 0, checks = 0;
@@ -101,6 +107,100 @@ void check_row(const KernelTable& tb, std::mt19937& g) {
     expect(out[static_cast<size_t>(o)] == sentinel, what + " wrote past count");
 }
 
+// Output (i, o) of a max-pooling task by its definition: the winner of the
+// taps in row-major order, and its index.
+template <class T>
+std::pair<T, std::int64_t> reference(const MaxPoolRowTask<T>& t, index_t i, index_t o) {
+  const T* p = t.x + i * t.x_row_step + o * t.stride;
+  const std::int64_t at = t.at0 + i * t.at_row_step + o * t.stride;
+  const index_t j0 = o < 0 ? 1 : 0;  // (a clipped first output's first column is no tap)
+  T best = p[j0];
+  std::int64_t best_at = at + j0;
+  for (index_t z = 0; z < t.depths; ++z)
+    for (index_t r = 0; r < t.rows; ++r)
+      for (index_t j = j0; j < t.kw; ++j) {
+        const T v = p[z * t.depth_step + r * t.row_step + j * t.dilation];
+        if (v > best || v != v) {
+          best = v;
+          best_at = at + z * t.depth_at_step + r * t.row_at_step + j * t.dilation;
+        }
+      }
+  return {best, best_at};
+}
+
+// Several output rows of a random task: half of them 3x3 windows, stride 2
+// both ways (the shared-rows kernel), on values with ties, signed zeros,
+// infinities and NaNs; with and without indices.
+template <class T>
+void check_max_rows(const KernelTable& tb, std::mt19937& g) {
+  std::uniform_int_distribution<index_t> small(1, 3), count(1, 300), coin(0, 1);
+  const bool stem = coin(g) == 1;
+  const index_t depths = stem ? 1 : small(g), rows = stem ? 3 : small(g);
+  const index_t kw = stem ? 3 : small(g), dilation = stem ? 1 : small(g);
+  const index_t stride = stem ? 2 : small(g), row_stride = stem ? 2 : small(g);
+  const index_t out_rows = std::uniform_int_distribution<index_t>(1, 9)(g), n = count(g);
+  // (a clipped first output: its window a stride left of x, the first
+  // column -- huge values here -- no tap)
+  const bool clipped = dilation == 1 && kw >= 2 && coin(g) == 1;
+  const index_t left = clipped ? stride : 0;
+  const index_t cols = left + (n - 1) * stride + (kw - 1) * dilation + 1 + small(g) - 1;
+  const index_t plane_rows = (out_rows - 1) * row_stride + rows;
+  std::vector<T> x(static_cast<size_t>(depths * plane_rows * cols));
+  std::uniform_int_distribution<int> value(-3, 3), special(0, 19);
+  for (T& v : x) {
+    const int s = special(g);
+    v = s == 0 ? T(-0.0) : s == 1 ? T(1) / T(0) : s == 2 ? T(0) / T(0) : static_cast<T>(value(g));
+  }
+  for (size_t r = 0; clipped && r < x.size(); r += static_cast<size_t>(cols)) x[r] = T(1e30);
+  const index_t out_step = n + 3;  // out[i*out_step + 1 + o] for o in [-1, n)
+  const T sentinel = T(12345);
+  std::vector<T> out(static_cast<size_t>(out_rows * out_step), sentinel);
+  std::vector<std::int64_t> idx(out.size(), -7);
+  const bool with_indices = coin(g) == 1;
+  MaxPoolRowTask<T> t;
+  t.x = x.data() + left;
+  t.x_after = cols - left;
+  t.depths = depths;
+  t.depth_step = plane_rows * cols;
+  t.rows = rows;
+  t.row_step = cols;
+  t.kw = kw;
+  t.dilation = dilation;
+  t.stride = stride;
+  t.count = n;
+  t.out = out.data() + 1;
+  t.idx = with_indices ? idx.data() + 1 : nullptr;
+  t.at0 = 5;
+  t.depth_at_step = t.depth_step;
+  t.row_at_step = cols;
+  t.out_rows = out_rows;
+  t.x_row_step = row_stride * cols;
+  t.out_row_step = out_step;
+  t.idx_row_step = out_step;
+  t.at_row_step = row_stride * cols;
+  t.first_clipped = clipped;
+  fastconv::kernels::max_pool_row_kernel<T>(tb)(t);
+  const std::string what = std::string(tb.isa) + (sizeof(T) == 4 ? " f32" : " f64") +
+                           " max depths=" + std::to_string(depths) +
+                           " rows=" + std::to_string(rows) + " kw=" + std::to_string(kw) +
+                           " stride=" + std::to_string(stride) +
+                           " out_rows=" + std::to_string(out_rows) + " count=" + std::to_string(n) +
+                           (with_indices ? " indices" : "") + (clipped ? " clipped" : "");
+  for (index_t i = 0; i < out_rows; ++i) {
+    for (index_t o = -1; o + 1 < out_step; ++o) {
+      const size_t at = static_cast<size_t>(i * out_step + 1 + o);
+      const std::string where = " output " + std::to_string(i) + "," + std::to_string(o);
+      if (o >= n || (o < 0 && !clipped)) {
+        expect(out[at] == sentinel && idx[at] == -7, what + " wrote past count" + where);
+        continue;
+      }
+      const auto [want, want_at] = reference(t, i, o);
+      expect(same_bits(want, out[at]), what + where);
+      expect(idx[at] == (with_indices ? want_at : -7), what + " index" + where);
+    }
+  }
+}
+
 // A window in each of `planes` separately allocated planes, its rows
 // either following each other in memory (one long row for the kernel) or
 // apart.
@@ -152,6 +252,8 @@ void check_table(const KernelTable& tb, std::mt19937& g) {
     check_row<double>(tb, g);
     check_planes<float>(tb, g);
     check_planes<double>(tb, g);
+    check_max_rows<float>(tb, g);
+    check_max_rows<double>(tb, g);
   }
 }
 

@@ -215,14 +215,14 @@ struct PerType<Kernel, TypeList<T...>> {
 
 using RowKernels = PerType<RowKernel, ElementTypes>::type;
 
-// Max-pooling of one output row (pool.cpp, pool_kernel-inl.hpp): for
-// o < count, out[o] is the maximum of
-//   x[o*stride + z*depth_step + r*row_step + j*dilation]
+// Max-pooling of out_rows output rows (pool.cpp, pool_kernel-inl.hpp):
+// for i < out_rows and o < count, out[i*out_row_step + o] is the maximum of
+//   x[i*x_row_step + o*stride + z*depth_step + r*row_step + j*dilation]
 // over z < depths, r < rows, j < kw, taken in that (row-major) order, and
-// idx[o] (unless idx is nullptr) its flat index: at0 + o*stride +
-// z*depth_at_step + r*row_at_step + j*dilation. Every tap lies inside the
-// input; x_after elements of x's row are readable from x on. One per pool
-// type.
+// idx[i*idx_row_step + o] (unless idx is nullptr) its flat index:
+// at0 + i*at_row_step + o*stride + z*depth_at_step + r*row_at_step +
+// j*dilation. Every tap lies inside the input; x_after elements of each
+// of x's rows are readable from its first tap on. One per pool type.
 template <class T>
 struct MaxPoolRowTask {
   const T* x;
@@ -234,6 +234,12 @@ struct MaxPoolRowTask {
   T* out;
   std::int64_t* idx;
   std::int64_t at0, depth_at_step, row_at_step;
+  index_t out_rows = 1;  // the rows below the first, each a step further on
+  index_t x_row_step = 0, out_row_step = 0, idx_row_step = 0;
+  std::int64_t at_row_step = 0;
+  // Each row's output before the first too (out[-1], idx[-1]: o = -1 above,
+  // dilation 1), whose first column lies left of the row: not a tap.
+  bool first_clipped = false;
 };
 template <class T>
 using MaxPoolRowKernel = void (*)(const MaxPoolRowTask<T>&);

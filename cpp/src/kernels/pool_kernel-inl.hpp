@@ -16,7 +16,7 @@
 
 template <class T>
 static inline bool pool_beats(T v, T best) {
-  return v > best || v != v;
+  return (v > best) | (v != v);  // (no short circuit: a select, not a branch)
 }
 
 // Even and odd lanes of the 2L values lo:hi.
@@ -27,6 +27,12 @@ static inline V even_lanes(V lo, V hi, std::index_sequence<I...>) {
 template <class V, std::size_t... I>
 static inline V odd_lanes(V lo, V hi, std::index_sequence<I...>) {
   return __builtin_shufflevector(lo, hi, (2 * I + 1)...);
+}
+
+// Lanes v[0], v[0], v[1], ..., v[L-2].
+template <class V, std::size_t... I>
+static inline V shift_up_one(V v, std::index_sequence<I...>) {
+  return __builtin_shufflevector(v, v, (I == 0 ? 0 : I - 1)...);
 }
 
 // Stride classes of the vector loads: 1 (contiguous loads), 2 (the even
@@ -150,12 +156,147 @@ static void max_pool_row_as(const MaxPoolRowTask<T>& t) {
                                  WithIndices ? t.idx + o : nullptr);
 }
 
+// ---- Max-pooling of 3x3 windows, stride 2 both ways (a CNN stem's pool)
+//
+// Each input row's 3-wide maxima are taken once, from one deinterleave of
+// its even and odd columns, and shared by the two output rows whose
+// windows hold that row. The order of the selects changes, the winner does
+// not: combining an earlier partial winner (left) with a later one (right)
+// by pool_beats is associative (the first of the largest values wins, or
+// the last NaN), so the row maxima combined top to bottom pick the tap the
+// row-major loop picks.
+
+// best/code become v/v_code where v (later in row-major order) wins.
+template <bool WithIndices, class V, class Code>
+static inline void keep_max(V& best, Code& code, V v, Code v_code) {
+  const Code wins = (v > best) | (v != v);
+  best = wins ? v : best;
+  if constexpr (WithIndices) code = wins ? v_code : code;
+}
+
+// The maxima of p[2i-1], p[2i], p[2i+1] for lanes i < L (p[-1..2L-1] are
+// read) and the winners' codes: row_code plus the column (0, 1 or 2).
+// `clipped`: p[-1] is left of the row: lane 0 takes p[0] twice instead
+// (the same winner, of code 1).
+template <bool WithIndices, int L, class V, class Code, class T, class Int>
+static inline void max3_stride2(const T* p, bool clipped, Int row_code, V& best, Code& code) {
+  V lo, hi, lo1, hi1;
+  std::memcpy(&lo1, p, sizeof lo1);
+  std::memcpy(&hi1, p + L, sizeof hi1);
+  if (clipped) {
+    lo = shift_up_one(lo1, std::make_index_sequence<L>{});
+  } else {
+    std::memcpy(&lo, p - 1, sizeof lo);
+  }
+  std::memcpy(&hi, p - 1 + L, sizeof hi);
+  best = even_lanes(lo, hi, std::make_index_sequence<L>{});
+  code = Code{} + row_code;
+  if (clipped) code[0] += 1;
+  keep_max<WithIndices>(best, code, odd_lanes(lo, hi, std::make_index_sequence<L>{}),
+                        Code{} + static_cast<Int>(row_code + 1));
+  keep_max<WithIndices>(best, code, odd_lanes(lo1, hi1, std::make_index_sequence<L>{}),
+                        Code{} + static_cast<Int>(row_code + 2));
+}
+
+// Whether task t is a 2-D pooling of 3x3 windows, stride 2 both ways, of
+// at least L outputs per row.
+template <class T>
+static inline bool is_3x3_stride2(const MaxPoolRowTask<T>& t, int lanes) {
+  return t.depths == 1 && t.rows == 3 && t.kw == 3 && t.dilation == 1 && t.stride == 2 &&
+         (t.out_rows == 1 || t.x_row_step == 2 * t.row_step) && t.count >= lanes;
+}
+
+// All rows of a 3x3 stride-2 task, in chunks of up to kStrips strips of L
+// outputs (the last strip overlapping the one before when L does not
+// divide the count), row by row through a chunk (the reads stream): each
+// output row's top row maxima are the row above's bottom ones, kept per
+// strip. A clipped first output is lane 0 of the first strip.
+template <class T, bool WithIndices>
+static void max_pool_3x3_stride2(const MaxPoolRowTask<T>& t) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  constexpr index_t kStrips = 16;
+  using V = typename Lanes<T, L>::type;
+  using Int = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
+  using Code = typename Lanes<Int, L>::type;
+  using Index = typename Lanes<std::int64_t, L>::type;
+  // Outputs o in [first, count), the first window's middle column at x[2o].
+  const index_t first = t.first_clipped ? -1 : 0;
+  const T* const x = t.x + 1;
+  const index_t count = t.count, out_rows = t.out_rows;
+  const index_t row_step = t.row_step, x_row_step = t.x_row_step;
+  const index_t out_row_step = t.out_row_step, idx_row_step = t.idx_row_step;
+  const std::int64_t at0 = t.at0, at_row_step = t.at_row_step;
+  T* const out = t.out;
+  std::int64_t* const idx = t.idx;
+  const Int row_at = static_cast<Int>(t.row_at_step);
+  Index lane{};
+  for (int i = 0; i < L; ++i) lane[i] = 2 * i;
+  const index_t strips = (count - first + L - 1) / L;
+  auto strip_start = [&](index_t s) { return std::min(first + s * L, count - L); };
+  for (index_t s0 = 0; s0 < strips; s0 += kStrips) {
+    const index_t n = std::min(kStrips, strips - s0);
+    V top[kStrips];
+    Code top_code[kStrips];
+    for (index_t s = 0; s < n; ++s) {
+      const index_t o = strip_start(s0 + s);
+      max3_stride2<WithIndices, L>(x + 2 * o, o < 0, Int{0}, top[s], top_code[s]);
+    }
+    for (index_t i = 0; i < out_rows; ++i) {
+      for (index_t s = 0; s < n; ++s) {
+        const index_t o = strip_start(s0 + s);
+        const T* line = x + i * x_row_step + 2 * o;
+        V best = top[s], middle, bottom;
+        Code code = top_code[s], middle_code, bottom_code;
+        max3_stride2<WithIndices, L>(line + row_step, o < 0, row_at, middle, middle_code);
+        max3_stride2<WithIndices, L>(line + 2 * row_step, o < 0, static_cast<Int>(2 * row_at),
+                                     bottom, bottom_code);
+        keep_max<WithIndices>(best, code, middle, middle_code);
+        keep_max<WithIndices>(best, code, bottom, bottom_code);
+        std::memcpy(out + i * out_row_step + o, &best, sizeof best);
+        if constexpr (WithIndices) {
+          const Index at =
+              (at0 + i * at_row_step + 2 * o) + lane + __builtin_convertvector(code, Index);
+          std::memcpy(idx + i * idx_row_step + o, &at, sizeof at);
+        }
+        top[s] = bottom;  // the next output row's top row
+        top_code[s] = bottom_code - static_cast<Int>(2 * row_at);
+      }
+    }
+  }
+}
+
+template <class T, bool WithIndices>
+static void max_pool_rows_as(const MaxPoolRowTask<T>& t) {
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+    const bool fits =
+        sizeof(T) == 8 || 2 * t.row_at_step + 2 <= std::numeric_limits<std::int32_t>::max();
+    if (fits && is_3x3_stride2(t, L)) {
+      max_pool_3x3_stride2<T, WithIndices>(t);
+      return;
+    }
+  }
+  MaxPoolRowTask<T> row = t;
+  MaxPoolRowTask<T> clipped = t;  // a clipped first output's taps: from x - stride + 1
+  clipped.kw = t.kw - 1;
+  for (index_t i = 0; i < t.out_rows; ++i) {
+    row.x = t.x + i * t.x_row_step;
+    row.out = t.out + i * t.out_row_step;
+    row.idx = WithIndices ? t.idx + i * t.idx_row_step : nullptr;
+    row.at0 = t.at0 + i * t.at_row_step;
+    max_pool_row_as<T, WithIndices>(row);
+    if (t.first_clipped)
+      max_pool_one<T, WithIndices>(clipped, row.x + (1 - t.stride), row.at0 + (1 - t.stride),
+                                   row.out - 1, WithIndices ? row.idx - 1 : nullptr);
+  }
+}
+
 template <class T>
 static void max_pool_row(const MaxPoolRowTask<T>& t) {
   if (t.idx)
-    max_pool_row_as<T, true>(t);
+    max_pool_rows_as<T, true>(t);
   else
-    max_pool_row_as<T, false>(t);
+    max_pool_rows_as<T, false>(t);
 }
 
 // ---- Average pooling
