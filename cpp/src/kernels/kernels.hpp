@@ -156,6 +156,10 @@ struct ConvTask {
   const Epilogue<T>* epilogue = nullptr;
   const T* res = nullptr;
   const T* slopes = nullptr;
+  // Wide kernels: channel o's output (and residual) offset, instead of
+  // o*out_ch_step (nullptr: that): a transposed layer whose kernel is its
+  // stride sends its (channel, tap) products to their output phases.
+  const index_t* ch_out = nullptr;
 };
 
 template <class T>
