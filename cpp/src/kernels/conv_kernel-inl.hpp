@@ -85,6 +85,14 @@ static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
   }
   FASTCONV_UNROLL for (int i = 0; i < P; ++i) FASTCONV_UNROLL for (int j = 0; j < C; ++j)
       store_vec(tile[i] + j * L, acc[i][j]);
+  if (t.ch_pairs) {  // (half the stores: two columns at a time)
+    for (index_t o = 0; o < t.channels; o += 2) {
+      T* oo = t.out + t.ch_out[o];
+      FASTCONV_UNROLL for (int i = 0; i < P; ++i) if (po[i] != kNoOutput)
+          std::memcpy(oo + po[i], tile[i] + o, 2 * sizeof(T));
+    }
+    return;
+  }
   for (index_t o = 0; o < t.channels; ++o) {
     T* oo = t.out + (t.ch_out ? t.ch_out[o] : o * t.out_ch_step);
     FASTCONV_UNROLL for (int i = 0; i < P; ++i) if (po[i] != kNoOutput) oo[po[i]] = tile[i][o];

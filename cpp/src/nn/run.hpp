@@ -123,6 +123,7 @@ struct LayerRun : LayerConf {
   // Wide kernels: each output channel's offset in out (and the residual)
   // when not channel * out.strides[1] (empty: that), see ConvTask::ch_out.
   std::vector<index_t> channel_out;
+  bool channel_pairs = false;  // (ConvTask::ch_pairs)
 
  private:
   void lay_out();  // the task geometry (both constructors)
@@ -395,7 +396,10 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
       t.kw = p.kw;
       t.row_step = row_len;
       t.vec_row = vec_row;
-      if (own_offsets) t.ch_out = channel_out.data() + o0;
+      if (own_offsets) {
+        t.ch_out = channel_out.data() + o0;
+        t.ch_pairs = channel_pairs;
+      }
       if (epilogue) {
         t.epilogue = epilogue;
         t.slopes = epilogue->slopes ? epilogue->slopes + o0 : nullptr;

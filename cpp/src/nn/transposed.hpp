@@ -344,6 +344,8 @@ bool run_stride_taps(const TransposedPlan& tp, const View<const T>& x, const Vie
     else
       runs.emplace_back(c, plan, xi, bv, yi, lw);
     runs.back().channel_out = channel_out;
+    // (a block's channels start at even m: R even)
+    runs.back().channel_pairs = kw == 2 && ys[4] == 1 && c.R % 2 == 0;
     if (ek) {
       runs.back().epilogue = &e;
       if (res.data) runs.back().residual = View<const T>(res.data + at, yi.shape, yi.strides);
