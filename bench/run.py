@@ -8,7 +8,7 @@
 Each case computes the same result with every library (checked once
 before timing). Times are medians of at least 5 runs after warm-up, the
 libraries of a case timed in alternating blocks. The CNN layer rows
-(H12-H15, H18-H24, H26-H28, R1-R8, V1-V2, D2) also time onnxruntime and OpenVINO (held to
+(H12-H15, H18-H24, H26-H29, R1-R8, V1-V2, D2) also time onnxruntime and OpenVINO (held to
 float32) on a one-node ONNX model of the layer (H27: the network's own
 ONNX file), compiled per thread count;
 a runtime that refuses a row, or computes it at lower precision, is left
@@ -878,6 +878,10 @@ CASES = {
             _transposed_layer_case(21, (128, 128), 21, 4, 2, padding=1, groups=21),
             _f32_bytes((1, 21, 128, 128), (21, 1, 4, 4)),
         ),
+    ),
+    "H29": (
+        "U-Net decoder conv_transpose2d 2x2 stride 2, N1 C128 64x64 -> 64",
+        _transposed_layer_case(128, (64, 64), 64, 2, 2),
     ),
     "V1": (
         "conv3d 3x3x3 pad 1, N1 C32 32x32x32 -> 32",

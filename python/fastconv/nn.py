@@ -43,6 +43,8 @@ __all__ = [
     "Conv2d",
     "ConvTranspose1d",
     "ConvTranspose2d",
+    "Conv3d",
+    "ConvTranspose3d",
     "conv1d",
     "conv2d",
     "conv3d",
@@ -1334,6 +1336,103 @@ class ConvTranspose2d(_ConvTransposeLayer):
     """
 
     _naxes = 2
+
+
+class _VolumeCore:
+    """A 3-D layer object's core, in one compute dtype: the weights (in that
+    dtype, made once) and the options, run by the functional 3-D layer's
+    own core call -- so the layer is that call, bit for bit. (The 3-D core
+    reorders the weights for its 2-D runs on every call.)"""
+
+    def __init__(self, output_shape, run):
+        self.output_shape = output_shape
+        self.run = run
+
+    def forward(self, input, threads):
+        return None  # (no one-call fast path: __call__'s general one)
+
+
+class Conv3d(_ConvLayer):
+    """A 3-D convolution layer object: `conv3d` with its weights checked and
+    copied once.
+
+    As `Conv2d`, for `conv3d`'s inputs (N, C, D, H, W) or (C, D, H, W):
+    weight of shape (Cout, C/groups, kd, kh, kw), and stride, padding and
+    dilation an int or a tuple (depth, rows, columns).
+    ``Conv3d(weight, bias, ...)(x)`` is bitwise ``conv3d(x, weight, bias,
+    ...)``; `from_torch` reads a ``torch.nn.Conv3d``. (The weights are
+    reordered for the 2-D runs on each call, as by `conv3d`.)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> layer = nn.Conv3d(np.ones((1, 1, 2, 2, 2)))
+    >>> layer
+    Conv3d(1, 1, kernel_size=(2, 2, 2), stride=(1, 1, 1), bias=False)
+    >>> layer(np.arange(27.0).reshape(1, 1, 3, 3, 3))[0, 0, 0]
+    array([[52., 60.],
+           [76., 84.]])
+    """
+
+    _naxes = 3
+
+    def _make_core(self, weight, bias):
+        strides, dilations, pads, _, same, groups, padding_mode, algorithm = self._core_options
+        options = (strides, dilations, pads, same, groups, padding_mode)
+        epilogue = self._epilogue
+        core = _VolumeCore(
+            lambda shape: _core.conv3d_output_shape(shape, weight.shape, *options),
+            lambda x, y, nthreads, r: _core.conv3d(
+                x, weight, bias, y, *options, algorithm, nthreads, *epilogue, r
+            ),
+        )
+        # (checks the options against the weights: an input they fit,
+        # longer than any padding)
+        probe = [2 * d * (k - 1) + 2 for d, k in zip(dilations, weight.shape[2:])]
+        pads = pads or [0] * 3  # (none for "same")
+        core.output_shape([1, self.in_channels, *(n + 2 * p for n, p in zip(probe, pads))])
+        return core
+
+
+class ConvTranspose3d(_ConvTransposeLayer):
+    """A 3-D transposed convolution layer object: `conv_transpose3d` with its
+    weights checked and copied once.
+
+    As `ConvTranspose2d`, for `conv_transpose3d`'s inputs: weight of shape
+    (C, Cout/groups, kd, kh, kw), the options an int or a tuple (depth,
+    rows, columns). ``ConvTranspose3d(weight, bias, ...)(x)`` is bitwise
+    ``conv_transpose3d(x, weight, bias, ...)``; `from_torch` reads a
+    ``torch.nn.ConvTranspose3d`` (padding_mode "zeros").
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastconv import nn
+    >>> layer = nn.ConvTranspose3d(np.ones((1, 1, 2, 1, 1)), stride=2)
+    >>> layer
+    ConvTranspose3d(1, 1, kernel_size=(2, 1, 1), stride=(2, 2, 2), bias=False)
+    >>> layer(np.array([[[[[1.0]], [[2.0]]]]])).ravel()
+    array([1., 1., 2., 2.])
+    """
+
+    _naxes = 3
+
+    def _make_core(self, weight, bias):
+        options = self._core_options
+        epilogue = self._epilogue
+        core = _VolumeCore(
+            lambda shape: _core.conv_transpose3d_output_shape(shape, weight.shape, *options),
+            lambda x, y, nthreads, r: _core.conv_transpose3d(
+                x, weight, bias, y, *options, nthreads, *epilogue, r
+            ),
+        )
+        # (checks the options against the weights: an input whose output
+        # is not empty whatever the padding)
+        core.output_shape([1, self.in_channels] + [2 * p + 1 for p in self._padding])
+        if bias is not None and bias.shape != (self.out_channels,):
+            raise ValueError(f"bias: expected shape ({self.out_channels},), got {bias.shape}")
+        return core
 
 
 @overload

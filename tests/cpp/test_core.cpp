@@ -174,6 +174,10 @@ void check_conv_transposes(const char* name) {
       {1, 2, 2, 2, 37, 1, 3, 3, {2}, {1}, {0}, {1}, true, false},  // Cout not a block multiple
       {2, 4, 1, 9, 6, 2, 1, 4, {3}, {2}, {2}, {2}, true, true},    // 1-D
       {1, 3, 1, 7, 4, 1, 1, 3, {1}, {2}, {1}, {1}, false, true},   // 1-D, op < dilation
+      // kernel == stride: one 1x1 layer, its channels stored to their phases
+      {2, 4, 3, 5, 40, 2, 2, 2, {2}, {1}, {0}, {1}, true, false},
+      {1, 3, 2, 3, 36, 1, 2, 3, {2, 3}, {1}, {0}, {0}, false, false},
+      {2, 4, 1, 5, 32, 2, 1, 3, {3}, {1}, {0}, {1}, true, true},  // 1-D
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     const Case& c = cases[i];

@@ -113,14 +113,16 @@ void check_conv3d(const char* type) {
 }
 
 // (depth stride sd and dilation dd: one 2-D run per output slice, or one
-// per run of slices taking the same taps when dd divides sd)
+// per run of slices taking the same taps when dd divides sd; kernel depth
+// kd == sd, pad 0 and column stride sw = 2: the whole layer one 1x1 layer)
 template <class T>
-void check_conv_transpose3d(const char* type, index_t sd, index_t dd) {
+void check_conv_transpose3d(const char* type, index_t sd, index_t dd, index_t kd = 3,
+                            index_t pad = 1, index_t sw = 1) {
   std::mt19937 rng(8);
-  const index_t pad = 1, groups = 2;
-  Array<T> x({2, 4, 4, 3, 3}, &rng), w({4, 3, 3, 2, 2}, &rng), b({6}, &rng);
+  const index_t groups = 2;
+  Array<T> x({2, 4, 4, 3, 3}, &rng), w({4, 3, kd, 2, 2}, &rng), b({6}, &rng);
   fastconv::ConvTransposeLayerOptions o;
-  o.stride = {sd, 2, 1};
+  o.stride = {sd, 2, sw};
   o.dilation = {dd, 1, 1};
   o.padding = {pad, 0, 0};
   o.output_padding = {sd > 1 || dd > 1 ? 1 : 0, 1, 0};
@@ -130,7 +132,7 @@ void check_conv_transpose3d(const char* type, index_t sd, index_t dd) {
   fastconv::conv_transpose3d<T>(x.cview(), w.cview(), b.cview(), got.view(), o);
 
   fastconv::ConvTransposeLayerOptions o2 = o;
-  o2.stride = {2, 1};
+  o2.stride = {2, sw};
   o2.dilation = {1, 1};
   o2.padding = {0, 0};
   o2.output_padding = {1, 0};
@@ -187,6 +189,8 @@ int main() {
     check_conv_transpose3d<double>("double", sd, 1);
     check_conv_transpose3d<std::int64_t>("int64", sd, 1);
   }
+  check_conv_transpose3d<float>("float", 2, 1, 2, 0, 2);
+  check_conv_transpose3d<double>("double", 1, 1, 1, 0, 2);
   check_errors();
   if (failures) {
     std::printf("%d failure(s)\n", failures);

@@ -76,7 +76,7 @@ static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
     FASTCONV_UNROLL for (int i = 0; i < P; ++i) FASTCONV_UNROLL for (int j = 0; j < C; ++j)
         store_vec(tile[i] + j * L, acc[i][j]);
     for (index_t o = 0; o < t.channels; ++o) {
-      const T* ro = t.res + o * t.out_ch_step;
+      const T* ro = t.res + (t.ch_out ? t.ch_out[o] : o * t.out_ch_step);
       FASTCONV_UNROLL for (int i = 0; i < P; ++i) if (po[i] != kNoOutput) tile[i][o] += ro[po[i]];
     }
     FASTCONV_UNROLL for (int i = 0; i < P; ++i) FASTCONV_UNROLL for (int j = 0; j < C; ++j)
@@ -91,8 +91,16 @@ static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
   }
   FASTCONV_UNROLL for (int i = 0; i < P; ++i) FASTCONV_UNROLL for (int j = 0; j < C; ++j)
       store_vec(tile[i] + j * L, acc[i][j]);
+  if (t.ch_pairs) {  // (half the stores: two columns at a time)
+    for (index_t o = 0; o < t.channels; o += 2) {
+      T* oo = t.out + t.ch_out[o];
+      FASTCONV_UNROLL for (int i = 0; i < P; ++i) if (po[i] != kNoOutput)
+          std::memcpy(oo + po[i], tile[i] + o, 2 * sizeof(T));
+    }
+    return;
+  }
   for (index_t o = 0; o < t.channels; ++o) {
-    T* oo = t.out + o * t.out_ch_step;
+    T* oo = t.out + (t.ch_out ? t.ch_out[o] : o * t.out_ch_step);
     FASTCONV_UNROLL for (int i = 0; i < P; ++i) if (po[i] != kNoOutput) oo[po[i]] = tile[i][o];
   }
 }

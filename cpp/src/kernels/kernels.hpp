@@ -156,6 +156,13 @@ struct ConvTask {
   const Epilogue<T>* epilogue = nullptr;
   const T* res = nullptr;
   const T* slopes = nullptr;
+  // Wide kernels: channel o's output (and residual) offset, instead of
+  // o*out_ch_step (nullptr: that): a transposed layer whose kernel is its
+  // stride sends its (channel, tap) products to their output phases.
+  const index_t* ch_out = nullptr;
+  // With ch_out: channels 2i and 2i + 1 lie side by side in out (column
+  // phases 0 and 1 of a 2-wide stride-2 kernel), stored together.
+  bool ch_pairs = false;
 };
 
 template <class T>

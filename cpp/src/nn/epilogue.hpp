@@ -79,20 +79,43 @@ class CallEpilogue {
   // The residual with out's strides (data == nullptr: none).
   const View<const T>& residual() const { return residual_; }
 
-  // The epilogue over every output of `out` (4-D), as a pass.
-  void apply(const View<T>& out) const {
+  // The epilogue over every output of `part` (any rank, channels on axis
+  // 1), as a pass: the call's out, or a part of it starting `at` elements
+  // after out's first (the residual's part starts as far after its first:
+  // it has out's offsets).
+  void apply(const View<T>& part, index_t at = 0) const {
     if constexpr (kHasEpilogue<T>) {
-      if (!active_) return;
+      if (!active_ || part.size() == 0) return;
       const kernels::EpiloguePass<T> pass = kernels::epilogue_pass<T>(kernels::active_table());
-      const View<const T> res = residual_.data ? as_4d(residual_) : View<const T>();
-      for (index_t n = 0; n < out.shape[0]; ++n)
-        for (index_t c = 0; c < out.shape[1]; ++c)
-          for (index_t i = 0; i < out.shape[2]; ++i)
-            pass(kernel_, out.data + n * out.strides[0] + c * out.strides[1] + i * out.strides[2],
-                 res.data ? res.data + n * res.strides[0] + c * res.strides[1] + i * res.strides[2]
-                          : nullptr,
-                 out.shape[3], out.strides[3], res.data ? res.strides[3] : 0,
-                 slopes_.empty() ? T(0) : slopes_[static_cast<size_t>(c)]);
+      const size_t last = part.shape.size() - 1;  // (a pass per line along it)
+      std::vector<index_t> i(last, 0);
+      for (;;) {
+        index_t off = 0;
+        for (size_t a = 0; a < last; ++a) off += i[a] * part.strides[a];
+        pass(kernel_, part.data + off, residual_.data ? residual_.data + at + off : nullptr,
+             part.shape[last], part.strides[last], part.strides[last],
+             slopes_.empty() ? T(0) : slopes_[static_cast<size_t>(i[1])]);
+        for (size_t a = last;;) {  // (the next line)
+          if (a == 0) return;
+          --a;
+          if (++i[a] < part.shape[a]) break;
+          i[a] = 0;
+        }
+      }
+    }
+  }
+
+  // The kernels' epilogue, into e, for a layer whose output channel m is
+  // channel channel_of[m] of this one (prelu's slopes rearranged into
+  // `slopes`).
+  void rearrange(const std::vector<index_t>& channel_of, kernels::Epilogue<T>& e,
+                 std::vector<T>& slopes) const {
+    e = kernel_;
+    if (e.slopes) {
+      slopes.assign(channel_of.size() + kMaxBlock, T(0));
+      for (size_t m = 0; m < channel_of.size(); ++m)
+        slopes[m] = slopes_[static_cast<size_t>(channel_of[m])];
+      e.slopes = slopes.data();
     }
   }
 

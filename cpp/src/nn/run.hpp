@@ -120,6 +120,10 @@ struct LayerRun : LayerConf {
   // nullptr: none), laid out with out's strides (nn/epilogue.hpp).
   const kernels::Epilogue<T>* epilogue = nullptr;
   View<const T> residual;
+  // Wide kernels: each output channel's offset in out (and the residual)
+  // when not channel * out.strides[1] (empty: that), see ConvTask::ch_out.
+  std::vector<index_t> channel_out;
+  bool channel_pairs = false;  // (ConvTask::ch_pairs)
 
  private:
   void lay_out();  // the task geometry (both constructors)
@@ -363,8 +367,10 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
         }
     }
   }
+  const bool own_offsets = !channel_out.empty();
   for (index_t b = b0; b < b1; ++b) {
     const index_t o0 = g * p.cout_g + b * R;
+    const index_t o0_at = own_offsets ? 0 : o0;  // (else in channel_out)
     const T* wb = packed.data + (g * blocks + b) * K * R;
     for (index_t k0 = 0; k0 < K; k0 += taps_per_pass) {
       const index_t k1 = std::min(K, k0 + taps_per_pass);
@@ -379,7 +385,7 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
                              lanes,
                              out_off,
                              s.pixel_out,
-                             out.data + n * out.strides[0] + o0 * out.strides[1] +
+                             out.data + n * out.strides[0] + o0_at * out.strides[1] +
                                  r0 * out.strides[2] + c0 * out.strides[3],
                              out.strides[1],
                              out.strides[3],
@@ -390,11 +396,15 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
       t.kw = p.kw;
       t.row_step = row_len;
       t.vec_row = vec_row;
+      if (own_offsets) {
+        t.ch_out = channel_out.data() + o0;
+        t.ch_pairs = channel_pairs;
+      }
       if (epilogue) {
         t.epilogue = epilogue;
         t.slopes = epilogue->slopes ? epilogue->slopes + o0 : nullptr;
         if (residual.data)
-          t.res = residual.data + n * residual.strides[0] + o0 * residual.strides[1] +
+          t.res = residual.data + n * residual.strides[0] + o0_at * residual.strides[1] +
                   r0 * residual.strides[2] + c0 * residual.strides[3];
       }
       if (paired) {  // (one pass: the narrow kernel)

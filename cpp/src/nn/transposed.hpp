@@ -169,19 +169,220 @@ LayerWeights<T> transposed_weights(const TransposedPlan& tp, const TransposedRun
   return lw;
 }
 
+// A transposed layer whose kernel is its stride (along each axis; no
+// crop): every output takes exactly one tap, so the layer is ONE 1x1 layer
+// over the input with Cout x taps output channels -- channel m = ((o * kd
+// + a) * kh + b) * kw + c of group g is output channel g*cout_g + o at
+// depth phase a, row phase b and column phase c -- each channel's products
+// stored straight to its phase (LayerRun::channel_out). Its sums are the
+// 1x1 layer's, in the same order whatever the batch, layout or threads.
+// The views are 5-D, (N, C, D, H, W) with weights (C, Cout/groups, kd, kh,
+// kw); a 2-D layer is one with D = kd = 1 (with_depth).
+inline bool stride_taps_shape(const TransposedPlan& tp) {
+  for (int a = 0; a < 2; ++a)
+    if (tp.k[a] != tp.s[a] || (tp.k[a] > 1 && tp.d[a] != 1) || tp.pad[a] != 0) return false;
+  return true;
+}
+
+// The 1x1 layer of `images` images of the plane plan tp, kd depth taps.
+inline LayerPlan stride_taps_plan(const TransposedPlan& tp, index_t kd, index_t images) {
+  LayerPlan p{};
+  p.spatial = 2;
+  p.batch = images;
+  p.channels = tp.channels;
+  p.groups = tp.groups;
+  p.cin_g = tp.cin_g;
+  p.cout_g = tp.cout_g * kd * tp.k[0] * tp.k[1];
+  p.out_channels = p.groups * p.cout_g;
+  p.h = p.oh = tp.n[0];
+  p.w = p.ow = tp.n[1];
+  p.kh = p.kw = p.sh = p.sw = p.dh = p.dw = 1;
+  p.mode = PaddingMode::zeros;
+  return p;
+}
+
+// Whether T runs tp (kd depth taps) as one 1x1 layer: the shape, and the
+// wide kernels, which take an offset per output channel.
+template <class T>
+bool runs_stride_taps(const TransposedPlan& tp, index_t kd) {
+  return stride_taps_shape(tp) && configure_layer_for<T>(stride_taps_plan(tp, kd, 1)).wide_kernel;
+}
+
+// v with an axis of size 1 inserted at 2 (a 2-D layer's depth).
+template <class T>
+View<T> with_depth(View<T> v) {
+  v.shape.insert(v.shape.begin() + 2, 1);
+  v.strides.insert(v.strides.begin() + 2, 0);
+  return v;
+}
+
+// The 1x1 layer's weights (w5: C, Cout/groups, kd, kh, kw) and, per
+// output channel, the output channel of the layer whose phase it is.
+template <class T>
+LayerWeights<T> stride_taps_weights(const TransposedPlan& tp, const View<const T>& w5,
+                                    std::vector<index_t>* channel_of = nullptr) {
+  LayerWeights<T> lw{w5.data, {}, {}};
+  const auto& ws = w5.strides;
+  for (index_t g = 0; g < tp.groups; ++g)
+    for (index_t o = 0; o < tp.cout_g; ++o)
+      for (index_t a = 0; a < w5.shape[2]; ++a)
+        for (index_t b = 0; b < w5.shape[3]; ++b)
+          for (index_t c = 0; c < w5.shape[4]; ++c) {
+            lw.channel_at.push_back(g * tp.cin_g * ws[0] + o * ws[1] + a * ws[2] + b * ws[3] +
+                                    c * ws[4]);
+            if (channel_of) channel_of->push_back(g * tp.cout_g + o);
+          }
+  for (index_t c = 0; c < tp.cin_g; ++c) lw.tap_at.push_back(c * ws[0]);
+  return lw;
+}
+
+// The bias of each of the 1x1 layer's channels (empty: no bias).
+template <class T>
+std::vector<T> stride_taps_bias(const std::vector<index_t>& channel_of, const View<const T>& bias) {
+  std::vector<T> b;
+  if (bias.data)
+    for (index_t o : channel_of) b.push_back(bias.data[o * bias.strides[0]]);
+  return b;
+}
+
+template <class T>
+std::unique_ptr<OwnedPackedWeights<T>> pack_stride_taps(const TransposedPlan& tp,
+                                                        const View<const T>& w5,
+                                                        const View<const T>& bias) {
+  const index_t kd = w5.shape[2];
+  const LayerConf c = configure_layer_for<T>(stride_taps_plan(tp, kd, 1));
+  std::vector<index_t> channel_of;
+  const LayerWeights<T> lw = stride_taps_weights(tp, w5, &channel_of);
+  const std::vector<T> b = stride_taps_bias(channel_of, bias);
+  const View<const T> bv =
+      b.empty() ? View<const T>() : make_view<const T>(b.data(), {index_t(b.size())});
+  return std::make_unique<OwnedPackedWeights<T>>(tp.groups, c.blocks, c.K, c.R, lw, bv,
+                                                 tp.cout_g * kd * tp.k[0] * tp.k[1]);
+}
+
+// Set the outputs of y (4-D: slices, channels, rows, columns, at `at`
+// elements from the call's out) outside the first `reach` slices, rows and
+// columns (those that output_padding adds) to the bias, then the epilogue.
+template <class T>
+void fill_past_reach(const View<T>& y, std::array<index_t, 3> reach, const View<const T>& bias,
+                     const CallEpilogue<T>* epilogue, index_t at) {
+  auto fill = [&](index_t d0, index_t d1, index_t r0, index_t r1, index_t c0, index_t c1) {
+    if (d0 >= d1 || r0 >= r1 || c0 >= c1) return;
+    View<T> part(y.data + d0 * y.strides[0] + r0 * y.strides[2] + c0 * y.strides[3],
+                 {d1 - d0, y.shape[1], r1 - r0, c1 - c0}, y.strides);
+    for (index_t d = 0; d < part.shape[0]; ++d)
+      for (index_t ch = 0; ch < part.shape[1]; ++ch) {
+        const T v = bias.data ? bias.data[ch * bias.strides[0]] : T(0);
+        for (index_t i = 0; i < part.shape[2]; ++i)
+          for (index_t j = 0; j < part.shape[3]; ++j)
+            part.data[d * part.strides[0] + ch * part.strides[1] + i * part.strides[2] +
+                      j * part.strides[3]] = v;
+      }
+    if (epilogue) epilogue->apply(part, at + (part.data - y.data));
+  };
+  const index_t slices = y.shape[0], rows = y.shape[2], cols = y.shape[3];
+  const index_t rd = std::min(reach[0], slices), rr = std::min(reach[1], rows);
+  fill(rd, slices, 0, rows, 0, cols);                  // slices past the reach
+  fill(0, rd, rr, rows, 0, cols);                      // their rows past it
+  fill(0, rd, 0, rr, std::min(reach[2], cols), cols);  // and columns
+}
+
+// Run a transposed layer as one 1x1 layer (runs_stride_taps: tp is the
+// plane's plan, for any batch) on 5-D views, with a layer object's packed
+// weights or (packed == nullptr) packing per call, and the epilogue
+// (nullptr: none) of the call whose out is `y`. False, having stored
+// nothing, when a weight is Inf or NaN.
+template <class T>
+bool run_stride_taps(const TransposedPlan& tp, const View<const T>& x, const View<const T>& w5,
+                     const View<const T>& bias, const View<T>& y, int threads_requested,
+                     const PackedWeights<T>* packed = nullptr,
+                     const CallEpilogue<T>* epilogue = nullptr) {
+  const index_t batch = x.shape[0], depth = x.shape[2], kd = w5.shape[2];
+  const index_t kh = tp.k[0], kw = tp.k[1];
+  std::vector<index_t> channel_of;
+  const LayerWeights<T> lw = stride_taps_weights(tp, w5, &channel_of);
+  const std::vector<T> b = stride_taps_bias(channel_of, bias);
+  const View<const T> bv =
+      b.empty() ? View<const T>() : make_view<const T>(b.data(), {index_t(b.size())});
+  std::vector<T> slopes;
+  kernels::Epilogue<T> e{};
+  const kernels::Epilogue<T>* ek = epilogue ? epilogue->kernel() : nullptr;
+  if (ek) epilogue->rearrange(channel_of, e, slopes);
+  // Each channel's output offset: its channel, then its phases.
+  const auto& ys = y.strides;
+  std::vector<index_t> channel_out;
+  for (size_t m = 0; m < channel_of.size(); ++m) {
+    const index_t phase = static_cast<index_t>(m) % (kd * kh * kw);
+    channel_out.push_back(channel_of[m] * ys[1] + phase / (kh * kw) * ys[2] +
+                          phase / kw % kh * ys[3] + phase % kw * ys[4]);
+  }
+  // One run of the input's images: a 2-D layer's batch, else (depth
+  // slices as images) one per batch item.
+  const index_t images = depth == 1 ? batch : depth, runs_n = depth == 1 ? 1 : batch;
+  const LayerPlan plan = stride_taps_plan(tp, kd, images);
+  const LayerConf c = configure_layer_for<T>(plan);
+  // (several runs: the weights packed once for all of them)
+  std::unique_ptr<OwnedPackedWeights<T>> packed_here;
+  if (!packed && runs_n > 1) {
+    packed_here = pack_stride_taps(tp, w5, bias);
+    if (!packed_here->finite) return false;
+    packed = &packed_here->packed;
+  }
+  const bool use_packed = packed && packed->K == c.K && packed->R == c.R;
+  std::vector<LayerRun<T>> runs;
+  const View<const T> res = epilogue ? epilogue->residual() : View<const T>();
+  for (index_t n = 0; n < runs_n; ++n) {
+    const int image_axis = depth == 1 ? 0 : 2;
+    const View<const T> xi(x.data + n * x.strides[0], {images, tp.channels, tp.n[0], tp.n[1]},
+                           {x.strides[image_axis], x.strides[1], x.strides[3], x.strides[4]});
+    const index_t at = n * ys[0];
+    const std::vector<index_t> out_strides = {depth == 1 ? ys[0] : kd * ys[2], ys[1], kh * ys[3],
+                                              kw * ys[4]};
+    const View<T> yi(y.data + at, {images, plan.out_channels, tp.n[0], tp.n[1]}, out_strides);
+    if (use_packed)
+      runs.emplace_back(c, plan, xi, bv, yi, *packed);
+    else
+      runs.emplace_back(c, plan, xi, bv, yi, lw);
+    runs.back().channel_out = channel_out;
+    // (a block's channels start at even m: R even)
+    runs.back().channel_pairs = kw == 2 && ys[4] == 1 && c.R % 2 == 0;
+    if (ek) {
+      runs.back().epilogue = &e;
+      if (res.data) runs.back().residual = View<const T>(res.data + at, yi.shape, yi.strides);
+    }
+  }
+  const index_t work = y.size() * tp.cin_g;  // multiply-adds
+  if (!run_layers(runs, detail::resolve_threads(threads_requested, work, 1),
+                  /*finite_weights_only=*/true))
+    return false;
+  // The outputs that output_padding adds: the bias alone.
+  for (index_t n = 0; n < batch; ++n) {
+    const View<T> yn(y.data + n * ys[0], {y.shape[2], y.shape[1], y.shape[3], y.shape[4]},
+                     {ys[2], ys[1], ys[3], ys[4]});
+    fill_past_reach(yn, {depth * kd, tp.n[0] * kh, tp.n[1] * kw}, bias, epilogue, n * ys[0]);
+  }
+  return true;
+}
+
 // A transposed layer object's weights, packed per run, by (phi_h, phi_w).
 // A call whose runs differ (an output smaller than the stride has fewer
 // phases) packs the missing ones itself.
 template <class T>
 struct TransposedPacks {
   std::map<std::pair<index_t, index_t>, std::unique_ptr<OwnedPackedWeights<T>>> by_phase;
-  bool finite = true;  // whether every weight is finite
+  std::unique_ptr<OwnedPackedWeights<T>> stride_taps;  // (runs_stride_taps: instead)
+  bool finite = true;                                  // whether every weight is finite
 };
 
 template <class T>
 TransposedPacks<T> pack_transposed(const TransposedPlan& tp, const View<const T>& w4,
                                    const View<const T>& bias) {
   TransposedPacks<T> packs;
+  if (runs_stride_taps<T>(tp, 1)) {
+    packs.stride_taps = pack_stride_taps(tp, with_depth(w4), bias);
+    packs.finite = packs.stride_taps->finite;
+    return packs;
+  }
   for (const TransposedRun& r : transposed_runs(tp, pairs_columns<T>(tp.cout_g)).runs) {
     const LayerConf c = configure_layer_for<T>(r.plan, r.paired ? &r.pair : nullptr);
     auto owned = std::make_unique<OwnedPackedWeights<T>>(
@@ -205,6 +406,13 @@ void run_transposed_phases(const TransposedPlan& tp, const View<const T>& x, con
     if (epilogue) epilogue->apply(y);
   };
   if (packs && !packs->finite) return by_definition();
+  if (runs_stride_taps<T>(tp, 1)) {
+    if (!run_stride_taps(tp, with_depth(x), with_depth(w), bias, with_depth(y), threads_requested,
+                         packs && packs->stride_taps ? &packs->stride_taps->packed : nullptr,
+                         epilogue))
+      by_definition();
+    return;
+  }
   const TransposedRuns tr = transposed_runs(tp, pairs_columns<T>(tp.cout_g));
   if (tr.some_empty) {
     // (the runs overwrite the phases they compute, the epilogue included)

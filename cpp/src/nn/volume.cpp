@@ -16,6 +16,8 @@
 
 #include "fastconv/nn.hpp"
 #include "nn/plan.hpp"
+#include "nn/transposed.hpp"
+#include "underflow.hpp"
 
 namespace fastconv {
 
@@ -162,6 +164,28 @@ void check_residual_shape(const std::vector<index_t>& residual, const std::vecto
                                 shape_str(residual));
 }
 
+// A transposed layer whose kernel is its stride on every axis, as one 1x1
+// layer (nn/transposed.hpp: the depth taps more output channels). False,
+// having stored nothing, when a weight is Inf or NaN.
+template <class T>
+bool conv_transpose3d_stride_taps(const ConvTransposeLayerPlan& plane, const View<const T>& in,
+                                  const View<const T>& weight, const View<const T>& bias,
+                                  const View<T>& out, const ConvTransposeLayerOptions& options,
+                                  const View<const T>& residual) {
+  const CallEpilogue<T> ep(options.epilogue, plane.out_channels, residual, out);
+  const int threads = resolve_threads(options.threads, out.size(), plane.cin_g);
+  bool ran = true, fused = true;  // (as run_transposed_layer, nn/layer.cpp)
+  guard_underflow(in, weight, View<const T>(), bias, T(0), weight.size(), out, threads,
+                  [&](const View<const T>& x, const View<const T>& w, const View<const T>&,
+                      const View<const T>& b, T) {
+                    fused = w.data == weight.data && b.data == bias.data && x.data == in.data;
+                    ran = run_stride_taps<T>(plane, x, w, b, out, options.threads, nullptr,
+                                             fused ? &ep : nullptr);
+                  });
+  if (ran && !fused) ep.apply(out);
+  return ran;
+}
+
 }  // namespace
 
 std::vector<index_t> conv3d_output_shape(const std::vector<index_t>& in_shape,
@@ -265,6 +289,9 @@ void conv_transpose3d(View<const T> in, View<const T> weight, View<const T> bias
   const index_t pad = p.depth.pad[0], od_count = p.depth.out[0];
   const index_t kh = weight.shape[3], kw = weight.shape[4];
   if (out.size() == 0) return;
+  if (kd == sd && pad == 0 && (kd == 1 || dd == 1) && runs_stride_taps<T>(p.plane, kd) &&
+      conv_transpose3d_stride_taps(p.plane, in, weight, bias, out, options, residual))
+    return;
 
   // Output depth od + pad = id * sd + k * dd: the taps k reaching one
   // output step by sd / gcd, their input depths by dd / gcd. Input depth
