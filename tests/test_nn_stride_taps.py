@@ -38,6 +38,20 @@ CASES_2D = [
     ((1, 4, 5, 3), (4, 12, 1, 2), dict(stride=(1, 2), dilation=(3, 1))),
     ((1, 4, 3, 3), (4, 20, 1, 1), dict()),
 ]
+# Rows of at least a vector (16 float32 lanes at most) with 2-wide columns:
+# the pointwise kernel over each input row, column phases interleaved
+# (nn/transposed.hpp run_phases_pointwise): widths of a vector plus a
+# part, exactly one, many; groups, three row phases, output_padding, many
+# input channels.
+CASES_WIDE = [
+    ((2, 6, 3, 37), (6, 4, 2, 2), dict(stride=2)),
+    ((1, 5, 2, 16), (5, 3, 2, 2), dict(stride=2, output_padding=1)),
+    ((1, 6, 3, 20), (6, 5, 2, 2), dict(stride=2, groups=3)),
+    ((1, 4, 2, 19), (4, 7, 3, 2), dict(stride=(3, 2), output_padding=(2, 1))),
+    ((1, 300, 1, 17), (300, 4, 2, 2), dict(stride=2)),
+    ((1, 3, 2, 100), (3, 9, 2, 2), dict(stride=2)),
+]
+CASES_2D += CASES_WIDE
 CASES_1D = [
     ((2, 5, 9), (5, 7, 3), dict(stride=3, output_padding=1)),
     ((1, 6, 4), (6, 10, 2), dict(stride=2, groups=2)),
@@ -110,11 +124,13 @@ def test_matches_torch(rng, case):
     np.testing.assert_allclose(got32, want, rtol=1e-5, atol=1e-5 * wshape[0])
 
 
-@pytest.mark.parametrize("nd", [2, 3])
-def test_threads_batch_layouts_bitwise(rng, nd):
+@pytest.mark.parametrize("case", [CASES_2D[3], CASES_WIDE[0], CASES_WIDE[3], CASES_3D[0]], ids=str)
+def test_threads_batch_layouts_bitwise(rng, case):
     """One fixed order of sums: any thread count, batch item alone, input
-    and weights of any strides, out=, the same bits."""
-    xshape, wshape, options = CASES_2D[3] if nd == 2 else CASES_3D[0]
+    and weights of any strides (channels last: the wide kernels instead of
+    the pointwise one), out=, the same bits."""
+    xshape, wshape, options = case
+    nd = len(xshape) - 2
     xshape = (3,) + xshape[1:]
     x = rng.standard_normal(xshape).astype(np.float32)
     w = rng.standard_normal(wshape).astype(np.float32)
@@ -141,7 +157,14 @@ def test_threads_batch_layouts_bitwise(rng, nd):
 def test_fused_equals_unfused(rng, activation, dtype):
     """Every activation with and without residual, fused into the stores of
     the phases and into the bias-only border of output_padding."""
-    for xshape, wshape, options in (CASES_2D[1], CASES_2D[3], CASES_3D[1], CASES_3D[2]):
+    for xshape, wshape, options in (
+        CASES_2D[1],
+        CASES_2D[3],
+        CASES_WIDE[1],
+        CASES_WIDE[2],
+        CASES_3D[1],
+        CASES_3D[2],
+    ):
         nd = len(xshape) - 2
         x = rng.standard_normal(xshape).astype(dtype)
         w = rng.standard_normal(wshape).astype(dtype)
@@ -160,10 +183,11 @@ def test_fused_equals_unfused(rng, activation, dtype):
                     assert np.array_equal(again, got, equal_nan=True)
 
 
-@pytest.mark.parametrize("nd", [2, 3])
-def test_nonfinite_weights(rng, nd):
+@pytest.mark.parametrize("case", [CASES_2D[0], CASES_WIDE[0], CASES_3D[0]], ids=str)
+def test_nonfinite_weights(rng, case):
     """Inf and NaN weights: each output's one product, as the oracle."""
-    xshape, wshape, options = CASES_2D[0] if nd == 2 else CASES_3D[0]
+    xshape, wshape, options = case
+    nd = len(xshape) - 2
     x = exact_data(rng, xshape, np.float64)
     w = exact_data(rng, wshape, np.float64)
     w[0, 1].flat[0] = np.inf

@@ -371,34 +371,46 @@ void check_pointwise(const KernelTable& tb, ConvKernel<T> kernel, bool fused, Rn
                      Tally& tally) {
   const index_t L = tb.vec_bytes / static_cast<index_t>(sizeof(T));
   // (n up to 14 vectors and a bit: every block size and the overlapping
-  // last vector; channels past every channel block)
-  for (index_t K : {1, 3, 8})
-    for (index_t channels = 1; channels <= 9; channels += 2)
-      for (index_t n = L; n <= 14 * L + 3; n += rng.range(1, L + 2)) {
-        const bool with_bias = rng.one_in(2);
-        std::vector<index_t> x_off(K);
-        for (index_t r = 1; r < K; ++r) x_off[r] = x_off[r - 1] + n + rng.range(0, 3);
-        const std::vector<T> panel = rng.values<T>(x_off.back() + n),
-                             w = rng.values<T>(channels * K), bias = rng.values<T>(channels);
-        const index_t ch_step = n + rng.range(0, 5);
-        std::vector<T> out(channels * ch_step, kUnwritten<T>), want = out;
-        for (index_t j = 0; j < channels; ++j)
-          for (index_t i = 0; i < n; ++i)
-            want[j * ch_step + i] =
-                reference(panel, i, x_off, w.data() + j * K, 1, with_bias ? bias[j] : T(0), fused);
-        ConvTask<T> t{panel.data(), nullptr,
-                      x_off.data(), K,
-                      w.data(),     with_bias ? bias.data() : nullptr,
-                      channels,     n,
-                      nullptr,      nullptr,
-                      nullptr,      out.data(),
-                      ch_step,      1,
-                      nullptr,      true,
-                      true};
-        kernel(t);
-        tally.expect(out, want, tb.isa, "pointwise",
-                     describe({{"K", K}, {"channels", channels}, {"n", n}, {"bias", with_bias}}));
-      }
+  // last vector; channels past every channel block; with ch_pairs, pairs
+  // of channels interleaved at their ch_out offsets)
+  for (bool pairs : {false, true})
+    for (index_t K : {1, 3, 8})
+      for (index_t channels = pairs ? 2 : 1; channels <= 10; channels += 2)
+        for (index_t n = L; n <= 14 * L + 3; n += rng.range(1, L + 2)) {
+          const bool with_bias = rng.one_in(2);
+          std::vector<index_t> x_off(K);
+          for (index_t r = 1; r < K; ++r) x_off[r] = x_off[r - 1] + n + rng.range(0, 3);
+          const std::vector<T> panel = rng.values<T>(x_off.back() + n),
+                               w = rng.values<T>(channels * K), bias = rng.values<T>(channels);
+          const index_t ch_step = (pairs ? 2 * n : n) + rng.range(0, 5);
+          // (pairs: pair m at ch_out[2m], the pairs in reverse order)
+          std::vector<index_t> ch_out(channels);
+          for (index_t j = 0; j < channels; j += 2)
+            ch_out[j] = (channels / 2 - 1 - j / 2) * ch_step;
+          std::vector<T> out(channels * ch_step, kUnwritten<T>), want = out;
+          for (index_t j = 0; j < channels; ++j)
+            for (index_t i = 0; i < n; ++i) {
+              const index_t at = pairs ? ch_out[j - j % 2] + 2 * i + j % 2 : j * ch_step + i;
+              want[at] = reference(panel, i, x_off, w.data() + j * K, 1, with_bias ? bias[j] : T(0),
+                                   fused);
+            }
+          ConvTask<T> t{panel.data(), nullptr,
+                        x_off.data(), K,
+                        w.data(),     with_bias ? bias.data() : nullptr,
+                        channels,     n,
+                        nullptr,      nullptr,
+                        nullptr,      out.data(),
+                        ch_step,      1,
+                        nullptr,      true,
+                        true};
+          if (pairs) {
+            t.ch_out = ch_out.data();
+            t.ch_pairs = true;
+          }
+          kernel(t);
+          tally.expect(out, want, tb.isa, pairs ? "pointwise pairs" : "pointwise",
+                       describe({{"K", K}, {"channels", channels}, {"n", n}, {"bias", with_bias}}));
+        }
 }
 
 template <class T>

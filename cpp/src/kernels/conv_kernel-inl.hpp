@@ -331,6 +331,20 @@ static void conv_rows(const ConvTask<T>& t) {
 constexpr int kPointwiseChannels = kVecBytes == 64 ? 4 : 2;
 constexpr int kPointwiseVecs = kVecBytes == 64 ? 6 : 4;
 
+// Store U vectors of consecutive outputs at out + at, after the epilogue
+// (the residual at the same offsets, channel j's prelu slope).
+template <class T, int U, class V>
+static inline void pointwise_store(const ConvTask<T>& t, index_t at, V* acc, index_t j) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  if (t.epilogue) {
+    if (t.res)
+      FASTCONV_UNROLL for (int u = 0; u < U; ++u) acc[u] += load_vec<V>(t.res + at + u * L);
+    const V slope = splat<V>(t.slopes ? t.slopes[j] : T(0));
+    FASTCONV_UNROLL for (int u = 0; u < U; ++u) acc[u] = activate(*t.epilogue, acc[u], slope);
+  }
+  FASTCONV_UNROLL for (int u = 0; u < U; ++u) store_vec(t.out + at + u * L, acc[u]);
+}
+
 // Channels [j0, j0 + C) of pixels [i0, i0 + U*L) of a pointwise task:
 // each output is bias + the K products in ascending order, the narrow and
 // wide kernels' sums, then the epilogue (the residual at out's offsets).
@@ -354,43 +368,68 @@ static inline void pointwise_block(const ConvTask<T>& t, index_t j0, index_t i0)
       FASTCONV_UNROLL for (int u = 0; u < U; ++u) acc[j][u] += xv[u] * wj;
     }
   }
-  FASTCONV_UNROLL for (int j = 0; j < C; ++j) {
-    const index_t at = (j0 + j) * t.out_ch_step + i0;
-    if (t.epilogue) {
-      if (t.res)
-        FASTCONV_UNROLL for (int u = 0; u < U; ++u) acc[j][u] += load_vec<V>(t.res + at + u * L);
-      const V slope = splat<V>(t.slopes ? t.slopes[j0 + j] : T(0));
-      FASTCONV_UNROLL for (int u = 0; u < U; ++u) acc[j][u] =
-          activate(*t.epilogue, acc[j][u], slope);
+  if constexpr (C % 2 == 0) {
+    if (t.ch_pairs) {
+      // Channels 2i and 2i + 1 side by side: vector u of each interleaved
+      // into 2 vectors of consecutive outputs.
+      FASTCONV_UNROLL for (int j = 0; j < C; j += 2) {
+        const index_t at = t.ch_out[j0 + j] + 2 * i0;
+        V both[2 * U];
+        FASTCONV_UNROLL for (int u = 0; u < U; ++u)
+            interleave<L>(acc[j][u], acc[j + 1][u], both[2 * u], both[2 * u + 1],
+                          std::make_integer_sequence<int, L>{});
+        pointwise_store<T, 2 * U>(t, at, both, j0 + j);
+      }
+      return;
     }
-    FASTCONV_UNROLL for (int u = 0; u < U; ++u) store_vec(t.out + at + u * L, acc[j][u]);
   }
+  FASTCONV_UNROLL for (int j = 0; j < C; ++j)
+      pointwise_store<T, U>(t, (j0 + j) * t.out_ch_step + i0, acc[j], j0 + j);
+}
+
+// A block of `vecs` <= U vectors (chosen at run time).
+template <class T, int C, int U>
+static inline void pointwise_upto(const ConvTask<T>& t, index_t j0, index_t i0, index_t vecs) {
+  if constexpr (U > 1)
+    if (vecs < U) return pointwise_upto<T, C, U - 1>(t, j0, i0, vecs);
+  pointwise_block<T, C, U>(t, j0, i0);
 }
 
 // Channels [j0, j0 + C) of all the task's pixels (n_vec of them, at least
-// one vector): blocks of kPointwiseVecs vectors, then of half as many,
-// then single vectors, and a last vector overlapping the one before (the
-// same sums for the outputs both compute: it stores a whole vector).
+// one vector): blocks of kPointwiseVecs vectors, then one block of just
+// enough vectors for the rest, ending at the last pixel (overlapping the
+// block before when the rest is not whole vectors: the same sums for the
+// outputs both compute, and whole vectors stored).
 template <class T, int C>
 static inline void pointwise_channels(const ConvTask<T>& t, index_t j0) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
-  constexpr int U = kPointwiseVecs, H = kPointwiseVecs / 2;
+  constexpr int U = kPointwiseVecs;
   const index_t n = t.n_vec;
   index_t i = 0;
   for (; i + U * L <= n; i += U * L) pointwise_block<T, C, U>(t, j0, i);
-  for (; i + H * L <= n; i += H * L) pointwise_block<T, C, H>(t, j0, i);
-  for (; i + L <= n; i += L) pointwise_block<T, C, 1>(t, j0, i);
-  if (i < n) pointwise_block<T, C, 1>(t, j0, n - L);
+  if (i == n) return;
+  const index_t vecs = (n - i + L - 1) / L;
+  if (vecs * L <= n) return pointwise_upto<T, C, U>(t, j0, n - vecs * L, vecs);
+  // (fewer than U vectors in all, not whole: the whole ones, then the last)
+  pointwise_upto<T, C, U>(t, j0, 0, n / L);
+  pointwise_block<T, C, 1>(t, j0, n - L);
 }
 
 // A pointwise task (ConvTask read as: panel = the input at the task's
 // first pixel, x_off[r] = input channel r's offset, w = the weights of the
 // first output channel, channel j's K at w + j*K, bias and slopes indexed
 // by channel from the first, n_vec = pixels, out at the first pixel).
+//
+// With ch_pairs, channels come in pairs (`channels` even) whose outputs
+// interleave: pixel i of channels 2m and 2m + 1 at out + ch_out[2m] + 2i
+// and + 2i + 1 (a transposed layer's two column phases at stride 2).
 template <class T>
 static void conv_pointwise(const ConvTask<T>& t) {
   constexpr int C = kPointwiseChannels;
   index_t j = 0;
   for (; j + C <= t.channels; j += C) pointwise_channels<T, C>(t, j);
-  for (; j < t.channels; ++j) pointwise_channels<T, 1>(t, j);
+  if (t.ch_pairs)
+    for (; j < t.channels; j += 2) pointwise_channels<T, 2>(t, j);
+  else
+    for (; j < t.channels; ++j) pointwise_channels<T, 1>(t, j);
 }

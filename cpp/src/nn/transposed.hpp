@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "nn/epilogue.hpp"
+#include "nn/pointwise.hpp"
 #include "nn/run.hpp"
 #include "phases.hpp"
+#include "scalar.hpp"
 
 namespace fastconv::detail {
 
@@ -287,6 +289,102 @@ void fill_past_reach(const View<T>& y, std::array<index_t, 3> reach, const View<
   fill(0, rd, 0, rr, std::min(reach[2], cols), cols);  // and columns
 }
 
+// A 2-D layer of run_stride_taps with 2-wide columns (stride 2), unit
+// column steps and rows of at least a vector: the pointwise kernel over
+// each input row in place, each channel's two column phases interleaved
+// in registers and stored as whole vectors of an output row
+// (ConvTask::ch_pairs), where the wide kernel stores every output alone.
+// Each output is bias + its C products in ascending order, as there: the
+// same bits.
+template <class T>
+bool phases_pointwise_applies(const TransposedPlan& tp, const View<const T>& x, const View<T>& y,
+                              index_t kd) {
+  const kernels::KernelTable& table = kernels::active_table();
+  const index_t lanes = table.vec_bytes / static_cast<index_t>(sizeof(T));
+  return kernels::conv_kernels<T>(table).pointwise && kd == 1 && x.shape[2] == 1 && tp.k[1] == 2 &&
+         tp.n[1] >= lanes && x.strides[4] == 1 && y.strides[4] == 1;
+}
+
+// Run it (5-D views; lw, b and the epilogue e as run_stride_taps makes
+// them, e.activation none for no epilogue, `res` with y's strides). False,
+// having stored nothing, when a weight is Inf or NaN.
+template <class T>
+bool run_phases_pointwise(const TransposedPlan& tp, const View<const T>& x, const View<T>& y,
+                          const LayerWeights<T>& lw, const std::vector<T>& b,
+                          const kernels::Epilogue<T>* e, const View<const T>& res, int threads) {
+  const kernels::ConvKernel<T> kernel = kernels::conv_kernels<T>(kernels::active_table()).pointwise;
+  const index_t C = tp.cin_g, M = tp.cout_g * tp.k[0] * 2, kh = tp.k[0];
+  const index_t rows = tp.n[0], cols = tp.n[1];
+  // The weights as (channel, input channel) rows, each group's M after
+  // the one before.
+  std::vector<T> w(static_cast<size_t>(tp.groups * M * C));
+  for (index_t m = 0; m < tp.groups * M; ++m)
+    for (index_t c = 0; c < C; ++c) w[m * C + c] = lw.data[lw.channel_at[m] + lw.tap_at[c]];
+  if (!all_finite(w.data(), static_cast<std::int64_t>(w.size()))) return false;
+  // Channel m = (o*kh + r)*2 + phase of a group: output channel o, row phase r.
+  std::vector<index_t> ch_out(static_cast<size_t>(M));
+  for (index_t m = 0; m < M; ++m)
+    ch_out[m] = m / (2 * kh) * y.strides[1] + m / 2 % kh * y.strides[3];
+  std::vector<index_t> x_off(static_cast<size_t>(C));
+  for (index_t c = 0; c < C; ++c) x_off[c] = c * x.strides[1];
+
+  // Tasks: rows of an image and group, their input about half of L2,
+  // fewer rows when that gives the threads too few tasks.
+  const index_t images = tp.batch * tp.groups;
+  index_t per_task = std::max<index_t>(1, kPointwiseTaskBytes / (C * cols * index_t(sizeof(T))));
+  while (per_task > 1 && images * ((rows + per_task - 1) / per_task) < 4 * threads)
+    per_task = (per_task + 1) / 2;
+  const index_t blocks = (rows + per_task - 1) / per_task;
+  parallel_tasks(images * blocks, threads, [&](const TaskLoop& for_each_task) {
+    for_each_task([&](index_t task) {
+      const index_t k = task % blocks, ng = task / blocks;
+      const index_t g = ng % tp.groups, n = ng / tp.groups;
+      for (index_t r = k * per_task; r < std::min(rows, (k + 1) * per_task); ++r) {
+        const index_t at = n * y.strides[0] + g * tp.cout_g * y.strides[1] + kh * r * y.strides[3];
+        kernels::ConvTask<T> t{x.data + n * x.strides[0] + g * C * x.strides[1] + r * x.strides[3],
+                               nullptr,
+                               x_off.data(),
+                               C,
+                               w.data() + g * M * C,
+                               b.empty() ? nullptr : b.data() + g * M,
+                               M,
+                               cols,
+                               nullptr,
+                               nullptr,
+                               nullptr,
+                               y.data + at,
+                               0,
+                               1,
+                               nullptr,
+                               true,
+                               true};
+        t.ch_out = ch_out.data();
+        t.ch_pairs = true;
+        if (e) {
+          t.epilogue = e;
+          t.slopes = e->slopes ? e->slopes + g * M : nullptr;
+          if (res.data) t.res = res.data + at;
+        }
+        kernel(t);
+      }
+    });
+  });
+  return true;
+}
+
+// The outputs of every image of y (5-D) that output_padding adds past
+// the kernel's reach (`slices` along the depth): the bias alone.
+template <class T>
+void fill_past_reach_all(const TransposedPlan& tp, const View<T>& y, index_t slices,
+                         const View<const T>& bias, const CallEpilogue<T>* epilogue) {
+  const auto& ys = y.strides;
+  for (index_t n = 0; n < y.shape[0]; ++n) {
+    const View<T> yn(y.data + n * ys[0], {y.shape[2], y.shape[1], y.shape[3], y.shape[4]},
+                     {ys[2], ys[1], ys[3], ys[4]});
+    fill_past_reach(yn, {slices, tp.n[0] * tp.k[0], tp.n[1] * tp.k[1]}, bias, epilogue, n * ys[0]);
+  }
+}
+
 // Run a transposed layer as one 1x1 layer (runs_stride_taps: tp is the
 // plane's plan, for any batch) on 5-D views, with a layer object's packed
 // weights or (packed == nullptr) packing per call, and the epilogue
@@ -316,6 +414,15 @@ bool run_stride_taps(const TransposedPlan& tp, const View<const T>& x, const Vie
     channel_out.push_back(channel_of[m] * ys[1] + phase / (kh * kw) * ys[2] +
                           phase / kw % kh * ys[3] + phase % kw * ys[4]);
   }
+  const View<const T> res = epilogue ? epilogue->residual() : View<const T>();
+  if (phases_pointwise_applies(tp, x, y, kd)) {
+    const index_t work = y.size() * tp.cin_g;  // multiply-adds
+    if (!run_phases_pointwise(tp, x, y, lw, b, ek ? &e : nullptr, res,
+                              detail::resolve_threads(threads_requested, work, 1)))
+      return false;
+    fill_past_reach_all(tp, y, depth * kd, bias, epilogue);
+    return true;
+  }
   // One run of the input's images: a 2-D layer's batch, else (depth
   // slices as images) one per batch item.
   const index_t images = depth == 1 ? batch : depth, runs_n = depth == 1 ? 1 : batch;
@@ -330,7 +437,6 @@ bool run_stride_taps(const TransposedPlan& tp, const View<const T>& x, const Vie
   }
   const bool use_packed = packed && packed->K == c.K && packed->R == c.R;
   std::vector<LayerRun<T>> runs;
-  const View<const T> res = epilogue ? epilogue->residual() : View<const T>();
   for (index_t n = 0; n < runs_n; ++n) {
     const int image_axis = depth == 1 ? 0 : 2;
     const View<const T> xi(x.data + n * x.strides[0], {images, tp.channels, tp.n[0], tp.n[1]},
@@ -355,12 +461,7 @@ bool run_stride_taps(const TransposedPlan& tp, const View<const T>& x, const Vie
   if (!run_layers(runs, detail::resolve_threads(threads_requested, work, 1),
                   /*finite_weights_only=*/true))
     return false;
-  // The outputs that output_padding adds: the bias alone.
-  for (index_t n = 0; n < batch; ++n) {
-    const View<T> yn(y.data + n * ys[0], {y.shape[2], y.shape[1], y.shape[3], y.shape[4]},
-                     {ys[2], ys[1], ys[3], ys[4]});
-    fill_past_reach(yn, {depth * kd, tp.n[0] * kh, tp.n[1] * kw}, bias, epilogue, n * ys[0]);
-  }
+  fill_past_reach_all(tp, y, depth * kd, bias, epilogue);
   return true;
 }
 
