@@ -677,6 +677,44 @@ def _conv_options(stride, padding, dilation, groups, padding_mode, algorithm, na
     return strides, dilations, pads, same, groups, padding_mode, algorithm
 
 
+# The plans of earlier one-call conv1d/conv2d calls with plain arguments
+# (float32 or float64 NumPy arrays of one dtype; ints, strings and tuples
+# of ints; no out, activation or residual), by their shapes, dtype and
+# options: a call with the key of one that passed every check and was
+# planned is checked and planned as that one was, so it goes straight to
+# the core. (For a tiny layer the checks and the planning cost twice the
+# convolution.) Bounded: emptied when full.
+_PLANS: dict = {}
+_PLANS_MAX = 256
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _plain(value):
+    return (
+        type(value) is int
+        or type(value) is str
+        or (type(value) is tuple and all(type(v) is int for v in value))
+    )
+
+
+def _plan_key(input, weight, bias, options, threads, out, activation, residual, naxes):
+    """The _PLANS key of a call, or None for a call that is not plain."""
+    if out is not None or activation is not None or residual is not None or naxes == 3:
+        return None
+    if type(input) is not np.ndarray or type(weight) is not np.ndarray:
+        return None
+    dtype = input.dtype
+    if not (dtype is _FLOAT_DTYPES[0] or dtype is _FLOAT_DTYPES[1]) or weight.dtype is not dtype:
+        return None
+    if bias is not None and (type(bias) is not np.ndarray or bias.dtype is not dtype):
+        return None
+    if not (threads is None or (type(threads) is int and threads > 0)):
+        return None
+    if not all(map(_plain, options)):
+        return None
+    return (naxes, dtype, input.shape, weight.shape, None if bias is None else bias.shape, *options)
+
+
 def _conv(
     input,
     weight,
@@ -694,6 +732,34 @@ def _conv(
     activation=None,
     residual=None,
 ):
+    key = _plan_key(
+        input,
+        weight,
+        bias,
+        (stride, padding, dilation, groups, padding_mode, algorithm),
+        threads,
+        out,
+        activation,
+        residual,
+        naxes,
+    )
+    planned = _PLANS.get(key) if key is not None else None
+    if planned is not None:
+        plan, shape = planned
+        batched = input.ndim == naxes + 2
+        y = np.empty(shape if batched else shape[1:], input.dtype)
+        _core.conv_layer(
+            plan,
+            _args.viewable(input if batched else input[None]),
+            _args.viewable(weight),
+            None if bias is None else _args.viewable(bias),
+            y if batched else y[None],
+            0 if threads is None else threads,
+            "none",
+            [],
+            None,
+        )
+        return y
     x, w, b, batched, result_dtype = _layer_arrays(
         input, weight, bias, naxes, name, "Cout, C/groups"
     )
@@ -723,7 +789,7 @@ def _conv(
         def run(xc, cdtype, y, r):
             _core.conv_layer(plan, xc, *_in_compute(w, b, cdtype), y, nthreads, *epilogue, r)
 
-    return _run_layer(
+    result = _run_layer(
         run,
         shape,
         x,
@@ -733,6 +799,11 @@ def _conv(
         (x, w, b),
         residual,
     )
+    if key is not None:
+        if len(_PLANS) >= _PLANS_MAX:
+            _PLANS.clear()
+        _PLANS[key] = (plan, shape)
+    return result
 
 
 def _transpose_options(stride, padding, output_padding, groups, dilation, naxes):
