@@ -388,7 +388,7 @@ static void avg_pool_planes(const AvgPoolPlanesTask<T>& t) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
   using V = typename Lanes<T, L>::type;
   // Rows (and depths) that follow each other in memory are one long row:
-  // the same taps in the same order (a global pool's whole plane).
+  // the same taps in the same order (a window of whole rows).
   index_t depths = t.depths, rows = t.rows, width = t.width;
   if (rows == 1 || t.row_step == width) {
     width *= rows;
@@ -423,4 +423,85 @@ static void avg_pool_planes(const AvgPoolPlanesTask<T>& t) {
     sum = avg_divide<T>(sum, t.divisors);
     for (int q = 0; q < planes; ++q) *t.out[q0 + q] = sum[q];
   }
+}
+
+// ---- Global average pooling: a whole plane's sum (kernels.hpp's
+// AvgPoolGlobalKernel), its kGlobalLanes partial sums as M vectors of L
+// lanes (one AVX-512 float32 vector, two AVX2 ones, four SSE2 ones...), so
+// each partial sum takes the same elements in the same order on every ISA.
+
+// Lanes j < W of v become v[j] + v[j + W].
+template <int W, class V, std::size_t... I>
+static inline V add_upper_lanes(V v, std::index_sequence<I...>) {
+  constexpr int L = sizeof...(I);
+  return v + __builtin_shufflevector(v, v, static_cast<int>((I + W) % L)...);
+}
+
+// The tree of AvgPoolGlobalKernel over lanes W, W/2, ..., 1 of v: lane 0.
+template <int W, class V, int L>
+static inline auto add_lanes(V v) {
+  if constexpr (W == 0) {
+    return v[0];
+  } else {
+    return add_lanes<W / 2, V, L>(add_upper_lanes<W>(v, std::make_index_sequence<L>{}));
+  }
+}
+
+// The sums of G planes x + g*step, g < G, side by side (independent
+// chains of additions).
+template <int G, class T>
+static inline void global_sums(const T* x, index_t n, index_t step, T* sums) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  constexpr int M = kGlobalLanes / L;  // vectors per set of partial sums
+  static_assert(M * L == kGlobalLanes);
+  using V = typename Lanes<T, L>::type;
+  V sum[G][M] = {};
+  const index_t tail = n % kGlobalLanes, whole = n - tail;
+  for (index_t i = 0; i < whole; i += kGlobalLanes) {
+    for (int g = 0; g < G; ++g) {
+      for (int m = 0; m < M; ++m) {
+        V v;
+        std::memcpy(&v, x + g * step + i + m * L, sizeof v);
+        sum[g][m] += v;
+      }
+    }
+  }
+  if (tail > 0) {
+    // The last kGlobalLanes elements (ending at n; fewer: zeros in
+    // front), those already added (the first kGlobalLanes - tail) zeroed:
+    // adding +0 leaves a partial sum as it is (one begun from +0 is never
+    // -0).
+    using Int = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
+    using Code = typename Lanes<Int, L>::type;
+    const index_t skip = kGlobalLanes - tail;
+    Code lane{};
+    for (int l = 0; l < L; ++l) lane[l] = static_cast<Int>(l - skip);
+    for (int m = 0; m < M; ++m, lane += L) {
+      for (int g = 0; g < G; ++g) {
+        const T* p = x + g * step;
+        V v{};
+        if (n >= kGlobalLanes) {
+          std::memcpy(&v, p + n - kGlobalLanes + m * L, sizeof v);
+          v = lane >= 0 ? v : V{};
+        } else {
+          for (int l = 0; l < L; ++l)
+            if (lane[l] >= 0) v[l] = p[lane[l]];
+        }
+        sum[g][m] += v;
+      }
+    }
+  }
+  for (int g = 0; g < G; ++g) {
+    for (int w = M / 2; w >= 1; w /= 2)
+      for (int m = 0; m < w; ++m) sum[g][m] += sum[g][m + w];
+    sums[g] = add_lanes<L / 2, V, L>(sum[g][0]);
+  }
+}
+
+template <class T>
+static void avg_pool_global(const T* x, index_t n, index_t planes, index_t step, T* sums) {
+  constexpr int kGroup = 4;  // planes summed side by side
+  index_t q = 0;
+  for (; q + kGroup <= planes; q += kGroup) global_sums<kGroup>(x + q * step, n, step, sums + q);
+  for (; q < planes; ++q) global_sums<1>(x + q * step, n, step, sums + q);
 }
