@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 #include <utility>
@@ -147,11 +148,20 @@ void check_max_rows(const KernelTable& tb, std::mt19937& g) {
   const index_t cols = left + (n - 1) * stride + (kw - 1) * dilation + 1 + small(g) - 1;
   const index_t plane_rows = (out_rows - 1) * row_stride + rows;
   std::vector<T> x(static_cast<size_t>(depths * plane_rows * cols));
-  std::uniform_int_distribution<int> value(-3, 3), special(0, 19);
+  // NaNs anywhere, none (the 3x3 stride-2 kernel's plain maxima), or one
+  // (that kernel finds it and takes the NaN rule again)
+  std::uniform_int_distribution<int> value(-3, 3), special(0, 19), nans(0, 2);
+  const int nan_mode = nans(g);
   for (T& v : x) {
     const int s = special(g);
-    v = s == 0 ? T(-0.0) : s == 1 ? T(1) / T(0) : s == 2 ? T(0) / T(0) : static_cast<T>(value(g));
+    v = s == 0                    ? T(-0.0)
+        : s == 1                  ? T(1) / T(0)
+        : s == 2 && nan_mode == 0 ? T(0) / T(0)
+                                  : static_cast<T>(value(g));
   }
+  if (nan_mode == 2)
+    x[std::uniform_int_distribution<size_t>(0, x.size() - 1)(g)] =
+        std::numeric_limits<T>::quiet_NaN();
   for (size_t r = 0; clipped && r < x.size(); r += static_cast<size_t>(cols)) x[r] = T(1e30);
   const index_t out_step = n + 3;  // out[i*out_step + 1 + o] for o in [-1, n)
   const T sentinel = T(12345);
@@ -186,7 +196,8 @@ void check_max_rows(const KernelTable& tb, std::mt19937& g) {
                            " rows=" + std::to_string(rows) + " kw=" + std::to_string(kw) +
                            " stride=" + std::to_string(stride) +
                            " out_rows=" + std::to_string(out_rows) + " count=" + std::to_string(n) +
-                           (with_indices ? " indices" : "") + (clipped ? " clipped" : "");
+                           (with_indices ? " indices" : "") + (clipped ? " clipped" : "") +
+                           " nan_mode=" + std::to_string(nan_mode);
   for (index_t i = 0; i < out_rows; ++i) {
     for (index_t o = -1; o + 1 < out_step; ++o) {
       const size_t at = static_cast<size_t>(i * out_step + 1 + o);
