@@ -256,11 +256,100 @@ def test_out(rng):
         lambda x, t: nn.adaptive_avg_pool2d(x.reshape(1, 1, 768, 768), (300, 200), threads=t),
         lambda x, t: nn.avg_pool2d(x.reshape(1, 768, 768), 3, 1, 1, threads=t),
         lambda x, t: nn.adaptive_avg_pool1d(x[0], 13, threads=t),
+        lambda x, t: nn.adaptive_avg_pool1d(x.reshape(64 * 96, 96), 1, threads=t),
     ],
 )
 def test_threads_bitwise_equal(rng, call):
     x = rng.standard_normal((4, 16, 96, 96)).astype(np.float32)
     np.testing.assert_array_equal(call(x, 1), call(x, 2))
+
+
+# -- global pools (one window holding the whole plane) ---------------------------
+
+# Planes shorter than the 16 partial sums, a multiple of them, and with a
+# tail; 1-D to 3-D.
+GLOBAL_SHAPES = [(3, 5, 7), (2, 3, 4, 8), (2, 3, 14, 14), (2, 2, 3, 3, 5), (1, 2, 33)]
+
+
+def _global_pools(x):
+    """(label, fastconv's result, the oracle's) of the global pools of x:
+    adaptive to 1, and plain ones whose window holds the plane."""
+    naxes = x.ndim - 2
+    lead, spatial = x.shape[:2], x.shape[2:]
+    adaptive = (nn.adaptive_avg_pool1d, nn.adaptive_avg_pool2d, nn.adaptive_avg_pool3d)[naxes - 1]
+    plain = (nn.avg_pool1d, nn.avg_pool2d, nn.avg_pool3d)[naxes - 1]
+    cases = [
+        ("adaptive", adaptive(x, 1), lambda p: _oracle.adaptive_avg_pool(p, [1] * naxes)),
+        (
+            "kernel = input",
+            plain(x, spatial),
+            lambda p: _oracle.avg_pool(p, spatial, spatial, [0] * naxes),
+        ),
+    ]
+    # a kernel one larger with padding 1 (count_include_pad: divided by the
+    # padded window), and a divisor_override
+    big = [n + 1 for n in spatial]
+    ones = [1] * naxes
+    cases.append(
+        (
+            "padded, count_include_pad",
+            plain(x, big, 2, 1),
+            lambda p: _oracle.avg_pool(p, big, [2] * naxes, ones),
+        )
+    )
+    if naxes > 1:
+        cases.append(
+            (
+                "divisor_override",
+                plain(x, spatial, divisor_override=-3),
+                lambda p: _oracle.avg_pool(p, spatial, spatial, [0] * naxes, divisor_override=-3),
+            )
+        )
+    for label, got, oracle in cases:
+        want = np.array([oracle(x[b]) for b in np.ndindex(*lead)]).reshape(got.shape)
+        yield label, got, want
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape", GLOBAL_SHAPES)
+def test_global_pool_matches_the_oracle_bitwise(rng, dtype, shape):
+    # Random data of mixed magnitudes (sums that round): the documented
+    # order of partial sums, bit for bit -- on the ISA's kernel (contiguous
+    # planes) and on the general loop (a strided view).
+    x = (rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 4, shape)).astype(dtype)
+    for view in (x, np.flip(x, -1), x.transpose(1, 0, *range(2, x.ndim))):
+        for label, got, want in _global_pools(view):
+            assert got.dtype == dtype
+            np.testing.assert_array_equal(got, want.astype(dtype), err_msg=label)
+
+
+def test_global_pool_of_infinities_and_nans(rng):
+    x = rng.standard_normal((4, 3, 40)).astype(np.float32)
+    x[0, 0, 3] = np.inf  # -> inf
+    x[1, 0, 3] = np.inf  # opposite infinities: NaN
+    x[1, 0, 20] = -np.inf
+    x[2, 1, 39] = np.nan  # a NaN in the tail
+    got = nn.adaptive_avg_pool1d(x, 1)[..., 0]
+    assert got[0, 0] == np.inf and np.isnan(got[1, 0]) and np.isnan(got[2, 1])
+    for _, got, want in _global_pools(x):
+        np.testing.assert_array_equal(got, want.astype(np.float32))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_global_pool_near_torch(rng, dtype):
+    # torch sums in another order (a mean): within the oracle's bound.
+    torch = _torch()
+    F = torch.nn.functional
+    x = rng.standard_normal((2, 5, 14, 14)).astype(dtype)
+    exact = oracle_adaptive(x.astype(np.float64), 2, [1, 1])  # float64: near exact
+    scale = oracle_adaptive(np.abs(x).astype(np.float64), 2, [1, 1])
+    for want in (
+        F.adaptive_avg_pool2d(torch.from_numpy(x), 1),
+        F.avg_pool2d(torch.from_numpy(x), 14),
+    ):
+        assert_within_bound(want.numpy(), exact, scale, 196, dtype)
+    for got in (nn.adaptive_avg_pool2d(x, 1), nn.avg_pool2d(x, 14)):
+        assert_within_bound(got, exact, scale, 196, dtype)
 
 
 # -- the vector row kernels -----------------------------------------------------
@@ -371,7 +460,9 @@ def test_other_isas(isa):
     # The row kernels and the thread split under each ISA, in a fresh
     # process (the choice is made once per process).
     run_tests_under_isa(
-        __file__, isa, "vector_rows or threads_bitwise or exact_data or adaptive_avg_pool_equals"
+        __file__,
+        isa,
+        "vector_rows or threads_bitwise or exact_data or adaptive_avg_pool_equals or global",
     )
 
 

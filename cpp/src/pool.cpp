@@ -144,6 +144,9 @@ class PlaneOffsets {
   index_t operator()(index_t plane) const {
     return uniform_ ? plane * step_ : plane_offset(v_, leading_, plane);
   }
+  // Whether plane q is at q * step().
+  bool uniform() const { return uniform_; }
+  index_t step() const { return step_; }
 
  private:
   const View<T>& v_;
@@ -625,6 +628,34 @@ T divided(AvgSum<T> sum, const std::array<index_t, 3>& d) {
   return static_cast<T>(sum);
 }
 
+// Whether plan p pools each plane to one output whose window holds the
+// whole plane (adaptive to 1 on every pooled axis; plain with
+// kernel_size - padding >= n on every pooled axis): a global pool, summed
+// in the order of kernels.hpp's AvgPoolGlobalKernel.
+bool is_global(const AvgPoolPlan& p) {
+  for (const PoolAxis* a : {&p.depth, &p.row, &p.col})
+    if (a->out != 1 || (!p.adaptive && a->k - a->p < a->n)) return false;
+  return true;
+}
+
+// AvgPoolGlobalKernel's sum of the plane at x (depth.n x row.n x col.n,
+// strides s), element by element in row-major order: any layout, any
+// floating type.
+template <class T>
+T global_sum(const T* x, const AvgPoolPlan& p, const PooledStrides& s) {
+  constexpr index_t kLanes = kernels::kGlobalLanes;
+  T partial[kLanes] = {};
+  const index_t n = p.depth.n * p.row.n * p.col.n, whole = n - n % kLanes;
+  index_t i = 0;
+  for (index_t z = 0; z < p.depth.n; ++z)
+    for (index_t r = 0; r < p.row.n; ++r)
+      for (index_t c = 0; c < p.col.n; ++c, ++i)
+        partial[i < whole ? i % kLanes : i + kLanes - n] += x[z * s.depth + r * s.row + c * s.col];
+  for (index_t w = kLanes / 2; w >= 1; w /= 2)
+    for (index_t j = 0; j < w; ++j) partial[j] += partial[j + w];
+  return partial[0];
+}
+
 // The average of a window's sum, divided as plan `p` says.
 template <class T>
 T average(const AvgPoolPlan& p, AvgSum<T> sum, const AvgWindow& dw, const AvgWindow& rw,
@@ -632,6 +663,49 @@ T average(const AvgPoolPlan& p, AvgSum<T> sum, const AvgWindow& dw, const AvgWin
   if (dw.end <= dw.begin || rw.end <= rw.begin || cw.end <= cw.begin)
     return T(0);  // no tap inside (torch: 0)
   return divided<T>(sum, divisors(p, dw, rw, cw.size));
+}
+
+// A global average pool (is_global(p)) of floats: each plane's sum in the
+// global order, divided once by the product of its divisors. Contiguous
+// planes of float and double take the ISA's kernel.
+template <class T>
+void global_avg_pool(const AvgPoolPlan& p, const View<const T>& in, const View<T>& out) {
+  constexpr index_t kPlanesPerTask = 64;
+  const int leading = static_cast<int>(p.in_shape.size()) - p.naxes;
+  const PooledStrides is = pooled_strides(in, p.naxes);
+  const index_t n = p.depth.n * p.row.n * p.col.n;
+  const bool contiguous = is.col == 1 && (p.row.n == 1 || is.row == p.col.n) &&
+                          (p.depth.n == 1 || is.depth == p.row.n * p.col.n);
+  const kernels::AvgPoolGlobalKernel<T> kernel =
+      contiguous ? kernels::avg_pool_global_kernel<T>(kernels::active_table()) : nullptr;
+  index_t divisor = 1;
+  for (index_t d : divisors(p, avg_window(p, p.depth, 0), avg_window(p, p.row, 0),
+                            avg_window(p, p.col, 0).size))
+    divisor *= d;  // (the product of a plane's extents, or of a padded window's)
+  const PlaneOffsets<const T> in_offset(in, leading);
+  const PlaneOffsets<T> out_offset(out, leading);
+  const index_t tasks = (p.planes + kPlanesPerTask - 1) / kPlanesPerTask;
+  const int threads = detail::resolve_threads(p.threads, p.planes, n);
+  detail::parallel_tasks(tasks, threads, [&](const detail::TaskLoop& loop) {
+    loop([&](index_t task) {
+      const index_t first = task * kPlanesPerTask;
+      const index_t count = std::min(p.planes - first, kPlanesPerTask);
+      T sums[kPlanesPerTask];
+      if (kernel && in_offset.uniform()) {
+        kernel(in.data + in_offset(first), n, count, in_offset.step(), sums);
+      } else {
+        for (index_t q = 0; q < count; ++q) {
+          const T* x = in.data + in_offset(first + q);
+          if (kernel)
+            kernel(x, n, 1, 0, &sums[q]);
+          else
+            sums[q] = global_sum(x, p, is);
+        }
+      }
+      for (index_t q = 0; q < count; ++q) sums[q] /= static_cast<T>(divisor);  // (vectorised)
+      for (index_t q = 0; q < count; ++q) out.data[out_offset(first + q)] = sums[q];
+    });
+  });
 }
 
 }  // namespace
@@ -658,6 +732,12 @@ template <class T>
 void avg_pool(const AvgPoolPlan& p, View<const T> in, View<T> out) {
   check_planned_input(p, in.shape);
   check_shape(out.shape, p.out_shape(), "out");
+  if constexpr (std::is_floating_point_v<T>) {
+    if (p.planes > 0 && is_global(p)) {
+      global_avg_pool(p, in, out);
+      return;
+    }
+  }
   using Sum = AvgSum<T>;
   const int leading = static_cast<int>(p.in_shape.size()) - p.naxes;
   const PooledStrides is = pooled_strides(in, p.naxes), os = pooled_strides(out, p.naxes);
@@ -669,7 +749,7 @@ void avg_pool(const AvgPoolPlan& p, View<const T> in, View<T> out) {
   // order, so the bits are those of the one-output loop used for the
   // others. Adaptive columns join when their windows are equal and there
   // are enough of them (the one-output loop keeps kAvgPlanes sums in
-  // flight: better for a few long windows, a global pool).
+  // flight: better for a few long windows).
   std::pair<index_t, index_t> sweep{0, 0};
   index_t ck = col.k, cs = col.s, cp = col.p;
   if (!p.adaptive) {

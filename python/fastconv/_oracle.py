@@ -29,6 +29,9 @@ divisor_override, or by the window's size clipped to the padded extent
 (count_include_pad) or to the input; adaptive average pooling to `out`
 outputs averages [floor(i*n/out), ceil((i+1)*n/out)) along each axis;
 adaptive max-pooling takes those windows' maxima as max-pooling does.
+A global average pool (one window holding the whole plane) sums in the
+documented order of partial sums, in the input's float type (float32 for
+float16), exactly as fastconv does (`global_sum`).
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ __all__ = [
     "avg_pool",
     "adaptive_avg_pool",
     "adaptive_max_pool",
+    "GLOBAL_LANES",
+    "global_sum",
 ]
 
 
@@ -292,11 +297,46 @@ def _mean(x, taps, divisor):
     return quotient if (total < 0) == (divisor < 0) else -quotient
 
 
+GLOBAL_LANES = 16
+
+
+def global_sum(values, dtype):
+    """The sum of a global pool's window (docs/conventions.md, "Average
+    pooling"): `values` in row-major order, added in `dtype` arithmetic in
+    GLOBAL_LANES partial sums from zero -- value i to partial sum
+    i % GLOBAL_LANES, but the last len % GLOBAL_LANES values to the last
+    partial sums (value i to i + GLOBAL_LANES - len) -- then partial sums j
+    and j + w added for j < w, w = GLOBAL_LANES / 2, ..., 1."""
+    t = np.dtype(dtype).type
+    n = len(values)
+    whole = n - n % GLOBAL_LANES
+    partial = [t(0)] * GLOBAL_LANES
+    with np.errstate(all="ignore"):  # inf - inf is a NaN, as in fastconv
+        for i, v in enumerate(values):
+            lane = i % GLOBAL_LANES if i < whole else i + GLOBAL_LANES - n
+            partial[lane] = t(partial[lane] + t(v))
+        w = GLOBAL_LANES // 2
+        while w >= 1:
+            partial = [t(partial[j] + partial[j + w]) for j in range(w)]
+            w //= 2
+    return partial[0]
+
+
+def _global_mean(x, divisor):
+    """A global pool's average of float plane x: global_sum in x's type
+    (float32 for float16), divided once in that type."""
+    dtype = np.float32 if x.dtype == np.float16 else x.dtype
+    with np.errstate(all="ignore"):
+        return float(global_sum(x.ravel(), dtype) / np.dtype(dtype).type(divisor))
+
+
 def avg_pool(
     x, kernel_size, stride, padding, ceil_mode=False, count_include_pad=True, divisor_override=None
 ):
     """Average-pool one plane: x is 1-D to 3-D, the parameters one int per
-    axis. float64 results for float input, int64 for integers."""
+    axis. float64 results for float input (a global pool's, one window
+    holding the whole plane: `_global_mean`'s value in x's type), int64 for
+    integers."""
     x = np.asarray(x)
     shape = x.shape
     lengths = [
@@ -321,7 +361,10 @@ def avg_pool(
             divisor = padded
         else:
             divisor = len(taps)
-        out[o] = _mean(x, taps, divisor)
+        if x.dtype.kind == "f" and len(taps) == x.size and out.size == 1:
+            out[o] = _global_mean(x, divisor)  # a global pool
+        else:
+            out[o] = _mean(x, taps, divisor)
     return out
 
 
@@ -337,9 +380,13 @@ def _adaptive_taps(o, shape, output_size):
 
 def adaptive_avg_pool(x, output_size):
     """Adaptive average pooling of one plane (x 1-D to 3-D, output_size one
-    int per axis): output i averages [floor(i*n/out), ceil((i+1)*n/out))."""
+    int per axis): output i averages [floor(i*n/out), ceil((i+1)*n/out));
+    to one output per axis, a global pool (`_global_mean`)."""
     x = np.asarray(x)
     out = np.empty(output_size, dtype=np.float64 if x.dtype.kind == "f" else np.int64)
+    if x.dtype.kind == "f" and all(m == 1 for m in output_size):
+        out[...] = _global_mean(x, x.size)  # a global pool
+        return out
     for o in itertools.product(*(range(n) for n in output_size)):
         taps = _adaptive_taps(o, x.shape, output_size)
         out[o] = _mean(x, taps, len(taps))

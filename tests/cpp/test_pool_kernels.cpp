@@ -1,6 +1,7 @@
 // The max-pooling kernel (kernels.hpp's MaxPoolRowTask: several output
 // rows, the 3x3 stride-2 windows whose rows share their maxima among them)
-// and the average-pooling kernels (AvgPoolRowTask and AvgPoolPlanesTask),
+// and the average-pooling kernels (AvgPoolRowTask, AvgPoolPlanesTask and
+// the global pool's AvgPoolGlobalKernel),
 // float and double, of every ISA this build has and
 // this CPU runs, and every ISA's vector width compiled here
 // (width_tables.hpp), on random tasks against the task's definition summed
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 #include <utility>
@@ -146,11 +148,20 @@ void check_max_rows(const KernelTable& tb, std::mt19937& g) {
   const index_t cols = left + (n - 1) * stride + (kw - 1) * dilation + 1 + small(g) - 1;
   const index_t plane_rows = (out_rows - 1) * row_stride + rows;
   std::vector<T> x(static_cast<size_t>(depths * plane_rows * cols));
-  std::uniform_int_distribution<int> value(-3, 3), special(0, 19);
+  // NaNs anywhere, none (the 3x3 stride-2 kernel's plain maxima), or one
+  // (that kernel finds it and takes the NaN rule again)
+  std::uniform_int_distribution<int> value(-3, 3), special(0, 19), nans(0, 2);
+  const int nan_mode = nans(g);
   for (T& v : x) {
     const int s = special(g);
-    v = s == 0 ? T(-0.0) : s == 1 ? T(1) / T(0) : s == 2 ? T(0) / T(0) : static_cast<T>(value(g));
+    v = s == 0                    ? T(-0.0)
+        : s == 1                  ? T(1) / T(0)
+        : s == 2 && nan_mode == 0 ? T(0) / T(0)
+                                  : static_cast<T>(value(g));
   }
+  if (nan_mode == 2)
+    x[std::uniform_int_distribution<size_t>(0, x.size() - 1)(g)] =
+        std::numeric_limits<T>::quiet_NaN();
   for (size_t r = 0; clipped && r < x.size(); r += static_cast<size_t>(cols)) x[r] = T(1e30);
   const index_t out_step = n + 3;  // out[i*out_step + 1 + o] for o in [-1, n)
   const T sentinel = T(12345);
@@ -185,7 +196,8 @@ void check_max_rows(const KernelTable& tb, std::mt19937& g) {
                            " rows=" + std::to_string(rows) + " kw=" + std::to_string(kw) +
                            " stride=" + std::to_string(stride) +
                            " out_rows=" + std::to_string(out_rows) + " count=" + std::to_string(n) +
-                           (with_indices ? " indices" : "") + (clipped ? " clipped" : "");
+                           (with_indices ? " indices" : "") + (clipped ? " clipped" : "") +
+                           " nan_mode=" + std::to_string(nan_mode);
   for (index_t i = 0; i < out_rows; ++i) {
     for (index_t o = -1; o + 1 < out_step; ++o) {
       const size_t at = static_cast<size_t>(i * out_step + 1 + o);
@@ -246,8 +258,43 @@ void check_planes(const KernelTable& tb, std::mt19937& g) {
   }
 }
 
+// A global pool's planes of n values (sums that round, signed zeros,
+// infinities), 1 to 9 of them a step apart: each plane's sum in the
+// documented order, partial sum by partial sum, and nothing else written.
+template <class T>
+void check_global(const KernelTable& tb, std::mt19937& g) {
+  constexpr index_t kLanes = fastconv::kernels::kGlobalLanes;
+  const index_t n = std::uniform_int_distribution<index_t>(1, 100)(g);
+  const index_t planes = std::uniform_int_distribution<index_t>(1, 9)(g), step = n + 3;
+  std::vector<T> x(static_cast<size_t>(planes * step));
+  for (T& v : x) v = random_value<T>(g);
+  const T sentinel = T(12345);
+  std::vector<T> sums(static_cast<size_t>(planes + 1), sentinel);
+  fastconv::kernels::avg_pool_global_kernel<T>(tb)(x.data(), n, planes, step, sums.data());
+  const std::string what = std::string(tb.isa) + (sizeof(T) == 4 ? " f32" : " f64") +
+                           " global n=" + std::to_string(n) + " planes=" + std::to_string(planes);
+  const index_t whole = n - n % kLanes;
+  for (index_t q = 0; q < planes; ++q) {
+    const T* plane = x.data() + q * step;
+    T partial[kLanes];
+    for (index_t j = 0; j < kLanes; ++j) {
+      partial[j] = T(0);
+      for (index_t i = j; i < whole; i += kLanes) partial[j] += plane[i];
+      const index_t last = j + n - kLanes;  // the tail value partial sum j takes, if any
+      if (last >= whole) partial[j] += plane[last];
+    }
+    for (index_t w = kLanes / 2; w >= 1; w /= 2)
+      for (index_t j = 0; j < w; ++j) partial[j] += partial[j + w];
+    expect(same_bits(partial[0], sums[static_cast<size_t>(q)]),
+           what + " plane " + std::to_string(q));
+  }
+  expect(sums[static_cast<size_t>(planes)] == sentinel, what + " wrote past the planes");
+}
+
 void check_table(const KernelTable& tb, std::mt19937& g) {
   for (int i = 0; i < 300; ++i) {
+    check_global<float>(tb, g);
+    check_global<double>(tb, g);
     check_row<float>(tb, g);
     check_row<double>(tb, g);
     check_planes<float>(tb, g);

@@ -124,6 +124,13 @@ FASTCONV_API void max_unpool(View<const T> in, View<const std::int64_t> indices,
 // the input over [floor(i*n/out), ceil((i+1)*n/out)), the sum divided by
 // the window's depth, then its height, then its width (as torch divides).
 //
+// A global pool of floats (one output per plane whose window holds the
+// whole plane: adaptive to 1 on every pooled axis, or kernel_size -
+// padding >= n on every pooled axis) sums the plane's elements in
+// row-major order into 16 partial sums instead (element i to i % 16, the
+// last n % 16 to the last partial sums), adds them in a fixed tree and
+// divides once (adaptive: by the plane's size): docs/conventions.md.
+//
 // Floating types sum in their own type, as torch does; std::int64_t sums
 // with wrap-around and divides rounding toward zero, as torch does.
 // Computed one block of output rows per task: the same bits for any

@@ -280,8 +280,8 @@ template <class T>
 using AvgPoolRowKernel = void (*)(const AvgPoolRowTask<T>&);
 
 // Average pooling of one window in each of `planes` planes (pool.cpp's
-// outputs that no row kernel takes: borders, unequal adaptive windows, a
-// global pool): *out[q] for q < planes is the sum of
+// outputs that no row kernel takes: borders, unequal adaptive windows,
+// windows nearly as large as the plane): *out[q] for q < planes is the sum of
 //   x[q][z*depth_step + r*row_step + j]
 // over z < depths, r < rows, j < width, added from zero in that
 // (row-major) order, divided by divisors[0], then [1], then [2]. Every
@@ -298,6 +298,20 @@ struct AvgPoolPlanesTask {
 };
 template <class T>
 using AvgPoolPlanesKernel = void (*)(const AvgPoolPlanesTask<T>&);
+
+// A global average pool's sums (pool.cpp: the window is the whole plane):
+// sums[q] for q < planes is the sum of plane x + q*step, its elements
+// x[q*step + i] for i < n, n >= 1, in kGlobalLanes partial sums from
+// zero: element i
+// goes to partial sum i % kGlobalLanes, except the last n % kGlobalLanes
+// elements, which go to the last n % kGlobalLanes partial sums in order
+// (element i to i + kGlobalLanes - n); then partial sums j and
+// j + w are added for j < w, w = kGlobalLanes / 2, then w / 2, ..., 1.
+// The same on every ISA (docs/conventions.md, "Average pooling"). float32
+// and float64.
+constexpr int kGlobalLanes = 16;
+template <class T>
+using AvgPoolGlobalKernel = void (*)(const T* x, index_t n, index_t planes, index_t step, T* sums);
 
 // Peak-throughput probe for bench/: `iterations` rounds of independent
 // float32 FMAs over full vectors; returns the flops done.
@@ -325,6 +339,8 @@ struct KernelTable {
   AvgPoolRowKernel<double> avg_pool_row_f64;
   AvgPoolPlanesKernel<float> avg_pool_planes_f32;  // avg_pool_planes_kernel<T>(table)
   AvgPoolPlanesKernel<double> avg_pool_planes_f64;
+  AvgPoolGlobalKernel<float> avg_pool_global_f32;  // avg_pool_global_kernel<T>(table)
+  AvgPoolGlobalKernel<double> avg_pool_global_f64;
   // CNN layers: bytes per vector, the wide kernels' block (vectors of
   // channels x pixels), and the kernels.
   int vec_bytes;
@@ -466,6 +482,17 @@ AvgPoolPlanesKernel<T> avg_pool_planes_kernel(const KernelTable& t) {
     return t.avg_pool_planes_f32;
   else if constexpr (std::is_same_v<T, double>)
     return t.avg_pool_planes_f64;
+  else
+    return nullptr;
+}
+
+// The global average-pooling kernel of T; nullptr where T has none.
+template <class T>
+AvgPoolGlobalKernel<T> avg_pool_global_kernel(const KernelTable& t) {
+  if constexpr (std::is_same_v<T, float>)
+    return t.avg_pool_global_f32;
+  else if constexpr (std::is_same_v<T, double>)
+    return t.avg_pool_global_f64;
   else
     return nullptr;
 }

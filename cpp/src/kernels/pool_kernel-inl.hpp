@@ -166,10 +166,16 @@ static void max_pool_row_as(const MaxPoolRowTask<T>& t) {
 // the last NaN), so the row maxima combined top to bottom pick the tap the
 // row-major loop picks.
 
-// best/code become v/v_code where v (later in row-major order) wins.
-template <bool WithIndices, class V, class Code>
+// best/code become v/v_code where v (later in row-major order) wins; with
+// Nans false, the caller has made sure that no value is a NaN (a strictly
+// larger value wins: one maximum instruction when the index is not kept).
+template <bool WithIndices, bool Nans, class V, class Code>
 static inline void keep_max(V& best, Code& code, V v, Code v_code) {
-  const Code wins = (v > best) | (v != v);
+  Code wins;
+  if constexpr (Nans)
+    wins = (v > best) | (v != v);
+  else
+    wins = v > best;
   best = wins ? v : best;
   if constexpr (WithIndices) code = wins ? v_code : code;
 }
@@ -177,9 +183,12 @@ static inline void keep_max(V& best, Code& code, V v, Code v_code) {
 // The maxima of p[2i-1], p[2i], p[2i+1] for lanes i < L (p[-1..2L-1] are
 // read) and the winners' codes: row_code plus the column (0, 1 or 2).
 // `clipped`: p[-1] is left of the row: lane 0 takes p[0] twice instead
-// (the same winner, of code 1).
-template <bool WithIndices, int L, class V, class Code, class T, class Int>
-static inline void max3_stride2(const T* p, bool clipped, Int row_code, V& best, Code& code) {
+// (the same winner, of code 1). Without Nans, p[0..2L) (and p[-1] too if
+// `edge`: no strip to the left adds it) are added to `probe`, which
+// becomes a NaN if one of them is (or on opposite infinities).
+template <bool WithIndices, bool Nans, int L, class V, class Code, class T, class Int>
+static inline void max3_stride2(const T* p, bool clipped, bool edge, Int row_code, V& best,
+                                Code& code, V& probe) {
   V lo, hi, lo1, hi1;
   std::memcpy(&lo1, p, sizeof lo1);
   std::memcpy(&hi1, p + L, sizeof hi1);
@@ -190,12 +199,16 @@ static inline void max3_stride2(const T* p, bool clipped, Int row_code, V& best,
   }
   std::memcpy(&hi, p - 1 + L, sizeof hi);
   best = even_lanes(lo, hi, std::make_index_sequence<L>{});
+  const V middle = odd_lanes(lo, hi, std::make_index_sequence<L>{});
+  const V right = odd_lanes(lo1, hi1, std::make_index_sequence<L>{});
+  if constexpr (!Nans) {
+    probe += lo1 + hi1;
+    if (edge) probe += lo;
+  }
   code = Code{} + row_code;
   if (clipped) code[0] += 1;
-  keep_max<WithIndices>(best, code, odd_lanes(lo, hi, std::make_index_sequence<L>{}),
-                        Code{} + static_cast<Int>(row_code + 1));
-  keep_max<WithIndices>(best, code, odd_lanes(lo1, hi1, std::make_index_sequence<L>{}),
-                        Code{} + static_cast<Int>(row_code + 2));
+  keep_max<WithIndices, Nans>(best, code, middle, Code{} + static_cast<Int>(row_code + 1));
+  keep_max<WithIndices, Nans>(best, code, right, Code{} + static_cast<Int>(row_code + 2));
 }
 
 // Whether task t is a 2-D pooling of 3x3 windows, stride 2 both ways, of
@@ -210,7 +223,9 @@ static inline bool is_3x3_stride2(const MaxPoolRowTask<T>& t, int lanes) {
 // outputs (the last strip overlapping the one before when L does not
 // divide the count), row by row through a chunk (the reads stream): each
 // output row's top row maxima are the row above's bottom ones, kept per
-// strip. A clipped first output is lane 0 of the first strip.
+// strip. A clipped first output is lane 0 of the first strip. A chunk is
+// computed without the NaN rule (plain maxima) and, where one of its taps
+// is a NaN, again with it.
 template <class T, bool WithIndices>
 static void max_pool_3x3_stride2(const MaxPoolRowTask<T>& t) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
@@ -233,13 +248,16 @@ static void max_pool_3x3_stride2(const MaxPoolRowTask<T>& t) {
   for (int i = 0; i < L; ++i) lane[i] = 2 * i;
   const index_t strips = (count - first + L - 1) / L;
   auto strip_start = [&](index_t s) { return std::min(first + s * L, count - L); };
-  for (index_t s0 = 0; s0 < strips; s0 += kStrips) {
-    const index_t n = std::min(kStrips, strips - s0);
-    V top[kStrips];
+  // The chunk of strips [s0, s0 + n); false if Nans is false and a tap
+  // may be a NaN (the outputs are then wrong).
+  auto chunk = [&](auto nans, index_t s0, index_t n) {
+    constexpr bool Nans = decltype(nans)::value;
+    V top[kStrips], probe{};
     Code top_code[kStrips];
     for (index_t s = 0; s < n; ++s) {
       const index_t o = strip_start(s0 + s);
-      max3_stride2<WithIndices, L>(x + 2 * o, o < 0, Int{0}, top[s], top_code[s]);
+      max3_stride2<WithIndices, Nans, L>(x + 2 * o, o < 0, s == 0, Int{0}, top[s], top_code[s],
+                                         probe);
     }
     for (index_t i = 0; i < out_rows; ++i) {
       for (index_t s = 0; s < n; ++s) {
@@ -247,11 +265,13 @@ static void max_pool_3x3_stride2(const MaxPoolRowTask<T>& t) {
         const T* line = x + i * x_row_step + 2 * o;
         V best = top[s], middle, bottom;
         Code code = top_code[s], middle_code, bottom_code;
-        max3_stride2<WithIndices, L>(line + row_step, o < 0, row_at, middle, middle_code);
-        max3_stride2<WithIndices, L>(line + 2 * row_step, o < 0, static_cast<Int>(2 * row_at),
-                                     bottom, bottom_code);
-        keep_max<WithIndices>(best, code, middle, middle_code);
-        keep_max<WithIndices>(best, code, bottom, bottom_code);
+        max3_stride2<WithIndices, Nans, L>(line + row_step, o < 0, s == 0, row_at, middle,
+                                           middle_code, probe);
+        max3_stride2<WithIndices, Nans, L>(line + 2 * row_step, o < 0, s == 0,
+                                           static_cast<Int>(2 * row_at), bottom, bottom_code,
+                                           probe);
+        keep_max<WithIndices, Nans>(best, code, middle, middle_code);
+        keep_max<WithIndices, Nans>(best, code, bottom, bottom_code);
         std::memcpy(out + i * out_row_step + o, &best, sizeof best);
         if constexpr (WithIndices) {
           const Index at =
@@ -262,6 +282,13 @@ static void max_pool_3x3_stride2(const MaxPoolRowTask<T>& t) {
         top_code[s] = bottom_code - static_cast<Int>(2 * row_at);
       }
     }
+    bool nan = false;
+    for (int l = 0; l < L; ++l) nan |= probe[l] != probe[l];
+    return !nan;
+  };
+  for (index_t s0 = 0; s0 < strips; s0 += kStrips) {
+    const index_t n = std::min(kStrips, strips - s0);
+    if (!chunk(std::false_type{}, s0, n)) chunk(std::true_type{}, s0, n);
   }
 }
 
@@ -388,7 +415,7 @@ static void avg_pool_planes(const AvgPoolPlanesTask<T>& t) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
   using V = typename Lanes<T, L>::type;
   // Rows (and depths) that follow each other in memory are one long row:
-  // the same taps in the same order (a global pool's whole plane).
+  // the same taps in the same order (a window of whole rows).
   index_t depths = t.depths, rows = t.rows, width = t.width;
   if (rows == 1 || t.row_step == width) {
     width *= rows;
@@ -423,4 +450,85 @@ static void avg_pool_planes(const AvgPoolPlanesTask<T>& t) {
     sum = avg_divide<T>(sum, t.divisors);
     for (int q = 0; q < planes; ++q) *t.out[q0 + q] = sum[q];
   }
+}
+
+// ---- Global average pooling: a whole plane's sum (kernels.hpp's
+// AvgPoolGlobalKernel), its kGlobalLanes partial sums as M vectors of L
+// lanes (one AVX-512 float32 vector, two AVX2 ones, four SSE2 ones...), so
+// each partial sum takes the same elements in the same order on every ISA.
+
+// Lanes j < W of v become v[j] + v[j + W].
+template <int W, class V, std::size_t... I>
+static inline V add_upper_lanes(V v, std::index_sequence<I...>) {
+  constexpr int L = sizeof...(I);
+  return v + __builtin_shufflevector(v, v, static_cast<int>((I + W) % L)...);
+}
+
+// The tree of AvgPoolGlobalKernel over lanes W, W/2, ..., 1 of v: lane 0.
+template <int W, class V, int L>
+static inline auto add_lanes(V v) {
+  if constexpr (W == 0) {
+    return v[0];
+  } else {
+    return add_lanes<W / 2, V, L>(add_upper_lanes<W>(v, std::make_index_sequence<L>{}));
+  }
+}
+
+// The sums of G planes x + g*step, g < G, side by side (independent
+// chains of additions).
+template <int G, class T>
+static inline void global_sums(const T* x, index_t n, index_t step, T* sums) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  constexpr int M = kGlobalLanes / L;  // vectors per set of partial sums
+  static_assert(M * L == kGlobalLanes);
+  using V = typename Lanes<T, L>::type;
+  V sum[G][M] = {};
+  const index_t tail = n % kGlobalLanes, whole = n - tail;
+  for (index_t i = 0; i < whole; i += kGlobalLanes) {
+    for (int g = 0; g < G; ++g) {
+      for (int m = 0; m < M; ++m) {
+        V v;
+        std::memcpy(&v, x + g * step + i + m * L, sizeof v);
+        sum[g][m] += v;
+      }
+    }
+  }
+  if (tail > 0) {
+    // The last kGlobalLanes elements (ending at n; fewer: zeros in
+    // front), those already added (the first kGlobalLanes - tail) zeroed:
+    // adding +0 leaves a partial sum as it is (one begun from +0 is never
+    // -0).
+    using Int = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
+    using Code = typename Lanes<Int, L>::type;
+    const index_t skip = kGlobalLanes - tail;
+    Code lane{};
+    for (int l = 0; l < L; ++l) lane[l] = static_cast<Int>(l - skip);
+    for (int m = 0; m < M; ++m, lane += L) {
+      for (int g = 0; g < G; ++g) {
+        const T* p = x + g * step;
+        V v{};
+        if (n >= kGlobalLanes) {
+          std::memcpy(&v, p + n - kGlobalLanes + m * L, sizeof v);
+          v = lane >= 0 ? v : V{};
+        } else {
+          for (int l = 0; l < L; ++l)
+            if (lane[l] >= 0) v[l] = p[lane[l]];
+        }
+        sum[g][m] += v;
+      }
+    }
+  }
+  for (int g = 0; g < G; ++g) {
+    for (int w = M / 2; w >= 1; w /= 2)
+      for (int m = 0; m < w; ++m) sum[g][m] += sum[g][m + w];
+    sums[g] = add_lanes<L / 2, V, L>(sum[g][0]);
+  }
+}
+
+template <class T>
+static void avg_pool_global(const T* x, index_t n, index_t planes, index_t step, T* sums) {
+  constexpr int kGroup = 4;  // planes summed side by side
+  index_t q = 0;
+  for (; q + kGroup <= planes; q += kGroup) global_sums<kGroup>(x + q * step, n, step, sums + q);
+  for (; q < planes; ++q) global_sums<1>(x + q * step, n, step, sums + q);
 }

@@ -93,6 +93,8 @@ static const KernelTable kTable = {
     &avg_pool_row<double>,
     &avg_pool_planes<float>,
     &avg_pool_planes<double>,
+    &avg_pool_global<float>,
+    &avg_pool_global<double>,
     kVecBytes,
     kConvChannelVecs,
     kConvPixels,
