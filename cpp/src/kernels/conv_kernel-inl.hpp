@@ -394,3 +394,66 @@ static void conv_pointwise(const ConvTask<T>& t) {
   for (; j + C <= t.channels; j += C) pointwise_channels<T, C>(t, j);
   for (; j < t.channels; ++j) pointwise_channels<T, 1>(t, j);
 }
+
+// ---- The panel copy of a strided layer (nn/run.hpp)
+
+// Lane i: lane S*i + F of the S vectors v[0..S) laid end to end (S = 2, 3
+// or 4): the lanes from v[0]:v[1], then (S > 2) those from the rest.
+template <int S, int F, class V, std::size_t... I>
+static inline V phase_lanes(const V (&v)[S], std::index_sequence<I...>) {
+  constexpr std::size_t L = sizeof...(I);
+  // (a lane taken from the back picks any lane of the front: 0)
+  const V front = __builtin_shufflevector(v[0], v[1], (S * I + F < 2 * L ? S * I + F : 0)...);
+  if constexpr (S == 2) {
+    return front;
+  } else {
+    V back = v[2];
+    if constexpr (S == 4)
+      back = __builtin_shufflevector(v[2], v[3], (S * I + F < 2 * L ? 0 : S * I + F - 2 * L)...);
+    // S = 3: back lane k is element 2L + k; S = 4: back lane i is lane i's.
+    return __builtin_shufflevector(
+        front, back, (S * I + F < 2 * L ? I : L + (S == 3 ? S * I + F - 2 * L : I))...);
+  }
+}
+
+// All n >= L positions of every phase in whole vectors, L positions of
+// each phase (S*L consecutive elements) per step, the last step
+// overlapping the one before when L does not divide n (the same values
+// written twice).
+template <class T, int S>
+static void deinterleave_vectors(const T* src, index_t n, T* dst, index_t phase_step) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  using V = typename Lanes<T, L>::type;
+  for (index_t j = 0;; j = std::min(j + L, n - L)) {
+    V v[S];
+    FASTCONV_UNROLL for (int s = 0; s < S; ++s) v[s] = load_vec<V>(src + j * S + s * L);
+    static_for<S>([&](auto f) {
+      store_vec(dst + f * phase_step + j,
+                phase_lanes<S, decltype(f)::value>(v, std::make_index_sequence<L>{}));
+    });
+    if (j + L >= n) break;
+  }
+}
+
+// dst[f*phase_step + j] = src[j*phases + f] for j < n and f < phases: a
+// contiguous run of n*phases input columns split into its column phases
+// (kernels.hpp). Whole vectors for 2, 3 or 4 phases of at least L
+// positions; a scalar loop otherwise.
+template <class T>
+static void deinterleave(const T* src, index_t n, index_t phases, T* dst, index_t phase_step) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  if (n >= L) {
+    switch (phases) {
+      case 2:
+        return deinterleave_vectors<T, 2>(src, n, dst, phase_step);
+      case 3:
+        return deinterleave_vectors<T, 3>(src, n, dst, phase_step);
+      case 4:
+        return deinterleave_vectors<T, 4>(src, n, dst, phase_step);
+      default:
+        break;
+    }
+  }
+  for (index_t f = 0; f < phases; ++f)
+    for (index_t j = 0; j < n; ++j) dst[f * phase_step + j] = src[j * phases + f];
+}
