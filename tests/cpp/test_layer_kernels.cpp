@@ -129,23 +129,25 @@ void check_wide(const KernelTable& tb, ConvKernel<T> kernel, int C, bool fused, 
     for (index_t channels : {R, R - 1, R / 2 + 1, index_t(1)})
       for (index_t passes : {1, 2, 3})
         for (bool with_bias : {false, true})
-          for (int repeat = 0; repeat < 2; ++repeat) {
+          for (int repeat = 0; repeat < 3; ++repeat) {
             if (passes > K) continue;
             const index_t n_vec = rng.range(1, 4);
             std::vector<index_t> x_base(n_vec), lanes(n_vec), pixel_out(n_vec * P, -7);
             std::vector<index_t> x_off(K);
             for (auto& o : x_off) o = rng.range(0, 12);
-            // every stored pixel its own column, in shuffled order
+            // every stored pixel its own column, in shuffled order, or (the
+            // last repeat: whole-vector stores) in order and all stored
+            const bool in_order = repeat == 2;
             std::vector<index_t> columns(n_vec * P);
             for (index_t i = 0; i < n_vec * P; ++i) columns[i] = i;
-            std::shuffle(columns.begin(), columns.end(), rng.g);
+            if (!in_order) std::shuffle(columns.begin(), columns.end(), rng.g);
             index_t panel_len = 0;
             for (index_t v = 0; v < n_vec; ++v) {
               x_base[v] = rng.range(0, 8);
               lanes[v] = rng.one_in(2) ? P : rng.range(1, P);
               for (index_t l = 0; l < lanes[v]; ++l)
                 pixel_out[v * P + l] =
-                    rng.one_in(5) ? fastconv::kernels::kNoOutput : columns[v * P + l];
+                    !in_order && rng.one_in(5) ? fastconv::kernels::kNoOutput : columns[v * P + l];
             }
             for (index_t v = 0; v < n_vec; ++v)  // (only the piece's pixels are read)
               panel_len = std::max(panel_len, panel_length({x_base[v]}, x_off, lanes[v]));

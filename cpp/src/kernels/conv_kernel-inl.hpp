@@ -10,7 +10,9 @@
 // each step loads the channel vectors of one tap's weights and broadcasts
 // one input value per pixel. No lane is wasted whatever the image width:
 // 2 x 14 of 32 registers (AVX-512), 2 x 6 of 16 (AVX2), 2 x 4 (SSE2). The
-// half-width kernel: one vector of channels x twice the pixels.
+// half-width kernel: one vector of channels x twice the pixels. A piece of
+// at least a vector's worth of pixels whose outputs lie side by side is
+// transposed in registers and stored in whole vectors per channel.
 //
 // Narrow kernel, for one channel at a time (depthwise layers), vectorised
 // along the output row: kConvVecs1 output vectors per block, each step one
@@ -32,6 +34,17 @@
 // whose channels fill one vector better than two).
 template <int C>
 constexpr int kPiecePixels = kConvPixels * kConvChannelVecs / C;
+
+// Whether a wide piece's n outputs of each channel (offsets po) all lie
+// side by side in ascending order, so that they can be stored as whole
+// vectors.
+template <class T>
+static inline bool whole_vector_stores(const ConvTask<T>& t, const index_t* po, int n) {
+  if (t.ch_pairs) return false;
+  for (int i = 0; i < n; ++i)
+    if (po[i] == kNoOutput || po[i] != po[0] + i) return false;
+  return true;
+}
 
 template <class T, int C, int P>
 static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
@@ -87,6 +100,27 @@ static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
       const V slope = t.slopes ? load_vec<V>(t.slopes + j * L) : V{};
       FASTCONV_UNROLL for (int i = 0; i < P; ++i) acc[i][j] =
           activate(*t.epilogue, acc[i][j], slope);
+    }
+  }
+  if constexpr (P >= L) {
+    if (whole_vector_stores(t, po, P)) {
+      // Pixels [s, s + L) of every channel in whole vectors: blocks of L
+      // pixels (the last overlapping the one before when L does not
+      // divide P: the same values stored twice) transposed in registers.
+      FASTCONV_UNROLL for (int b = 0; b < P; b += L) {
+        const int s = std::min(b, P - L);
+        FASTCONV_UNROLL for (int j = 0; j < C; ++j) {
+          V v[L];
+          FASTCONV_UNROLL for (int l = 0; l < L; ++l) v[l] = acc[s + l][j];
+          transpose(v);  // v[k]: channel j*L + k of the block's pixels
+          FASTCONV_UNROLL for (int k = 0; k < L; ++k) {
+            const index_t o = j * L + k;
+            if (o < t.channels)
+              store_vec(t.out + (t.ch_out ? t.ch_out[o] : o * t.out_ch_step) + po[s], v[k]);
+          }
+        }
+      }
+      return;
     }
   }
   FASTCONV_UNROLL for (int i = 0; i < P; ++i) FASTCONV_UNROLL for (int j = 0; j < C; ++j)
@@ -225,13 +259,6 @@ static void conv_rows_of(const ConvTask<T>& t) {
   for (; r < rows; ++r) rows_strip<T, KH, 1, kColVecsMulti>(t, r * t.vec_row, 0);
 }
 
-// Interleave a and b: (a0 b0 a1 b1 ...) in lo, then the rest in hi.
-template <int L, class V, int... Is>
-static inline void interleave(V a, V b, V& lo, V& hi, std::integer_sequence<int, Is...>) {
-  lo = __builtin_shufflevector(a, b, (Is % 2 ? L + Is / 2 : Is / 2)...);
-  hi = __builtin_shufflevector(a, b, (Is % 2 ? L + L / 2 + Is / 2 : L / 2 + Is / 2)...);
-}
-
 // One channel, two column phases: U output vectors of each.
 template <class T, int U>
 static inline void conv_pair_block(const ConvTask<T>& t, index_t v0) {
@@ -254,8 +281,9 @@ static inline void conv_pair_block(const ConvTask<T>& t, index_t v0) {
   }
   const index_t step = t.out_w_step / 2;  // between output columns
   FASTCONV_UNROLL for (int u = 0; u < U; ++u) {
-    V lo, hi;
-    interleave<L>(even[u], odd[u], lo, hi, std::make_integer_sequence<int, L>{});
+    // (a0 b0 a1 b1 ...) in lo, then the rest in hi
+    V lo = interleave<0>(even[u], odd[u], std::make_index_sequence<L>{});
+    V hi = interleave<1>(even[u], odd[u], std::make_index_sequence<L>{});
     T* o = t.out + t.out_off[v0 + u];
     const index_t columns = t.lanes[v0 + u];
     if (t.epilogue) {
