@@ -153,6 +153,36 @@ def test_bitwise_for_threads_layouts_batches_and_layer_objects(dtype):
     assert np.array_equal(direct(x), nn.conv2d(x, w, b, padding=1, algorithm="direct"))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("padding_mode", ["zeros", "reflect"])
+def test_bitwise_for_threads_on_few_tiles(dtype, padding_mode):
+    # One small image: the threads split the output channels and share the
+    # input transforms, made first over pieces of the channels (the staged
+    # run of nn/winograd.hpp); groups, an epilogue and a residual with it.
+    x, w = _data((1, 42, 9, 10), (128, 21, 3, 3), dtype, False)
+    b = rng.standard_normal(128).astype(dtype)
+    slopes = rng.uniform(0, 0.5, 128)
+    r = rng.standard_normal((1, 128, 9, 10)).astype(dtype)
+    options = dict(padding=1, groups=2, padding_mode=padding_mode, algorithm="winograd")
+    ref = nn.conv2d(x, w, b, **options, activation=("prelu", slopes), residual=r, threads=1)
+    for threads in (2, 3, 4):
+        got = nn.conv2d(
+            x, w, b, **options, activation=("prelu", slopes), residual=r, threads=threads
+        )
+        assert np.array_equal(got, ref)
+    layer = nn.Conv2d(w, b, **options, activation=("prelu", slopes))
+    assert np.array_equal(layer(x, residual=r, threads=3), ref)
+    direct = nn.conv2d(x, w, b, **{**options, "algorithm": "direct"})
+    direct = direct + r
+    direct = np.where(direct > 0, direct, direct * slopes[:, None, None].astype(dtype))
+    np.testing.assert_allclose(
+        ref,
+        direct,
+        rtol=1e-3 if dtype == np.float32 else 1e-10,
+        atol=1e-3 if dtype == np.float32 else 1e-10,
+    )
+
+
 def test_layer_object_option():
     w = np.ones((8, 8, 3, 3), np.float32)
     layer = nn.Conv2d(w, algorithm="direct")

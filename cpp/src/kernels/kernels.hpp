@@ -194,9 +194,14 @@ using DeinterleaveKernel = void (*)(const T* src, index_t n, index_t phases, T* 
 // (o1 - o0). `nonfinite` is set when any output of the
 // tiles, stored or not, is Inf or NaN (the caller then computes the image
 // directly: a tile mixes its inputs, so Inf and NaN would spread).
+// A run may split a task in two stages (nn/winograd.hpp): with panel set,
+// the input transform of the channels [in_c0, in_c1) (whole vectors) into
+// V; with o1 > o0, the products and the output transform from V, which
+// then holds every channel's transform (panel nullptr: done before).
 template <class T>
 struct WinogradTask {
   const T* panel;
+  index_t in_c0, in_c1;
   index_t panel_row, channel_step;
   index_t tile_rows, tile_cols, C;
   const T* U;

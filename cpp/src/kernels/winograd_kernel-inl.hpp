@@ -96,8 +96,8 @@ static void winograd_weights(const double* g, index_t n, double* u) {
   }
 }
 
-// The input transform of every tile and channel vector into V (element e,
-// tile t, channel c at V[(e*tiles + t)*channel_step + c]).
+// The input transform of every tile and of the channels [in_c0, in_c1)
+// into V (element e, tile t, channel c at V[(e*tiles + t)*channel_step + c]).
 template <class T, class F>
 static void winograd_input(const WinogradTask<T>& t) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
@@ -108,7 +108,7 @@ static void winograd_input(const WinogradTask<T>& t) {
     for (index_t j = 0; j < t.tile_cols; ++j) {
       const T* d0 = t.panel + i * F::m * t.panel_row + j * F::m * cs;
       T* v0 = t.V + (i * t.tile_cols + j) * cs;
-      for (index_t c = 0; c < cs; c += L) {
+      for (index_t c = t.in_c0; c < t.in_c1; c += L) {
         V d[A * A], v[A * A];
         FASTCONV_UNROLL for (int r = 0; r < A; ++r) FASTCONV_UNROLL for (int x = 0; x < A; ++x)
             d[r * A + x] = load_vec<V>(d0 + r * t.panel_row + x * cs + c);
@@ -160,7 +160,7 @@ static void winograd_tiles(const WinogradTask<T>& t) {
   using V = typename Lanes<T, L>::type;
   const index_t tiles = t.tile_rows * t.tile_cols, cs = t.channel_step;
   const index_t oc = t.o1 - t.o0;  // (M's channels per tile)
-  winograd_input<T, F>(t);
+  if (t.panel) winograd_input<T, F>(t);
   // Product e of every tile and channel block in turn: V's and U's
   // slices of e are read once, from cache.
   for (int e = 0; e < E; ++e) {

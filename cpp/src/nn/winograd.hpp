@@ -7,7 +7,9 @@
 // of output channels) copy the input the tiles read into a channels-last
 // panel, then run the ISA's kernel (winograd_kernel-inl.hpp): input
 // transform, products as GEMMs over the input channels, output transform
-// with the bias. Accurate normwise, not per element (docs/conventions.md).
+// with the bias (with few blocks of tiles, the copies and input
+// transforms run first, shared by the chunks: run_winograd). Accurate
+// normwise, not per element (docs/conventions.md).
 // An image whose tiles give an Inf or NaN is computed directly instead,
 // so Inf and NaN give what direct convolution gives.
 #include <algorithm>
@@ -26,6 +28,10 @@ namespace fastconv::detail {
 // "auto" takes Winograd from this many channels per group in and out
 // (fewer: the transforms cost more than the products save).
 constexpr index_t kWinogradMinChannels = 8;
+
+// The most input transforms a run keeps for its output-channel chunks to
+// share (more: each chunk's task makes its own).
+constexpr index_t kMaxSharedInputBytes = index_t(32) << 20;
 
 // The Winograd variant a plan runs for T -- 0: F(2x2, 3x3), 1: F(4x4,
 // 3x3) -- or -1: direct convolution. F(4x4) on maps of 8 outputs or more
@@ -197,12 +203,119 @@ std::vector<char> run_winograd(const LayerPlan& p, const View<const T>& in,
     for (index_t x = 0; x < pc; ++x)
       col_map[cb * pc + x] = padded(cb * tcols * m + x - p.pad_left, p.w, p.pad_left, pad_right);
 
+  // The panel of a block of tiles (rows and columns they read, channels
+  // last), channels [c0, c1) of it (past cin_g: zeros).
+  auto fill_panel = [&](T* panel, index_t n, index_t g, index_t rb, index_t cb, index_t c0,
+                        index_t c1) {
+    const index_t ty0 = rb * trows, tx0 = cb * tcols;
+    const index_t rows = std::min(trows, tiles_y - ty0) * m + 2,
+                  cols = std::min(tcols, tiles_x - tx0) * m + 2;
+    const index_t* cm = col_map.data() + cb * pc;
+    for (index_t c = c0; c < std::min(c1, p.cin_g); ++c) {
+      const T* xc = in.data + n * in.strides[0] + (g * p.cin_g + c) * in.strides[1];
+      for (index_t r = 0; r < rows; ++r) {
+        T* dst = panel + r * panel_row + c;
+        const index_t ri = padded(ty0 * m + r - p.pad_top, p.h, p.pad_top, pad_bottom);
+        if (ri < 0) {
+          for (index_t x = 0; x < cols; ++x) dst[x * ww.Cp] = T(0);
+          continue;
+        }
+        const T* xr = xc + ri * in.strides[2];
+        for (index_t x = 0; x < cols; ++x)
+          dst[x * ww.Cp] = cm[x] < 0 ? T(0) : xr[cm[x] * in.strides[3]];
+      }
+    }
+    if (std::max(c0, p.cin_g) < c1)
+      for (index_t r = 0; r < rows; ++r)
+        for (index_t x = 0; x < cols; ++x)
+          std::fill(panel + r * panel_row + x * ww.Cp + std::max(c0, p.cin_g),
+                    panel + r * panel_row + x * ww.Cp + c1, T(0));
+  };
+  // The kernel's task for a block of tiles: the input transform of the
+  // panel's channels [c0, c1) (panel nullptr: none) and the output blocks
+  // [ob0, ob1).
+  auto tile_task = [&](const T* panel, index_t c0, index_t c1, T* V, T* M, index_t n, index_t g,
+                       index_t rb, index_t cb, index_t ob0, index_t ob1, bool* nonfinite,
+                       const kernels::Epilogue<T>* group_epilogue) {
+    const index_t ty0 = rb * trows, tx0 = cb * tcols;
+    const index_t y0 = ty0 * m, x0 = tx0 * m;
+    return kernels::WinogradTask<T>{panel,
+                                    c0,
+                                    c1,
+                                    panel_row,
+                                    ww.Cp,
+                                    std::min(trows, tiles_y - ty0),
+                                    std::min(tcols, tiles_x - tx0),
+                                    p.cin_g,
+                                    ww.U.data() + g * E * ww.Cp * ww.Op,
+                                    ww.Cp * ww.Op,
+                                    ww.Cp * ww.NB,
+                                    ob0 * block,
+                                    ob1 * block,
+                                    ww.bias.empty() ? nullptr : ww.bias.data() + g * ww.Op,
+                                    V,
+                                    M,
+                                    out.data + n * out.strides[0] + g * p.cout_g * out.strides[1] +
+                                        y0 * out.strides[2] + x0 * out.strides[3],
+                                    out.strides[1],
+                                    out.strides[2],
+                                    out.strides[3],
+                                    p.oh - y0,
+                                    p.ow - x0,
+                                    p.cout_g,
+                                    nonfinite,
+                                    group_epilogue,
+                                    residual.data
+                                        ? residual.data + n * residual.strides[0] +
+                                              g * p.cout_g * residual.strides[1] +
+                                              y0 * residual.strides[2] + x0 * residual.strides[3]
+                                        : nullptr};
+  };
+  auto epilogue_of_group = [&](index_t g) {  // (the slopes from the group's first channel)
+    kernels::Epilogue<T> e = *epilogue;
+    if (e.slopes) e.slopes += g * p.cout_g;
+    return e;
+  };
+
+  // Few blocks of tiles for the threads: the output channels are split
+  // into chunks, and each chunk's task would copy and transform its
+  // block's input again (on 2 threads, a 14x14 layer's 8 chunks did so 8
+  // times and ran slower than on 1). Then the copies and input transforms
+  // run first, once per block, split over channel vectors, into a V the
+  // chunks share (when it is not too large).
+  const index_t vecs = ww.Cp / L;
+  const index_t shared_v = spatial_tasks * static_cast<index_t>(v_size);
+  const bool staged = chunks > 1 && shared_v * index_t(sizeof(T)) <= kMaxSharedInputBytes;
+  std::unique_ptr<T[]> shared_owned;
+  T* shared = staged ? scratch<T, 7>(static_cast<size_t>(shared_v), shared_owned) : nullptr;
+  if (staged) {
+    const index_t pieces = std::min(vecs, (4 * threads + spatial_tasks - 1) / spatial_tasks);
+    const index_t per_piece = (vecs + pieces - 1) / pieces * L;
+    parallel_tasks(spatial_tasks * pieces, threads, [&](const TaskLoop& for_each_task) {
+      std::unique_ptr<T[]> owned;
+      T* panel = scratch<T, 4>(panel_size, owned);
+      for_each_task([&](index_t task) {
+        const index_t c0 = task % pieces * per_piece, c1 = std::min(ww.Cp, c0 + per_piece);
+        const index_t st = task / pieces;  // (n, g, rb, cb)
+        const index_t cb = st % col_blocks, rb = st / col_blocks % row_blocks,
+                      g = st / col_blocks / row_blocks % p.groups,
+                      n = st / col_blocks / row_blocks / p.groups;
+        if (c0 >= c1) return;
+        fill_panel(panel, n, g, rb, cb, c0, c1);
+        bool unused = false;  // (no outputs yet)
+        kernel(tile_task(panel, c0, c1, shared + st * v_size, nullptr, n, g, rb, cb, 0, 0, &unused,
+                         nullptr));
+      });
+    });
+  }
+
+  // Task order: image, group, chunk, row block, column block.
   const index_t tasks = spatial_tasks * chunks;
   std::vector<char> task_nonfinite(static_cast<size_t>(tasks), 0);
   parallel_tasks(tasks, threads, [&](const TaskLoop& for_each_task) {
     std::unique_ptr<T[]> owned[3];
-    T* panel = scratch<T, 4>(panel_size, owned[0]);
-    T* V = scratch<T, 5>(v_size, owned[1]);
+    T* panel = staged ? nullptr : scratch<T, 4>(panel_size, owned[0]);
+    T* V = staged ? nullptr : scratch<T, 5>(v_size, owned[1]);
     T* M = scratch<T, 6>(m_size, owned[2]);
     for_each_task([&](index_t task) {
       index_t rem = task;
@@ -215,66 +328,13 @@ std::vector<char> run_winograd(const LayerPlan& p, const View<const T>& in,
       const index_t g = rem % p.groups, n = rem / p.groups;
       const index_t ob0 = chunk * per_chunk, ob1 = std::min(o_blocks, ob0 + per_chunk);
       if (ob0 >= ob1) return;
-      const index_t ty0 = rb * trows, tx0 = cb * tcols;
-      const index_t nty = std::min(trows, tiles_y - ty0), ntx = std::min(tcols, tiles_x - tx0);
-      // The panel: rows and columns the tiles read, channels last.
-      const index_t* cm = col_map.data() + cb * pc;
-      for (index_t c = 0; c < p.cin_g; ++c) {
-        const T* xc = in.data + n * in.strides[0] + (g * p.cin_g + c) * in.strides[1];
-        for (index_t r = 0; r < nty * m + 2; ++r) {
-          T* dst = panel + r * panel_row + c;
-          const index_t ri = padded(ty0 * m + r - p.pad_top, p.h, p.pad_top, pad_bottom);
-          if (ri < 0) {
-            for (index_t x = 0; x < ntx * m + 2; ++x) dst[x * ww.Cp] = T(0);
-            continue;
-          }
-          const T* xr = xc + ri * in.strides[2];
-          for (index_t x = 0; x < ntx * m + 2; ++x)
-            dst[x * ww.Cp] = cm[x] < 0 ? T(0) : xr[cm[x] * in.strides[3]];
-        }
-      }
-      if (p.cin_g < ww.Cp)
-        for (index_t r = 0; r < nty * m + 2; ++r)
-          for (index_t x = 0; x < ntx * m + 2; ++x)
-            std::fill(panel + r * panel_row + x * ww.Cp + p.cin_g,
-                      panel + r * panel_row + (x + 1) * ww.Cp, T(0));
+      if (!staged) fill_panel(panel, n, g, rb, cb, 0, ww.Cp);
+      const index_t st = ((n * p.groups + g) * row_blocks + rb) * col_blocks + cb;
       bool nonfinite = false;
-      const index_t y0 = ty0 * m, x0 = tx0 * m;
-      kernels::Epilogue<T> group_epilogue;  // (the slopes from the group's first channel)
-      if (epilogue) {
-        group_epilogue = *epilogue;
-        if (group_epilogue.slopes) group_epilogue.slopes += g * p.cout_g;
-      }
-      kernels::WinogradTask<T> t{panel,
-                                 panel_row,
-                                 ww.Cp,
-                                 nty,
-                                 ntx,
-                                 p.cin_g,
-                                 ww.U.data() + g * E * ww.Cp * ww.Op,
-                                 ww.Cp * ww.Op,
-                                 ww.Cp * ww.NB,
-                                 ob0 * block,
-                                 ob1 * block,
-                                 ww.bias.empty() ? nullptr : ww.bias.data() + g * ww.Op,
-                                 V,
-                                 M,
-                                 out.data + n * out.strides[0] + g * p.cout_g * out.strides[1] +
-                                     y0 * out.strides[2] + x0 * out.strides[3],
-                                 out.strides[1],
-                                 out.strides[2],
-                                 out.strides[3],
-                                 p.oh - y0,
-                                 p.ow - x0,
-                                 p.cout_g,
-                                 &nonfinite,
-                                 epilogue ? &group_epilogue : nullptr,
-                                 residual.data
-                                     ? residual.data + n * residual.strides[0] +
-                                           g * p.cout_g * residual.strides[1] +
-                                           y0 * residual.strides[2] + x0 * residual.strides[3]
-                                     : nullptr};
-      kernel(t);
+      kernels::Epilogue<T> group_epilogue;
+      if (epilogue) group_epilogue = epilogue_of_group(g);
+      kernel(tile_task(panel, 0, ww.Cp, staged ? shared + st * v_size : V, M, n, g, rb, cb, ob0,
+                       ob1, &nonfinite, epilogue ? &group_epilogue : nullptr));
       if (nonfinite) task_nonfinite[task] = 1;
     });
   });
