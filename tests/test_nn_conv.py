@@ -627,6 +627,36 @@ def test_depthwise_tall_exact(rng, threads):
     assert_exact(got, _oracle.conv2d(x, w, None, 1, (2, 1), 1, 2))
 
 
+@pytest.mark.parametrize("stride", [2, 3, 4])
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "circular"])
+def test_strided_panel_exact(rng, stride, mode):
+    """Strided layers, whose panel copy splits each input row into its
+    column phases (whole vectors of every phase at once where the input's
+    column step is 1, the ends and other steps one by one): widths from
+    under one vector to several, odd and even, depthwise and grouped,
+    float32 and float64, the input contiguous, inside a larger array (an
+    odd first column, gaps between rows and channels) and with a column
+    step of 2, conv2d and conv1d: bitwise equal to the oracle on exact data."""
+    for width, dtype in ((7, np.float32), (34, np.float64), (67, np.float32), (150, np.float64)):
+        big = exact_data(rng, (2, 8, 7, 2 * width + 3), dtype)
+        inputs = (
+            np.ascontiguousarray(big[:1, :4, :5, :width]),
+            big[1:, 1::2, 1:6, 3 : 3 + width],
+            big[:1, :4, 2:, 1::2][..., :width],
+        )
+        # (kernel, groups, padding): depthwise 3x3, and a grouped kernel as
+        # wide as the stride whose padding starts the row on another phase
+        for k, groups, pad in (((3, 3), 4, 1), ((2, stride), 2, (0, 2))):
+            w = exact_data(rng, (4, 4 // groups) + k, dtype)
+            b = exact_data(rng, (4,), dtype)
+            for x in inputs:
+                got = nn.conv2d(x, w, b, stride, pad, groups=groups, padding_mode=mode)
+                assert_exact(got, _oracle.conv2d(x, w, b, stride, pad, 1, groups, mode))
+        x1, w1 = big[:, :, 0, 3 : 3 + width], exact_data(rng, (8, 1, 5), dtype)
+        got = nn.conv1d(x1, w1, None, stride, 2, groups=8, padding_mode=mode)
+        assert_exact(got, _oracle.conv1d(x1, w1, None, stride, 2, 1, 8, mode))
+
+
 MEDIUM_CASES = [
     # input shape, Cout, kernel, stride, padding, dilation, groups
     ((2, 64, 20, 23), 32, (3, 3), 1, 1, 1, 1),
@@ -666,7 +696,7 @@ def test_other_isas(isa):
         __file__,
         isa,
         "tile_edges_exact_vs_oracle or depthwise_exact or depthwise_rows_exact"
-        " or depthwise_tall_exact or random_data_within or hand_computed"
+        " or depthwise_tall_exact or strided_panel_exact or random_data_within or hand_computed"
         " or medium_sizes_vs_torch or hypothesis or inf_and_nan or threads_give"
         " or edge_geometries or integer_and_bool or layouts_give",
     )

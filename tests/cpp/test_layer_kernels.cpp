@@ -1,7 +1,8 @@
 // The CNN layer kernels (kernels.hpp's ConvTask: wide, half, narrow, rows,
-// paired, pointwise; float and double) of every ISA this build has and this CPU runs,
-// each on its own: tasks filled by hand, as nn.cpp fills them, against a
-// reference loop over ConvTask's definition. The reference takes the taps
+// paired, pointwise; and the panel copy's deinterleave; float and double)
+// of every ISA this build has and this CPU runs, each on its own: tasks
+// filled by hand, as nn.cpp fills them, against a reference loop over
+// ConvTask's definition. The reference takes the taps
 // in the kernels' order (ascending r) with their rounding (one fused
 // multiply-add per tap where the ISA has FMA, a product and a sum where
 // not), so every output must match bitwise; the outputs are set to NaN
@@ -128,23 +129,25 @@ void check_wide(const KernelTable& tb, ConvKernel<T> kernel, int C, bool fused, 
     for (index_t channels : {R, R - 1, R / 2 + 1, index_t(1)})
       for (index_t passes : {1, 2, 3})
         for (bool with_bias : {false, true})
-          for (int repeat = 0; repeat < 2; ++repeat) {
+          for (int repeat = 0; repeat < 3; ++repeat) {
             if (passes > K) continue;
             const index_t n_vec = rng.range(1, 4);
             std::vector<index_t> x_base(n_vec), lanes(n_vec), pixel_out(n_vec * P, -7);
             std::vector<index_t> x_off(K);
             for (auto& o : x_off) o = rng.range(0, 12);
-            // every stored pixel its own column, in shuffled order
+            // every stored pixel its own column, in shuffled order, or (the
+            // last repeat: whole-vector stores) in order and all stored
+            const bool in_order = repeat == 2;
             std::vector<index_t> columns(n_vec * P);
             for (index_t i = 0; i < n_vec * P; ++i) columns[i] = i;
-            std::shuffle(columns.begin(), columns.end(), rng.g);
+            if (!in_order) std::shuffle(columns.begin(), columns.end(), rng.g);
             index_t panel_len = 0;
             for (index_t v = 0; v < n_vec; ++v) {
               x_base[v] = rng.range(0, 8);
               lanes[v] = rng.one_in(2) ? P : rng.range(1, P);
               for (index_t l = 0; l < lanes[v]; ++l)
                 pixel_out[v * P + l] =
-                    rng.one_in(5) ? fastconv::kernels::kNoOutput : columns[v * P + l];
+                    !in_order && rng.one_in(5) ? fastconv::kernels::kNoOutput : columns[v * P + l];
             }
             for (index_t v = 0; v < n_vec; ++v)  // (only the piece's pixels are read)
               panel_len = std::max(panel_len, panel_length({x_base[v]}, x_off, lanes[v]));
@@ -413,6 +416,30 @@ void check_pointwise(const KernelTable& tb, ConvKernel<T> kernel, bool fused, Rn
         }
 }
 
+// The panel copy's deinterleave (DeinterleaveKernel): every phase count
+// 1..5, every length 0..3 vectors + 1, sources at odd offsets from an
+// aligned start, against its definition; the phases lie `gap` apart in a
+// NaN-filled destination, so a store outside [0, n) of a phase shows too.
+// The source holds exactly what the kernel may read (ASan).
+template <class T>
+void check_deinterleave(const KernelTable& tb, Rng& rng, Tally& tally) {
+  const auto kernel = fastconv::kernels::deinterleave_kernel<T>(tb);
+  const index_t L = tb.vec_bytes / static_cast<index_t>(sizeof(T));
+  for (index_t phases = 1; phases <= 5; ++phases)
+    for (index_t n = 0; n <= 3 * L + 1; ++n)
+      for (index_t offset : {0, 1, 3}) {
+        const std::vector<T> values = rng.values<T>(offset + n * phases);
+        const std::vector<T> src(values.begin() + offset, values.end());
+        const index_t gap = n + rng.range(0, 3);
+        std::vector<T> dst(phases * gap, kUnwritten<T>), want = dst;
+        for (index_t f = 0; f < phases; ++f)
+          for (index_t j = 0; j < n; ++j) want[f * gap + j] = src[j * phases + f];
+        kernel(src.data(), n, phases, dst.data(), gap);
+        tally.expect(dst, want, tb.isa, "deinterleave",
+                     describe({{"phases", phases}, {"n", n}, {"offset", offset}}));
+      }
+}
+
 template <class T>
 bool check_type(const KernelTable& tb, bool fused, Rng& rng, Tally& tally) {
   const auto k = fastconv::kernels::conv_kernels<T>(tb);
@@ -427,6 +454,12 @@ bool check_type(const KernelTable& tb, bool fused, Rng& rng, Tally& tally) {
   check_rows<T>(tb, k.rows, fused, rng, tally);
   check_paired<T>(tb, k.paired, fused, rng, tally);
   check_pointwise<T>(tb, k.pointwise, fused, rng, tally);
+  if (!fastconv::kernels::deinterleave_kernel<T>(tb)) {
+    std::printf("FAIL %s: the deinterleave kernel of %s is missing\n", tb.isa,
+                sizeof(T) == 4 ? "float" : "double");
+    return false;
+  }
+  check_deinterleave<T>(tb, rng, tally);
   return true;
 }
 

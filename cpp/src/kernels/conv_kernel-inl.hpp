@@ -10,7 +10,9 @@
 // each step loads the channel vectors of one tap's weights and broadcasts
 // one input value per pixel. No lane is wasted whatever the image width:
 // 2 x 14 of 32 registers (AVX-512), 2 x 6 of 16 (AVX2), 2 x 4 (SSE2). The
-// half-width kernel: one vector of channels x twice the pixels.
+// half-width kernel: one vector of channels x twice the pixels. A piece of
+// at least a vector's worth of pixels whose outputs lie side by side is
+// transposed in registers and stored in whole vectors per channel.
 //
 // Narrow kernel, for one channel at a time (depthwise layers), vectorised
 // along the output row: kConvVecs1 output vectors per block, each step one
@@ -32,6 +34,17 @@
 // whose channels fill one vector better than two).
 template <int C>
 constexpr int kPiecePixels = kConvPixels * kConvChannelVecs / C;
+
+// Whether a wide piece's n outputs of each channel (offsets po) all lie
+// side by side in ascending order, so that they can be stored as whole
+// vectors.
+template <class T>
+static inline bool whole_vector_stores(const ConvTask<T>& t, const index_t* po, int n) {
+  if (t.ch_pairs) return false;
+  for (int i = 0; i < n; ++i)
+    if (po[i] == kNoOutput || po[i] != po[0] + i) return false;
+  return true;
+}
 
 template <class T, int C, int P>
 static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
@@ -87,6 +100,27 @@ static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
       const V slope = t.slopes ? load_vec<V>(t.slopes + j * L) : V{};
       FASTCONV_UNROLL for (int i = 0; i < P; ++i) acc[i][j] =
           activate(*t.epilogue, acc[i][j], slope);
+    }
+  }
+  if constexpr (P >= L) {
+    if (whole_vector_stores(t, po, P)) {
+      // Pixels [s, s + L) of every channel in whole vectors: blocks of L
+      // pixels (the last overlapping the one before when L does not
+      // divide P: the same values stored twice) transposed in registers.
+      FASTCONV_UNROLL for (int b = 0; b < P; b += L) {
+        const int s = std::min(b, P - L);
+        FASTCONV_UNROLL for (int j = 0; j < C; ++j) {
+          V v[L];
+          FASTCONV_UNROLL for (int l = 0; l < L; ++l) v[l] = acc[s + l][j];
+          transpose(v);  // v[k]: channel j*L + k of the block's pixels
+          FASTCONV_UNROLL for (int k = 0; k < L; ++k) {
+            const index_t o = j * L + k;
+            if (o < t.channels)
+              store_vec(t.out + (t.ch_out ? t.ch_out[o] : o * t.out_ch_step) + po[s], v[k]);
+          }
+        }
+      }
+      return;
     }
   }
   FASTCONV_UNROLL for (int i = 0; i < P; ++i) FASTCONV_UNROLL for (int j = 0; j < C; ++j)
@@ -225,13 +259,6 @@ static void conv_rows_of(const ConvTask<T>& t) {
   for (; r < rows; ++r) rows_strip<T, KH, 1, kColVecsMulti>(t, r * t.vec_row, 0);
 }
 
-// Interleave a and b: (a0 b0 a1 b1 ...) in lo, then the rest in hi.
-template <int L, class V, int... Is>
-static inline void interleave(V a, V b, V& lo, V& hi, std::integer_sequence<int, Is...>) {
-  lo = __builtin_shufflevector(a, b, (Is % 2 ? L + Is / 2 : Is / 2)...);
-  hi = __builtin_shufflevector(a, b, (Is % 2 ? L + L / 2 + Is / 2 : L / 2 + Is / 2)...);
-}
-
 // One channel, two column phases: U output vectors of each.
 template <class T, int U>
 static inline void conv_pair_block(const ConvTask<T>& t, index_t v0) {
@@ -254,8 +281,9 @@ static inline void conv_pair_block(const ConvTask<T>& t, index_t v0) {
   }
   const index_t step = t.out_w_step / 2;  // between output columns
   FASTCONV_UNROLL for (int u = 0; u < U; ++u) {
-    V lo, hi;
-    interleave<L>(even[u], odd[u], lo, hi, std::make_integer_sequence<int, L>{});
+    // (a0 b0 a1 b1 ...) in lo, then the rest in hi
+    V lo = interleave<0>(even[u], odd[u], std::make_index_sequence<L>{});
+    V hi = interleave<1>(even[u], odd[u], std::make_index_sequence<L>{});
     T* o = t.out + t.out_off[v0 + u];
     const index_t columns = t.lanes[v0 + u];
     if (t.epilogue) {
@@ -375,9 +403,10 @@ static inline void pointwise_block(const ConvTask<T>& t, index_t j0, index_t i0)
       FASTCONV_UNROLL for (int j = 0; j < C; j += 2) {
         const index_t at = t.ch_out[j0 + j] + 2 * i0;
         V both[2 * U];
-        FASTCONV_UNROLL for (int u = 0; u < U; ++u)
-            interleave<L>(acc[j][u], acc[j + 1][u], both[2 * u], both[2 * u + 1],
-                          std::make_integer_sequence<int, L>{});
+        FASTCONV_UNROLL for (int u = 0; u < U; ++u) {
+          both[2 * u] = interleave<0>(acc[j][u], acc[j + 1][u], std::make_index_sequence<L>{});
+          both[2 * u + 1] = interleave<1>(acc[j][u], acc[j + 1][u], std::make_index_sequence<L>{});
+        }
         pointwise_store<T, 2 * U>(t, at, both, j0 + j);
       }
       return;
@@ -432,4 +461,67 @@ static void conv_pointwise(const ConvTask<T>& t) {
     for (; j < t.channels; j += 2) pointwise_channels<T, 2>(t, j);
   else
     for (; j < t.channels; ++j) pointwise_channels<T, 1>(t, j);
+}
+
+// ---- The panel copy of a strided layer (nn/run.hpp)
+
+// Lane i: lane S*i + F of the S vectors v[0..S) laid end to end (S = 2, 3
+// or 4): the lanes from v[0]:v[1], then (S > 2) those from the rest.
+template <int S, int F, class V, std::size_t... I>
+static inline V phase_lanes(const V (&v)[S], std::index_sequence<I...>) {
+  constexpr std::size_t L = sizeof...(I);
+  // (a lane taken from the back picks any lane of the front: 0)
+  const V front = __builtin_shufflevector(v[0], v[1], (S * I + F < 2 * L ? S * I + F : 0)...);
+  if constexpr (S == 2) {
+    return front;
+  } else {
+    V back = v[2];
+    if constexpr (S == 4)
+      back = __builtin_shufflevector(v[2], v[3], (S * I + F < 2 * L ? 0 : S * I + F - 2 * L)...);
+    // S = 3: back lane k is element 2L + k; S = 4: back lane i is lane i's.
+    return __builtin_shufflevector(
+        front, back, (S * I + F < 2 * L ? I : L + (S == 3 ? S * I + F - 2 * L : I))...);
+  }
+}
+
+// All n >= L positions of every phase in whole vectors, L positions of
+// each phase (S*L consecutive elements) per step, the last step
+// overlapping the one before when L does not divide n (the same values
+// written twice).
+template <class T, int S>
+static void deinterleave_vectors(const T* src, index_t n, T* dst, index_t phase_step) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  using V = typename Lanes<T, L>::type;
+  for (index_t j = 0;; j = std::min(j + L, n - L)) {
+    V v[S];
+    FASTCONV_UNROLL for (int s = 0; s < S; ++s) v[s] = load_vec<V>(src + j * S + s * L);
+    static_for<S>([&](auto f) {
+      store_vec(dst + f * phase_step + j,
+                phase_lanes<S, decltype(f)::value>(v, std::make_index_sequence<L>{}));
+    });
+    if (j + L >= n) break;
+  }
+}
+
+// dst[f*phase_step + j] = src[j*phases + f] for j < n and f < phases: a
+// contiguous run of n*phases input columns split into its column phases
+// (kernels.hpp). Whole vectors for 2, 3 or 4 phases of at least L
+// positions; a scalar loop otherwise.
+template <class T>
+static void deinterleave(const T* src, index_t n, index_t phases, T* dst, index_t phase_step) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  if (n >= L) {
+    switch (phases) {
+      case 2:
+        return deinterleave_vectors<T, 2>(src, n, dst, phase_step);
+      case 3:
+        return deinterleave_vectors<T, 3>(src, n, dst, phase_step);
+      case 4:
+        return deinterleave_vectors<T, 4>(src, n, dst, phase_step);
+      default:
+        break;
+    }
+  }
+  for (index_t f = 0; f < phases; ++f)
+    for (index_t j = 0; j < n; ++j) dst[f * phase_step + j] = src[j * phases + f];
 }

@@ -168,6 +168,15 @@ struct ConvTask {
 template <class T>
 using ConvKernel = void (*)(const ConvTask<T>&);
 
+// A strided layer's panel copy (nn/run.hpp): n*phases consecutive input
+// columns split into their column phases,
+//   dst[f*phase_step + j] = src[j*phases + f]   for f < phases, j < n,
+// so that the taps of consecutive output pixels are consecutive panel
+// positions. Reads src[0, n*phases) only.
+template <class T>
+using DeinterleaveKernel = void (*)(const T* src, index_t n, index_t phases, T* dst,
+                                    index_t phase_step);
+
 // Winograd F(m x m, 3 x 3) for a block of tiles of a 3 x 3, stride-1
 // layer (winograd_matrices.hpp; nn/winograd.hpp runs it). The input is a
 // channels-last panel: element (row r, column x, channel c) at
@@ -365,6 +374,9 @@ struct KernelTable {
   // pixels over the input in place, stored in whole vectors
   ConvKernel<float> conv_pointwise_f32;
   ConvKernel<double> conv_pointwise_f64;
+  // a strided layer's panel copy: the column phases of an input row
+  DeinterleaveKernel<float> deinterleave_f32;
+  DeinterleaveKernel<double> deinterleave_f64;
   UnderflowKernels<float> underflow_f32;
   UnderflowKernels<double> underflow_f64;
   // Winograd tiles: [0] F(2x2, 3x3), [1] F(4x4, 3x3)
@@ -423,6 +435,17 @@ template <>
 inline ConvKernels<double> conv_kernels(const KernelTable& t) {
   return {t.conv_wide_f64, t.conv_half_f64,   t.conv_narrow_f64,
           t.conv_rows_f64, t.conv_paired_f64, t.conv_pointwise_f64};
+}
+
+// The panel copy's deinterleave kernel of T; nullptr where T has none.
+template <class T>
+DeinterleaveKernel<T> deinterleave_kernel(const KernelTable& t) {
+  if constexpr (std::is_same_v<T, float>)
+    return t.deinterleave_f32;
+  else if constexpr (std::is_same_v<T, double>)
+    return t.deinterleave_f64;
+  else
+    return nullptr;
 }
 
 // The Winograd kernels of T ([0] F(2x2, 3x3), [1] F(4x4, 3x3)); nullptr

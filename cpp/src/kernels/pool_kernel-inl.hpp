@@ -386,27 +386,6 @@ static void avg_pool_row(const AvgPoolRowTask<T>& t) {
   for (index_t o = 0; o < t.count; ++o) t.out[o] = avg_pool_one(t, t.x + o * t.stride);
 }
 
-// Lanes 0, L, 1, L+1, ... of a:b from its first (Half = 0) or second half.
-template <std::size_t Half, class V, std::size_t... I>
-static inline V interleave(V a, V b, std::index_sequence<I...>) {
-  constexpr std::size_t L = sizeof...(I);
-  return __builtin_shufflevector(a, b, (Half * L / 2 + I / 2 + (I % 2) * L)...);
-}
-
-// v[k][i] -> v[i][k]: each round interleaves vector k with k + L/2, which
-// rotates the bits of (k, i) by one; log2(L) rounds transpose.
-template <class V, int L>
-static inline void transpose(V (&v)[L]) {
-  for (int round = 1; round < L; round *= 2) {
-    V w[L];
-    for (int k = 0; k < L / 2; ++k) {
-      w[2 * k] = interleave<0>(v[k], v[k + L / 2], std::make_index_sequence<L>{});
-      w[2 * k + 1] = interleave<1>(v[k], v[k + L / 2], std::make_index_sequence<L>{});
-    }
-    for (int k = 0; k < L; ++k) v[k] = w[k];
-  }
-}
-
 // A window in each of t.planes planes, L planes to a vector (one per
 // lane): the taps of L planes are loaded L at a time and transposed, so
 // each lane still adds its plane's taps in row-major order.

@@ -104,10 +104,15 @@ struct LayerRun : LayerConf {
   std::vector<index_t> x_off;
   index_t spatial_tasks, chunks = 1, per_chunk;
   // Per column block: the input column of every panel position through
-  // the padding rule (-1: a zero), and per phase the positions [lo, hi)
-  // that lie inside the input.
+  // the padding rule (-1: a zero), per phase the positions [lo, hi) that
+  // lie inside the input, and the positions [j0, j1) inside in every phase
+  // (empty when no phase's span ends inside another's).
   std::vector<index_t> col_maps;
-  std::vector<std::pair<index_t, index_t>> insides;
+  std::vector<std::pair<index_t, index_t>> insides, all_inside;
+  // Strided layers on unit input column steps: the positions inside in
+  // every phase are copied by one pass over their input columns (nullptr:
+  // phase by phase).
+  kernels::DeinterleaveKernel<T> deinterleave_fn = nullptr;
   // The narrow kernels' pieces of a task's outputs, the same for every
   // task of a column block (a task of fewer rows takes a prefix): per
   // column block from narrow_at[cb], row by row, the pieces' x_base,
@@ -215,7 +220,15 @@ void LayerRun<T>::lay_out() {
       const index_t hi = base < p.w ? std::min(phase_len, (p.w - base + p.sw - 1) / p.sw) : 0;
       insides[cb * p.sw + f] = {lo, std::max(lo, hi)};
     }
+    index_t j0 = 0, j1 = phase_len;
+    for (index_t f = 0; f < p.sw; ++f) {
+      j0 = std::max(j0, insides[cb * p.sw + f].first);
+      j1 = std::min(j1, insides[cb * p.sw + f].second);
+    }
+    all_inside.emplace_back(j0, std::max(j0, j1));
   }
+  if (p.sw > 1 && in.strides[3] == 1)
+    deinterleave_fn = kernels::deinterleave_kernel<T>(kernels::active_table());
 
   if (!wide_kernel)
     for (index_t cb = 0; cb < col_blocks; ++cb) {
@@ -301,6 +314,14 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
       }
       const T* xr = xc + ri * in.strides[2];
       const index_t xs_w = in.strides[3];
+      // The positions [j0, j1) of every phase at once (unit column steps:
+      // input columns col_map[j0] on), the rest of each phase's inside
+      // span below phase by phase.
+      auto [j0, j1] = all_inside[cb];
+      if (deinterleave_fn && j1 > j0)
+        deinterleave_fn(xr + col_map[j0], j1 - j0, p.sw, dst + j0, phase_len);
+      else
+        j0 = j1 = 0;
       for (index_t f = 0; f < p.sw; ++f) {
         T* d = dst + f * phase_len;
         const index_t* cm = col_map + f * phase_len;
@@ -314,14 +335,18 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
           for (index_t j = 0; j < lo; ++j) d[j] = cm[j] < 0 ? T(0) : xr[cm[j] * xs_w];
           for (index_t j = hi; j < phase_len; ++j) d[j] = cm[j] < 0 ? T(0) : xr[cm[j] * xs_w];
         }
-        if (hi > lo) {
-          const T* src = xr + cm[lo] * xs_w;
+        // Positions [a, b) inside the input, at a fixed step.
+        auto copy_inside = [&](index_t a, index_t b) {
+          if (b <= a) return;
+          const T* src = xr + cm[a] * xs_w;
           const index_t step = p.sw * xs_w;
           if (step == 1)
-            std::copy(src, src + (hi - lo), d + lo);
+            std::copy(src, src + (b - a), d + a);
           else
-            for (index_t j = lo; j < hi; ++j) d[j] = src[(j - lo) * step];
-        }
+            for (index_t j = a; j < b; ++j) d[j] = src[(j - a) * step];
+        };
+        copy_inside(lo, std::min(hi, j0));
+        copy_inside(std::max(lo, j1), hi);
       }
     }
   }
