@@ -362,7 +362,8 @@ constexpr int kPointwiseVecs = kVecBytes == 64 ? 6 : 4;
 // Store U vectors of consecutive outputs at out + at, after the epilogue
 // (the residual at the same offsets, channel j's prelu slope).
 template <class T, int U, class V>
-static inline void pointwise_store(const ConvTask<T>& t, index_t at, V* acc, index_t j) {
+__attribute__((always_inline)) static inline void pointwise_store(const ConvTask<T>& t, index_t at,
+                                                                  V* acc, index_t j) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
   if (t.epilogue) {
     if (t.res)
@@ -376,7 +377,9 @@ static inline void pointwise_store(const ConvTask<T>& t, index_t at, V* acc, ind
 // Channels [j0, j0 + C) of pixels [i0, i0 + U*L) of a pointwise task:
 // each output is bias + the K products in ascending order, the narrow and
 // wide kernels' sums, then the epilogue (the residual at out's offsets).
-template <class T, int C, int U>
+// Pairs: ch_pairs (a compile-time choice: the plain block keeps its
+// registers to itself).
+template <class T, int C, int U, bool Pairs>
 static inline void pointwise_block(const ConvTask<T>& t, index_t j0, index_t i0) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
   using V = typename Lanes<T, L>::type;
@@ -396,32 +399,31 @@ static inline void pointwise_block(const ConvTask<T>& t, index_t j0, index_t i0)
       FASTCONV_UNROLL for (int u = 0; u < U; ++u) acc[j][u] += xv[u] * wj;
     }
   }
-  if constexpr (C % 2 == 0) {
-    if (t.ch_pairs) {
-      // Channels 2i and 2i + 1 side by side: vector u of each interleaved
-      // into 2 vectors of consecutive outputs.
-      FASTCONV_UNROLL for (int j = 0; j < C; j += 2) {
-        const index_t at = t.ch_out[j0 + j] + 2 * i0;
-        V both[2 * U];
-        FASTCONV_UNROLL for (int u = 0; u < U; ++u) {
-          both[2 * u] = interleave<0>(acc[j][u], acc[j + 1][u], std::make_index_sequence<L>{});
-          both[2 * u + 1] = interleave<1>(acc[j][u], acc[j + 1][u], std::make_index_sequence<L>{});
-        }
-        pointwise_store<T, 2 * U>(t, at, both, j0 + j);
+  if constexpr (Pairs) {
+    static_assert(C % 2 == 0);
+    // Channels 2i and 2i + 1 side by side: vector u of each interleaved
+    // into 2 vectors of consecutive outputs.
+    FASTCONV_UNROLL for (int j = 0; j < C; j += 2) {
+      const index_t at = t.ch_out[j0 + j] + 2 * i0;
+      V both[2 * U];
+      FASTCONV_UNROLL for (int u = 0; u < U; ++u) {
+        both[2 * u] = interleave<0>(acc[j][u], acc[j + 1][u], std::make_index_sequence<L>{});
+        both[2 * u + 1] = interleave<1>(acc[j][u], acc[j + 1][u], std::make_index_sequence<L>{});
       }
-      return;
+      pointwise_store<T, 2 * U>(t, at, both, j0 + j);
     }
+  } else {
+    FASTCONV_UNROLL for (int j = 0; j < C; ++j)
+        pointwise_store<T, U>(t, (j0 + j) * t.out_ch_step + i0, acc[j], j0 + j);
   }
-  FASTCONV_UNROLL for (int j = 0; j < C; ++j)
-      pointwise_store<T, U>(t, (j0 + j) * t.out_ch_step + i0, acc[j], j0 + j);
 }
 
 // A block of `vecs` <= U vectors (chosen at run time).
-template <class T, int C, int U>
+template <class T, int C, int U, bool Pairs>
 static inline void pointwise_upto(const ConvTask<T>& t, index_t j0, index_t i0, index_t vecs) {
   if constexpr (U > 1)
-    if (vecs < U) return pointwise_upto<T, C, U - 1>(t, j0, i0, vecs);
-  pointwise_block<T, C, U>(t, j0, i0);
+    if (vecs < U) return pointwise_upto<T, C, U - 1, Pairs>(t, j0, i0, vecs);
+  pointwise_block<T, C, U, Pairs>(t, j0, i0);
 }
 
 // Channels [j0, j0 + C) of all the task's pixels (n_vec of them, at least
@@ -429,19 +431,19 @@ static inline void pointwise_upto(const ConvTask<T>& t, index_t j0, index_t i0, 
 // enough vectors for the rest, ending at the last pixel (overlapping the
 // block before when the rest is not whole vectors: the same sums for the
 // outputs both compute, and whole vectors stored).
-template <class T, int C>
+template <class T, int C, bool Pairs>
 static inline void pointwise_channels(const ConvTask<T>& t, index_t j0) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
   constexpr int U = kPointwiseVecs;
   const index_t n = t.n_vec;
   index_t i = 0;
-  for (; i + U * L <= n; i += U * L) pointwise_block<T, C, U>(t, j0, i);
+  for (; i + U * L <= n; i += U * L) pointwise_block<T, C, U, Pairs>(t, j0, i);
   if (i == n) return;
   const index_t vecs = (n - i + L - 1) / L;
-  if (vecs * L <= n) return pointwise_upto<T, C, U>(t, j0, n - vecs * L, vecs);
+  if (vecs * L <= n) return pointwise_upto<T, C, U, Pairs>(t, j0, n - vecs * L, vecs);
   // (fewer than U vectors in all, not whole: the whole ones, then the last)
-  pointwise_upto<T, C, U>(t, j0, 0, n / L);
-  pointwise_block<T, C, 1>(t, j0, n - L);
+  pointwise_upto<T, C, U, Pairs>(t, j0, 0, n / L);
+  pointwise_block<T, C, 1, Pairs>(t, j0, n - L);
 }
 
 // A pointwise task (ConvTask read as: panel = the input at the task's
@@ -456,11 +458,13 @@ template <class T>
 static void conv_pointwise(const ConvTask<T>& t) {
   constexpr int C = kPointwiseChannels;
   index_t j = 0;
-  for (; j + C <= t.channels; j += C) pointwise_channels<T, C>(t, j);
-  if (t.ch_pairs)
-    for (; j < t.channels; j += 2) pointwise_channels<T, 2>(t, j);
-  else
-    for (; j < t.channels; ++j) pointwise_channels<T, 1>(t, j);
+  if (t.ch_pairs) {
+    for (; j + C <= t.channels; j += C) pointwise_channels<T, C, true>(t, j);
+    for (; j < t.channels; j += 2) pointwise_channels<T, 2, true>(t, j);
+  } else {
+    for (; j + C <= t.channels; j += C) pointwise_channels<T, C, false>(t, j);
+    for (; j < t.channels; ++j) pointwise_channels<T, 1, false>(t, j);
+  }
 }
 
 // ---- The panel copy of a strided layer (nn/run.hpp)
