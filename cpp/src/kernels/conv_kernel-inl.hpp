@@ -107,7 +107,7 @@ static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
       // Pixels [s, s + L) of every channel in whole vectors: blocks of L
       // pixels (the last overlapping the one before when L does not
       // divide P: the same values stored twice) transposed in registers.
-      FASTCONV_UNROLL for (int b = 0; b < P; b += L) {
+      for (int b = 0; b < P; b += L) {  // (no unroll pragma: clang cannot, and warns)
         const int s = std::min(b, P - L);
         FASTCONV_UNROLL for (int j = 0; j < C; ++j) {
           V v[L];
