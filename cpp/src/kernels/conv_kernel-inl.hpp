@@ -122,6 +122,29 @@ static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
       }
       return;
     }
+  } else if constexpr (2 * P >= L) {
+    if (whole_vector_stores(t, po, P)) {
+      // Fewer pixels than a vector (the AVX-512 and AVX2 wide pieces):
+      // transposed with the spare lanes zero, the first P lanes of every
+      // channel stored at once.
+      FASTCONV_UNROLL for (int j = 0; j < C; ++j) {
+        V v[L];
+        static_for<L>([&](auto l) {
+          if constexpr (l < P)
+            v[l] = acc[l][j];
+          else
+            v[l] = V{};
+        });
+        transpose(v);
+        FASTCONV_UNROLL for (int k = 0; k < L; ++k) {
+          const index_t o = j * L + k;
+          if (o < t.channels)
+            std::memcpy(t.out + (t.ch_out ? t.ch_out[o] : o * t.out_ch_step) + po[0], &v[k],
+                        P * sizeof(T));
+        }
+      }
+      return;
+    }
   }
   FASTCONV_UNROLL for (int i = 0; i < P; ++i) FASTCONV_UNROLL for (int j = 0; j < C; ++j)
       store_vec(tile[i] + j * L, acc[i][j]);

@@ -400,18 +400,22 @@ const KernelTable& table();
 // The table of the ISA chosen at start-up (see runtime.cpp).
 const KernelTable& active_table();
 
+// T's entry of a float / double pair of table entries; nullptr for other
+// types, which have no such kernel.
+template <class T, class F32, class F64>
+auto per_type(F32 f32, F64 f64) {
+  if constexpr (std::is_same_v<T, float>)
+    return f32;
+  else if constexpr (std::is_same_v<T, double>)
+    return f64;
+  else
+    return nullptr;
+}
+
 // The tile kernel of T, or nullptr where only the row kernel exists.
 template <class T>
-TileKernel<T> tile_kernel(const KernelTable&) {
-  return nullptr;
-}
-template <>
-inline TileKernel<float> tile_kernel(const KernelTable& t) {
-  return t.tile_f32;
-}
-template <>
-inline TileKernel<double> tile_kernel(const KernelTable& t) {
-  return t.tile_f64;
+TileKernel<T> tile_kernel(const KernelTable& t) {
+  return per_type<T>(t.tile_f32, t.tile_f64);
 }
 
 // The layer kernels of T: wide (conv_channel_vecs vectors of channels),
@@ -440,24 +444,14 @@ inline ConvKernels<double> conv_kernels(const KernelTable& t) {
 // The panel copy's deinterleave kernel of T; nullptr where T has none.
 template <class T>
 DeinterleaveKernel<T> deinterleave_kernel(const KernelTable& t) {
-  if constexpr (std::is_same_v<T, float>)
-    return t.deinterleave_f32;
-  else if constexpr (std::is_same_v<T, double>)
-    return t.deinterleave_f64;
-  else
-    return nullptr;
+  return per_type<T>(t.deinterleave_f32, t.deinterleave_f64);
 }
 
 // The Winograd kernels of T ([0] F(2x2, 3x3), [1] F(4x4, 3x3)); nullptr
 // where T has none.
 template <class T>
 WinogradKernel<T> winograd_kernel(const KernelTable& t, int variant) {
-  if constexpr (std::is_same_v<T, float>)
-    return t.winograd_f32[variant];
-  else if constexpr (std::is_same_v<T, double>)
-    return t.winograd_f64[variant];
-  else
-    return nullptr;
+  return per_type<T>(t.winograd_f32[variant], t.winograd_f64[variant]);
 }
 
 // The epilogue pass of T (float or double).
@@ -490,34 +484,19 @@ MaxPoolRowKernel<T> max_pool_row_kernel(const KernelTable& t) {
 // The average-pooling row kernel of T; nullptr where T has none.
 template <class T>
 AvgPoolRowKernel<T> avg_pool_row_kernel(const KernelTable& t) {
-  if constexpr (std::is_same_v<T, float>)
-    return t.avg_pool_row_f32;
-  else if constexpr (std::is_same_v<T, double>)
-    return t.avg_pool_row_f64;
-  else
-    return nullptr;
+  return per_type<T>(t.avg_pool_row_f32, t.avg_pool_row_f64);
 }
 
 // The average-pooling planes kernel of T; nullptr where T has none.
 template <class T>
 AvgPoolPlanesKernel<T> avg_pool_planes_kernel(const KernelTable& t) {
-  if constexpr (std::is_same_v<T, float>)
-    return t.avg_pool_planes_f32;
-  else if constexpr (std::is_same_v<T, double>)
-    return t.avg_pool_planes_f64;
-  else
-    return nullptr;
+  return per_type<T>(t.avg_pool_planes_f32, t.avg_pool_planes_f64);
 }
 
 // The global average-pooling kernel of T; nullptr where T has none.
 template <class T>
 AvgPoolGlobalKernel<T> avg_pool_global_kernel(const KernelTable& t) {
-  if constexpr (std::is_same_v<T, float>)
-    return t.avg_pool_global_f32;
-  else if constexpr (std::is_same_v<T, double>)
-    return t.avg_pool_global_f64;
-  else
-    return nullptr;
+  return per_type<T>(t.avg_pool_global_f32, t.avg_pool_global_f64);
 }
 
 }  // namespace fastconv::kernels
