@@ -81,3 +81,53 @@ def test_output_without_calibrate_is_refused():
         text=True,
     )
     assert r.returncode == 2 and "--output" in r.stderr
+
+
+def _docs_command(*args, **env):
+    return subprocess.run(
+        [sys.executable, "-m", "fastconv", "docs", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+    )
+
+
+def test_docs_without_sources_names_what_is_missing(tmp_path):
+    r = _docs_command("--source", str(tmp_path), "--html", str(tmp_path / "html"))
+    assert r.returncode == 1
+    assert f"no documentation sources ({tmp_path / 'conf.py'} not found)" in r.stderr
+    assert "--source DIR" in r.stderr
+    assert not (tmp_path / "html").exists()
+
+
+def test_docs_without_sphinx_says_how_to_install_it(tmp_path):
+    # a `sphinx` that cannot be imported, ahead of any installed one
+    (tmp_path / "sphinx").mkdir()
+    (tmp_path / "sphinx" / "__init__.py").write_text("raise ImportError('no sphinx here')\n")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "conf.py").write_text("")
+    r = _docs_command(
+        "--source",
+        str(tmp_path / "docs"),
+        "--html",
+        str(tmp_path / "html"),
+        PYTHONPATH=str(tmp_path),
+    )
+    assert r.returncode == 1
+    assert r.stderr.startswith("fastconv docs: sphinx, ")
+    assert ' not installed; pip install ".[docs]" in the source checkout' in r.stderr
+    assert not (tmp_path / "html").exists()
+
+
+@pytest.mark.parametrize("option", [["--serve"], ["--strict"], ["--html", "x"], ["--source", "x"]])
+def test_docs_options_only_with_docs(option):
+    r = subprocess.run(
+        [sys.executable, "-m", "fastconv", "--info", *option], capture_output=True, text=True
+    )
+    assert r.returncode == 2 and f"{option[0]}: only with docs" in r.stderr
+
+
+def test_docs_serve_port_is_checked():
+    r = _docs_command("--serve", "70000")
+    assert r.returncode == 2 and "--serve: a port number 0..65535, got 70000" in r.stderr

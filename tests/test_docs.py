@@ -1,32 +1,162 @@
-"""The examples in the docstrings are run and must print what they show."""
+"""The documentation: the examples in the docstrings run and print what
+they show, every public name has a page in the API reference (docs/api/),
+and each public docstring has the sections the reference shows. (CI's docs
+stage builds the site itself with Sphinx; these checks need no Sphinx.)"""
 
+import ast
 import doctest
+import importlib
+import inspect
+import pathlib
+import re
 
 import pytest
 
 import fastconv
 import fastconv._fft
+import fastconv._runtime
 import fastconv._signal
 import fastconv._transpose
 import fastconv.nn
 
+DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
+PUBLIC_MODULES = ["fastconv", "fastconv.nn", "fastconv.dask", "fastconv.dask.nn"]
+
+
+def _module(name):
+    if name.startswith("fastconv.dask"):
+        pytest.importorskip("dask.array")
+    return importlib.import_module(name)
+
 
 @pytest.mark.parametrize(
-    "module", [fastconv, fastconv._signal, fastconv._fft, fastconv._transpose, fastconv.nn]
+    "module",
+    [
+        fastconv,
+        fastconv._signal,
+        fastconv._fft,
+        fastconv._transpose,
+        fastconv._runtime,
+        fastconv.nn,
+        "fastconv.dask",
+        "fastconv.dask.nn",
+    ],
 )
 def test_docstring_examples(module):
+    if isinstance(module, str):
+        module = _module(module)
     result = doctest.testmod(module)
     assert result.attempted > 0
     assert result.failed == 0
 
 
-def test_readme_python_examples_run():
-    import os
-    import re
+def _public_objects(module_name):
+    """(qualified name, object) of every function and class in `__all__`."""
+    module = _module(module_name)
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            yield f"{module_name}.{name}", obj
 
-    readme = os.path.join(os.path.dirname(__file__), os.pardir, "README.md")
-    with open(readme) as f:
-        blocks = re.findall(r"```python\n(.*?)```", f.read(), flags=re.S)
+
+def autosummary_entries():
+    """{module: names} listed in the autosummary tables of docs/api/*.rst,
+    under the `.. currentmodule::` in force where each table stands."""
+    entries = {}
+    for page in sorted((DOCS / "api").glob("*.rst")):
+        module = None
+        in_table = False
+        for line in page.read_text().splitlines():
+            current = re.match(r"\.\. currentmodule:: (\S+)", line)
+            if current:
+                module = current.group(1)
+            if line.startswith(".. "):
+                in_table = line.startswith(".. autosummary::")
+            elif in_table and re.fullmatch(r"   [A-Za-z_][\w.]*", line):
+                entries.setdefault(module, []).append(line.strip())
+    return entries
+
+
+def test_autosummary_parser_reads_the_tables():
+    entries = autosummary_entries()
+    assert "convolve" in entries["fastconv"] and "show_config" in entries["fastconv"]
+    assert "Conv2d" in entries["fastconv.nn"] and "conv2d" in entries["fastconv.dask.nn"]
+    assert ":toctree:" not in str(entries)
+
+
+@pytest.mark.parametrize("module_name", PUBLIC_MODULES)
+def test_every_public_name_has_an_api_page(module_name):
+    module = _module(module_name)
+    listed = autosummary_entries().get(module_name, [])
+    assert len(listed) == len(set(listed)), f"listed twice in docs/api: {listed}"
+    submodules = {n for n in module.__all__ if inspect.ismodule(getattr(module, n))}
+    expected = set(module.__all__) - submodules - {"__version__"}
+    assert set(listed) == expected, (
+        f"docs/api lists {sorted(set(listed) - expected)} not in {module_name}.__all__ "
+        f"and misses {sorted(expected - set(listed))}"
+    )
+    for submodule in submodules:  # documented on a page of its own
+        assert f".. automodule:: {module_name}.{submodule}" in "".join(
+            p.read_text() for p in (DOCS / "api").glob("*.rst")
+        )
+    if "__version__" in module.__all__:
+        assert ".. data:: __version__" in (DOCS / "api" / "fastconv.rst").read_text()
+
+
+def _sections(doc):
+    return set(re.findall(r"^\s*(\w[\w ]*)\n\s*-{3,}\s*$", inspect.cleandoc(doc or ""), re.M))
+
+
+@pytest.mark.parametrize("module_name", PUBLIC_MODULES)
+def test_public_docstrings_have_their_sections(module_name):
+    """numpydoc sections: Parameters (if it takes any), Returns (if it
+    returns something), Raises for the checks, and an Examples section (run
+    by test_docstring_examples)."""
+    problems = []
+    for name, obj in _public_objects(module_name):
+        sections = _sections(obj.__doc__)
+        needed = {"Examples"}
+        if inspect.signature(obj).parameters:
+            needed |= {"Parameters", "Raises"}
+        returns = inspect.signature(obj).return_annotation
+        if inspect.isfunction(obj) and returns not in ("None", None):
+            needed.add("Returns")
+        if needed - sections:
+            problems.append(f"{name}: no {', '.join(sorted(needed - sections))}")
+    assert not problems, "\n".join(problems)
+
+
+PAGES_WITH_EXAMPLES = sorted(
+    str(p.relative_to(DOCS))
+    for p in DOCS.rglob("*.rst")
+    if "generated" not in p.parts and ">>> " in p.read_text()
+)
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_EXAMPLES)
+def test_examples_of_the_pages_run(page):
+    """The >>> examples of the hand-written pages (CI's docs stage runs them
+    with Sphinx's doctest builder too)."""
+    result = doctest.testfile(str(DOCS / page), module_relative=False)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_every_plot_directive_names_a_function_of_its_script():
+    """`.. plot:: plots/x.py name` draws with the function `name` of
+    docs/plots/x.py at build time: a renamed function would only fail there."""
+    directives = []
+    for page in DOCS.rglob("*.rst"):
+        directives += re.findall(r"^\.\. plot:: (\S+) (\w+)$", page.read_text(), re.M)
+    assert directives
+    for script, function in directives:
+        tree = ast.parse((DOCS / script).read_text())
+        names = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+        assert function in names, f"docs/{script} has no function {function}"
+
+
+def test_readme_python_examples_run():
+    readme = DOCS.parent / "README.md"
+    blocks = re.findall(r"```python\n(.*?)```", readme.read_text(), flags=re.S)
     assert len(blocks) >= 2
     for code in blocks:
         exec(compile(code, "README.md", "exec"), {})

@@ -1,9 +1,12 @@
-"""Command line: ``python -m fastconv --info | calibrate | --cmake-dir | --include``.
+"""Command line: ``python -m fastconv --info | calibrate | docs | --cmake-dir | --include``.
 
 --info       version, ISA (chosen and available), threads, compiler, the
              OpenMP runtime library loaded and the rates method="auto" uses
 calibrate    measure this machine's direct and FFT rates (a few seconds)
              and store them for method="auto"
+docs         build the documentation site (from a source checkout, with
+             the `docs` extra installed) and print the path of index.html;
+             --serve serves it on http://127.0.0.1:PORT/
 --cmake-dir  the directory of fastconvConfig.cmake shipped in the wheel:
              ``cmake -DCMAKE_PREFIX_PATH=$(python -m fastconv --cmake-dir)``
 --include    the directory of the C++ headers shipped in the wheel
@@ -47,6 +50,17 @@ def _calibrate(output: str | None) -> None:
     print(f"stored in {path}")
 
 
+def _docs_command(source: str | None, html: str | None, strict: bool, port: int | None) -> None:
+    from . import _docs
+
+    folder = _docs.find_sources(source)
+    output = pathlib.Path(html) if html else folder.parent / "build" / "docs" / "html"
+    index = _docs.build(folder, output.resolve(), strict)
+    print(index)
+    if port is not None:
+        _docs.serve(index.parent, port)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m fastconv", description="fastconv build and machine information."
@@ -54,8 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "command",
         nargs="?",
-        choices=["calibrate"],
-        help="calibrate: measure this machine's rates for method='auto' and store them",
+        choices=["calibrate", "docs"],
+        help="calibrate: measure this machine's rates for method='auto' and store them; "
+        "docs: build the documentation site (a source checkout, pip install '.[docs]')",
     )
     parser.add_argument(
         "--info",
@@ -75,7 +90,33 @@ def main(argv: list[str] | None = None) -> int:
         metavar="PATH",
         help="calibrate: store here instead of $FASTCONV_CALIBRATION or the user cache directory",
     )
+    parser.add_argument(
+        "--source", metavar="DIR", help="docs: the folder holding conf.py (default: docs/)"
+    )
+    parser.add_argument(
+        "--html",
+        metavar="DIR",
+        help="docs: build into this folder (default: build/docs/html beside docs/)",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="docs: Sphinx warnings are errors (as in CI)"
+    )
+    parser.add_argument(
+        "--serve",
+        metavar="PORT",
+        type=int,
+        nargs="?",
+        const=8000,
+        help="docs: then serve the pages on http://127.0.0.1:PORT/ (default 8000)",
+    )
     args = parser.parse_args(argv)
+    docs_options = {"--source": args.source, "--html": args.html, "--serve": args.serve}
+    docs_options["--strict"] = args.strict or None
+    for option, value in docs_options.items():
+        if value is not None and args.command != "docs":
+            parser.error(f"{option}: only with docs")
+    if args.serve is not None and not 0 <= args.serve <= 65535:
+        parser.error(f"--serve: a port number 0..65535, got {args.serve}")
     if not (args.command or args.info or args.cmake_dir or args.include):
         parser.print_help()
         return 0
@@ -91,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         print(config_text(), end="")
     if args.command == "calibrate":
         _calibrate(args.output)
+    if args.command == "docs":
+        _docs_command(args.source, args.html, args.strict, args.serve)
     return 0
 
 

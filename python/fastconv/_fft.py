@@ -89,6 +89,16 @@ def fftconvolve(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", axes: Axes 
         Accurate normwise, not per element: prefer ``convolve(...,
         method='direct')`` when small outputs next to large ones matter.
 
+    Raises
+    ------
+    ValueError
+        Inputs of different ndim or shapes that do not broadcast, an
+        unknown `mode`, repeated or out-of-range `axes`, or 'valid' mode
+        where neither input is at least as large as the other in every
+        axis (as scipy).
+    TypeError
+        A non-numeric dtype, or non-integer `axes`.
+
     Examples
     --------
     >>> import numpy as np, fastconv
@@ -313,6 +323,11 @@ def oaconvolve(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", axes: Axes =
     ndarray
         Floating point (integer inputs give float64), complex if either
         input is. Accurate normwise, not per element, like `fftconvolve`.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the arguments `fftconvolve` refuses.
 
     See Also
     --------

@@ -24,12 +24,47 @@ def set_num_threads(n: int) -> None:
     256), and a call never starts more threads than it has tasks; in a
     child process forked after import, calls run on one thread. Results do
     not depend on the number.
+
+    Parameters
+    ----------
+    n : int
+        The number of threads, at least 1.
+
+    Raises
+    ------
+    ValueError
+        If `n` is smaller than 1.
+    TypeError
+        If `n` is not an int.
+
+    Examples
+    --------
+    >>> import fastconv
+    >>> before = fastconv.get_num_threads()
+    >>> fastconv.set_num_threads(1)
+    >>> fastconv.get_num_threads()
+    1
+    >>> fastconv.set_num_threads(before)
     """
     _core.set_num_threads(_args.positive_int(n, "n"))
 
 
 def get_num_threads() -> int:
-    """The number of threads compute calls use when `threads` is None."""
+    """The number of threads compute calls use when `threads` is None.
+
+    Returns
+    -------
+    int
+        At least 1: `set_num_threads`'s value, else OpenMP's default
+        (``OMP_NUM_THREADS`` or the CPUs), lowered by an active
+        threadpoolctl limit.
+
+    Examples
+    --------
+    >>> import fastconv
+    >>> fastconv.get_num_threads() >= 1
+    True
+    """
     return _core.get_num_threads()
 
 
@@ -52,6 +87,25 @@ def set_denormal_guard(on: bool) -> None:
     ``FASTCONV_DENORMAL_GUARD=1`` or ``0`` in the environment sets the
     default. float32 and float64 (and complex) calls of every path but the
     FFT take part.
+
+    Parameters
+    ----------
+    on : bool
+        True turns the guard on, False off.
+
+    Raises
+    ------
+    TypeError
+        If `on` is not a bool (``1`` and ``"yes"`` are refused too).
+
+    Examples
+    --------
+    >>> import fastconv
+    >>> before = fastconv.get_denormal_guard()
+    >>> fastconv.set_denormal_guard(True)
+    >>> fastconv.get_denormal_guard()
+    True
+    >>> fastconv.set_denormal_guard(before)
     """
     if not isinstance(on, bool):
         raise TypeError(f"on: expected True or False, got {on!r}")
@@ -59,7 +113,20 @@ def set_denormal_guard(on: bool) -> None:
 
 
 def get_denormal_guard() -> bool:
-    """Whether the denormal guard is on (see set_denormal_guard)."""
+    """Whether the denormal guard is on (see `set_denormal_guard`).
+
+    Returns
+    -------
+    bool
+        The value `set_denormal_guard` set, else the default
+        (``FASTCONV_DENORMAL_GUARD``, or on for Intel x86-64 CPUs).
+
+    Examples
+    --------
+    >>> import fastconv
+    >>> fastconv.get_denormal_guard() in (True, False)
+    True
+    """
     return _core.denormal_guard()
 
 
@@ -68,12 +135,36 @@ def active_isa() -> str:
 
     Set the environment variable ``FASTCONV_FORCE_ISA`` before import to
     force a lower level (refused if the CPU lacks it).
+
+    Returns
+    -------
+    str
+        The best of `available_isas`, or the forced one.
+
+    Examples
+    --------
+    >>> import fastconv
+    >>> fastconv.active_isa() in fastconv.available_isas()
+    True
     """
     return _core.active_isa()
 
 
 def available_isas() -> list[str]:
-    """Every instruction set this build has and this CPU runs, best first."""
+    """Every instruction set this build has and this CPU runs, best first.
+
+    Returns
+    -------
+    list of str
+        A subset of ``['avx512', 'avx2', 'baseline']``; 'baseline' (SSE2 on
+        x86-64, NEON on arm64) is always there.
+
+    Examples
+    --------
+    >>> import fastconv
+    >>> fastconv.available_isas()[-1]
+    'baseline'
+    """
     return list(_core.available_isas())
 
 
@@ -83,7 +174,20 @@ def config_text() -> str:
 
 
 def show_config() -> None:
-    """Print version, instruction set, threads, the denormal guard,
-    compiler, the OpenMP runtime library in use and the rates method="auto" uses (this machine's
-    calibration or the built-in table)."""
+    """Print the version and this machine's configuration.
+
+    The instruction set (and those available), threads, the denormal
+    guard, compiler, the OpenMP runtime library in use and the rates
+    ``method="auto"`` uses (this machine's calibration or the built-in
+    table): what ``python -m fastconv --info`` prints.
+
+    Examples
+    --------
+    >>> import fastconv
+    >>> fastconv.show_config()  # doctest: +ELLIPSIS
+    fastconv ...
+    isa: ... (available: ...)
+    threads: ...
+    denormal guard: ...
+    """
     print(config_text(), end="")

@@ -359,7 +359,9 @@ def convolve(
         kernel taps `dilation` apart (ke = dilation*(k-1) + 1).
     boundary : {'fill', 'wrap', 'symm', 'mirror', 'nearest'}
         How `in1` is extended past its edges (aliases 'pad', 'circular',
-        'symmetric'); `fillvalue` is the constant for 'fill'.
+        'symmetric').
+    fillvalue : scalar
+        The constant outside `in1` for ``boundary='fill'`` (default 0).
     anchor : None, 'matlab', int or tuple of int
         'same' mode only: which kernel tap sits over each output sample.
         'matlab' gives MATLAB conv/conv2 and scipy.ndimage results for even
@@ -373,6 +375,18 @@ def convolve(
     -------
     ndarray
         dtype ``numpy.result_type(in1, in2)``, as scipy.
+
+    Raises
+    ------
+    ValueError
+        Inputs of different ndim or shapes that do not broadcast, an
+        unknown `mode`, `method` or `boundary`, an empty input, a `stride`,
+        `dilation` or `threads` below 1, an `anchor` outside the kernel or
+        without 'same' mode, an `out` of another shape or dtype: the
+        message names the argument.
+    TypeError
+        A non-numeric dtype, or a non-integer `stride`, `dilation`, `axes`,
+        `anchor` or `threads`.
 
     Examples
     --------
@@ -433,8 +447,23 @@ def correlate(
     """Cross-correlate two N-dimensional arrays (scipy.signal.correlate).
 
     ``z[k] = sum_l in1[l + k] * conj(in2[l])`` (with the offsets of `mode`);
-    the keywords are those of `convolve`. In 'valid' mode with `in2` the
-    larger, scipy's swap is undone by reversing and conjugating.
+    In 'valid' mode with `in2` the larger, scipy's swap is undone by
+    reversing and conjugating.
+
+    Parameters
+    ----------
+    in1, in2, mode, method, axes, stride, dilation, boundary, fillvalue, anchor, out, threads
+        As in `convolve`.
+
+    Returns
+    -------
+    ndarray
+        dtype ``numpy.result_type(in1, in2)``, as scipy.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the arguments `convolve` refuses.
 
     Examples
     --------
@@ -508,8 +537,26 @@ def convolve2d(
 ) -> Array:
     """Convolve two 2-D arrays (scipy.signal.convolve2d).
 
-    `mode`, `boundary`, `fillvalue` and the keyword-only extras are as in
-    `convolve`.
+    Parameters
+    ----------
+    in1, in2 : array_like
+        2-D input and kernel.
+    mode, boundary, fillvalue, stride, dilation, anchor, out, threads
+        As in `convolve` (here `boundary` and `fillvalue` are positional, as
+        in scipy).
+
+    Returns
+    -------
+    ndarray
+        2-D, dtype ``numpy.result_type(in1, in2)``, as scipy.
+
+    Raises
+    ------
+    ValueError
+        If `in1` or `in2` is not 2-D, and for the arguments `convolve`
+        refuses.
+    TypeError
+        For the arguments `convolve` refuses.
 
     Examples
     --------
@@ -559,6 +606,21 @@ def correlate2d(
     Note scipy's 'same' crop for even kernels differs from `correlate` by
     one sample (the output starts at ke//2 of the full result, not
     (ke-1)//2); fastconv keeps each function's convention.
+
+    Parameters
+    ----------
+    in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out, threads
+        As in `convolve2d`; the kernel is conjugated.
+
+    Returns
+    -------
+    ndarray
+        2-D, dtype ``numpy.result_type(in1, in2)``, as scipy.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the arguments `convolve2d` refuses.
 
     Examples
     --------
@@ -622,6 +684,19 @@ def convolve_separable(
     anchor : None, 'matlab', int or (int, int)
         'same' mode: scipy's crop by default; 'matlab' gives MATLAB's
         ``conv2(u, v, A, 'same')``.
+
+    Returns
+    -------
+    ndarray
+        2-D, dtype ``numpy.result_type(in1, col, row)``.
+
+    Raises
+    ------
+    ValueError
+        If `in1` is not 2-D or `col` or `row` not 1-D, and for the
+        arguments `convolve2d` refuses.
+    TypeError
+        For the arguments `convolve2d` refuses.
 
     Examples
     --------
@@ -689,15 +764,32 @@ def choose_conv_method(
 def choose_conv_method(
     in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", measure: bool = False
 ) -> Literal["direct", "fft"] | tuple[Literal["direct", "fft"], dict[str, float]]:
-    """The method `convolve`/`correlate` with method='auto' would use
-    (scipy.signal.choose_conv_method).
+    """The method `convolve` and `correlate` take with method='auto'.
 
-    Returns 'fft' when fastconv's cost model predicts the FFT path faster
-    and it is allowed (finite inputs; no long double; for integers, a
-    result that cannot exceed 2**52), else 'direct' (which includes the
-    separable path for rank-one 2-D kernels). With ``measure=True``, times
-    both methods and returns ``(faster, {'fft': seconds, 'direct':
-    seconds})``, as scipy does.
+    As scipy.signal.choose_conv_method: 'fft' when fastconv's cost model
+    predicts the FFT path faster and it is allowed (finite inputs; no long
+    double; for integers, a result that cannot exceed 2**52), else
+    'direct' (which includes the separable path for rank-one 2-D kernels).
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        Input and kernel, as for `convolve`.
+    mode : {'full', 'valid', 'same'}
+        As for `convolve`.
+    measure : bool
+        Time both methods (best of three calls each) instead of predicting.
+
+    Returns
+    -------
+    str or (str, dict)
+        'direct' or 'fft'; with ``measure=True``, ``(faster, {'fft':
+        seconds, 'direct': seconds})``, as scipy.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the arguments `convolve` refuses.
 
     Examples
     --------

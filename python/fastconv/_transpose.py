@@ -62,6 +62,17 @@ def conv_transpose(
     ndarray
         dtype ``numpy.result_type(in1, in2)``.
 
+    Raises
+    ------
+    ValueError
+        A kernel of more dimensions than `in1`, or empty; a `stride` or
+        `dilation` below 1, a negative `padding`, an `output_padding` not
+        smaller than `stride` or `dilation`, a padding that leaves no
+        output, `axes` of the wrong length or repeated, an `out` of another
+        shape or dtype: the message names the argument.
+    TypeError
+        A non-numeric dtype, or non-integer options.
+
     Examples
     --------
     >>> import numpy as np, fastconv

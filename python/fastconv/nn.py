@@ -160,6 +160,18 @@ def conv1d(
         complex64 and complex128 computed natively, integers exactly in
         int64 (wrapping), float16 in float32.
 
+    Raises
+    ------
+    ValueError
+        An input or weight of the wrong ndim, channels that do not match
+        `weight` and `groups`, a `stride` or `dilation` below 1, a negative
+        or too large `padding`, "same" padding with a stride, an unknown
+        `padding_mode`, `algorithm` or `activation`, an `out` or `residual`
+        of another shape: the message names the argument.
+    TypeError
+        A dtype the layer does not compute in (or an activation on integers),
+        or non-integer options.
+
     Examples
     --------
     >>> import numpy as np
@@ -215,6 +227,30 @@ def conv2d(
     group in and out take Winograd's algorithm under ``algorithm="auto"``
     (the default): accurate normwise, not per element;
     ``algorithm="direct"`` keeps per-element accuracy (see `conv1d`).
+
+    Parameters
+    ----------
+    input : array_like
+        Shape (N, C, H, W), or (C, H, W) for one unbatched input.
+    weight : array_like
+        Shape (Cout, C/groups, kh, kw).
+    bias : array_like, optional
+        Shape (Cout,).
+    stride, padding, dilation : int, tuple of two ints (or "valid", "same" for padding)
+        Per axis (rows, columns), with `conv1d`'s rules.
+    groups, padding_mode, algorithm, out, threads, activation, residual
+        As in `conv1d`.
+
+    Returns
+    -------
+    ndarray
+        Shape (N, Cout, H_out, W_out) (unbatched: no N), dtype
+        ``numpy.result_type(input, weight, bias)``, computed as in `conv1d`.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the arguments `conv1d` refuses.
 
     Examples
     --------
@@ -274,6 +310,30 @@ def conv3d(
     in `conv2d`: "auto" takes Winograd for 3x3 rows and columns with
     stride and dilation 1 there and enough channels. The result is
     bitwise the same for any thread count, layout and batch.
+
+    Parameters
+    ----------
+    input : array_like
+        Shape (N, C, D, H, W), or (C, D, H, W) for one unbatched input.
+    weight : array_like
+        Shape (Cout, C/groups, kd, kh, kw).
+    bias : array_like, optional
+        Shape (Cout,).
+    stride, padding, dilation : int, tuple of three ints (or "valid", "same" for padding)
+        Per axis (depth, rows, columns), with `conv1d`'s rules.
+    groups, padding_mode, algorithm, out, threads, activation, residual
+        As in `conv1d`.
+
+    Returns
+    -------
+    ndarray
+        Shape (N, Cout, D_out, H_out, W_out) (unbatched: no N), dtype
+        ``numpy.result_type(input, weight, bias)``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the arguments `conv1d` refuses.
 
     Examples
     --------
@@ -371,6 +431,18 @@ def conv_transpose1d(
         dtype ``numpy.result_type(input, weight, bias)``, computed as in
         `conv1d`.
 
+    Raises
+    ------
+    ValueError
+        An input or weight of the wrong ndim, channels that do not match
+        `weight` and `groups`, a `stride` or `dilation` below 1, a negative
+        `padding`, an `output_padding` not smaller than `stride` or
+        `dilation`, a padding that leaves no output, an unknown `activation`,
+        an `out` or `residual` of another shape: the message names the
+        argument.
+    TypeError
+        A dtype the layer does not compute in, or non-integer options.
+
     Examples
     --------
     >>> import numpy as np
@@ -418,6 +490,30 @@ def conv_transpose2d(
     weight of shape (C, Cout/groups, kh, kw). The adjoint of `conv2d`
     with the same arguments; used to upsample (stride 2 with a 4x4
     kernel and padding 1 doubles the size exactly).
+
+    Parameters
+    ----------
+    input : array_like
+        Shape (N, C, H, W), or (C, H, W) for one unbatched input.
+    weight : array_like
+        Shape (C, Cout/groups, kh, kw).
+    bias : array_like, optional
+        Shape (Cout,).
+    stride, padding, output_padding, dilation : int or tuple of two ints
+        Per axis (rows, columns), with `conv_transpose1d`'s rules.
+    groups, out, threads, activation, residual
+        As in `conv_transpose1d`.
+
+    Returns
+    -------
+    ndarray
+        Shape (N, Cout, H_out, W_out) (unbatched: no N), dtype
+        ``numpy.result_type(input, weight, bias)``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the arguments `conv_transpose1d` refuses.
 
     Examples
     --------
@@ -472,6 +568,30 @@ def conv_transpose3d(
     V-Net: stride 2 with a 2x2x2 kernel doubles every size). Computed as
     one 2-D transposed layer run per output depth slice over the input
     slices that reach it; bitwise the same for any thread count.
+
+    Parameters
+    ----------
+    input : array_like
+        Shape (N, C, D, H, W), or (C, D, H, W) for one unbatched input.
+    weight : array_like
+        Shape (C, Cout/groups, kd, kh, kw).
+    bias : array_like, optional
+        Shape (Cout,).
+    stride, padding, output_padding, dilation : int or tuple of three ints
+        Per axis (depth, rows, columns), with `conv_transpose1d`'s rules.
+    groups, out, threads, activation, residual
+        As in `conv_transpose1d`.
+
+    Returns
+    -------
+    ndarray
+        Shape (N, Cout, D_out, H_out, W_out) (unbatched: no N), dtype
+        ``numpy.result_type(input, weight, bias)``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the arguments `conv_transpose1d` refuses.
 
     Examples
     --------
@@ -909,6 +1029,14 @@ def fold_batch_norm(
     -------
     (weight, bias) : tuple of ndarray
 
+    Raises
+    ------
+    ValueError
+        A `weight` of no dimension or not of real numbers, a vector not of
+        shape (Cout,), or ``running_var + eps`` not positive.
+    TypeError
+        A vector not of real numbers, or an `eps` that is not a real number.
+
     Examples
     --------
     >>> import numpy as np
@@ -1031,9 +1159,28 @@ class _Layer:
         threads: Threads = None,
         residual: ArrayLike | None = None,
     ) -> Array:
-        """The layer applied to `input`: bitwise the functional layer's result
-        with the same arguments (see the class docstring). `residual` (the
-        result's shape) is added before the layer's activation."""
+        """The layer applied to `input`.
+
+        Bitwise the functional layer's result with the same arguments (see
+        the class docstring); safe to call from several threads at once.
+
+        Parameters
+        ----------
+        input : array_like
+            Batched (N, C, ...) or unbatched (C, ...), as the functional
+            layer takes it.
+        out : ndarray, optional
+            C-contiguous, of the result's exact shape and dtype; returned.
+        threads : int, optional
+            Threads to use (default: `fastconv.get_num_threads()`).
+        residual : array_like, optional
+            Of the result's shape: added before the layer's activation.
+
+        Returns
+        -------
+        ndarray
+            dtype ``numpy.result_type(input, weight, bias)``.
+        """
         native = self._native
         if (
             native is not None
@@ -1078,10 +1225,12 @@ class _Layer:
 
     @property
     def kernel_size(self) -> tuple[int, ...]:
+        """The kernel's size per spatial axis (from the weight's shape)."""
         return tuple(self._weight.shape[2:])
 
     @property
     def stride(self) -> tuple[int, ...]:
+        """One int per spatial axis."""
         return self._stride
 
     @property
@@ -1091,10 +1240,12 @@ class _Layer:
 
     @property
     def dilation(self) -> tuple[int, ...]:
+        """One int per spatial axis."""
         return self._dilation
 
     @property
     def groups(self) -> int:
+        """The number of independent channel groups."""
         return self._groups
 
     def __reduce__(self):
@@ -1212,6 +1363,7 @@ class _ConvLayer(_Layer):
 
     @property
     def padding_mode(self) -> str:
+        """ "zeros", "reflect", "replicate" or "circular", as `conv2d` takes it."""
         return self._padding_mode
 
     @property
@@ -1221,10 +1373,12 @@ class _ConvLayer(_Layer):
 
     @property
     def in_channels(self) -> int:
+        """The input's channels C."""
         return self._weight.shape[1] * self._groups
 
     @property
     def out_channels(self) -> int:
+        """The output's channels Cout."""
         return self._weight.shape[0]
 
 
@@ -1261,14 +1415,17 @@ class _ConvTransposeLayer(_Layer):
 
     @property
     def output_padding(self) -> tuple[int, ...]:
+        """One int per spatial axis."""
         return self._output_padding
 
     @property
     def in_channels(self) -> int:
+        """The input's channels C."""
         return self._weight.shape[0]
 
     @property
     def out_channels(self) -> int:
+        """The output's channels Cout."""
         return self._weight.shape[1] * self._groups
 
 
@@ -1287,7 +1444,7 @@ class Conv1d(_ConvLayer):
         afterwards does not change the layer.
     bias : array_like, optional
         Shape (Cout,); copied too.
-    stride, padding, dilation, groups, padding_mode
+    stride, padding, dilation, groups, padding_mode, algorithm
         As `conv1d`; checked here (ValueError or TypeError naming the
         argument).
     activation : str or tuple, optional
@@ -1300,6 +1457,12 @@ class Conv1d(_ConvLayer):
     activation). One layer may be called from several threads at once.
     Pickling stores the weights, options and activation; unpickling packs
     again. `from_torch` reads a ``torch.nn.Conv1d`` (no activation).
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the weights and options `conv1d` refuses, when the layer is made
+        (and for the inputs it refuses, when it is called).
 
     Examples
     --------
@@ -1323,6 +1486,23 @@ class Conv2d(_ConvLayer):
     an int or a tuple (rows, columns). ``Conv2d(weight, bias, ...)(x)`` is
     bitwise ``conv2d(x, weight, bias, ...)``; `from_torch` reads a
     ``torch.nn.Conv2d``.
+
+    Parameters
+    ----------
+    weight : array_like
+        Shape (Cout, C/groups, kh, kw); copied.
+    bias : array_like, optional
+        Shape (Cout,); copied.
+    stride, padding, dilation, groups, padding_mode, algorithm
+        As `conv2d`: an int or a tuple (rows, columns).
+    activation : str or tuple, optional
+        The layer's fused activation, as `conv1d`'s.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the weights and options `conv2d` refuses, when the layer is made
+        (and for the inputs it refuses, when it is called).
 
     Examples
     --------
@@ -1370,6 +1550,12 @@ class ConvTranspose1d(_ConvTransposeLayer):
     thread-safe; pickles as its weights and options. `from_torch` reads a
     ``torch.nn.ConvTranspose1d`` (padding_mode "zeros").
 
+    Raises
+    ------
+    ValueError, TypeError
+        For the weights and options `conv_transpose1d` refuses, when the layer is made
+        (and for the inputs it refuses, when it is called).
+
     Examples
     --------
     >>> import numpy as np
@@ -1391,6 +1577,23 @@ class ConvTranspose2d(_ConvTransposeLayer):
     columns). ``ConvTranspose2d(weight, bias, ...)(x)`` is bitwise
     ``conv_transpose2d(x, weight, bias, ...)``; `from_torch` reads a
     ``torch.nn.ConvTranspose2d`` (padding_mode "zeros").
+
+    Parameters
+    ----------
+    weight : array_like
+        Shape (C, Cout/groups, kh, kw); copied.
+    bias : array_like, optional
+        Shape (Cout,); copied.
+    stride, padding, output_padding, groups, dilation
+        As `conv_transpose2d`: an int or a tuple (rows, columns).
+    activation : str or tuple, optional
+        The layer's fused activation, as `conv1d`'s.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the weights and options `conv_transpose2d` refuses, when the layer is made
+        (and for the inputs it refuses, when it is called).
 
     Examples
     --------
@@ -1434,6 +1637,23 @@ class Conv3d(_ConvLayer):
     ...)``; `from_torch` reads a ``torch.nn.Conv3d``. (The weights are
     reordered for the 2-D runs on each call, as by `conv3d`.)
 
+    Parameters
+    ----------
+    weight : array_like
+        Shape (Cout, C/groups, kd, kh, kw); copied.
+    bias : array_like, optional
+        Shape (Cout,); copied.
+    stride, padding, dilation, groups, padding_mode, algorithm
+        As `conv3d`: an int or a tuple (depth, rows, columns).
+    activation : str or tuple, optional
+        The layer's fused activation, as `conv1d`'s.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the weights and options `conv3d` refuses, when the layer is made
+        (and for the inputs it refuses, when it is called).
+
     Examples
     --------
     >>> import numpy as np
@@ -1475,6 +1695,23 @@ class ConvTranspose3d(_ConvTransposeLayer):
     rows, columns). ``ConvTranspose3d(weight, bias, ...)(x)`` is bitwise
     ``conv_transpose3d(x, weight, bias, ...)``; `from_torch` reads a
     ``torch.nn.ConvTranspose3d`` (padding_mode "zeros").
+
+    Parameters
+    ----------
+    weight : array_like
+        Shape (C, Cout/groups, kd, kh, kw); copied.
+    bias : array_like, optional
+        Shape (Cout,); copied.
+    stride, padding, output_padding, groups, dilation
+        As `conv_transpose3d`: an int or a tuple (depth, rows, columns).
+    activation : str or tuple, optional
+        The layer's fused activation, as `conv1d`'s.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the weights and options `conv_transpose3d` refuses, when the layer is made
+        (and for the inputs it refuses, when it is called).
 
     Examples
     --------
@@ -1587,6 +1824,16 @@ def max_pool1d(
     ndarray, or (ndarray, ndarray of int64) with `return_indices`
         The input's dtype.
 
+    Raises
+    ------
+    ValueError
+        An input not of shape (N, C, L) or (C, L), a `kernel_size`, `stride`
+        or `dilation` below 1, a negative `padding` or one above
+        ``kernel_size // 2``, or a window larger than the padded input: the
+        message names the argument.
+    TypeError
+        Complex or non-numeric input, or non-integer options.
+
     Examples
     --------
     >>> import numpy as np
@@ -1664,6 +1911,25 @@ def max_pool2d(
     indices are flat positions ``row * W + column`` within each (N, C)
     plane, as torch records them; the first maximum in row-major order
     wins ties, and a NaN wins over any number.
+
+    Parameters
+    ----------
+    input : array_like
+        Real numbers, shape (N, C, H, W) or (C, H, W).
+    kernel_size, stride, padding, dilation : int or tuple of two ints
+        Per axis (rows, columns), with `max_pool1d`'s rules.
+    ceil_mode, return_indices, threads
+        As in `max_pool1d`.
+
+    Returns
+    -------
+    ndarray, or (ndarray, ndarray of int64) with `return_indices`
+        The input's dtype; the indices flat positions in each (N, C) plane.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the arguments `max_pool1d` refuses.
 
     Examples
     --------
@@ -1750,6 +2016,25 @@ def max_pool3d(
     row-major order wins ties, and a NaN wins over any number (the last
     NaN, as torch).
 
+    Parameters
+    ----------
+    input : array_like
+        Real numbers, shape (N, C, D, H, W) or (C, D, H, W).
+    kernel_size, stride, padding, dilation : int or tuple of three ints
+        Per axis (depth, rows, columns), with `max_pool1d`'s rules.
+    ceil_mode, return_indices, threads
+        As in `max_pool1d`.
+
+    Returns
+    -------
+    ndarray, or (ndarray, ndarray of int64) with `return_indices`
+        The input's dtype; the indices flat positions in each (N, C) volume.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the arguments `max_pool1d` refuses.
+
     Examples
     --------
     >>> import numpy as np
@@ -1804,6 +2089,20 @@ def max_unpool1d(
         (L_out,) or the whole output shape.
     threads : int, optional
 
+    Returns
+    -------
+    ndarray
+        `input`'s dtype, shape (N, C, L_out) or (C, L_out).
+
+    Raises
+    ------
+    ValueError
+        `indices` of another shape than `input` or an index outside the
+        output, an `output_size` not within `stride` of the default size, or
+        the options `max_pool1d` refuses: the message names the argument.
+    TypeError
+        Non-integer `indices` or options, or a non-numeric input.
+
     Examples
     --------
     >>> import numpy as np
@@ -1833,6 +2132,27 @@ def max_unpool2d(
     ``(H - 1)*stride - 2*padding + kernel_size`` per axis (or
     `output_size`: (H_out, W_out) or the whole shape). Zeros elsewhere;
     an index outside the plane raises ValueError.
+
+    Parameters
+    ----------
+    input, indices : array_like
+        Shape (N, C, H, W) or (C, H, W): `max_pool2d`'s values and indices.
+    kernel_size, stride, padding : int or tuple of two ints
+        The pooling's parameters (stride defaults to `kernel_size`).
+    output_size : sequence of int, optional
+        (H_out, W_out) or the whole output shape.
+    threads : int, optional
+        Threads to use (default: `fastconv.get_num_threads()`).
+
+    Returns
+    -------
+    ndarray
+        `input`'s dtype, shape (N, C, H_out, W_out) or (C, H_out, W_out).
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the arguments `max_unpool1d` refuses.
 
     Examples
     --------
@@ -1868,6 +2188,28 @@ def max_unpool3d(
     output volume of size ``(D - 1)*stride - 2*padding + kernel_size`` per
     axis (or `output_size`: (D_out, H_out, W_out) or the whole shape).
     Zeros elsewhere; an index outside the volume raises ValueError.
+
+    Parameters
+    ----------
+    input, indices : array_like
+        Shape (N, C, D, H, W) or (C, D, H, W): `max_pool3d`'s values and
+        indices.
+    kernel_size, stride, padding : int or tuple of three ints
+        The pooling's parameters (stride defaults to `kernel_size`).
+    output_size : sequence of int, optional
+        (D_out, H_out, W_out) or the whole output shape.
+    threads : int, optional
+        Threads to use (default: `fastconv.get_num_threads()`).
+
+    Returns
+    -------
+    ndarray
+        `input`'s dtype, shape (N, C, D_out, H_out, W_out) or without N.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the arguments `max_unpool1d` refuses.
 
     Examples
     --------
@@ -2032,6 +2374,17 @@ def avg_pool1d(
     ndarray
         The input's dtype.
 
+    Raises
+    ------
+    ValueError
+        An input not of shape (N, C, L) or (C, L), a `kernel_size` or
+        `stride` below 1, a negative `padding` or one above
+        ``kernel_size // 2``, a window larger than the padded input, or an
+        `out` of another shape or dtype: the message names the argument.
+    TypeError
+        A dtype torch does not average (integers but int64, bool, complex),
+        or non-integer options.
+
     Examples
     --------
     >>> import numpy as np
@@ -2076,6 +2429,27 @@ def avg_pool2d(
     row-major order, divided by `divisor_override` if given (a nonzero
     int), else by the window's area clipped to the padded extent
     (`count_include_pad`) or to the input.
+
+    Parameters
+    ----------
+    input : array_like
+        Floats or int64, shape (N, C, H, W) or (C, H, W).
+    kernel_size, stride, padding : int or tuple of two ints
+        Per axis (rows, columns), with `avg_pool1d`'s rules.
+    ceil_mode, count_include_pad, out, threads
+        As in `avg_pool1d`.
+    divisor_override : int, optional
+        Divide every window's sum by this nonzero int instead.
+
+    Returns
+    -------
+    ndarray
+        The input's dtype, shape (N, C, H_out, W_out) or (C, H_out, W_out).
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the arguments `avg_pool1d` refuses.
 
     Examples
     --------
@@ -2125,6 +2499,27 @@ def avg_pool3d(
     int), else by the window's volume clipped to the padded extent
     (`count_include_pad`) or to the input.
 
+    Parameters
+    ----------
+    input : array_like
+        Floats or int64, shape (N, C, D, H, W) or (C, D, H, W).
+    kernel_size, stride, padding : int or tuple of three ints
+        Per axis (depth, rows, columns), with `avg_pool1d`'s rules.
+    ceil_mode, count_include_pad, out, threads
+        As in `avg_pool1d`.
+    divisor_override : int, optional
+        Divide every window's sum by this nonzero int instead.
+
+    Returns
+    -------
+    ndarray
+        The input's dtype, shape (N, C, D_out, H_out, W_out) or without N.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the arguments `avg_pool1d` refuses.
+
     Examples
     --------
     >>> import numpy as np
@@ -2171,6 +2566,21 @@ def adaptive_avg_pool1d(
     out : ndarray, optional
     threads : int, optional
 
+    Returns
+    -------
+    ndarray
+        The input's dtype (float16 stays float16), shape (N, C, output_size)
+        or (C, output_size).
+
+    Raises
+    ------
+    ValueError
+        An input not of shape (N, C, L) or (C, L) or with an empty channel or
+        length, a negative `output_size`, or an `out` of another shape or
+        dtype.
+    TypeError
+        Integer, bool or complex input, or a non-integer `output_size`.
+
     Examples
     --------
     >>> import numpy as np
@@ -2195,6 +2605,25 @@ def adaptive_avg_pool2d(
     windows are those of `adaptive_avg_pool1d` per axis, and the sum of a
     window (in row-major order) is divided by its height, then by its
     width, as torch divides.
+
+    Parameters
+    ----------
+    input : array_like
+        Floats, shape (N, C, H, W) or (C, H, W).
+    output_size : int or pair of int or None
+        (H_out, W_out); None keeps that axis's size.
+    out, threads
+        As in `adaptive_avg_pool1d`.
+
+    Returns
+    -------
+    ndarray
+        The input's dtype, shape (N, C, H_out, W_out) or (C, H_out, W_out).
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the arguments `adaptive_avg_pool1d` refuses.
 
     Examples
     --------
@@ -2225,6 +2654,25 @@ def adaptive_avg_pool3d(
     size; the windows are those of `adaptive_avg_pool1d` per axis, and the
     sum of a window (in row-major order) is divided by its depth, then its
     height, then its width, as torch divides.
+
+    Parameters
+    ----------
+    input : array_like
+        Floats, shape (N, C, D, H, W) or (C, D, H, W).
+    output_size : int or triple of int or None
+        (D_out, H_out, W_out); None keeps that axis's size.
+    out, threads
+        As in `adaptive_avg_pool1d`.
+
+    Returns
+    -------
+    ndarray
+        The input's dtype, shape (N, C, D_out, H_out, W_out) or without N.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the arguments `adaptive_avg_pool1d` refuses.
 
     Examples
     --------
@@ -2281,6 +2729,20 @@ def adaptive_max_pool1d(
         Also return, as int64, the position of every maximum along L.
     threads : int, optional
 
+    Returns
+    -------
+    ndarray, or (ndarray, ndarray of int64) with `return_indices`
+        The input's dtype (float16 stays float16), shape (N, C, output_size)
+        or (C, output_size).
+
+    Raises
+    ------
+    ValueError
+        An input not of shape (N, C, L) or (C, L) or with an empty channel or
+        length, or a negative `output_size`.
+    TypeError
+        Integer, bool or complex input, or a non-integer `output_size`.
+
     Examples
     --------
     >>> import numpy as np
@@ -2322,6 +2784,25 @@ def adaptive_max_pool2d(
     or a pair (H_out, W_out) whose None entries keep the input's size; the
     windows are those of `adaptive_max_pool1d` per axis, the indices flat
     positions ``row * W + column`` as `max_pool2d`'s.
+
+    Parameters
+    ----------
+    input : array_like
+        Floats, shape (N, C, H, W) or (C, H, W).
+    output_size : int or pair of int or None
+        (H_out, W_out); None keeps that axis's size.
+    return_indices, threads
+        As in `adaptive_max_pool1d`.
+
+    Returns
+    -------
+    ndarray, or (ndarray, ndarray of int64) with `return_indices`
+        The input's dtype, shape (N, C, H_out, W_out) or (C, H_out, W_out).
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the arguments `adaptive_max_pool1d` refuses.
 
     Examples
     --------
@@ -2366,6 +2847,25 @@ def adaptive_max_pool3d(
     or a triple (D_out, H_out, W_out) whose None entries keep the input's
     size; the windows are those of `adaptive_max_pool1d` per axis, the
     indices flat positions as `max_pool3d`'s.
+
+    Parameters
+    ----------
+    input : array_like
+        Floats, shape (N, C, D, H, W) or (C, D, H, W).
+    output_size : int or triple of int or None
+        (D_out, H_out, W_out); None keeps that axis's size.
+    return_indices, threads
+        As in `adaptive_max_pool1d`.
+
+    Returns
+    -------
+    ndarray, or (ndarray, ndarray of int64) with `return_indices`
+        The input's dtype, shape (N, C, D_out, H_out, W_out) or without N.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For the arguments `adaptive_max_pool1d` refuses.
 
     Examples
     --------

@@ -369,6 +369,19 @@ def convolve(
     ``method="auto"`` means direct (or separable, by the in-memory rule),
     never the FFT -- see the module docstring.
 
+    Parameters
+    ----------
+    in1 : dask.array.Array or array_like
+        The input (NumPy input becomes one chunk); chunk sizes must be known.
+    in2 : numpy.ndarray or array_like
+        The kernel, in memory (every task needs all of it).
+    mode, method, axes, stride, dilation, boundary, fillvalue, anchor
+        As in `fastconv.convolve`; ``method="auto"`` never takes the FFT.
+    out : None
+        Not supported (a lazy result has no buffer to write into).
+    threads : int or None
+        Threads per task (default 1); None: `fastconv.get_num_threads()`.
+
     Returns
     -------
     dask.array.Array
@@ -377,6 +390,15 @@ def convolve(
         ``fastconv.convolve(in1.compute(), in2, ...)``, bitwise for the
         direct path. The input is never rechunked: a chunk smaller than the
         kernel's reach is read by several windows.
+
+    Raises
+    ------
+    TypeError
+        A dask array as the kernel, an `out`, or what the in-memory
+        function refuses by type.
+    ValueError
+        Unknown chunk sizes (``compute_chunk_sizes()`` first), and what
+        the in-memory function refuses, when the graph is built.
 
     Examples
     --------
@@ -421,6 +443,21 @@ def correlate(
     (scipy.signal.correlate's semantics, conjugating a complex kernel);
     the keywords and differences are those of `fastconv.dask.convolve`.
 
+    Parameters
+    ----------
+    in1, in2, mode, method, axes, stride, dilation, boundary, fillvalue, anchor, out, threads
+        As in `fastconv.dask.convolve`.
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy, with the value of `fastconv.correlate` on the computed input.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As `fastconv.dask.convolve`.
+
     Examples
     --------
     >>> import numpy as np, dask.array as da, fastconv.dask
@@ -462,6 +499,21 @@ def convolve2d(
     lazily; see `fastconv.dask.convolve` for the differences (a rank-one
     kernel takes the separable path where in memory it would).
 
+    Parameters
+    ----------
+    in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out, threads
+        As in `fastconv.dask.convolve` (2-D input and kernel).
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy, with the value of `fastconv.convolve2d` on the computed input.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As `fastconv.dask.convolve`.
+
     Examples
     --------
     >>> import numpy as np, dask.array as da, fastconv.dask
@@ -502,6 +554,21 @@ def correlate2d(
     """`fastconv.correlate2d` of a 2-D dask array with a 2-D NumPy kernel,
     lazily, keeping scipy's 'same' crop for even kernels (one sample later
     than `correlate`'s); see `fastconv.dask.convolve` for the differences.
+
+    Parameters
+    ----------
+    in1, in2, mode, boundary, fillvalue, stride, dilation, anchor, out, threads
+        As in `fastconv.dask.convolve` (2-D input and kernel).
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy, with the value of `fastconv.correlate2d` on the computed input.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As `fastconv.dask.convolve`.
 
     Examples
     --------
@@ -547,6 +614,25 @@ def convolve_separable(
     `fastconv.dask.convolve` for the differences. Bitwise equal to the
     in-memory result except with a non-zero fill, where the filled border
     differs by rounding (the module docstring says why).
+
+    Parameters
+    ----------
+    in1 : dask.array.Array or array_like
+        2-D input.
+    col, row : numpy.ndarray or array_like
+        1-D kernels for the columns and rows, in memory.
+    mode, boundary, fillvalue, stride, anchor, out, threads
+        As in `fastconv.dask.convolve`.
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy, with the value of `fastconv.convolve_separable` on the computed input.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As `fastconv.dask.convolve`.
 
     Examples
     --------
@@ -628,6 +714,27 @@ def conv_transpose(
     of a chunk edge are computed by both neighbouring tasks and kept by
     one (the in-memory core has no entry for an asymmetric crop). Values
     are bitwise those of the in-memory function.
+
+    Parameters
+    ----------
+    in1 : dask.array.Array or array_like
+        The input; its leading axes (beyond the kernel's ndim) are batch axes.
+    in2 : numpy.ndarray or array_like
+        The kernel, in memory.
+    stride, padding, output_padding, dilation, axes
+        As in `fastconv.conv_transpose`.
+    out, threads
+        As in `fastconv.dask.convolve`.
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy, with the value of `fastconv.conv_transpose` on the computed input.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As `fastconv.dask.convolve`.
 
     Examples
     --------

@@ -64,6 +64,34 @@ def conv2d(
     each chunk). ``threads=1`` per task by default; `out` is not
     supported.
 
+    Parameters
+    ----------
+    input : dask.array.Array or array_like
+        Shape (N, C, H, W) or (C, H, W); the channel axis is read whole by every task.
+    weight, bias : numpy.ndarray or array_like
+        In memory, as for `fastconv.nn.conv2d`.
+    stride, padding, dilation, groups, padding_mode
+        As in `fastconv.nn.conv2d`.
+    out : None
+        Not supported.
+    threads : int or None
+        Threads per task (default 1); None: `fastconv.get_num_threads()`.
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy, with the value of ``fastconv.nn.conv2d(input.compute(), ...,
+        algorithm="direct")``.
+
+    Raises
+    ------
+    TypeError
+        A dask array as the weight or bias, an `out`, or what the in-memory
+        layer refuses by type.
+    ValueError
+        Unknown chunk sizes, and what the in-memory layer refuses, when the
+        graph is built.
+
     Examples
     --------
     >>> import numpy as np, dask.array as da
@@ -102,6 +130,25 @@ def conv3d(
     ``fastconv.nn.conv3d(input.compute(), ..., algorithm="direct")`` for
     any chunking. ``threads=1`` per task by default; `out` is not
     supported.
+
+    Parameters
+    ----------
+    input : dask.array.Array or array_like
+        Shape (N, C, D, H, W) or (C, D, H, W); the channel axis is read
+        whole by every task.
+    weight, bias, stride, padding, dilation, groups, padding_mode, out, threads
+        As in `conv2d`, for `fastconv.nn.conv3d`.
+
+    Returns
+    -------
+    dask.array.Array
+        Lazy, with the value of ``fastconv.nn.conv3d(input.compute(), ...,
+        algorithm="direct")``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As `conv2d`.
 
     Examples
     --------
