@@ -32,8 +32,9 @@ exclude_patterns = ["_build", "plots"]
 # One page per public name, generated from the autosummary lists of api/
 # (tests/test_docs.py checks those lists against each module's __all__).
 autosummary_generate = True
-autosummary_imported_members = True
-autodoc_typehints = "none"  # the signature line shows them; numpydoc the types
+# (the parameter types are the docstrings' own words: the annotations'
+# aliases, e.g. IntOrTuple, would only clutter the signatures)
+autodoc_typehints = "none"
 # numpydoc: the class pages list their members through the class template,
 # not numpydoc's own tables.
 numpydoc_show_class_members = False
@@ -55,9 +56,6 @@ plot_html_show_source_link = False
 plot_html_show_formats = False
 plot_formats = [("png", 110)]
 plot_rcparams = {"savefig.bbox": "tight"}
-
-# -- doctest builder: the examples run as the docstrings show them -------
-doctest_global_setup = "import numpy as np\nimport fastconv"
 
 # -- HTML -----------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
