@@ -15,6 +15,7 @@ void register_runtime(py::module_& m);
 void register_transpose(py::module_& m);
 void register_pool(py::module_& m);
 void register_nn(py::module_& m);
+void register_fft(py::module_& m);
 
 namespace {
 
@@ -44,6 +45,7 @@ PYBIND11_MODULE(_core, m) {
   register_transpose(m);
   register_pool(m);
   register_nn(m);
+  register_fft(m);
 
   g_main_thread =
       py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();

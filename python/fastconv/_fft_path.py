@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _core
 from ._cost import _extension, _fft_plan
 from ._fft import _as_float, _full_fft, _full_oa
 
@@ -48,6 +49,9 @@ def filter_fft(flip, x, k, axes, strides, dilations, boundary, fill, starts, sha
     for j, a in enumerate(axes):
         start = ext[j] + starts[a]
         window.append((start, start + (shape[a] - 1) * strides[j] + 1))
+    if _overlap_save_applies(xf, kf, axes):
+        res = _overlap_save(xf, kf, axes[0], window[0][0], strides[0], shape[axes[0]], threads)
+        return np.round(res) if integer else res
     plans, _ = _fft_plan(xf.shape, kf.shape, axes, np.result_type(xf, kf))
     if all(p is None for p in plans):
         full = _full_fft(xf, kf, axes, threads)
@@ -60,3 +64,24 @@ def filter_fft(flip, x, k, axes, strides, dilations, boundary, fill, starts, sha
     if integer:
         res = np.round(res)
     return res
+
+
+def _overlap_save_applies(x, k, axes):
+    """Whether the C++ overlap-save path takes this call: one axis, real
+    float32/float64 data of one dtype, and one kernel for every row."""
+    return (
+        len(axes) == 1
+        and x.dtype == k.dtype
+        and x.dtype in (np.float32, np.float64)
+        and k.size == k.shape[axes[0]]
+    )
+
+
+def _overlap_save(x, k, axis, start, step, count, threads):
+    """full[start + i * step] for i < count along `axis`, where full is the
+    full convolution of x's lines along `axis` with the 1-D kernel k (C++,
+    `_core.overlap_save`: no array-sized temporaries but the result)."""
+    rows = np.moveaxis(x, axis, -1)
+    out = np.empty(rows.shape[:-1] + (count,), x.dtype)
+    _core.overlap_save(rows, k.reshape(-1), start, step, out, threads)
+    return np.moveaxis(out, -1, axis)

@@ -1,0 +1,77 @@
+#pragma once
+// The library's own real FFT and the 1-D overlap-save convolution built on
+// it (docs/fft.md says why we write our own).
+#include <complex>
+#include <vector>
+
+#include "fastconv/export.hpp"
+#include "fastconv/view.hpp"
+
+namespace fastconv {
+
+// Whether RealFft takes size n: even, with n / 2 a product of 2s, 3s and 5s.
+FASTCONV_API bool fft_size_supported(index_t n);
+
+// The smallest size >= n that RealFft takes.
+FASTCONV_API index_t next_fft_size(index_t n);
+
+// A planned real discrete Fourier transform of size n (twiddle factors
+// computed once, here). The transforms allocate nothing: the caller passes
+// a scratch buffer of work_size() elements. A plan is immutable, so one
+// plan serves any number of threads, each with its own scratch.
+template <class T>
+class FASTCONV_API RealFft {
+ public:
+  // Throws std::invalid_argument unless fft_size_supported(n).
+  explicit RealFft(index_t n);
+
+  index_t size() const { return n_; }
+  index_t work_size() const { return 2 * buffer_size(); }
+
+  // X[j] = sum_t x[t] exp(-2 pi i j t / n) for j in [0, n/2]: x has n
+  // elements, X n/2 + 1 (numpy.fft.rfft).
+  void forward(const T* x, std::complex<T>* X, T* work) const;
+
+  // x[t] = sum_j X[j] exp(+2 pi i j t / n) over the Hermitian extension of
+  // X (n/2 + 1 elements; the imaginary parts of X[0] and X[n/2] are
+  // ignored): n * numpy.fft.irfft(X, n), unnormalised like FFTW.
+  void inverse(const std::complex<T>* X, T* x, T* work) const;
+
+ private:
+  // One Stockham pass of the half-length complex transform.
+  struct Pass {
+    index_t radix, length, stride, twiddles;  // (its first twiddle: complex index)
+  };
+  T* complex_forward(T* a, T* b) const;
+  // The scratch holds two split complex buffers (real parts, then imaginary
+  // parts). Power-of-two distances between them make the passes' loads
+  // and stores collide in the cache sets (and in the CPU's 4 KiB store
+  // forwarding check), so each part is padded by a cache line.
+  static constexpr index_t kPad = 64 / sizeof(T);
+  index_t imag_offset() const { return n_ / 2 + kPad; }
+  index_t buffer_size() const { return n_ + 2 * kPad; }
+
+  index_t n_;
+  std::vector<Pass> passes_;
+  std::vector<T> twiddles_;  // every pass's w^(p k): its real parts, then its imaginary parts
+  std::vector<T> split_;     // exp(-2 pi i j / n), j in [0, n/4]: the real split
+};
+
+extern template class RealFft<float>;
+extern template class RealFft<double>;
+
+// The full linear convolution of every row of `in` (last axis: the signal;
+// the leading axes: a batch of rows) with the 1-D `kernel`, sampled at
+// full[start + i * step] for the out.shape.back() indices i, into `out`
+// (the batch shape of `in`). Indices outside the full convolution (start
+// may be negative) give 0. Overlap-save over RealFft blocks: the kernel's
+// spectrum is computed once per call, threads share the (row, block)
+// tasks, and the result is bitwise the same for any thread count. Accurate
+// normwise (about eps * log2(block) * |row| * |kernel|), not per element.
+// `out` must not overlap `in` or `kernel`. Throws std::invalid_argument for
+// mismatched shapes or step < 1.
+template <class T>
+FASTCONV_API void convolve_overlap_save(View<const T> in, View<const T> kernel, index_t start,
+                                        index_t step, View<T> out, int threads = 0);
+
+}  // namespace fastconv

@@ -1,0 +1,172 @@
+"""The C++ real FFT (fastconv::RealFft, through the private bindings
+_core.rfft/irfft) against numpy.fft, and the 1-D overlap-save path of
+method="fft" (_core.overlap_save) against the oracle and np.convolve:
+normwise bounds, float32 and float64, batches of rows, non-power-of-two
+lengths, and the same bits for any thread count."""
+
+import math
+
+import numpy as np
+import pytest
+from conftest import random_array
+from test_fft_path import assert_normwise
+
+import fastconv
+from fastconv import _core, _fft_path, _oracle
+
+# Even sizes whose half is a product of 2, 3 and 5: one pass of each radix,
+# mixed radices, and larger ones.
+SIZES = [2, 4, 6, 8, 10, 12, 30, 64, 96, 250, 486, 1000, 2048, 6750, 31250]
+
+
+def _normwise(got, ref, dtype, n):
+    """||got - ref|| / (eps log2(n) ||ref||): the transform's error in
+    units of its bound (numpy's own error is of the same order)."""
+    eps = np.finfo(dtype).eps
+    return np.linalg.norm(got - ref) / (eps * math.log2(n) * np.linalg.norm(ref))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", SIZES)
+def test_rfft_matches_numpy(n, dtype):
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal(n).astype(dtype)
+    spectrum = _core.rfft(x)
+    assert spectrum.shape == (n // 2 + 1,)
+    assert spectrum.dtype == np.result_type(dtype, np.complex64)
+    assert _normwise(spectrum, np.fft.rfft(x.astype(np.float64)), dtype, n) <= 2
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", SIZES)
+def test_irfft_matches_numpy(n, dtype):
+    rng = np.random.default_rng(n + 1)
+    cdtype = np.result_type(dtype, np.complex64)
+    spectrum = (rng.standard_normal(n // 2 + 1) + 1j * rng.standard_normal(n // 2 + 1)).astype(
+        cdtype
+    )
+    got = _core.irfft(spectrum, n)
+    assert got.dtype == dtype
+    ref = n * np.fft.irfft(spectrum.astype(np.complex128), n)  # (unnormalised)
+    assert _normwise(got, ref, dtype, n) <= 2
+
+
+def test_transform_rejects_bad_arguments():
+    for n in (0, 1, 7, 14, 22):  # odd, or half of it with a factor 7 or 11
+        with pytest.raises(ValueError, match="size"):
+            _core.rfft(np.zeros(n))
+    with pytest.raises(ValueError, match="spectrum"):
+        _core.irfft(np.zeros(5, complex), 12)
+    with pytest.raises(TypeError, match="x"):
+        _core.rfft(np.zeros(8, np.int64))
+    with pytest.raises(ValueError, match="1-D"):
+        _core.rfft(np.zeros((2, 4)))
+
+
+# --- the overlap-save path ---
+
+
+def _full_rows(x, h, axis):
+    """The full convolution of every line of x along `axis` with the 1-D h,
+    in long double (np.convolve: the oracle is too slow for these sizes)."""
+    h = h.astype(np.longdouble)
+    return np.apply_along_axis(lambda row: np.convolve(row, h), axis, x.astype(np.longdouble))
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("n, k", [(3001, 57), (1000, 1000), (5, 700), (10007, 1024)])
+def test_overlap_save_matches_np_convolve(n, k, mode):
+    rng = np.random.default_rng(n + k)
+    x, h = rng.standard_normal(n), rng.standard_normal(k)
+    got = fastconv.convolve(x, h, mode, method="fft")
+    exact = np.convolve(x.astype(np.longdouble), h.astype(np.longdouble), mode)
+    if mode == "same":  # (scipy's: in1's length, centred; numpy's: the longer one's)
+        full = np.convolve(x.astype(np.longdouble), h.astype(np.longdouble))
+        exact = full[(k - 1) // 2 :][:n]
+    assert got.shape == exact.shape
+    assert_normwise(got, exact, x, h, np.float64)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"stride": 3},
+        {"dilation": 2},
+        {"boundary": "symm"},
+        {"boundary": "fill", "fillvalue": 1.5},
+        {"anchor": 2},
+    ],
+)
+@pytest.mark.parametrize("kind", ["convolve", "correlate"])
+def test_overlap_save_keywords_against_oracle(kind, extra):
+    x, h = (
+        random_array(np.random.default_rng(1), (300,), np.float64),
+        random_array(np.random.default_rng(2), (23,), np.float64),
+    )
+    got = getattr(fastconv, kind)(x, h, "same", method="fft", **extra)
+    exact = getattr(_oracle, kind)(x, h, "same", **extra)
+    assert got.shape == exact.shape
+    assert_normwise(got, exact, x, h, np.float64)
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_overlap_save_batches_of_rows(axis):
+    # 3-D data, the kernel along one axis: every line is its own row.
+    x = random_array(np.random.default_rng(3), (4, 5, 600), np.float64)
+    x = np.moveaxis(x, -1, axis)
+    shape = [1, 1, 1]
+    shape[axis] = 129
+    h = random_array(np.random.default_rng(4), tuple(shape), np.float64)
+    got = fastconv.convolve(x, h, "full", method="fft")
+    exact = _full_rows(x, h.ravel(), axis)
+    assert_normwise(got, exact, x, h, np.float64)
+    assert _fft_path._overlap_save_applies(x, h, (axis % 3,))
+
+
+def test_overlap_save_float32():
+    rng = np.random.default_rng(5)
+    x, h = rng.standard_normal((3, 4000)).astype(np.float32), rng.standard_normal(300)
+    h = h.astype(np.float32)[None, :]
+    got = fastconv.convolve(x, h, "valid", method="fft")
+    assert got.dtype == np.float32
+    exact = _full_rows(x, h.ravel(), 1)[:, 299:4000]  # (the valid window)
+    assert_normwise(got, exact, x, h, np.float32)
+
+
+def test_overlap_save_same_bits_for_any_thread_count():
+    x, h = (
+        random_array(np.random.default_rng(6), (3, 20000), np.float64),
+        random_array(np.random.default_rng(7), (1, 700), np.float64),
+    )
+    one = fastconv.convolve(x, h, "same", method="fft", threads=1)
+    for threads in (2, 3):
+        assert np.array_equal(one, fastconv.convolve(x, h, "same", method="fft", threads=threads))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_overlap_save_binding_window(dtype):
+    # start before the full convolution and a window past its end: zeros there.
+    x, h = (
+        random_array(np.random.default_rng(8), (2, 50), dtype),
+        random_array(np.random.default_rng(9), (9,), dtype),
+    )
+    out = np.full((2, 30), np.nan, dtype)
+    _core.overlap_save(x, h, -7, 2, out, 0)
+    full = np.stack([np.convolve(r.astype(np.float64), h.astype(np.float64)) for r in x])
+    padded = np.pad(full, ((0, 0), (7, 10)))
+    ref = padded[:, ::2][:, :30]
+    assert np.abs(out - ref).max() <= 50 * np.finfo(dtype).eps * np.abs(full).max()
+    with pytest.raises(ValueError, match="step"):
+        _core.overlap_save(x, h, 0, 0, out, 0)
+    with pytest.raises(ValueError, match="batch shape"):
+        _core.overlap_save(x, h, 0, 1, np.zeros((3, 30), dtype), 0)
+    with pytest.raises(TypeError, match="dtype"):
+        _core.overlap_save(x, h.astype(np.complex128), 0, 1, out, 0)
+
+
+def test_other_cases_keep_the_numpy_path():
+    # two axes, complex data, a kernel per row: not the 1-D C++ path
+    real = np.zeros((4, 4))
+    assert not _fft_path._overlap_save_applies(real, real, (0, 1))
+    assert not _fft_path._overlap_save_applies(real.astype(complex), real[:1], (1,))
+    assert not _fft_path._overlap_save_applies(real, real, (1,))
