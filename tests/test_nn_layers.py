@@ -446,3 +446,66 @@ def test_from_torch_refuses_other_modules():
     module.padding_mode = "reflect"  # (torch refuses it at construction)
     with pytest.raises(ValueError, match="module.*zeros"):
         nn.ConvTranspose2d.from_torch(module)
+
+
+def channels_last_empty(shape, dtype):
+    """An array of `shape` (N, C, spatial...) whose memory is channels-last
+    (N, spatial..., C), filled with NaN so that an unwritten output shows."""
+    perm = (0,) + tuple(range(2, len(shape))) + (1,)
+    base = np.full(tuple(shape[a] for a in perm), np.nan, dtype)
+    return base.transpose(np.argsort(perm))
+
+
+# (function, weight shape, options): each store path of the kernels (1x1
+# pointwise, Winograd, direct dense, depthwise at stride 1 and 2, the
+# few-channel stem, transposed as a 1x1 per phase and by phases, grouped)
+CHANNELS_LAST_CASES = [
+    (nn.conv2d, (32, 16, 1, 1), {}),
+    (nn.conv2d, (20, 12, 3, 3), dict(padding=1)),
+    (nn.conv2d, (20, 12, 3, 3), dict(padding=1, algorithm="direct", activation="relu")),
+    (nn.conv2d, (24, 1, 3, 3), dict(padding=1, groups=24)),
+    (nn.conv2d, (24, 1, 5, 5), dict(padding=2, stride=2, groups=24)),
+    (nn.conv2d, (16, 3, 3, 3), dict(padding=1, stride=2, activation="hardswish")),
+    (nn.conv_transpose2d, (24, 24, 2, 2), dict(stride=2)),
+    (nn.conv_transpose2d, (16, 8, 4, 4), dict(stride=2, padding=1)),
+    (nn.conv_transpose2d, (8, 1, 4, 4), dict(stride=2, padding=1, groups=8)),
+    (nn.conv1d, (40, 6, 5), dict(padding=2)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", CHANNELS_LAST_CASES, ids=str)
+def test_channels_last_out_gives_the_same_bits(rng, case, dtype):
+    # A network can keep its activations channels-last: `out=` takes a
+    # channels-last view and gets the C-contiguous result's bits, from
+    # planar and channels-last input, with a residual too, for the
+    # functional call and the layer object, on 1 and 2 threads.
+    f, w_shape, options = case
+    naxes = len(w_shape) - 2
+    transposed = f is nn.conv_transpose2d
+    cin = w_shape[0] if transposed else w_shape[1] * options.get("groups", 1)
+    for spatial in [(19, 40), (7, 6)]:
+        x = random_data(rng, (2, cin) + spatial[:naxes], dtype)
+        w = random_data(rng, w_shape, dtype)
+        b = random_data(
+            rng, w_shape[1] * options.get("groups", 1) if transposed else w_shape[0], dtype
+        )
+        want = f(x, w, b, **options)
+        residual = random_data(rng, want.shape, dtype)
+        want_res = f(x, w, b, residual=residual, **options)
+        layer_cls = {
+            nn.conv2d: nn.Conv2d,
+            nn.conv1d: nn.Conv1d,
+            nn.conv_transpose2d: nn.ConvTranspose2d,
+        }[f]
+        layer = layer_cls(w, b, **options)
+        x_last = channels_last_empty(x.shape, dtype)
+        x_last[...] = x
+        for threads in (1, 2):
+            for xin in (x, x_last):  # (channels-last in and out: a network's layers)
+                out = channels_last_empty(want.shape, dtype)
+                assert f(xin, w, b, out=out, threads=threads, **options) is out
+                assert_bitwise(out, want)
+                out = channels_last_empty(want.shape, dtype)
+                assert layer(xin, out=out, residual=residual, threads=threads) is out
+                assert_bitwise(out, want_res)

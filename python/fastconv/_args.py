@@ -223,16 +223,35 @@ def threads_arg(threads):
     return 0 if threads is None else positive_int(threads, "threads")
 
 
-def check_out(out, shape, dtype, inputs):
+def dense(a):
+    """Whether `a` covers its memory once with no gaps, in some order of
+    its axes (a C-contiguous array, or a transposed view of one such as a
+    channels-last view of an NHWC array)."""
+    steps = sorted((stride, n) for stride, n in zip(a.strides, a.shape) if n > 1)
+    expected = a.itemsize
+    for stride, n in steps:
+        if stride != expected:
+            return False
+        expected *= n
+    return True
+
+
+def check_out(out, shape, dtype, inputs, any_order=False):
     """Validate a user-provided `out` array (exact shape and dtype,
-    C-contiguous, writable, no overlap with an input)."""
+    C-contiguous -- or, with `any_order`, dense in any axis order --,
+    writable, no overlap with an input)."""
     if not isinstance(out, np.ndarray):
         raise TypeError(f"out: expected a numpy.ndarray, got {type(out).__name__}")
     if out.dtype != dtype:
         raise TypeError(f"out: dtype must be {dtype}, got {out.dtype}")
     if out.shape != tuple(shape):
         raise ValueError(f"out: shape must be {tuple(shape)}, got {out.shape}")
-    if not out.flags.c_contiguous:
+    if any_order and not dense(out):
+        raise ValueError(
+            "out: must be dense (C-contiguous, or a transposed view of a C-contiguous "
+            "array such as a channels-last view)"
+        )
+    if not any_order and not out.flags.c_contiguous:
         raise ValueError("out: must be C-contiguous")
     if not out.flags.writeable:
         raise ValueError("out: array is read-only")

@@ -136,8 +136,10 @@ def conv1d(
         Winograd for such layers with 8 or more channels per group in and
         out, else direct. Inf and NaN give the direct result either way.
     out : ndarray, optional
-        C-contiguous, of the result's exact shape and dtype, not
-        overlapping the inputs; returned.
+        Of the result's exact shape and dtype, not overlapping the inputs;
+        returned. C-contiguous, or any dense layout: a channels-last view
+        (``np.empty((N, H, W, C)).transpose(0, 3, 1, 2)``) keeps a network's
+        activations channels-last.
     threads : int, optional
         Threads to use (default: `fastconv.get_num_threads()`); the result
         is bitwise the same for any number.
@@ -417,8 +419,10 @@ def conv_transpose1d(
     groups : int
         Input and output channels split into independent groups.
     out : ndarray, optional
-        C-contiguous, of the result's exact shape and dtype, not
-        overlapping the inputs; returned.
+        Of the result's exact shape and dtype, not overlapping the inputs;
+        returned. C-contiguous, or any dense layout: a channels-last view
+        (``np.empty((N, H, W, C)).transpose(0, 3, 1, 2)``) keeps a network's
+        activations channels-last.
     threads : int, optional
         Threads to use (default: `fastconv.get_num_threads()`); the result
         is bitwise the same for any number.
@@ -764,7 +768,9 @@ def _run_layer(run, shape, x, batched, result_dtype, out, inputs, residual=None)
         residual = _args.to_compute(residual, cdtype)
         residual = residual if batched else residual[None]
     if out is not None:
-        _args.check_out(out, result_shape, result_dtype, [a for a in inputs if a is not None])
+        _args.check_out(
+            out, result_shape, result_dtype, [a for a in inputs if a is not None], any_order=True
+        )
     target = _args.compute_target(out, result_shape, result_dtype, cdtype)
     run(_args.to_compute(x, cdtype), cdtype, target if batched else target[None], residual)
     return _args.finish(target, result_dtype, out)

@@ -419,7 +419,8 @@ void check_pointwise(const KernelTable& tb, ConvKernel<T> kernel, bool fused, Rn
 }
 
 // The panel copy's deinterleave (DeinterleaveKernel): every phase count
-// 1..5, every length 0..3 vectors + 1, sources at odd offsets from an
+// 1..5 and counts about one to three vectors (a channels-last row's
+// channels), every length 0..3 vectors + 1, sources at odd offsets from an
 // aligned start, against its definition; the phases lie `gap` apart in a
 // NaN-filled destination, so a store outside [0, n) of a phase shows too.
 // The source holds exactly what the kernel may read (ASan).
@@ -427,7 +428,8 @@ template <class T>
 void check_deinterleave(const KernelTable& tb, Rng& rng, Tally& tally) {
   const auto kernel = fastconv::kernels::deinterleave_kernel<T>(tb);
   const index_t L = tb.vec_bytes / static_cast<index_t>(sizeof(T));
-  for (index_t phases = 1; phases <= 5; ++phases)
+  for (index_t phases : {index_t(1), index_t(2), index_t(3), index_t(4), index_t(5), L - 1, L,
+                         L + 1, 2 * L + 3, 3 * L})
     for (index_t n = 0; n <= 3 * L + 1; ++n)
       for (index_t offset : {0, 1, 3}) {
         const std::vector<T> values = rng.values<T>(offset + n * phases);
@@ -439,6 +441,29 @@ void check_deinterleave(const KernelTable& tb, Rng& rng, Tally& tally) {
         kernel(src.data(), n, phases, dst.data(), gap);
         tally.expect(dst, want, tb.isa, "deinterleave",
                      describe({{"phases", phases}, {"n", n}, {"offset", offset}}));
+      }
+}
+
+// The Winograd panel copy's planes_to_rows (PlanesToRowsKernel): channel
+// counts and lengths around one to three vectors, planes `gap` apart at
+// odd offsets, rows `row` apart in a NaN-filled destination (a store
+// outside [0, channels) of a row shows), against its definition.
+template <class T>
+void check_planes_to_rows(const KernelTable& tb, Rng& rng, Tally& tally) {
+  const auto kernel = fastconv::kernels::planes_to_rows_kernel<T>(tb);
+  const index_t L = tb.vec_bytes / static_cast<index_t>(sizeof(T));
+  for (index_t channels : {index_t(1), index_t(3), L - 1, L, L + 1, 2 * L + 3, 3 * L})
+    for (index_t n : {index_t(0), index_t(1), L - 1, L, L + 2, 3 * L + 1})
+      for (index_t offset : {0, 1, 3}) {
+        const index_t gap = n + rng.range(0, 3), row = channels + rng.range(0, 3);
+        const std::vector<T> values = rng.values<T>(offset + channels * gap);
+        const std::vector<T> src(values.begin() + offset, values.end());
+        std::vector<T> dst(n * row, kUnwritten<T>), want = dst;
+        for (index_t c = 0; c < channels; ++c)
+          for (index_t j = 0; j < n; ++j) want[j * row + c] = src[c * gap + j];
+        kernel(src.data(), gap, channels, n, dst.data(), row);
+        tally.expect(dst, want, tb.isa, "planes_to_rows",
+                     describe({{"channels", channels}, {"n", n}, {"offset", offset}}));
       }
 }
 
@@ -462,6 +487,12 @@ bool check_type(const KernelTable& tb, bool fused, Rng& rng, Tally& tally) {
     return false;
   }
   check_deinterleave<T>(tb, rng, tally);
+  if (!fastconv::kernels::planes_to_rows_kernel<T>(tb)) {
+    std::printf("FAIL %s: the planes_to_rows kernel of %s is missing\n", tb.isa,
+                sizeof(T) == 4 ? "float" : "double");
+    return false;
+  }
+  check_planes_to_rows<T>(tb, rng, tally);
   return true;
 }
 

@@ -102,6 +102,24 @@ static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
           activate(*t.epilogue, acc[i][j], slope);
     }
   }
+  if (t.out_ch_step == 1 && !t.ch_out) {
+    // Channels-last output: each pixel's channels lie side by side, in
+    // whole vectors but for a partial last one.
+    FASTCONV_UNROLL for (int i = 0; i < P; ++i) {
+      if (po[i] == kNoOutput) continue;
+      T* o = t.out + po[i];
+      FASTCONV_UNROLL for (int j = 0; j < C; ++j) {
+        const index_t n = std::min<index_t>(L, t.channels - j * L);
+        if (n == L) {
+          store_vec(o + j * L, acc[i][j]);
+        } else if (n > 0) {
+          store_vec(tile[i] + j * L, acc[i][j]);
+          std::memcpy(o + j * L, tile[i] + j * L, static_cast<size_t>(n) * sizeof(T));
+        }
+      }
+    }
+    return;
+  }
   if constexpr (P >= L) {
     if (whole_vector_stores(t, po, P)) {
       // Pixels [s, s + L) of every channel in whole vectors: blocks of L
@@ -530,10 +548,32 @@ static void deinterleave_vectors(const T* src, index_t n, T* dst, index_t phase_
   }
 }
 
+// n >= L positions of phases >= L phases (a channels-last row's
+// channels): blocks of L positions x L phases transposed in registers,
+// the last block of each run overlapping the one before (the same values
+// written twice).
+template <class T>
+static void deinterleave_blocks(const T* src, index_t n, index_t phases, T* dst,
+                                index_t phase_step) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  using V = typename Lanes<T, L>::type;
+  for (index_t j = 0;; j = std::min(j + L, n - L)) {
+    for (index_t f = 0;; f = std::min(f + L, phases - L)) {
+      V v[L];
+      FASTCONV_UNROLL for (int k = 0; k < L; ++k) v[k] = load_vec<V>(src + (j + k) * phases + f);
+      transpose(v);  // v[c]: phase f + c of positions [j, j + L)
+      FASTCONV_UNROLL for (int c = 0; c < L; ++c) store_vec(dst + (f + c) * phase_step + j, v[c]);
+      if (f + L >= phases) break;
+    }
+    if (j + L >= n) break;
+  }
+}
+
 // dst[f*phase_step + j] = src[j*phases + f] for j < n and f < phases: a
-// contiguous run of n*phases input columns split into its column phases
-// (kernels.hpp). Whole vectors for 2, 3 or 4 phases of at least L
-// positions; a scalar loop otherwise.
+// contiguous run of n*phases input columns split into its column phases,
+// or a channels-last row into channel planes (kernels.hpp). Whole vectors
+// for 2, 3, 4 or at least L phases of at least L positions; a scalar loop
+// otherwise.
 template <class T>
 static void deinterleave(const T* src, index_t n, index_t phases, T* dst, index_t phase_step) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
@@ -546,9 +586,37 @@ static void deinterleave(const T* src, index_t n, index_t phases, T* dst, index_
       case 4:
         return deinterleave_vectors<T, 4>(src, n, dst, phase_step);
       default:
+        if (phases >= L) return deinterleave_blocks(src, n, phases, dst, phase_step);
         break;
     }
   }
   for (index_t f = 0; f < phases; ++f)
     for (index_t j = 0; j < n; ++j) dst[f * phase_step + j] = src[j * phases + f];
+}
+
+// dst[j*dst_step + c] = src[c*src_step + j] for c < channels, j < n:
+// planes into channels-last rows (kernels.hpp). Blocks of L channels x L
+// positions transposed in registers, the last block of each run
+// overlapping the one before, when both counts are at least L; a scalar
+// loop otherwise.
+template <class T>
+static void planes_to_rows(const T* src, index_t src_step, index_t channels, index_t n, T* dst,
+                           index_t dst_step) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  using V = typename Lanes<T, L>::type;
+  if (channels < L || n < L) {
+    for (index_t c = 0; c < channels; ++c)
+      for (index_t j = 0; j < n; ++j) dst[j * dst_step + c] = src[c * src_step + j];
+    return;
+  }
+  for (index_t c = 0;; c = std::min(c + L, channels - L)) {
+    for (index_t j = 0;; j = std::min(j + L, n - L)) {
+      V v[L];
+      FASTCONV_UNROLL for (int k = 0; k < L; ++k) v[k] = load_vec<V>(src + (c + k) * src_step + j);
+      transpose(v);  // v[i]: channels [c, c + L) of position j + i
+      FASTCONV_UNROLL for (int i = 0; i < L; ++i) store_vec(dst + (j + i) * dst_step + c, v[i]);
+      if (j + L >= n) break;
+    }
+    if (c + L >= channels) break;
+  }
 }

@@ -172,10 +172,18 @@ using ConvKernel = void (*)(const ConvTask<T>&);
 // columns split into their column phases,
 //   dst[f*phase_step + j] = src[j*phases + f]   for f < phases, j < n,
 // so that the taps of consecutive output pixels are consecutive panel
-// positions. Reads src[0, n*phases) only.
+// positions; and a channels-last input row (phases = its channels) into
+// the panel's channel planes. Reads src[0, n*phases) only.
 template <class T>
 using DeinterleaveKernel = void (*)(const T* src, index_t n, index_t phases, T* dst,
                                     index_t phase_step);
+
+// The Winograd panel copy (nn/winograd.hpp): n positions of `channels`
+// planes src_step apart into channels-last rows,
+//   dst[j*dst_step + c] = src[c*src_step + j]   for c < channels, j < n.
+template <class T>
+using PlanesToRowsKernel = void (*)(const T* src, index_t src_step, index_t channels, index_t n,
+                                    T* dst, index_t dst_step);
 
 // Winograd F(m x m, 3 x 3) for a block of tiles of a 3 x 3, stride-1
 // layer (winograd_matrices.hpp; nn/winograd.hpp runs it). The input is a
@@ -377,6 +385,9 @@ struct KernelTable {
   // a strided layer's panel copy: the column phases of an input row
   DeinterleaveKernel<float> deinterleave_f32;
   DeinterleaveKernel<double> deinterleave_f64;
+  // the Winograd panel copy: planes into channels-last rows
+  PlanesToRowsKernel<float> planes_to_rows_f32;
+  PlanesToRowsKernel<double> planes_to_rows_f64;
   UnderflowKernels<float> underflow_f32;
   UnderflowKernels<double> underflow_f64;
   // Winograd tiles: [0] F(2x2, 3x3), [1] F(4x4, 3x3)
@@ -445,6 +456,12 @@ inline ConvKernels<double> conv_kernels(const KernelTable& t) {
 template <class T>
 DeinterleaveKernel<T> deinterleave_kernel(const KernelTable& t) {
   return per_type<T>(t.deinterleave_f32, t.deinterleave_f64);
+}
+
+// The Winograd panel copy's kernel of T; nullptr where T has none.
+template <class T>
+PlanesToRowsKernel<T> planes_to_rows_kernel(const KernelTable& t) {
+  return per_type<T>(t.planes_to_rows_f32, t.planes_to_rows_f64);
 }
 
 // The Winograd kernels of T ([0] F(2x2, 3x3), [1] F(4x4, 3x3)); nullptr

@@ -113,6 +113,10 @@ struct LayerRun : LayerConf {
   // every phase are copied by one pass over their input columns (nullptr:
   // phase by phase).
   kernels::DeinterleaveKernel<T> deinterleave_fn = nullptr;
+  // Channels-last input (one group, unit column steps): each row's inside
+  // positions of every channel copied into the channel planes at once,
+  // not channel by channel at stride cin_g (nullptr: channel by channel).
+  kernels::DeinterleaveKernel<T> channels_last_fn = nullptr;
   // The narrow kernels' pieces of a task's outputs, the same for every
   // task of a column block (a task of fewer rows takes a prefix): per
   // column block from narrow_at[cb], row by row, the pieces' x_base,
@@ -229,6 +233,8 @@ void LayerRun<T>::lay_out() {
   }
   if (p.sw > 1 && in.strides[3] == 1)
     deinterleave_fn = kernels::deinterleave_kernel<T>(kernels::active_table());
+  if (p.sw == 1 && p.cin_g > 1 && in.strides[1] == 1 && in.strides[3] == p.cin_g)
+    channels_last_fn = kernels::deinterleave_kernel<T>(kernels::active_table());
 
   if (!wide_kernel)
     for (index_t cb = 0; cb < col_blocks; ++cb) {
@@ -345,9 +351,21 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
           else
             for (index_t j = a; j < b; ++j) d[j] = src[(j - a) * step];
         };
-        copy_inside(lo, std::min(hi, j0));
-        copy_inside(std::max(lo, j1), hi);
+        if (!channels_last_fn) {
+          copy_inside(lo, std::min(hi, j0));
+          copy_inside(std::max(lo, j1), hi);
+        }
       }
+    }
+  }
+  if (channels_last_fn) {
+    const auto [lo, hi] = inside[0];
+    for (index_t r = 0; r < used_rows && hi > lo; ++r) {
+      const index_t ri = map_padded(first_row + r, p.h, p.mode);
+      if (ri < 0) continue;
+      const T* xr = in.data + n * in.strides[0] + g * p.cin_g * in.strides[1] + ri * in.strides[2] +
+                    col_map[lo] * in.strides[3];
+      channels_last_fn(xr, hi - lo, p.cin_g, s.panel + r * row_len + lo, ch_len);
     }
   }
   s.edges_rows = std::max(s.edges_rows, used_rows);

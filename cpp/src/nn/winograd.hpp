@@ -205,24 +205,59 @@ std::vector<char> run_winograd(const LayerPlan& p, const View<const T>& in,
 
   // The panel of a block of tiles (rows and columns they read, channels
   // last), channels [c0, c1) of it (past cin_g: zeros).
+  const kernels::PlanesToRowsKernel<T> planes_to_rows_fn =
+      kernels::planes_to_rows_kernel<T>(kernels::active_table());
   auto fill_panel = [&](T* panel, index_t n, index_t g, index_t rb, index_t cb, index_t c0,
                         index_t c1) {
     const index_t ty0 = rb * trows, tx0 = cb * tcols;
     const index_t rows = std::min(trows, tiles_y - ty0) * m + 2,
                   cols = std::min(tcols, tiles_x - tx0) * m + 2;
     const index_t* cm = col_map.data() + cb * pc;
-    for (index_t c = c0; c < std::min(c1, p.cin_g); ++c) {
-      const T* xc = in.data + n * in.strides[0] + (g * p.cin_g + c) * in.strides[1];
+    const index_t c_in = std::min(c1, p.cin_g);  // (channels past cin_g are zero)
+    if (in.strides[1] == 1) {
+      // Channels-last input: a pixel's channels are side by side, as in
+      // the panel.
+      const T* xg = in.data + n * in.strides[0] + g * p.cin_g * in.strides[1];
       for (index_t r = 0; r < rows; ++r) {
-        T* dst = panel + r * panel_row + c;
+        T* dst = panel + r * panel_row;
         const index_t ri = padded(ty0 * m + r - p.pad_top, p.h, p.pad_top, pad_bottom);
-        if (ri < 0) {
-          for (index_t x = 0; x < cols; ++x) dst[x * ww.Cp] = T(0);
-          continue;
+        for (index_t x = 0; x < cols; ++x) {
+          if (ri < 0 || cm[x] < 0)
+            std::fill(dst + x * ww.Cp + c0, dst + x * ww.Cp + c_in, T(0));
+          else
+            std::copy(xg + ri * in.strides[2] + cm[x] * in.strides[3] + c0,
+                      xg + ri * in.strides[2] + cm[x] * in.strides[3] + c_in, dst + x * ww.Cp + c0);
         }
-        const T* xr = xc + ri * in.strides[2];
-        for (index_t x = 0; x < cols; ++x)
-          dst[x * ww.Cp] = cm[x] < 0 ? T(0) : xr[cm[x] * in.strides[3]];
+      }
+    } else {
+      // Planar input: the panel's columns [lo, hi) read input columns
+      // inside the image, one after another (on unit column steps: the
+      // planes transposed into the panel's rows by the ISA's kernel); the
+      // rest through the padding rule, channel by channel.
+      const index_t first_col = tx0 * m - p.pad_left;
+      index_t lo = std::clamp(-first_col, index_t(0), cols);
+      index_t hi = std::clamp(p.w - first_col, lo, cols);
+      if (!planes_to_rows_fn || in.strides[3] != 1) lo = hi = 0;
+      const T* x0 = in.data + n * in.strides[0] + (g * p.cin_g + c0) * in.strides[1];
+      for (index_t r = 0; r < rows; ++r) {
+        const index_t ri = padded(ty0 * m + r - p.pad_top, p.h, p.pad_top, pad_bottom);
+        if (ri >= 0 && hi > lo)
+          planes_to_rows_fn(x0 + ri * in.strides[2] + first_col + lo, in.strides[1], c_in - c0,
+                            hi - lo, panel + r * panel_row + lo * ww.Cp + c0, ww.Cp);
+        for (index_t c = c0; c < c_in; ++c) {
+          T* dst = panel + r * panel_row + c;
+          if (ri < 0) {
+            for (index_t x = 0; x < cols; ++x) dst[x * ww.Cp] = T(0);
+            continue;
+          }
+          const T* xr = x0 + (c - c0) * in.strides[1] + ri * in.strides[2];
+          auto through_padding = [&](index_t a, index_t b) {
+            for (index_t x = a; x < b; ++x)
+              dst[x * ww.Cp] = cm[x] < 0 ? T(0) : xr[cm[x] * in.strides[3]];
+          };
+          through_padding(0, lo);
+          through_padding(hi, cols);
+        }
       }
     }
     if (std::max(c0, p.cin_g) < c1)
