@@ -141,6 +141,32 @@ def test_examples_of_the_pages_run(page):
     assert result.attempted > 0 and result.failed == 0
 
 
+def toctree_entries():
+    """The pages the `.. toctree::` directives of docs/ list, as paths
+    relative to docs/ without their suffix."""
+    entries = set()
+    for page in DOCS.rglob("*.rst"):
+        in_tree = False
+        for line in page.read_text().splitlines():
+            if line.startswith(".. "):
+                in_tree = line.startswith(".. toctree::")
+            elif in_tree and re.fullmatch(r"   [\w/.-]+", line):
+                entries.add(str((page.parent / line.strip()).relative_to(DOCS)))
+    return entries
+
+
+def test_every_page_is_in_a_toctree():
+    """Sphinx -W fails on a page that no toctree lists: a new docs/*.md
+    must be added to one (index.rst's user guide, say)."""
+    listed = toctree_entries()
+    assert "guide/modes" in listed and "api/nn" in listed
+    for page in list(DOCS.rglob("*.md")) + list(DOCS.rglob("*.rst")):
+        name = str(page.relative_to(DOCS).with_suffix(""))
+        if name == "index" or name.startswith(("_templates/", "api/generated/")):
+            continue  # (the root; autosummary's templates and output)
+        assert name in listed, f"docs/{page.relative_to(DOCS)} is in no toctree"
+
+
 def test_every_plot_directive_names_a_function_of_its_script():
     """`.. plot:: plots/x.py name` draws with the function `name` of
     docs/plots/x.py at build time: a renamed function would only fail there."""
