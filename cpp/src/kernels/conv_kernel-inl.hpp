@@ -144,8 +144,9 @@ static inline void conv_pixels(const ConvTask<T>& t, index_t v) {
     if (whole_vector_stores(t, po, P)) {
       // Fewer pixels than a vector (the AVX-512 and AVX2 wide pieces):
       // transposed with the spare lanes zero, the first P lanes of every
-      // channel stored at once.
-      FASTCONV_UNROLL for (int j = 0; j < C; ++j) {
+      // channel stored at once. (No unroll pragma: clang's fuzzer build
+      // cannot unroll this loop, and warns.)
+      for (int j = 0; j < C; ++j) {
         V v[L];
         static_for<L>([&](auto l) {
           if constexpr (l < P)
