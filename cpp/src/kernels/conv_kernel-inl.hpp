@@ -549,52 +549,6 @@ static void deinterleave_vectors(const T* src, index_t n, T* dst, index_t phase_
   }
 }
 
-// n >= L positions of phases >= L phases (a channels-last row's
-// channels): blocks of L positions x L phases transposed in registers,
-// the last block of each run overlapping the one before (the same values
-// written twice).
-template <class T>
-static void deinterleave_blocks(const T* src, index_t n, index_t phases, T* dst,
-                                index_t phase_step) {
-  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
-  using V = typename Lanes<T, L>::type;
-  for (index_t j = 0;; j = std::min(j + L, n - L)) {
-    for (index_t f = 0;; f = std::min(f + L, phases - L)) {
-      V v[L];
-      FASTCONV_UNROLL for (int k = 0; k < L; ++k) v[k] = load_vec<V>(src + (j + k) * phases + f);
-      transpose(v);  // v[c]: phase f + c of positions [j, j + L)
-      FASTCONV_UNROLL for (int c = 0; c < L; ++c) store_vec(dst + (f + c) * phase_step + j, v[c]);
-      if (f + L >= phases) break;
-    }
-    if (j + L >= n) break;
-  }
-}
-
-// dst[f*phase_step + j] = src[j*phases + f] for j < n and f < phases: a
-// contiguous run of n*phases input columns split into its column phases,
-// or a channels-last row into channel planes (kernels.hpp). Whole vectors
-// for 2, 3, 4 or at least L phases of at least L positions; a scalar loop
-// otherwise.
-template <class T>
-static void deinterleave(const T* src, index_t n, index_t phases, T* dst, index_t phase_step) {
-  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
-  if (n >= L) {
-    switch (phases) {
-      case 2:
-        return deinterleave_vectors<T, 2>(src, n, dst, phase_step);
-      case 3:
-        return deinterleave_vectors<T, 3>(src, n, dst, phase_step);
-      case 4:
-        return deinterleave_vectors<T, 4>(src, n, dst, phase_step);
-      default:
-        if (phases >= L) return deinterleave_blocks(src, n, phases, dst, phase_step);
-        break;
-    }
-  }
-  for (index_t f = 0; f < phases; ++f)
-    for (index_t j = 0; j < n; ++j) dst[f * phase_step + j] = src[j * phases + f];
-}
-
 // dst[j*dst_step + c] = src[c*src_step + j] for c < channels, j < n:
 // planes into channels-last rows (kernels.hpp). Blocks of L channels x L
 // positions transposed in registers, the last block of each run
@@ -620,4 +574,31 @@ static void planes_to_rows(const T* src, index_t src_step, index_t channels, ind
     }
     if (c + L >= channels) break;
   }
+}
+
+// dst[f*phase_step + j] = src[j*phases + f] for j < n and f < phases: a
+// contiguous run of n*phases input columns split into its column phases,
+// or a channels-last row into channel planes (kernels.hpp). Whole vectors
+// for 2, 3, 4 or at least L phases of at least L positions; a scalar loop
+// otherwise.
+template <class T>
+static void deinterleave(const T* src, index_t n, index_t phases, T* dst, index_t phase_step) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  if (n >= L) {
+    switch (phases) {
+      case 2:
+        return deinterleave_vectors<T, 2>(src, n, dst, phase_step);
+      case 3:
+        return deinterleave_vectors<T, 3>(src, n, dst, phase_step);
+      case 4:
+        return deinterleave_vectors<T, 4>(src, n, dst, phase_step);
+      default:
+        // (a channels-last row's channels: the transpose of an n x phases
+        // matrix, as the Winograd panel's)
+        if (phases >= L) return planes_to_rows(src, phases, n, phases, dst, phase_step);
+        break;
+    }
+  }
+  for (index_t f = 0; f < phases; ++f)
+    for (index_t j = 0; j < n; ++j) dst[f * phase_step + j] = src[j * phases + f];
 }
