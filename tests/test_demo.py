@@ -96,6 +96,7 @@ def test_the_command_line(tmp_path, capsys):
         (["demo", "--size", "ten"], "--size"),
         (["demo", "--threads", "0"], "--threads: 1..256"),
         (["demo", "--out", "/no/such/folder/x.png"], "--out: the folder"),
+        (["demo", "--out", "."], "--out: . is a folder"),
         (["--size", "16"], "--size: only with demo"),
     ],
 )
@@ -112,3 +113,14 @@ def test_without_scikit_image_the_picture_is_drawn(monkeypatch):
     assert picture.shape == (3, 20, 20) and picture.dtype == np.float32
     assert 0 <= picture.min() and picture.max() <= 1 and "NumPy" in description
     np.testing.assert_array_equal(picture, _demo.synthetic_picture(20))
+
+
+def test_an_unwritable_png_is_a_clear_error(tmp_path, monkeypatch):
+    def refuse(path, rgb):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(_demo, "write_png", refuse)
+    with pytest.raises(
+        SystemExit, match=r"fastconv demo: cannot write .*x\.png: Permission denied"
+    ):
+        main(["demo", "--size", "8", "--out", str(tmp_path / "x.png")])

@@ -69,7 +69,10 @@ def _docs_command(source: str | None, html: str | None, strict: bool, port: int 
 def _demo_command(out: str, size: int, threads: int | None) -> int:
     from . import get_num_threads
 
-    found = _demo.run(size, threads or get_num_threads(), pathlib.Path(out))
+    try:
+        found = _demo.run(size, threads or get_num_threads(), pathlib.Path(out))
+    except OSError as error:  # (a folder we may not write to, a full disk)
+        raise SystemExit(f"fastconv demo: cannot write {out}: {error.strerror}") from None
     agreed = all(agrees for _, _, agrees in found["peers"].values())
     return 0 if agreed else 1
 
@@ -151,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--size: {_demo.MIN_SIZE}..{_demo.MAX_SIZE} pixels, got {args.size}")
     if args.threads is not None and not 1 <= args.threads <= 256:
         parser.error(f"--threads: 1..256, got {args.threads}")
+    if args.out is not None and pathlib.Path(args.out).is_dir():
+        parser.error(f"--out: {args.out} is a folder; name the PNG file to write")
     if args.out is not None and not pathlib.Path(args.out).resolve().parent.is_dir():
         parser.error(f"--out: the folder of {args.out} does not exist")
     docs_options = {"--source": args.source, "--html": args.html, "--serve": args.serve}
