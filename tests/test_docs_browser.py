@@ -25,7 +25,13 @@ DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
 BUILT = os.environ.get("FASTCONV_DOCS_HTML")
 IN_CI = bool(os.environ.get("CI"))
 # guide pages with figures drawn at build time and formulas
-PAGES = ["guide/strided", "guide/transposed", "guide/pooling", "guide/accuracy"]
+PAGES = [
+    "guide/modes",
+    "guide/strided",
+    "guide/transposed",
+    "guide/pooling",
+    "guide/accuracy",
+]
 
 if not BUILT and importlib.util.find_spec("sphinx") is None:
     pytest.skip(

@@ -21,27 +21,23 @@ PALE = "#f3f3f3"
 def scatter():
     """x[i, j] * w placed at (3i, 3j) for each of the four input pixels;
     their sum is conv_transpose2d's output."""
-    fig, ax = canvas(
-        35,
-        18.5,
-        "conv_transpose2d(x, w, stride=3): each x[i, j] scales w, placed at (3i, 3j)",
-        0.26,
-    )
-    grid(ax, X, 0, 6, filled(X.shape, INPUT), "x", fontsize=7)
-    grid(ax, W, 3.5, 5, filled(W.shape, TAP), "w", fontsize=7)
+    title = "conv_transpose2d(x, w, stride=3):\neach x[i, j] scales w, placed at (3i, 3j)"
+    fig, ax = canvas(25, 25.5, title, 0.28)
+    grid(ax, X, 5, 1, filled(X.shape, INPUT), "x", fontsize=8)
+    grid(ax, W, 10, 0, filled(W.shape, TAP), "w", fontsize=8)
     total = np.zeros_like(OUT)
     for (i, j), value in np.ndenumerate(X):
         copy = np.full_like(OUT, np.nan)
         copy[STRIDE * i : STRIDE * i + 4, STRIDE * j : STRIDE * j + 4] = value * W
         total += np.nan_to_num(copy)
         colours = np.where(np.isnan(copy), "white", TAP)
-        left, top = 10 + 8.5 * j, 0.5 + 9.5 * i
-        grid(ax, copy, left, top, colours, f"x[{i}, {j}] * w = {value:g} * w", fontsize=7)
+        left, top = 8.5 * j, 6.5 + 9.5 * i
+        grid(ax, copy, left, top, colours, f"x[{i}, {j}] * w = {value:g} * w", fontsize=8)
     assert np.array_equal(total, OUT)
-    for left, top in ((17.75, 4), (17.75, 13.5), (13.5, 9.2), (22, 9.2)):
+    for left, top in ((7.75, 10), (7.75, 19.5), (3.5, 15.2), (12, 15.2)):
         caption(ax, left, top, "+")
-    caption(ax, 27.25, 9, "=")
-    grid(ax, OUT, 28, 5.5, filled(OUT.shape, RESULT), "out: 7 x 7", fontsize=7)
+    caption(ax, 16.75, 15.2, "=")
+    grid(ax, OUT, 17.5, 11.7, filled(OUT.shape, RESULT), "out: 7 x 7", fontsize=8)
     fig.tight_layout()
 
 
@@ -65,12 +61,11 @@ def zero_insertion():
     out_colours = filled(OUT.shape, RESULT)
     out_colours[row, column] = TAP
 
-    fig, ax = canvas(
-        31, 12, "zeros inserted (white), padded by k - 1 (grey), correlated with the flipped w", 0.3
-    )
-    grid(ax, padded, 0, 0, colours, "x with 2 zeros between pixels, padded by 3", fontsize=7)
+    title = "zeros inserted (white), padded by k - 1 (grey),\ncorrelated with the flipped w"
+    fig, ax = canvas(23.8, 11.5, title, 0.29)
+    grid(ax, padded, 0, 0, colours, "x, 2 zeros between pixels, padded by 3", fontsize=8)
     outline(ax, column, row, k, k)
-    grid(ax, flipped, 11.5, 3, filled(flipped.shape, TAP), "w flipped", fontsize=7)
-    caption(ax, 17, 5, "=")
-    grid(ax, OUT, 18.5, 1.5, out_colours, "out: 7 x 7", fontsize=7)
+    grid(ax, flipped, 11, 3, filled(flipped.shape, TAP), "w flipped", fontsize=8)
+    caption(ax, 15.75, 5, "=")
+    grid(ax, OUT, 16.5, 1.5, out_colours, "out: 7 x 7", fontsize=8)
     fig.tight_layout()
