@@ -509,3 +509,53 @@ def test_channels_last_out_gives_the_same_bits(rng, case, dtype):
                 out = channels_last_empty(want.shape, dtype)
                 assert layer(xin, out=out, residual=residual, threads=threads) is out
                 assert_bitwise(out, want_res)
+
+
+# Depthwise layers on channels-last arrays take their own kernel (vectors
+# of channels over the input in place): every kernel size, stride,
+# dilation and padding mode, channel counts around a vector, 1-D and 2-D.
+# (weight shape, options)
+DEPTHWISE_CHANNELS_LAST = [
+    ((24, 1, 3, 3), dict(padding=1)),
+    ((16, 1, 3, 3), dict(padding=1, stride=2, padding_mode="reflect")),
+    ((33, 1, 5, 5), dict(padding=2, padding_mode="circular", activation="relu6")),
+    ((7, 1, 3, 5), dict(padding=(2, 3), dilation=(1, 2), padding_mode="replicate")),
+    ((48, 1, 7, 7), dict(padding=3, stride=(2, 3), activation="hardswish")),
+    ((40, 1, 2, 4), dict(padding=(0, 1), stride=3, dilation=2, activation="prelu")),
+    ((1, 1, 3, 3), dict(stride=2)),
+    ((20, 1, 5), dict(padding=2, stride=2)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", DEPTHWISE_CHANNELS_LAST, ids=str)
+def test_depthwise_channels_last_gives_the_planar_bits(rng, case, dtype):
+    # The planar result's bits (the narrow and rows kernels' sums), for
+    # the functional call and the layer object with a residual, on 1 and 2
+    # threads, and with an Inf weight (NaN where it meets the padding).
+    w_shape, options = case[0], dict(case[1])
+    channels = w_shape[0]
+    options["groups"] = channels
+    if options.get("activation") == "prelu":  # (a slope per channel)
+        options["activation"] = ("prelu", rng.uniform(-0.5, 0.5, channels))
+    f, layer_cls = (nn.conv1d, nn.Conv1d) if len(w_shape) == 3 else (nn.conv2d, nn.Conv2d)
+    w = random_data(rng, w_shape, dtype)
+    b = random_data(rng, channels, dtype)
+    w_inf = w.copy()
+    w_inf.flat[0] = np.inf
+    for spatial in [(13, 29), (4, 8)]:
+        x = random_data(rng, (2, channels) + spatial[: len(w_shape) - 2], dtype)
+        x_last = channels_last_empty(x.shape, dtype)
+        x_last[...] = x
+        for weight in (w, w_inf):
+            want = f(x, weight, b, **options)
+            residual = random_data(rng, want.shape, dtype)
+            want_res = f(x, weight, b, residual=residual, **options)
+            layer = layer_cls(weight, b, **options)
+            for threads in (1, 2):
+                out = channels_last_empty(want.shape, dtype)
+                f(x_last, weight, b, out=out, threads=threads, **options)
+                assert_bitwise(out, want)
+                out = channels_last_empty(want.shape, dtype)
+                layer(x_last, out=out, residual=residual, threads=threads)
+                assert_bitwise(out, want_res)

@@ -1,5 +1,6 @@
 // The CNN layer kernels (kernels.hpp's ConvTask: wide, half, narrow, rows,
-// paired, pointwise; and the panel copy's deinterleave; float and double)
+// paired, pointwise; the channels-last depthwise kernel; and the panel
+// copies' deinterleave and planes_to_rows; float and double)
 // of every ISA this build has and this CPU runs, each on its own: tasks
 // filled by hand, as nn.cpp fills them, against a reference loop over
 // ConvTask's definition. The reference takes the taps
@@ -467,6 +468,72 @@ void check_planes_to_rows(const KernelTable& tb, Rng& rng, Tally& tally) {
       }
 }
 
+// The channels-last depthwise kernel (DepthwiseTask): kernel sizes,
+// strides, dilations, channel counts around one to four vectors and rows
+// of 1 to 2P + 3 pixels, input rows (some the zero row of a padding row)
+// and a column table of zero padding, all the pixels with inner taps
+// read at fixed offsets or (inner empty) through the table, against the
+// definition. Each input row is its own exact allocation (ASan sees a
+// read past it); the output starts NaN and has a spare pixel after it.
+template <class T>
+void check_depthwise(const KernelTable& tb, bool fused, Rng& rng, Tally& tally) {
+  const auto kernel = fastconv::kernels::depthwise_kernel<T>(tb);
+  const index_t L = tb.vec_bytes / static_cast<index_t>(sizeof(T));
+  for (index_t C : {index_t(1), index_t(3), L - 1, L, L + 1, 2 * L, 2 * L + 3, 4 * L + 1})
+    for (index_t cols = 1; cols <= 19; cols += rng.range(1, 3))
+      for (int repeat = 0; repeat < 4; ++repeat) {
+        const index_t kh = rng.range(1, 3), kw = rng.range(1, 5), sw = rng.range(1, 3),
+                      dw = rng.range(1, 2), pad_left = rng.range(0, kw - 1);
+        const index_t padded = (cols - 1) * sw + (kw - 1) * dw + 1;
+        const index_t W = std::max<index_t>(1, padded - pad_left - rng.range(0, kw - 1));
+        const index_t w_step = (C + L - 1) / L * L;
+        std::vector<std::vector<T>> input;
+        const std::vector<T> zeros(static_cast<size_t>(std::max(W * C, w_step)), T(0));
+        std::vector<const T*> rows;
+        for (index_t p = 0; p < kh; ++p) {
+          input.push_back(rng.values<T>(W * C));
+          rows.push_back(rng.one_in(4) ? zeros.data() : input.back().data());
+        }
+        std::vector<index_t> col(padded);
+        for (index_t j = 0; j < padded; ++j)
+          col[j] = j - pad_left >= 0 && j - pad_left < W ? (j - pad_left) * C : -1;
+        index_t inner_lo = std::min(cols, (pad_left + sw - 1) / sw), inner_hi = inner_lo;
+        const index_t last = W - 1 + pad_left - (kw - 1) * dw;
+        if (last >= 0) inner_hi = std::max(inner_lo, std::min(cols, last / sw + 1));
+        if (repeat == 0) inner_lo = inner_hi = 0;  // (every pixel through the table)
+        const std::vector<T> w = rng.values<T>(kh * kw * w_step), bias = rng.values<T>(w_step);
+        const bool with_bias = rng.one_in(2);
+        std::vector<T> out((cols + 1) * C, kUnwritten<T>), want = out;
+        for (index_t x = 0; x < cols; ++x)
+          for (index_t c = 0; c < C; ++c) {
+            T acc = with_bias ? bias[c] : T(0);
+            for (index_t p = 0; p < kh; ++p)
+              for (index_t q = 0; q < kw; ++q) {
+                const index_t at = col[x * sw + q * dw];
+                acc =
+                    madd(acc, at < 0 ? T(0) : rows[p][at + c], w[(p * kw + q) * w_step + c], fused);
+              }
+            want[x * C + c] = acc;
+          }
+        fastconv::kernels::DepthwiseTask<T> t{
+            rows.data(), col.data(), zeros.data(), kh,     kw,
+            sw,          dw,         pad_left,     cols,   C,
+            inner_lo,    inner_hi,   w.data(),     w_step, with_bias ? bias.data() : nullptr,
+            out.data()};
+        kernel(t);
+        tally.expect(out, want, tb.isa, "depthwise",
+                     describe({{"C", C},
+                               {"cols", cols},
+                               {"kh", kh},
+                               {"kw", kw},
+                               {"sw", sw},
+                               {"dw", dw},
+                               {"pad_left", pad_left},
+                               {"W", W},
+                               {"inner", inner_hi - inner_lo}}));
+      }
+}
+
 template <class T>
 bool check_type(const KernelTable& tb, bool fused, Rng& rng, Tally& tally) {
   const auto k = fastconv::kernels::conv_kernels<T>(tb);
@@ -493,6 +560,12 @@ bool check_type(const KernelTable& tb, bool fused, Rng& rng, Tally& tally) {
     return false;
   }
   check_planes_to_rows<T>(tb, rng, tally);
+  if (!fastconv::kernels::depthwise_kernel<T>(tb)) {
+    std::printf("FAIL %s: the depthwise kernel of %s is missing\n", tb.isa,
+                sizeof(T) == 4 ? "float" : "double");
+    return false;
+  }
+  check_depthwise<T>(tb, fused, rng, tally);
   return true;
 }
 

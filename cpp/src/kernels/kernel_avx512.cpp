@@ -24,6 +24,7 @@ constexpr IsaConstants kIsa = kAvx512Constants;
 #include "kernels/tile_kernel-inl.hpp"
 #include "kernels/epilogue-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"
+#include "kernels/depthwise_kernel-inl.hpp"
 #include "kernels/pool_kernel-inl.hpp"
 #include "kernels/underflow_kernel-inl.hpp"
 #include "kernels/winograd_kernel-inl.hpp"

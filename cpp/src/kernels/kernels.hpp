@@ -185,6 +185,38 @@ template <class T>
 using PlanesToRowsKernel = void (*)(const T* src, index_t src_step, index_t channels, index_t n,
                                     T* dst, index_t dst_step);
 
+// A channels-last depthwise layer (one input and one output channel per
+// group; nn/depthwise.hpp), one output row: for output pixels x < cols and
+// channels c < channels,
+//   out[x*channels + c] = bias[c] +
+//       sum_{p < kh, q < kw} in_p(x*sw + q*dw)[c] * w[(p*kw + q)*w_step + c]
+// with the taps in ascending (p, q) order -- the planar kernels' sums, so
+// either layout gives the same bits. in_p(j), padded column j of the
+// task's input row p, is rows[p] + col[j] (col[j] < 0: zeros); for the
+// pixels [inner_lo, inner_hi), whose taps all lie inside the row, it is
+// rows[p] + (j - pad_left)*channels. w, bias (nullptr: none) and zeros
+// hold w_step >= channels values per tap, a whole number of vectors. The
+// epilogue as ConvTask's: the residual at out's offsets, the slopes of
+// the channels from 0.
+template <class T>
+struct DepthwiseTask {
+  const T* const* rows;
+  const index_t* col;
+  const T* zeros;
+  index_t kh, kw, sw, dw, pad_left;
+  index_t cols, channels, inner_lo, inner_hi;
+  const T* w;
+  index_t w_step;
+  const T* bias;
+  T* out;
+  const Epilogue<T>* epilogue = nullptr;
+  const T* res = nullptr;
+  const T* slopes = nullptr;
+};
+
+template <class T>
+using DepthwiseKernel = void (*)(const DepthwiseTask<T>&);
+
 // Winograd F(m x m, 3 x 3) for a block of tiles of a 3 x 3, stride-1
 // layer (winograd_matrices.hpp; nn/winograd.hpp runs it). The input is a
 // channels-last panel: element (row r, column x, channel c) at
@@ -388,6 +420,9 @@ struct KernelTable {
   // the Winograd panel copy: planes into channels-last rows
   PlanesToRowsKernel<float> planes_to_rows_f32;
   PlanesToRowsKernel<double> planes_to_rows_f64;
+  // depthwise layers on channels-last arrays: vectors of channels
+  DepthwiseKernel<float> depthwise_f32;
+  DepthwiseKernel<double> depthwise_f64;
   UnderflowKernels<float> underflow_f32;
   UnderflowKernels<double> underflow_f64;
   // Winograd tiles: [0] F(2x2, 3x3), [1] F(4x4, 3x3)
@@ -462,6 +497,12 @@ DeinterleaveKernel<T> deinterleave_kernel(const KernelTable& t) {
 template <class T>
 PlanesToRowsKernel<T> planes_to_rows_kernel(const KernelTable& t) {
   return per_type<T>(t.planes_to_rows_f32, t.planes_to_rows_f64);
+}
+
+// The channels-last depthwise kernel of T; nullptr where T has none.
+template <class T>
+DepthwiseKernel<T> depthwise_kernel(const KernelTable& t) {
+  return per_type<T>(t.depthwise_f32, t.depthwise_f64);
 }
 
 // The Winograd kernels of T ([0] F(2x2, 3x3), [1] F(4x4, 3x3)); nullptr

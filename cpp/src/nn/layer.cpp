@@ -1,12 +1,14 @@
 // CNN convolution layers (fastconv/nn.hpp): the one-call functions and the
 // layer objects, over the engine in nn/ -- plan (shape rules), conf
 // (kernel and blocking), packed (weights in the kernels' order), run
-// (tasks over panels) and transposed (output phases as runs).
+// (tasks over panels), transposed (output phases as runs), pointwise and
+// depthwise (kernels over the input in place).
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "fastconv/nn.hpp"
+#include "nn/depthwise.hpp"
 #include "nn/epilogue.hpp"
 #include "nn/plan.hpp"
 #include "nn/pointwise.hpp"
@@ -30,6 +32,10 @@ void run_direct(const LayerPlan& p, const View<const T>& x, const View<const T>&
                 const View<const T>& residual) {
   if (pointwise_applies(p, x, out)) {
     run_pointwise(p, x, w, b, out, threads, epilogue, residual);
+    return;
+  }
+  if (depthwise_channels_last_applies(p, x, out)) {
+    run_depthwise_channels_last(p, x, w, b, out, threads, epilogue, residual);
     return;
   }
   const LayerConf c = configure_layer_for<T>(p);
