@@ -18,6 +18,10 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.doctest",
     "sphinx.ext.mathjax",
+    # MathJax 3 from its PyPI package, copied into the site: the pages'
+    # formulas render without a network (a CDN is unreachable in CI and
+    # offline; the browser test checks them)
+    "sphinx-mathjax-offline",
     "numpydoc",
     "myst_parser",
     "matplotlib.sphinxext.plot_directive",

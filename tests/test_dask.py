@@ -13,7 +13,6 @@ chunked direct result is bitwise the in-memory one on every ISA.
 import doctest
 import itertools
 import os
-import re
 import subprocess
 import sys
 
@@ -529,12 +528,8 @@ def test_docstring_examples():
         assert result.attempted > 0 and result.failed == 0
 
 
-def test_readme_dask_example_runs():
-    readme = os.path.join(os.path.dirname(__file__), os.pardir, "README.md")
-    with open(readme) as f:
-        section = f.read().split("## Arrays larger than memory: fastconv.dask", 1)[1]
-    block = re.search(r"```py\n(.*?)```", section, flags=re.S).group(1)
-    exec(compile(block, "README.md", "exec"), {})
+# (the examples of docs/guide/dask.md and the README run in
+# tests/test_docs.py::test_python_blocks_of_the_markdown_pages_run)
 
 
 # -- a distributed cluster ----------------------------------------------------------

@@ -1,4 +1,4 @@
-"""examples/python/segment.py, the segmentation network of the README, on a
+"""examples/python/segment.py, the segmentation network of docs/guide/examples.md, on a
 64x64 crop of a scikit-image photo: shapes, a few layers against the
 pure-Python oracle, and (with torch installed) every layer against the
 same network built from torch.nn modules."""

@@ -1,7 +1,10 @@
-"""Command line: ``python -m fastconv --info | calibrate | docs | --cmake-dir | --include``.
+"""Command line: ``python -m fastconv --info | demo | calibrate | docs | --cmake-dir | --include``.
 
 --info       version, ISA (chosen and available), threads, compiler, the
              OpenMP runtime library loaded and the rates method="auto" uses
+demo         upsample a photo 4x by a transposed convolution, time it
+             beside the peers installed (torch, OpenCV, scipy), write a PNG
+             (--out PATH, --size N, --threads T)
 calibrate    measure this machine's direct and FFT rates (a few seconds)
              and store them for method="auto"
 docs         build the documentation site (from a source checkout, with
@@ -17,6 +20,8 @@ from __future__ import annotations
 import argparse
 import pathlib
 import sys
+
+from . import _demo
 
 _PACKAGE = pathlib.Path(__file__).resolve().parent
 
@@ -61,6 +66,17 @@ def _docs_command(source: str | None, html: str | None, strict: bool, port: int 
         _docs.serve(index.parent, port)
 
 
+def _demo_command(out: str, size: int, threads: int | None) -> int:
+    from . import get_num_threads
+
+    try:
+        found = _demo.run(size, threads or get_num_threads(), pathlib.Path(out))
+    except OSError as error:  # (a folder we may not write to, a full disk)
+        raise SystemExit(f"fastconv demo: cannot write {out}: {error.strerror}") from None
+    agreed = all(agrees for _, _, agrees in found["peers"].values())
+    return 0 if agreed else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m fastconv", description="fastconv build and machine information."
@@ -68,8 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "command",
         nargs="?",
-        choices=["calibrate", "docs"],
-        help="calibrate: measure this machine's rates for method='auto' and store them; "
+        choices=["demo", "calibrate", "docs"],
+        help="demo: upsample a photo by a transposed convolution, timed beside the peers "
+        "installed, and write it to a PNG; calibrate: measure this machine's rates for "
+        "method='auto' and store them; "
         "docs: build the documentation site (a source checkout, pip install '.[docs]')",
     )
     parser.add_argument(
@@ -109,7 +127,37 @@ def main(argv: list[str] | None = None) -> int:
         const=8000,
         help="docs: then serve the pages on http://127.0.0.1:PORT/ (default 8000)",
     )
+    parser.add_argument(
+        "--out",
+        metavar="PATH",
+        help=f"demo: the PNG to write (default {_demo.DEFAULT_PNG} in the current directory)",
+    )
+    parser.add_argument(
+        "--size",
+        metavar="N",
+        type=int,
+        help=f"demo: the input picture's side, {_demo.MIN_SIZE}..{_demo.MAX_SIZE} "
+        f"(default {_demo.DEFAULT_SIZE}; the output is 4N x 4N)",
+    )
+    parser.add_argument(
+        "--threads",
+        metavar="T",
+        type=int,
+        help="demo: threads for fastconv and its peers (default: fastconv.get_num_threads())",
+    )
     args = parser.parse_args(argv)
+    demo_options = {"--out": args.out, "--size": args.size, "--threads": args.threads}
+    for option, value in demo_options.items():
+        if value is not None and args.command != "demo":
+            parser.error(f"{option}: only with demo")
+    if args.size is not None and not _demo.MIN_SIZE <= args.size <= _demo.MAX_SIZE:
+        parser.error(f"--size: {_demo.MIN_SIZE}..{_demo.MAX_SIZE} pixels, got {args.size}")
+    if args.threads is not None and not 1 <= args.threads <= 256:
+        parser.error(f"--threads: 1..256, got {args.threads}")
+    if args.out is not None and pathlib.Path(args.out).is_dir():
+        parser.error(f"--out: {args.out} is a folder; name the PNG file to write")
+    if args.out is not None and not pathlib.Path(args.out).resolve().parent.is_dir():
+        parser.error(f"--out: the folder of {args.out} does not exist")
     docs_options = {"--source": args.source, "--html": args.html, "--serve": args.serve}
     docs_options["--strict"] = args.strict or None
     for option, value in docs_options.items():
@@ -134,6 +182,10 @@ def main(argv: list[str] | None = None) -> int:
         _calibrate(args.output)
     if args.command == "docs":
         _docs_command(args.source, args.html, args.strict, args.serve)
+    if args.command == "demo":
+        return _demo_command(
+            args.out or _demo.DEFAULT_PNG, args.size or _demo.DEFAULT_SIZE, args.threads
+        )
     return 0
 
 

@@ -17,6 +17,7 @@ _NEEDED = {
     "myst_parser": "myst-parser",
     "pydata_sphinx_theme": "pydata-sphinx-theme",
     "matplotlib": "matplotlib",
+    "sphinx-mathjax-offline": "sphinx-mathjax-offline",  # (its module's name has hyphens)
 }
 
 
