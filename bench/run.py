@@ -808,6 +808,15 @@ CASES = {
         _large_kernel_case((1_000_000,), (1024,)),
     ),
     "H9": ("1-D f64 N=1,000,000, K=3, same", _signal_case(1_000_000, 3, np.float64)),
+    # issue 29's large-kernel rows (scipy's FFT methods take about 1 s a call here)
+    "L1": (
+        "2-D f32 4096x4096, 63x63, same, method auto",
+        _large_kernel_case((4096, 4096), (63, 63)),
+    ),
+    "L2": (
+        "1-D f32 N=10,000,000, K=8191, same, method auto",
+        _large_kernel_case((10_000_000,), (8191,)),
+    ),
     "H10": ("15x15 Gaussian as a 2-D array, convolve2d same", _gaussian_case(False)),
     "H10-sep": ("the same via convolve_separable(x, g, g)", _gaussian_case(True)),
     "H11": ("transposed 2-D f32 512x512, 4x4, stride 2", _transpose_case),

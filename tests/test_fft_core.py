@@ -1,6 +1,7 @@
 """The C++ real FFT (fastconv::RealFft, through the private bindings
-_core.rfft/irfft) against numpy.fft, and the 1-D overlap-save path of
-method="fft" (_core.overlap_save) against the oracle and np.convolve:
+_core.rfft/irfft) against numpy.fft, and the 1-D and 2-D overlap-save
+paths of method="fft" (_core.overlap_save, _core.overlap_save_2d) against
+the oracle, np.convolve and scipy.signal.convolve2d:
 normwise bounds, float32 and float64, batches of rows, non-power-of-two
 lengths, and the same bits for any thread count."""
 
@@ -133,10 +134,14 @@ def test_overlap_save_float32():
     assert_normwise(got, exact, x, h, np.float32)
 
 
-def test_overlap_save_same_bits_for_any_thread_count():
+@pytest.mark.parametrize(
+    "x_shape, k_shape",
+    [((3, 20000), (1, 700)), ((2, 300, 280), (1, 40, 33))],  # the 1-D and the 2-D path
+)
+def test_overlap_save_same_bits_for_any_thread_count(x_shape, k_shape):
     x, h = (
-        random_array(np.random.default_rng(6), (3, 20000), np.float64),
-        random_array(np.random.default_rng(7), (1, 700), np.float64),
+        random_array(np.random.default_rng(6), x_shape, np.float64),
+        random_array(np.random.default_rng(7), k_shape, np.float64),
     )
     one = fastconv.convolve(x, h, "same", method="fft", threads=1)
     for threads in (2, 3):
@@ -164,9 +169,98 @@ def test_overlap_save_binding_window(dtype):
         _core.overlap_save(x, h.astype(np.complex128), 0, 1, out, 0)
 
 
+# --- the 2-D overlap-save path ---
+
+
+def _full_planes(x, h):
+    """The full 2-D convolution of every plane (last two axes) of x with the
+    2-D h, in float64 by scipy.signal.convolve2d (exact enough next to the
+    float32 bound; for float64 the oracle checks the keywords below)."""
+    signal = pytest.importorskip("scipy.signal")
+    planes = x.reshape((-1,) + x.shape[-2:]).astype(np.float64)
+    full = [signal.convolve2d(p, h.astype(np.float64)) for p in planes]
+    return np.stack(full).reshape(x.shape[:-2] + full[0].shape)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("n, k", [((61, 53), (9, 13)), ((150, 97), (31, 5)), ((7, 300), (3, 129))])
+def test_overlap_save_2d_matches_convolve2d(n, k, mode, dtype):
+    signal = pytest.importorskip("scipy.signal")
+    rng = np.random.default_rng(n[0] + k[1])
+    x, h = rng.standard_normal(n).astype(dtype), rng.standard_normal(k).astype(dtype)
+    assert _fft_path._overlap_save_applies(x, h, (0, 1))
+    got = fastconv.convolve(x, h, mode, method="fft")
+    assert got.dtype == dtype
+    ref = signal.convolve2d(x.astype(np.float64), h.astype(np.float64), mode)
+    assert got.shape == ref.shape
+    assert_normwise(got, ref, x, h, dtype)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"stride": (2, 3)},
+        {"dilation": (2, 1)},
+        {"boundary": "symm"},
+        {"boundary": "fill", "fillvalue": 1.5},
+        {"anchor": (1, 3)},
+    ],
+)
+@pytest.mark.parametrize("kind", ["convolve", "correlate"])
+def test_overlap_save_2d_keywords_against_oracle(kind, extra):
+    x, h = (
+        random_array(np.random.default_rng(10), (23, 19), np.float64),
+        random_array(np.random.default_rng(11), (5, 7), np.float64),
+    )
+    got = getattr(fastconv, kind)(x, h, "same", method="fft", **extra)
+    exact = getattr(_oracle, kind)(x, h, "same", **extra)
+    assert got.shape == exact.shape
+    assert_normwise(got, exact, x, h, np.float64)
+
+
+@pytest.mark.parametrize("axes", [(1, 2), (0, 2), (0, 1)])
+def test_overlap_save_2d_batches_of_planes(axes):
+    # 3-D data, the kernel over two of its axes: every plane is its own.
+    x = random_array(np.random.default_rng(12), (40, 3, 37), np.float32)
+    x = np.moveaxis(x, 1, [a for a in range(3) if a not in axes][0])
+    shape = [1, 1, 1]
+    shape[axes[0]], shape[axes[1]] = 11, 6
+    h = random_array(np.random.default_rng(13), tuple(shape), np.float32)
+    assert _fft_path._overlap_save_applies(x, h, axes)
+    got = fastconv.convolve(x, h, "full", method="fft")
+    other = [a for a in range(3) if a not in axes][0]
+    planes = np.moveaxis(x, other, 0)
+    exact = np.moveaxis(_full_planes(planes, h.reshape(11, 6)), 0, other)
+    assert_normwise(got, exact, x, h, np.float32)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_overlap_save_2d_binding_window(dtype):
+    # starts before the full convolution, windows past its end: zeros there.
+    x, h = (
+        random_array(np.random.default_rng(16), (2, 20, 31), dtype),
+        random_array(np.random.default_rng(17), (5, 4), dtype),
+    )
+    out = np.full((2, 12, 20), np.nan, dtype)
+    _core.overlap_save_2d(x, h, (-3, 2), (2, 2), out, 0)
+    full = _full_planes(x, h)
+    ref = np.pad(full, ((0, 0), (3, 10), (0, 10)))[:, ::2, 2::2][:, :12, :20]
+    assert np.abs(out - ref).max() <= 50 * np.finfo(dtype).eps * np.abs(full).max()
+    with pytest.raises(ValueError, match="step"):
+        _core.overlap_save_2d(x, h, (0, 0), (1, 0), out, 0)
+    with pytest.raises(ValueError, match="batch shape"):
+        _core.overlap_save_2d(x, h, (0, 0), (1, 1), np.zeros((3, 12, 20), dtype), 0)
+    with pytest.raises(ValueError, match="2-D"):
+        _core.overlap_save_2d(x, h[0], (0, 0), (1, 1), out, 0)
+    with pytest.raises(TypeError, match="dtype"):
+        _core.overlap_save_2d(x, h.astype(np.complex128), (0, 0), (1, 1), out, 0)
+
+
 def test_other_cases_keep_the_numpy_path():
-    # two axes, complex data, a kernel per row: not the 1-D C++ path
-    real = np.zeros((4, 4))
-    assert not _fft_path._overlap_save_applies(real, real, (0, 1))
-    assert not _fft_path._overlap_save_applies(real.astype(complex), real[:1], (1,))
-    assert not _fft_path._overlap_save_applies(real, real, (1,))
+    # three axes, complex data, a kernel per line: not the C++ paths
+    real = np.zeros((4, 4, 4))
+    assert not _fft_path._overlap_save_applies(real, real, (0, 1, 2))
+    assert not _fft_path._overlap_save_applies(real.astype(complex), real[:1, :1], (1, 2))
+    assert not _fft_path._overlap_save_applies(real, real[:, :1], (1, 2))
+    assert not _fft_path._overlap_save_applies(real, real[:, :1], (2,))

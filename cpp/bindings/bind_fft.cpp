@@ -1,6 +1,8 @@
 #include <pybind11/numpy.h>
+#include <pybind11/stl.h>
 #include <pybind11/pybind11.h>
 
+#include <array>
 #include <complex>
 #include <string>
 #include <vector>
@@ -30,6 +32,23 @@ std::vector<T> contiguous(const py::array& a, const char* name) {
   std::vector<T> out(static_cast<size_t>(v.shape[0]));
   for (index_t i = 0; i < v.shape[0]; ++i) out[i] = v.data[i * v.strides[0]];
   return out;
+}
+
+// run(in1, kernel, out) on their views, without the GIL, for one float dtype.
+template <class Run>
+void with_views(const py::array& in1, const py::array& kernel, const py::array& out, Run&& run) {
+  const py::dtype dt = in1.dtype();
+  if (!kernel.dtype().is(dt) || !out.dtype().is(dt))
+    throw py::type_error("in1, kernel and out must share one dtype");
+  dispatch_float(dt, "in1", [&](auto tag) {
+    using T = decltype(tag);
+    auto x = bindings::view_of<const T>(in1, "in1", false);
+    auto k = bindings::view_of<const T>(kernel, "kernel", false);
+    auto y = bindings::view_of<T>(out, "out", true);
+    py::gil_scoped_release nogil;  // pure C++ from here on
+    run(std::move(x), std::move(k), std::move(y));
+    return 0;
+  });
 }
 
 }  // namespace
@@ -78,22 +97,30 @@ void register_fft(py::module_& m) {
       "overlap_save",
       [](const py::array& in1, const py::array& kernel, index_t start, index_t step,
          const py::array& out, int threads) {
-        const py::dtype dt = in1.dtype();
-        if (!kernel.dtype().is(dt) || !out.dtype().is(dt))
-          throw py::type_error("in1, kernel and out must share one dtype");
-        dispatch_float(dt, "in1", [&](auto tag) {
-          using T = decltype(tag);
-          auto x = bindings::view_of<const T>(in1, "in1", false);
-          auto k = bindings::view_of<const T>(kernel, "kernel", false);
-          auto y = bindings::view_of<T>(out, "out", true);
-          py::gil_scoped_release nogil;  // pure C++ from here on
-          fastconv::convolve_overlap_save<T>(std::move(x), std::move(k), start, step, std::move(y),
-                                             threads);
-          return 0;
+        with_views(in1, kernel, out, [&](auto x, auto k, auto y) {
+          fastconv::convolve_overlap_save(std::move(x), std::move(k), start, step, std::move(y),
+                                          threads);
         });
       },
       py::arg("in1"), py::arg("kernel"), py::arg("start"), py::arg("step"), py::arg("out"),
       py::arg("threads"),
       "out[..., i] = full[..., start + i * step], the full convolution of in1's rows (last "
       "axis) with the 1-D kernel, by overlap-save FFTs (see fastconv/fft.hpp).");
+  m.def("overlap_save_block_size", &fastconv::overlap_save_block_size, py::arg("k"),
+        py::arg("outputs"), py::arg("two_d"), py::arg("element_size"),
+        "The transform size the overlap-save paths pick along an axis (fastconv/fft.hpp).");
+  m.def(
+      "overlap_save_2d",
+      [](const py::array& in1, const py::array& kernel, std::array<index_t, 2> start,
+         std::array<index_t, 2> step, const py::array& out, int threads) {
+        with_views(in1, kernel, out, [&](auto x, auto k, auto y) {
+          fastconv::convolve_overlap_save_2d(std::move(x), std::move(k), start, step, std::move(y),
+                                             threads);
+        });
+      },
+      py::arg("in1"), py::arg("kernel"), py::arg("start"), py::arg("step"), py::arg("out"),
+      py::arg("threads"),
+      "out[..., i, j] = full[..., start[0] + i * step[0], start[1] + j * step[1]], the full "
+      "2-D convolution of in1's planes (last two axes) with the 2-D kernel, by overlap-save "
+      "FFTs (see fastconv/fft.hpp).");
 }

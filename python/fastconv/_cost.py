@@ -67,6 +67,16 @@ _DIRECT_THREAD_GAIN = 0.85
 _FFT_PER_NLOGN = {"f4": 0.24e-9, "f8": 0.36e-9}
 _SCALAR_1D = 2.3
 _OVERLAP_ADD = {"f4": (1.4, 2.7), "f8": (1.8, 2.2)}
+# The C++ overlap-save paths (filter_fft on one or two axes of real
+# float32/float64 data with one kernel for every line or plane, see
+# overlap_save_applies): seconds per N*log2(N) of a block's forward and
+# inverse transforms (N: the block's points), its products and copies
+# folded in, one thread, as a fraction of the FFT rate in force (so a
+# calibration's FFT rate scales it too). Measured as CPU time (the machine
+# was loaded by other jobs) on the 2-core AMD EPYC Zen 4 VM: float32
+# 1.6e-10 s (within 6% on the 4096^2 x 63^2, 1024^2 x 31^2, 10^6 x 1024
+# and 10^7 x 8191 rows), float64 2.6e-10 s (within 20%).
+_OVERLAP_SAVE_SHARE = {"f4": 1.6e-10 / _FFT_PER_NLOGN["f4"], "f8": 2.6e-10 / _FFT_PER_NLOGN["f8"]}
 # pocketfft's workers split the lines of a transform: each worker past the
 # first adds this fraction (a single long line does not split at all).
 _FFT_THREAD_GAIN = 0.5
@@ -326,6 +336,35 @@ def _extension(k_shape, axes, dilations, boundary, fill):
     return [d * (k_shape[a] - 1) for a, d in zip(axes, dilations)]
 
 
+def overlap_save_applies(dtype, k_shape, axes):
+    """Whether filter_fft takes the C++ overlap-save path: one or two axes,
+    real float32/float64 data (input and kernel of this one dtype), and one
+    kernel for every line (plane)."""
+    return (
+        len(axes) in (1, 2)
+        and np.dtype(dtype) in (np.float32, np.float64)
+        and math.prod(k_shape) == math.prod(k_shape[a] for a in axes)
+    )
+
+
+def overlap_save_seconds(x_shape, k_shape, axes, dtype):
+    """Predicted time of the C++ overlap-save path for an input of x_shape
+    and a kernel of k_shape over `axes` (x_shape[a] outputs along each: the
+    'same' window), with the blocks the C++ code picks, on one thread."""
+    two_d = len(axes) == 2
+    itemsize = np.dtype(dtype).itemsize
+    lines = math.prod(n for a, n in enumerate(x_shape) if a not in axes)
+    blocks = points = 1
+    for a in axes:
+        k, outputs = k_shape[a], max(x_shape[a], 1)
+        n = _core.overlap_save_block_size(k, outputs, two_d, itemsize)
+        blocks *= -(-outputs // (n - k + 1))
+        points *= n
+    kind = "f4" if itemsize <= 4 else "f8"
+    per = _OVERLAP_SAVE_SHARE[kind] * rates().fft[kind]
+    return FFT_CALL + per * lines * blocks * 2 * points * math.log2(max(points, 2))
+
+
 def fft_path_seconds(x_shape, k_shape, axes, dilations, boundary, fill, dtype):
     """Predicted time of filter_fft for these shapes (for method="auto"),
     as for DECISION_THREADS threads."""
@@ -334,6 +373,8 @@ def fft_path_seconds(x_shape, k_shape, axes, dilations, boundary, fill, dtype):
     for a, d, e in zip(axes, dilations, ext):
         s1[a] += 2 * e
         s2[a] = d * (k_shape[a] - 1) + 1
+    if overlap_save_applies(dtype, s2, axes):
+        return overlap_save_seconds(x_shape, s2, axes, dtype)
     return _fft_plan(s1, s2, axes, dtype)[1]
 
 
@@ -493,16 +534,11 @@ def fft_pays(plan):
     )
     if direct < FFT_CALL:  # faster than the FFT path's fixed cost alone
         return False
-    fft = fft_path_seconds(
-        x.shape,
-        k.shape,
-        axes,
-        dilations,
-        boundary,
-        fill,
-        np.dtype(np.float64) if x.dtype.kind in "iu" else x.dtype,
-    )
-    margin = MULTI_AXIS_FFT_MARGIN if not one_d else 1.0
+    fft_dtype = np.dtype(np.float64) if x.dtype.kind in "iu" else x.dtype
+    fft = fft_path_seconds(x.shape, k.shape, axes, dilations, boundary, fill, fft_dtype)
+    # (the C++ path has no array-sized temporaries: no margin for them)
+    in_cxx = overlap_save_applies(fft_dtype, k.shape, axes)
+    margin = 1.0 if one_d or in_cxx else MULTI_AXIS_FFT_MARGIN
     if fft * margin >= direct:
         return False
     if x.dtype.kind in "iu":

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
-from ._cost import _extension, _fft_plan
+from ._cost import _extension, _fft_plan, overlap_save_applies
 from ._fft import _as_float, _full_fft, _full_oa
 
 # np.pad's names for fastconv's boundary rules
@@ -50,7 +50,7 @@ def filter_fft(flip, x, k, axes, strides, dilations, boundary, fill, starts, sha
         start = ext[j] + starts[a]
         window.append((start, start + (shape[a] - 1) * strides[j] + 1))
     if _overlap_save_applies(xf, kf, axes):
-        res = _overlap_save(xf, kf, axes[0], window[0][0], strides[0], shape[axes[0]], threads)
+        res = _overlap_save(xf, kf, axes, [w[0] for w in window], strides, shape, threads)
         return np.round(res) if integer else res
     plans, _ = _fft_plan(xf.shape, kf.shape, axes, np.result_type(xf, kf))
     if all(p is None for p in plans):
@@ -67,21 +67,22 @@ def filter_fft(flip, x, k, axes, strides, dilations, boundary, fill, starts, sha
 
 
 def _overlap_save_applies(x, k, axes):
-    """Whether the C++ overlap-save path takes this call: one axis, real
-    float32/float64 data of one dtype, and one kernel for every row."""
-    return (
-        len(axes) == 1
-        and x.dtype == k.dtype
-        and x.dtype in (np.float32, np.float64)
-        and k.size == k.shape[axes[0]]
-    )
+    """Whether the C++ overlap-save path takes this call (the cost model's
+    rule, for x and k of one dtype)."""
+    return x.dtype == k.dtype and overlap_save_applies(x.dtype, k.shape, axes)
 
 
-def _overlap_save(x, k, axis, start, step, count, threads):
-    """full[start + i * step] for i < count along `axis`, where full is the
-    full convolution of x's lines along `axis` with the 1-D kernel k (C++,
-    `_core.overlap_save`: no array-sized temporaries but the result)."""
-    rows = np.moveaxis(x, axis, -1)
-    out = np.empty(rows.shape[:-1] + (count,), x.dtype)
-    _core.overlap_save(rows, k.reshape(-1), start, step, out, threads)
-    return np.moveaxis(out, -1, axis)
+def _overlap_save(x, k, axes, starts, steps, shape, threads):
+    """full[starts + i * steps] for the output indices i of `shape` along
+    `axes`, where full is the full convolution of x along `axes` with the
+    kernel k (C++, `_core.overlap_save` / `overlap_save_2d`: no array-sized
+    temporaries but the result)."""
+    last = list(range(x.ndim - len(axes), x.ndim))
+    lines = np.moveaxis(x, axes, last)
+    out = np.empty(lines.shape[: -len(axes)] + tuple(shape[a] for a in axes), x.dtype)
+    taps = k.reshape([k.shape[a] for a in axes])
+    if len(axes) == 1:
+        _core.overlap_save(lines, taps, starts[0], steps[0], out, threads)
+    else:
+        _core.overlap_save_2d(lines, taps, tuple(starts), tuple(steps), out, threads)
+    return np.moveaxis(out, last, axes)

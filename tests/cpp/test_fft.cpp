@@ -2,9 +2,11 @@
 // supported size up to 3072 and some large ones (there, the round trip and
 // a few bins), with the normwise bound ||X - DFT(x)|| <= c eps log2(n) ||X||
 // (2-norms); and fastconv::convolve_overlap_save against the convolution's
-// definition in long double, bitwise the same for any thread count.
+// definition in long double, bitwise the same for any thread count (and
+// convolve_overlap_save_2d likewise).
 #include <fastconv/fastconv.hpp>
 
+#include <array>
 #include <cmath>
 #include <complex>
 #include <cstdio>
@@ -184,6 +186,52 @@ void check_overlap_save(index_t rows, index_t n, index_t k, index_t start, index
   }
 }
 
+// convolve_overlap_save_2d of a batch of planes against the definition:
+// the window full[start + i step] of each plane, bitwise the same for 1 and
+// 3 threads, with the normwise bound of the 1-D check (a 2-D block's
+// transforms have log2(N0 N1) stages).
+template <class T>
+void check_overlap_save_2d(index_t planes, std::array<index_t, 2> n, std::array<index_t, 2> k,
+                           std::array<index_t, 2> start, std::array<index_t, 2> step,
+                           std::array<index_t, 2> count, std::mt19937* rng) {
+  const index_t plane = n[0] * n[1], out_plane = count[0] * count[1];
+  const std::vector<T> x = random_values<T>(planes * plane, rng),
+                       h = random_values<T>(k[0] * k[1], rng);
+  std::vector<T> y1(static_cast<size_t>(planes * out_plane)), y3(y1.size());
+  auto run = [&](std::vector<T>& y, int threads) {
+    fastconv::convolve_overlap_save_2d<T>(
+        fastconv::make_view(x.data(), {planes, n[0], n[1]}),
+        fastconv::make_view(h.data(), {k[0], k[1]}), start, step,
+        fastconv::make_view(y.data(), {planes, count[0], count[1]}), threads);
+  };
+  run(y1, 1);
+  run(y3, 3);
+  std::string what = " planes=" + std::to_string(planes);
+  for (int a = 0; a < 2; ++a)
+    what += " axis " + std::to_string(a) + ": n=" + std::to_string(n[a]) +
+            " k=" + std::to_string(k[a]) + " start=" + std::to_string(start[a]) +
+            " step=" + std::to_string(step[a]);
+  check(y1 == y3, "overlap-save 2-D: threads change the bits" + what);
+  LD hnorm = 0;
+  for (T v : h) hnorm += static_cast<LD>(v) * v;
+  for (index_t p = 0; p < planes; ++p) {
+    const T* xp = x.data() + p * plane;
+    LD err = 0, xnorm = 0;
+    for (index_t t = 0; t < plane; ++t) xnorm += static_cast<LD>(xp[t]) * xp[t];
+    for (index_t i = 0; i < count[0]; ++i)
+      for (index_t j = 0; j < count[1]; ++j) {
+        const index_t r = start[0] + i * step[0], c = start[1] + j * step[1];
+        LD ref = 0;
+        for (index_t a = 0; a < k[0]; ++a)
+          for (index_t b = 0; b < k[1]; ++b)
+            if (r - a >= 0 && r - a < n[0] && c - b >= 0 && c - b < n[1])
+              ref += static_cast<LD>(h[a * k[1] + b]) * xp[(r - a) * n[1] + c - b];
+        err = std::max(err, std::abs(y1[p * out_plane + i * count[1] + j] - ref));
+      }
+    check(err <= 4 * kBound * eps<T>() * 20 * std::sqrt(xnorm * hnorm), "overlap-save 2-D" + what);
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -218,6 +266,27 @@ int main() {
   check_overlap_save<double>(2, 7, 3000, 2, 2, 1600, &rng);
   check_overlap_save<float>(4, 9000, 129, 64, 1, 9000, &rng);
   check_overlap_save<float>(1, 1, 1, -3, 1, 8, &rng);
+  // planes, n, k, start, step, count: full, 'same'-like and 'valid'-like
+  // windows over several blocks, odd and non-smooth sizes, strides,
+  // negative starts, outputs past the end, a kernel larger than the plane.
+  check_overlap_save_2d<double>(2, {61, 53}, {9, 13}, {0, 0}, {1, 1}, {69, 65}, &rng);
+  check_overlap_save_2d<double>(1, {150, 97}, {31, 5}, {15, 2}, {1, 1}, {150, 97}, &rng);
+  check_overlap_save_2d<double>(1, {70, 71}, {7, 70}, {6, 69}, {2, 3}, {32, 1}, &rng);
+  check_overlap_save_2d<double>(1, {5, 6}, {40, 3}, {-3, -1}, {3, 1}, {16, 11}, &rng);
+  check_overlap_save_2d<float>(3, {130, 41}, {17, 11}, {8, 5}, {1, 2}, {130, 21}, &rng);
+  check_overlap_save_2d<float>(1, {1, 1}, {1, 1}, {-2, 0}, {1, 1}, {4, 3}, &rng);
+  {
+    std::vector<double> x(12), h(4), y(24);
+    auto call = [&](std::array<index_t, 2> step, std::vector<index_t> out_shape,
+                    std::vector<index_t> k_shape) {
+      fastconv::convolve_overlap_save_2d<double>(fastconv::make_view(x.data(), {2, 2, 3}),
+                                                 fastconv::make_view(h.data(), k_shape), {0, 0},
+                                                 step, fastconv::make_view(y.data(), out_shape), 1);
+    };
+    expect_invalid([&] { call({1, 0}, {2, 3, 4}, {2, 2}); }, "2-D: step 0");
+    expect_invalid([&] { call({1, 1}, {3, 2, 4}, {2, 2}); }, "2-D: batch shape mismatch");
+    expect_invalid([&] { call({1, 1}, {2, 3, 4}, {4}); }, "2-D: a 1-D kernel");
+  }
   {
     std::vector<double> x(10), h(3), y(12);
     auto call = [&](index_t step, std::vector<index_t> out_shape) {

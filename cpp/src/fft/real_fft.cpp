@@ -220,14 +220,16 @@ index_t next_fft_size(index_t n) {
 }
 
 template <class T>
-RealFft<T>::RealFft(index_t n) : n_(n) {
-  if (!fft_size_supported(n))
-    throw std::invalid_argument(
-        "RealFft: size must be even with n/2 a product of 2, 3 and 5, got " + std::to_string(n));
-  const index_t m = n / 2;
+ComplexFft<T>::ComplexFft(index_t m) : m_(m) {
+  index_t rest = m;
+  for (index_t p : {2, 3, 5})
+    while (rest > 0 && rest % p == 0) rest /= p;
+  if (rest != 1)
+    throw std::invalid_argument("ComplexFft: size must be a product of 2, 3 and 5, got " +
+                                std::to_string(m));
   // Radix-4 passes first (the cheapest per point), then 2, 3, 5.
   std::vector<index_t> radices;
-  index_t rest = m;
+  rest = m;
   while (rest % 4 == 0) radices.push_back(4), rest /= 4;
   if (rest % 2 == 0) radices.push_back(2), rest /= 2;
   while (rest % 3 == 0) radices.push_back(3), rest /= 3;
@@ -249,38 +251,53 @@ RealFft<T>::RealFft(index_t n) : n_(n) {
     length /= r;
     stride *= r;
   }
-  for (index_t j = 0; j <= m / 2; ++j) {
-    const Cx<T> w = root<T>(j, n);
-    split_.push_back(w.re);
-    split_.push_back(w.im);
-  }
 }
 
-// The m-point complex DFT of the split array `a` (m real parts, then m
-// imaginary parts); the passes alternate between a and b. Returns the one
-// that holds the result.
+// A batch of interleaved transforms is one transform whose passes all
+// have `batch` times the stride: the sequence index joins the pass's
+// innermost (contiguous) loop.
 template <class T>
-T* RealFft<T>::complex_forward(T* a, T* b) const {
+T* ComplexFft<T>::forward(T* a, T* b, index_t imag, index_t batch) const {
   for (const Pass& pass : passes_) {
     const T* twr = twiddles_.data() + 2 * pass.twiddles;
     const T* twi = twr + (pass.radix - 1) * (pass.length / pass.radix);
+    const index_t stride = pass.stride * batch;
     switch (pass.radix) {
       case 4:
-        run_pass<4>(a, b, imag_offset(), pass.length, pass.stride, twr, twi);
+        run_pass<4>(a, b, imag, pass.length, stride, twr, twi);
         break;
       case 2:
-        run_pass<2>(a, b, imag_offset(), pass.length, pass.stride, twr, twi);
+        run_pass<2>(a, b, imag, pass.length, stride, twr, twi);
         break;
       case 3:
-        run_pass<3>(a, b, imag_offset(), pass.length, pass.stride, twr, twi);
+        run_pass<3>(a, b, imag, pass.length, stride, twr, twi);
         break;
       default:
-        run_pass<5>(a, b, imag_offset(), pass.length, pass.stride, twr, twi);
+        run_pass<5>(a, b, imag, pass.length, stride, twr, twi);
         break;
     }
     std::swap(a, b);
   }
   return a;
+}
+
+namespace {
+index_t checked_half(index_t n) {
+  if (!fft_size_supported(n))
+    throw std::invalid_argument(
+        "RealFft: size must be even with n/2 a product of 2, 3 and 5, got " + std::to_string(n));
+  return n / 2;
+}
+}  // namespace
+
+template <class T>
+RealFft<T>::RealFft(index_t n) : n_(n), half_(checked_half(n)) {
+  const index_t m = n / 2;
+  for (index_t j = 0; j <= m / 2; ++j) {
+    const Cx<T> w = root<T>(j, n);
+    split_.push_back(w.re);
+    split_.push_back(w.im);
+  }
 }
 
 template <class T>
@@ -293,7 +310,7 @@ void RealFft<T>::forward(const T* x, std::complex<T>* X, T* work) const {
     work[t] = x[2 * t];
     work[imag_offset() + t] = x[2 * t + 1];
   }
-  const T* z = complex_forward(work, work + buffer_size());
+  const T* z = half_.forward(work, work + buffer_size(), imag_offset(), 1);
   const T* zi = z + imag_offset();
   // Split z's spectrum Z into the even samples' E and the odd samples' O:
   // E[j] = (Z[j] + conj Z[m-j]) / 2, O[j] = (Z[j] - conj Z[m-j]) / 2i, and
@@ -343,13 +360,15 @@ void RealFft<T>::inverse(const std::complex<T>* X, T* x, T* work) const {
     put(j, even + odd_i);
     put(k, conj(even - odd_i));  // conj E + i conj O
   }
-  const T* z = complex_forward(work, work + buffer_size());
+  const T* z = half_.forward(work, work + buffer_size(), imag_offset(), 1);
   for (index_t t = 0; t < m; ++t) {
     x[2 * t] = z[t];
     x[2 * t + 1] = -z[imag_offset() + t];
   }
 }
 
+template class ComplexFft<float>;
+template class ComplexFft<double>;
 template class RealFft<float>;
 template class RealFft<double>;
 
