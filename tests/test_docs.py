@@ -126,6 +126,30 @@ def test_public_docstrings_have_their_sections(module_name):
     assert not problems, "\n".join(problems)
 
 
+# Runtime queries, which compute nothing whose accuracy could be stated.
+NO_ACCURACY_NOTES = {
+    "fastconv.get_num_threads",
+    "fastconv.get_denormal_guard",
+    "fastconv.available_isas",
+    "fastconv.show_config",
+}
+
+
+@pytest.mark.parametrize("module_name", PUBLIC_MODULES)
+def test_public_docstrings_state_their_accuracy(module_name):
+    """Each API entry that computes has a Notes section saying how accurate
+    its results are (the promises of docs/guarantees.md)."""
+    problems = []
+    for name, obj in _public_objects(module_name):
+        if name in NO_ACCURACY_NOTES:
+            continue
+        doc = inspect.cleandoc(obj.__doc__ or "")
+        notes = re.search(r"^Notes\n-{3,}\n(.*?)(?:^\w[\w ]*\n-{3,}$|\Z)", doc, re.M | re.S)
+        if not notes or not re.search(r"ccura|[Ee]xact|bitwise", notes.group(1)):
+            problems.append(f"{name}: no Notes on accuracy")
+    assert not problems, "\n".join(problems)
+
+
 PAGES_WITH_EXAMPLES = sorted(
     str(p.relative_to(DOCS))
     for p in DOCS.rglob("*.rst")

@@ -99,6 +99,14 @@ def fftconvolve(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", axes: Axes 
     TypeError
         A non-numeric dtype, or non-integer `axes`.
 
+    Notes
+    -----
+    Accuracy: normwise only, ``||err||_2 <= 10 * u * log2(L) * ||x||_2 * ||k||_2`` (``u``
+    the unit roundoff, ``L`` the transform length): small outputs next to large ones lose
+    relative accuracy, and Inf or NaN spread over the whole result. `convolve` with
+    ``method='direct'`` is accurate per element. docs/guarantees.md lists each promise with
+    the test that checks it.
+
     Examples
     --------
     >>> import numpy as np, fastconv
@@ -340,6 +348,12 @@ def oaconvolve(in1: ArrayLike, in2: ArrayLike, mode: Mode = "full", axes: Axes =
     transformed but broadcast, so if every axis is such, the result is
     the product ``in1 * in2`` (integers stay integers); and 'same' crops
     the broadcast axes to in1's shape too.
+
+    Accuracy: normwise only, ``||err||_2 <= 10 * u * log2(L) * ||x||_2 * ||k||_2`` (``u``
+    the unit roundoff, ``L`` the transform length): small outputs next to large ones lose
+    relative accuracy, and Inf or NaN spread over the whole result. `convolve` with
+    ``method='direct'`` is accurate per element. docs/guarantees.md lists each promise with
+    the test that checks it.
 
     Examples
     --------

@@ -37,6 +37,11 @@ def set_num_threads(n: int) -> None:
     TypeError
         If `n` is not an int.
 
+    Notes
+    -----
+    Results are bitwise the same for any number of threads: the work is split so that no sum
+    depends on the split.
+
     Examples
     --------
     >>> import fastconv
@@ -98,6 +103,13 @@ def set_denormal_guard(on: bool) -> None:
     TypeError
         If `on` is not a bool (``1`` and ``"yes"`` are refused too).
 
+    Notes
+    -----
+    Accuracy: either way the results stay within the direct bound plus gradual underflow's
+    ``terms * eta`` (``eta`` the smallest subnormal); with the guard on, no floating-point
+    operation of a call meets a subnormal. docs/guarantees.md lists each promise with the
+    test that checks it.
+
     Examples
     --------
     >>> import fastconv
@@ -140,6 +152,12 @@ def active_isa() -> str:
     -------
     str
         The best of `available_isas`, or the forced one.
+
+    Notes
+    -----
+    Accuracy: every instruction set gives results within the same documented bounds, but the
+    last bits may differ between them: AVX2 and AVX-512 fuse each multiply-add, the SSE2
+    baseline rounds the product and the sum.
 
     Examples
     --------

@@ -388,6 +388,17 @@ def convolve(
         A non-numeric dtype, or a non-integer `stride`, `dilation`, `axes`,
         `anchor` or `threads`.
 
+    Notes
+    -----
+    Accuracy: with the direct method every output is within ``2 * taps * eps * sum(|x| *
+    |k|)`` of the exact sum over its window (``eps`` the dtype's machine epsilon), for every
+    mode, boundary, stride, dilation, anchor and memory layout; the FFT method is accurate
+    normwise only, ``||err||_2 <= 10 * u * log2(L) * ||x||_2 * ||k||_2`` (``u`` the unit
+    roundoff, ``L`` the transform length), so small outputs next to large ones lose relative
+    accuracy. Integers are exact, with NumPy's wrap-around in the result type. The result is
+    bitwise the same for any thread count. docs/guarantees.md lists each promise with the
+    test that checks it.
+
     Examples
     --------
     >>> import fastconv
@@ -464,6 +475,10 @@ def correlate(
     ------
     ValueError, TypeError
         For the arguments `convolve` refuses.
+
+    Notes
+    -----
+    Accuracy: as `convolve`'s (the same sums, the kernel not flipped).
 
     Examples
     --------
@@ -558,6 +573,14 @@ def convolve2d(
     TypeError
         For the arguments `convolve` refuses.
 
+    Notes
+    -----
+    Accuracy: computed directly, every output is within ``2 * taps * eps * sum(|x| * |k|)``
+    of the exact sum over its window (``eps`` the dtype's machine epsilon), for every mode,
+    boundary, stride, dilation, anchor and memory layout; integers are exact, with NumPy's
+    wrap-around in the result type. The result is bitwise the same for any thread count.
+    docs/guarantees.md lists each promise with the test that checks it.
+
     Examples
     --------
     >>> import numpy as np, fastconv
@@ -621,6 +644,10 @@ def correlate2d(
     ------
     ValueError, TypeError
         For the arguments `convolve2d` refuses.
+
+    Notes
+    -----
+    Accuracy: as `convolve2d`'s (the same sums, the kernel not flipped).
 
     Examples
     --------
@@ -697,6 +724,13 @@ def convolve_separable(
         arguments `convolve2d` refuses.
     TypeError
         For the arguments `convolve2d` refuses.
+
+    Notes
+    -----
+    Accuracy: the direct bound with ``len(col) + len(row)`` roundings per output (4 more
+    when the kernel is factorised), ``2 * (len(col) + len(row) + 4) * eps * sum(|x| * |k|)``
+    over the window. The result is bitwise the same for any thread count. docs/guarantees.md
+    lists each promise with the test that checks it.
 
     Examples
     --------
@@ -790,6 +824,13 @@ def choose_conv_method(
     ------
     ValueError, TypeError
         For the arguments `convolve` refuses.
+
+    Notes
+    -----
+    Accuracy depends on the method: 'direct' is accurate per element, 'fft' normwise only
+    (docs/guarantees.md). The choice never takes the FFT for inputs holding NaN or Inf, for
+    long double, or for integers whose result could exceed 2**52, and it does not depend on
+    the thread count.
 
     Examples
     --------

@@ -73,6 +73,12 @@ def conv_transpose(
     TypeError
         A non-numeric dtype, or non-integer options.
 
+    Notes
+    -----
+    Accuracy: the scatter definition summed directly, every output within ``2 * taps * eps *
+    sum(|x| * |k|)`` over the terms it receives. The result is bitwise the same for any
+    thread count. docs/guarantees.md lists each promise with the test that checks it.
+
     Examples
     --------
     >>> import numpy as np, fastconv

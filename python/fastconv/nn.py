@@ -174,6 +174,15 @@ def conv1d(
         A dtype the layer does not compute in (or an activation on integers),
         or non-integer options.
 
+    Notes
+    -----
+    Accuracy: computed directly, every output is within ``2 * taps * eps * sum(|x| * |k|)``
+    of the exact sum over its window (``eps`` the dtype's machine epsilon), for every
+    stride, dilation, padding mode and memory layout. Fused activations give the unfused
+    sequence's bits (a NumPy pass with torch's formula), but sigmoid and silu, within 4 ulp.
+    The result is bitwise the same for any thread count, memory layout and batch.
+    docs/guarantees.md lists each promise with the test that checks it.
+
     Examples
     --------
     >>> import numpy as np
@@ -253,6 +262,18 @@ def conv2d(
     ------
     ValueError, TypeError
         For the arguments `conv1d` refuses.
+
+    Notes
+    -----
+    Accuracy: computed directly, every output is within ``2 * taps * eps * sum(|x| * |k|)``
+    of the exact sum over its window (``eps`` the dtype's machine epsilon), for every
+    stride, dilation, padding mode and memory layout. With ``algorithm='winograd'`` (and
+    'auto' on 3x3 stride-1 layers of 8 or more channels) the error is normwise, ``||err||_2
+    <= 64 * u * || |W| * |X| ||_2`` for F(4x4, 3x3) (16 for F(2x2, 3x3)), and Inf or NaN
+    give the direct result. Fused activations give the unfused sequence's bits (a NumPy pass
+    with torch's formula), but sigmoid and silu, within 4 ulp. The result is bitwise the
+    same for any thread count, memory layout and batch. docs/guarantees.md lists each
+    promise with the test that checks it.
 
     Examples
     --------
@@ -336,6 +357,10 @@ def conv3d(
     ------
     ValueError, TypeError
         For the arguments `conv1d` refuses.
+
+    Notes
+    -----
+    Accuracy: as `conv1d`'s.
 
     Examples
     --------
@@ -447,6 +472,13 @@ def conv_transpose1d(
     TypeError
         A dtype the layer does not compute in, or non-integer options.
 
+    Notes
+    -----
+    Accuracy: the scatter definition (torch's), every output within ``2 * taps * eps *
+    sum(|x| * |w|)`` over the terms it receives; Inf and NaN weights meet no padding. Fused
+    activations as in the convolution layers. The result is bitwise the same for any thread
+    count. docs/guarantees.md lists each promise with the test that checks it.
+
     Examples
     --------
     >>> import numpy as np
@@ -518,6 +550,10 @@ def conv_transpose2d(
     ------
     ValueError, TypeError
         For the arguments `conv_transpose1d` refuses.
+
+    Notes
+    -----
+    Accuracy: as `conv_transpose1d`'s.
 
     Examples
     --------
@@ -596,6 +632,10 @@ def conv_transpose3d(
     ------
     ValueError, TypeError
         For the arguments `conv_transpose1d` refuses.
+
+    Notes
+    -----
+    Accuracy: as `conv_transpose1d`'s.
 
     Examples
     --------
@@ -1043,6 +1083,13 @@ def fold_batch_norm(
     TypeError
         A vector not of real numbers, or an `eps` that is not a real number.
 
+    Notes
+    -----
+    Accuracy: computed in float64 and rounded once to the weight's dtype: ``scale =
+    bn_weight / sqrt(running_var + eps)``, ``weight * scale`` and ``(bias - running_mean) *
+    scale + bn_bias``. A folded layer's outputs differ from the unfused convolution + batch
+    norm by rounding (the folded weights are rounded before the sum).
+
     Examples
     --------
     >>> import numpy as np
@@ -1464,6 +1511,10 @@ class Conv1d(_ConvLayer):
     Pickling stores the weights, options and activation; unpickling packs
     again. `from_torch` reads a ``torch.nn.Conv1d`` (no activation).
 
+    A layer object gives bitwise the functional call's result with the same arguments (its
+    accuracy: see the functional layer), for any thread count and layout, after pickling
+    too. docs/guarantees.md lists each promise with the test that checks it.
+
     Raises
     ------
     ValueError, TypeError
@@ -1509,6 +1560,10 @@ class Conv2d(_ConvLayer):
     ValueError, TypeError
         For the weights and options `conv2d` refuses, when the layer is made
         (and for the inputs it refuses, when it is called).
+
+    Notes
+    -----
+    Accuracy: as `Conv1d`'s: bitwise the functional `conv2d`'s result.
 
     Examples
     --------
@@ -1556,6 +1611,10 @@ class ConvTranspose1d(_ConvTransposeLayer):
     thread-safe; pickles as its weights and options. `from_torch` reads a
     ``torch.nn.ConvTranspose1d`` (padding_mode "zeros").
 
+    A layer object gives bitwise the functional call's result with the same arguments (its
+    accuracy: see the functional layer), for any thread count and layout, after pickling
+    too. docs/guarantees.md lists each promise with the test that checks it.
+
     Raises
     ------
     ValueError, TypeError
@@ -1600,6 +1659,10 @@ class ConvTranspose2d(_ConvTransposeLayer):
     ValueError, TypeError
         For the weights and options `conv_transpose2d` refuses, when the layer is made
         (and for the inputs it refuses, when it is called).
+
+    Notes
+    -----
+    Accuracy: as `ConvTranspose1d`'s: bitwise the functional `conv_transpose2d`'s result.
 
     Examples
     --------
@@ -1660,6 +1723,10 @@ class Conv3d(_ConvLayer):
         For the weights and options `conv3d` refuses, when the layer is made
         (and for the inputs it refuses, when it is called).
 
+    Notes
+    -----
+    Accuracy: as `Conv1d`'s: bitwise the functional `conv3d`'s result.
+
     Examples
     --------
     >>> import numpy as np
@@ -1718,6 +1785,10 @@ class ConvTranspose3d(_ConvTransposeLayer):
     ValueError, TypeError
         For the weights and options `conv_transpose3d` refuses, when the layer is made
         (and for the inputs it refuses, when it is called).
+
+    Notes
+    -----
+    Accuracy: as `ConvTranspose1d`'s: bitwise the functional `conv_transpose3d`'s result.
 
     Examples
     --------
@@ -1840,6 +1911,12 @@ def max_pool1d(
     TypeError
         Complex or non-numeric input, or non-integer options.
 
+    Notes
+    -----
+    Exact: the values and indices are the definition's and torch's (NaN and tie rules
+    included), the same bytes for any thread count. docs/guarantees.md lists each promise
+    with the test that checks it.
+
     Examples
     --------
     >>> import numpy as np
@@ -1936,6 +2013,10 @@ def max_pool2d(
     ------
     ValueError, TypeError
         For the arguments `max_pool1d` refuses.
+
+    Notes
+    -----
+    Accuracy: as `max_pool1d`'s.
 
     Examples
     --------
@@ -2041,6 +2122,10 @@ def max_pool3d(
     ValueError, TypeError
         For the arguments `max_pool1d` refuses.
 
+    Notes
+    -----
+    Accuracy: as `max_pool1d`'s.
+
     Examples
     --------
     >>> import numpy as np
@@ -2109,6 +2194,11 @@ def max_unpool1d(
     TypeError
         Non-integer `indices` or options, or a non-numeric input.
 
+    Notes
+    -----
+    Exact: each value is copied to the position its index names; the same bytes for any
+    thread count. docs/guarantees.md lists each promise with the test that checks it.
+
     Examples
     --------
     >>> import numpy as np
@@ -2159,6 +2249,10 @@ def max_unpool2d(
     ------
     ValueError, TypeError
         For the arguments `max_unpool1d` refuses.
+
+    Notes
+    -----
+    Accuracy: as `max_unpool1d`'s.
 
     Examples
     --------
@@ -2216,6 +2310,10 @@ def max_unpool3d(
     ------
     ValueError, TypeError
         For the arguments `max_unpool1d` refuses.
+
+    Notes
+    -----
+    Accuracy: as `max_unpool1d`'s.
 
     Examples
     --------
@@ -2391,6 +2489,13 @@ def avg_pool1d(
         A dtype torch does not average (integers but int64, bool, complex),
         or non-integer options.
 
+    Notes
+    -----
+    Accuracy: each window is summed in row-major order and divided once, within ``(window +
+    1) * eps * sum(|x|) / divisor`` of the exact mean; bitwise torch's CPU result; int64
+    rounds toward zero as torch. The result is bitwise the same for any thread count.
+    docs/guarantees.md lists each promise with the test that checks it.
+
     Examples
     --------
     >>> import numpy as np
@@ -2456,6 +2561,10 @@ def avg_pool2d(
     ------
     ValueError, TypeError
         For the arguments `avg_pool1d` refuses.
+
+    Notes
+    -----
+    Accuracy: as `avg_pool1d`'s.
 
     Examples
     --------
@@ -2526,6 +2635,10 @@ def avg_pool3d(
     ValueError, TypeError
         For the arguments `avg_pool1d` refuses.
 
+    Notes
+    -----
+    Accuracy: as `avg_pool1d`'s.
+
     Examples
     --------
     >>> import numpy as np
@@ -2587,6 +2700,15 @@ def adaptive_avg_pool1d(
     TypeError
         Integer, bool or complex input, or a non-integer `output_size`.
 
+    Notes
+    -----
+    Accuracy: each window is summed in row-major order and divided once per axis (by its
+    depth, height, then width); a global pool (one window holding the whole plane) sums in
+    16 interleaved partial sums combined in a fixed tree, so it may differ from torch's in
+    the last bits; within ``(window + 1) * eps * sum(|x|) / divisor`` of the exact mean. The
+    result is bitwise the same for any thread count. docs/guarantees.md lists each promise
+    with the test that checks it.
+
     Examples
     --------
     >>> import numpy as np
@@ -2630,6 +2752,10 @@ def adaptive_avg_pool2d(
     ------
     ValueError, TypeError
         For the arguments `adaptive_avg_pool1d` refuses.
+
+    Notes
+    -----
+    Accuracy: as `adaptive_avg_pool1d`'s.
 
     Examples
     --------
@@ -2679,6 +2805,10 @@ def adaptive_avg_pool3d(
     ------
     ValueError, TypeError
         For the arguments `adaptive_avg_pool1d` refuses.
+
+    Notes
+    -----
+    Accuracy: as `adaptive_avg_pool1d`'s.
 
     Examples
     --------
@@ -2749,6 +2879,12 @@ def adaptive_max_pool1d(
     TypeError
         Integer, bool or complex input, or a non-integer `output_size`.
 
+    Notes
+    -----
+    Exact: the values and indices are the definition's and torch's (NaN and tie rules
+    included), the same bytes for any thread count. docs/guarantees.md lists each promise
+    with the test that checks it.
+
     Examples
     --------
     >>> import numpy as np
@@ -2809,6 +2945,10 @@ def adaptive_max_pool2d(
     ------
     ValueError, TypeError
         For the arguments `adaptive_max_pool1d` refuses.
+
+    Notes
+    -----
+    Accuracy: as `adaptive_max_pool1d`'s.
 
     Examples
     --------
@@ -2872,6 +3012,10 @@ def adaptive_max_pool3d(
     ------
     ValueError, TypeError
         For the arguments `adaptive_max_pool1d` refuses.
+
+    Notes
+    -----
+    Accuracy: as `adaptive_max_pool1d`'s.
 
     Examples
     --------

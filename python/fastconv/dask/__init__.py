@@ -400,6 +400,13 @@ def convolve(
         Unknown chunk sizes (``compute_chunk_sizes()`` first), and what
         the in-memory function refuses, when the graph is built.
 
+    Notes
+    -----
+    Accuracy: the in-memory function's result (`fastconv.convolve`, its bounds) for any
+    chunking and on a distributed cluster, bitwise for the direct path on every instruction
+    set: each output's bits do not depend on its position in the array or on the block that
+    computes it. docs/guarantees.md lists each promise with the test that checks it.
+
     Examples
     --------
     >>> import numpy as np, dask.array as da, fastconv.dask
@@ -458,6 +465,10 @@ def correlate(
     TypeError, ValueError
         As `fastconv.dask.convolve`.
 
+    Notes
+    -----
+    Accuracy: as `convolve`'s (the in-memory `fastconv.correlate`'s result for any chunking).
+
     Examples
     --------
     >>> import numpy as np, dask.array as da, fastconv.dask
@@ -514,6 +525,10 @@ def convolve2d(
     TypeError, ValueError
         As `fastconv.dask.convolve`.
 
+    Notes
+    -----
+    Accuracy: as `convolve`'s (the in-memory `fastconv.convolve2d`'s result for any chunking).
+
     Examples
     --------
     >>> import numpy as np, dask.array as da, fastconv.dask
@@ -569,6 +584,10 @@ def correlate2d(
     ------
     TypeError, ValueError
         As `fastconv.dask.convolve`.
+
+    Notes
+    -----
+    Accuracy: as `convolve`'s (the in-memory `fastconv.correlate2d`'s result for any chunking).
 
     Examples
     --------
@@ -633,6 +652,14 @@ def convolve_separable(
     ------
     TypeError, ValueError
         As `fastconv.dask.convolve`.
+
+    Notes
+    -----
+    Accuracy: the in-memory function's result (`fastconv.convolve_separable`, its bounds)
+    for any chunking and on a distributed cluster, bitwise for the direct path on every
+    instruction set: each output's bits do not depend on its position in the array or on the
+    block that computes it. docs/guarantees.md lists each promise with the test that checks
+    it.
 
     Examples
     --------
@@ -735,6 +762,14 @@ def conv_transpose(
     ------
     TypeError, ValueError
         As `fastconv.dask.convolve`.
+
+    Notes
+    -----
+    Accuracy: the in-memory function's result (`fastconv.conv_transpose`, its bounds) for
+    any chunking and on a distributed cluster, bitwise for the direct path on every
+    instruction set: each output's bits do not depend on its position in the array or on the
+    block that computes it. docs/guarantees.md lists each promise with the test that checks
+    it.
 
     Examples
     --------

@@ -92,6 +92,13 @@ def conv2d(
         Unknown chunk sizes, and what the in-memory layer refuses, when the
         graph is built.
 
+    Notes
+    -----
+    Accuracy: the in-memory function's result (`fastconv.nn.conv2d`, its bounds) for any
+    chunking and on a distributed cluster, bitwise for the direct path on every instruction
+    set: each output's bits do not depend on its position in the array or on the block that
+    computes it. docs/guarantees.md lists each promise with the test that checks it.
+
     Examples
     --------
     >>> import numpy as np, dask.array as da
@@ -149,6 +156,10 @@ def conv3d(
     ------
     TypeError, ValueError
         As `conv2d`.
+
+    Notes
+    -----
+    Accuracy: as `conv2d`'s (the in-memory `fastconv.nn.conv3d`'s result for any chunking).
 
     Examples
     --------
