@@ -35,15 +35,20 @@ _DIRECT_KERNEL = (31, 31)
 _ONE_D_CASE = ((1_000_000,), (255,))
 
 
-def best_time(fn: Callable[[], Any], runs: int = 3) -> float:
-    """The shortest of `runs` timings of fn() after one warm-up call."""
+def run_times(fn: Callable[[], Any], runs: int) -> list[float]:
+    """Seconds of each of `runs` calls of fn(), after one warm-up call."""
     fn()
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return min(times)
+    return times
+
+
+def best_time(fn: Callable[[], Any], runs: int = 3) -> float:
+    """The shortest of `runs` timings of fn() after one warm-up call."""
+    return min(run_times(fn, runs))
 
 
 def _random(rng: np.random.Generator, shape: Shape, dtype: Any) -> np.ndarray:

@@ -18,7 +18,6 @@ import pathlib
 import statistics
 import struct
 import sys
-import time
 import zlib
 from collections.abc import Callable
 
@@ -26,6 +25,7 @@ import numpy as np
 
 import fastconv
 from fastconv import nn
+from fastconv._calibrate import run_times
 
 FACTOR = 4
 KERNEL = 2 * FACTOR - FACTOR % 2  # FCN's bilinear kernel size for the factor
@@ -160,13 +160,7 @@ def _crop(full: np.ndarray, padded_shape: tuple[int, ...]) -> np.ndarray:
 
 def median_seconds(function: Callable[[], object], runs: int = RUNS) -> float:
     """The median time of `runs` calls of `function`, after one warm-up."""
-    function()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(run_times(function, runs))
 
 
 def write_png(path: pathlib.Path, rgb: np.ndarray) -> None:
