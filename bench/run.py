@@ -422,7 +422,14 @@ def _adaptive_avg_pool_case(rng):
 # ---- the inference runtimes: one-node ONNX models of the CNN rows
 
 # Not peers: "vs best" compares fastconv with the best of the others.
-NOT_PEERS = ("fastconv", "fastconv layer", "fastconv direct", "normal input", "one read")
+NOT_PEERS = (
+    "fastconv",
+    "fastconv layer",
+    "fastconv channels-last",
+    "fastconv direct",
+    "normal input",
+    "one read",
+)
 
 
 def _onnx_model(op, x, w, b, stride, padding, groups, activation=None):
@@ -557,9 +564,14 @@ def _winograd_products(n, cin, out_shape, cout, k, dtype, stride, groups):
     return n * groups * tiles * (m + 2) ** 2 * cin_g * cout_g
 
 
-def _layer_case(n, cin, size, cout, k, dtype=np.float32, stride=1, padding=0, groups=1):
+def _layer_case(
+    n, cin, size, cout, k, dtype=np.float32, stride=1, padding=0, groups=1, channels_last=False
+):
     """A CNN layer (nn.conv1d for a 1-D `size`, else nn.conv2d) against
-    torch and the inference runtimes."""
+    torch and the inference runtimes; with `channels_last`, also the layer
+    object on NHWC arrays (a channels-last view in, `out=` channels-last)
+    and torch on its channels_last memory format, each a layout a network
+    keeps from layer to layer."""
 
     def setup(rng):
         spatial = (size,) if np.ndim(size) == 0 else tuple(size)
@@ -574,10 +586,19 @@ def _layer_case(n, cin, size, cout, k, dtype=np.float32, stride=1, padding=0, gr
         cls = fastconv.nn.Conv1d if len(spatial) == 1 else fastconv.nn.Conv2d
         obj = cls(w, b, **kw)
         runs["fastconv layer"] = lambda: obj(x)
+        if channels_last:
+            x_cl = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+            nhwc = (out.shape[0],) + out.shape[2:] + (out.shape[1],)
+            out_cl = np.empty(nhwc, out.dtype).transpose(0, 3, 1, 2)
+            runs["fastconv channels-last"] = lambda: obj(x_cl, out=out_cl)
         if torch is not None:
             tl = F.conv1d if len(spatial) == 1 else F.conv2d
             xt, wt, bt = (torch.from_numpy(a) for a in (x, w, b))
             runs["torch"] = lambda: tl(xt, wt, bt, **kw)
+            if channels_last:
+                xt_cl = xt.contiguous(memory_format=torch.channels_last)
+                wt_cl = wt.contiguous(memory_format=torch.channels_last)
+                runs["torch channels_last"] = lambda: tl(xt_cl, wt_cl, bt, **kw)
         notes = []
         runs.update(_runtime_runs("Conv", x, w, b, out, notes, **kw))
         flops = 2 * out.size * (cin // groups) * k ** len(spatial)
@@ -587,7 +608,8 @@ def _layer_case(n, cin, size, cout, k, dtype=np.float32, stride=1, padding=0, gr
             # are explained by the arithmetic Winograd does)
             runs["fastconv direct"] = lambda: layer(x, w, b, algorithm="direct", **kw)
             notes.append(f"Winograd: {2 * products / flops:.2f}x of the useful flops done")
-        return flops, runs, {"torch": lambda r: r.numpy()}, notes
+        to_np = {"torch": lambda r: r.numpy(), "torch channels_last": lambda r: r.numpy()}
+        return flops, runs, to_np, notes
 
     return setup
 
@@ -860,7 +882,7 @@ CASES = {
     "H14": (
         "conv2d depthwise 3x3 pad 1, N1 C128 56x56",
         _memory_bound(
-            _layer_case(1, 128, (56, 56), 128, 3, padding=1, groups=128),
+            _layer_case(1, 128, (56, 56), 128, 3, padding=1, groups=128, channels_last=True),
             _f32_bytes((1, 128, 56, 56), (128, 1, 3, 3), (128,)),
         ),
     ),
@@ -923,19 +945,25 @@ CASES = {
     "H9-floor": ("np.copy of H9's input", _copy_floor(1_000_000, np.float64)),
     # issue 30's layer classes of a mobile segmentation network (the text
     # detector's): one layer each, N1 float32
-    "R1": ("conv2d 1x1, N1 C16 240x240 -> 32", _layer_case(1, 16, (240, 240), 32, 1)),
-    "R2": ("conv2d 1x1, N1 C12 240x240 -> 96", _layer_case(1, 12, (240, 240), 96, 1)),
+    "R1": (
+        "conv2d 1x1, N1 C16 240x240 -> 32",
+        _layer_case(1, 16, (240, 240), 32, 1, channels_last=True),
+    ),
+    "R2": (
+        "conv2d 1x1, N1 C12 240x240 -> 96",
+        _layer_case(1, 12, (240, 240), 96, 1, channels_last=True),
+    ),
     "R3": (
         "conv2d depthwise 3x3 stride 2 pad 1, N1 C32 240x240",
-        _layer_case(1, 32, (240, 240), 32, 3, stride=2, padding=1, groups=32),
+        _layer_case(1, 32, (240, 240), 32, 3, stride=2, padding=1, groups=32, channels_last=True),
     ),
     "R4": (
         "conv2d depthwise 5x5 pad 2, N1 C96 60x60",
-        _layer_case(1, 96, (60, 60), 96, 5, padding=2, groups=96),
+        _layer_case(1, 96, (60, 60), 96, 5, padding=2, groups=96, channels_last=True),
     ),
     "R5": (
         "conv2d stem 3x3 stride 2 pad 1, N1 C3 480x480 -> 16",
-        _layer_case(1, 3, (480, 480), 16, 3, stride=2, padding=1),
+        _layer_case(1, 3, (480, 480), 16, 3, stride=2, padding=1, channels_last=True),
     ),
     "R6": Case(
         "per call: squeeze-excitation conv2d 1x1 on 1x1, C96 -> 24 (us)",
@@ -1071,6 +1099,9 @@ def format_row(r):
         if "fastconv layer" in t and best:  # fastconv.nn's layer object, not a peer
             layer = t["fastconv layer"]
             cells[-1] += f" (fastconv layer {_fmt_time(layer, micro)}: {t[best] / layer:.2f}x)"
+        if "fastconv channels-last" in t and best:  # the layer object on NHWC arrays
+            cl = t["fastconv channels-last"]
+            cells[-1] += f" (fastconv channels-last {_fmt_time(cl, micro)}: {t[best] / cl:.2f}x)"
         if "fastconv direct" in t and best:  # the direct algorithm of a Winograd row
             direct = t["fastconv direct"]
             cells[-1] += f" (fastconv direct {_fmt_time(direct, micro)}: {t[best] / direct:.2f}x)"

@@ -524,6 +524,10 @@ DEPTHWISE_CHANNELS_LAST = [
     ((40, 1, 2, 4), dict(padding=(0, 1), stride=3, dilation=2, activation="prelu")),
     ((1, 1, 3, 3), dict(stride=2)),
     ((20, 1, 5), dict(padding=2, stride=2)),
+    # (the sliding blocks: 3, 5 and 7 columns at column stride 1 and 2)
+    ((20, 1, 7, 7), dict(padding=3)),
+    ((16, 1, 5, 5), dict(padding=2, stride=2, activation="relu")),
+    ((9, 1, 7, 7), dict(padding=3, stride=2)),
 ]
 
 
@@ -543,7 +547,7 @@ def test_depthwise_channels_last_gives_the_planar_bits(rng, case, dtype):
     b = random_data(rng, channels, dtype)
     w_inf = w.copy()
     w_inf.flat[0] = np.inf
-    for spatial in [(13, 29), (4, 8)]:
+    for spatial in [(13, 29), (4, 8), (3, 83)]:  # (83: whole blocks of 16 at stride 2)
         x = random_data(rng, (2, channels) + spatial[: len(w_shape) - 2], dtype)
         x_last = channels_last_empty(x.shape, dtype)
         x_last[...] = x

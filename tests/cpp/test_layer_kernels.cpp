@@ -470,19 +470,19 @@ void check_planes_to_rows(const KernelTable& tb, Rng& rng, Tally& tally) {
 
 // The channels-last depthwise kernel (DepthwiseTask): kernel sizes,
 // strides, dilations, channel counts around one to four vectors and rows
-// of 1 to 2P + 3 pixels, input rows (some the zero row of a padding row)
-// and a column table of zero padding, all the pixels with inner taps
-// read at fixed offsets or (inner empty) through the table, against the
-// definition. Each input row is its own exact allocation (ASan sees a
-// read past it); the output starts NaN and has a spare pixel after it.
+// of 1 to 2P + 3 pixels (P = 16, the most pixels a block takes), input rows (some the zero row of a
+// padding row) and a column table of zero padding, all the pixels with inner taps read at fixed
+// offsets or (inner empty) through the table, against the definition. Each input row is its own
+// exact allocation (ASan sees a read past it); the output starts NaN and has a spare pixel after
+// it.
 template <class T>
 void check_depthwise(const KernelTable& tb, bool fused, Rng& rng, Tally& tally) {
   const auto kernel = fastconv::kernels::depthwise_kernel<T>(tb);
   const index_t L = tb.vec_bytes / static_cast<index_t>(sizeof(T));
   for (index_t C : {index_t(1), index_t(3), L - 1, L, L + 1, 2 * L, 2 * L + 3, 4 * L + 1})
-    for (index_t cols = 1; cols <= 19; cols += rng.range(1, 3))
+    for (index_t cols = 1; cols <= 35; cols += rng.range(1, 3))
       for (int repeat = 0; repeat < 4; ++repeat) {
-        const index_t kh = rng.range(1, 3), kw = rng.range(1, 5), sw = rng.range(1, 3),
+        const index_t kh = rng.range(1, 3), kw = rng.range(1, 7), sw = rng.range(1, 3),
                       dw = rng.range(1, 2), pad_left = rng.range(0, kw - 1);
         const index_t padded = (cols - 1) * sw + (kw - 1) * dw + 1;
         const index_t W = std::max<index_t>(1, padded - pad_left - rng.range(0, kw - 1));

@@ -5,15 +5,19 @@
 //
 // Vectorised along the channels, which lie side by side in a channels-last
 // array: a block of kDepthwisePixels output pixels x kDepthwiseChannelVecs
-// vectors of channels stays in registers for the whole reduction, each tap
-// loading its weight vectors once for the block's pixels (at unit column
-// stride and dilation and 3 or 5 columns, each input vector also once for
-// all the pixels it feeds). The input is read in place (no panel): the
+// vectors of channels (or twice the pixels x one vector) stays in
+// registers for the whole reduction, each tap loading its weight vectors
+// once for the block's pixels (at column stride 1 or 2, dilation 1 and 3,
+// 5 or 7 columns, each input vector also once for all the pixels it
+// feeds). The input is read in place (no panel): the
 // pixels whose taps all lie inside the row at fixed offsets, the edge
 // pixels through the task's column table.
 
 constexpr int kDepthwisePixels = kVecBytes == 64 ? 8 : 4;
 constexpr int kDepthwiseChannelVecs = 2;
+// Pixels per block of CV channel vectors: the same number of sums.
+template <int CV>
+constexpr int kDepthwisePixelsFor = kDepthwisePixels * kDepthwiseChannelVecs / CV;
 
 // The first n < L values at p as a vector (zeros after), and back: the
 // last channels when they fill no whole vector, never touching memory
@@ -57,6 +61,17 @@ static inline void depthwise_store(const DepthwiseTask<T>& t, index_t x0, index_
   }
 }
 
+// Accumulators of P pixels x CV channel vectors from channel c0, each
+// starting at the bias.
+template <class T, int P, int CV, class V>
+static inline void depthwise_bias(const DepthwiseTask<T>& t, index_t c0, V (&acc)[P][CV]) {
+  constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
+  FASTCONV_UNROLL for (int j = 0; j < CV; ++j) {
+    const V b = t.bias ? load_vec<V>(t.bias + c0 + j * L) : V{};
+    FASTCONV_UNROLL for (int i = 0; i < P; ++i) acc[i][j] = b;
+  }
+}
+
 // Pixels [x0, x0 + P) x CV channel vectors from channel c0; with
 // Partial, the last vector holds only `last` channels. Inner: every tap of
 // the pixels lies inside the row.
@@ -70,10 +85,7 @@ static inline void depthwise_block(const DepthwiseTask<T>& t, index_t x0, index_
     return Partial && j + 1 == CV ? load_first<V>(p + j * L, last) : load_vec<V>(p + j * L);
   };
   V acc[P][CV];
-  FASTCONV_UNROLL for (int j = 0; j < CV; ++j) {
-    const V b = t.bias ? load_vec<V>(t.bias + c0 + j * L) : V{};
-    FASTCONV_UNROLL for (int i = 0; i < P; ++i) acc[i][j] = b;
-  }
+  depthwise_bias<T>(t, c0, acc);
   for (index_t p = 0; p < t.kh; ++p) {
     const T* row = t.rows[p] + c0;
     const T* w = t.w + p * t.kw * t.w_step + c0;
@@ -94,33 +106,30 @@ static inline void depthwise_block(const DepthwiseTask<T>& t, index_t x0, index_
   depthwise_store<T, P, CV, Partial>(t, x0, c0, last, acc);
 }
 
-// The same sums for inner pixels at column stride and dilation 1 and a
-// kernel KW columns wide: pixel i's tap q reads position i + q of the
-// kernel row, so each input vector is loaded once and feeds every pixel
-// whose taps reach it; taking the positions in order still adds each
-// pixel's taps in ascending q.
-template <class T, int KW, int P, int CV>
+// The same sums for inner pixels at column stride SW (1 or 2), dilation 1
+// and a kernel KW columns wide: pixel i's tap q reads position SW*i + q of
+// the kernel row, so each input vector is loaded once and feeds every
+// pixel whose taps reach it; taking the positions in order still adds
+// each pixel's taps in ascending q.
+template <class T, int KW, int SW, int P, int CV>
 static inline void depthwise_block_slide(const DepthwiseTask<T>& t, index_t x0, index_t c0) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
   using V = typename Lanes<T, L>::type;
   const index_t C = t.channels;
   V acc[P][CV];
-  FASTCONV_UNROLL for (int j = 0; j < CV; ++j) {
-    const V b = t.bias ? load_vec<V>(t.bias + c0 + j * L) : V{};
-    FASTCONV_UNROLL for (int i = 0; i < P; ++i) acc[i][j] = b;
-  }
+  depthwise_bias<T>(t, c0, acc);
   for (index_t p = 0; p < t.kh; ++p) {
-    const T* row = t.rows[p] + (x0 - t.pad_left) * C + c0;
+    const T* row = t.rows[p] + (x0 * SW - t.pad_left) * C + c0;
     const T* w = t.w + p * KW * t.w_step + c0;
     V wv[KW][CV];
     FASTCONV_UNROLL for (int q = 0; q < KW; ++q) FASTCONV_UNROLL for (int j = 0; j < CV; ++j)
         wv[q][j] = load_vec<V>(w + q * t.w_step + j * L);
-    FASTCONV_UNROLL for (int m = 0; m < P + KW - 1; ++m) {
+    FASTCONV_UNROLL for (int m = 0; m < SW * (P - 1) + KW; ++m) {
       V xv[CV];
       FASTCONV_UNROLL for (int j = 0; j < CV; ++j) xv[j] = load_vec<V>(row + m * C + j * L);
       FASTCONV_UNROLL for (int q = 0; q < KW; ++q) {
-        const int i = m - q;
-        if (i >= 0 && i < P)
+        const int i = (m - q) / SW;
+        if (m >= q && (m - q) % SW == 0 && i < P)
           FASTCONV_UNROLL for (int j = 0; j < CV; ++j) acc[i][j] += xv[j] * wv[q][j];
       }
     }
@@ -128,19 +137,45 @@ static inline void depthwise_block_slide(const DepthwiseTask<T>& t, index_t x0, 
   depthwise_store<T, P, CV, false>(t, x0, c0, 0, acc);
 }
 
+// Whether the sliding blocks serve a row: column stride 1 or 2, dilation
+// 1, 3, 5 or 7 columns.
+template <class T>
+static inline bool depthwise_slides(const DepthwiseTask<T>& t) {
+  return t.sw <= 2 && t.dw == 1 && (t.kw == 3 || t.kw == 5 || t.kw == 7);
+}
+
+// Channel vectors per sliding block of KW columns: two where the pixels'
+// sums, the KW weights and a loaded input of each vector fit the register
+// file (16 vector registers below AVX-512, 32 there), else one for twice
+// the pixels. (One AVX2 core: 3x3 as fast as before, 5x5 1.25x and 7x7
+// 1.1x faster with one vector; two vectors of a 3x3 layer beat one.)
+template <int KW>
+constexpr int kSlideChannelVecs =
+    (kDepthwisePixels + KW + 1) * kDepthwiseChannelVecs <= (kVecBytes == 64 ? 32 : 16)
+        ? kDepthwiseChannelVecs
+        : 1;
+
 // Pixels [x0, x1) of channels [c0, c0 + CV vectors), P at a time, the
 // rest one by one.
 template <class T, int CV, bool Inner, bool Partial>
 static inline void depthwise_pixels(const DepthwiseTask<T>& t, index_t x0, index_t x1, index_t c0,
                                     index_t last) {
-  constexpr int P = kDepthwisePixels;
+  constexpr int P = kDepthwisePixelsFor<CV>;
   if constexpr (Inner && !Partial) {
-    if (t.sw == 1 && t.dw == 1) {
-      auto slide = [&](auto kw) {
-        for (; x0 + P <= x1; x0 += P) depthwise_block_slide<T, kw, P, CV>(t, x0, c0);
-      };
-      if (t.kw == 3) slide(Int<3>{});
-      if (t.kw == 5) slide(Int<5>{});
+    auto slide = [&](auto kw, auto sw) {
+      if constexpr (kSlideChannelVecs<kw> == CV)
+        for (; x0 + P <= x1; x0 += P) depthwise_block_slide<T, kw, sw, P, CV>(t, x0, c0);
+    };
+    auto slide_kw = [&](auto sw) {
+      if (t.kw == 3) slide(Int<3>{}, sw);
+      if (t.kw == 5) slide(Int<5>{}, sw);
+      if (t.kw == 7) slide(Int<7>{}, sw);
+    };
+    if (depthwise_slides(t)) {
+      if (t.sw == 1)
+        slide_kw(Int<1>{});
+      else
+        slide_kw(Int<2>{});
     }
   }
   for (; x0 + P <= x1; x0 += P) depthwise_block<T, P, CV, Inner, Partial>(t, x0, c0, last);
@@ -155,13 +190,26 @@ static void depthwise_channels(const DepthwiseTask<T>& t, index_t c0, index_t la
   depthwise_pixels<T, CV, false, Partial>(t, t.inner_hi, t.cols, c0, last);
 }
 
-template <class T>
-static void depthwise_channels_last(const DepthwiseTask<T>& t) {
+template <class T, int CV>
+static void depthwise_channel_runs(const DepthwiseTask<T>& t) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
-  constexpr int CV = kDepthwiseChannelVecs;
   index_t c0 = 0;
   for (; c0 + CV * L <= t.channels; c0 += CV * L) depthwise_channels<T, CV>(t, c0);
   // The rest: whole vectors, then the last channels.
-  for (; c0 + L <= t.channels; c0 += L) depthwise_channels<T, 1>(t, c0);
+  if constexpr (CV > 1)
+    for (; c0 + L <= t.channels; c0 += L) depthwise_channels<T, 1>(t, c0);
   if (c0 < t.channels) depthwise_channels<T, 1, true>(t, c0, t.channels - c0);
+}
+
+// A row in runs of kDepthwiseChannelVecs channel vectors, or of the
+// sliding blocks' count where those serve it.
+template <class T>
+static void depthwise_channels_last(const DepthwiseTask<T>& t) {
+  const int slide_vecs = t.kw == 3   ? kSlideChannelVecs<3>
+                         : t.kw == 5 ? kSlideChannelVecs<5>
+                                     : kSlideChannelVecs<7>;
+  if (depthwise_slides(t) && slide_vecs == 1)
+    depthwise_channel_runs<T, 1>(t);
+  else
+    depthwise_channel_runs<T, kDepthwiseChannelVecs>(t);
 }
