@@ -275,7 +275,7 @@ from fastconv import _core
 h = hashlib.sha256()
 rng = np.random.default_rng(29)
 for dtype in (np.float32, np.float64):
-    for n in (2, 6, 10, 30, 62, 64, 250, 486, 2048, 6750):
+    for n in (2, 6, 10, 30, 60, 64, 250, 486, 2048, 6750):
         x = rng.standard_normal(n).astype(dtype)
         s = _core.rfft(x)
         h.update(s.tobytes())
