@@ -139,6 +139,20 @@ def isa_params():
     ]
 
 
+def run_script_under_isa(code, isa, timeout=600):
+    """Run Python `code` in a fresh process with FASTCONV_FORCE_ISA=isa;
+    returns its standard output (fails the test if it fails)."""
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "FASTCONV_FORCE_ISA": isa},
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    return r.stdout
+
+
 def run_tests_under_isa(test_file, isa, selection):
     """Run the tests of `test_file` that `selection` (pytest -k) picks in a
     fresh process with FASTCONV_FORCE_ISA=isa (the choice is made once per

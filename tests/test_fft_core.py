@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import random_array
+from conftest import random_array, run_script_under_isa
 from test_fft_path import assert_normwise
 
 import fastconv
@@ -264,3 +264,38 @@ def test_other_cases_keep_the_numpy_path():
     assert not _fft_path._overlap_save_applies(real.astype(complex), real[:1, :1], (1, 2))
     assert not _fft_path._overlap_save_applies(real, real[:, :1], (1, 2))
     assert not _fft_path._overlap_save_applies(real, real[:, :1], (2,))
+
+
+# The transforms and both overlap-save paths on sizes whose passes have
+# strides and tails of every vector-width class (docs/fft.md: every ISA
+# gives the same bits). Run as a script under FASTCONV_FORCE_ISA.
+_SAME_BITS_SCRIPT = """
+import hashlib, numpy as np, fastconv
+from fastconv import _core
+h = hashlib.sha256()
+rng = np.random.default_rng(29)
+for dtype in (np.float32, np.float64):
+    for n in (2, 6, 10, 30, 60, 64, 250, 486, 2048, 6750):
+        x = rng.standard_normal(n).astype(dtype)
+        s = _core.rfft(x)
+        h.update(s.tobytes())
+        h.update(_core.irfft(s, n).tobytes())
+    rows = (((2, 3000), (1, 200)), ((2, 777), (1, 45)))  # (a (1, k) kernel: the 1-D path)
+    for shape, kshape in rows + (((300, 260), (35, 29)), ((70, 90), (9, 13))):
+        x = rng.standard_normal(shape).astype(dtype)
+        k = rng.standard_normal(kshape).astype(dtype)
+        h.update(fastconv.convolve(x, k, method="fft").tobytes())
+print(fastconv.active_isa(), h.hexdigest())
+"""
+
+
+def test_same_bits_on_every_isa():
+    """The FFT path's results are bitwise the same on every ISA this CPU
+    runs (each lane runs the same scalar operations, with no FMA)."""
+    digests = {}
+    for isa in fastconv.available_isas():
+        ran, digest = run_script_under_isa(_SAME_BITS_SCRIPT, isa).split()
+        assert ran == isa
+        digests[isa] = digest
+    assert "baseline" in digests
+    assert len(set(digests.values())) == 1, digests

@@ -71,6 +71,13 @@ class FASTCONV_API RealFft {
   // ignored): n * numpy.fft.irfft(X, n), unnormalised like FFTW.
   void inverse(const std::complex<T>* X, T* x, T* work) const;
 
+  // The same with the n/2 + 1 bins split: real parts in re, imaginary
+  // parts in im (the 2-D and overlap-save paths keep spectra split). With
+  // `conjugated`, inverse_split takes the conjugate of X (im's signs
+  // flipped). re and im must not overlap work.
+  void forward_split(const T* x, T* re, T* im, T* work) const;
+  void inverse_split(const T* re, const T* im, T* x, T* work, bool conjugated = false) const;
+
  private:
   // The scratch holds two split complex buffers (real parts, then imaginary
   // parts). Power-of-two distances between them make the passes' loads
@@ -82,7 +89,7 @@ class FASTCONV_API RealFft {
 
   index_t n_;
   ComplexFft<T> half_;    // the size n/2 complex transform
-  std::vector<T> split_;  // exp(-2 pi i j / n), j in [0, n/4]: the real split
+  std::vector<T> split_;  // exp(-2 pi i j / n), j in [0, n/4]: the split pass's, split
 };
 
 extern template class RealFft<float>;

@@ -1,7 +1,9 @@
 #pragma once
-// Complex arithmetic on interleaved (re, im) arrays for the FFT. Written
-// out rather than std::complex: its operator* must handle inf/NaN per C
-// Annex G, which GCC does in a library call on every product.
+// Complex values on interleaved (re, im) arrays, for the FFT's plans and
+// bench/fft_stages.cpp (the transforms' own arithmetic is in
+// kernels/fft_kernel-inl.hpp, per ISA). Written out rather than
+// std::complex: its operator* must handle inf/NaN per C Annex G, which GCC
+// does in a library call on every product.
 #include "fastconv/view.hpp"
 
 namespace fastconv::fft {
@@ -22,32 +24,8 @@ inline void store(T* a, index_t i, Cx<T> v) {
 }
 
 template <class T>
-inline Cx<T> operator+(Cx<T> a, Cx<T> b) {
-  return {a.re + b.re, a.im + b.im};
-}
-template <class T>
-inline Cx<T> operator-(Cx<T> a, Cx<T> b) {
-  return {a.re - b.re, a.im - b.im};
-}
-template <class T>
 inline Cx<T> operator*(Cx<T> a, Cx<T> b) {
   return {a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re};
-}
-template <class T>
-inline Cx<T> operator*(Cx<T> a, T s) {
-  return {a.re * s, a.im * s};
-}
-template <class T>
-inline Cx<T> conj(Cx<T> a) {
-  return {a.re, -a.im};
-}
-template <class T>
-inline Cx<T> times_i(Cx<T> a) {
-  return {-a.im, a.re};
-}
-template <class T>
-inline Cx<T> times_minus_i(Cx<T> a) {
-  return {a.im, -a.re};
 }
 
 }  // namespace fastconv::fft

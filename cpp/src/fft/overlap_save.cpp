@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "fastconv/fft.hpp"
-#include "fft/complex_ops.hpp"
 #include "parallel.hpp"
 
 namespace fastconv {
@@ -173,22 +172,24 @@ void convolve_overlap_save(View<const T> in, View<const T> kernel, index_t start
   const RealFft<T>& fft = *plan;
   const index_t bins = size / 2 + 1;
 
-  // The kernel's spectrum, scaled by 1/size (the inverse is unnormalised).
-  std::vector<T> spectrum(2 * bins);
+  // The kernel's spectrum, scaled by 1/size (the inverse is unnormalised),
+  // split: real parts, then imaginary parts from `bins` on.
+  std::vector<T> spectrum(static_cast<size_t>(2 * bins));
   {
     std::vector<T> padded(static_cast<size_t>(size), T(0)),
         work(static_cast<size_t>(fft.work_size()));
     for (index_t t = 0; t < k; ++t) padded[t] = kernel.data[t * kernel.strides[0]];
-    fft.forward(padded.data(), reinterpret_cast<std::complex<T>*>(spectrum.data()), work.data());
+    fft.forward_split(padded.data(), spectrum.data(), spectrum.data() + bins, work.data());
     const T scale = T(1) / static_cast<T>(size);
     for (T& v : spectrum) v *= scale;
   }
+  const T *kre = spectrum.data(), *kim = kre + bins;
 
   detail::parallel_tasks(rows * blocks, resolve_num_threads(threads), [&](auto run_tasks) {
     std::vector<T> segment(static_cast<size_t>(size)), work(static_cast<size_t>(fft.work_size()));
-    std::vector<std::complex<T>> bins_buf(static_cast<size_t>(bins));
+    std::vector<T> spec(static_cast<size_t>(2 * bins));
     T* seg = segment.data();
-    T* spec = reinterpret_cast<T*>(bins_buf.data());
+    T *re = spec.data(), *im = re + bins;
     run_tasks([&](index_t task) {
       const index_t r = task / blocks;
       const AxisWindow::Block blk = win.block(task % blocks, n);
@@ -196,10 +197,14 @@ void convolve_overlap_save(View<const T> in, View<const T> kernel, index_t start
       T* y = out.data + batch_offset(out, r, 1);
       // seg[i] = x[origin + i] where the block reads the row, else 0
       copy_segment(x, in_step, blk, seg, size);
-      fft.forward(seg, bins_buf.data(), work.data());
-      for (index_t j = 0; j < bins; ++j)
-        fft::store(spec, j, fft::load(spec, j) * fft::load(spectrum.data(), j));
-      fft.inverse(bins_buf.data(), seg, work.data());
+      fft.forward_split(seg, re, im, work.data());
+      for (index_t j = 0; j < bins; ++j) {
+        const T pr = re[j] * kre[j] - im[j] * kim[j];
+        const T pi = re[j] * kim[j] + im[j] * kre[j];
+        re[j] = pr;
+        im[j] = pi;
+      }
+      fft.inverse_split(re, im, seg, work.data());
 
       const auto [i0, i1] = win.outputs(blk);
       for (index_t i = i0; i < i1; ++i) y[i * out_step] = seg[win.offset(i, blk)];
@@ -225,7 +230,6 @@ class Block2d {
         a_(static_cast<size_t>(2 * imag())),
         b_(a_.size()),
         line_(static_cast<size_t>(row_fft.size())),
-        line_bins_(static_cast<size_t>(bins_)),
         work_(static_cast<size_t>(row_fft.work_size())) {}
 
   index_t bins() const { return bins_; }
@@ -239,7 +243,6 @@ class Block2d {
   T* forward(index_t row_begin, index_t row_end, FillRow fill_row) {
     T* re = a_.data();
     T* im = re + imag();
-    const T* bins = reinterpret_cast<const T*>(line_bins_.data());
     for (index_t t = 0; t < rows_; ++t) {
       if (t < row_begin || t >= row_end) {
         std::fill(re + t * bins_, re + (t + 1) * bins_, T(0));
@@ -247,11 +250,7 @@ class Block2d {
         continue;
       }
       fill_row(t, line_.data());
-      row_fft_.forward(line_.data(), line_bins_.data(), work_.data());
-      for (index_t j = 0; j < bins_; ++j) {
-        re[t * bins_ + j] = bins[2 * j];
-        im[t * bins_ + j] = bins[2 * j + 1];
-      }
+      row_fft_.forward_split(line_.data(), re + t * bins_, im + t * bins_, work_.data());
     }
     return col_fft_.forward(a_.data(), b_.data(), imag(), bins_);
   }
@@ -277,13 +276,8 @@ class Block2d {
   // Row t of the inverse transform of a block whose column transforms
   // returned c (conjugated), into line() (unnormalised).
   T* row(const T* c, index_t t) {
-    T* bins = reinterpret_cast<T*>(line_bins_.data());
-    const T *re = c + t * bins_, *im = c + imag() + t * bins_;
-    for (index_t j = 0; j < bins_; ++j) {
-      bins[2 * j] = re[j];
-      bins[2 * j + 1] = -im[j];
-    }
-    row_fft_.inverse(line_bins_.data(), line_.data(), work_.data());
+    row_fft_.inverse_split(c + t * bins_, c + imag() + t * bins_, line_.data(), work_.data(),
+                           /*conjugated=*/true);
     return line_.data();
   }
 
@@ -293,7 +287,6 @@ class Block2d {
   index_t rows_, bins_;
   std::vector<T> a_, b_;  // the spectrum and the column passes' other buffer
   std::vector<T> line_;
-  std::vector<std::complex<T>> line_bins_;
   std::vector<T> work_;
 };
 

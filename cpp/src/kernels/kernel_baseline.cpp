@@ -28,6 +28,7 @@ constexpr IsaConstants kIsa = kBaselineConstants;
 #include "kernels/pool_kernel-inl.hpp"
 #include "kernels/underflow_kernel-inl.hpp"
 #include "kernels/winograd_kernel-inl.hpp"
+#include "kernels/fft_kernel-inl.hpp"
 #include "kernels/row_kernel-inl.hpp"
 }  // namespace
 

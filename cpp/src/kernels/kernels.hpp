@@ -377,6 +377,24 @@ struct UnderflowKernels {
   void (*bit_range)(const R* p, index_t n, std::int64_t& lo, std::int64_t& hi);
 };
 
+// The FFT's kernels (fft_kernel-inl.hpp; the plans are ISA-independent:
+// ComplexFft and RealFft, cpp/src/fft/real_fft.cpp). A Stockham pass of
+// radix 2, 3, 4 or 5 over `stride` interleaved transforms of `length`
+// points, split arrays (imaginary parts `imag` after the real parts), the
+// pass's twiddles in twr / twi; and the real transform's split pass and its
+// inverse, for the complex transform of m points.
+template <class T>
+using FftPass = void (*)(const T* in, T* out, index_t imag, index_t length, index_t stride,
+                         const T* twr, const T* twi);
+template <class T>
+struct FftKernels {
+  FftPass<T> radix2, radix3, radix4, radix5;
+  void (*split_forward)(const T* zr, const T* zi, const T* wr, const T* wi, T* xr, T* xi,
+                        index_t m);
+  void (*split_inverse)(const T* xr, const T* xi, bool conjugated, const T* wr, const T* wi, T* zr,
+                        T* zi, index_t m);
+};
+
 struct KernelTable {
   const char* isa;
   FmaProbe fma_probe;
@@ -431,6 +449,9 @@ struct KernelTable {
   WinogradWeightsKernel winograd_weights[2];
   EpiloguePass<float> epilogue_f32;
   EpiloguePass<double> epilogue_f64;
+  // the FFT's passes: fft_kernels<T>(table)
+  FftKernels<float> fft_f32;
+  FftKernels<double> fft_f64;
 };
 
 namespace baseline {
@@ -519,6 +540,12 @@ EpiloguePass<T> epilogue_pass(const KernelTable& t) {
     return t.epilogue_f32;
   else
     return t.epilogue_f64;
+}
+
+// The FFT's kernels of T (float or double).
+template <class T>
+FftKernels<T> fft_kernels(const KernelTable& t) {
+  return per_type<T>(t.fft_f32, t.fft_f64);
 }
 
 template <class R>

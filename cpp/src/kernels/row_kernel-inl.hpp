@@ -123,4 +123,6 @@ static const KernelTable kTable = {
     {&winograd_weights<WinogradF2>, &winograd_weights<WinogradF4>},
     &epilogue_row<float>,
     &epilogue_row<double>,
+    fft_kernel_table<float>(),
+    fft_kernel_table<double>(),
 };
