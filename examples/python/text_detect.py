@@ -681,7 +681,8 @@ class TextDetector:
             t0 = clock()
             if node.op in CONV_OPS:
                 layer = self.layers[node.output]
-                if self.channels_last:
+                # (a 1x1 image, a squeeze-excitation's, has one layout)
+                if self.channels_last and args[0].shape[2:] != (1, 1):
                     out = channels_last_empty(conv_output_shape(node, args[0].shape))
                     y = layer(args[0], out=out)
                 else:
