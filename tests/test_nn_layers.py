@@ -511,6 +511,74 @@ def test_channels_last_out_gives_the_same_bits(rng, case, dtype):
                 assert_bitwise(out, want_res)
 
 
+def channels_last_layer_case(rng, case, cout, dtype):
+    """A (weight shape, options) case's options (a prelu's slopes drawn),
+    functional call and layer class, bias, and weights (also with an Inf)."""
+    w_shape, options = case[0], dict(case[1])
+    if options.get("activation") == "prelu":  # (a slope per channel)
+        options["activation"] = ("prelu", rng.uniform(-0.5, 0.5, cout))
+    f, layer_cls = (nn.conv1d, nn.Conv1d) if len(w_shape) == 3 else (nn.conv2d, nn.Conv2d)
+    w = random_data(rng, w_shape, dtype)
+    b = random_data(rng, cout, dtype)
+    w_inf = w.copy()
+    w_inf.flat[0] = np.inf
+    return options, f, layer_cls, b, (w, w_inf)
+
+
+def assert_channels_last_gives_the_planar_bits(rng, f, layer_cls, x, x_last, weight, b, options):
+    """The functional call and the layer object (with a residual) on the
+    channels-last `x_last`, into a channels-last `out`, on 1 and 2
+    threads: the bits of the planar call on `x`."""
+    want = f(x, weight, b, **options)
+    residual = random_data(rng, want.shape, x.dtype)
+    want_res = f(x, weight, b, residual=residual, **options)
+    layer = layer_cls(weight, b, **options)
+    for threads in (1, 2):
+        out = channels_last_empty(want.shape, x.dtype)
+        f(x_last, weight, b, out=out, threads=threads, **options)
+        assert_bitwise(out, want)
+        out = channels_last_empty(want.shape, x.dtype)
+        layer(x_last, out=out, residual=residual, threads=threads)
+        assert_bitwise(out, want_res)
+
+
+# 1x1 layers on channels-last arrays take their own kernel (a matrix
+# product, output channels along the vector lanes): channel counts around
+# one to four vectors, with and without bias, the fused activations, 1-D
+# and 2-D. (weight shape, options)
+POINTWISE_CHANNELS_LAST = [
+    ((32, 16, 1, 1), {}),
+    ((96, 12, 1, 1), dict(activation="hardswish")),
+    ((24, 96, 1, 1), dict(activation="relu")),
+    ((17, 5, 1, 1), dict(activation="prelu")),
+    ((3, 40, 1, 1), dict(activation="sigmoid")),
+    ((1, 1, 1, 1), {}),
+    ((56, 9, 1), dict(activation="relu6")),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", POINTWISE_CHANNELS_LAST, ids=str)
+def test_pointwise_channels_last_gives_the_planar_bits(rng, case, dtype):
+    # The planar result's bits (the pointwise and wide kernels' sums), with
+    # and without bias, with the rows one after another, apart
+    # (the first columns of a wider array), or the pixels apart (every
+    # other column: the general path), and with an Inf weight.
+    w_shape = case[0]
+    cout, cin = w_shape[:2]
+    options, f, layer_cls, b, (w, w_inf) = channels_last_layer_case(rng, case, cout, dtype)
+    for spatial in [(13, 29), (2, 3), (1, 1)]:
+        x = random_data(rng, (2, cin) + spatial[: len(w_shape) - 2], dtype)
+        wide = channels_last_empty(x.shape[:-1] + (2 * x.shape[-1],), dtype)
+        n = x.shape[-1]
+        for x_last in (channels_last_empty(x.shape, dtype), wide[..., :n], wide[..., ::2]):
+            x_last[...] = x
+            for weight, bias in ((w, b), (w_inf, None)):
+                assert_channels_last_gives_the_planar_bits(
+                    rng, f, layer_cls, x, x_last, weight, bias, options
+                )
+
+
 # Depthwise layers on channels-last arrays take their own kernel (vectors
 # of channels over the input in place): every kernel size, stride,
 # dilation and padding mode, channel counts around a vector, 1-D and 2-D.
@@ -537,29 +605,15 @@ def test_depthwise_channels_last_gives_the_planar_bits(rng, case, dtype):
     # The planar result's bits (the narrow and rows kernels' sums), for
     # the functional call and the layer object with a residual, on 1 and 2
     # threads, and with an Inf weight (NaN where it meets the padding).
-    w_shape, options = case[0], dict(case[1])
+    w_shape = case[0]
     channels = w_shape[0]
-    options["groups"] = channels
-    if options.get("activation") == "prelu":  # (a slope per channel)
-        options["activation"] = ("prelu", rng.uniform(-0.5, 0.5, channels))
-    f, layer_cls = (nn.conv1d, nn.Conv1d) if len(w_shape) == 3 else (nn.conv2d, nn.Conv2d)
-    w = random_data(rng, w_shape, dtype)
-    b = random_data(rng, channels, dtype)
-    w_inf = w.copy()
-    w_inf.flat[0] = np.inf
+    case = (w_shape, dict(case[1], groups=channels))
+    options, f, layer_cls, b, (w, w_inf) = channels_last_layer_case(rng, case, channels, dtype)
     for spatial in [(13, 29), (4, 8), (3, 83)]:  # (83: whole blocks of 16 at stride 2)
         x = random_data(rng, (2, channels) + spatial[: len(w_shape) - 2], dtype)
         x_last = channels_last_empty(x.shape, dtype)
         x_last[...] = x
         for weight in (w, w_inf):
-            want = f(x, weight, b, **options)
-            residual = random_data(rng, want.shape, dtype)
-            want_res = f(x, weight, b, residual=residual, **options)
-            layer = layer_cls(weight, b, **options)
-            for threads in (1, 2):
-                out = channels_last_empty(want.shape, dtype)
-                f(x_last, weight, b, out=out, threads=threads, **options)
-                assert_bitwise(out, want)
-                out = channels_last_empty(want.shape, dtype)
-                layer(x_last, out=out, residual=residual, threads=threads)
-                assert_bitwise(out, want_res)
+            assert_channels_last_gives_the_planar_bits(
+                rng, f, layer_cls, x, x_last, weight, b, options
+            )

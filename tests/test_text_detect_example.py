@@ -158,11 +158,15 @@ def test_graph_rewrites(td, detector):
             )
 
 
-def test_against_onnxruntime(td, model, detector, small_input):
+@pytest.mark.parametrize("channels_last", [False, True], ids=["NCHW", "channels-last"])
+def test_against_onnxruntime(td, model, detector, small_input, channels_last):
     """The probability map equals onnxruntime's on the same file, to float32
     rounding through ~60 layers: |difference| <= 2e-4 (about 3e-5 seen),
-    and the text regions (thresholded at 0.3) agree (IoU >= 0.99)."""
+    and the text regions (thresholded at 0.3) agree (IoU >= 0.99); with
+    the activations NCHW or channels-last between the layers."""
     ort = pytest.importorskip("onnxruntime")
+    if channels_last:
+        detector = td.TextDetector(model, channels_last=True)
     prob = detector(small_input)
     assert prob.shape == (1, 1, 160, 320) and prob.dtype == np.float32
     assert 0 <= prob.min() and prob.max() <= 1

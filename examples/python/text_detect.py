@@ -3,6 +3,7 @@
     python examples/python/text_detect.py                    # skimage's page(), long side 960
     python examples/python/text_detect.py --size 640 --threads 1 --runs 5
     python examples/python/text_detect.py --image text --out docs/text_detect.png
+    python examples/python/text_detect.py --channels-last   # activations (N, H, W, C)
 
 The network is a DBNet: a PP-LCNetV3 backbone (MobileNetV3-style:
 depthwise 3x3 / 5x5 convolutions, squeeze-excitation blocks, hardswish,
@@ -29,6 +30,14 @@ package and interpreted node by node in the file's (topological) order:
   convolution, once, and runs the rest (additions, products, the
   squeeze-excitation averages, the nearest upsampling, the concatenation)
   in NumPy.
+
+With `channels_last` (``--channels-last``), the activations between the
+layers are kept channels-last: (N, H, W, C) memory seen as (N, C, H, W)
+through ``transpose(0, 3, 1, 2)``, which every fastconv layer reads in
+place and writes through ``out=``; the NumPy ops keep the layout too
+(the concatenation and the upsampling write channels-last arrays of their
+own). The input is converted once at the start; the probability map (one
+channel) is the same memory either way.
 
 The activation attached to a convolution runs inside the layer
 (``activation=``, fused into its output); a batch norm after a
@@ -499,6 +508,40 @@ def _make_layer(node):
     )
 
 
+def channels_last_empty(shape, dtype=np.float32):
+    """An uninitialised (N, C, H, W) array whose memory is (N, H, W, C)."""
+    n, c, h, w = shape
+    return np.empty((n, h, w, c), dtype).transpose(0, 3, 1, 2)
+
+
+def is_channels_last(x):
+    """Whether a 4-D array's memory is (N, H, W, C), dense."""
+    return x.ndim == 4 and x.transpose(0, 2, 3, 1).flags.c_contiguous
+
+
+def conv_output_shape(node, x_shape):
+    """The output shape of a convolution node for an input of `x_shape`
+    (ONNX's rules; the pads symmetric, as `_make_layer` requires)."""
+    a = node.attrs
+    pads = _symmetric_pads(node)
+    strides = a.get("strides", (1, 1))
+    dilations = a.get("dilations", (1, 1))
+    reach = [d * (k - 1) for d, k in zip(dilations, node.weight.shape[2:])]
+    if node.op == "Conv":
+        channels = node.weight.shape[0]
+        sizes = [
+            (n + 2 * p - r - 1) // s + 1 for n, p, r, s in zip(x_shape[2:], pads, reach, strides)
+        ]
+    else:
+        channels = node.weight.shape[1] * a.get("group", 1)
+        extra = a.get("output_padding", (0, 0))
+        sizes = [
+            (n - 1) * s - 2 * p + r + e + 1
+            for n, p, r, s, e in zip(x_shape[2:], pads, reach, strides, extra)
+        ]
+    return (x_shape[0], channels, *sizes)
+
+
 def _resize_nearest(node, x, constants):
     """ONNX Resize, nearest, by whole factors on H and W: each pixel repeated."""
     a = node.attrs
@@ -512,8 +555,24 @@ def _resize_nearest(node, x, constants):
         raise ValueError(f"Resize {node.output!r}: whole upsampling factors on H, W only")
     fh, fw = int(fh), int(fw)
     N, C, H, W = x.shape
+    if is_channels_last(x):  # (the result channels-last too)
+        y = channels_last_empty((N, C, H * fh, W * fw), x.dtype)
+        nhwc = x.transpose(0, 2, 3, 1)
+        y.transpose(0, 2, 3, 1).reshape(N, H, fh, W, fw, C)[...] = nhwc[:, :, None, :, None, :]
+        return y
     big = np.broadcast_to(x[:, :, :, None, :, None], (N, C, H, fh, W, fw))
     return big.reshape(N, C, H * fh, W * fw)
+
+
+def _concat(node, args):
+    """ONNX Concat; along the channels of channels-last arrays, a
+    channels-last result (np.concatenate would return a C-ordered one)."""
+    axis = node.attrs["axis"]
+    if axis in (1, -3) and all(is_channels_last(a) for a in args):
+        shape = list(args[0].shape)
+        shape[1] = sum(a.shape[1] for a in args)
+        return np.concatenate(args, axis=1, out=channels_last_empty(shape, args[0].dtype))
+    return np.concatenate(args, axis=axis)
 
 
 # The elementwise binary ops, written into an input that is not read again
@@ -543,7 +602,7 @@ NUMPY_OPS = {
         args[0], *(a if a is not None else None for a in (args[1:] + [None, None])[:2])
     ),
     "GlobalAveragePool": lambda node, args, c: args[0].mean(axis=(2, 3), keepdims=True),
-    "Concat": lambda node, args, c: np.concatenate(args, axis=node.attrs["axis"]),
+    "Concat": lambda node, args, c: _concat(node, args),
     "Resize": lambda node, args, c: _resize_nearest(node, args[0], c),
     "BatchNormalization": lambda node, args, c: _batch_norm(node, args),
 }
@@ -580,9 +639,12 @@ OTHER_OPS = "other ops (non-conv)"
 class TextDetector:
     """The ONNX graph, simplified, with a fastconv layer object per
     convolution: ``detector(x)`` maps a (1, 3, H, W) float32 image (H, W
-    multiples of 32) to the (1, 1, H, W) text probability map."""
+    multiples of 32) to the (1, 1, H, W) text probability map. With
+    `channels_last`, the activations between the layers are channels-last
+    views (the input converted once)."""
 
-    def __init__(self, path):
+    def __init__(self, path, channels_last=False):
+        self.channels_last = channels_last
         self.nodes, self.constants, self.input, self.output = load_graph(path)
         simplify(self.nodes, self.constants, self.output)
         for node in self.nodes:
@@ -605,13 +667,26 @@ class TextDetector:
             raise ValueError(f"x: expected a (1, 3, H, W) float32 array, got {x.dtype} {x.shape}")
         if x.shape[2] % 32 or x.shape[3] % 32:
             raise ValueError(f"x: H and W must be multiples of 32, got {x.shape[2:]}")
-        values = {self.input: x}
         clock = time.perf_counter
+        t_in = clock()
+        if self.channels_last:
+            x_in = channels_last_empty(x.shape)
+            x_in[...] = x
+            x = x_in
+        values = {self.input: x}
+        if times is not None:
+            times[OTHER_OPS] = times.get(OTHER_OPS, 0.0) + (clock() - t_in)
         for i, node in enumerate(self.nodes):
             args = [values[n] if n in values else self.constants.get(n) for n in node.inputs]
             t0 = clock()
             if node.op in CONV_OPS:
-                y = self.layers[node.output](args[0])
+                layer = self.layers[node.output]
+                # (a 1x1 image, a squeeze-excitation's, has one layout)
+                if self.channels_last and args[0].shape[2:] != (1, 1):
+                    out = channels_last_empty(conv_output_shape(node, args[0].shape))
+                    y = layer(args[0], out=out)
+                else:
+                    y = layer(args[0])
                 if times is not None:
                     key = conv_class(
                         args[0].shape,
@@ -637,7 +712,7 @@ class TextDetector:
             for name in node.inputs:
                 if self._last_use.get(name) == i and name != self.input:
                     values.pop(name, None)
-        return values[self.output]
+        return np.ascontiguousarray(values[self.output])
 
 
 # ---- the photo in, the boxes out ----------------------------------------------------------
@@ -857,6 +932,11 @@ def main(argv=None):
     ap.add_argument("--image", default="page", help="a skimage.data name or an image file")
     ap.add_argument("--out", default=None, help="write the picture here (PNG)")
     ap.add_argument("--model-dir", default=None, help="model cache (default: ~/.cache/...)")
+    ap.add_argument(
+        "--channels-last",
+        action="store_true",
+        help="keep the activations channels-last (N, H, W, C) between the layers",
+    )
     args = ap.parse_args(argv)
     if args.runs < 1:
         ap.error("--runs: at least 1")
@@ -866,16 +946,18 @@ def main(argv=None):
     threads = args.threads or fastconv.get_num_threads()
     fastconv.set_num_threads(threads)
     path = fetch_model(args.model_dir)
-    detector = TextDetector(path)
+    detector = TextDetector(path, channels_last=args.channels_last)
     photo = load_photo(args.image)
     x = preprocess(photo, args.size)
     prob = detector(x)[0, 0]
     boxes = find_boxes(prob)
     convs = sum(n.op in CONV_OPS for n in detector.nodes)
+    layout = "channels-last" if args.channels_last else "NCHW"
     print(
         f"{path.name}: {convs} convolutions, {len(detector.nodes) - convs} NumPy ops after "
         f"folding; input {x.shape}, {threads} thread(s), fastconv {fastconv.__version__} "
-        f"({fastconv.active_isa()})\n{len(boxes)} text regions above {THRESHOLD}"
+        f"({fastconv.active_isa()}); activations {layout}\n"
+        f"{len(boxes)} text regions above {THRESHOLD}"
     )
     if args.out:
         save_picture(args.out, x, prob, boxes)

@@ -1,5 +1,5 @@
 // The CNN layer kernels (kernels.hpp's ConvTask: wide, half, narrow, rows,
-// paired, pointwise; the channels-last depthwise kernel; and the panel
+// paired, pointwise; the channels-last depthwise and 1x1 kernels; and the panel
 // copies' deinterleave and planes_to_rows; float and double)
 // of every ISA this build has and this CPU runs, each on its own: tasks
 // filled by hand, as nn.cpp fills them, against a reference loop over
@@ -198,7 +198,7 @@ void check_wide(const KernelTable& tb, ConvKernel<T> kernel, int C, bool fused, 
                          describe({{"K", K},
                                    {"channels", channels},
                                    {"passes", passes},
-                                   {"bias", with_bias},
+                                   {"bias", index_t(with_bias)},
                                    {"n_vec", n_vec}}));
           }
 }
@@ -534,6 +534,55 @@ void check_depthwise(const KernelTable& tb, bool fused, Rng& rng, Tally& tally) 
       }
 }
 
+// The channels-last 1x1 kernel (PointwiseNhwcTask): output channels
+// around one to four vectors (the 3-vector block, the last channels
+// alone), runs of pixels around the register blocks, pixel steps wider
+// than the channels, with and without bias, and an epilogue (residual +
+// prelu) in half the cases, against the definition. The input and the
+// residual are exact allocations (ASan sees a read past them); the output
+// starts NaN, its gaps between pixels included.
+template <class T>
+void check_pointwise_nhwc(const KernelTable& tb, bool fused, Rng& rng, Tally& tally) {
+  const auto kernel = fastconv::kernels::pointwise_nhwc_kernel<T>(tb);
+  const index_t L = tb.vec_bytes / static_cast<index_t>(sizeof(T));
+  for (index_t C : {index_t(1), L - 1, L, L + 3, 2 * L, 3 * L, 3 * L + 1, 5 * L})
+    for (index_t pixels = 1; pixels <= 53; pixels += rng.range(1, 9)) {
+      const index_t K = rng.range(1, 9), w_step = (C + L - 1) / L * L;
+      const index_t in_step = K + rng.range(0, 2), out_step = C + rng.range(0, 2);
+      const std::vector<T> in = rng.values<T>((pixels - 1) * in_step + K);
+      const std::vector<T> res = rng.values<T>((pixels - 1) * out_step + C);
+      std::vector<T> w = rng.values<T>(K * w_step), bias = rng.values<T>(w_step);
+      std::vector<T> slopes = rng.values<T>(w_step);
+      const bool with_bias = rng.one_in(2), fuse = rng.one_in(2);
+      std::vector<T> out((pixels - 1) * out_step + C, kUnwritten<T>), want = out;
+      for (index_t i = 0; i < pixels; ++i)
+        for (index_t o = 0; o < C; ++o) {
+          T acc = with_bias ? bias[o] : T(0);
+          for (index_t r = 0; r < K; ++r)
+            acc = madd(acc, in[i * in_step + r], w[r * w_step + o], fused);
+          if (fuse) {
+            acc += res[i * out_step + o];
+            acc = acc > T(0) ? acc : acc * slopes[o];
+          }
+          want[i * out_step + o] = acc;
+        }
+      fastconv::kernels::Epilogue<T> epilogue;
+      epilogue.activation = fastconv::Activation::prelu;
+      epilogue.slopes = slopes.data();
+      fastconv::kernels::PointwiseNhwcTask<T> t{
+          in.data(),  in_step, K, pixels, w.data(), w_step, with_bias ? bias.data() : nullptr, C,
+          out.data(), out_step};
+      if (fuse) {
+        t.epilogue = &epilogue;
+        t.res = res.data();
+        t.slopes = slopes.data();
+      }
+      kernel(t);
+      tally.expect(out, want, tb.isa, "pointwise_nhwc",
+                   describe({{"C", C}, {"pixels", pixels}, {"K", K}, {"fuse", fuse}}));
+    }
+}
+
 template <class T>
 bool check_type(const KernelTable& tb, bool fused, Rng& rng, Tally& tally) {
   const auto k = fastconv::kernels::conv_kernels<T>(tb);
@@ -566,6 +615,12 @@ bool check_type(const KernelTable& tb, bool fused, Rng& rng, Tally& tally) {
     return false;
   }
   check_depthwise<T>(tb, fused, rng, tally);
+  if (!fastconv::kernels::pointwise_nhwc_kernel<T>(tb)) {
+    std::printf("FAIL %s: the channels-last 1x1 kernel of %s is missing\n", tb.isa,
+                sizeof(T) == 4 ? "float" : "double");
+    return false;
+  }
+  check_pointwise_nhwc<T>(tb, fused, rng, tally);
   return true;
 }
 

@@ -25,6 +25,7 @@ constexpr IsaConstants kIsa = kAvx2Constants;
 #include "kernels/epilogue-inl.hpp"
 #include "kernels/conv_kernel-inl.hpp"
 #include "kernels/depthwise_kernel-inl.hpp"
+#include "kernels/pointwise_nhwc_kernel-inl.hpp"
 #include "kernels/pool_kernel-inl.hpp"
 #include "kernels/underflow_kernel-inl.hpp"
 #include "kernels/winograd_kernel-inl.hpp"

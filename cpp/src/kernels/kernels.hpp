@@ -217,6 +217,33 @@ struct DepthwiseTask {
 template <class T>
 using DepthwiseKernel = void (*)(const DepthwiseTask<T>&);
 
+// A 1x1 layer (stride 1, no padding, one group) on channels-last arrays
+// (nn/pointwise_nhwc.hpp), a run of pixels: for pixels i < pixels and
+// output channels o < channels,
+//   out[i*out_step + o] = bias[o] + sum_{r < K} in[i*in_step + r] * w[r*w_step + o]
+// with r ascending -- the planar pointwise kernel's sums, so either layout
+// gives the same bits. w (K rows), bias (nullptr: none) and the slopes
+// hold w_step >= channels values, a whole number of vectors (zeros past
+// the last channel). The epilogue as ConvTask's: the residual at out's
+// offsets, the slopes of the channels from 0.
+template <class T>
+struct PointwiseNhwcTask {
+  const T* in;
+  index_t in_step, K, pixels;
+  const T* w;
+  index_t w_step;
+  const T* bias;
+  index_t channels;
+  T* out;
+  index_t out_step;
+  const Epilogue<T>* epilogue = nullptr;
+  const T* res = nullptr;
+  const T* slopes = nullptr;
+};
+
+template <class T>
+using PointwiseNhwcKernel = void (*)(const PointwiseNhwcTask<T>&);
+
 // Winograd F(m x m, 3 x 3) for a block of tiles of a 3 x 3, stride-1
 // layer (winograd_matrices.hpp; nn/winograd.hpp runs it). The input is a
 // channels-last panel: element (row r, column x, channel c) at
@@ -441,6 +468,9 @@ struct KernelTable {
   // depthwise layers on channels-last arrays: vectors of channels
   DepthwiseKernel<float> depthwise_f32;
   DepthwiseKernel<double> depthwise_f64;
+  // 1x1 layers on channels-last arrays: vectors of output channels
+  PointwiseNhwcKernel<float> pointwise_nhwc_f32;
+  PointwiseNhwcKernel<double> pointwise_nhwc_f64;
   UnderflowKernels<float> underflow_f32;
   UnderflowKernels<double> underflow_f64;
   // Winograd tiles: [0] F(2x2, 3x3), [1] F(4x4, 3x3)
@@ -524,6 +554,12 @@ PlanesToRowsKernel<T> planes_to_rows_kernel(const KernelTable& t) {
 template <class T>
 DepthwiseKernel<T> depthwise_kernel(const KernelTable& t) {
   return per_type<T>(t.depthwise_f32, t.depthwise_f64);
+}
+
+// The channels-last 1x1 kernel of T; nullptr where T has none.
+template <class T>
+PointwiseNhwcKernel<T> pointwise_nhwc_kernel(const KernelTable& t) {
+  return per_type<T>(t.pointwise_nhwc_f32, t.pointwise_nhwc_f64);
 }
 
 // The Winograd kernels of T ([0] F(2x2, 3x3), [1] F(4x4, 3x3)); nullptr

@@ -116,6 +116,8 @@ static const KernelTable kTable = {
     &planes_to_rows<double>,
     &depthwise_channels_last<float>,
     &depthwise_channels_last<double>,
+    &pointwise_nhwc<float>,
+    &pointwise_nhwc<double>,
     {&scale_up_row<float>, &scale_down_row<float>, &bit_range_row<float>},
     {&scale_up_row<double>, &scale_down_row<double>, &bit_range_row<double>},
     {&winograd_tiles<float, WinogradF2>, &winograd_tiles<float, WinogradF4>},

@@ -1,8 +1,8 @@
 // CNN convolution layers (fastconv/nn.hpp): the one-call functions and the
 // layer objects, over the engine in nn/ -- plan (shape rules), conf
 // (kernel and blocking), packed (weights in the kernels' order), run
-// (tasks over panels), transposed (output phases as runs), pointwise and
-// depthwise (kernels over the input in place).
+// (tasks over panels), transposed (output phases as runs), pointwise,
+// pointwise_nhwc and depthwise (kernels over the input in place).
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +12,7 @@
 #include "nn/epilogue.hpp"
 #include "nn/plan.hpp"
 #include "nn/pointwise.hpp"
+#include "nn/pointwise_nhwc.hpp"
 #include "nn/run.hpp"
 #include "nn/transposed.hpp"
 #include "nn/winograd.hpp"
@@ -32,6 +33,10 @@ void run_direct(const LayerPlan& p, const View<const T>& x, const View<const T>&
                 const View<const T>& residual) {
   if (pointwise_applies(p, x, out)) {
     run_pointwise(p, x, w, b, out, threads, epilogue, residual);
+    return;
+  }
+  if (pointwise_nhwc_applies(p, x, out)) {
+    run_pointwise_nhwc(p, x, w, b, out, threads, epilogue, residual);
     return;
   }
   if (depthwise_channels_last_applies(p, x, out)) {
