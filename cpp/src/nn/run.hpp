@@ -92,6 +92,10 @@ struct LayerRun : LayerConf {
   index_t tasks() const { return spatial_tasks * chunks; }
   ScratchSizes scratch_sizes() const;
   void run(index_t task, ThreadScratch<T>& s) const;
+  // The planes kernel on a task's panel: channel blocks [b0, b1) (one
+  // channel each) of every output row, the row's pixels in place.
+  void run_planes(const ThreadScratch<T>& s, index_t n, index_t g, index_t b0, index_t b1,
+                  index_t r0, index_t rows, index_t c0, index_t cols) const;
 
   LayerPlan p;
   View<const T> in, bias;
@@ -153,18 +157,22 @@ kernels::ConvKernel<T> layer_kernel(LayerKernel k) {
       return simd.rows;
     case LayerKernel::paired:
       return simd.paired;
+    case LayerKernel::planes:
+      return simd.pointwise;
     case LayerKernel::portable:
       break;
   }
   return &kernels::portable_conv<T>;
 }
 
-// The configuration of a plan for T on the active table.
+// The configuration of a plan for T on the active table (conv: a conv
+// layer's own run, which the planes kernel may take).
 template <class T>
-LayerConf configure_layer_for(const LayerPlan& p, const ColumnPair* pair = nullptr) {
+LayerConf configure_layer_for(const LayerPlan& p, const ColumnPair* pair = nullptr,
+                              bool conv = false) {
   const kernels::KernelTable& table = kernels::active_table();
-  return configure_layer(p, table, sizeof(T), kernels::conv_kernels<T>(table).wide != nullptr,
-                         pair);
+  return configure_layer(p, table, sizeof(T), kernels::conv_kernels<T>(table).wide != nullptr, pair,
+                         conv);
 }
 
 template <class T>
@@ -196,6 +204,8 @@ LayerRun<T>::LayerRun(const LayerConf& conf, const LayerPlan& plan, View<const T
 
 template <class T>
 void LayerRun<T>::lay_out() {
+  // (the planes kernel stores whole vectors of a row: unit column steps)
+  if (kernel == LayerKernel::planes && out.strides[3] != 1) kernel = LayerKernel::narrow;
   kernel_fn = layer_kernel<T>(kernel);
   x_off.reserve(static_cast<size_t>(K));
   for (index_t c = 0; c < p.cin_g; ++c)
@@ -236,7 +246,7 @@ void LayerRun<T>::lay_out() {
   if (p.sw == 1 && p.cin_g > 1 && in.strides[1] == 1 && in.strides[3] == p.cin_g)
     channels_last_fn = kernels::deinterleave_kernel<T>(kernels::active_table());
 
-  if (!wide_kernel)
+  if (!wide_kernel && kernel != LayerKernel::planes)
     for (index_t cb = 0; cb < col_blocks; ++cb) {
       narrow_at.push_back(static_cast<index_t>(narrow_x_base.size()));
       const index_t c0 = cb * col_block, cols = std::min(col_block, p.ow - c0);
@@ -369,6 +379,7 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
     }
   }
   s.edges_rows = std::max(s.edges_rows, used_rows);
+  if (kernel == LayerKernel::planes) return run_planes(s, n, g, b0, b1, r0, rows, c0, cols);
 
   // The pieces of the task's outputs. Narrow kernels: vectors along each
   // row, from the tables planned with the run. Wide kernel: nearly equal
@@ -458,6 +469,37 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
       }
       kernel_fn(t);
     }
+  }
+}
+
+template <class T>
+void LayerRun<T>::run_planes(const ThreadScratch<T>& s, index_t n, index_t g, index_t b0,
+                             index_t b1, index_t r0, index_t rows, index_t c0, index_t cols) const {
+  // (R = 1: block b is output channel b of the group, its K taps in order)
+  const index_t o0 = g * p.cout_g + b0;
+  for (index_t r = 0; r < rows; ++r) {
+    const index_t at =
+        n * out.strides[0] + o0 * out.strides[1] + (r0 + r) * out.strides[2] + c0 * out.strides[3];
+    kernels::ConvTask<T> t{};
+    t.panel = s.panel + r * p.sh * row_len;
+    t.x_off = x_off.data();
+    t.K = K;
+    t.w = packed.data + (g * blocks + b0) * K;
+    t.bias = packed.bias ? packed.bias + g * blocks + b0 : nullptr;
+    t.channels = b1 - b0;
+    t.n_vec = cols;
+    t.out = out.data + at;
+    t.out_ch_step = out.strides[1];
+    t.out_w_step = 1;
+    t.first = t.last = true;
+    if (epilogue) {
+      t.epilogue = epilogue;
+      t.slopes = epilogue->slopes ? epilogue->slopes + o0 : nullptr;
+      if (residual.data)  // (beyond its base, at the output's offsets)
+        t.res = residual.data + n * residual.strides[0] + o0 * residual.strides[1] +
+                (r0 + r) * residual.strides[2] + c0 * residual.strides[3];
+    }
+    kernel_fn(t);
   }
 }
 
