@@ -38,7 +38,9 @@ def _wide_path(x, weight):
     taps = weight.shape[2] * weight.shape[3]
     extra = max(1, -(-33 // taps) - weight.shape[1])
     xz = np.concatenate([x, np.ones(x.shape[:1] + (extra,) + x.shape[2:], x.dtype)], axis=1)
-    wz = np.concatenate([weight, np.zeros((weight.shape[0], extra) + weight.shape[2:], weight.dtype)], axis=1)
+    wz = np.concatenate(
+        [weight, np.zeros((weight.shape[0], extra) + weight.shape[2:], weight.dtype)], axis=1
+    )
     return xz, wz
 
 
@@ -73,7 +75,10 @@ def test_same_bits_as_the_wide_path_and_the_oracle(rng, shape, dtype):
     layer = nn.Conv2d(weight, bias, **kw)
     assert layer(x).tobytes() == one.tobytes()
     assert layer(x, threads=2).tobytes() == one.tobytes()
-    assert layer(x[:, :, : h - h // 2]).tobytes() == nn.conv2d(x[:, :, : h - h // 2], weight, bias, **kw).tobytes()
+    assert (
+        layer(x[:, :, : h - h // 2]).tobytes()
+        == nn.conv2d(x[:, :, : h - h // 2], weight, bias, **kw).tobytes()
+    )
     ref = _oracle.conv2d(x, weight, bias, **kw)
     np.testing.assert_allclose(one, ref, rtol=0, atol=1e-5 * c * 25 * np.abs(ref).max())
 

@@ -207,12 +207,17 @@ void LayerRun<T>::lay_out() {
   // (the planes kernel stores whole vectors of a row: unit column steps)
   if (kernel == LayerKernel::planes && out.strides[3] != 1) kernel = LayerKernel::narrow;
   kernel_fn = layer_kernel<T>(kernel);
-  x_off.reserve(static_cast<size_t>(K));
+  // (each kernel column's panel offset once: a division costs a tiny
+  // layer's call more than its taps)
+  std::vector<index_t> col_off(static_cast<size_t>(p.kw));
+  for (index_t kq = 0; kq < p.kw; ++kq)
+    col_off[kq] =
+        (kq * p.dw) % p.sw * phase_len + kq * p.dw / p.sw + (paired ? pair.shift_even : 0);
+  x_off.resize(static_cast<size_t>(K_even));
+  index_t* xo = x_off.data();
   for (index_t c = 0; c < p.cin_g; ++c)
     for (index_t kp = 0; kp < p.kh; ++kp)
-      for (index_t kq = 0; kq < p.kw; ++kq)
-        x_off.push_back(c * ch_len + kp * p.dh * row_len + (kq * p.dw) % p.sw * phase_len +
-                        kq * p.dw / p.sw + (paired ? pair.shift_even : 0));
+      for (index_t kq = 0; kq < p.kw; ++kq) *xo++ = c * ch_len + kp * p.dh * row_len + col_off[kq];
   if (paired)  // (p.sw == 1)
     for (index_t c = 0; c < p.cin_g; ++c)
       for (index_t kp = 0; kp < p.kh; ++kp)
@@ -319,16 +324,18 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
     s.edges_rows = 0;
   }
   const index_t zeroed_rows = zeros ? s.edges_rows : 0;
-  for (index_t c = 0; c < p.cin_g; ++c) {
-    const T* xc = in.data + n * in.strides[0] + (g * p.cin_g + c) * in.strides[1];
-    for (index_t r = 0; r < used_rows; ++r) {
+  // (rows outer: a row's padding rule once for all its channels, which
+  // a tiny layer's many channels of one row feel)
+  for (index_t r = 0; r < used_rows; ++r) {
+    const index_t ri = map_padded(first_row + r, p.h, p.mode);
+    for (index_t c = 0; c < p.cin_g; ++c) {
       T* dst = s.panel + c * ch_len + r * row_len;
-      const index_t ri = map_padded(first_row + r, p.h, p.mode);
       if (ri < 0) {
         std::fill(dst, dst + row_len, T(0));
         continue;
       }
-      const T* xr = xc + ri * in.strides[2];
+      const T* xr =
+          in.data + n * in.strides[0] + (g * p.cin_g + c) * in.strides[1] + ri * in.strides[2];
       const index_t xs_w = in.strides[3];
       // The positions [j0, j1) of every phase at once (unit column steps:
       // input columns col_map[j0] on), the rest of each phase's inside
@@ -356,7 +363,7 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
           if (b <= a) return;
           const T* src = xr + cm[a] * xs_w;
           const index_t step = p.sw * xs_w;
-          if (step == 1)
+          if (step == 1 && b - a > 8)  // (a few: no library call)
             std::copy(src, src + (b - a), d + a);
           else
             for (index_t j = a; j < b; ++j) d[j] = src[(j - a) * step];
