@@ -50,8 +50,10 @@ fastconv::ConvLayerPlan plan(index_t c, index_t hw, index_t cout, index_t k, ind
 // The limits every configuration keeps.
 void check_limits(const fastconv::ConvLayerPlan& p, const LayerConf& c, index_t elem_bytes,
                   const fastconv::kernels::KernelTable& t, bool simd, const std::string& what) {
-  check(c.R == fastconv::detail::channel_block(p.cout_g, t, elem_bytes, simd),
-        what + ": R is channel_block's");
+  // (every plan here is a conv layer's own run: its taps)
+  check(
+      c.R == fastconv::detail::channel_block(p.cout_g, p.cin_g * p.kh * p.kw, t, elem_bytes, simd),
+      what + ": R is channel_block's");
   check(c.blocks * c.R >= p.cout_g && (c.blocks - 1) * c.R < p.cout_g, what + ": blocks");
   check(c.K == p.cin_g * p.kh * p.kw, what + ": K");
   check(c.row_blocks * c.row_block >= p.oh && (c.row_blocks - 1) * c.row_block < p.oh,
@@ -78,7 +80,7 @@ void check_isa(const fastconv::kernels::IsaConstants& isa) {
     const index_t L = isa.vec_bytes / elem;
     const std::string type = name + (elem == 4 ? " float" : " double");
     auto conf = [&](const fastconv::ConvLayerPlan& p) {
-      const LayerConf c = fastconv::detail::configure_layer(p, t, elem, true);
+      const LayerConf c = fastconv::detail::configure_layer(p, t, elem, true, nullptr, true);
       check_limits(p, c, elem, t, true, type);
       return c;
     };
@@ -107,6 +109,19 @@ void check_isa(const fastconv::kernels::IsaConstants& isa) {
     // A wide row: column blocks of nearly equal width.
     const LayerConf row = conf(plan(8, 1100, 4 * L, 3, 1, 1));
     check(row.col_blocks == 3 && row.col_block == 367, type + ": 1100 columns -> 3 x 367");
+    // Few taps (a stem: 3 channels x 3x3, stride 2): one channel a block,
+    // the planes kernel on rows of a vector or more, narrow on narrower
+    // ones; a transposed layer's run (not a conv's own) stays wide.
+    const fastconv::ConvLayerPlan stem_plan = plan(3, 480, 16 * L / 8, 3, 2, 1);
+    const LayerConf stem = conf(stem_plan);
+    check(stem.kernel == LayerKernel::planes && stem.R == 1 && !stem.wide_kernel &&
+              stem.taps_per_pass == stem.K,
+          type + ": stem -> planes");
+    const LayerConf small_stem = conf(plan(3, 2 * L - 2, 16 * L / 8, 3, 2, 1));
+    check(small_stem.kernel == LayerKernel::narrow && small_stem.R == 1,
+          type + ": stem on rows under a vector -> narrow");
+    const LayerConf stem_run = fastconv::detail::configure_layer(stem_plan, t, elem, true);
+    check(stem_run.wide_kernel && stem_run.R > 1, type + ": a transposed layer's run stays wide");
     // Paired column phases: the odd phase's taps join the even's.
     fastconv::detail::ColumnPair pair{2, 0, 1, 2 * 20};
     const fastconv::ConvLayerPlan pp = plan(6, 20, 6, 2, 1, 6);

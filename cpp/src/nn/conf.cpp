@@ -46,24 +46,30 @@ const char* kernel_name(LayerKernel k) {
       return "rows";
     case LayerKernel::paired:
       return "paired";
+    case LayerKernel::planes:
+      return "planes";
   }
   return "?";
 }
 
-index_t channel_block(index_t cout_g, const kernels::KernelTable& table, index_t elem_bytes,
-                      bool simd) {
+index_t channel_block(index_t cout_g, index_t taps, const kernels::KernelTable& table,
+                      index_t elem_bytes, bool simd) {
   if (!simd) return 1;
   const index_t L = table.vec_bytes / elem_bytes;
-  if (!uses_wide_kernel(cout_g, table, L)) return 1;
+  if (!uses_wide_kernel(cout_g, table, L) || uses_planes_kernel(cout_g, taps, table, L)) return 1;
   return half_block(cout_g, table, L) ? L : table.conv_channel_vecs * L;
 }
 
 LayerConf configure_layer(const ConvLayerPlan& p, const kernels::KernelTable& table,
-                          index_t elem_bytes, bool simd, const ColumnPair* pair) {
+                          index_t elem_bytes, bool simd, const ColumnPair* pair, bool conv) {
   LayerConf c;
+  // (the taps of a conv layer's own run; 0: never the planes kernel)
+  const index_t conv_taps = conv && !pair ? p.cin_g * p.kh * p.kw : 0;
+  bool planes = false;
   if (simd) {
     c.L = table.vec_bytes / elem_bytes;
-    c.wide_kernel = uses_wide_kernel(p.cout_g, table, c.L);
+    planes = uses_planes_kernel(p.cout_g, conv_taps, table, c.L);
+    c.wide_kernel = !planes && uses_wide_kernel(p.cout_g, table, c.L);
     c.kernel = LayerKernel::narrow;
     c.piece = c.L;
     if (c.wide_kernel) {
@@ -78,8 +84,9 @@ LayerConf configure_layer(const ConvLayerPlan& p, const kernels::KernelTable& ta
     } else if (!c.wide_kernel && p.cin_g == 1 && p.sh == 1 && p.dh == 1) {
       c.kernel = LayerKernel::rows;  // (consecutive output rows share input rows)
     }
+    if (planes && p.ow >= c.L) c.kernel = LayerKernel::planes;
   }
-  c.R = channel_block(p.cout_g, table, elem_bytes, simd);
+  c.R = channel_block(p.cout_g, conv_taps, table, elem_bytes, simd);
   c.K_even = p.cin_g * p.kh * p.kw;
   c.K = c.K_even + (c.paired ? p.cin_g * p.kh * c.pair.taps : 0);
   c.blocks = (p.cout_g + c.R - 1) / c.R;

@@ -20,7 +20,10 @@ namespace fastconv::detail {
 //   narrow    vectors of pixels of one channel (depthwise and few channels)
 //   rows      narrow, consecutive output rows sharing input rows
 //   paired    narrow over the two column phases of a stride-2 transposed layer
-enum class LayerKernel { portable, wide, half, narrow, rows, paired };
+//   planes    blocks of output channels x vectors of a row's pixels, for
+//             conv layers of few taps (a stem: 3 channels x 3x3); the
+//             pointwise kernel over the panel, whole vectors stored
+enum class LayerKernel { portable, wide, half, narrow, rows, paired, planes };
 
 const char* kernel_name(LayerKernel k);
 
@@ -61,22 +64,38 @@ struct LayerConf {
 };
 
 // Output channels per block of the packed weights (LayerConf::R) of a
-// layer with cout_g output channels per group: the packing's one
-// dependence on the configuration, so that a layer object packs before it
-// sees an input. simd: whether the element type has SIMD kernels.
-index_t channel_block(index_t cout_g, const kernels::KernelTable& table, index_t elem_bytes,
-                      bool simd);
+// layer with cout_g output channels per group and `taps` taps per output
+// (0: a transposed layer's run, never the planes kernel): the packing's
+// one dependence on the configuration, so that a layer object packs before
+// it sees an input. simd: whether the element type has SIMD kernels.
+index_t channel_block(index_t cout_g, index_t taps, const kernels::KernelTable& table,
+                      index_t elem_bytes, bool simd);
 
 // The configuration of a plan on a table, for elements of elem_bytes
 // (simd: whether the type has SIMD kernels); `pair` for a transposed
-// layer's paired column phases.
+// layer's paired column phases; `conv`: a conv layer's own run (the
+// planes kernel may take it; a transposed layer's runs store channels
+// elsewhere).
 LayerConf configure_layer(const ConvLayerPlan& p, const kernels::KernelTable& table,
-                          index_t elem_bytes, bool simd, const ColumnPair* pair = nullptr);
+                          index_t elem_bytes, bool simd, const ColumnPair* pair = nullptr,
+                          bool conv = false);
 
 // Few channels per group (depthwise): one channel at a time, pieces of a
 // vector (the narrow kernel); else blocks of channel vectors x pixels.
 inline bool uses_wide_kernel(index_t cout_g, const kernels::KernelTable& table, index_t lanes) {
   return cout_g * 2 >= table.conv_channel_vecs * lanes;
+}
+
+// Conv layers whose outputs sum at most this many taps (a stem's 3 input
+// channels x 3x3) and that would take the wide kernel take one channel per
+// block instead: the planes kernel on rows of at least a vector, the
+// narrow one on narrower rows. (With so few taps the wide kernel spends
+// as long transposing its outputs into the planes as summing them.)
+constexpr index_t kPlanesMaxTaps = 32;
+
+inline bool uses_planes_kernel(index_t cout_g, index_t taps, const kernels::KernelTable& table,
+                               index_t lanes) {
+  return taps > 0 && taps <= kPlanesMaxTaps && uses_wide_kernel(cout_g, table, lanes);
 }
 
 }  // namespace fastconv::detail

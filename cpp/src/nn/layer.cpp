@@ -43,7 +43,7 @@ void run_direct(const LayerPlan& p, const View<const T>& x, const View<const T>&
     run_depthwise_channels_last(p, x, w, b, out, threads, epilogue, residual);
     return;
   }
-  const LayerConf c = configure_layer_for<T>(p);
+  const LayerConf c = configure_layer_for<T>(p, nullptr, true);
   std::vector<LayerRun<T>> runs;
   if (prepacked && prepacked->packed.K == c.K && prepacked->packed.R == c.R)
     runs.emplace_back(c, p, x, b, out, prepacked->packed);
@@ -309,7 +309,7 @@ ConvLayer<T>::ConvLayer(View<const T> weight, View<const T> bias, const ConvLaye
   winograd_variant<T>(probe);  // (algorithm: 'winograd' needs float or double)
   check_epilogue<T>(options.epilogue, weight.shape[0]);
   auto impl = std::make_unique<Impl>(weight, bias, options);
-  const LayerConf c = configure_layer_for<T>(probe);
+  const LayerConf c = configure_layer_for<T>(probe, nullptr, true);
   impl->packed = std::make_unique<const OwnedPackedWeights<T>>(
       probe.groups, c.blocks, c.K, c.R, conv_weights(probe, as_4d(impl->copy.weight_view())),
       impl->copy.bias_view(), probe.cout_g);

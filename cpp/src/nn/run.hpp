@@ -92,6 +92,10 @@ struct LayerRun : LayerConf {
   index_t tasks() const { return spatial_tasks * chunks; }
   ScratchSizes scratch_sizes() const;
   void run(index_t task, ThreadScratch<T>& s) const;
+  // The planes kernel on a task's panel: channel blocks [b0, b1) (one
+  // channel each) of every output row, the row's pixels in place.
+  void run_planes(const ThreadScratch<T>& s, index_t n, index_t g, index_t b0, index_t b1,
+                  index_t r0, index_t rows, index_t c0, index_t cols) const;
 
   LayerPlan p;
   View<const T> in, bias;
@@ -153,18 +157,22 @@ kernels::ConvKernel<T> layer_kernel(LayerKernel k) {
       return simd.rows;
     case LayerKernel::paired:
       return simd.paired;
+    case LayerKernel::planes:
+      return simd.pointwise;
     case LayerKernel::portable:
       break;
   }
   return &kernels::portable_conv<T>;
 }
 
-// The configuration of a plan for T on the active table.
+// The configuration of a plan for T on the active table (conv: a conv
+// layer's own run, which the planes kernel may take).
 template <class T>
-LayerConf configure_layer_for(const LayerPlan& p, const ColumnPair* pair = nullptr) {
+LayerConf configure_layer_for(const LayerPlan& p, const ColumnPair* pair = nullptr,
+                              bool conv = false) {
   const kernels::KernelTable& table = kernels::active_table();
-  return configure_layer(p, table, sizeof(T), kernels::conv_kernels<T>(table).wide != nullptr,
-                         pair);
+  return configure_layer(p, table, sizeof(T), kernels::conv_kernels<T>(table).wide != nullptr, pair,
+                         conv);
 }
 
 template <class T>
@@ -196,13 +204,20 @@ LayerRun<T>::LayerRun(const LayerConf& conf, const LayerPlan& plan, View<const T
 
 template <class T>
 void LayerRun<T>::lay_out() {
+  // (the planes kernel stores whole vectors of a row: unit column steps)
+  if (kernel == LayerKernel::planes && out.strides[3] != 1) kernel = LayerKernel::narrow;
   kernel_fn = layer_kernel<T>(kernel);
-  x_off.reserve(static_cast<size_t>(K));
+  // (each kernel column's panel offset once: a division costs a tiny
+  // layer's call more than its taps)
+  std::vector<index_t> col_off(static_cast<size_t>(p.kw));
+  for (index_t kq = 0; kq < p.kw; ++kq)
+    col_off[kq] =
+        (kq * p.dw) % p.sw * phase_len + kq * p.dw / p.sw + (paired ? pair.shift_even : 0);
+  x_off.resize(static_cast<size_t>(K_even));
+  index_t* xo = x_off.data();
   for (index_t c = 0; c < p.cin_g; ++c)
     for (index_t kp = 0; kp < p.kh; ++kp)
-      for (index_t kq = 0; kq < p.kw; ++kq)
-        x_off.push_back(c * ch_len + kp * p.dh * row_len + (kq * p.dw) % p.sw * phase_len +
-                        kq * p.dw / p.sw + (paired ? pair.shift_even : 0));
+      for (index_t kq = 0; kq < p.kw; ++kq) *xo++ = c * ch_len + kp * p.dh * row_len + col_off[kq];
   if (paired)  // (p.sw == 1)
     for (index_t c = 0; c < p.cin_g; ++c)
       for (index_t kp = 0; kp < p.kh; ++kp)
@@ -236,7 +251,7 @@ void LayerRun<T>::lay_out() {
   if (p.sw == 1 && p.cin_g > 1 && in.strides[1] == 1 && in.strides[3] == p.cin_g)
     channels_last_fn = kernels::deinterleave_kernel<T>(kernels::active_table());
 
-  if (!wide_kernel)
+  if (!wide_kernel && kernel != LayerKernel::planes)
     for (index_t cb = 0; cb < col_blocks; ++cb) {
       narrow_at.push_back(static_cast<index_t>(narrow_x_base.size()));
       const index_t c0 = cb * col_block, cols = std::min(col_block, p.ow - c0);
@@ -309,16 +324,18 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
     s.edges_rows = 0;
   }
   const index_t zeroed_rows = zeros ? s.edges_rows : 0;
-  for (index_t c = 0; c < p.cin_g; ++c) {
-    const T* xc = in.data + n * in.strides[0] + (g * p.cin_g + c) * in.strides[1];
-    for (index_t r = 0; r < used_rows; ++r) {
+  // (rows outer: a row's padding rule once for all its channels, which
+  // a tiny layer's many channels of one row feel)
+  for (index_t r = 0; r < used_rows; ++r) {
+    const index_t ri = map_padded(first_row + r, p.h, p.mode);
+    for (index_t c = 0; c < p.cin_g; ++c) {
       T* dst = s.panel + c * ch_len + r * row_len;
-      const index_t ri = map_padded(first_row + r, p.h, p.mode);
       if (ri < 0) {
         std::fill(dst, dst + row_len, T(0));
         continue;
       }
-      const T* xr = xc + ri * in.strides[2];
+      const T* xr =
+          in.data + n * in.strides[0] + (g * p.cin_g + c) * in.strides[1] + ri * in.strides[2];
       const index_t xs_w = in.strides[3];
       // The positions [j0, j1) of every phase at once (unit column steps:
       // input columns col_map[j0] on), the rest of each phase's inside
@@ -346,7 +363,7 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
           if (b <= a) return;
           const T* src = xr + cm[a] * xs_w;
           const index_t step = p.sw * xs_w;
-          if (step == 1)
+          if (step == 1 && b - a > 8)  // (a few: no library call)
             std::copy(src, src + (b - a), d + a);
           else
             for (index_t j = a; j < b; ++j) d[j] = src[(j - a) * step];
@@ -369,6 +386,7 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
     }
   }
   s.edges_rows = std::max(s.edges_rows, used_rows);
+  if (kernel == LayerKernel::planes) return run_planes(s, n, g, b0, b1, r0, rows, c0, cols);
 
   // The pieces of the task's outputs. Narrow kernels: vectors along each
   // row, from the tables planned with the run. Wide kernel: nearly equal
@@ -458,6 +476,37 @@ void LayerRun<T>::run(index_t task, ThreadScratch<T>& s) const {
       }
       kernel_fn(t);
     }
+  }
+}
+
+template <class T>
+void LayerRun<T>::run_planes(const ThreadScratch<T>& s, index_t n, index_t g, index_t b0,
+                             index_t b1, index_t r0, index_t rows, index_t c0, index_t cols) const {
+  // (R = 1: block b is output channel b of the group, its K taps in order)
+  const index_t o0 = g * p.cout_g + b0;
+  for (index_t r = 0; r < rows; ++r) {
+    const index_t at =
+        n * out.strides[0] + o0 * out.strides[1] + (r0 + r) * out.strides[2] + c0 * out.strides[3];
+    kernels::ConvTask<T> t{};
+    t.panel = s.panel + r * p.sh * row_len;
+    t.x_off = x_off.data();
+    t.K = K;
+    t.w = packed.data + (g * blocks + b0) * K;
+    t.bias = packed.bias ? packed.bias + g * blocks + b0 : nullptr;
+    t.channels = b1 - b0;
+    t.n_vec = cols;
+    t.out = out.data + at;
+    t.out_ch_step = out.strides[1];
+    t.out_w_step = 1;
+    t.first = t.last = true;
+    if (epilogue) {
+      t.epilogue = epilogue;
+      t.slopes = epilogue->slopes ? epilogue->slopes + o0 : nullptr;
+      if (residual.data)  // (beyond its base, at the output's offsets)
+        t.res = residual.data + n * residual.strides[0] + o0 * residual.strides[1] +
+                (r0 + r) * residual.strides[2] + c0 * residual.strides[3];
+    }
+    kernel_fn(t);
   }
 }
 
