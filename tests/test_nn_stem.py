@@ -114,14 +114,25 @@ def test_fused_epilogue_same_bits_as_the_wide_path(rng, activation):
 
 def test_channels_last_arrays(rng):
     """Input and out in channels-last layouts (out's columns apart: the
-    narrow kernel stores lane by lane): the contiguous call's bits."""
+    wide kernel, which stores a pixel's channels side by side, and a layer
+    object packed for the planes kernel packs for that call): the
+    contiguous call's bits."""
     x = rng.standard_normal((1, 3, 24, 40)).astype(np.float32)
     weight = rng.standard_normal((16, 3, 3, 3)).astype(np.float32)
-    want = nn.conv2d(x, weight, stride=2, padding=1)
+    bias = rng.standard_normal(16).astype(np.float32)
+    want = nn.conv2d(x, weight, bias, stride=2, padding=1)
     x_last = x.transpose(0, 2, 3, 1).copy().transpose(0, 3, 1, 2)
-    assert nn.conv2d(x_last, weight, stride=2, padding=1).tobytes() == want.tobytes()
-    layer = nn.Conv2d(weight, stride=2, padding=1)
-    assert layer(x_last).tobytes() == want.tobytes()
+    layer = nn.Conv2d(weight, bias, stride=2, padding=1)
+    for xin in (x, x_last):
+        assert nn.conv2d(xin, weight, bias, stride=2, padding=1).tobytes() == want.tobytes()
+        assert layer(xin).tobytes() == want.tobytes()
+        for threads in (1, 2):
+            out = np.empty((1, 12, 20, 16), np.float32).transpose(0, 3, 1, 2)
+            nn.conv2d(xin, weight, bias, stride=2, padding=1, out=out, threads=threads)
+            assert out.tobytes() == want.tobytes()
+            out = np.empty((1, 12, 20, 16), np.float32).transpose(0, 3, 1, 2)
+            layer(xin, out=out, threads=threads)
+            assert out.tobytes() == want.tobytes()
 
 
 def test_nan_and_inf_stay_in_their_outputs():
