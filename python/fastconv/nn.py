@@ -1223,7 +1223,10 @@ class _Layer:
             Batched (N, C, ...) or unbatched (C, ...), as the functional
             layer takes it.
         out : ndarray, optional
-            C-contiguous, of the result's exact shape and dtype; returned.
+            Of the result's exact shape and dtype; returned. C-contiguous,
+            or any dense layout: a channels-last view (with a channels-last
+            input, the depthwise and 1x1 layers' own kernels) keeps a
+            network's activations channels-last.
         threads : int, optional
             Threads to use (default: `fastconv.get_num_threads()`).
         residual : array_like, optional
