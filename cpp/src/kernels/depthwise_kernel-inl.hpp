@@ -62,12 +62,12 @@ static inline void depthwise_store(const DepthwiseTask<T>& t, index_t x0, index_
 }
 
 // Accumulators of P pixels x CV channel vectors from channel c0, each
-// starting at the bias.
+// starting at the bias (nullptr: zero); channels-last kernels' first step.
 template <class T, int P, int CV, class V>
-static inline void depthwise_bias(const DepthwiseTask<T>& t, index_t c0, V (&acc)[P][CV]) {
+static inline void start_at_bias(const T* bias, index_t c0, V (&acc)[P][CV]) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
   FASTCONV_UNROLL for (int j = 0; j < CV; ++j) {
-    const V b = t.bias ? load_vec<V>(t.bias + c0 + j * L) : V{};
+    const V b = bias ? load_vec<V>(bias + c0 + j * L) : V{};
     FASTCONV_UNROLL for (int i = 0; i < P; ++i) acc[i][j] = b;
   }
 }
@@ -85,7 +85,7 @@ static inline void depthwise_block(const DepthwiseTask<T>& t, index_t x0, index_
     return Partial && j + 1 == CV ? load_first<V>(p + j * L, last) : load_vec<V>(p + j * L);
   };
   V acc[P][CV];
-  depthwise_bias<T>(t, c0, acc);
+  start_at_bias<T>(t.bias, c0, acc);
   for (index_t p = 0; p < t.kh; ++p) {
     const T* row = t.rows[p] + c0;
     const T* w = t.w + p * t.kw * t.w_step + c0;
@@ -117,7 +117,7 @@ static inline void depthwise_block_slide(const DepthwiseTask<T>& t, index_t x0, 
   using V = typename Lanes<T, L>::type;
   const index_t C = t.channels;
   V acc[P][CV];
-  depthwise_bias<T>(t, c0, acc);
+  start_at_bias<T>(t.bias, c0, acc);
   for (index_t p = 0; p < t.kh; ++p) {
     const T* row = t.rows[p] + (x0 * SW - t.pad_left) * C + c0;
     const T* w = t.w + p * KW * t.w_step + c0;
@@ -149,11 +149,11 @@ static inline bool depthwise_slides(const DepthwiseTask<T>& t) {
 // file (16 vector registers below AVX-512, 32 there), else one for twice
 // the pixels. (One AVX2 core: 3x3 as fast as before, 5x5 1.25x and 7x7
 // 1.1x faster with one vector; two vectors of a 3x3 layer beat one.)
-template <int KW>
-constexpr int kSlideChannelVecs =
-    (kDepthwisePixels + KW + 1) * kDepthwiseChannelVecs <= (kVecBytes == 64 ? 32 : 16)
-        ? kDepthwiseChannelVecs
-        : 1;
+constexpr int slide_channel_vecs(index_t kw) {
+  return (kDepthwisePixels + kw + 1) * kDepthwiseChannelVecs <= (kVecBytes == 64 ? 32 : 16)
+             ? kDepthwiseChannelVecs
+             : 1;
+}
 
 // Pixels [x0, x1) of channels [c0, c0 + CV vectors), P at a time, the
 // rest one by one.
@@ -163,7 +163,7 @@ static inline void depthwise_pixels(const DepthwiseTask<T>& t, index_t x0, index
   constexpr int P = kDepthwisePixelsFor<CV>;
   if constexpr (Inner && !Partial) {
     auto slide = [&](auto kw, auto sw) {
-      if constexpr (kSlideChannelVecs<kw> == CV)
+      if constexpr (slide_channel_vecs(kw) == CV)
         for (; x0 + P <= x1; x0 += P) depthwise_block_slide<T, kw, sw, P, CV>(t, x0, c0);
     };
     auto slide_kw = [&](auto sw) {
@@ -205,10 +205,7 @@ static void depthwise_channel_runs(const DepthwiseTask<T>& t) {
 // sliding blocks' count where those serve it.
 template <class T>
 static void depthwise_channels_last(const DepthwiseTask<T>& t) {
-  const int slide_vecs = t.kw == 3   ? kSlideChannelVecs<3>
-                         : t.kw == 5 ? kSlideChannelVecs<5>
-                                     : kSlideChannelVecs<7>;
-  if (depthwise_slides(t) && slide_vecs == 1)
+  if (depthwise_slides(t) && slide_channel_vecs(t.kw) == 1)
     depthwise_channel_runs<T, 1>(t);
   else
     depthwise_channel_runs<T, kDepthwiseChannelVecs>(t);

@@ -1,7 +1,7 @@
 // Channels-last 1x1 kernel body (PointwiseNhwcTask in kernels.hpp).
 // Compiled once per ISA: include it inside the ISA's own namespace after
 // depthwise_kernel-inl.hpp (it uses Lanes, load_vec, store_vec, splat,
-// activate, load_first, store_first and FASTCONV_UNROLL).
+// activate, load_first, store_first, start_at_bias and FASTCONV_UNROLL).
 //
 // On channels-last data a 1x1 layer is a plain matrix product, out(pixels
 // x Cout) = in(pixels x K) . W: the output channels lie along the vector
@@ -25,10 +25,7 @@ static inline void nhwc_block(const PointwiseNhwcTask<T>& t, index_t i0, index_t
   using V = typename Lanes<T, L>::type;
   static_assert(!Partial || CV == 1);
   V acc[P][CV];
-  FASTCONV_UNROLL for (int j = 0; j < CV; ++j) {
-    const V b = t.bias ? load_vec<V>(t.bias + c0 + j * L) : V{};
-    FASTCONV_UNROLL for (int i = 0; i < P; ++i) acc[i][j] = b;
-  }
+  start_at_bias<T>(t.bias, c0, acc);
   const T* x = t.in + i0 * t.in_step;
   const T* w = t.w + c0;
   for (index_t r = 0; r < t.K; ++r, w += t.w_step) {

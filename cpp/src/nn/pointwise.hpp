@@ -34,6 +34,35 @@ bool pointwise_applies(const LayerPlan& p, const View<const T>& x, const View<T>
          out.strides[3] == 1 && (p.h == 1 || (x.strides[2] == p.w && out.strides[2] == p.w));
 }
 
+// The pointwise kernel's task: output channels [o0, o0 + channels) of n
+// pixels, input channel c at x + x_off[c], the weights `channels` rows of
+// C taps, output channel o at out + o * out_ch_step; the epilogue (may be
+// nullptr) with its residual at res (nullptr: none).
+template <class T>
+kernels::ConvTask<T> pointwise_task(const T* x, const index_t* x_off, index_t C, const T* w,
+                                    const T* bias, index_t o0, index_t channels, index_t n, T* out,
+                                    index_t out_ch_step, const kernels::Epilogue<T>* epilogue,
+                                    const T* res) {
+  kernels::ConvTask<T> t{};
+  t.panel = x;
+  t.x_off = x_off;
+  t.K = C;
+  t.w = w;
+  t.bias = bias;
+  t.channels = channels;
+  t.n_vec = n;
+  t.out = out;
+  t.out_ch_step = out_ch_step;
+  t.out_w_step = 1;
+  t.first = t.last = true;
+  if (epilogue) {
+    t.epilogue = epilogue;
+    t.slopes = epilogue->slopes ? epilogue->slopes + o0 : nullptr;
+    t.res = res;
+  }
+  return t;
+}
+
 // The layer (pointwise_applies) on 4-D views; `residual` with out's
 // strides (CallEpilogue's), data == nullptr for none.
 template <class T>
@@ -84,30 +113,12 @@ void run_pointwise(const LayerPlan& p, const View<const T>& x, const View<const 
       const index_t i0 = k * chunk, i1 = k + 1 == chunks ? plane : i0 + chunk;
       const index_t o0 = g * p.cout_g;
       const index_t at = n * out.strides[0] + o0 * out.strides[1] + i0;
-      kernels::ConvTask<T> t{x.data + n * x.strides[0] + g * C * x.strides[1] + i0,
-                             nullptr,
-                             x_off.data(),
-                             C,
-                             wd + o0 * C,
-                             bd ? bd + o0 : nullptr,
-                             p.cout_g,
-                             i1 - i0,
-                             nullptr,
-                             nullptr,
-                             nullptr,
-                             out.data + at,
-                             out.strides[1],
-                             1,
-                             nullptr,
-                             true,
-                             true};
-      if (epilogue) {
-        t.epilogue = epilogue;
-        t.slopes = epilogue->slopes ? epilogue->slopes + o0 : nullptr;
-        if (residual.data)
-          t.res = residual.data + n * residual.strides[0] + o0 * residual.strides[1] + i0;
-      }
-      kernel(t);
+      const T* res = residual.data
+                         ? residual.data + n * residual.strides[0] + o0 * residual.strides[1] + i0
+                         : nullptr;
+      kernel(pointwise_task(x.data + n * x.strides[0] + g * C * x.strides[1] + i0, x_off.data(), C,
+                            wd + o0 * C, bd ? bd + o0 : nullptr, o0, p.cout_g, i1 - i0,
+                            out.data + at, out.strides[1], epilogue, res));
     });
   });
 }

@@ -8,11 +8,13 @@
 // No im2col: the panel holds each input element once.
 #include <algorithm>
 #include <memory>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
 #include "nn/conf.hpp"
 #include "nn/packed.hpp"
+#include "nn/pointwise.hpp"
 #include "parallel.hpp"
 
 namespace fastconv::detail {
@@ -204,8 +206,10 @@ LayerRun<T>::LayerRun(const LayerConf& conf, const LayerPlan& plan, View<const T
 
 template <class T>
 void LayerRun<T>::lay_out() {
-  // (the planes kernel stores whole vectors of a row: unit column steps)
-  if (kernel == LayerKernel::planes && out.strides[3] != 1) kernel = LayerKernel::narrow;
+  // (the planes kernel stores whole vectors of a row: run_direct asks for
+  // it only where out has unit column steps)
+  if (kernel == LayerKernel::planes && out.strides[3] != 1)
+    throw std::logic_error("fastconv: the planes kernel needs unit output column steps");
   kernel_fn = layer_kernel<T>(kernel);
   // (each kernel column's panel offset once: a division costs a tiny
   // layer's call more than its taps)
@@ -487,26 +491,14 @@ void LayerRun<T>::run_planes(const ThreadScratch<T>& s, index_t n, index_t g, in
   for (index_t r = 0; r < rows; ++r) {
     const index_t at =
         n * out.strides[0] + o0 * out.strides[1] + (r0 + r) * out.strides[2] + c0 * out.strides[3];
-    kernels::ConvTask<T> t{};
-    t.panel = s.panel + r * p.sh * row_len;
-    t.x_off = x_off.data();
-    t.K = K;
-    t.w = packed.data + (g * blocks + b0) * K;
-    t.bias = packed.bias ? packed.bias + g * blocks + b0 : nullptr;
-    t.channels = b1 - b0;
-    t.n_vec = cols;
-    t.out = out.data + at;
-    t.out_ch_step = out.strides[1];
-    t.out_w_step = 1;
-    t.first = t.last = true;
-    if (epilogue) {
-      t.epilogue = epilogue;
-      t.slopes = epilogue->slopes ? epilogue->slopes + o0 : nullptr;
-      if (residual.data)  // (beyond its base, at the output's offsets)
-        t.res = residual.data + n * residual.strides[0] + o0 * residual.strides[1] +
-                (r0 + r) * residual.strides[2] + c0 * residual.strides[3];
-    }
-    kernel_fn(t);
+    const T* res = residual.data
+                       ? residual.data + n * residual.strides[0] + o0 * residual.strides[1] +
+                             (r0 + r) * residual.strides[2] + c0 * residual.strides[3]
+                       : nullptr;  // (beyond its base, at the output's offsets)
+    kernel_fn(pointwise_task(s.panel + r * p.sh * row_len, x_off.data(), K,
+                             packed.data + (g * blocks + b0) * K,
+                             packed.bias ? packed.bias + g * blocks + b0 : nullptr, o0, b1 - b0,
+                             cols, out.data + at, out.strides[1], epilogue, res));
   }
 }
 
