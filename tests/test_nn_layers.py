@@ -599,6 +599,71 @@ DEPTHWISE_CHANNELS_LAST = [
 ]
 
 
+def channels_last_at(x, offset):
+    """A channels-last copy of x (N, C, H, W) whose data starts `offset`
+    elements after a 64-byte boundary."""
+    n, c, h, w = x.shape
+    buf = np.empty(x.size + 64, x.dtype)
+    first = (-buf.ctypes.data % 64) // x.itemsize + offset
+    last = buf[first : first + x.size].reshape(n, h, w, c).transpose(0, 3, 1, 2)
+    last[...] = x
+    return last
+
+
+# Planar depthwise layers with at least a vector of channels and columns
+# take the channels-last kernel too, over transposed rows (a few per
+# thread, reused across output rows). Three channels at a time are always
+# the planar kernels' (narrower than a vector of any ISA): the same bits.
+# (weight shape, options, input height and width)
+DEPTHWISE_PLANAR = [
+    ((24, 1, 3, 3), dict(padding=1), (13, 70)),
+    ((32, 1, 3, 3), dict(padding=1, stride=2, activation="hardswish"), (20, 67)),
+    ((18, 1, 5, 5), dict(padding=2, padding_mode="reflect", activation="prelu"), (9, 40)),
+    ((48, 1, 3, 5), dict(padding=(2, 3), dilation=(2, 1), padding_mode="circular"), (11, 33)),
+    ((17, 1, 7, 7), dict(padding=3, stride=(1, 2), padding_mode="replicate"), (12, 48)),
+    ((20, 1, 4, 2), dict(stride=(3, 1), activation="relu6"), (16, 40)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", DEPTHWISE_PLANAR, ids=str)
+def test_depthwise_planar_gives_the_narrow_kernels_bits(rng, case, dtype):
+    w_shape, options, spatial = case
+    channels = w_shape[0]
+    options, f, layer_cls, b, (w, w_inf) = channels_last_layer_case(
+        rng, (w_shape, dict(options, groups=channels)), channels, dtype
+    )
+    x = random_data(rng, (2, channels) + spatial, dtype)
+    residual = random_data(rng, f(x, w, b, **options).shape, dtype)
+    for weight in (w, w_inf):
+        # the same channels three at a time (their prelu slopes and residual)
+        parts = []
+        for c in range(0, channels, 3):
+            part = dict(options, groups=len(range(c, min(c + 3, channels))))
+            if isinstance(options.get("activation"), tuple):
+                part["activation"] = ("prelu", options["activation"][1][c : c + 3])
+            parts.append(
+                f(
+                    x[:, c : c + 3],
+                    weight[c : c + 3],
+                    b[c : c + 3],
+                    residual=residual[:, c : c + 3],
+                    **part,
+                )
+            )
+        want = np.concatenate(parts, axis=1)
+        layer = layer_cls(weight, b, **options)
+        for threads in (1, 2):
+            assert_bitwise(f(x, weight, b, residual=residual, threads=threads, **options), want)
+            assert_bitwise(layer(x, residual=residual, threads=threads), want)
+        # channels-last, read in place from a 64-byte boundary, else through
+        # aligned copies of its rows (NumPy's 16-byte alignment)
+        for offset in (0, 1):
+            x_last = channels_last_at(x, offset)
+            out = channels_last_empty(want.shape, dtype)
+            assert_bitwise(layer(x_last, out=out, residual=residual), want)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", DEPTHWISE_CHANNELS_LAST, ids=str)
 def test_depthwise_channels_last_gives_the_planar_bits(rng, case, dtype):

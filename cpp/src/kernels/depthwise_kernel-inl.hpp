@@ -163,8 +163,17 @@ static inline void depthwise_pixels(const DepthwiseTask<T>& t, index_t x0, index
   constexpr int P = kDepthwisePixelsFor<CV>;
   if constexpr (Inner && !Partial) {
     auto slide = [&](auto kw, auto sw) {
-      if constexpr (slide_channel_vecs(kw) == CV)
+      if constexpr (slide_channel_vecs(kw) == CV) {
+        const index_t first = x0;
         for (; x0 + P <= x1; x0 += P) depthwise_block_slide<T, kw, sw, P, CV>(t, x0, c0);
+        // The last pixels: a block ending at x1, over the previous one's
+        // last pixels (stored twice, the same sums; a residual that
+        // overlaps out is a copy, nn/epilogue.hpp)
+        if (x0 < x1 && x1 - first >= P) {
+          depthwise_block_slide<T, kw, sw, P, CV>(t, x1 - P, c0);
+          x0 = x1;
+        }
+      }
     };
     auto slide_kw = [&](auto sw) {
       if (t.kw == 3) slide(Int<3>{}, sw);

@@ -39,8 +39,8 @@ void run_direct(const LayerPlan& p, const View<const T>& x, const View<const T>&
     run_pointwise_nhwc(p, x, w, b, out, threads, epilogue, residual);
     return;
   }
-  if (depthwise_channels_last_applies(p, x, out)) {
-    run_depthwise_channels_last(p, x, w, b, out, threads, epilogue, residual);
+  if (depthwise_channels_last_applies(p, x, out) || depthwise_planar_applies(p, x, out)) {
+    run_depthwise(p, x, w, b, out, threads, epilogue, residual);
     return;
   }
   // (the planes kernel stores whole vectors of an output row: where out's
