@@ -163,7 +163,7 @@ static inline void depthwise_pixels(const DepthwiseTask<T>& t, index_t x0, index
   constexpr int P = kDepthwisePixelsFor<CV>;
   if constexpr (Inner && !Partial) {
     auto slide = [&](auto kw, auto sw) {
-      if constexpr (slide_channel_vecs(kw) == CV) {
+      if constexpr (CV == 1 || slide_channel_vecs(kw) == CV) {  // (one vector always fits)
         const index_t first = x0;
         for (; x0 + P <= x1; x0 += P) depthwise_block_slide<T, kw, sw, P, CV>(t, x0, c0);
         // The last pixels: a block ending at x1, over the previous one's
@@ -204,10 +204,17 @@ static void depthwise_channel_runs(const DepthwiseTask<T>& t) {
   constexpr int L = kVecBytes / static_cast<int>(sizeof(T));
   index_t c0 = 0;
   for (; c0 + CV * L <= t.channels; c0 += CV * L) depthwise_channels<T, CV>(t, c0);
-  // The rest: whole vectors, then the last channels.
+  // The rest: whole vectors, the last one over the one before where the
+  // channels fill no whole number (its first channels stored twice, the
+  // same sums), a partial vector only below a vector of channels.
   if constexpr (CV > 1)
     for (; c0 + L <= t.channels; c0 += L) depthwise_channels<T, 1>(t, c0);
-  if (c0 < t.channels) depthwise_channels<T, 1, true>(t, c0, t.channels - c0);
+  if (c0 < t.channels) {
+    if (t.channels >= L)
+      depthwise_channels<T, 1>(t, t.channels - L);
+    else
+      depthwise_channels<T, 1, true>(t, c0, t.channels - c0);
+  }
 }
 
 // A row in runs of kDepthwiseChannelVecs channel vectors, or of the
