@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fastconv
-from fastconv import _oracle
+from fastconv import _core, _oracle
 
 
 def _call(fn, x, k, mode, **kw):
@@ -357,6 +357,39 @@ def test_fast_path_matches_general_path(rng, fn, dtype, mode):
         op = "convolve" if fn.startswith("convolve") else "correlate"
         kw = {"anchor": "matlab"} if fn == "correlate2d" else {}
         assert_matches_oracle(fast, x, h, op, dtype, mode=mode, **kw)
+
+
+def test_fast_path_declines_what_it_does_not_take(rng):
+    # The C++ entry checks the argument types itself: anything but two
+    # ndarrays (not subclasses) and a str mode, a 2-D function's 1-D input,
+    # or a kernel of max_taps elements or more goes to the general path.
+    x = random_array(rng, (6, 7), np.float64)
+    h = random_array(rng, (2, 3), np.float64)
+    ok = _core.plain(x, h, True, "same", False, True, 64)
+    np.testing.assert_array_equal(ok, fastconv.convolve2d(x, h, "same", threads=1))
+    declined = [
+        (x.tolist(), h, "same", False, 64),
+        (x, h.view(np.matrix), "same", False, 64),
+        (x, h, np.str_("same"), False, 64),
+        (x, h, "Same", False, 64),
+        (x, h, b"same", False, 64),
+        (x[0], h[0], "same", True, 64),
+        (x, h, "same", False, h.size),
+    ]
+    for in1, in2, mode, two_d, max_taps in declined:
+        assert _core.plain(in1, in2, True, mode, False, two_d, max_taps) is None
+    # ... and the public functions still give the general path's values
+    for fn in ("convolve", "correlate"):
+        f = getattr(fastconv, fn)
+        ref = f(x, h, "same", threads=1)
+        np.testing.assert_array_equal(f(x.tolist(), h, "same"), ref)
+        np.testing.assert_array_equal(f(x, h, np.str_("same")), ref)
+        np.testing.assert_array_equal(np.asarray(f(x, h.view(np.matrix), "same")), ref)
+    np.testing.assert_array_equal(
+        fastconv.convolve(x[0], h[0], "full"), fastconv.convolve(x[0], h[0], "full", threads=1)
+    )
+    with pytest.raises(ValueError, match="must both be 2-D arrays"):
+        fastconv.convolve2d(x[0], h[0])
 
 
 def test_per_axis_parameters_pair_with_axes_order(rng):

@@ -1,8 +1,10 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <array>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fastconv/convolve.hpp"
@@ -55,17 +57,50 @@ void execute_plan(const ConvPlan& plan, const py::array& in1, const py::array& i
   });
 }
 
-// The common call -- two arrays of one native dtype, default keywords --
-// with the least overhead: no option vectors to convert, the result
-// allocated here. Returns None when the call needs the general path (other
-// dtypes, unaligned data, empty inputs, scipy's 'valid' swap, bad mode...),
-// which then also gives any error message.
-py::object plain(const py::array& in1, const py::array& in2, bool flip, const std::string& mode,
-                 bool centre_high) {
-  const py::dtype dt = in1.dtype();
-  if (!in2.dtype().is(dt) || in1.ndim() != in2.ndim() || in1.ndim() < 1 || in1.ndim() > 2)
+// A new C-order array of `plan`'s result shape, rank 1 or 2 (its shape on
+// the stack: no vectors to allocate, as py::array's constructor would).
+py::array new_result(const py::dtype& dt, const ConvPlan& plan) {
+  std::array<Py_intptr_t, 2> shape{};
+  for (int a = 0; a < plan.rank; ++a) shape[a] = plan.axis[a].out_n;
+  const auto& api = py::detail::npy_api::get();
+  // (PyArray_NewFromDescr steals the reference to the descriptor)
+  auto res = py::reinterpret_steal<py::array>(
+      api.PyArray_NewFromDescr_(api.PyArray_Type_, dt.inc_ref().ptr(), plan.rank, shape.data(),
+                                nullptr, nullptr, 0, nullptr));
+  if (!res) throw py::error_already_set();
+  return res;
+}
+
+// The mode named by `mode` when it is one of the three, without making a
+// std::string of it (a tiny call's every allocation shows).
+std::optional<Mode> plain_mode(py::handle mode) {
+  if (!PyUnicode_CheckExact(mode.ptr())) return std::nullopt;
+  for (const auto& [name, m] : {std::pair{"full", Mode::full}, std::pair{"same", Mode::same},
+                                std::pair{"valid", Mode::valid}})
+    if (PyUnicode_CompareWithASCIIString(mode.ptr(), name) == 0) return m;
+  return std::nullopt;
+}
+
+// The common call -- two ndarrays (not subclasses) of one native dtype,
+// default keywords -- with the least overhead: the arguments taken as
+// handles and checked here (cheaper than in Python), no option vectors to
+// convert, the result allocated here. Returns None when the call needs the
+// general path (other types or dtypes, `two_d` and not 2-D, kernels of
+// `max_taps` or more elements, unaligned data, empty inputs, scipy's
+// 'valid' swap, bad mode...), which then also gives any error message.
+py::object plain(py::handle in1_obj, py::handle in2_obj, bool flip, py::handle mode_obj,
+                 bool centre_high, bool two_d, py::ssize_t max_taps) {
+  const auto& api = py::detail::npy_api::get();
+  if (Py_TYPE(in1_obj.ptr()) != api.PyArray_Type_ || Py_TYPE(in2_obj.ptr()) != api.PyArray_Type_)
     return py::none();
-  if (mode != "full" && mode != "same" && mode != "valid") return py::none();
+  const auto in1 = py::reinterpret_borrow<py::array>(in1_obj);
+  const auto in2 = py::reinterpret_borrow<py::array>(in2_obj);
+  const std::optional<Mode> mode = plain_mode(mode_obj);
+  if (!mode || in2.size() >= max_taps) return py::none();
+  const py::dtype dt = in1.dtype();
+  if (!in2.dtype().is(dt) || in1.ndim() != in2.ndim() || in1.ndim() < (two_d ? 2 : 1) ||
+      in1.ndim() > 2)
+    return py::none();
   const char kind = dt.kind();
   const auto size = dt.itemsize();
   if (!((kind == 'f' && (size == 4 || size == 8)) || (kind == 'c' && (size == 8 || size == 16))))
@@ -73,9 +108,9 @@ py::object plain(const py::array& in1, const py::array& in2, bool flip, const st
   if (dt.byteorder() != '=' && dt.byteorder() != '|') return py::none();  // not native
   if (in1.size() == 0 || in2.size() == 0) return py::none();
   for (py::ssize_t a = 0; a < in1.ndim(); ++a)
-    if (mode == "valid" && in1.shape(a) < in2.shape(a)) return py::none();
+    if (*mode == Mode::valid && in1.shape(a) < in2.shape(a)) return py::none();
   ConvOptions opt;
-  opt.mode = parse_mode(mode);
+  opt.mode = *mode;
   opt.anchor_rule = centre_high ? AnchorRule::centre_high : AnchorRule::centre_low;
   return bindings::dispatch_dtype(dt, [&](auto tag) -> py::object {
     using T = decltype(tag);
@@ -84,7 +119,7 @@ py::object plain(const py::array& in1, const py::array& in2, bool flip, const st
     auto k = bindings::view_of<const T>(in2, "in2", false);
     const ConvPlan plan =
         flip ? plan_convolve(x.shape, k.shape, opt) : plan_correlate(x.shape, k.shape, opt);
-    py::array out(dt, plan.out_shape());
+    py::array out = new_result(dt, plan);
     auto y = bindings::view_of<T>(out, "out", true);
     // Release the GIL only where the work is worth the round trip.
     const bool release = y.size() * k.size() > 4096;
@@ -137,7 +172,7 @@ void register_convolve(py::module_& m) {
       py::arg("fillvalue"), "Run a separable plan into out (see fastconv/convolve.hpp).");
 
   m.def("plain", &plain, py::arg("in1"), py::arg("in2"), py::arg("flip"), py::arg("mode"),
-        py::arg("centre_high"),
+        py::arg("centre_high"), py::arg("two_d"), py::arg("max_taps"),
         "Fast path for two arrays of one native dtype with default options; None when the "
         "general path is needed.");
 

@@ -188,7 +188,8 @@ ConvPlan plan(const std::vector<index_t>& in1_shape, const std::vector<index_t>&
 }
 
 template <class T>
-void run(const ConvPlan& p, View<const T> in1, View<const T> in2, View<T> out, T fill) {
+void run(const ConvPlan& p, const View<const T>& in1, const View<const T>& in2, const View<T>& out,
+         T fill) {
   check_view(in1, "in1");
   check_view(in2, "in2");
   check_view(out, "out");

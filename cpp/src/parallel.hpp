@@ -34,11 +34,14 @@ class TaskLoop {
       : begin_(begin), end_(end), stop_(stop), polls_(polls) {}
   template <class F>
   void operator()(F&& run) const {
-    auto last_poll = std::chrono::steady_clock::now();
+    // (no clock read when no poll can come: a tiny call notices one)
+    const bool may_poll = polls_ && end_ - begin_ >= kPollTasks;
+    auto last_poll =
+        may_poll ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     for (index_t task = begin_; task < end_; ++task) {
       if (stop_->load(std::memory_order_relaxed)) return;
       run(task);
-      if (polls_ && (task - begin_) % kPollTasks == kPollTasks - 1) {
+      if (may_poll && (task - begin_) % kPollTasks == kPollTasks - 1) {
         const auto now = std::chrono::steady_clock::now();
         if (now - last_poll >= kPollInterval) {
           last_poll = now;

@@ -36,7 +36,13 @@ def execute(
     plan: ConvPlan, in1: np.ndarray, in2: np.ndarray, out: np.ndarray, fillvalue: np.ndarray
 ) -> None: ...
 def plain(
-    in1: np.ndarray, in2: np.ndarray, flip: bool, mode: str, centre_high: bool
+    in1: object,
+    in2: object,
+    flip: bool,
+    mode: object,
+    centre_high: bool,
+    two_d: bool,
+    max_taps: int,
 ) -> np.ndarray | None: ...
 def plan_separable(
     in_shape: tuple[int, ...],

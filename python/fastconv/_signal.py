@@ -40,15 +40,16 @@ __all__ = [
 _METHODS = ("auto", "direct", "fft")
 
 
-# The fast path: two ndarrays and every fastconv keyword at its default go
-# straight to one C++ entry (a few microseconds per call); kernels of
-# _SEPARABLE_MIN_TAPS or more take the general path, which first checks
-# whether they are rank one. The checks are
-# identity tests against the default objects -- a cheap pre-filter: any other
-# spelling of a default, or anything the C++ side declines (other dtypes,
-# empty inputs, scipy's 'valid' swap, bad modes...), takes the general path.
+# The fast path: every fastconv keyword at its default goes straight to one
+# C++ entry (about a microsecond per call), which takes two ndarrays (not
+# subclasses) with a str mode; kernels of _SEPARABLE_MIN_TAPS or more
+# elements take the general path, which first checks whether they are rank
+# one. The checks here are identity tests against the default objects -- a
+# cheap pre-filter: any other spelling of a default, or anything the C++
+# side declines (other types or dtypes, empty inputs, scipy's 'valid' swap,
+# bad modes...), takes the general path. (The argument types are checked in
+# C++: there they cost less.)
 _ONE, _ZERO, _FILL, _AUTO, _DIRECT = 1, 0, "fill", "auto", "direct"
-_ndarray = np.ndarray
 
 # (the router's threshold, bound here for the fast path's guard)
 _SEPARABLE_MIN_TAPS = _cost.SEPARABLE_MIN_TAPS
@@ -415,12 +416,8 @@ def convolve(
         and fillvalue is _ZERO
         and boundary is _FILL
         and (method is _AUTO or method is _DIRECT)
-        and type(in1) is _ndarray
-        and type(in2) is _ndarray
-        and type(mode) is str
-        and in2.size < _SEPARABLE_MIN_TAPS
     ):
-        res = _core.plain(in1, in2, True, mode, False)
+        res = _core.plain(in1, in2, True, mode, False, False, _SEPARABLE_MIN_TAPS)
         if res is not None:
             return res
     return _n_dim_call(
@@ -496,12 +493,8 @@ def correlate(
         and fillvalue is _ZERO
         and boundary is _FILL
         and (method is _AUTO or method is _DIRECT)
-        and type(in1) is _ndarray
-        and type(in2) is _ndarray
-        and type(mode) is str
-        and in2.size < _SEPARABLE_MIN_TAPS
     ):
-        res = _core.plain(in1, in2, False, mode, False)
+        res = _core.plain(in1, in2, False, mode, False, False, _SEPARABLE_MIN_TAPS)
         if res is not None:
             return res
     return _n_dim_call(
@@ -597,13 +590,8 @@ def convolve2d(
         and dilation is _ONE
         and fillvalue is _ZERO
         and boundary is _FILL
-        and type(in1) is _ndarray
-        and type(in2) is _ndarray
-        and type(mode) is str
-        and in1.ndim == 2
-        and in2.size < _SEPARABLE_MIN_TAPS
     ):
-        res = _core.plain(in1, in2, True, mode, False)
+        res = _core.plain(in1, in2, True, mode, False, True, _SEPARABLE_MIN_TAPS)
         if res is not None:
             return res
     return _two_d_call(
@@ -665,13 +653,8 @@ def correlate2d(
         and dilation is _ONE
         and fillvalue is _ZERO
         and boundary is _FILL
-        and type(in1) is _ndarray
-        and type(in2) is _ndarray
-        and type(mode) is str
-        and in1.ndim == 2
-        and in2.size < _SEPARABLE_MIN_TAPS
     ):
-        res = _core.plain(in1, in2, False, mode, True)
+        res = _core.plain(in1, in2, False, mode, True, True, _SEPARABLE_MIN_TAPS)
         if res is not None:
             return res
     return _two_d_call(
