@@ -9,10 +9,10 @@
 //                                  and the ISA's table, assembled here
 //   FASTCONV_KERNEL_PART_WIDE_F32  the wide and half-width layer kernels
 //   FASTCONV_KERNEL_PART_WIDE_F64  of float, of double
-// Three files per ISA so that a parallel build keeps its cores busy: the
-// wide kernels (a block of every pixel count, conv_kernel-inl.hpp) take
-// half an ISA's compile time, and one file of every kernel took minutes
-// under the sanitizers, the other core idle.
+// Three files per ISA so that a parallel build keeps its cores busy: one
+// file of every kernel took minutes under the sanitizers, the other core
+// idle, and the wide kernels (a block of every pixel count,
+// conv_kernel-inl.hpp) take about half of the AVX-512 kernels' time.
 //
 // Everything here lives in this ISA's namespace (an anonymous one inside
 // it for the bodies), so that no inline function compiled with these
