@@ -1,6 +1,7 @@
 """Check the compiled objects of the C++ library (x86-64 builds):
 
-1. no object but kernel_avx2 / kernel_avx512 contains an AVX instruction
+1. no object but kernel_avx2* / kernel_avx512* (each ISA's kernel files,
+   kernel_<isa>.cpp and its parts kernel_<isa>_*.cpp) contains an AVX instruction
    (a VEX/EVEX-encoded mnemonic or a ymm/zmm register): the baseline path
    runs on any x86-64 CPU;
 2. the AVX objects define no global or weak symbol outside their own ISA
@@ -16,7 +17,8 @@ import re
 import subprocess
 import sys
 
-AVX_ISAS = {"kernel_avx2": "avx2", "kernel_avx512": "avx512"}
+# kernel_avx512.cpp.o, kernel_avx512_wide_f32.cpp.o, ...: group 1 is the ISA
+AVX_OBJECT = re.compile(r"kernel_(avx2|avx512)(_\w+)?$")
 AVX_INSN = re.compile(r"^\s*[0-9a-f]+:\s+(v[a-z0-9]+)\b|%[yz]mm\d+", re.M)
 
 
@@ -31,9 +33,9 @@ def main(build_dir):
         return 1
     bad = []
     for obj in objects:
-        stem = obj.name.split(".")[0]
-        if stem in AVX_ISAS:
-            isa = AVX_ISAS[stem]
+        avx = AVX_OBJECT.match(obj.name.split(".")[0])
+        if avx:
+            isa = avx.group(1)
             syms = subprocess.run(
                 ["nm", "-C", "--defined-only", str(obj)], check=True, capture_output=True, text=True
             ).stdout

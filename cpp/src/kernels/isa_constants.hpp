@@ -1,6 +1,6 @@
 #pragma once
 // Each ISA's register-block constants, written once: the kernel files
-// compile their bodies with them (kernel_<isa>.cpp), and the C++ tests run
+// compile their bodies with them (kernel_unit.hpp), and the C++ tests run
 // the same configurations on any machine (tests/cpp). Plain constants: no
 // code, so nothing here can carry one ISA's instructions into another's
 // path.

@@ -1,38 +1,9 @@
 // AVX-512 (F/VL/DQ/BW) kernels (32 vector registers: more rows share each
-// input load). This file alone is compiled with the AVX-512 flags.
-//
-// Everything here lives in this ISA's namespace (an anonymous one inside
-// it for the bodies), so that no inline function compiled with these flags
-// can be merged by the linker into another ISA's path.
-#include <algorithm>
-#include <complex>
-#include <cstdint>
-#include <cstring>
-#include <limits>
-#include <type_traits>
-#include <utility>
-
-#include "boundary.hpp"
-#include "kernels/isa_constants.hpp"
-#include "kernels/kernels.hpp"
-#include "scalar.hpp"
-
-namespace fastconv::kernels::avx512 {
-namespace {
-constexpr IsaConstants kIsa = kAvx512Constants;
-#include "kernels/isa_names-inl.hpp"
-#include "kernels/tile_kernel-inl.hpp"
-#include "kernels/epilogue-inl.hpp"
-#include "kernels/conv_kernel-inl.hpp"
-#include "kernels/depthwise_kernel-inl.hpp"
-#include "kernels/pointwise_nhwc_kernel-inl.hpp"
-#include "kernels/pool_kernel-inl.hpp"
-#include "kernels/underflow_kernel-inl.hpp"
-#include "kernels/winograd_kernel-inl.hpp"
-#include "kernels/fft_kernel-inl.hpp"
-#include "kernels/row_kernel-inl.hpp"
-}  // namespace
-
-const KernelTable& table() { return kTable; }
-
-}  // namespace fastconv::kernels::avx512
+// input load). The kernel_avx512*.cpp files alone are compiled with the
+// AVX-512 flags.
+// This file: every kernel but the layers' wide ones, and the table; the
+// wide ones in kernel_avx512_wide_*.cpp (kernel_unit.hpp).
+#define FASTCONV_KERNEL_ISA avx512
+#define FASTCONV_KERNEL_CONSTANTS kAvx512Constants
+#define FASTCONV_KERNEL_PART_TABLE
+#include "kernels/kernel_unit.hpp"

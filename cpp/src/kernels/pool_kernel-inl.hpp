@@ -3,8 +3,7 @@
 // any kernel size and stride; the rows and depths tapped are the caller's,
 // already clipped to the input).
 // Compiled once per ISA: include it inside the ISA's own namespace, after
-// tile_kernel-inl.hpp (Lanes) and before row_kernel-inl.hpp (whose table
-// holds it), never from a header.
+// tile_kernel-inl.hpp (Lanes), never from a header (kernel_unit.hpp).
 //
 // Every output visits its taps in row-major order (depth, row, column)
 // with the selects of pool.cpp's loop, so the answers are the same: a

@@ -1,6 +1,6 @@
-// Row-correlation kernel body and the ISA's kernel table. Compiled once
-// per ISA: include it inside the ISA's own namespace, after
-// tile_kernel-inl.hpp (see kernel_<isa>.cpp), never from a header.
+// Row-correlation kernel body and the FMA probe. Compiled once per ISA:
+// include it inside the ISA's own namespace, after tile_kernel-inl.hpp
+// (see kernel_unit.hpp), never from a header.
 //
 // Loop order: taps outer, outputs inner (an axpy per tap), so the inner
 // loop is branch-free and vectorises along the output; every output sums
@@ -71,60 +71,3 @@ static double fma_probe(long iterations) {
   (void)sink;
   return 2.0 * kChains * L * static_cast<double>(iterations);
 }
-
-template <class... T>
-static constexpr RowKernels row_kernels(TypeList<T...>) {
-  return RowKernels{&row_correlate<T>...};
-}
-
-template <class... T>
-static constexpr MaxPoolRowKernels max_pool_row_kernels(TypeList<T...>) {
-  return MaxPoolRowKernels{&max_pool_row<T>...};
-}
-
-static const KernelTable kTable = {
-    kIsaName,
-    &fma_probe,
-    &tile_correlate<float>,
-    &tile_correlate<double>,
-    row_kernels(ElementTypes{}),
-    max_pool_row_kernels(PoolTypes{}),
-    &avg_pool_row<float>,
-    &avg_pool_row<double>,
-    &avg_pool_planes<float>,
-    &avg_pool_planes<double>,
-    &avg_pool_global<float>,
-    &avg_pool_global<double>,
-    kVecBytes,
-    kConvChannelVecs,
-    kConvPixels,
-    &conv_wide<float, kConvChannelVecs>,
-    &conv_wide<float, 1>,
-    &conv_narrow<float>,
-    &conv_rows<float>,
-    &conv_paired<float>,
-    &conv_wide<double, kConvChannelVecs>,
-    &conv_wide<double, 1>,
-    &conv_narrow<double>,
-    &conv_rows<double>,
-    &conv_paired<double>,
-    &conv_pointwise<float>,
-    &conv_pointwise<double>,
-    &deinterleave<float>,
-    &deinterleave<double>,
-    &planes_to_rows<float>,
-    &planes_to_rows<double>,
-    &depthwise_channels_last<float>,
-    &depthwise_channels_last<double>,
-    &pointwise_nhwc<float>,
-    &pointwise_nhwc<double>,
-    {&scale_up_row<float>, &scale_down_row<float>, &bit_range_row<float>},
-    {&scale_up_row<double>, &scale_down_row<double>, &bit_range_row<double>},
-    {&winograd_tiles<float, WinogradF2>, &winograd_tiles<float, WinogradF4>},
-    {&winograd_tiles<double, WinogradF2>, &winograd_tiles<double, WinogradF4>},
-    {&winograd_weights<WinogradF2>, &winograd_weights<WinogradF4>},
-    &epilogue_row<float>,
-    &epilogue_row<double>,
-    fft_kernel_table<float>(),
-    fft_kernel_table<double>(),
-};
