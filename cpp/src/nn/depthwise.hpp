@@ -2,7 +2,9 @@
 // Depthwise layers (one input and one output channel per group) through
 // the channels-last depthwise kernel (kernels.hpp, DepthwiseTask), which
 // reads a row's pixels in place, vectors of channels at a time:
-// - channels-last input and output: straight from the arrays;
+// - channels-last input and output: the input read in place where its
+//   pixels start on vector boundaries, else its rows copied into aligned
+//   scratch rows;
 // - planar (NCHW) input and output: each input row the outputs need is
 //   transposed once into a channels-last scratch row (a few per thread,
 //   reused by the next output rows), each output row computed channels-last
@@ -97,9 +99,10 @@ class DepthwiseRows {
   std::vector<index_t> col_;
 };
 
-// Whether run_depthwise_channels_last takes a layer: one input and one
-// output channel per group, input and output channels-last with their
-// pixels dense (a pixel's channels, then the next pixel's).
+// Whether run_depthwise takes a layer with channels-last input and output:
+// one input and one output channel per group, input and output
+// channels-last with their pixels dense (a pixel's channels, then the next
+// pixel's).
 template <class T>
 bool depthwise_channels_last_applies(const LayerPlan& p, const View<const T>& x,
                                      const View<T>& out) {
