@@ -16,6 +16,7 @@
 // every layout (tests/test_nn_layers.py).
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "kernels/kernels.hpp"
@@ -151,8 +152,11 @@ void run_depthwise(const LayerPlan& p, const View<const T>& x, const View<const 
   const index_t in_len = (p.w * C + align - 1) / align * align;
   const index_t out_len = planar ? (p.ow * C + align - 1) / align * align : 0;
   parallel_tasks(p.batch * p.oh, threads, [&](const TaskLoop& for_each_task) {
-    std::vector<T> scratch(static_cast<size_t>(slots * in_len + 2 * out_len + align));
-    T* base = scratch.data();
+    // (uninitialised: every row is written before it is read; zeroing
+    // hundreds of KiB per call would show on small layers)
+    const std::unique_ptr<T[]> scratch(
+        new T[static_cast<size_t>(slots * in_len + 2 * out_len + align)]);
+    T* base = scratch.get();
     base += (align - reinterpret_cast<std::uintptr_t>(base) / sizeof(T) % align) % align;
     T* const out_row = base + slots * in_len;  // (planar: the output row, then the residual's)
     T* const res_row = out_row + out_len;
